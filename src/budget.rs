@@ -1,0 +1,181 @@
+//! Evaluates every configured budget against the measured assets, once. Budget rules turn the
+//! failed checks into findings; renderers print all checks, passed or not.
+
+use serde::Serialize;
+
+use crate::config::{Aggregate, Compression, Config, SizeBudget};
+use crate::measure::Asset;
+use crate::size::human;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct BudgetCheck {
+    /// The rule that reports a failure of this check.
+    pub rule: &'static str,
+    /// What is measured: "total (script + stylesheet)", "script", a path pattern…
+    pub name: String,
+    /// The single file checked, for per-file path budgets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// "gzip", "brotli", "raw" (bytes), or "requests".
+    pub measure: &'static str,
+    pub actual: u64,
+    pub limit: u64,
+    pub passed: bool,
+    /// How many files were counted.
+    pub files: usize,
+    /// Where the budget was written.
+    pub origin: String,
+}
+
+impl BudgetCheck {
+    /// "script + stylesheet is 212.40 kB gzip, over the 200 kB budget by 12.40 kB (106%)".
+    pub fn failure_message(&self) -> String {
+        let ratio = if self.limit == 0 {
+            0.0
+        } else {
+            self.actual as f64 * 100.0 / self.limit as f64
+        };
+        if self.measure == "requests" {
+            format!(
+                "{} requests: {}, over the limit of {} by {} ({})",
+                self.name,
+                self.actual,
+                self.limit,
+                self.actual.saturating_sub(self.limit),
+                self.origin
+            )
+        } else {
+            format!(
+                "{} is {} {}, over the {} budget by {} ({ratio:.0}%; {})",
+                self.name,
+                human(self.actual),
+                self.measure,
+                human(self.limit),
+                human(self.actual.saturating_sub(self.limit)),
+                self.origin
+            )
+        }
+    }
+}
+
+fn sum(assets: &[&Asset], compression: Compression) -> u64 {
+    assets
+        .iter()
+        .map(|a| a.size(compression).unwrap_or(a.raw))
+        .sum()
+}
+
+fn size_check(
+    rule: &'static str,
+    name: String,
+    budget: &SizeBudget,
+    assets: &[Asset],
+) -> BudgetCheck {
+    let selected: Vec<&Asset> = assets
+        .iter()
+        .filter(|a| a.counted() && budget.types.contains(a.kind))
+        .collect();
+    let actual = sum(&selected, budget.compression);
+    BudgetCheck {
+        rule,
+        name,
+        path: None,
+        measure: budget.compression.name(),
+        actual,
+        limit: budget.limit,
+        passed: actual <= budget.limit,
+        files: selected.len(),
+        origin: budget.origin.clone(),
+    }
+}
+
+/// Every budget check, in configuration order: total, per type, per path, counts.
+pub fn evaluate(config: &Config, assets: &[Asset]) -> Vec<BudgetCheck> {
+    let mut checks = Vec::new();
+    if let Some(total) = &config.total {
+        checks.push(size_check(
+            "budget/total",
+            format!("total ({})", total.types.label),
+            total,
+            assets,
+        ));
+    }
+    for budget in &config.type_budgets {
+        checks.push(size_check(
+            "budget/type",
+            budget.types.label.clone(),
+            budget,
+            assets,
+        ));
+    }
+    for budget in &config.path_budgets {
+        // Path budgets name files, so source maps and precompressed files count when named.
+        let matched: Vec<&Asset> = assets.iter().filter(|a| budget.matches(&a.path)).collect();
+        let measure = budget.compression.name();
+        match budget.aggregate {
+            Aggregate::Sum => {
+                let actual = sum(&matched, budget.compression);
+                checks.push(BudgetCheck {
+                    rule: "budget/path",
+                    name: budget.name.clone(),
+                    path: None,
+                    measure,
+                    actual,
+                    limit: budget.limit,
+                    passed: actual <= budget.limit,
+                    files: matched.len(),
+                    origin: budget.origin.clone(),
+                });
+            }
+            Aggregate::Each => {
+                for asset in &matched {
+                    let actual = asset.size(budget.compression).unwrap_or(asset.raw);
+                    checks.push(BudgetCheck {
+                        rule: "budget/path",
+                        name: budget.name.clone(),
+                        path: Some(asset.path.clone()),
+                        measure,
+                        actual,
+                        limit: budget.limit,
+                        passed: actual <= budget.limit,
+                        files: 1,
+                        origin: budget.origin.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for budget in &config.count_budgets {
+        let count = assets
+            .iter()
+            .filter(|a| a.counted() && budget.types.contains(a.kind))
+            .count() as u64;
+        checks.push(BudgetCheck {
+            rule: "budget/count",
+            name: budget.types.label.clone(),
+            path: None,
+            measure: "requests",
+            actual: count,
+            limit: budget.limit,
+            passed: count <= budget.limit,
+            files: count as usize,
+            origin: budget.origin.clone(),
+        });
+    }
+    checks
+}
+
+/// Path budgets that match no file: usually a renamed output, worth telling the user.
+pub fn unmatched_path_budgets(config: &Config, assets: &[Asset]) -> Vec<String> {
+    config
+        .path_budgets
+        .iter()
+        .filter(|budget| !assets.iter().any(|a| budget.matches(&a.path)))
+        .map(|budget| {
+            format!(
+                "{}: path budget {:?} matches no file; nothing was checked",
+                budget.origin, budget.name
+            )
+        })
+        .collect()
+}

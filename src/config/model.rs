@@ -1,0 +1,172 @@
+//! The resolved configuration every stage reads, whichever file it came from.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::glob::PathPattern;
+use crate::kind::AssetKind;
+use crate::report::Severity;
+
+/// Which size a budget measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    /// gzip size for compressible assets, raw size for already-compressed formats.
+    Gzip,
+    /// brotli size for compressible assets, raw size for already-compressed formats.
+    Brotli,
+    /// Raw size on disk.
+    None,
+}
+
+impl Compression {
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Brotli => "brotli",
+            Compression::None => "raw",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Compression> {
+        match text {
+            "gzip" => Some(Compression::Gzip),
+            "brotli" | "br" => Some(Compression::Brotli),
+            "none" | "raw" => Some(Compression::None),
+            _ => None,
+        }
+    }
+}
+
+/// A set of resource types a budget covers, with the name users gave it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeSet {
+    pub label: String,
+    pub kinds: Vec<AssetKind>,
+}
+
+impl TypeSet {
+    pub fn of(kind: AssetKind) -> TypeSet {
+        TypeSet {
+            label: kind.name().to_string(),
+            kinds: vec![kind],
+        }
+    }
+
+    /// Every asset a browser downloads.
+    pub fn total() -> TypeSet {
+        TypeSet {
+            label: "total".into(),
+            kinds: AssetKind::ALL.into_iter().filter(|k| k.counted()).collect(),
+        }
+    }
+
+    /// Resolves a type name as webaudit.toml and Lighthouse's budget.json write it.
+    pub fn by_name(name: &str) -> Option<TypeSet> {
+        if name == "total" {
+            return Some(TypeSet::total());
+        }
+        let kind = AssetKind::from_name(name).filter(|k| k.counted())?;
+        Some(TypeSet::of(kind))
+    }
+
+    pub fn contains(&self, kind: AssetKind) -> bool {
+        self.kinds.contains(&kind)
+    }
+}
+
+/// Where a budget was written, for messages.
+pub type Origin = String;
+
+#[derive(Debug, Clone)]
+pub struct SizeBudget {
+    pub types: TypeSet,
+    pub limit: u64,
+    pub compression: Compression,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Aggregate {
+    /// Every matching file must fit on its own (bundlewatch, bundlesize).
+    Each,
+    /// The matching files together must fit (size-limit).
+    Sum,
+}
+
+#[derive(Debug, Clone)]
+pub struct PathBudget {
+    pub name: String,
+    /// Patterns a file must match (any of them)...
+    pub include: Vec<PathPattern>,
+    /// ...and must not match (`!pattern` in size-limit).
+    pub exclude: Vec<PathPattern>,
+    pub limit: u64,
+    pub compression: Compression,
+    pub aggregate: Aggregate,
+    pub origin: Origin,
+}
+
+impl PathBudget {
+    pub fn matches(&self, relative_path: &str) -> bool {
+        self.include.iter().any(|p| p.matches(relative_path))
+            && !self.exclude.iter().any(|p| p.matches(relative_path))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CountBudget {
+    pub types: TypeSet,
+    pub limit: u64,
+    pub origin: Origin,
+}
+
+/// A rule's configured severity, or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleSetting {
+    Off,
+    Severity(Severity),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The configuration files that were read, in order.
+    pub files: Vec<PathBuf>,
+    pub ignore: Vec<PathPattern>,
+    /// The total budget (default: 200 kB gzip of scripts and stylesheets); `None` when disabled.
+    pub total: Option<SizeBudget>,
+    pub type_budgets: Vec<SizeBudget>,
+    pub path_budgets: Vec<PathBudget>,
+    pub count_budgets: Vec<CountBudget>,
+    pub rules: BTreeMap<String, RuleSetting>,
+    /// Things in the configuration that webaudit read but does not apply, said once to the user.
+    pub notes: Vec<String>,
+}
+
+/// 200 kB: the default total budget for scripts and stylesheets, gzipped.
+pub const DEFAULT_TOTAL_BUDGET: u64 = 200_000;
+
+impl Config {
+    pub fn default_total() -> SizeBudget {
+        SizeBudget {
+            types: TypeSet {
+                label: "script + stylesheet".into(),
+                kinds: vec![AssetKind::Script, AssetKind::Stylesheet],
+            },
+            limit: DEFAULT_TOTAL_BUDGET,
+            compression: Compression::Gzip,
+            origin: "default".into(),
+        }
+    }
+
+    /// Whether any budget is measured in brotli, so brotli sizes must be computed.
+    pub fn needs_brotli(&self) -> bool {
+        let brotli = |c: Compression| c == Compression::Brotli;
+        self.total.as_ref().is_some_and(|b| brotli(b.compression))
+            || self.type_budgets.iter().any(|b| brotli(b.compression))
+            || self.path_budgets.iter().any(|b| brotli(b.compression))
+    }
+}

@@ -1,0 +1,324 @@
+//! Reads `webaudit.toml`.
+//!
+//! ```toml
+//! ignore = ["*.map", "legacy/**"]
+//!
+//! [budget]
+//! total = "200kB"                       # or false to disable
+//! compression = "gzip"                  # gzip | brotli | none: for `total` and `[budget.types]`
+//! total_types = ["script", "stylesheet"]
+//!
+//! [budget.types]                        # per resource type, and "total" for everything
+//! script = "170kB"
+//! image = "1MB"
+//!
+//! [budget.counts]                       # request counts
+//! script = 10
+//!
+//! [[budget.path]]                       # as bundlewatch / bundlesize users write them
+//! path = "assets/index-*.js"            # or a list; "!pattern" excludes
+//! max_size = "100kB"                    # also accepted: maxSize, limit
+//! compression = "gzip"                  # default gzip
+//! aggregate = "each"                    # each (every file) | sum (all files together)
+//!
+//! [rules]
+//! "budget/count" = "warning"            # error | warning | info | off
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::model::{
+    Aggregate, Compression, Config, CountBudget, PathBudget, RuleSetting, SizeBudget, TypeSet,
+};
+use crate::error::{Error, line_column};
+use crate::glob::PathPattern;
+use crate::kind::AssetKind;
+use crate::report::Severity;
+use crate::size::parse_size;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    ignore: Vec<Spanned<String>>,
+    #[serde(default)]
+    budget: Option<BudgetTable>,
+    #[serde(default)]
+    rules: BTreeMap<String, Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BudgetTable {
+    total: Option<Spanned<toml::Value>>,
+    compression: Option<Spanned<String>>,
+    total_types: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    types: BTreeMap<String, Spanned<toml::Value>>,
+    #[serde(default)]
+    counts: BTreeMap<String, Spanned<toml::Value>>,
+    #[serde(default)]
+    path: Vec<PathTable>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PathTable {
+    path: Spanned<toml::Value>,
+    #[serde(alias = "maxSize", alias = "limit")]
+    max_size: Spanned<toml::Value>,
+    compression: Option<Spanned<String>>,
+    aggregate: Option<Spanned<String>>,
+    name: Option<String>,
+}
+
+struct Source<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    fn error(&self, span: std::ops::Range<usize>, message: String) -> Error {
+        let (line, column) = line_column(self.text, span.start);
+        Error::Config {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    }
+
+    fn origin<T>(&self, value: &Spanned<T>) -> String {
+        let (line, _) = line_column(self.text, value.span().start);
+        format!(
+            "{}:{line}",
+            self.path
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        )
+    }
+
+    fn size(&self, key: &str, value: &Spanned<toml::Value>) -> Result<u64, Error> {
+        match value.get_ref() {
+            toml::Value::Integer(bytes) if *bytes >= 0 => Ok(*bytes as u64),
+            toml::Value::String(text) => {
+                parse_size(text).map_err(|e| self.error(value.span(), format!("`{key}`: {e}")))
+            }
+            other => Err(self.error(
+                value.span(),
+                format!(
+                    "`{key}`: expected a size such as \"150kB\" or a number of bytes, found {}",
+                    other.type_str()
+                ),
+            )),
+        }
+    }
+
+    fn compression(
+        &self,
+        key: &str,
+        value: &Option<Spanned<String>>,
+        default: Compression,
+    ) -> Result<Compression, Error> {
+        let Some(value) = value else {
+            return Ok(default);
+        };
+        Compression::parse(value.get_ref()).ok_or_else(|| {
+            self.error(
+                value.span(),
+                format!(
+                    "`{key}`: unknown compression {:?}; expected gzip, brotli or none",
+                    value.get_ref()
+                ),
+            )
+        })
+    }
+
+    fn types(&self, key: &str, name: &str, span: std::ops::Range<usize>) -> Result<TypeSet, Error> {
+        TypeSet::by_name(name).ok_or_else(|| {
+            let known: Vec<&str> = AssetKind::ALL
+                .iter()
+                .filter(|k| k.counted())
+                .map(|k| k.name())
+                .collect();
+            self.error(
+                span,
+                format!(
+                    "`{key}`: unknown resource type {name:?}; expected one of {}, total",
+                    known.join(", ")
+                ),
+            )
+        })
+    }
+
+    fn pattern(
+        &self,
+        key: &str,
+        text: &str,
+        span: std::ops::Range<usize>,
+    ) -> Result<PathPattern, Error> {
+        PathPattern::new(text)
+            .map_err(|e| self.error(span, format!("`{key}`: invalid pattern {text:?}: {e}")))
+    }
+}
+
+/// Parses `text` (the contents of `path`) and merges it into `config`.
+pub fn apply(path: &Path, text: &str, config: &mut Config) -> Result<(), Error> {
+    let source = Source { path, text };
+    let file: File = toml::from_str(text)
+        .map_err(|e| source.error(e.span().unwrap_or(0..0), e.message().to_string()))?;
+
+    for pattern in &file.ignore {
+        config
+            .ignore
+            .push(source.pattern("ignore", pattern.get_ref(), pattern.span())?);
+    }
+
+    for (rule, setting) in &file.rules {
+        let parsed = match setting.get_ref().as_str() {
+            "off" => RuleSetting::Off,
+            other => match Severity::parse(other) {
+                Some(severity) => RuleSetting::Severity(severity),
+                None => {
+                    return Err(source.error(
+                        setting.span(),
+                        format!("`rules.\"{rule}\"`: unknown severity {other:?}; expected error, warning, info or off"),
+                    ));
+                }
+            },
+        };
+        if crate::rules::find(rule).is_none() {
+            return Err(source.error(
+                setting.span(),
+                format!("`rules.\"{rule}\"`: no rule has this id; `webaudit rules` lists them"),
+            ));
+        }
+        config.rules.insert(rule.clone(), parsed);
+    }
+
+    let Some(budget) = file.budget else {
+        return Ok(());
+    };
+    let compression =
+        source.compression("budget.compression", &budget.compression, Compression::Gzip)?;
+
+    let mut total = config.total.take().unwrap_or_else(Config::default_total);
+    total.compression = compression;
+    if let Some(types) = &budget.total_types {
+        let mut kinds = Vec::new();
+        for name in types {
+            kinds.extend(
+                source
+                    .types("budget.total_types", name.get_ref(), name.span())?
+                    .kinds,
+            );
+        }
+        kinds.dedup();
+        let label = types
+            .iter()
+            .map(|t| t.get_ref().as_str())
+            .collect::<Vec<_>>()
+            .join(" + ");
+        total.types = TypeSet { label, kinds };
+    }
+    config.total = match &budget.total {
+        Some(value) if matches!(value.get_ref(), toml::Value::Boolean(false)) => None,
+        Some(value) => {
+            total.limit = source.size("budget.total", value)?;
+            total.origin = source.origin(value);
+            Some(total)
+        }
+        None => Some(total),
+    };
+
+    for (name, value) in &budget.types {
+        let key = format!("budget.types.{name}");
+        let types = source.types(&key, name, value.span())?;
+        let limit = source.size(&key, value)?;
+        config.type_budgets.push(SizeBudget {
+            types,
+            limit,
+            compression,
+            origin: source.origin(value),
+        });
+    }
+
+    for (name, value) in &budget.counts {
+        let key = format!("budget.counts.{name}");
+        let types = source.types(&key, name, value.span())?;
+        let limit = match value.get_ref() {
+            toml::Value::Integer(n) if *n >= 0 => *n as u64,
+            _ => {
+                return Err(source.error(
+                    value.span(),
+                    format!("`{key}`: expected a whole number of requests"),
+                ));
+            }
+        };
+        config.count_budgets.push(CountBudget {
+            types,
+            limit,
+            origin: source.origin(value),
+        });
+    }
+
+    for (index, entry) in budget.path.iter().enumerate() {
+        let key = format!("budget.path[{index}]");
+        let patterns: Vec<String> = match entry.path.get_ref() {
+            toml::Value::String(one) => vec![one.clone()],
+            toml::Value::Array(many) if many.iter().all(|v| v.is_str()) => many
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => {
+                return Err(source.error(
+                    entry.path.span(),
+                    format!("`{key}.path`: expected a pattern or a list of patterns"),
+                ));
+            }
+        };
+        let (mut include, mut exclude) = (Vec::new(), Vec::new());
+        for text in &patterns {
+            match text.strip_prefix('!') {
+                Some(negated) => exclude.push(source.pattern(
+                    &format!("{key}.path"),
+                    negated,
+                    entry.path.span(),
+                )?),
+                None => {
+                    include.push(source.pattern(&format!("{key}.path"), text, entry.path.span())?)
+                }
+            }
+        }
+        let aggregate = match entry.aggregate.as_ref().map(|a| a.get_ref().as_str()) {
+            None | Some("each") => Aggregate::Each,
+            Some("sum") => Aggregate::Sum,
+            Some(other) => {
+                let span = entry.aggregate.as_ref().map(|a| a.span()).unwrap_or(0..0);
+                return Err(source.error(
+                    span,
+                    format!("`{key}.aggregate`: unknown value {other:?}; expected each or sum"),
+                ));
+            }
+        };
+        config.path_budgets.push(PathBudget {
+            name: entry.name.clone().unwrap_or_else(|| patterns.join(", ")),
+            include,
+            exclude,
+            limit: source.size(&format!("{key}.max_size"), &entry.max_size)?,
+            compression: source.compression(
+                &format!("{key}.compression"),
+                &entry.compression,
+                Compression::Gzip,
+            )?,
+            aggregate,
+            origin: source.origin(&entry.path),
+        });
+    }
+    Ok(())
+}

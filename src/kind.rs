@@ -1,0 +1,338 @@
+//! What an asset is: its concrete format (from the extension, corrected by magic bytes) and
+//! the resource type budgets and totals group it under.
+
+use serde::Serialize;
+
+/// The resource types of a built web app, as budgets and totals group them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssetKind {
+    Document,
+    Script,
+    Stylesheet,
+    Image,
+    Font,
+    Media,
+    Wasm,
+    Data,
+    Other,
+    /// A `.map` file: never downloaded by users, so never counted in totals.
+    SourceMap,
+    /// `X.gz` / `X.br`: an encoding of another asset, which is what gets counted.
+    Precompressed,
+}
+
+impl AssetKind {
+    pub const ALL: [AssetKind; 11] = [
+        AssetKind::Document,
+        AssetKind::Script,
+        AssetKind::Stylesheet,
+        AssetKind::Image,
+        AssetKind::Font,
+        AssetKind::Media,
+        AssetKind::Wasm,
+        AssetKind::Data,
+        AssetKind::Other,
+        AssetKind::SourceMap,
+        AssetKind::Precompressed,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AssetKind::Document => "document",
+            AssetKind::Script => "script",
+            AssetKind::Stylesheet => "stylesheet",
+            AssetKind::Image => "image",
+            AssetKind::Font => "font",
+            AssetKind::Media => "media",
+            AssetKind::Wasm => "wasm",
+            AssetKind::Data => "data",
+            AssetKind::Other => "other",
+            AssetKind::SourceMap => "source-map",
+            AssetKind::Precompressed => "precompressed",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<AssetKind> {
+        AssetKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    /// Whether the asset is part of what a browser downloads, and so of totals and budgets.
+    pub fn counted(self) -> bool {
+        !matches!(self, AssetKind::SourceMap | AssetKind::Precompressed)
+    }
+}
+
+/// A concrete file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    Html,
+    Js,
+    Css,
+    Png,
+    Jpeg,
+    Gif,
+    Webp,
+    Avif,
+    Svg,
+    Ico,
+    Bmp,
+    Woff2,
+    Woff,
+    Ttf,
+    Otf,
+    Eot,
+    Mp4,
+    Webm,
+    Mp3,
+    Ogg,
+    Wav,
+    Flac,
+    Wasm,
+    SourceMap,
+    Json,
+    Xml,
+    Txt,
+    WebManifest,
+    Gzip,
+    Brotli,
+    Unknown,
+}
+
+impl Format {
+    pub fn kind(self) -> AssetKind {
+        use Format::*;
+        match self {
+            Html => AssetKind::Document,
+            Js => AssetKind::Script,
+            Css => AssetKind::Stylesheet,
+            Png | Jpeg | Gif | Webp | Avif | Svg | Ico | Bmp => AssetKind::Image,
+            Woff2 | Woff | Ttf | Otf | Eot => AssetKind::Font,
+            Mp4 | Webm | Mp3 | Ogg | Wav | Flac => AssetKind::Media,
+            Wasm => AssetKind::Wasm,
+            SourceMap => AssetKind::SourceMap,
+            Json | Xml | Txt | WebManifest => AssetKind::Data,
+            Gzip | Brotli => AssetKind::Precompressed,
+            Unknown => AssetKind::Other,
+        }
+    }
+
+    /// Whether HTTP compression (gzip/brotli) shrinks this format: text, and binary formats that
+    /// carry no compression of their own. Already-compressed formats (PNG, JPEG, WebP, WOFF2,
+    /// video…) travel as they are, so their transfer size is their raw size.
+    pub fn compressible(self) -> bool {
+        use Format::*;
+        matches!(
+            self,
+            Html | Js
+                | Css
+                | Svg
+                | Ico
+                | Bmp
+                | Ttf
+                | Otf
+                | Eot
+                | Wasm
+                | SourceMap
+                | Json
+                | Xml
+                | Txt
+                | WebManifest
+                | Wav
+        )
+    }
+
+    pub fn from_extension(extension: &str) -> Option<Format> {
+        use Format::*;
+        let format = match extension.to_ascii_lowercase().as_str() {
+            "html" | "htm" => Html,
+            "js" | "mjs" | "cjs" => Js,
+            "css" => Css,
+            "png" | "apng" => Png,
+            "jpg" | "jpeg" | "jfif" | "pjpeg" => Jpeg,
+            "gif" => Gif,
+            "webp" => Webp,
+            "avif" => Avif,
+            "svg" => Svg,
+            "ico" | "cur" => Ico,
+            "bmp" => Bmp,
+            "woff2" => Woff2,
+            "woff" => Woff,
+            "ttf" => Ttf,
+            "otf" => Otf,
+            "eot" => Eot,
+            "mp4" | "m4v" | "mov" => Mp4,
+            "webm" => Webm,
+            "mp3" => Mp3,
+            "ogg" | "oga" | "ogv" | "opus" => Ogg,
+            "wav" => Wav,
+            "flac" => Flac,
+            "wasm" => Wasm,
+            "map" => SourceMap,
+            "json" => Json,
+            "xml" => Xml,
+            "txt" => Txt,
+            "webmanifest" => WebManifest,
+            "gz" => Gzip,
+            "br" => Brotli,
+            _ => return None,
+        };
+        Some(format)
+    }
+}
+
+/// Formats whose magic bytes are distinctive enough to overrule a file's extension.
+fn strong_magic(head: &[u8]) -> Option<Format> {
+    use Format::*;
+    let starts = |magic: &[u8]| head.starts_with(magic);
+    if starts(b"\x89PNG\r\n\x1a\n") {
+        Some(Png)
+    } else if starts(&[0xFF, 0xD8, 0xFF]) {
+        Some(Jpeg)
+    } else if starts(b"GIF87a") || starts(b"GIF89a") {
+        Some(Gif)
+    } else if head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+        Some(Webp)
+    } else if head.len() >= 12 && &head[0..4] == b"RIFF" && &head[8..12] == b"WAVE" {
+        Some(Wav)
+    } else if head.len() >= 12 && &head[4..8] == b"ftyp" {
+        match &head[8..12] {
+            b"avif" | b"avis" => Some(Avif),
+            _ => Some(Mp4),
+        }
+    } else if starts(b"wOF2") {
+        Some(Woff2)
+    } else if starts(b"wOFF") {
+        Some(Woff)
+    } else if starts(b"OTTO") {
+        Some(Otf)
+    } else if starts(b"\0asm") {
+        Some(Wasm)
+    } else if starts(&[0x1F, 0x8B, 0x08]) {
+        Some(Gzip)
+    } else if starts(&[0x1A, 0x45, 0xDF, 0xA3]) {
+        Some(Webm)
+    } else if starts(b"OggS") {
+        Some(Ogg)
+    } else if starts(b"fLaC") {
+        Some(Flac)
+    } else {
+        None
+    }
+}
+
+/// Weaker signatures, trusted only when the extension says nothing.
+fn weak_magic(head: &[u8]) -> Option<Format> {
+    use Format::*;
+    let starts = |magic: &[u8]| head.starts_with(magic);
+    if starts(&[0, 0, 1, 0]) {
+        return Some(Ico);
+    }
+    if starts(b"BM") && head.len() >= 14 {
+        return Some(Bmp);
+    }
+    if starts(&[0, 1, 0, 0]) || starts(b"true") {
+        return Some(Ttf);
+    }
+    if starts(b"ID3") {
+        return Some(Mp3);
+    }
+    let text = String::from_utf8_lossy(&head[..head.len().min(512)]).to_ascii_lowercase();
+    let text = text.trim_start_matches('\u{feff}').trim_start();
+    if text.starts_with("<!doctype html") || text.starts_with("<html") {
+        Some(Html)
+    } else if text.starts_with("<svg") || (text.starts_with("<?xml") && text.contains("<svg")) {
+        Some(Svg)
+    } else if text.starts_with("<?xml") {
+        Some(Xml)
+    } else {
+        None
+    }
+}
+
+/// The result of classifying one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Classification {
+    pub format: Format,
+    /// The content is of another format than the extension claims (e.g. a JPEG named `.png`).
+    pub extension_mismatch: bool,
+}
+
+/// Classifies a file by its extension, letting distinctive magic bytes overrule a wrong one.
+/// `head` is the start of the file (a few hundred bytes suffice).
+pub fn classify(extension: Option<&str>, head: &[u8]) -> Classification {
+    let by_extension = extension.and_then(Format::from_extension);
+    match (by_extension, strong_magic(head)) {
+        // A brotli stream has no magic bytes, and a `.gz` is known by its name and checked below.
+        (Some(Format::Brotli), _) => Classification {
+            format: Format::Brotli,
+            extension_mismatch: false,
+        },
+        (Some(declared), Some(sniffed)) if declared != sniffed => Classification {
+            format: sniffed,
+            extension_mismatch: true,
+        },
+        (Some(declared), _) => Classification {
+            format: declared,
+            extension_mismatch: false,
+        },
+        (None, Some(sniffed)) => Classification {
+            format: sniffed,
+            extension_mismatch: false,
+        },
+        (None, None) => Classification {
+            format: weak_magic(head).unwrap_or(Format::Unknown),
+            extension_mismatch: false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extension_decides_when_content_agrees_or_is_silent() {
+        assert_eq!(classify(Some("js"), b"(()=>{})()").format, Format::Js);
+        assert_eq!(
+            classify(Some("PNG"), b"\x89PNG\r\n\x1a\n....").format,
+            Format::Png
+        );
+        assert_eq!(classify(Some("woff2"), b"wOF2....").format, Format::Woff2);
+    }
+
+    #[test]
+    fn magic_bytes_overrule_a_wrong_extension() {
+        let jpeg_named_png = classify(Some("png"), &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]);
+        assert_eq!(
+            jpeg_named_png,
+            Classification {
+                format: Format::Jpeg,
+                extension_mismatch: true
+            }
+        );
+    }
+
+    #[test]
+    fn files_without_extension_are_sniffed() {
+        assert_eq!(classify(None, b"GIF89a...").format, Format::Gif);
+        assert_eq!(
+            classify(None, b"\n<!DOCTYPE html><html>").format,
+            Format::Html
+        );
+        assert_eq!(
+            classify(None, b"<?xml version=\"1.0\"?><svg xmlns=").format,
+            Format::Svg
+        );
+        assert_eq!(classify(None, b"just some words").format, Format::Unknown);
+        assert_eq!(classify(None, b"\0\0\x01\0\x01\0").format, Format::Ico);
+        assert_eq!(classify(None, b"....ftypavif").format, Format::Avif);
+    }
+
+    #[test]
+    fn weak_signatures_do_not_overrule_extensions() {
+        // A JS file that happens to start with "true" is still JS.
+        assert_eq!(classify(Some("js"), b"true&&x()").format, Format::Js);
+    }
+}

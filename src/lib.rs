@@ -1,0 +1,20 @@
+//! webaudit: audits a built web app folder for size budgets and the problems that make sites
+//! slow. The library does the work; `main.rs` is a thin command line on top.
+//!
+//! The flow is one way: [`scan`] the folder once → [`measure`] each asset once, in parallel →
+//! [`budget`] checks and [`rules`] read the measured assets and emit findings → [`report`]
+//! renderers print them. [`audit::run`] runs the whole flow.
+
+pub mod audit;
+pub mod budget;
+pub mod config;
+pub mod error;
+pub mod glob;
+pub mod kind;
+pub mod measure;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod size;
+
+pub use error::Error;

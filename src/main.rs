@@ -1,0 +1,338 @@
+//! The command line: parses arguments, calls the library, prints, and sets the exit code
+//! (0: nothing reached --fail-on; 1: a finding did; 2: the run itself failed).
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use webaudit::audit::{self, AuditOptions, CacheChoice};
+use webaudit::config::Overrides;
+use webaudit::report::terminal::TerminalOptions;
+use webaudit::report::{self, FailOn};
+use webaudit::rules::{self, REGISTRY};
+use webaudit::scan::SkipCategory;
+use webaudit::{Error, size};
+
+const EXAMPLES: &str = "\
+Examples:
+  webaudit dist/                         audit a built app against the default 200 kB budget
+  webaudit dist/ --budget 150kB          set the total budget (gzip of scripts + stylesheets)
+  webaudit dist/ --brotli                also compute brotli sizes (quality 11, ~1 MB/s per core)
+  webaudit dist/ --format json -o report.json
+  webaudit dist/ --budget-file budget.json   check a Lighthouse budget
+  webaudit rules                         list every rule
+  webaudit explain budget/total          what a rule checks, why, and how to fix it
+
+Exit codes: 0 no finding at or above --fail-on; 1 at least one; 2 the run failed.";
+
+#[derive(Parser)]
+#[command(name = "webaudit", version, about = "Audit a built web app for size budgets and performance problems", after_help = EXAMPLES)]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    audit: AuditArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Audit a built app folder (the default command).
+    Audit(AuditArgs),
+    /// List every rule with its id, default severity and summary.
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Print a rule's documentation: what it finds, why it matters, how to fix it.
+    Explain {
+        /// Rule id, e.g. budget/total.
+        rule: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RulesFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Terminal,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOnArg {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+fn parse_size_arg(text: &str) -> Result<u64, String> {
+    size::parse_size(text).map_err(|e| e.to_string())
+}
+
+#[derive(Args, Clone)]
+struct AuditArgs {
+    /// The built app folder to audit.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Terminal)]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit with 1 when a finding of this severity or worse exists.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Error)]
+    fail_on: FailOnArg,
+    /// Total budget for scripts + stylesheets (e.g. 150kB, 1.5MB, 200KiB); overrides the config.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg)]
+    budget: Option<u64>,
+    /// A Lighthouse budget file (budget.json) to check.
+    #[arg(long, value_name = "FILE")]
+    budget_file: Option<PathBuf>,
+    /// Use this webaudit.toml instead of looking for one.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Do not look for webaudit.toml or size-limit configuration.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
+    /// Skip files matching GLOB (relative to PATH; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    ignore: Vec<String>,
+    /// Also compute brotli sizes (quality 11, window 22).
+    #[arg(long)]
+    brotli: bool,
+    /// Folder of the size cache [default: ~/.cache/webaudit].
+    #[arg(long, value_name = "DIR", env = "WEBAUDIT_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Do not read or write the size cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Worker threads (0: one per core).
+    #[arg(short = 'j', long, default_value_t = 0)]
+    threads: usize,
+    /// How many of the largest assets to list (0: all).
+    #[arg(long, default_value_t = 10)]
+    top: usize,
+    /// Print only findings and the summary line.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = std::panic::catch_unwind(|| match cli.command {
+        None => run_audit(&cli.audit),
+        Some(Command::Audit(ref args)) => run_audit(args),
+        Some(Command::Rules { format }) => list_rules(format),
+        Some(Command::Explain { ref rule }) => explain(rule),
+    });
+    match result {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(error)) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        }
+        Err(_) => {
+            eprintln!(
+                "error: webaudit hit an internal error (a bug); please report it with the command you ran"
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
+    let cache = if args.no_cache {
+        CacheChoice::Disabled
+    } else {
+        match args.cache_dir.clone().or_else(audit::default_cache_folder) {
+            Some(folder) => CacheChoice::Folder(folder),
+            None => CacheChoice::Disabled,
+        }
+    };
+    let options = AuditOptions {
+        root: args.path.clone(),
+        overrides: Overrides {
+            config_file: args.config.clone(),
+            budget_file: args.budget_file.clone(),
+            total_budget: args.budget,
+            ignore: args.ignore.clone(),
+            no_discovery: args.no_config,
+        },
+        brotli: args.brotli,
+        cache,
+        threads: args.threads,
+        fail_on: match args.fail_on {
+            FailOnArg::Error => FailOn::Error,
+            FailOnArg::Warning => FailOn::Warning,
+            FailOnArg::Info => FailOn::Info,
+            FailOnArg::Never => FailOn::Never,
+        },
+    };
+    let report = audit::run(&options)?;
+
+    for skipped in report
+        .skipped
+        .iter()
+        .filter(|s| s.category != SkipCategory::Ignored)
+    {
+        eprintln!("warning: {}: {}", skipped.path, skipped.reason);
+    }
+    if args.format == Format::Json {
+        for note in &report.notes {
+            eprintln!("note: {note}");
+        }
+    }
+
+    let mut rendered = Vec::new();
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let written = match args.format {
+        Format::Terminal => report::terminal::render(
+            &report,
+            TerminalOptions {
+                color,
+                top: args.top,
+                quiet: args.quiet,
+            },
+            &mut rendered,
+        ),
+        Format::Json => report::json::render(&report, &mut rendered),
+    };
+    written.map_err(|source| Error::Io {
+        path: PathBuf::from("<report>"),
+        action: "cannot render the report",
+        source,
+    })?;
+    match &args.output {
+        Some(path) => write_atomically(path, &rendered)?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`webaudit | head`) is not a failure of the audit.
+            if let Err(e) = stdout.write_all(&rendered).and_then(|_| stdout.flush())
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return Err(Error::Io {
+                    path: PathBuf::from("<stdout>"),
+                    action: "cannot write the report",
+                    source: e,
+                });
+            }
+        }
+    }
+    Ok(report.exit_code() as u8)
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so an
+/// existing report is never left half-written.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let io_error = |source| Error::Io {
+        path: path.to_path_buf(),
+        action: "cannot write the report",
+        source,
+    };
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let temporary = folder.join(format!(".{name}.webaudit-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(io_error(e));
+    }
+    Ok(())
+}
+
+fn list_rules(format: RulesFormat) -> Result<u8, Error> {
+    match format {
+        RulesFormat::Text => {
+            let width = REGISTRY
+                .iter()
+                .map(|r| r.meta().id.len())
+                .max()
+                .unwrap_or(0);
+            for rule in REGISTRY {
+                let meta = rule.meta();
+                println!(
+                    "{:<width$}  {:<7}  {}",
+                    meta.id,
+                    meta.default_severity.name(),
+                    meta.summary
+                );
+            }
+            println!("\n`webaudit explain RULE` prints a rule's documentation.");
+        }
+        RulesFormat::Json => {
+            let rules: Vec<serde_json::Value> = REGISTRY
+                .iter()
+                .map(|r| {
+                    let meta = r.meta();
+                    serde_json::json!({
+                        "id": meta.id,
+                        "severity": meta.default_severity,
+                        "summary": meta.summary,
+                        "documentation": meta.documentation(),
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&rules).unwrap_or_default()
+            );
+        }
+    }
+    Ok(0)
+}
+
+fn explain(id: &str) -> Result<u8, Error> {
+    let Some(rule) = rules::find(id) else {
+        let known: Vec<&str> = REGISTRY.iter().map(|r| r.meta().id).collect();
+        return Err(Error::Usage(format!(
+            "no rule named {id:?}; rules are: {}",
+            known.join(", ")
+        )));
+    };
+    let meta = rule.meta();
+    println!(
+        "# {} ({}, default severity {})\n",
+        meta.id,
+        meta.summary,
+        meta.default_severity.name()
+    );
+    println!("{}", meta.documentation().trim_end());
+    Ok(0)
+}

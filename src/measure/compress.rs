@@ -1,0 +1,97 @@
+//! The two size definitions webaudit reports.
+//!
+//! - gzip: C zlib, level 9, window 15, memLevel 8, default strategy, in a gzip wrapper with no
+//!   file name (10-byte header + 8-byte trailer). Python's `zlib.compressobj(9, zlib.DEFLATED, 31)`
+//!   produces the same bytes, which the tests use as an independent oracle.
+//! - brotli: quality 11, window 22 (2^22 bytes), the encoder's defaults otherwise, with the input
+//!   size as the size hint (as the brotli command-line tool passes it).
+//!
+//! Both stream through a counting sink, so measuring a file of any size needs a fixed amount
+//! of memory and no compressed copy is ever kept.
+
+use std::io::{self, Read, Write};
+
+/// Version tag of the size definitions, stored in the cache: change it whenever the bytes the
+/// definitions produce could change, and every cached size is recomputed.
+pub fn definitions_fingerprint() -> String {
+    format!(
+        "gzip=zlib-{}-9-15-8;brotli=rust-brotli-9-q11-w22-hint",
+        zlib_version()
+    )
+}
+
+pub fn zlib_version() -> String {
+    // SAFETY: zlibVersion returns a pointer to a static NUL-terminated string.
+    unsafe { std::ffi::CStr::from_ptr(libz_sys::zlibVersion()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A writer that only counts what is written to it.
+#[derive(Default)]
+struct CountingSink {
+    bytes: u64,
+}
+
+impl Write for CountingSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.bytes += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+const CHUNK: usize = 256 * 1024;
+
+/// Size of `input` as gzip (zlib level 9, no file name in the header).
+pub fn gzip_size(mut input: impl Read) -> io::Result<u64> {
+    let mut encoder =
+        flate2::GzBuilder::new().write(CountingSink::default(), flate2::Compression::new(9));
+    let mut buffer = vec![0u8; CHUNK];
+    loop {
+        let read = match input.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        encoder.write_all(&buffer[..read])?;
+    }
+    Ok(encoder.finish()?.bytes)
+}
+
+/// Size of `input` as brotli at quality 11, window 22. `size_hint` is the input's length.
+pub fn brotli_size(mut input: impl Read, size_hint: u64) -> io::Result<u64> {
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        size_hint: usize::try_from(size_hint).unwrap_or(usize::MAX),
+        ..Default::default()
+    };
+    let mut sink = CountingSink::default();
+    brotli::BrotliCompress(&mut input, &mut sink, &params)?;
+    Ok(sink.bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_input_is_header_plus_trailer() {
+        // 10-byte header, a 2-byte empty final block, 8-byte trailer.
+        assert_eq!(gzip_size(&b""[..]).unwrap(), 20);
+        assert_eq!(brotli_size(&b""[..], 0).unwrap(), 1);
+    }
+
+    #[test]
+    fn repetitive_text_compresses() {
+        let text = "export const answer = 42;\n".repeat(1000);
+        let gzip = gzip_size(text.as_bytes()).unwrap();
+        let brotli = brotli_size(text.as_bytes(), text.len() as u64).unwrap();
+        assert!(gzip < 200, "{gzip}");
+        assert!(brotli < gzip, "{brotli} vs {gzip}");
+    }
+}

@@ -1,0 +1,358 @@
+//! Measures every scanned file once, in parallel: raw size, content hash, format, and the gzip
+//! and brotli sizes of compressible formats (through the size cache).
+//!
+//! Each file is opened once. Files up to [`IN_MEMORY_LIMIT`] are read whole and measured from
+//! memory; larger ones are streamed (hashed on the first read, re-read only if a compressed
+//! size is missing from the cache), so memory stays bounded whatever the folder holds.
+
+pub mod cache;
+pub mod compress;
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::Serialize;
+
+use crate::config::Compression;
+use crate::kind::{AssetKind, Format, classify};
+use crate::scan::{ScannedFile, SkipCategory, Skipped};
+use cache::{Algorithm, ContentHash, SizeCache};
+
+/// Files larger than this are streamed rather than read whole.
+pub const IN_MEMORY_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// One measured file of the audited folder.
+#[derive(Debug, Clone, Serialize)]
+pub struct Asset {
+    /// Path relative to the audited folder, `/`-separated.
+    pub path: String,
+    #[serde(skip)]
+    pub file: PathBuf,
+    pub kind: AssetKind,
+    pub format: Format,
+    /// Bytes on disk.
+    pub raw: u64,
+    /// gzip size (zlib level 9); `None` for formats that are not compressed in transit.
+    pub gzip: Option<u64>,
+    /// brotli size (quality 11, window 22); `None` when not computed or not compressible.
+    pub brotli: Option<u64>,
+    /// BLAKE3 of the content, hex.
+    pub hash: String,
+    #[serde(skip)]
+    pub content_hash: ContentHash,
+    /// The content is another format than the extension says.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub extension_mismatch: bool,
+    /// For a precompressed variant or a source map: the asset it belongs to, when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original: Option<String>,
+    /// For an original: its precompressed variants and source map.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
+}
+
+impl Asset {
+    /// Whether this asset is part of what browsers download (totals and budgets).
+    pub fn counted(&self) -> bool {
+        self.kind.counted()
+    }
+
+    /// The bytes that travel over the network: compressed size when the format is compressed
+    /// in transit (gzip, the encoding every server and browser supports), raw size otherwise.
+    pub fn transfer(&self) -> u64 {
+        self.gzip.unwrap_or(self.raw)
+    }
+
+    /// The size under a budget's compression; `None` when that size was not computed.
+    pub fn size(&self, compression: Compression) -> Option<u64> {
+        match compression {
+            Compression::None => Some(self.raw),
+            Compression::Gzip if self.format.compressible() => self.gzip,
+            Compression::Brotli if self.format.compressible() => self.brotli,
+            _ => Some(self.raw),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MeasureOptions {
+    /// Compute brotli sizes (slow: about 1 MB/s per core at quality 11).
+    pub brotli: bool,
+    /// Worker threads; 0 = one per core.
+    pub threads: usize,
+}
+
+/// What measuring produced: assets in scan order, files that could not be measured, and the
+/// statistics of the cache.
+#[derive(Debug, Default)]
+pub struct Measured {
+    pub assets: Vec<Asset>,
+    pub skipped: Vec<Skipped>,
+    pub compressed_bytes: u64,
+    pub cache_hits: u64,
+}
+
+struct Outcome {
+    asset: Asset,
+    computed: Vec<(Algorithm, u64)>,
+    cache_hits: u64,
+}
+
+/// Measures `files`, reading sizes from `cache` and adding the ones it computes to it.
+pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut SizeCache) -> Measured {
+    let threads = if options.threads == 0 {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    } else {
+        options.threads
+    };
+    // Largest first, handed out one at a time: the slowest file starts first and no thread
+    // idles at the end while another compresses a big bundle.
+    let mut order: Vec<(usize, u64)> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            (
+                i,
+                std::fs::symlink_metadata(&f.path)
+                    .map(|m| m.len())
+                    .unwrap_or(0),
+            )
+        })
+        .collect();
+    order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, Result<Outcome, Skipped>)>> =
+        Mutex::new(Vec::with_capacity(files.len()));
+    let shared_cache: &SizeCache = cache;
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(files.len()).max(1) {
+            scope.spawn(|| {
+                loop {
+                    let position = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(index, _)) = order.get(position) else {
+                        break;
+                    };
+                    let outcome = measure_file(&files[index], options, shared_cache);
+                    results
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((index, outcome));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(index, _)| *index);
+
+    let mut measured = Measured::default();
+    for (_, outcome) in results {
+        match outcome {
+            Ok(outcome) => {
+                for (algorithm, size) in &outcome.computed {
+                    cache.insert(outcome.asset.content_hash, *algorithm, *size);
+                    measured.compressed_bytes += outcome.asset.raw;
+                }
+                for algorithm in [Algorithm::Gzip, Algorithm::Brotli] {
+                    cache.touch(&outcome.asset.content_hash, algorithm);
+                }
+                measured.cache_hits += outcome.cache_hits;
+                measured.assets.push(outcome.asset);
+            }
+            Err(skipped) => measured.skipped.push(skipped),
+        }
+    }
+    link_variants(&mut measured.assets);
+    measured
+}
+
+fn open_without_following(path: &std::path::Path) -> io::Result<File> {
+    // O_NOFOLLOW: a file swapped for a symbolic link after the scan is refused, not followed.
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+}
+
+fn skip(file: &ScannedFile, error: io::Error) -> Skipped {
+    let (category, reason) = match error.kind() {
+        io::ErrorKind::NotFound => (
+            SkipCategory::Vanished,
+            "vanished during the audit".to_string(),
+        ),
+        _ if error.raw_os_error() == Some(libc::ELOOP) => (
+            SkipCategory::SymbolicLink,
+            "became a symbolic link during the audit (not followed)".into(),
+        ),
+        _ => (SkipCategory::Unreadable, format!("unreadable: {error}")),
+    };
+    Skipped {
+        path: file.relative_path.clone(),
+        category,
+        reason,
+    }
+}
+
+fn read_fully(file: &mut File, capacity: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(capacity as usize + 1);
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Hashes a stream and keeps its first bytes for classification.
+fn hash_stream(file: &mut File, head: &mut Vec<u8>) -> io::Result<(ContentHash, u64)> {
+    let mut hasher = blake3::Hasher::new();
+    let mut buffer = vec![0u8; 1024 * 1024];
+    let mut total = 0u64;
+    loop {
+        let read = match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if head.len() < 512 {
+            let wanted = (512 - head.len()).min(read);
+            head.extend_from_slice(&buffer[..wanted]);
+        }
+        hasher.update(&buffer[..read]);
+        total += read as u64;
+    }
+    Ok((*hasher.finalize().as_bytes(), total))
+}
+
+fn measure_file(
+    file: &ScannedFile,
+    options: MeasureOptions,
+    cache: &SizeCache,
+) -> Result<Outcome, Skipped> {
+    let mut handle = open_without_following(&file.path).map_err(|e| skip(file, e))?;
+    let metadata = handle.metadata().map_err(|e| skip(file, e))?;
+    if !metadata.is_file() {
+        return Err(Skipped {
+            path: file.relative_path.clone(),
+            category: SkipCategory::NotAFile,
+            reason: "not a regular file".into(),
+        });
+    }
+    let (bytes, content_hash, raw, head) = if metadata.len() <= IN_MEMORY_LIMIT {
+        let bytes = read_fully(&mut handle, metadata.len()).map_err(|e| skip(file, e))?;
+        let hash = *blake3::hash(&bytes).as_bytes();
+        let head = bytes[..bytes.len().min(512)].to_vec();
+        let raw = bytes.len() as u64;
+        (Some(bytes), hash, raw, head)
+    } else {
+        let mut head = Vec::with_capacity(512);
+        let (hash, raw) = hash_stream(&mut handle, &mut head).map_err(|e| skip(file, e))?;
+        (None, hash, raw, head)
+    };
+    drop(handle);
+
+    let classification = classify(file.extension.as_deref(), &head);
+    let format = classification.format;
+    // Source maps are compressible but never sent to users: measuring them would only cost time.
+    let measure_compressed = format.compressible() && format != Format::SourceMap;
+    let mut wanted = Vec::new();
+    if measure_compressed {
+        wanted.push(Algorithm::Gzip);
+        if options.brotli {
+            wanted.push(Algorithm::Brotli);
+        }
+    }
+
+    let mut computed = Vec::new();
+    let mut cache_hits = 0;
+    let mut sizes: HashMap<Algorithm, u64> = HashMap::new();
+    for algorithm in wanted {
+        if let Some(size) = cache.get(&content_hash, algorithm) {
+            sizes.insert(algorithm, size);
+            cache_hits += 1;
+            continue;
+        }
+        let size = match &bytes {
+            Some(bytes) => compress_size(algorithm, &bytes[..], raw),
+            None => open_without_following(&file.path)
+                .and_then(|f| compress_size(algorithm, io::BufReader::new(f), raw)),
+        }
+        .map_err(|e| skip(file, e))?;
+        sizes.insert(algorithm, size);
+        computed.push((algorithm, size));
+    }
+
+    let asset = Asset {
+        path: file.relative_path.clone(),
+        file: file.path.clone(),
+        kind: format.kind(),
+        format,
+        raw,
+        gzip: sizes.get(&Algorithm::Gzip).copied(),
+        brotli: sizes.get(&Algorithm::Brotli).copied(),
+        hash: blake3::Hash::from_bytes(content_hash).to_hex().to_string(),
+        content_hash,
+        extension_mismatch: classification.extension_mismatch,
+        original: None,
+        variants: Vec::new(),
+    };
+    Ok(Outcome {
+        asset,
+        computed,
+        cache_hits,
+    })
+}
+
+fn compress_size(algorithm: Algorithm, input: impl Read, raw: u64) -> io::Result<u64> {
+    match algorithm {
+        Algorithm::Gzip => compress::gzip_size(input),
+        Algorithm::Brotli => compress::brotli_size(input, raw),
+    }
+}
+
+/// Links `X.gz`, `X.br` and `X.map` to `X`. A `.gz`/`.br` whose original is missing stays a
+/// precompressed variant when its name says what it encoded (`app.js.gz`), and is an ordinary
+/// download otherwise (`data.tar.gz`).
+fn link_variants(assets: &mut [Asset]) {
+    let index: HashMap<String, usize> = assets
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.path.clone(), i))
+        .collect();
+    for i in 0..assets.len() {
+        let by_name = matches!(assets[i].path.rsplit('.').next(), Some("gz" | "br" | "map"));
+        if !by_name {
+            if assets[i].kind == AssetKind::Precompressed {
+                // Gzip content under another name (`archive.tgz`) is a download, not a variant.
+                assets[i].kind = AssetKind::Other;
+            }
+            continue;
+        }
+        let stem = assets[i]
+            .path
+            .rsplit_once('.')
+            .map(|(stem, _)| stem.to_string())
+            .unwrap_or_default();
+        match index.get(&stem) {
+            Some(&original) => {
+                assets[i].original = Some(stem);
+                let variant = assets[i].path.clone();
+                assets[original].variants.push(variant);
+            }
+            None if assets[i].kind == AssetKind::Precompressed => {
+                let names_a_format = stem
+                    .rsplit_once('.')
+                    .and_then(|(_, ext)| Format::from_extension(ext))
+                    .is_some();
+                if !names_a_format {
+                    assets[i].kind = AssetKind::Other;
+                }
+            }
+            None => {}
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! The report: everything one audit found, in the shape every renderer reads. Renderers only
+//! print; they never measure or decide.
+
+pub mod finding;
+pub mod json;
+pub mod terminal;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+pub use finding::{Finding, Severity, Violation};
+
+use crate::budget::BudgetCheck;
+use crate::kind::AssetKind;
+use crate::measure::Asset;
+use crate::scan::Skipped;
+
+/// Version of the JSON document; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The severity from which a run fails (exit code 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    pub fn fails(self, severity: Severity) -> bool {
+        match self {
+            FailOn::Error => severity >= Severity::Error,
+            FailOn::Warning => severity >= Severity::Warning,
+            FailOn::Info => true,
+            FailOn::Never => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    /// How gzip sizes are computed.
+    pub gzip: String,
+    /// How brotli sizes are computed, or `null` when they were not.
+    pub brotli: Option<String>,
+    pub fail_on: FailOn,
+    pub config_files: Vec<String>,
+    /// The size cache folder, or `null` with `--no-cache`.
+    pub cache: Option<String>,
+}
+
+/// Sizes of a group of assets. Already-compressed formats count at raw size in `gzip` and
+/// `brotli`, because that is what they cost in transfer.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct SizeTotal {
+    pub files: usize,
+    pub raw: u64,
+    pub gzip: u64,
+    /// `null` when brotli sizes were not computed.
+    pub brotli: Option<u64>,
+}
+
+impl SizeTotal {
+    fn add(&mut self, asset: &Asset) {
+        self.files += 1;
+        self.raw += asset.raw;
+        self.gzip += asset.transfer();
+        if let Some(total) = self.brotli.as_mut() {
+            *total += if asset.format.compressible() {
+                asset.brotli.unwrap_or(asset.raw)
+            } else {
+                asset.raw
+            };
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    /// Per resource type, for the assets browsers download.
+    pub by_type: BTreeMap<AssetKind, SizeTotal>,
+    /// Everything browsers download.
+    pub all: SizeTotal,
+    /// Source maps and precompressed copies: present in the folder, not counted above.
+    pub not_counted: BTreeMap<AssetKind, SizeTotal>,
+}
+
+impl Totals {
+    pub fn of(assets: &[Asset], brotli: bool) -> Totals {
+        let empty = || SizeTotal {
+            brotli: brotli.then_some(0),
+            ..SizeTotal::default()
+        };
+        let mut totals = Totals {
+            by_type: BTreeMap::new(),
+            all: empty(),
+            not_counted: BTreeMap::new(),
+        };
+        for asset in assets {
+            if asset.counted() {
+                totals
+                    .by_type
+                    .entry(asset.kind)
+                    .or_insert_with(empty)
+                    .add(asset);
+                totals.all.add(asset);
+            } else {
+                totals
+                    .not_counted
+                    .entry(asset.kind)
+                    .or_insert_with(empty)
+                    .add(asset);
+            }
+        }
+        totals
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Whether a finding reached `--fail-on`: the run exits with 1.
+    pub failed: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: u32,
+    pub tool: Tool,
+    /// The audited folder as given on the command line.
+    pub root: String,
+    pub settings: Settings,
+    pub assets: Vec<Asset>,
+    pub totals: Totals,
+    pub budgets: Vec<BudgetCheck>,
+    pub findings: Vec<Finding>,
+    pub skipped: Vec<Skipped>,
+    /// Things the user should know that are not findings (configuration not applied, cache).
+    pub notes: Vec<String>,
+    pub summary: Summary,
+}
+
+impl Report {
+    pub fn exit_code(&self) -> i32 {
+        if self.summary.failed { 1 } else { 0 }
+    }
+}

@@ -1,0 +1,328 @@
+//! The default output, for people: largest assets, totals by type, budgets, findings.
+
+use std::io::{self, Write};
+
+use super::{Report, Severity, SizeTotal};
+use crate::size::human;
+
+#[derive(Debug, Clone, Copy)]
+pub struct TerminalOptions {
+    pub color: bool,
+    /// How many of the largest assets to list; 0 lists all.
+    pub top: usize,
+    /// Only findings and the summary line.
+    pub quiet: bool,
+}
+
+struct Paint {
+    enabled: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.enabled {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    fn bold(&self, text: &str) -> String {
+        self.wrap("1", text)
+    }
+    fn dim(&self, text: &str) -> String {
+        self.wrap("2", text)
+    }
+    fn red(&self, text: &str) -> String {
+        self.wrap("31", text)
+    }
+    fn green(&self, text: &str) -> String {
+        self.wrap("32", text)
+    }
+    fn yellow(&self, text: &str) -> String {
+        self.wrap("33", text)
+    }
+    fn severity(&self, severity: Severity) -> String {
+        let label = format!("{:<7}", severity.name());
+        match severity {
+            Severity::Error => self.red(&label),
+            Severity::Warning => self.yellow(&label),
+            Severity::Info => self.dim(&label),
+        }
+    }
+}
+
+fn optional(size: Option<u64>) -> String {
+    size.map(human).unwrap_or_else(|| "-".into())
+}
+
+fn plural(count: usize, word: &str) -> String {
+    format!("{count} {word}{}", if count == 1 { "" } else { "s" })
+}
+
+pub fn render(report: &Report, options: TerminalOptions, out: &mut dyn Write) -> io::Result<()> {
+    let paint = Paint {
+        enabled: options.color,
+    };
+    let brotli = report.settings.brotli.is_some();
+
+    if !options.quiet {
+        let counted = report.assets.iter().filter(|a| a.counted()).count();
+        writeln!(
+            out,
+            "{} {} — {} ({}, {} not counted{})",
+            paint.bold("webaudit"),
+            report.tool.version,
+            report.root,
+            plural(counted, "asset"),
+            report.assets.len() - counted,
+            if report.skipped.is_empty() {
+                String::new()
+            } else {
+                format!(", {} skipped", report.skipped.len())
+            }
+        )?;
+        render_assets(report, options, &paint, brotli, out)?;
+        render_totals(report, &paint, brotli, out)?;
+        render_budgets(report, &paint, out)?;
+        if !report.notes.is_empty() {
+            writeln!(out, "\n{}", paint.bold("Notes"))?;
+            for note in &report.notes {
+                writeln!(out, "  {note}")?;
+            }
+        }
+    }
+
+    if !report.findings.is_empty() {
+        writeln!(out, "\n{}", paint.bold("Findings"))?;
+        for finding in &report.findings {
+            let location = match (&finding.path, finding.line, finding.column) {
+                (Some(path), Some(line), Some(column)) => format!("{path}:{line}:{column}: "),
+                (Some(path), Some(line), None) => format!("{path}:{line}: "),
+                (Some(path), None, _) => format!("{path}: "),
+                (None, ..) => String::new(),
+            };
+            writeln!(
+                out,
+                "  {} {} {location}{}",
+                paint.severity(finding.severity),
+                paint.dim(finding.rule),
+                finding.message
+            )?;
+            if let Some(fix) = &finding.fix {
+                writeln!(out, "          fix: {fix}")?;
+            }
+        }
+    }
+
+    let summary = &report.summary;
+    let counts = format!(
+        "{}, {}, {}",
+        plural(summary.errors, "error"),
+        plural(summary.warnings, "warning"),
+        plural(summary.infos, "info")
+    );
+    let verdict = if summary.failed {
+        paint.red(&format!("failed (--fail-on {})", fail_on_name(report)))
+    } else {
+        paint.green("passed")
+    };
+    writeln!(out, "\n{counts}: {verdict}")
+}
+
+fn fail_on_name(report: &Report) -> &'static str {
+    match report.settings.fail_on {
+        super::FailOn::Error => "error",
+        super::FailOn::Warning => "warning",
+        super::FailOn::Info => "info",
+        super::FailOn::Never => "never",
+    }
+}
+
+fn render_assets(
+    report: &Report,
+    options: TerminalOptions,
+    paint: &Paint,
+    brotli: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut assets: Vec<_> = report.assets.iter().filter(|a| a.counted()).collect();
+    if assets.is_empty() {
+        return writeln!(out, "\nNo assets to measure.");
+    }
+    assets.sort_by(|a, b| b.transfer().cmp(&a.transfer()).then(a.path.cmp(&b.path)));
+    let shown = if options.top == 0 {
+        assets.len()
+    } else {
+        options.top.min(assets.len())
+    };
+    let width = assets[..shown]
+        .iter()
+        .map(|a| a.path.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 60);
+    writeln!(
+        out,
+        "\n{}",
+        paint.bold(if shown == assets.len() {
+            "Assets"
+        } else {
+            "Largest assets"
+        })
+    )?;
+    let header = format!(
+        "  {:<width$}  {:<10} {:>10} {:>10}",
+        "path", "type", "raw", "gzip"
+    );
+    writeln!(
+        out,
+        "{}",
+        paint.dim(&if brotli {
+            format!("{header} {:>10}", "brotli")
+        } else {
+            header
+        })
+    )?;
+    for asset in &assets[..shown] {
+        let mut path = asset.path.clone();
+        if path.chars().count() > width {
+            let tail: String = path
+                .chars()
+                .rev()
+                .take(width - 1)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            path = format!("…{tail}");
+        }
+        let gzip = if asset.format.compressible() {
+            optional(asset.gzip)
+        } else {
+            paint.dim("(same)")
+        };
+        write!(
+            out,
+            "  {path:<width$}  {:<10} {:>10} {:>10}",
+            asset.kind.name(),
+            human(asset.raw),
+            gzip
+        )?;
+        if brotli {
+            let brotli = if asset.format.compressible() {
+                optional(asset.brotli)
+            } else {
+                "(same)".into()
+            };
+            write!(out, " {brotli:>10}")?;
+        }
+        writeln!(out)?;
+    }
+    if shown < assets.len() {
+        writeln!(
+            out,
+            "  {}",
+            paint.dim(&format!(
+                "… {} more (--top 0 lists all)",
+                assets.len() - shown
+            ))
+        )?;
+    }
+    Ok(())
+}
+
+fn total_line(label: &str, total: &SizeTotal, brotli: bool) -> String {
+    let mut line = format!(
+        "  {label:<14} {:>6} {:>10} {:>10}",
+        total.files,
+        human(total.raw),
+        human(total.gzip)
+    );
+    if brotli {
+        line.push_str(&format!(" {:>10}", optional(total.brotli)));
+    }
+    line
+}
+
+fn render_totals(
+    report: &Report,
+    paint: &Paint,
+    brotli: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(out, "\n{}", paint.bold("Totals by type"))?;
+    let header = format!(
+        "  {:<14} {:>6} {:>10} {:>10}",
+        "type", "files", "raw", "gzip"
+    );
+    writeln!(
+        out,
+        "{}",
+        paint.dim(&if brotli {
+            format!("{header} {:>10}", "brotli")
+        } else {
+            header
+        })
+    )?;
+    for (kind, total) in &report.totals.by_type {
+        writeln!(out, "{}", total_line(kind.name(), total, brotli))?;
+    }
+    writeln!(
+        out,
+        "{}",
+        paint.bold(&total_line("total", &report.totals.all, brotli))
+    )?;
+    for (kind, total) in &report.totals.not_counted {
+        writeln!(
+            out,
+            "{}",
+            paint.dim(&format!(
+                "  {:<14} {:>6} {:>10}  (not counted)",
+                kind.name(),
+                total.files,
+                human(total.raw)
+            ))
+        )?;
+    }
+    writeln!(out, "  {}", paint.dim("gzip/brotli columns: compressed size of text formats, raw size of already-compressed ones"))
+}
+
+fn render_budgets(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    if report.budgets.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n{}", paint.bold("Budgets"))?;
+    for check in &report.budgets {
+        let mark = if check.passed {
+            paint.green("✓ pass")
+        } else {
+            paint.red("✗ FAIL")
+        };
+        let subject = match &check.path {
+            Some(path) => format!("{} [{}]", check.name, path),
+            None => check.name.clone(),
+        };
+        let (actual, limit) = if check.measure == "requests" {
+            (
+                format!("{} requests", check.actual),
+                check.limit.to_string(),
+            )
+        } else {
+            (
+                format!("{} {}", human(check.actual), check.measure),
+                human(check.limit),
+            )
+        };
+        let percent = if check.limit == 0 {
+            String::new()
+        } else {
+            format!("{:>4.0}%", check.actual as f64 * 100.0 / check.limit as f64)
+        };
+        writeln!(
+            out,
+            "  {mark}  {subject}: {actual} of {limit} {percent}  {}",
+            paint.dim(&format!("({})", check.origin))
+        )?;
+    }
+    Ok(())
+}

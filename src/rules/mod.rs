@@ -1,0 +1,152 @@
+//! The rule registry. Each rule lives in its own file with its documentation written as the doc
+//! comment above it; `webaudit explain RULE` prints that comment. Adding a rule means adding its
+//! file and one line to [`REGISTRY`].
+
+mod budget_count;
+mod budget_path;
+mod budget_total;
+mod budget_type;
+
+use crate::budget::BudgetCheck;
+use crate::config::{Config, RuleSetting};
+use crate::measure::Asset;
+use crate::report::{Finding, Severity, Violation};
+
+/// What a rule knows about itself.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable id, `group/name`.
+    pub id: &'static str,
+    /// One line for `webaudit rules`.
+    pub summary: &'static str,
+    pub default_severity: Severity,
+    /// The rule's documentation (its doc comment), in Markdown.
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// The documentation as written, without the space rustdoc keeps after `///`.
+    pub fn documentation(&self) -> String {
+        self.doc
+            .lines()
+            .map(|line| line.strip_prefix(' ').unwrap_or(line))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// What rules read: the measured assets and what was derived from them, never the files.
+pub struct RuleContext<'a> {
+    pub assets: &'a [Asset],
+    pub budgets: &'a [BudgetCheck],
+    pub config: &'a Config,
+}
+
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, context: &RuleContext, found: &mut Vec<Violation>);
+}
+
+/// Declares a rule struct whose doc comment is also its `explain` text.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])+
+        $name:ident {
+            id: $id:literal,
+            summary: $summary:literal,
+            severity: $severity:ident $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])+
+        pub struct $name;
+
+        impl $name {
+            pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+                id: $id,
+                summary: $summary,
+                default_severity: $crate::report::Severity::$severity,
+                doc: concat!($($doc, "\n"),+),
+            };
+        }
+    };
+}
+pub(crate) use declare_rule;
+
+/// Every rule webaudit has, in the order `webaudit rules` lists them.
+pub static REGISTRY: &[&dyn Rule] = &[
+    &budget_total::BudgetTotal,
+    &budget_type::BudgetType,
+    &budget_path::BudgetPath,
+    &budget_count::BudgetCount,
+];
+
+pub fn find(id: &str) -> Option<&'static dyn Rule> {
+    REGISTRY.iter().copied().find(|rule| rule.meta().id == id)
+}
+
+/// Runs every enabled rule and returns the findings, most severe first, then by path.
+pub fn run(context: &RuleContext) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for rule in REGISTRY {
+        let meta = rule.meta();
+        let severity = match context.config.rules.get(meta.id) {
+            Some(RuleSetting::Off) => continue,
+            Some(RuleSetting::Severity(severity)) => *severity,
+            None => meta.default_severity,
+        };
+        let mut violations = Vec::new();
+        rule.check(context, &mut violations);
+        findings.extend(
+            violations
+                .into_iter()
+                .map(|v| Finding::new(meta.id, severity, v)),
+        );
+    }
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.path.cmp(&b.path))
+            .then_with(|| a.line.cmp(&b.line))
+    });
+    findings
+}
+
+/// Findings for the budget checks a budget rule owns: one per failed check.
+fn failed_budgets(context: &RuleContext, rule: &str, found: &mut Vec<Violation>) {
+    for check in context
+        .budgets
+        .iter()
+        .filter(|c| c.rule == rule && !c.passed)
+    {
+        found.push(Violation {
+            path: check.path.clone(),
+            message: check.failure_message(),
+            actual: Some(check.actual),
+            limit: Some(check.limit),
+            ..Violation::default()
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_documented() {
+        let mut ids: Vec<&str> = REGISTRY.iter().map(|r| r.meta().id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), REGISTRY.len());
+        for rule in REGISTRY {
+            let doc = rule.meta().documentation();
+            for section in ["## What it does", "## Why is this bad?", "## How to fix it"] {
+                assert!(
+                    doc.contains(section),
+                    "{} lacks {section:?}",
+                    rule.meta().id
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Walks the audited folder once and lists every regular file in it.
+//!
+//! Symbolic links are never followed (a link can point outside the folder, or loop), and
+//! folders that are never deployed (`.git`, `node_modules`) or that the user ignores are
+//! skipped. Everything passed over is listed with its reason, so nothing disappears silently.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use walkdir::WalkDir;
+
+use crate::error::Error;
+use crate::glob::PathPattern;
+
+/// Folders that are never part of a deployed site.
+pub const ALWAYS_SKIPPED_FOLDERS: [&str; 2] = [".git", "node_modules"];
+
+/// One regular file found in the audited folder.
+#[derive(Debug, Clone)]
+pub struct ScannedFile {
+    pub path: PathBuf,
+    /// The path relative to the audited folder, `/`-separated; names that are not UTF-8 are
+    /// shown with U+FFFD in place of the bad bytes.
+    pub relative_path: String,
+    pub extension: Option<String>,
+}
+
+/// Why a path was passed over.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipCategory {
+    /// `.git`, `node_modules`, or a user `ignore` pattern: expected, not worth a warning.
+    Ignored,
+    SymbolicLink,
+    Unreadable,
+    Vanished,
+    NotAFile,
+}
+
+/// A path that was passed over, and why.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: String,
+    pub category: SkipCategory,
+    pub reason: String,
+}
+
+#[derive(Debug)]
+pub struct Scan {
+    pub root: PathBuf,
+    pub files: Vec<ScannedFile>,
+    pub skipped: Vec<Skipped>,
+}
+
+pub fn relative_path(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = relative
+        .components()
+        .map(|part| part.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
+/// Checks that `root` is a folder that can be audited: a missing path or a file is fatal.
+pub fn check_root(root: &Path) -> Result<(), Error> {
+    let metadata = std::fs::metadata(root).map_err(|source| Error::Io {
+        path: root.to_path_buf(),
+        action: "cannot open the folder to audit",
+        source,
+    })?;
+    if !metadata.is_dir() {
+        return Err(Error::NotAFolder(root.to_path_buf()));
+    }
+    Ok(())
+}
+
+/// Lists every regular file below `root`, in a stable (sorted) order.
+pub fn scan(root: &Path, ignore: &[PathPattern]) -> Result<Scan, Error> {
+    check_root(root)?;
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    let mut walker = WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter();
+    while let Some(entry) = walker.next() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                let path = error
+                    .path()
+                    .map(|p| relative_path(root, p))
+                    .unwrap_or_default();
+                let reason = match error.io_error() {
+                    Some(io) => format!("unreadable: {io}"),
+                    None => error.to_string(),
+                };
+                skipped.push(Skipped {
+                    path,
+                    category: SkipCategory::Unreadable,
+                    reason,
+                });
+                continue;
+            }
+        };
+        if entry.depth() == 0 {
+            continue;
+        }
+        let relative = relative_path(root, entry.path());
+        let file_type = entry.file_type();
+        if file_type.is_dir() {
+            let name = entry.file_name().to_string_lossy();
+            if ALWAYS_SKIPPED_FOLDERS.contains(&name.as_ref()) {
+                skipped.push(Skipped {
+                    path: relative,
+                    category: SkipCategory::Ignored,
+                    reason: format!("`{name}` folders are never deployed"),
+                });
+                walker.skip_current_dir();
+            } else if let Some(pattern) = ignore
+                .iter()
+                .find(|p| p.matches(&relative) || p.matches(&format!("{relative}/")))
+            {
+                skipped.push(Skipped {
+                    path: relative,
+                    category: SkipCategory::Ignored,
+                    reason: format!("ignored by pattern `{}`", pattern.pattern),
+                });
+                walker.skip_current_dir();
+            }
+            continue;
+        }
+        if file_type.is_symlink() {
+            let target = std::fs::read_link(entry.path())
+                .map(|t| format!(" -> {}", t.to_string_lossy()))
+                .unwrap_or_default();
+            skipped.push(Skipped {
+                path: relative,
+                category: SkipCategory::SymbolicLink,
+                reason: format!("symbolic link{target} (links are not followed)"),
+            });
+            continue;
+        }
+        if !file_type.is_file() {
+            skipped.push(Skipped {
+                path: relative,
+                category: SkipCategory::NotAFile,
+                reason: "not a regular file (device, socket or pipe)".into(),
+            });
+            continue;
+        }
+        if let Some(pattern) = ignore.iter().find(|p| p.matches(&relative)) {
+            skipped.push(Skipped {
+                path: relative,
+                category: SkipCategory::Ignored,
+                reason: format!("ignored by pattern `{}`", pattern.pattern),
+            });
+            continue;
+        }
+        let extension = entry
+            .path()
+            .extension()
+            .map(|e| e.to_string_lossy().into_owned());
+        files.push(ScannedFile {
+            path: entry.into_path(),
+            relative_path: relative,
+            extension,
+        });
+    }
+    Ok(Scan {
+        root: root.to_path_buf(),
+        files,
+        skipped,
+    })
+}
