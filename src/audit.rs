@@ -88,6 +88,7 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
     }
 
     let assets = measured.assets;
+    let statistics = measured.statistics;
     let budgets = budget::evaluate(&config, &assets);
     notes.extend(budget::unmatched_path_budgets(&config, &assets));
     let findings = rules::run(&RuleContext {
@@ -130,6 +131,7 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
         findings,
         skipped,
         notes,
+        measurement: statistics,
         summary,
     })
 }

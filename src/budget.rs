@@ -45,9 +45,14 @@ impl BudgetCheck {
                 self.origin
             )
         } else {
+            let subject = match &self.path {
+                // Per-file checks are located at the file; say which budget it broke.
+                Some(_) => format!("the file (budget {:?})", self.name),
+                None => self.name.clone(),
+            };
             format!(
                 "{} is {} {}, over the {} budget by {} ({ratio:.0}%; {})",
-                self.name,
+                subject,
                 human(self.actual),
                 self.measure,
                 human(self.limit),

@@ -76,7 +76,7 @@ pub fn human(bytes: u64) -> String {
         1_000_000..1_000_000_000 => (1_000_000, "MB"),
         _ => (1_000_000_000, "GB"),
     };
-    if bytes % divisor == 0 {
+    if bytes.is_multiple_of(divisor) {
         // Round limits read as written: "200 kB", not "200.00 kB".
         format!("{} {unit}", bytes / divisor)
     } else {

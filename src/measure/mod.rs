@@ -93,7 +93,17 @@ pub struct MeasureOptions {
 pub struct Measured {
     pub assets: Vec<Asset>,
     pub skipped: Vec<Skipped>,
+    pub statistics: Statistics,
+}
+
+/// How much compression this run did, and how much the cache spared it.
+#[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Statistics {
+    /// Compressions run (one per file and algorithm).
+    pub compressions: u64,
+    /// Input bytes those compressions read.
     pub compressed_bytes: u64,
+    /// Sizes taken from the cache instead.
     pub cache_hits: u64,
 }
 
@@ -158,12 +168,13 @@ pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut SizeC
             Ok(outcome) => {
                 for (algorithm, size) in &outcome.computed {
                     cache.insert(outcome.asset.content_hash, *algorithm, *size);
-                    measured.compressed_bytes += outcome.asset.raw;
+                    measured.statistics.compressions += 1;
+                    measured.statistics.compressed_bytes += outcome.asset.raw;
                 }
                 for algorithm in [Algorithm::Gzip, Algorithm::Brotli] {
                     cache.touch(&outcome.asset.content_hash, algorithm);
                 }
-                measured.cache_hits += outcome.cache_hits;
+                measured.statistics.cache_hits += outcome.cache_hits;
                 measured.assets.push(outcome.asset);
             }
             Err(skipped) => measured.skipped.push(skipped),

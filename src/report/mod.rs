@@ -13,7 +13,7 @@ pub use finding::{Finding, Severity, Violation};
 
 use crate::budget::BudgetCheck;
 use crate::kind::AssetKind;
-use crate::measure::Asset;
+use crate::measure::{Asset, Statistics};
 use crate::scan::Skipped;
 
 /// Version of the JSON document; bumped on any incompatible change.
@@ -148,6 +148,8 @@ pub struct Report {
     pub skipped: Vec<Skipped>,
     /// Things the user should know that are not findings (configuration not applied, cache).
     pub notes: Vec<String>,
+    /// Compression work done by this run and sizes reused from the cache.
+    pub measurement: Statistics,
     pub summary: Summary,
 }
 

@@ -1,0 +1,123 @@
+//! Helpers shared by the integration tests: run the real binary, read its JSON report, and ask
+//! the independent size oracles (Python's zlib, Node's C brotli) what sizes should be.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use serde_json::Value;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(relative: &str) -> PathBuf {
+    repo().join("fixtures").join(relative)
+}
+
+/// The webaudit binary with no configuration discovery and no cache, so tests see only what
+/// they set up.
+pub fn webaudit() -> assert_cmd::Command {
+    let mut command = cargo_bin_cmd!("webaudit");
+    command
+        .env_remove("WEBAUDIT_CACHE_DIR")
+        .env("NO_COLOR", "1");
+    command
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(args: &[&str]) -> Run {
+    let output = webaudit().args(args).output().expect("webaudit runs");
+    to_run(output)
+}
+
+pub fn to_run(output: Output) -> Run {
+    Run {
+        code: output
+            .status
+            .code()
+            .expect("exited normally, not by a signal"),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs an audit with `--format json --no-cache` plus `args` and returns (exit code, report).
+pub fn json_report(path: &Path, args: &[&str]) -> (i32, Value) {
+    let output = webaudit()
+        .arg(path)
+        .args(["--format", "json", "--no-cache"])
+        .args(args)
+        .output()
+        .expect("webaudit runs");
+    let run = to_run(output);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "JSON report expected ({e}); stdout: {} stderr: {}",
+            run.stdout, run.stderr
+        )
+    });
+    (run.code, report)
+}
+
+pub fn asset<'a>(report: &'a Value, path: &str) -> &'a Value {
+    report["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == path)
+        .unwrap_or_else(|| panic!("no asset {path} in {}", report["assets"]))
+}
+
+pub fn findings<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .collect()
+}
+
+fn oracle(program: &str, script: &str, input: String) -> HashMap<String, u64> {
+    let mut child = Command::new(program)
+        .arg(repo().join("tests/oracle").join(script))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("the {program} size oracle must be installed to run this test: {e}")
+        });
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{script} failed");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// gzip sizes computed by CPython's zlib (level 9, wbits 31).
+pub fn python_gzip_sizes(paths: &[PathBuf]) -> HashMap<String, u64> {
+    let input: String = paths.iter().map(|p| format!("{}\n", p.display())).collect();
+    oracle("python3", "gzip_sizes.py", input)
+}
+
+/// brotli sizes computed by Node's zlib (Google's C encoder, q11, window 22).
+pub fn node_brotli_sizes(paths: &[PathBuf]) -> HashMap<String, u64> {
+    let list: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    oracle(
+        "node",
+        "brotli_sizes.js",
+        serde_json::to_string(&list).unwrap(),
+    )
+}
