@@ -20,10 +20,13 @@ pub enum AssetKind {
     SourceMap,
     /// `X.gz` / `X.br`: an encoding of another asset, which is what gets counted.
     Precompressed,
+    /// TypeScript and JSX sources (`.ts`, `.tsx`, `.jsx`…): analysed for imports when webaudit
+    /// is pointed at source files, never counted (browsers get the compiled output).
+    Source,
 }
 
 impl AssetKind {
-    pub const ALL: [AssetKind; 11] = [
+    pub const ALL: [AssetKind; 12] = [
         AssetKind::Document,
         AssetKind::Script,
         AssetKind::Stylesheet,
@@ -35,6 +38,7 @@ impl AssetKind {
         AssetKind::Other,
         AssetKind::SourceMap,
         AssetKind::Precompressed,
+        AssetKind::Source,
     ];
 
     pub fn name(self) -> &'static str {
@@ -50,6 +54,7 @@ impl AssetKind {
             AssetKind::Other => "other",
             AssetKind::SourceMap => "source-map",
             AssetKind::Precompressed => "precompressed",
+            AssetKind::Source => "source",
         }
     }
 
@@ -59,7 +64,7 @@ impl AssetKind {
 
     /// Whether the asset is part of what a browser downloads, and so of totals and budgets.
     pub fn counted(self) -> bool {
-        !matches!(self, AssetKind::SourceMap | AssetKind::Precompressed)
+        !matches!(self, AssetKind::SourceMap | AssetKind::Precompressed | AssetKind::Source)
     }
 }
 
@@ -97,6 +102,8 @@ pub enum Format {
     WebManifest,
     Gzip,
     Brotli,
+    /// TypeScript or JSX source code.
+    SourceCode,
     Unknown,
 }
 
@@ -114,6 +121,7 @@ impl Format {
             SourceMap => AssetKind::SourceMap,
             Json | Xml | Txt | WebManifest => AssetKind::Data,
             Gzip | Brotli => AssetKind::Precompressed,
+            SourceCode => AssetKind::Source,
             Unknown => AssetKind::Other,
         }
     }
@@ -176,6 +184,7 @@ impl Format {
             "webmanifest" => WebManifest,
             "gz" => Gzip,
             "br" => Brotli,
+            "ts" | "tsx" | "jsx" | "mts" | "cts" => SourceCode,
             _ => return None,
         };
         Some(format)

@@ -5,6 +5,7 @@
 //! [`budget`] checks and [`rules`] read the measured assets and emit findings → [`report`]
 //! renderers print them. [`audit::run`] runs the whole flow.
 
+pub mod analyze;
 pub mod audit;
 pub mod budget;
 pub mod config;

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
+use crate::analyze::{self, AnalyzeContext, ClaimedMap, Facts};
 use crate::config::Compression;
 use crate::kind::{AssetKind, Format, classify};
 use crate::scan::{ScannedFile, SkipCategory, Skipped};
@@ -54,6 +55,9 @@ pub struct Asset {
     /// For an original: its precompressed variants and source map.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<String>,
+    /// What the content says (imports, references, source-map attribution).
+    #[serde(skip)]
+    pub facts: Facts,
 }
 
 impl Asset {
@@ -111,55 +115,75 @@ struct Outcome {
     asset: Asset,
     computed: Vec<(Algorithm, u64)>,
     cache_hits: u64,
+    claimed: Option<ClaimedMap>,
 }
 
-/// Measures `files`, reading sizes from `cache` and adding the ones it computes to it.
-pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut SizeCache) -> Measured {
-    let threads = if options.threads == 0 {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    } else {
-        options.threads
-    };
-    // Largest first, handed out one at a time: the slowest file starts first and no thread
-    // idles at the end while another compresses a big bundle.
-    let mut order: Vec<(usize, u64)> = files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            (
-                i,
-                std::fs::symlink_metadata(&f.path)
-                    .map(|m| m.len())
-                    .unwrap_or(0),
-            )
-        })
-        .collect();
-    order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-
+/// Runs `work` on every index of `order` with `threads` workers, each taking the next index as
+/// it finishes: given largest-first order, the slowest file starts first and no worker idles at
+/// the end while another compresses a big bundle.
+fn run_pool<T: Send>(order: &[usize], threads: usize, work: impl Fn(usize) -> T + Sync) -> Vec<(usize, T)> {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Result<Outcome, Skipped>)>> =
-        Mutex::new(Vec::with_capacity(files.len()));
-    let shared_cache: &SizeCache = cache;
+    let results = Mutex::new(Vec::with_capacity(order.len()));
     std::thread::scope(|scope| {
-        for _ in 0..threads.min(files.len()).max(1) {
-            scope.spawn(|| {
+        for _ in 0..threads.min(order.len()).max(1) {
+            // Parsing and walking syntax trees recurses; give workers room beyond the default.
+            let spawned = std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(scope, || {
                 loop {
                     let position = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&(index, _)) = order.get(position) else {
-                        break;
-                    };
-                    let outcome = measure_file(&files[index], options, shared_cache);
-                    results
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push((index, outcome));
+                    let Some(&index) = order.get(position) else { break };
+                    let result = work(index);
+                    results.lock().unwrap_or_else(|e| e.into_inner()).push((index, result));
                 }
             });
+            if spawned.is_err() {
+                break;
+            }
         }
     });
     let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    // If no worker thread could be started, do the work here rather than lose it.
+    if results.is_empty() && !order.is_empty() {
+        results = order.iter().map(|&index| (index, work(index))).collect();
+    }
+    results
+}
+
+const WORKER_STACK: usize = 64 * 1024 * 1024;
+
+/// Measures `files`, reading sizes from `cache` and adding the ones it computes to it.
+///
+/// Two phases: every file but source maps, then the maps that no script or stylesheet claimed
+/// (read them for their hash only).
+pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut SizeCache) -> Measured {
+    let threads = if options.threads == 0 {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    } else {
+        options.threads
+    };
+    let sizes: Vec<u64> = files.iter().map(|f| std::fs::symlink_metadata(&f.path).map(|m| m.len()).unwrap_or(0)).collect();
+    let largest_first = |indices: &mut Vec<usize>| indices.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+    let is_map = |file: &ScannedFile| file.extension.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("map"));
+
+    let context = AnalyzeContext::new(files);
+    let shared_cache: &SizeCache = cache;
+    let mut first: Vec<usize> = (0..files.len()).filter(|&i| !is_map(&files[i])).collect();
+    largest_first(&mut first);
+    let mut results = run_pool(&first, threads, |i| measure_file(&files[i], options, shared_cache, Some(&context)));
+
+    let claimed: HashMap<String, ClaimedMap> = results
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok().and_then(|o| o.claimed.clone()))
+        .map(|c| (c.path.clone(), c))
+        .collect();
+    let mut second = Vec::new();
+    for (i, file) in files.iter().enumerate().filter(|(_, f)| is_map(f)) {
+        match claimed.get(&file.relative_path) {
+            Some(map) => results.push((i, Ok(claimed_map_outcome(file, map)))),
+            None => second.push(i),
+        }
+    }
+    largest_first(&mut second);
+    results.extend(run_pool(&second, threads, |i| measure_file(&files[i], options, shared_cache, None)));
     results.sort_by_key(|(index, _)| *index);
 
     let mut measured = Measured::default();
@@ -184,7 +208,27 @@ pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut SizeC
     measured
 }
 
-fn open_without_following(path: &std::path::Path) -> io::Result<File> {
+/// A map already read by its script's worker: measured from what that worker saw.
+fn claimed_map_outcome(file: &ScannedFile, map: &ClaimedMap) -> Outcome {
+    let asset = Asset {
+        path: file.relative_path.clone(),
+        file: file.path.clone(),
+        kind: AssetKind::SourceMap,
+        format: Format::SourceMap,
+        raw: map.raw,
+        gzip: None,
+        brotli: None,
+        hash: blake3::Hash::from_bytes(map.content_hash).to_hex().to_string(),
+        content_hash: map.content_hash,
+        extension_mismatch: false,
+        original: None,
+        variants: Vec::new(),
+        facts: Facts::None,
+    };
+    Outcome { asset, computed: Vec::new(), cache_hits: 0, claimed: None }
+}
+
+pub fn open_without_following(path: &std::path::Path) -> io::Result<File> {
     // O_NOFOLLOW: a file swapped for a symbolic link after the scan is refused, not followed.
     std::fs::OpenOptions::new()
         .read(true)
@@ -243,6 +287,7 @@ fn measure_file(
     file: &ScannedFile,
     options: MeasureOptions,
     cache: &SizeCache,
+    context: Option<&AnalyzeContext>,
 ) -> Result<Outcome, Skipped> {
     let mut handle = open_without_following(&file.path).map_err(|e| skip(file, e))?;
     let metadata = handle.metadata().map_err(|e| skip(file, e))?;
@@ -297,6 +342,11 @@ fn measure_file(
         computed.push((algorithm, size));
     }
 
+    // Facts come from the same bytes; files too large to hold in memory are measured only.
+    let (facts, claimed) = match (&bytes, context) {
+        (Some(bytes), Some(context)) => analyze::analyze(context, file, format, bytes),
+        _ => (Facts::None, None),
+    };
     let asset = Asset {
         path: file.relative_path.clone(),
         file: file.path.clone(),
@@ -310,12 +360,9 @@ fn measure_file(
         extension_mismatch: classification.extension_mismatch,
         original: None,
         variants: Vec::new(),
+        facts,
     };
-    Ok(Outcome {
-        asset,
-        computed,
-        cache_hits,
-    })
+    Ok(Outcome { asset, computed, cache_hits, claimed })
 }
 
 fn compress_size(algorithm: Algorithm, input: impl Read, raw: u64) -> io::Result<u64> {

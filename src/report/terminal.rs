@@ -123,6 +123,9 @@ pub fn render(report: &Report, options: TerminalOptions, out: &mut dyn Write) ->
     );
     let verdict = if summary.failed {
         paint.red(&format!("failed (--fail-on {})", fail_on_name(report)))
+    } else if summary.errors + summary.warnings + summary.infos > 0 {
+        // Findings below the --fail-on threshold: say why the run still passes.
+        paint.green(&format!("passed (--fail-on {})", fail_on_name(report)))
     } else {
         paint.green("passed")
     };

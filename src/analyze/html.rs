@@ -1,0 +1,1018 @@
+//! Facts about one HTML page: the scripts, stylesheets and preloads it loads (for the entry
+//! graph), its images, pictures, iframes and videos (for the image rules), its `<style>` blocks
+//! and `style="…url(…)"` attributes (for the CSS reader), and its `<base href>`.
+//!
+//! Facts only: attribute values are reported as written (entities decoded), nothing is resolved
+//! or judged here, and no file is read. The page is read in one streaming pass by lol_html with
+//! one handler per element of interest; lol_html never builds a tree, so nesting (`<img>` in
+//! `<picture>`, `<source>` in `<video>`, content of `<template>`) is tracked with end-tag
+//! handlers. Any byte sequence is accepted: invalid UTF-8 is read as U+FFFD, truncated markup
+//! yields what was seen, and a parser error becomes a warning instead of a failure.
+
+use std::cell::RefCell;
+use std::ops::Range;
+use std::rc::Rc;
+
+use lol_html::html_content::{Element, EndTag};
+use lol_html::{HtmlRewriter, Settings, element};
+use serde::Serialize;
+
+pub use super::url::{LineIndex, Location};
+use super::url::{SrcsetCandidate, parse_srcset};
+
+/// Everything the rules need to know about one HTML page. Every list is in document order.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct HtmlFacts {
+    pub scripts: Vec<ScriptTag>,
+    /// `<link>` whose `rel` contains `stylesheet`.
+    pub stylesheets: Vec<LinkTag>,
+    /// One entry per `preload`, `modulepreload` or `prefetch` token of a `<link rel>`, so
+    /// `rel="preload stylesheet"` is both a stylesheet and a preload.
+    pub preloads: Vec<PreloadTag>,
+    pub images: Vec<ImageTag>,
+    pub pictures: Vec<PictureTag>,
+    pub iframes: Vec<IframeTag>,
+    pub videos: Vec<VideoTag>,
+    pub inline_styles: Vec<InlineStyle>,
+    /// `style="…"` attributes of any element that mention `url(` (case-insensitive).
+    pub style_attributes: Vec<StyleAttribute>,
+    /// The `href` of the first `<base href>`: browsers resolve every relative reference of the
+    /// page against it (see [`crate::analyze::url::resolve_in_document`]).
+    pub base_href: Option<String>,
+    /// The `<body>` start tag, when the page has one: what comes before it is in the head.
+    pub body: Option<Location>,
+    pub parse_warnings: Vec<String>,
+}
+
+/// `<script>`, external or inline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScriptTag {
+    pub src: Option<String>,
+    /// The `type` attribute as written.
+    pub type_: Option<String>,
+    /// What the browser does with the element, derived from `type` (and the legacy
+    /// `language`) as the HTML standard says.
+    pub kind: ScriptKind,
+    /// `kind == ScriptKind::Module`.
+    pub module: bool,
+    pub nomodule: bool,
+    pub async_: bool,
+    pub defer: bool,
+    /// The `crossorigin` attribute (`""` when present without a value).
+    pub crossorigin: Option<String>,
+    /// Byte length of the text between `<script>` and `</script>` (browsers ignore it when
+    /// `src` is set).
+    pub inline_bytes: usize,
+    /// Where that text is in the input, to hand inline code to the JavaScript reader.
+    pub inline_range: Range<usize>,
+    pub location: Location,
+}
+
+/// How a browser treats a `<script>` element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ScriptKind {
+    /// Classic JavaScript: no `type`, an empty one, or a JavaScript MIME type.
+    Classic,
+    /// `type="module"`.
+    Module,
+    /// `type="importmap"`: JSON, fetched from nowhere.
+    ImportMap,
+    /// `type="speculationrules"`: JSON.
+    SpeculationRules,
+    /// Any other type (`application/ld+json`, `text/template`, `text/javascript; charset=…`):
+    /// a data block, never fetched or run.
+    Data,
+}
+
+/// `<link rel="stylesheet">`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LinkTag {
+    pub href: Option<String>,
+    pub media: Option<String>,
+    /// The `disabled` attribute is present: the sheet is not applied.
+    pub disabled: bool,
+    /// `rel` also contains `alternate`: not applied until the user picks it.
+    pub alternate: bool,
+    pub location: Location,
+}
+
+/// `<link rel="preload" | "modulepreload" | "prefetch">`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreloadTag {
+    pub href: Option<String>,
+    /// The matching `rel` token, lowercase: `preload`, `modulepreload` or `prefetch`.
+    pub rel: String,
+    /// `as`, trimmed and lowercase (an enumerated attribute).
+    pub as_: Option<String>,
+    pub type_: Option<String>,
+    /// `""` when present without a value (which means `anonymous`).
+    pub crossorigin: Option<String>,
+    pub media: Option<String>,
+    pub imagesrcset: Option<String>,
+    pub imagesizes: Option<String>,
+    /// Trimmed and lowercase.
+    pub fetchpriority: Option<String>,
+    pub location: Location,
+}
+
+/// `<img>`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImageTag {
+    pub src: Option<String>,
+    /// As written; see [`ImageTag::srcset_candidates`].
+    pub srcset: Option<String>,
+    pub sizes: Option<String>,
+    /// `width` / `height` as written.
+    pub width: Option<String>,
+    pub height: Option<String>,
+    /// `width` / `height` when they are a plain non-negative integer, optionally followed by
+    /// `px` (`320`, `320px`), surrounding whitespace allowed. `None` for anything else
+    /// (`50%`, `auto`, `1.5`, empty), whose raw value is in `width` / `height`.
+    pub width_px: Option<u32>,
+    pub height_px: Option<u32>,
+    /// `loading`, `decoding` and `fetchpriority` are enumerated attributes, which HTML matches
+    /// case-insensitively: trimmed and lowercase here (`LAZY` → `lazy`).
+    pub loading: Option<String>,
+    pub decoding: Option<String>,
+    pub fetchpriority: Option<String>,
+    pub style: Option<String>,
+    pub alt: Option<String>,
+    /// `src` is a `data:` URL.
+    pub is_data_uri: bool,
+    /// Index into [`HtmlFacts::pictures`] when this is the `<img>` of a `<picture>`.
+    pub in_picture: Option<usize>,
+    /// 0-based position among all `<img>` of the page, in document order.
+    pub order: usize,
+    /// False inside `<template>`, whose content is inert (nothing loads until script clones
+    /// it). An `<img>` written inside `<head>` counts as in the body: the HTML parser moves it
+    /// there. (`<noscript>` content is not reported at all: with scripting on it is text.)
+    pub in_body: bool,
+    pub location: Location,
+}
+
+impl ImageTag {
+    /// The parsed `srcset` (empty without one).
+    pub fn srcset_candidates(&self) -> Vec<SrcsetCandidate> {
+        self.srcset.as_deref().map(parse_srcset).unwrap_or_default()
+    }
+}
+
+/// `<picture>` and its `<source>` children.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PictureTag {
+    pub sources: Vec<SourceTag>,
+    /// Index into [`HtmlFacts::images`] of the picture's `<img>`.
+    pub img: Option<usize>,
+    pub location: Location,
+}
+
+/// `<source>` inside `<picture>`; attributes as written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceTag {
+    pub srcset: Option<String>,
+    pub type_: Option<String>,
+    pub media: Option<String>,
+    pub sizes: Option<String>,
+    pub width: Option<String>,
+    pub height: Option<String>,
+    pub location: Location,
+}
+
+/// `<iframe>`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IframeTag {
+    pub src: Option<String>,
+    /// Trimmed and lowercase.
+    pub loading: Option<String>,
+    pub width: Option<String>,
+    pub height: Option<String>,
+    pub location: Location,
+}
+
+/// `<video>` and its `<source>` children.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VideoTag {
+    pub src: Option<String>,
+    pub poster: Option<String>,
+    /// Trimmed and lowercase (`none`, `metadata`, `auto`, `""`).
+    pub preload: Option<String>,
+    pub autoplay: bool,
+    pub muted: bool,
+    pub width: Option<String>,
+    pub height: Option<String>,
+    pub sources: Vec<MediaSource>,
+    pub location: Location,
+}
+
+/// `<source>` inside `<video>`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MediaSource {
+    pub src: Option<String>,
+    pub type_: Option<String>,
+    pub media: Option<String>,
+    pub location: Location,
+}
+
+/// A `<style>` block. To read it, pass the original bytes of `range` and `location` to
+/// [`crate::analyze::css::parse_at`], so CSS locations point into the HTML file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InlineStyle {
+    /// The CSS text (invalid UTF-8 as U+FFFD).
+    pub text: String,
+    /// Byte range of the CSS text in the input.
+    pub range: Range<usize>,
+    /// The first byte of the CSS text (just after `<style …>`).
+    pub location: Location,
+    pub media: Option<String>,
+}
+
+/// A `style="…"` attribute that mentions `url(`. Read it with
+/// [`crate::analyze::css::parse_at`]`(value, value_location)`; an entity in the raw value
+/// (`&quot;`) shifts later columns on that line by the difference.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StyleAttribute {
+    /// The value, entities decoded.
+    pub value: String,
+    /// The first byte of the value in the input.
+    pub value_location: Location,
+    /// Lowercase tag name of the element.
+    pub tag: String,
+    /// The element's start tag.
+    pub location: Location,
+}
+
+/// Reads the facts of one HTML page. Never fails: problems end up in `parse_warnings`.
+pub fn parse(bytes: &[u8]) -> HtmlFacts {
+    let index = LineIndex::new(bytes);
+    let state = Rc::new(RefCell::new(Collector::default()));
+    let result = {
+        let settings = handlers(&state, &index);
+        let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
+        // One chunk: the input is already in memory, and lol_html then parses it in place.
+        match rewriter.write(bytes) {
+            // After an error the rewriter is poisoned and `end` would panic.
+            Ok(()) => rewriter.end(),
+            Err(error) => Err(error),
+        }
+    };
+    let mut collector = state.take();
+    if let Err(error) = result {
+        collector
+            .facts
+            .parse_warnings
+            .push(format!("HTML parser stopped early: {error}"));
+    }
+    if let Some(open) = collector.open_raw_text.take() {
+        // A `<script>` or `<style>` without an end tag runs to the end of the input.
+        collector.set_raw_text_range(open.target, open.content_start..bytes.len());
+    }
+    for style in &mut collector.facts.inline_styles {
+        style.text = String::from_utf8_lossy(&bytes[style.range.clone()]).into_owned();
+    }
+    if std::str::from_utf8(bytes).is_err() {
+        collector
+            .facts
+            .parse_warnings
+            .push("not valid UTF-8: invalid bytes were read as U+FFFD".to_owned());
+    }
+    collector.facts
+}
+
+/// State shared by the handlers of one parse. End-tag handlers must be `'static`, hence the
+/// `Rc<RefCell<…>>`; lol_html runs one handler at a time, so borrows never overlap.
+#[derive(Default)]
+struct Collector {
+    facts: HtmlFacts,
+    /// Open `<picture>`, `<video>` and `<audio>` elements, innermost last: a `<source>` belongs
+    /// to the innermost one.
+    open_media: Vec<OpenMedia>,
+    /// Depth of `<template>` nesting.
+    template_depth: usize,
+    /// A `<script>` or `<style>` whose end tag has not been seen yet (they cannot nest).
+    open_raw_text: Option<OpenRawText>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OpenMedia {
+    Picture(usize),
+    Video(usize),
+    /// `<audio>`: tracked only so that its `<source>` children are not given to a picture or
+    /// video around it.
+    Audio,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum RawText {
+    Script(usize),
+    Style(usize),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct OpenRawText {
+    target: RawText,
+    content_start: usize,
+}
+
+impl Collector {
+    fn close_media(&mut self, media: OpenMedia) {
+        if let Some(position) = self.open_media.iter().rposition(|open| *open == media) {
+            self.open_media.truncate(position);
+        }
+    }
+
+    /// Records where the text of a `<script>` / `<style>` is, once its end is known.
+    fn set_raw_text_range(&mut self, target: RawText, range: Range<usize>) {
+        match target {
+            RawText::Script(i) => {
+                let script = &mut self.facts.scripts[i];
+                script.inline_bytes = range.len();
+                script.inline_range = range;
+            }
+            RawText::Style(i) => self.facts.inline_styles[i].range = range,
+        }
+    }
+}
+
+type Shared = Rc<RefCell<Collector>>;
+
+/// One lol_html handler per element of interest: lol_html matches tag names itself, which is
+/// much cheaper than calling one handler for every element.
+fn handlers<'h>(state: &Shared, index: &'h LineIndex<'h>) -> Settings<'h, 'static> {
+    let script_state = Rc::clone(state);
+    let link_state = Rc::clone(state);
+    let img_state = Rc::clone(state);
+    let picture_state = Rc::clone(state);
+    let source_state = Rc::clone(state);
+    let iframe_state = Rc::clone(state);
+    let video_state = Rc::clone(state);
+    let audio_state = Rc::clone(state);
+    let style_state = Rc::clone(state);
+    let base_state = Rc::clone(state);
+    let body_state = Rc::clone(state);
+    let template_state = Rc::clone(state);
+    let style_attribute_state = Rc::clone(state);
+    Settings::new()
+        // Never give up on ambiguous markup (`<select><xmp><script>`): facts from a best-effort
+        // reading beat no facts.
+        .with_strict(false)
+        .append_element_content_handler(element!("script", move |el| {
+            on_script(&script_state, index, el);
+            Ok(())
+        }))
+        .append_element_content_handler(element!("link", move |el| {
+            on_link(&link_state, index, el);
+            Ok(())
+        }))
+        .append_element_content_handler(element!("img", move |el| {
+            on_img(&img_state, index, el);
+            Ok(())
+        }))
+        .append_element_content_handler(element!("picture", move |el| {
+            on_picture(&picture_state, index, el);
+            Ok(())
+        }))
+        .append_element_content_handler(element!("source", move |el| {
+            on_source(&source_state, index, el);
+            Ok(())
+        }))
+        .append_element_content_handler(element!("iframe", move |el| {
+            let iframe = IframeTag {
+                src: attribute(el, "src"),
+                loading: enumerated(el, "loading"),
+                width: attribute(el, "width"),
+                height: attribute(el, "height"),
+                location: start_location(index, el),
+            };
+            iframe_state.borrow_mut().facts.iframes.push(iframe);
+            Ok(())
+        }))
+        .append_element_content_handler(element!("video", move |el| {
+            on_video(&video_state, index, el);
+            Ok(())
+        }))
+        .append_element_content_handler(element!("audio", move |el| {
+            audio_state.borrow_mut().open_media.push(OpenMedia::Audio);
+            let closing = Rc::clone(&audio_state);
+            on_end_tag(el, move |_| closing.borrow_mut().close_media(OpenMedia::Audio));
+            Ok(())
+        }))
+        .append_element_content_handler(element!("style", move |el| {
+            on_style(&style_state, index, el);
+            Ok(())
+        }))
+        .append_element_content_handler(element!("base[href]", move |el| {
+            let mut state = base_state.borrow_mut();
+            if state.facts.base_href.is_none() {
+                state.facts.base_href = attribute(el, "href");
+            }
+            Ok(())
+        }))
+        .append_element_content_handler(element!("body", move |el| {
+            let mut state = body_state.borrow_mut();
+            if state.facts.body.is_none() {
+                state.facts.body = Some(start_location(index, el));
+            }
+            Ok(())
+        }))
+        .append_element_content_handler(element!("template", move |el| {
+            template_state.borrow_mut().template_depth += 1;
+            let closing = Rc::clone(&template_state);
+            on_end_tag(el, move |_| {
+                let mut state = closing.borrow_mut();
+                state.template_depth = state.template_depth.saturating_sub(1);
+            });
+            Ok(())
+        }))
+        .append_element_content_handler(element!("[style]", move |el| {
+            on_style_attribute(&style_attribute_state, index, el);
+            Ok(())
+        }))
+}
+
+fn on_script(state: &Shared, index: &LineIndex, el: &mut Element) {
+    let type_ = attribute(el, "type");
+    let kind = script_kind(type_.as_deref(), attribute(el, "language").as_deref());
+    let tag = el.source_location().bytes();
+    let script = ScriptTag {
+        src: attribute(el, "src"),
+        type_,
+        kind,
+        module: kind == ScriptKind::Module,
+        nomodule: el.has_attribute("nomodule"),
+        async_: el.has_attribute("async"),
+        defer: el.has_attribute("defer"),
+        crossorigin: attribute(el, "crossorigin"),
+        inline_bytes: 0,
+        inline_range: tag.end..tag.end,
+        location: index.location(tag.start),
+    };
+    let mut collector = state.borrow_mut();
+    collector.facts.scripts.push(script);
+    let target = RawText::Script(collector.facts.scripts.len() - 1);
+    drop(collector);
+    track_raw_text(state, el, target, tag.end);
+}
+
+fn on_style(state: &Shared, index: &LineIndex, el: &mut Element) {
+    let tag = el.source_location().bytes();
+    let style = InlineStyle {
+        text: String::new(),
+        range: tag.end..tag.end,
+        location: index.location(tag.end),
+        media: attribute(el, "media"),
+    };
+    let mut collector = state.borrow_mut();
+    collector.facts.inline_styles.push(style);
+    let target = RawText::Style(collector.facts.inline_styles.len() - 1);
+    drop(collector);
+    track_raw_text(state, el, target, tag.end);
+}
+
+/// Records where the text of a `<script>` / `<style>` ends when its end tag arrives. The text is
+/// taken from the input bytes between the tags rather than from lol_html's decoded text chunks,
+/// so offsets and lengths are exact even when the input is not valid UTF-8.
+fn track_raw_text(state: &Shared, el: &mut Element, target: RawText, content_start: usize) {
+    if !el.can_have_content() {
+        // `<script/>` inside `<svg>`: self-closing for real, no text.
+        return;
+    }
+    state.borrow_mut().open_raw_text = Some(OpenRawText {
+        target,
+        content_start,
+    });
+    let closing = Rc::clone(state);
+    on_end_tag(el, move |end| {
+        let mut collector = closing.borrow_mut();
+        let Some(open) = collector.open_raw_text.take() else {
+            return;
+        };
+        let end = end.source_location().bytes().start.max(open.content_start);
+        collector.set_raw_text_range(open.target, open.content_start..end);
+    });
+}
+
+fn on_link(state: &Shared, index: &LineIndex, el: &mut Element) {
+    let Some(rel) = el.get_attribute("rel") else {
+        return;
+    };
+    let rel = rel.to_ascii_lowercase();
+    let tokens: Vec<&str> = rel.split_ascii_whitespace().collect();
+    let is_stylesheet = tokens.contains(&"stylesheet");
+    let preload_tokens: Vec<&str> = tokens
+        .iter()
+        .copied()
+        .filter(|token| matches!(*token, "preload" | "modulepreload" | "prefetch"))
+        .collect();
+    if !is_stylesheet && preload_tokens.is_empty() {
+        return;
+    }
+    let location = start_location(index, el);
+    let href = attribute(el, "href");
+    let media = attribute(el, "media");
+    let mut collector = state.borrow_mut();
+    if is_stylesheet {
+        collector.facts.stylesheets.push(LinkTag {
+            href: href.clone(),
+            media: media.clone(),
+            disabled: el.has_attribute("disabled"),
+            alternate: tokens.contains(&"alternate"),
+            location,
+        });
+    }
+    for token in preload_tokens {
+        collector.facts.preloads.push(PreloadTag {
+            href: href.clone(),
+            rel: token.to_owned(),
+            as_: enumerated(el, "as"),
+            type_: attribute(el, "type"),
+            crossorigin: attribute(el, "crossorigin"),
+            media: media.clone(),
+            imagesrcset: attribute(el, "imagesrcset"),
+            imagesizes: attribute(el, "imagesizes"),
+            fetchpriority: enumerated(el, "fetchpriority"),
+            location,
+        });
+    }
+}
+
+fn on_img(state: &Shared, index: &LineIndex, el: &mut Element) {
+    let src = attribute(el, "src");
+    let width = attribute(el, "width");
+    let height = attribute(el, "height");
+    let mut image = ImageTag {
+        is_data_uri: src.as_deref().is_some_and(is_data_url),
+        src,
+        srcset: attribute(el, "srcset"),
+        sizes: attribute(el, "sizes"),
+        width_px: width.as_deref().and_then(parse_pixels),
+        height_px: height.as_deref().and_then(parse_pixels),
+        width,
+        height,
+        loading: enumerated(el, "loading"),
+        decoding: enumerated(el, "decoding"),
+        fetchpriority: enumerated(el, "fetchpriority"),
+        style: attribute(el, "style"),
+        alt: attribute(el, "alt"),
+        in_picture: None,
+        order: 0,
+        in_body: true,
+        location: start_location(index, el),
+    };
+    let mut collector = state.borrow_mut();
+    let collector = &mut *collector;
+    let image_index = collector.facts.images.len();
+    image.order = image_index;
+    image.in_body = collector.template_depth == 0;
+    // The first `<img>` of an open picture is its image. Later ones are not claimed: with a
+    // missing `</picture>` they are outside it in the browser's tree.
+    if let Some(OpenMedia::Picture(picture)) = collector.open_media.last().copied()
+        && collector.facts.pictures[picture].img.is_none()
+    {
+        collector.facts.pictures[picture].img = Some(image_index);
+        image.in_picture = Some(picture);
+    }
+    collector.facts.images.push(image);
+}
+
+fn on_picture(state: &Shared, index: &LineIndex, el: &mut Element) {
+    let picture = PictureTag {
+        sources: Vec::new(),
+        img: None,
+        location: start_location(index, el),
+    };
+    let mut collector = state.borrow_mut();
+    collector.facts.pictures.push(picture);
+    let open = OpenMedia::Picture(collector.facts.pictures.len() - 1);
+    collector.open_media.push(open);
+    drop(collector);
+    let closing = Rc::clone(state);
+    on_end_tag(el, move |_| closing.borrow_mut().close_media(open));
+}
+
+fn on_video(state: &Shared, index: &LineIndex, el: &mut Element) {
+    let video = VideoTag {
+        src: attribute(el, "src"),
+        poster: attribute(el, "poster"),
+        preload: enumerated(el, "preload"),
+        autoplay: el.has_attribute("autoplay"),
+        muted: el.has_attribute("muted"),
+        width: attribute(el, "width"),
+        height: attribute(el, "height"),
+        sources: Vec::new(),
+        location: start_location(index, el),
+    };
+    let mut collector = state.borrow_mut();
+    collector.facts.videos.push(video);
+    let open = OpenMedia::Video(collector.facts.videos.len() - 1);
+    collector.open_media.push(open);
+    drop(collector);
+    let closing = Rc::clone(state);
+    on_end_tag(el, move |_| closing.borrow_mut().close_media(open));
+}
+
+fn on_source(state: &Shared, index: &LineIndex, el: &mut Element) {
+    let mut collector = state.borrow_mut();
+    match collector.open_media.last().copied() {
+        Some(OpenMedia::Picture(picture)) => {
+            let source = SourceTag {
+                srcset: attribute(el, "srcset"),
+                type_: attribute(el, "type"),
+                media: attribute(el, "media"),
+                sizes: attribute(el, "sizes"),
+                width: attribute(el, "width"),
+                height: attribute(el, "height"),
+                location: start_location(index, el),
+            };
+            collector.facts.pictures[picture].sources.push(source);
+        }
+        Some(OpenMedia::Video(video)) => {
+            let source = MediaSource {
+                src: attribute(el, "src"),
+                type_: attribute(el, "type"),
+                media: attribute(el, "media"),
+                location: start_location(index, el),
+            };
+            collector.facts.videos[video].sources.push(source);
+        }
+        Some(OpenMedia::Audio) | None => {}
+    }
+}
+
+fn on_style_attribute(state: &Shared, index: &LineIndex, el: &mut Element) {
+    // `get_attribute` compares names without allocating; most style attributes have no `url(`.
+    let Some(raw_value) = el.get_attribute("style") else {
+        return;
+    };
+    if !contains_ignore_ascii_case(raw_value.as_bytes(), b"url(") {
+        return;
+    }
+    let location = start_location(index, el);
+    let value_offset = el
+        .attributes()
+        .iter()
+        .find(|attribute| attribute.name() == "style")
+        .and_then(|attribute| attribute.value_source_location())
+        .map_or(location.offset, |range| range.bytes().start);
+    let attribute = StyleAttribute {
+        value: decode_character_references(raw_value),
+        value_location: index.location(value_offset),
+        tag: el.tag_name(),
+        location,
+    };
+    state.borrow_mut().facts.style_attributes.push(attribute);
+}
+
+/// Registers an end-tag handler; elements that cannot have content (void elements, self-closed
+/// foreign elements) have no end tag and are simply not tracked.
+fn on_end_tag(el: &mut Element, mut handler: impl FnMut(&mut EndTag) + 'static) {
+    let _ = el.on_end_tag(Box::new(move |end: &mut EndTag| {
+        handler(end);
+        Ok(())
+    }));
+}
+
+fn start_location(index: &LineIndex, el: &Element) -> Location {
+    index.location(el.source_location().bytes().start)
+}
+
+/// An attribute's value with character references decoded (lol_html keeps them as written).
+fn attribute(el: &Element, name: &str) -> Option<String> {
+    el.get_attribute(name).map(decode_character_references)
+}
+
+/// An enumerated attribute (`loading`, `decoding`, `as`…): HTML matches their values ASCII
+/// case-insensitively and ignores surrounding whitespace, so they are normalised here.
+fn enumerated(el: &Element, name: &str) -> Option<String> {
+    el.get_attribute(name).map(|value| {
+value.trim_ascii().to_ascii_lowercase()
+    })
+}
+
+/// The script kind per the HTML standard's "prepare the script element".
+fn script_kind(type_: Option<&str>, language: Option<&str>) -> ScriptKind {
+    let essence = match (type_, language) {
+        (Some(""), _) | (None, Some("") | None) => return ScriptKind::Classic,
+        (Some(type_), _) => type_.trim_ascii().to_ascii_lowercase(),
+        (None, Some(language)) => format!("text/{}", language.to_ascii_lowercase()),
+    };
+    const JAVASCRIPT_TYPES: [&str; 16] = [
+        "application/ecmascript",
+        "application/javascript",
+        "application/x-ecmascript",
+        "application/x-javascript",
+        "text/ecmascript",
+        "text/javascript",
+        "text/javascript1.0",
+        "text/javascript1.1",
+        "text/javascript1.2",
+        "text/javascript1.3",
+        "text/javascript1.4",
+        "text/javascript1.5",
+        "text/jscript",
+        "text/livescript",
+        "text/x-ecmascript",
+        "text/x-javascript",
+    ];
+    match essence.as_str() {
+        "module" => ScriptKind::Module,
+        "importmap" => ScriptKind::ImportMap,
+        "speculationrules" => ScriptKind::SpeculationRules,
+        javascript if JAVASCRIPT_TYPES.contains(&javascript) => ScriptKind::Classic,
+        _ => ScriptKind::Data,
+    }
+}
+
+/// `320`, `320px`, ` 320 ` → 320; anything else → `None`.
+fn parse_pixels(value: &str) -> Option<u32> {
+    let value = value.trim_ascii().as_bytes();
+    let digits = match value.len().checked_sub(2) {
+        Some(end) if value[end..].eq_ignore_ascii_case(b"px") => &value[..end],
+        _ => value,
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+fn is_data_url(src: &str) -> bool {
+    let src = src.trim_start_matches(|c: char| c <= ' ');
+    src.len() >= 5 && src.as_bytes()[..5].eq_ignore_ascii_case(b"data:")
+}
+
+fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window.eq_ignore_ascii_case(needle))
+}
+
+/// Decodes numeric character references and the named ones that occur in URLs and CSS in
+/// practice (`&amp;`, `&quot;`, `&apos;`, `&lt;`, `&gt;`, `&nbsp;`). Other named references
+/// stay as written: the full table has 2,231 names and none of them matter for file names.
+fn decode_character_references(value: String) -> String {
+    if !value.contains('&') {
+        return value;
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value.as_str();
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        match decode_one_reference(rest) {
+            Some((decoded, length)) => {
+                out.push(decoded);
+                rest = &rest[length..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Decodes the character reference at the start of `text` (which starts with `&`): the
+/// character and the length of the reference.
+fn decode_one_reference(text: &str) -> Option<(char, usize)> {
+    let bytes = text.as_bytes();
+    if bytes.get(1) == Some(&b'#') {
+        let (radix, digits_start) = match bytes.get(2) {
+            Some(b'x' | b'X') => (16, 3),
+            _ => (10, 2),
+        };
+        let digits = bytes[digits_start..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit() || (radix == 16 && b.is_ascii_hexdigit()))
+            .count();
+        if digits == 0 {
+            return None;
+        }
+        let end = digits_start + digits;
+        let code = u32::from_str_radix(&text[digits_start..end], radix).unwrap_or(u32::MAX);
+        let decoded = char::from_u32(code)
+            .filter(|&c| c != '\0')
+            .unwrap_or(char::REPLACEMENT_CHARACTER);
+        let length = end + usize::from(bytes.get(end) == Some(&b';'));
+        return Some((decoded, length));
+    }
+    const NAMED: [(&str, char); 6] = [
+        ("amp", '&'),
+        ("quot", '"'),
+        ("apos", '\''),
+        ("lt", '<'),
+        ("gt", '>'),
+        ("nbsp", '\u{A0}'),
+    ];
+    for (name, decoded) in NAMED {
+        if text[1..].starts_with(name) {
+            let end = 1 + name.len();
+            if bytes.get(end) == Some(&b';') {
+                return Some((decoded, end + 1));
+            }
+            // Without `;`, HTML decodes the legacy names in attributes only when no
+            // alphanumeric or `=` follows (`?a=1&ampx` stays as written).
+            let legacy = name != "apos";
+            let next_is_word = bytes
+                .get(end)
+                .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'=');
+            if legacy && !next_is_word {
+                return Some((decoded, end));
+            }
+            return None;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line_column(location: Location) -> (u32, u32) {
+        (location.line, location.column)
+    }
+
+    #[test]
+    fn script_kinds_follow_the_html_standard() {
+        let html = br#"<script src=a.js></script>
+<script type="module" src="b.js" crossorigin></script>
+<script type=" TEXT/JavaScript "></script>
+<script type="application/ld+json">{"a": 1}</script>
+<script type="importmap">{}</script>
+<script type="text/javascript; charset=utf-8"></script>
+<script language="javascript"></script>
+<script type="" nomodule async defer>x()</script>"#;
+        let facts = parse(html);
+        let kinds: Vec<_> = facts.scripts.iter().map(|s| s.kind).collect();
+        use ScriptKind::*;
+        assert_eq!(kinds, [Classic, Module, Classic, Data, ImportMap, Data, Classic, Classic]);
+        assert!(facts.scripts[1].module && !facts.scripts[0].module);
+        assert_eq!(facts.scripts[1].crossorigin.as_deref(), Some(""));
+        let last = &facts.scripts[7];
+        assert!(last.nomodule && last.async_ && last.defer);
+        assert_eq!(last.inline_bytes, 3);
+        assert_eq!(&html[last.inline_range.clone()], b"x()");
+        assert_eq!(facts.scripts[3].inline_bytes, 8);
+        assert_eq!(line_column(facts.scripts[7].location), (8, 1));
+    }
+
+    #[test]
+    fn link_rel_is_a_case_insensitive_token_list() {
+        let html = br#"<link rel="preload stylesheet" href="a.css" as="STYLE">
+<link REL=" Alternate  StyleSheet " href=b.css title=x>
+<link rel=stylesheet href=c.css media=print disabled>
+<link rel=modulepreload href=/d.js>
+<link rel="prefetch preload" href=e.woff2 as=font type=font/woff2 crossorigin=anonymous>
+<link rel=icon href=f.png><link rel=stylesheetx href=g.css><link href=h.css>"#;
+        let facts = parse(html);
+        let sheets: Vec<_> = facts
+            .stylesheets
+            .iter()
+            .map(|l| (l.href.as_deref().unwrap(), l.alternate, l.disabled, l.media.as_deref()))
+            .collect();
+        assert_eq!(
+            sheets,
+            [
+                ("a.css", false, false, None),
+                ("b.css", true, false, None),
+                ("c.css", false, true, Some("print")),
+            ]
+        );
+        let preloads: Vec<_> = facts
+            .preloads
+            .iter()
+            .map(|p| (p.href.as_deref().unwrap(), p.rel.as_str(), p.as_.as_deref()))
+            .collect();
+        assert_eq!(
+            preloads,
+            [
+                ("a.css", "preload", Some("style")),
+                ("/d.js", "modulepreload", None),
+                ("e.woff2", "prefetch", Some("font")),
+                ("e.woff2", "preload", Some("font")),
+            ]
+        );
+        assert_eq!(facts.preloads[3].crossorigin.as_deref(), Some("anonymous"));
+        assert_eq!(facts.preloads[3].type_.as_deref(), Some("font/woff2"));
+    }
+
+    #[test]
+    fn image_attributes_raw_and_parsed() {
+        let html = br#"<IMG SRC="a&amp;b.png" WIDTH="320" height=" 200px " loading=LAZY decoding=Async fetchpriority=HIGH alt>
+<img src=" data:image/gif;base64,R0lGOD== " width=50% height=auto ismap>
+<img srcset="a-1x.png 1x, a-2x.png 2x" sizes="100vw" width=1.5 height=99999999999>"#;
+        let facts = parse(html);
+        let [first, second, third] = &facts.images[..] else {
+            panic!("{:?}", facts.images)
+        };
+        assert_eq!(first.src.as_deref(), Some("a&b.png"));
+        assert_eq!((first.width_px, first.height_px), (Some(320), Some(200)));
+        assert_eq!(first.height.as_deref(), Some(" 200px "));
+        assert_eq!(first.loading.as_deref(), Some("lazy"));
+        assert_eq!(first.decoding.as_deref(), Some("async"));
+        assert_eq!(first.fetchpriority.as_deref(), Some("high"));
+        assert_eq!(first.alt.as_deref(), Some(""), "attribute without a value");
+        assert!(!first.is_data_uri && second.is_data_uri);
+        assert_eq!((second.width_px, second.height_px), (None, None));
+        assert_eq!(second.width.as_deref(), Some("50%"));
+        assert_eq!(second.alt, None);
+        assert_eq!((third.width_px, third.height_px), (None, None));
+        assert_eq!(third.srcset_candidates().len(), 2);
+        assert_eq!(facts.images.iter().map(|i| i.order).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(line_column(third.location), (3, 1));
+    }
+
+    #[test]
+    fn pictures_own_their_sources_and_first_image() {
+        let html = br#"<picture>
+  <source type="image/avif" srcset="a.avif 1x, a@2x.avif 2x">
+  <source type="image/webp" srcset="a.webp" media="(min-width: 600px)" sizes=50vw width=600 height=400>
+  <img src="a.jpg">
+</picture>
+<img src="outside.jpg">
+<video poster=p.jpg preload=NONE autoplay muted><source src=v.webm type=video/webm><source src=v.mp4></video>
+<audio><source src=s.mp3></audio>
+<picture><img src=b.jpg><source srcset=late.webp></picture>"#;
+        let facts = parse(html);
+        assert_eq!(facts.pictures.len(), 2);
+        let types: Vec<_> = facts.pictures[0].sources.iter().map(|s| s.type_.as_deref().unwrap()).collect();
+        assert_eq!(types, ["image/avif", "image/webp"]);
+        let webp = &facts.pictures[0].sources[1];
+        assert_eq!(webp.media.as_deref(), Some("(min-width: 600px)"));
+        assert_eq!((webp.width.as_deref(), webp.height.as_deref()), (Some("600"), Some("400")));
+        assert_eq!(line_column(webp.location), (3, 3));
+        let in_picture: Vec<_> = facts.images.iter().map(|i| i.in_picture).collect();
+        assert_eq!(in_picture, [Some(0), None, Some(1)]);
+        assert_eq!(facts.pictures[0].img, Some(0));
+        assert_eq!(facts.pictures[1].img, Some(2));
+        assert_eq!(facts.pictures[1].sources.len(), 1);
+        let video = &facts.videos[0];
+        let sources: Vec<_> = video.sources.iter().map(|s| s.src.as_deref().unwrap()).collect();
+        assert_eq!(sources, ["v.webm", "v.mp4"]);
+        assert_eq!(video.preload.as_deref(), Some("none"));
+        assert!(video.autoplay && video.muted);
+        assert_eq!(video.poster.as_deref(), Some("p.jpg"));
+    }
+
+    #[test]
+    fn template_content_is_not_in_the_body() {
+        let html = b"<template><img src=t.png><template><img src=u.png></template><img src=v.png></template><img src=w.png><noscript><img src=n.png></noscript>";
+        let facts = parse(html);
+        let in_body: Vec<_> = facts.images.iter().map(|i| (i.src.as_deref().unwrap(), i.in_body)).collect();
+        assert_eq!(in_body, [("t.png", false), ("u.png", false), ("v.png", false), ("w.png", true)]);
+    }
+
+    #[test]
+    fn inline_styles_and_style_attributes() {
+        let html = "<head>\n<style media=screen>\n  .a { background: url(a.png) }\n</style>\n</head>\n<body>\n  <div style=\"background-image: URL(&quot;b.png&quot;)\"></div><p style=\"color: red\"></p>\n</body>";
+        let facts = parse(html.as_bytes());
+        let style = &facts.inline_styles[0];
+        assert_eq!(style.text, "\n  .a { background: url(a.png) }\n");
+        assert_eq!(line_column(style.location), (2, 21));
+        assert_eq!(style.media.as_deref(), Some("screen"));
+        assert_eq!(&html.as_bytes()[style.range.clone()], style.text.as_bytes());
+        let css = crate::analyze::css::parse_at(&html.as_bytes()[style.range.clone()], style.location);
+        assert_eq!(line_column(css.urls[0].location), (3, 20));
+        assert_eq!(facts.style_attributes.len(), 1);
+        let attribute = &facts.style_attributes[0];
+        assert_eq!(attribute.value, "background-image: URL(\"b.png\")");
+        assert_eq!(attribute.tag, "div");
+        assert_eq!(line_column(attribute.location), (7, 3));
+        assert_eq!(line_column(attribute.value_location), (7, 15));
+        assert_eq!(line_column(facts.body.unwrap()), (6, 1));
+    }
+
+    #[test]
+    fn base_href_is_the_first_one_with_href() {
+        let facts = parse(b"<base target=_blank><base href=\"/app/\"><base href=/other/>");
+        assert_eq!(facts.base_href.as_deref(), Some("/app/"));
+    }
+
+    #[test]
+    fn unterminated_script_and_style_run_to_the_end() {
+        let facts = parse(b"<style>a { background: url(x.png) }");
+        assert_eq!(facts.inline_styles[0].text, "a { background: url(x.png) }");
+        let facts = parse(b"<script>let a = 1;");
+        assert_eq!(facts.scripts[0].inline_bytes, 10);
+    }
+
+    #[test]
+    fn character_references() {
+        assert_eq!(decode_character_references("a&amp;b&#47;c&#x2F;d".into()), "a&b/c/d");
+        assert_eq!(decode_character_references("&quot;x&quot&nbsp;".into()), "\"x\"\u{A0}");
+        assert_eq!(decode_character_references("?a=1&ampx&copy;&#;&#0;&".into()), "?a=1&ampx&copy;&#;\u{FFFD}&");
+        assert_eq!(decode_character_references("&#99999999999;".into()), "\u{FFFD}");
+    }
+
+    #[test]
+    fn pixel_values() {
+        assert_eq!(parse_pixels("320"), Some(320));
+        assert_eq!(parse_pixels(" 320PX\n"), Some(320));
+        assert_eq!(parse_pixels("0"), Some(0));
+        for invalid in ["", "px", "-1", "+1", "1.5", "50%", "auto", "3 20", "320 px", "１"] {
+            assert_eq!(parse_pixels(invalid), None, "{invalid:?}");
+        }
+    }
+}
