@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::budget;
 use crate::config::{self, Overrides};
 use crate::error::Error;
+use crate::knowledge::{Knowledge, Signatures};
 use crate::measure::cache::SizeCache;
 use crate::measure::{self, MeasureOptions, compress};
 use crate::report::{FailOn, Report, SCHEMA_VERSION, Settings, Severity, Summary, Tool, Totals};
@@ -75,11 +76,17 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
         }
     };
     let brotli = options.brotli || config.needs_brotli();
+    let mut knowledge = Knowledge::built_in();
+    knowledge
+        .extend(config.packages.clone())
+        .map_err(Error::Usage)?;
+    let signatures = Signatures::new(&knowledge);
     let measured = measure::measure(
         &scanned.files,
         MeasureOptions {
             brotli,
             threads: options.threads,
+            signatures: signatures.as_ref(),
         },
         &mut cache,
     );
@@ -87,14 +94,19 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
         notes.push(problem.0);
     }
 
-    let assets = measured.assets;
+    let mut assets = measured.assets;
+    for asset in &mut assets {
+        asset.composition = crate::composition::of(asset);
+    }
     let statistics = measured.statistics;
     let budgets = budget::evaluate(&config, &assets);
+    let pages = crate::pages::page_loads(&assets);
     notes.extend(budget::unmatched_path_budgets(&config, &assets));
     let findings = rules::run(&RuleContext {
         assets: &assets,
         budgets: &budgets,
         config: &config,
+        knowledge: &knowledge,
     });
 
     let mut skipped = scanned.skipped;
@@ -128,6 +140,7 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
         totals: Totals::of(&assets, brotli),
         assets,
         budgets,
+        pages,
         findings,
         skipped,
         notes,

@@ -64,7 +64,10 @@ impl AssetKind {
 
     /// Whether the asset is part of what a browser downloads, and so of totals and budgets.
     pub fn counted(self) -> bool {
-        !matches!(self, AssetKind::SourceMap | AssetKind::Precompressed | AssetKind::Source)
+        !matches!(
+            self,
+            AssetKind::SourceMap | AssetKind::Precompressed | AssetKind::Source
+        )
     }
 }
 

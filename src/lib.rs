@@ -8,11 +8,14 @@
 pub mod analyze;
 pub mod audit;
 pub mod budget;
+pub mod composition;
 pub mod config;
 pub mod error;
 pub mod glob;
 pub mod kind;
+pub mod knowledge;
 pub mod measure;
+pub mod pages;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -215,7 +215,8 @@ impl<'a> Tokenizer<'a> {
         match self.peek(0) {
             Some(b'+' | b'-') => {
                 self.peek(1).is_some_and(|b| b.is_ascii_digit())
-                    || (self.peek(1) == Some(b'.') && self.peek(2).is_some_and(|b| b.is_ascii_digit()))
+                    || (self.peek(1) == Some(b'.')
+                        && self.peek(2).is_some_and(|b| b.is_ascii_digit()))
             }
             Some(b'.') => self.peek(1).is_some_and(|b| b.is_ascii_digit()),
             Some(byte) => byte.is_ascii_digit(),
@@ -420,7 +421,12 @@ impl<'a> Tokenizer<'a> {
             return function;
         }
         let mut after_whitespace = self.position;
-        while self.text.get(after_whitespace).copied().is_some_and(is_css_whitespace) {
+        while self
+            .text
+            .get(after_whitespace)
+            .copied()
+            .is_some_and(is_css_whitespace)
+        {
             after_whitespace += 1;
         }
         if matches!(self.text.get(after_whitespace), Some(b'"' | b'\'')) {
@@ -487,7 +493,13 @@ impl<'a> Tokenizer<'a> {
         self.url_token(TokenKind::BadUrl, start, start, start)
     }
 
-    fn url_token(&self, kind: TokenKind, start: usize, value_start: usize, value_end: usize) -> Token {
+    fn url_token(
+        &self,
+        kind: TokenKind,
+        start: usize,
+        value_start: usize,
+        value_end: usize,
+    ) -> Token {
         Token {
             kind,
             start,
@@ -507,7 +519,9 @@ fn utf8_length(lead: u8) -> usize {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -774,7 +788,10 @@ impl Parser<'_, '_> {
                 };
             }
             _ => {
-                if matches!(self.level().statement, Statement::Start | Statement::Name(_)) {
+                if matches!(
+                    self.level().statement,
+                    Statement::Start | Statement::Name(_)
+                ) {
                     self.level_mut().statement = Statement::Prelude;
                 }
                 self.value_token(token);
@@ -845,34 +862,30 @@ impl Parser<'_, '_> {
         }
     }
 
+    /// Stores a finished `@font-face` descriptor. Only the last `src` (or other descriptor)
+    /// counts, as in the cascade.
     fn end_font_descriptor(&mut self, face: usize, property: &str, value: (usize, usize)) {
         let declaration = std::mem::take(&mut self.font_declaration);
-        let value = || Some(normalize_value(&self.text[value.0..value.1])).filter(|v| !v.is_empty());
-        let font_face = match property {
+        let text = self.text;
+        let font_face = &mut self.facts.font_faces[face];
+        let field = match property {
             "src" => {
-                self.facts.font_faces[face].sources = declaration.sources;
+                font_face.sources = declaration.sources;
                 return;
             }
             "font-family" => {
                 if !declaration.family_parts.is_empty() {
-                    self.facts.font_faces[face].family = Some(declaration.family_parts.join(" "));
+                    font_face.family = Some(declaration.family_parts.join(" "));
                 }
                 return;
             }
-            "font-display" => FontFaceField::Display,
-            "font-weight" => FontFaceField::Weight,
-            "font-style" => FontFaceField::Style,
-            "unicode-range" => FontFaceField::UnicodeRange,
+            "font-display" => &mut font_face.font_display,
+            "font-weight" => &mut font_face.font_weight,
+            "font-style" => &mut font_face.font_style,
+            "unicode-range" => &mut font_face.unicode_range,
             _ => return,
         };
-        let value = value();
-        let target = &mut self.facts.font_faces[face];
-        match font_face {
-            FontFaceField::Display => target.font_display = value,
-            FontFaceField::Weight => target.font_weight = value,
-            FontFaceField::Style => target.font_style = value,
-            FontFaceField::UnicodeRange => target.unicode_range = value,
-        }
+        *field = Some(normalize_value(&text[value.0..value.1])).filter(|value| !value.is_empty());
     }
 
     /// A token of a prelude or a value, at any parenthesis depth: where URLs are found.
@@ -890,7 +903,10 @@ impl Parser<'_, '_> {
                     // Located at the `url(` that holds the string.
                     Some((FunctionKind::Url, start)) => self.found_url(value, start),
                     Some((FunctionKind::ImageSet, _)) => self.found_url(value, token.start),
-                    Some((kind @ (FunctionKind::Format | FunctionKind::Tech | FunctionKind::Local), _)) => {
+                    Some((
+                        kind @ (FunctionKind::Format | FunctionKind::Tech | FunctionKind::Local),
+                        _,
+                    )) => {
                         self.font_function_argument(kind, value);
                     }
                     Some(_) => {}
@@ -905,7 +921,10 @@ impl Parser<'_, '_> {
                 }
             }
             T::Ident => match function {
-                Some((kind @ (FunctionKind::Format | FunctionKind::Tech | FunctionKind::Local), _)) => {
+                Some((
+                    kind @ (FunctionKind::Format | FunctionKind::Tech | FunctionKind::Local),
+                    _,
+                )) => {
                     let value = self.decode(token.value, Escapes::Name);
                     self.font_function_argument(kind, value);
                 }
@@ -1049,14 +1068,6 @@ impl Parser<'_, '_> {
     }
 }
 
-#[derive(Clone, Copy)]
-enum FontFaceField {
-    Display,
-    Weight,
-    Style,
-    UnicodeRange,
-}
-
 /// A declaration value as written, with comments removed and whitespace collapsed to single
 /// spaces, trimmed.
 fn normalize_value(raw: &[u8]) -> String {
@@ -1083,7 +1094,11 @@ mod tests {
     use super::*;
 
     fn urls(css: &str) -> Vec<String> {
-        parse(css.as_bytes()).urls.into_iter().map(|r| r.url).collect()
+        parse(css.as_bytes())
+            .urls
+            .into_iter()
+            .map(|r| r.url)
+            .collect()
     }
 
     fn at(line: u32, column: u32) -> (u32, u32) {
@@ -1096,7 +1111,8 @@ mod tests {
 
     #[test]
     fn urls_in_comments_are_not_references() {
-        let css = "/* background: url(fake.png) */ a { /* url(fake2.png) */ background: url(real.png) }";
+        let css =
+            "/* background: url(fake.png) */ a { /* url(fake2.png) */ background: url(real.png) }";
         assert_eq!(urls(css), ["real.png"]);
     }
 
@@ -1105,7 +1121,10 @@ mod tests {
         let css = r#"a { background: url( "a b.png" ) } b { background: url(  c.png  ) }
             c { background: url('d\'e.png') } d { background: url(f\)g.png) }
             e { background: URL(h.png) } f { background: url(\69 .png) }"#;
-        assert_eq!(urls(css), ["a b.png", "c.png", "d'e.png", "f)g.png", "h.png", "i.png"]);
+        assert_eq!(
+            urls(css),
+            ["a b.png", "c.png", "d'e.png", "f)g.png", "h.png", "i.png"]
+        );
     }
 
     #[test]
@@ -1118,7 +1137,10 @@ mod tests {
             .iter()
             .map(|r| (r.url.as_str(), r.property.as_deref()))
             .collect();
-        assert_eq!(found, [("yes.png", Some("background")), ("also.png", Some("mask"))]);
+        assert_eq!(
+            found,
+            [("yes.png", Some("background")), ("also.png", Some("mask"))]
+        );
     }
 
     #[test]
@@ -1155,7 +1177,12 @@ mod tests {
             .collect();
         assert_eq!(
             imports,
-            [("a.css", at(2, 1)), ("b.css", at(3, 1)), ("c.css", at(4, 1)), ("d.css", at(6, 1))]
+            [
+                ("a.css", at(2, 1)),
+                ("b.css", at(3, 1)),
+                ("c.css", at(4, 1)),
+                ("d.css", at(6, 1))
+            ]
         );
         assert!(facts.urls.is_empty(), "{:?}", facts.urls);
         assert!(facts.warnings.is_empty(), "{:?}", facts.warnings);
@@ -1201,7 +1228,14 @@ body { font-family: "Inter Var", sans-serif; background: url(bg.png) }"#;
         assert_eq!(face.font_display.as_deref(), Some("swap"));
         assert_eq!(face.font_weight.as_deref(), Some("100 900"));
         assert_eq!(face.unicode_range.as_deref(), Some("U+0000-00FF"));
-        assert_eq!(face.location, Location { line: 1, column: 1, offset: 0 });
+        assert_eq!(
+            face.location,
+            Location {
+                line: 1,
+                column: 1,
+                offset: 0
+            }
+        );
         let sources: Vec<_> = face
             .sources
             .iter()
@@ -1219,13 +1253,22 @@ body { font-family: "Inter Var", sans-serif; background: url(bg.png) }"#;
             [
                 ("Inter", None, None, at(3, 8)),
                 ("Inter Regular", None, None, at(3, 24)),
-                ("/fonts/inter.woff2", Some("woff2"), Some("variations"), at(4, 8)),
+                (
+                    "/fonts/inter.woff2",
+                    Some("woff2"),
+                    Some("variations"),
+                    at(4, 8)
+                ),
                 ("/fonts/inter.woff", Some("woff"), None, at(5, 8)),
                 ("/fonts/inter.ttf", Some("truetype"), None, at(6, 8)),
             ]
         );
         assert!(face.sources[0].url.is_none() && face.sources[2].local.is_none());
-        let in_font_face: Vec<_> = facts.urls.iter().map(|r| (r.url.as_str(), r.in_font_face)).collect();
+        let in_font_face: Vec<_> = facts
+            .urls
+            .iter()
+            .map(|r| (r.url.as_str(), r.in_font_face))
+            .collect();
         assert_eq!(
             in_font_face,
             [
@@ -1235,7 +1278,11 @@ body { font-family: "Inter Var", sans-serif; background: url(bg.png) }"#;
                 ("bg.png", false),
             ]
         );
-        assert!(facts.urls[..3].iter().all(|r| r.property.as_deref() == Some("src")));
+        assert!(
+            facts.urls[..3]
+                .iter()
+                .all(|r| r.property.as_deref() == Some("src"))
+        );
     }
 
     #[test]
@@ -1252,7 +1299,11 @@ body { font-family: "Inter Var", sans-serif; background: url(bg.png) }"#;
     fn a_later_src_replaces_an_earlier_one() {
         let css = b"@font-face { src: url(a.ttf); src: url(b.woff2) format('woff2') }";
         let facts = parse(css);
-        let sources: Vec<_> = facts.font_faces[0].sources.iter().map(|s| s.url.clone().unwrap()).collect();
+        let sources: Vec<_> = facts.font_faces[0]
+            .sources
+            .iter()
+            .map(|s| s.url.clone().unwrap())
+            .collect();
         assert_eq!(sources, ["b.woff2"]);
         assert_eq!(facts.urls.len(), 2, "both are still references");
     }
@@ -1297,21 +1348,47 @@ body { font-family: "Inter Var", sans-serif; background: url(bg.png) }"#;
         let facts = parse(b"a { background: url(never-closed.png");
         assert_eq!(facts.urls[0].url, "never-closed.png");
         let facts = parse(b"@font-face { font-family: X; src: url(a.woff2");
-        assert_eq!(facts.font_faces[0].sources[0].url.as_deref(), Some("a.woff2"));
+        assert_eq!(
+            facts.font_faces[0].sources[0].url.as_deref(),
+            Some("a.woff2")
+        );
         assert_eq!(facts.font_faces[0].family.as_deref(), Some("X"));
     }
 
     #[test]
     fn bad_urls_and_bad_strings_are_ignored() {
         let facts = parse(b"a { background: url(a b.png) } b { background: url(ok.png) }");
-        assert_eq!(facts.urls.iter().map(|r| r.url.as_str()).collect::<Vec<_>>(), ["ok.png"]);
+        assert_eq!(
+            facts
+                .urls
+                .iter()
+                .map(|r| r.url.as_str())
+                .collect::<Vec<_>>(),
+            ["ok.png"]
+        );
         assert_eq!(facts.warnings[0].message, "invalid url( is ignored");
         // The newline ends the string; the declaration it is in is dropped up to its `;`.
-        let facts = parse(b"a { content: \"broken\n; background: url(x.png) } b { background: url(ok.png) }");
-        assert_eq!(facts.urls.iter().map(|r| r.url.as_str()).collect::<Vec<_>>(), ["x.png", "ok.png"]);
+        let facts = parse(
+            b"a { content: \"broken\n; background: url(x.png) } b { background: url(ok.png) }",
+        );
+        assert_eq!(
+            facts
+                .urls
+                .iter()
+                .map(|r| r.url.as_str())
+                .collect::<Vec<_>>(),
+            ["x.png", "ok.png"]
+        );
         // Browsers drop a declaration with a bad url(; the URLs before it were already reported.
         let facts = parse(b"a { background: url(a.png), url(b c.png) }");
-        assert_eq!(facts.urls.iter().map(|r| r.url.as_str()).collect::<Vec<_>>(), ["a.png"]);
+        assert_eq!(
+            facts
+                .urls
+                .iter()
+                .map(|r| r.url.as_str())
+                .collect::<Vec<_>>(),
+            ["a.png"]
+        );
     }
 
     #[test]
@@ -1319,10 +1396,21 @@ body { font-family: "Inter Var", sans-serif; background: url(bg.png) }"#;
         let css = "/* é */ a {\n  background: url(x.png);\n}";
         let facts = parse(css.as_bytes());
         assert_eq!(line_column(facts.urls[0].location), at(2, 15));
-        let base = Location { line: 10, column: 12, offset: 300 };
+        let base = Location {
+            line: 10,
+            column: 12,
+            offset: 300,
+        };
         let facts = parse_at(b"a { background: url(x.png) }", base);
         let location = facts.urls[0].location;
-        assert_eq!(location, Location { line: 10, column: 12 + 16, offset: 316 });
+        assert_eq!(
+            location,
+            Location {
+                line: 10,
+                column: 12 + 16,
+                offset: 316
+            }
+        );
     }
 
     #[test]

@@ -10,8 +10,8 @@ use serde::Serialize;
 use swc_common::sync::Lrc;
 use swc_common::{BytePos, FileName, SourceFile, SourceMap, Span, Spanned};
 use swc_ecma_ast::{
-    CallExpr, Callee, EsVersion, ExportAll, Expr, ImportDecl, ImportSpecifier, Lit, ModuleExportName, NamedExport,
-    TsImportEqualsDecl, TsModuleRef,
+    CallExpr, Callee, EsVersion, ExportAll, Expr, ImportDecl, ImportSpecifier, Lit,
+    ModuleExportName, NamedExport, TsImportEqualsDecl, TsModuleRef,
 };
 use swc_ecma_parser::{EsSyntax, Syntax, TsSyntax};
 use swc_ecma_visit::{Visit, VisitWith};
@@ -116,9 +116,22 @@ pub const EXTENSIONS: [&str; 8] = ["js", "mjs", "cjs", "jsx", "ts", "tsx", "mts"
 
 fn syntax_for(extension: &str) -> Syntax {
     match extension {
-        "ts" | "mts" | "cts" => Syntax::Typescript(TsSyntax { tsx: false, decorators: true, ..Default::default() }),
-        "tsx" => Syntax::Typescript(TsSyntax { tsx: true, decorators: true, ..Default::default() }),
-        _ => Syntax::Es(EsSyntax { jsx: true, decorators: true, import_attributes: true, ..Default::default() }),
+        "ts" | "mts" | "cts" => Syntax::Typescript(TsSyntax {
+            tsx: false,
+            decorators: true,
+            ..Default::default()
+        }),
+        "tsx" => Syntax::Typescript(TsSyntax {
+            tsx: true,
+            decorators: true,
+            ..Default::default()
+        }),
+        _ => Syntax::Es(EsSyntax {
+            jsx: true,
+            decorators: true,
+            import_attributes: true,
+            ..Default::default()
+        }),
     }
 }
 
@@ -166,11 +179,16 @@ pub fn parse(extension: &str, bytes: &[u8]) -> JsFacts {
         Ok(text) => (text.to_string(), false),
         Err(_) => (String::from_utf8_lossy(bytes).into_owned(), true),
     };
-    let mut facts = JsFacts { invalid_utf8, ..JsFacts::default() };
+    let mut facts = JsFacts {
+        invalid_utf8,
+        ..JsFacts::default()
+    };
     let nesting = max_nesting(text.as_bytes());
     if nesting > MAX_NESTING {
         facts.problem = Some(ParseProblem {
-            message: format!("brackets nest {nesting} levels deep (more than {MAX_NESTING}); not analysed"),
+            message: format!(
+                "brackets nest {nesting} levels deep (more than {MAX_NESTING}); not analysed"
+            ),
             line: 1,
             column: 1,
         });
@@ -182,20 +200,39 @@ pub fn parse(extension: &str, bytes: &[u8]) -> JsFacts {
     let syntax = syntax_for(extension);
     let mut recovered = Vec::new();
     let parsed = if extension == "cjs" {
-        swc_ecma_parser::parse_file_as_script(&file, syntax, EsVersion::latest(), None, &mut recovered)
-            .map(swc_ecma_ast::Program::Script)
+        swc_ecma_parser::parse_file_as_script(
+            &file,
+            syntax,
+            EsVersion::latest(),
+            None,
+            &mut recovered,
+        )
+        .map(swc_ecma_ast::Program::Script)
     } else {
-        swc_ecma_parser::parse_file_as_program(&file, syntax, EsVersion::latest(), None, &mut recovered)
+        swc_ecma_parser::parse_file_as_program(
+            &file,
+            syntax,
+            EsVersion::latest(),
+            None,
+            &mut recovered,
+        )
     };
     let program = match parsed {
         Ok(program) => program,
         Err(error) => {
             let (line, column) = position(&file, error.span().lo);
-            facts.problem = Some(ParseProblem { message: error.kind().msg().into_owned(), line, column });
+            facts.problem = Some(ParseProblem {
+                message: error.kind().msg().into_owned(),
+                line,
+                column,
+            });
             return facts;
         }
     };
-    let mut collector = Collector { file: &file, imports: Vec::new() };
+    let mut collector = Collector {
+        file: &file,
+        imports: Vec::new(),
+    };
     program.visit_with(&mut collector);
     facts.imports = collector.imports;
     facts
@@ -222,9 +259,23 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
-    fn push(&mut self, specifier: String, form: ImportForm, names: Vec<String>, type_only: bool, span: Span) {
+    fn push(
+        &mut self,
+        specifier: String,
+        form: ImportForm,
+        names: Vec<String>,
+        type_only: bool,
+        span: Span,
+    ) {
         let (line, column) = position(self.file, span.lo);
-        self.imports.push(Import { specifier, form, names, type_only, line, column });
+        self.imports.push(Import {
+            specifier,
+            form,
+            names,
+            type_only,
+            line,
+            column,
+        });
     }
 }
 
@@ -243,9 +294,11 @@ fn constant_specifier(call: &CallExpr) -> Option<String> {
     }
     match &*argument.expr {
         Expr::Lit(Lit::Str(text)) => Some(text.value.to_atom_lossy().to_string()),
-        Expr::Tpl(template) if template.exprs.is_empty() => {
-            template.quasis.first().and_then(|q| q.cooked.as_ref()).map(|c| c.to_atom_lossy().to_string())
-        }
+        Expr::Tpl(template) if template.exprs.is_empty() => template
+            .quasis
+            .first()
+            .and_then(|q| q.cooked.as_ref())
+            .map(|c| c.to_atom_lossy().to_string()),
         _ => None,
     }
 }
@@ -254,7 +307,13 @@ impl Visit for Collector<'_> {
     fn visit_import_decl(&mut self, import: &ImportDecl) {
         let specifier = import.src.value.to_atom_lossy().to_string();
         if import.specifiers.is_empty() {
-            self.push(specifier, ImportForm::SideEffect, Vec::new(), import.type_only, import.span);
+            self.push(
+                specifier,
+                ImportForm::SideEffect,
+                Vec::new(),
+                import.type_only,
+                import.span,
+            );
             return;
         }
         let mut named = Vec::new();
@@ -262,16 +321,38 @@ impl Visit for Collector<'_> {
         for part in &import.specifiers {
             match part {
                 ImportSpecifier::Default(default) => {
-                    self.push(specifier.clone(), ImportForm::Default, Vec::new(), import.type_only, default.span);
+                    self.push(
+                        specifier.clone(),
+                        ImportForm::Default,
+                        Vec::new(),
+                        import.type_only,
+                        default.span,
+                    );
                 }
                 ImportSpecifier::Namespace(namespace) => {
-                    self.push(specifier.clone(), ImportForm::Namespace, Vec::new(), import.type_only, namespace.span);
+                    self.push(
+                        specifier.clone(),
+                        ImportForm::Namespace,
+                        Vec::new(),
+                        import.type_only,
+                        namespace.span,
+                    );
                 }
                 ImportSpecifier::Named(name) => {
-                    let imported = name.imported.as_ref().map(export_name).unwrap_or_else(|| name.local.sym.to_string());
+                    let imported = name
+                        .imported
+                        .as_ref()
+                        .map(export_name)
+                        .unwrap_or_else(|| name.local.sym.to_string());
                     if imported == "default" {
                         // `import { default as x }` is a default import in disguise.
-                        self.push(specifier.clone(), ImportForm::Default, Vec::new(), import.type_only, name.span);
+                        self.push(
+                            specifier.clone(),
+                            ImportForm::Default,
+                            Vec::new(),
+                            import.type_only,
+                            name.span,
+                        );
                         continue;
                     }
                     named_type_only &= import.type_only || name.is_type_only;
@@ -280,14 +361,25 @@ impl Visit for Collector<'_> {
             }
         }
         if !named.is_empty() {
-            let type_only = import.type_only || named_type_only && import.specifiers.iter().all(|s| matches!(s, ImportSpecifier::Named(n) if n.is_type_only));
+            let type_only = import.type_only
+                || named_type_only
+                    && import
+                        .specifiers
+                        .iter()
+                        .all(|s| matches!(s, ImportSpecifier::Named(n) if n.is_type_only));
             self.push(specifier, ImportForm::Named, named, type_only, import.span);
         }
     }
 
     fn visit_export_all(&mut self, export: &ExportAll) {
         let specifier = export.src.value.to_atom_lossy().to_string();
-        self.push(specifier, ImportForm::ReExportAll, Vec::new(), export.type_only, export.span);
+        self.push(
+            specifier,
+            ImportForm::ReExportAll,
+            Vec::new(),
+            export.type_only,
+            export.span,
+        );
     }
 
     fn visit_named_export(&mut self, export: &NamedExport) {
@@ -297,21 +389,39 @@ impl Visit for Collector<'_> {
         for part in &export.specifiers {
             match part {
                 swc_ecma_ast::ExportSpecifier::Namespace(_) => {
-                    self.push(specifier.clone(), ImportForm::ReExportAll, Vec::new(), export.type_only, export.span);
+                    self.push(
+                        specifier.clone(),
+                        ImportForm::ReExportAll,
+                        Vec::new(),
+                        export.type_only,
+                        export.span,
+                    );
                 }
                 swc_ecma_ast::ExportSpecifier::Default(_) => names.push("default".to_string()),
                 swc_ecma_ast::ExportSpecifier::Named(named) => names.push(export_name(&named.orig)),
             }
         }
         if !names.is_empty() {
-            self.push(specifier, ImportForm::ReExportNamed, names, export.type_only, export.span);
+            self.push(
+                specifier,
+                ImportForm::ReExportNamed,
+                names,
+                export.type_only,
+                export.span,
+            );
         }
     }
 
     fn visit_ts_import_equals_decl(&mut self, declaration: &TsImportEqualsDecl) {
         if let TsModuleRef::TsExternalModuleRef(reference) = &declaration.module_ref {
             let specifier = reference.expr.value.to_atom_lossy().to_string();
-            self.push(specifier, ImportForm::Require, Vec::new(), declaration.is_type_only, declaration.span);
+            self.push(
+                specifier,
+                ImportForm::Require,
+                Vec::new(),
+                declaration.is_type_only,
+                declaration.span,
+            );
         }
     }
 
@@ -319,7 +429,9 @@ impl Visit for Collector<'_> {
         let form = match &call.callee {
             Callee::Import(_) => Some(ImportForm::Dynamic),
             Callee::Expr(callee) => match &**callee {
-                Expr::Ident(ident) if ident.sym == *"require" && call.args.len() == 1 => Some(ImportForm::Require),
+                Expr::Ident(ident) if ident.sym == *"require" && call.args.len() == 1 => {
+                    Some(ImportForm::Require)
+                }
                 _ => None,
             },
             Callee::Super(_) => None,
@@ -352,10 +464,22 @@ mod tests {
         let expected: Vec<(&str, ImportForm, Vec<&str>, u32, u32)> = vec![
             ("lodash", ImportForm::Default, vec![], 1, 8),
             ("lucide-react", ImportForm::Namespace, vec![], 2, 8),
-            ("lodash-es", ImportForm::Named, vec!["debounce", "groupBy"], 3, 1),
+            (
+                "lodash-es",
+                ImportForm::Named,
+                vec!["debounce", "groupBy"],
+                3,
+                1,
+            ),
             ("core-js", ImportForm::SideEffect, vec![], 4, 1),
             ("./barrel.js", ImportForm::ReExportAll, vec![], 5, 1),
-            ("./x.js", ImportForm::ReExportNamed, vec!["a", "default"], 6, 1),
+            (
+                "./x.js",
+                ImportForm::ReExportNamed,
+                vec!["a", "default"],
+                6,
+                1,
+            ),
             ("moment", ImportForm::Require, vec![], 7, 11),
             ("./chart.js", ImportForm::Dynamic, vec![], 8, 20),
             ("react", ImportForm::Default, vec![], 9, 8),
@@ -363,7 +487,15 @@ mod tests {
         ];
         let expected: Vec<_> = expected
             .into_iter()
-            .map(|(s, f, n, l, c)| (s.to_string(), f, n.into_iter().map(String::from).collect::<Vec<_>>(), l, c))
+            .map(|(s, f, n, l, c)| {
+                (
+                    s.to_string(),
+                    f,
+                    n.into_iter().map(String::from).collect::<Vec<_>>(),
+                    l,
+                    c,
+                )
+            })
             .collect();
         assert_eq!(found, expected);
     }
@@ -390,7 +522,16 @@ mod tests {
         let bundle = "import{a as e}from\"./vendor-3f2a.js\";const t=()=>import(\"./lazy-aa.js\");e(t);export{t as l};";
         let found = forms(bundle);
         assert_eq!(found[0].0, "./vendor-3f2a.js");
-        assert_eq!(found[1], ("./lazy-aa.js".to_string(), ImportForm::Dynamic, vec![], 1, 50));
+        assert_eq!(
+            found[1],
+            (
+                "./lazy-aa.js".to_string(),
+                ImportForm::Dynamic,
+                vec![],
+                1,
+                50
+            )
+        );
     }
 
     #[test]

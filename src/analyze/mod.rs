@@ -34,6 +34,8 @@ pub enum Facts {
 pub struct ScriptFacts {
     pub js: js::JsFacts,
     pub map: Option<MapLink>,
+    /// Known libraries recognised by their signatures (looked for only without a usable map).
+    pub signatures: Vec<crate::knowledge::SignatureMatch>,
 }
 
 #[derive(Debug, Clone)]
@@ -64,11 +66,21 @@ pub struct ClaimedMap {
 /// What analysing a file needs besides its bytes: the other files of the folder, to find maps.
 pub struct AnalyzeContext<'a> {
     pub files: HashMap<&'a str, &'a ScannedFile>,
+    pub signatures: Option<&'a crate::knowledge::Signatures>,
 }
 
 impl<'a> AnalyzeContext<'a> {
-    pub fn new(files: &'a [ScannedFile]) -> AnalyzeContext<'a> {
-        AnalyzeContext { files: files.iter().map(|f| (f.relative_path.as_str(), f)).collect() }
+    pub fn new(
+        files: &'a [ScannedFile],
+        signatures: Option<&'a crate::knowledge::Signatures>,
+    ) -> AnalyzeContext<'a> {
+        AnalyzeContext {
+            files: files
+                .iter()
+                .map(|f| (f.relative_path.as_str(), f))
+                .collect(),
+            signatures,
+        }
     }
 }
 
@@ -77,18 +89,45 @@ fn extension_of(file: &ScannedFile) -> String {
 }
 
 /// Analyses one file's content. Returns its facts and the map it claimed, if any.
-pub fn analyze(context: &AnalyzeContext, file: &ScannedFile, format: Format, bytes: &[u8]) -> (Facts, Option<ClaimedMap>) {
+pub fn analyze(
+    context: &AnalyzeContext,
+    file: &ScannedFile,
+    format: Format,
+    bytes: &[u8],
+) -> (Facts, Option<ClaimedMap>) {
     match format {
         Format::Js | Format::SourceCode => {
             let extension = extension_of(file);
-            let js = js::parse(if js::EXTENSIONS.contains(&extension.as_str()) { &extension } else { "js" }, bytes);
+            let js = js::parse(
+                if js::EXTENSIONS.contains(&extension.as_str()) {
+                    &extension
+                } else {
+                    "js"
+                },
+                bytes,
+            );
             let (map, claimed) = find_map(context, file, bytes);
-            (Facts::Script(Box::new(ScriptFacts { js, map })), claimed)
+            let attributed = map.as_ref().is_some_and(|m| m.attribution.is_ok());
+            let signatures = match context.signatures {
+                Some(signatures) if !attributed => signatures.find(bytes),
+                _ => Vec::new(),
+            };
+            (
+                Facts::Script(Box::new(ScriptFacts {
+                    js,
+                    map,
+                    signatures,
+                })),
+                claimed,
+            )
         }
         Format::Css => {
             let css = css::parse(bytes);
             let (map, claimed) = find_map(context, file, bytes);
-            (Facts::Stylesheet(Box::new(StylesheetFacts { css, map })), claimed)
+            (
+                Facts::Stylesheet(Box::new(StylesheetFacts { css, map })),
+                claimed,
+            )
         }
         Format::Html => (Facts::Document(Box::new(html::parse(bytes))), None),
         _ => (Facts::None, None),
@@ -97,40 +136,83 @@ pub fn analyze(context: &AnalyzeContext, file: &ScannedFile, format: Format, byt
 
 /// Finds, reads and attributes the source map of a script or stylesheet: the file named by its
 /// `sourceMappingURL` comment (inline `data:` maps included), else a sibling `X.map`.
-fn find_map(context: &AnalyzeContext, file: &ScannedFile, generated: &[u8]) -> (Option<MapLink>, Option<ClaimedMap>) {
+fn find_map(
+    context: &AnalyzeContext,
+    file: &ScannedFile,
+    generated: &[u8],
+) -> (Option<MapLink>, Option<ClaimedMap>) {
     let declared = sourcemap::source_mapping_url(generated);
     let own_map_path = format!("{}.map", file.relative_path);
     if let Some(reference) = &declared
         && reference.starts_with("data:")
     {
         let attribution = match sourcemap::decode_data_url(reference) {
-            Some(map) => sourcemap::attribute(generated, &map, &own_map_path).map_err(|e| e.to_string()),
+            Some(map) => {
+                sourcemap::attribute(generated, &map, &own_map_path).map_err(|e| e.to_string())
+            }
             None => Err("the inline source map (data: URL) cannot be decoded".to_string()),
         };
-        return (Some(MapLink { path: None, declared: true, attribution }), None);
+        return (
+            Some(MapLink {
+                path: None,
+                declared: true,
+                attribution,
+            }),
+            None,
+        );
     }
     let target = match &declared {
         Some(reference) => match url::resolve(&file.relative_path, reference) {
             url::Resolved::Local(path) => Some(path),
             url::Resolved::OutsideRoot => {
-                let attribution = Err(format!("sourceMappingURL {reference:?} points outside the audited folder; not read"));
-                return (Some(MapLink { path: None, declared: true, attribution }), None);
+                let attribution = Err(format!(
+                    "sourceMappingURL {reference:?} points outside the audited folder; not read"
+                ));
+                return (
+                    Some(MapLink {
+                        path: None,
+                        declared: true,
+                        attribution,
+                    }),
+                    None,
+                );
             }
             // A map on another origin, or an empty comment: nothing to read here.
             _ => None,
         },
-        None => context.files.contains_key(own_map_path.as_str()).then(|| own_map_path.clone()),
+        None => context
+            .files
+            .contains_key(own_map_path.as_str())
+            .then(|| own_map_path.clone()),
     };
-    let Some(target) = target else { return (None, None) };
+    let Some(target) = target else {
+        return (None, None);
+    };
     let Some(map_file) = context.files.get(target.as_str()) else {
-        let attribution = Err(format!("the source map {target} named by sourceMappingURL is missing"));
-        return (Some(MapLink { path: Some(target), declared: true, attribution }), None);
+        let attribution = Err(format!(
+            "the source map {target} named by sourceMappingURL is missing"
+        ));
+        return (
+            Some(MapLink {
+                path: Some(target),
+                declared: true,
+                attribution,
+            }),
+            None,
+        );
     };
     let declared = declared.is_some();
     let bytes = match read_map(map_file) {
         Ok(bytes) => bytes,
         Err(why) => {
-            return (Some(MapLink { path: Some(target), declared, attribution: Err(why) }), None);
+            return (
+                Some(MapLink {
+                    path: Some(target),
+                    declared,
+                    attribution: Err(why),
+                }),
+                None,
+            );
         }
     };
     let claimed = ClaimedMap {
@@ -139,16 +221,30 @@ fn find_map(context: &AnalyzeContext, file: &ScannedFile, generated: &[u8]) -> (
         content_hash: *blake3::hash(&bytes).as_bytes(),
     };
     let attribution = sourcemap::attribute(generated, &bytes, &target).map_err(|e| e.to_string());
-    (Some(MapLink { path: Some(target), declared, attribution }), Some(claimed))
+    (
+        Some(MapLink {
+            path: Some(target),
+            declared,
+            attribution,
+        }),
+        Some(claimed),
+    )
 }
 
 fn read_map(file: &ScannedFile) -> Result<Vec<u8>, String> {
-    let mut handle = crate::measure::open_without_following(&file.path).map_err(|e| format!("cannot read the source map: {e}"))?;
+    let mut handle = crate::measure::open_without_following(&file.path)
+        .map_err(|e| format!("cannot read the source map: {e}"))?;
     let length = handle.metadata().map(|m| m.len()).unwrap_or(0);
     if length > MAX_MAP_BYTES {
-        return Err(format!("the source map is {} MB, over the {} MB analysis limit; not read", length / 1_000_000, MAX_MAP_BYTES / 1_000_000));
+        return Err(format!(
+            "the source map is {} MB, over the {} MB analysis limit; not read",
+            length / 1_000_000,
+            MAX_MAP_BYTES / 1_000_000
+        ));
     }
     let mut bytes = Vec::with_capacity(length as usize + 1);
-    handle.read_to_end(&mut bytes).map_err(|e| format!("cannot read the source map: {e}"))?;
+    handle
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the source map: {e}"))?;
     Ok(bytes)
 }

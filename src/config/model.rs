@@ -142,6 +142,8 @@ pub struct Config {
     pub path_budgets: Vec<PathBudget>,
     pub count_budgets: Vec<CountBudget>,
     pub rules: BTreeMap<String, RuleSetting>,
+    /// Package knowledge added or replaced by `[[knowledge.package]]` in webaudit.toml.
+    pub packages: Vec<crate::knowledge::PackageInfo>,
     /// Things in the configuration that webaudit read but does not apply, said once to the user.
     pub notes: Vec<String>,
 }

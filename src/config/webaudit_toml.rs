@@ -49,6 +49,15 @@ struct File {
     budget: Option<BudgetTable>,
     #[serde(default)]
     rules: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    knowledge: Option<KnowledgeTable>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KnowledgeTable {
+    #[serde(default)]
+    package: Vec<Spanned<crate::knowledge::PackageInfo>>,
 }
 
 #[derive(Deserialize)]
@@ -199,6 +208,17 @@ pub fn apply(path: &Path, text: &str, config: &mut Config) -> Result<(), Error> 
             ));
         }
         config.rules.insert(rule.clone(), parsed);
+    }
+
+    if let Some(knowledge) = file.knowledge {
+        for package in knowledge.package {
+            let span = package.span();
+            let package = package.into_inner();
+            package
+                .validate()
+                .map_err(|why| source.error(span, format!("`knowledge.package`: {why}")))?;
+            config.packages.push(package);
+        }
     }
 
     let Some(budget) = file.budget else {

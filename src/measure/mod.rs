@@ -58,6 +58,9 @@ pub struct Asset {
     /// What the content says (imports, references, source-map attribution).
     #[serde(skip)]
     pub facts: Facts,
+    /// Bytes per npm package, from the source map (filled after measuring).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub composition: Option<crate::composition::Composition>,
 }
 
 impl Asset {
@@ -83,12 +86,14 @@ impl Asset {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MeasureOptions {
+#[derive(Clone, Copy, Default)]
+pub struct MeasureOptions<'a> {
     /// Compute brotli sizes (slow: about 1 MB/s per core at quality 11).
     pub brotli: bool,
     /// Worker threads; 0 = one per core.
     pub threads: usize,
+    /// Library signatures to look for in scripts without source maps.
+    pub signatures: Option<&'a crate::knowledge::Signatures>,
 }
 
 /// What measuring produced: assets in scan order, files that could not be measured, and the
@@ -121,20 +126,31 @@ struct Outcome {
 /// Runs `work` on every index of `order` with `threads` workers, each taking the next index as
 /// it finishes: given largest-first order, the slowest file starts first and no worker idles at
 /// the end while another compresses a big bundle.
-fn run_pool<T: Send>(order: &[usize], threads: usize, work: impl Fn(usize) -> T + Sync) -> Vec<(usize, T)> {
+fn run_pool<T: Send>(
+    order: &[usize],
+    threads: usize,
+    work: impl Fn(usize) -> T + Sync,
+) -> Vec<(usize, T)> {
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::with_capacity(order.len()));
     std::thread::scope(|scope| {
         for _ in 0..threads.min(order.len()).max(1) {
             // Parsing and walking syntax trees recurses; give workers room beyond the default.
-            let spawned = std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(scope, || {
-                loop {
-                    let position = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&index) = order.get(position) else { break };
-                    let result = work(index);
-                    results.lock().unwrap_or_else(|e| e.into_inner()).push((index, result));
-                }
-            });
+            let spawned = std::thread::Builder::new()
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, || {
+                    loop {
+                        let position = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&index) = order.get(position) else {
+                            break;
+                        };
+                        let result = work(index);
+                        results
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((index, result));
+                    }
+                });
             if spawned.is_err() {
                 break;
             }
@@ -156,19 +172,36 @@ const WORKER_STACK: usize = 64 * 1024 * 1024;
 /// (read them for their hash only).
 pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut SizeCache) -> Measured {
     let threads = if options.threads == 0 {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
     } else {
         options.threads
     };
-    let sizes: Vec<u64> = files.iter().map(|f| std::fs::symlink_metadata(&f.path).map(|m| m.len()).unwrap_or(0)).collect();
-    let largest_first = |indices: &mut Vec<usize>| indices.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
-    let is_map = |file: &ScannedFile| file.extension.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("map"));
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|f| {
+            std::fs::symlink_metadata(&f.path)
+                .map(|m| m.len())
+                .unwrap_or(0)
+        })
+        .collect();
+    let largest_first = |indices: &mut Vec<usize>| {
+        indices.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)))
+    };
+    let is_map = |file: &ScannedFile| {
+        file.extension
+            .as_deref()
+            .is_some_and(|e| e.eq_ignore_ascii_case("map"))
+    };
 
-    let context = AnalyzeContext::new(files);
+    let context = AnalyzeContext::new(files, options.signatures);
     let shared_cache: &SizeCache = cache;
     let mut first: Vec<usize> = (0..files.len()).filter(|&i| !is_map(&files[i])).collect();
     largest_first(&mut first);
-    let mut results = run_pool(&first, threads, |i| measure_file(&files[i], options, shared_cache, Some(&context)));
+    let mut results = run_pool(&first, threads, |i| {
+        measure_file(&files[i], options, shared_cache, Some(&context))
+    });
 
     let claimed: HashMap<String, ClaimedMap> = results
         .iter()
@@ -183,7 +216,9 @@ pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut SizeC
         }
     }
     largest_first(&mut second);
-    results.extend(run_pool(&second, threads, |i| measure_file(&files[i], options, shared_cache, None)));
+    results.extend(run_pool(&second, threads, |i| {
+        measure_file(&files[i], options, shared_cache, None)
+    }));
     results.sort_by_key(|(index, _)| *index);
 
     let mut measured = Measured::default();
@@ -218,14 +253,22 @@ fn claimed_map_outcome(file: &ScannedFile, map: &ClaimedMap) -> Outcome {
         raw: map.raw,
         gzip: None,
         brotli: None,
-        hash: blake3::Hash::from_bytes(map.content_hash).to_hex().to_string(),
+        hash: blake3::Hash::from_bytes(map.content_hash)
+            .to_hex()
+            .to_string(),
         content_hash: map.content_hash,
         extension_mismatch: false,
         original: None,
         variants: Vec::new(),
         facts: Facts::None,
+        composition: None,
     };
-    Outcome { asset, computed: Vec::new(), cache_hits: 0, claimed: None }
+    Outcome {
+        asset,
+        computed: Vec::new(),
+        cache_hits: 0,
+        claimed: None,
+    }
 }
 
 pub fn open_without_following(path: &std::path::Path) -> io::Result<File> {
@@ -361,8 +404,14 @@ fn measure_file(
         original: None,
         variants: Vec::new(),
         facts,
+        composition: None,
     };
-    Ok(Outcome { asset, computed, cache_hits, claimed })
+    Ok(Outcome {
+        asset,
+        computed,
+        cache_hits,
+        claimed,
+    })
 }
 
 fn compress_size(algorithm: Algorithm, input: impl Read, raw: u64) -> io::Result<u64> {

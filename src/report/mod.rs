@@ -144,6 +144,8 @@ pub struct Report {
     pub assets: Vec<Asset>,
     pub totals: Totals,
     pub budgets: Vec<BudgetCheck>,
+    /// For each HTML page: what the first visit downloads and what is loaded later.
+    pub pages: Vec<crate::pages::PageLoad>,
     pub findings: Vec<Finding>,
     pub skipped: Vec<Skipped>,
     /// Things the user should know that are not findings (configuration not applied, cache).

@@ -83,6 +83,7 @@ pub fn render(report: &Report, options: TerminalOptions, out: &mut dyn Write) ->
         )?;
         render_assets(report, options, &paint, brotli, out)?;
         render_totals(report, &paint, brotli, out)?;
+        render_pages(report, &paint, out)?;
         render_budgets(report, &paint, out)?;
         if !report.notes.is_empty() {
             writeln!(out, "\n{}", paint.bold("Notes"))?;
@@ -328,4 +329,38 @@ fn render_budgets(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Re
         )?;
     }
     Ok(())
+}
+
+fn render_pages(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    if report.pages.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n{}", paint.bold("Pages (first visit)"))?;
+    writeln!(
+        out,
+        "{}",
+        paint.dim(&format!(
+            "  {:<28} {:>11} {:>11} {:>11} {:>9} {:>7}",
+            "page", "initial JS", "initial CSS", "lazy JS", "slow 3G", "4G"
+        ))
+    )?;
+    for page in &report.pages {
+        writeln!(
+            out,
+            "  {:<28} {:>11} {:>11} {:>11} {:>8.2}s {:>6.2}s",
+            page.page,
+            human(page.initial_scripts.gzip),
+            human(page.initial_stylesheets.gzip),
+            human(page.lazy_scripts.gzip),
+            page.initial_seconds_slow_3g,
+            page.initial_seconds_4g
+        )?;
+    }
+    writeln!(
+        out,
+        "  {}",
+        paint.dim(
+            "gzip sizes; transfer time at 50 KiB/s (slow 3G) and 1.6 Mbit/s (4G), without latency"
+        )
+    )
 }

@@ -6,6 +6,9 @@ mod budget_count;
 mod budget_path;
 mod budget_total;
 mod budget_type;
+mod duplicate_package;
+mod whole_library_bundled;
+mod whole_library_import;
 
 use crate::budget::BudgetCheck;
 use crate::config::{Config, RuleSetting};
@@ -40,6 +43,7 @@ pub struct RuleContext<'a> {
     pub assets: &'a [Asset],
     pub budgets: &'a [BudgetCheck],
     pub config: &'a Config,
+    pub knowledge: &'a crate::knowledge::Knowledge,
 }
 
 pub trait Rule: Sync {
@@ -78,6 +82,9 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &budget_type::BudgetType,
     &budget_path::BudgetPath,
     &budget_count::BudgetCount,
+    &whole_library_import::WholeLibraryImport,
+    &whole_library_bundled::WholeLibraryBundled,
+    &duplicate_package::DuplicatePackage,
 ];
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {

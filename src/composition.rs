@@ -1,0 +1,89 @@
+//! What each bundle is made of, from its source map: bytes per npm package (and per copy of a
+//! package), the app's own code, and bytes no mapping covers.
+//!
+//! gzip shares are estimates: a package's share of the chunk's gzip size is taken to be its
+//! share of the chunk's raw bytes (`package raw × chunk gzip / chunk raw`). Deflate compresses
+//! code from different sources at different ratios, so this is a proportional estimate, not a
+//! measurement; raw bytes are exact.
+
+use serde::Serialize;
+
+use crate::analyze::Facts;
+use crate::analyze::sourcemap::{Attribution, package_of};
+use crate::measure::Asset;
+
+/// The app's own code (sources outside `node_modules`).
+pub const OWN_CODE: &str = "[own code]";
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PackageShare {
+    pub name: String,
+    /// The package folder the bytes came from (`node_modules/lodash`); two copies of one package
+    /// have different folders.
+    pub copy: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub raw: u64,
+    /// Estimated: proportional to the raw share of the chunk's gzip size.
+    pub gzip_estimate: Option<u64>,
+    /// How many of the package's files contributed.
+    pub modules: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Composition {
+    /// The source map the composition comes from; `null` for an inline map.
+    pub map: Option<String>,
+    pub packages: Vec<PackageShare>,
+    pub own_code: u64,
+    /// Bytes no mapping covers, line terminators included: shown, never hidden.
+    pub unmapped: u64,
+    pub warnings: Vec<String>,
+}
+
+pub fn attribution(asset: &Asset) -> Option<&Attribution> {
+    let link = match &asset.facts {
+        Facts::Script(script) => script.map.as_ref()?,
+        Facts::Stylesheet(style) => style.map.as_ref()?,
+        _ => return None,
+    };
+    link.attribution.as_ref().ok()
+}
+
+pub fn of(asset: &Asset) -> Option<Composition> {
+    let link = match &asset.facts {
+        Facts::Script(script) => script.map.as_ref()?,
+        Facts::Stylesheet(style) => style.map.as_ref()?,
+        _ => return None,
+    };
+    let attribution = link.attribution.as_ref().ok()?;
+    let ratio = asset
+        .gzip
+        .filter(|_| asset.raw > 0)
+        .map(|gzip| gzip as f64 / asset.raw as f64);
+    let mut packages: Vec<PackageShare> = Vec::new();
+    let mut own_code = 0;
+    for group in attribution.by_package() {
+        packages.push(PackageShare {
+            name: group.package.name.clone(),
+            copy: group.package.copy.clone(),
+            version: group.package.version.clone(),
+            raw: group.bytes,
+            gzip_estimate: ratio.map(|r| (group.bytes as f64 * r).round() as u64),
+            modules: group.sources,
+        });
+    }
+    for source in &attribution.sources {
+        if package_of(&source.source).is_none() {
+            own_code += source.bytes;
+        }
+    }
+    packages.sort_by(|a, b| b.raw.cmp(&a.raw).then(a.copy.cmp(&b.copy)));
+    Some(Composition {
+        map: link.path.clone(),
+        packages,
+        own_code,
+        unmapped: attribution.unmapped + attribution.line_terminators,
+        warnings: attribution.warnings.clone(),
+    })
+}

@@ -1,0 +1,281 @@
+//! What webaudit knows about npm packages that defeat tree shaking: a data file,
+//! `packages.toml` (see this folder's README for its schema and sources), compiled into the
+//! binary and extendable from `webaudit.toml` (`[[knowledge.package]]`, same keys; an entry with
+//! the name of a built-in one replaces it).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::analyze::js::ImportForm;
+
+/// Why a package is a problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProblemKind {
+    /// One CommonJS module: any import ships all of it (lodash, moment, jquery).
+    CommonjsMonolith,
+    /// An index re-exporting hundreds of modules (icon sets, component libraries).
+    Barrel,
+    /// Ships every locale unless told otherwise (moment).
+    LocaleBloat,
+    /// Polyfills everything, for every browser (core-js, @babel/polyfill).
+    FullPolyfill,
+    /// Heavy where a much lighter or native alternative exists.
+    HeavyReplaceable,
+}
+
+impl ProblemKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ProblemKind::CommonjsMonolith => {
+                "a CommonJS monolith: any import ships the whole library"
+            }
+            ProblemKind::Barrel => "a barrel re-exporting every module of the library",
+            ProblemKind::LocaleBloat => "every locale is bundled",
+            ProblemKind::FullPolyfill => "a full polyfill set for every browser",
+            ProblemKind::HeavyReplaceable => "heavy, with lighter alternatives",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageInfo {
+    pub name: String,
+    pub kind: ProblemKind,
+    /// Import forms that ship the whole library: default, namespace, named, require,
+    /// side-effect, dynamic, re-export-all, re-export-named.
+    pub harmful_imports: Vec<String>,
+    /// Deep imports that are fine (`lodash/*`): patterns on the full specifier.
+    #[serde(default)]
+    pub safe_subpaths: Vec<String>,
+    pub replacement: String,
+    #[serde(default)]
+    pub alternatives: Vec<String>,
+    /// gzip bytes a whole-library import typically ships (measured; see typical_cost_note).
+    pub typical_gzip_bytes: u64,
+    #[serde(default)]
+    pub typical_cost_note: String,
+    /// Module paths inside the package that mark its monolithic form in a source map
+    /// (`lodash.js`, `locale/*`).
+    #[serde(default)]
+    pub bundled_module_paths: Vec<String>,
+    /// For barrels: the per-module files (`dist/esm/icons/*.js`) and how many there are.
+    #[serde(default)]
+    pub barrel_module_glob: String,
+    #[serde(default)]
+    pub barrel_module_count: u32,
+    /// Strings that identify the library inside a minified bundle without a source map.
+    #[serde(default)]
+    pub signatures: Vec<String>,
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+impl PackageInfo {
+    pub fn harmful_forms(&self) -> Vec<ImportForm> {
+        self.harmful_imports
+            .iter()
+            .filter_map(|name| ImportForm::from_name(name))
+            .collect()
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(bad) = self
+            .harmful_imports
+            .iter()
+            .find(|f| ImportForm::from_name(f).is_none())
+        {
+            return Err(format!(
+                "package {:?}: unknown import form {bad:?} in harmful_imports",
+                self.name
+            ));
+        }
+        for pattern in self.safe_subpaths.iter().chain(&self.bundled_module_paths) {
+            crate::glob::PathPattern::new(pattern)
+                .map_err(|e| format!("package {:?}: bad pattern {pattern:?}: {e}", self.name))?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    package: Vec<PackageInfo>,
+}
+
+/// The built-in data, as shipped in the repository.
+pub const BUILT_IN: &str = include_str!("packages.toml");
+
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    packages: BTreeMap<String, PackageInfo>,
+}
+
+impl Knowledge {
+    /// The built-in knowledge base. The data is tested, so a failure here is a build defect.
+    pub fn built_in() -> Knowledge {
+        Knowledge::from_toml(BUILT_IN)
+            .unwrap_or_else(|e| panic!("src/knowledge/packages.toml is invalid: {e}"))
+    }
+
+    pub fn from_toml(text: &str) -> Result<Knowledge, String> {
+        let file: File = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut knowledge = Knowledge {
+            packages: BTreeMap::new(),
+        };
+        knowledge.extend(file.package)?;
+        Ok(knowledge)
+    }
+
+    /// Adds or replaces entries (from webaudit.toml).
+    pub fn extend(&mut self, packages: Vec<PackageInfo>) -> Result<(), String> {
+        for package in packages {
+            package.validate()?;
+            self.packages.insert(package.name.clone(), package);
+        }
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.packages.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.packages.is_empty()
+    }
+
+    pub fn get(&self, name: &str) -> Option<&PackageInfo> {
+        self.packages.get(name)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &PackageInfo> {
+        self.packages.values()
+    }
+
+    /// The entry for a bare import specifier: the longest entry name that is the specifier or a
+    /// path prefix of it (`react-icons/fa` before `react-icons`). Relative and absolute
+    /// specifiers name no package.
+    pub fn for_specifier(&self, specifier: &str) -> Option<&PackageInfo> {
+        if specifier.starts_with('.') || specifier.starts_with('/') || specifier.contains(':') {
+            return None;
+        }
+        let mut candidate = specifier;
+        loop {
+            if let Some(package) = self.packages.get(candidate) {
+                return Some(package);
+            }
+            candidate = candidate.rsplit_once('/')?.0;
+        }
+    }
+}
+
+/// Finds known libraries inside bundles that have no source map, by strings that survive
+/// minification. Barrels are left out: their strings (icon names) appear in any bundle that
+/// uses a few of their modules, which says nothing about the whole barrel being shipped.
+pub struct Signatures {
+    automaton: aho_corasick::AhoCorasick,
+    /// For each pattern: the package it identifies.
+    owners: Vec<String>,
+    patterns: Vec<String>,
+}
+
+impl Signatures {
+    pub fn new(knowledge: &Knowledge) -> Option<Signatures> {
+        let mut owners = Vec::new();
+        let mut patterns = Vec::new();
+        for package in knowledge.iter().filter(|p| p.kind != ProblemKind::Barrel) {
+            for signature in package.signatures.iter().filter(|s| s.len() >= 8) {
+                owners.push(package.name.clone());
+                patterns.push(signature.clone());
+            }
+        }
+        let automaton = aho_corasick::AhoCorasick::new(&patterns).ok()?;
+        Some(Signatures {
+            automaton,
+            owners,
+            patterns,
+        })
+    }
+
+    /// The packages whose signatures all occur in `bytes` (a package listing several needs at
+    /// least two of them, so one common-looking string is never enough), with what was found.
+    pub fn find(&self, bytes: &[u8]) -> Vec<SignatureMatch> {
+        let mut found: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for hit in self.automaton.find_overlapping_iter(bytes) {
+            let index = hit.pattern().as_usize();
+            let signatures = found.entry(&self.owners[index]).or_default();
+            if !signatures.contains(&self.patterns[index].as_str()) {
+                signatures.push(&self.patterns[index]);
+            }
+        }
+        found
+            .into_iter()
+            .filter(|(package, signatures)| {
+                let listed = self.owners.iter().filter(|o| o == package).count();
+                signatures.len() >= listed.min(2)
+            })
+            .map(|(package, signatures)| SignatureMatch {
+                package: package.to_string(),
+                signatures: signatures.into_iter().map(str::to_string).collect(),
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureMatch {
+    pub package: String,
+    pub signatures: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_data_is_valid_and_large_enough() {
+        let knowledge = Knowledge::built_in();
+        assert!(knowledge.len() >= 40, "{} entries", knowledge.len());
+        for package in knowledge.iter() {
+            assert!(
+                !package.harmful_forms().is_empty(),
+                "{} lists no harmful import form",
+                package.name
+            );
+            assert!(
+                !package.replacement.trim().is_empty(),
+                "{} has no replacement",
+                package.name
+            );
+            assert!(
+                package.typical_gzip_bytes > 0,
+                "{} has no measured cost",
+                package.name
+            );
+        }
+    }
+
+    #[test]
+    fn specifiers_find_the_most_specific_entry() {
+        let knowledge = Knowledge::built_in();
+        assert_eq!(
+            knowledge.for_specifier("lodash").map(|p| p.name.as_str()),
+            Some("lodash")
+        );
+        assert_eq!(
+            knowledge
+                .for_specifier("lodash/debounce")
+                .map(|p| p.name.as_str()),
+            Some("lodash")
+        );
+        assert!(knowledge.for_specifier("./lodash").is_none());
+        assert!(
+            knowledge
+                .for_specifier("lodash-es")
+                .is_none_or(|p| p.name == "lodash-es")
+        );
+    }
+}

@@ -1,0 +1,232 @@
+//! The entry graph: for each HTML page, what a first visit downloads (initial) and what is
+//! fetched later on demand (lazy), from the facts the measuring pass gathered — no file is read.
+//!
+//! Initial: `<script src>` (classic or module; `nomodule` scripts are skipped, modern browsers
+//! ignore them), `<link rel=stylesheet>`, `<link rel=modulepreload>` and `<link rel=preload>` of
+//! scripts and styles, then everything those scripts import statically (`import … from`,
+//! `export … from`, `require()`) and everything those stylesheets `@import`. Lazy: scripts
+//! reached only through a dynamic `import()` (and their own static imports), and
+//! `<link rel=prefetch>`. References to files outside the folder (CDNs) are not counted.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+use serde::Serialize;
+
+use crate::analyze::url::{Resolved, resolve, resolve_in_document};
+use crate::analyze::{Facts, html::ScriptKind};
+use crate::kind::AssetKind;
+use crate::measure::Asset;
+
+/// Throughputs used for load-time estimates: transfer time only (no latency, no parsing).
+/// "Slow 3G" is size-limit's 50 KiB/s; "4G" is Lighthouse's mobile throttling, 1.6 Mbit/s
+/// (1638.4 kbit/s = 204.8 KiB/s).
+pub const SLOW_3G_BYTES_PER_SECOND: f64 = 50.0 * 1024.0;
+pub const FOUR_G_BYTES_PER_SECOND: f64 = 1638.4 * 1000.0 / 8.0;
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Group {
+    pub files: Vec<String>,
+    /// Transfer size (gzip for text formats) of the files.
+    pub gzip: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PageLoad {
+    pub page: String,
+    pub initial_scripts: Group,
+    pub initial_stylesheets: Group,
+    pub lazy_scripts: Group,
+    /// Seconds to transfer the initial scripts and stylesheets at slow 3G and 4G.
+    pub initial_seconds_slow_3g: f64,
+    pub initial_seconds_4g: f64,
+    /// References to files that are not in the folder: `(reference, line, column)`.
+    pub missing: Vec<(String, u32, u32)>,
+}
+
+struct Graph<'a> {
+    by_path: HashMap<&'a str, &'a Asset>,
+}
+
+impl<'a> Graph<'a> {
+    fn script_imports(&self, path: &str) -> Vec<(String, bool)> {
+        let Some(asset) = self.by_path.get(path) else {
+            return Vec::new();
+        };
+        let Facts::Script(script) = &asset.facts else {
+            return Vec::new();
+        };
+        script
+            .js
+            .imports
+            .iter()
+            .filter(|import| !import.type_only)
+            .filter_map(|import| match resolve(path, &import.specifier) {
+                // Bare specifiers ("react") are resolved by an import map or a bundler, not
+                // by the browser from this folder.
+                Resolved::Local(target) if is_path_like(&import.specifier) => {
+                    Some((target, import.form.is_static()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn stylesheet_imports(&self, path: &str) -> Vec<String> {
+        let Some(asset) = self.by_path.get(path) else {
+            return Vec::new();
+        };
+        let Facts::Stylesheet(style) = &asset.facts else {
+            return Vec::new();
+        };
+        style
+            .css
+            .imports
+            .iter()
+            .filter_map(|import| match resolve(path, &import.url) {
+                Resolved::Local(target) => Some(target),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn is(&self, path: &str, kind: AssetKind) -> bool {
+        self.by_path.get(path).is_some_and(|a| a.kind == kind)
+    }
+
+    fn group(&self, files: BTreeSet<String>) -> Group {
+        let gzip = files
+            .iter()
+            .filter_map(|f| self.by_path.get(f.as_str()))
+            .map(|a| a.transfer())
+            .sum();
+        Group {
+            files: files.into_iter().collect(),
+            gzip,
+        }
+    }
+}
+
+fn is_path_like(specifier: &str) -> bool {
+    specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/')
+}
+
+/// Computes the initial and lazy load of every HTML page in `assets`.
+pub fn page_loads(assets: &[Asset]) -> Vec<PageLoad> {
+    let graph = Graph {
+        by_path: assets.iter().map(|a| (a.path.as_str(), a)).collect(),
+    };
+    let mut pages = Vec::new();
+    for asset in assets {
+        let Facts::Document(html) = &asset.facts else {
+            continue;
+        };
+        let page = asset.path.as_str();
+        let base = html.base_href.as_deref();
+        let mut missing = Vec::new();
+        let mut local = |reference: &Option<String>, line: u32, column: u32| -> Option<String> {
+            let reference = reference.as_deref()?;
+            match resolve_in_document(page, base, reference) {
+                Resolved::Local(path) if graph.by_path.contains_key(path.as_str()) => Some(path),
+                Resolved::Local(_) => {
+                    missing.push((reference.to_string(), line, column));
+                    None
+                }
+                _ => None,
+            }
+        };
+
+        let mut initial_scripts: VecDeque<String> = VecDeque::new();
+        let mut initial_styles: VecDeque<String> = VecDeque::new();
+        let mut lazy: VecDeque<String> = VecDeque::new();
+        for script in &html.scripts {
+            if script.nomodule || !matches!(script.kind, ScriptKind::Classic | ScriptKind::Module) {
+                continue;
+            }
+            if let Some(path) = local(&script.src, script.location.line, script.location.column) {
+                initial_scripts.push_back(path);
+            }
+        }
+        for link in html
+            .stylesheets
+            .iter()
+            .filter(|l| !l.disabled && !l.alternate)
+        {
+            if let Some(path) = local(&link.href, link.location.line, link.location.column) {
+                initial_styles.push_back(path);
+            }
+        }
+        for preload in &html.preloads {
+            let Some(path) = local(
+                &preload.href,
+                preload.location.line,
+                preload.location.column,
+            ) else {
+                continue;
+            };
+            match preload.rel.as_str() {
+                "prefetch" if graph.is(&path, AssetKind::Script) => lazy.push_back(path),
+                "modulepreload" => initial_scripts.push_back(path),
+                "preload" if graph.is(&path, AssetKind::Script) => initial_scripts.push_back(path),
+                "preload" if graph.is(&path, AssetKind::Stylesheet) => {
+                    initial_styles.push_back(path)
+                }
+                _ => {}
+            }
+        }
+
+        // Everything reachable through static imports from the initial scripts is initial.
+        let mut initial = BTreeSet::new();
+        while let Some(path) = initial_scripts.pop_front() {
+            if !initial.insert(path.clone()) {
+                continue;
+            }
+            for (target, is_static) in graph.script_imports(&path) {
+                if !graph.by_path.contains_key(target.as_str()) {
+                    continue;
+                }
+                if is_static {
+                    initial_scripts.push_back(target)
+                } else {
+                    lazy.push_back(target)
+                }
+            }
+        }
+        let mut styles = BTreeSet::new();
+        while let Some(path) = initial_styles.pop_front() {
+            if styles.insert(path.clone()) {
+                initial_styles.extend(
+                    graph
+                        .stylesheet_imports(&path)
+                        .into_iter()
+                        .filter(|t| graph.by_path.contains_key(t.as_str())),
+                );
+            }
+        }
+        // Lazy chunks and their own imports, minus what the first load already brought.
+        let mut lazy_set = BTreeSet::new();
+        while let Some(path) = lazy.pop_front() {
+            if initial.contains(&path) || !lazy_set.insert(path.clone()) {
+                continue;
+            }
+            for (target, _) in graph.script_imports(&path) {
+                if graph.by_path.contains_key(target.as_str()) {
+                    lazy.push_back(target);
+                }
+            }
+        }
+        // Initial scripts that are stylesheets by mistake (or vice versa) stay where the page put them.
+        let initial_scripts = graph.group(initial);
+        let initial_stylesheets = graph.group(styles);
+        let initial_bytes = (initial_scripts.gzip + initial_stylesheets.gzip) as f64;
+        pages.push(PageLoad {
+            page: page.to_string(),
+            initial_seconds_slow_3g: initial_bytes / SLOW_3G_BYTES_PER_SECOND,
+            initial_seconds_4g: initial_bytes / FOUR_G_BYTES_PER_SECOND,
+            initial_scripts,
+            initial_stylesheets,
+            lazy_scripts: graph.group(lazy_set),
+            missing,
+        });
+    }
+    pages
+}
