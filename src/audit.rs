@@ -99,8 +99,8 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
         asset.composition = crate::composition::of(asset);
     }
     let statistics = measured.statistics;
-    let budgets = budget::evaluate(&config, &assets);
     let pages = crate::pages::page_loads(&assets);
+    let budgets = budget::evaluate(&config, &assets, &pages);
     notes.extend(budget::unmatched_path_budgets(&config, &assets));
     let findings = rules::run(&RuleContext {
         assets: &assets,

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::config::{Aggregate, Compression, Config, SizeBudget};
 use crate::measure::Asset;
+use crate::pages::PageLoad;
 use crate::size::human;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -46,6 +47,8 @@ impl BudgetCheck {
             )
         } else {
             let subject = match &self.path {
+                // Page checks are located at the page and say what they measured.
+                Some(_) if self.rule == "budget/initial" => format!("the page's {}", self.name),
                 // Per-file checks are located at the file; say which budget it broke.
                 Some(_) => format!("the file (budget {:?})", self.name),
                 None => self.name.clone(),
@@ -94,8 +97,8 @@ fn size_check(
     }
 }
 
-/// Every budget check, in configuration order: total, per type, per path, counts.
-pub fn evaluate(config: &Config, assets: &[Asset]) -> Vec<BudgetCheck> {
+/// Every budget check, in configuration order: total, per type, per path, counts, initial load.
+pub fn evaluate(config: &Config, assets: &[Asset], pages: &[PageLoad]) -> Vec<BudgetCheck> {
     let mut checks = Vec::new();
     if let Some(total) = &config.total {
         checks.push(size_check(
@@ -166,6 +169,49 @@ pub fn evaluate(config: &Config, assets: &[Asset]) -> Vec<BudgetCheck> {
             files: count as usize,
             origin: budget.origin.clone(),
         });
+    }
+    for budget in &config.initial_budgets {
+        for page in pages.iter().filter(|p| {
+            budget
+                .pages
+                .as_ref()
+                .is_none_or(|glob| glob.matches(&p.page))
+        }) {
+            let limits = [
+                (
+                    "initial JS",
+                    budget.script,
+                    page.initial_scripts.gzip,
+                    page.initial_scripts.files.len(),
+                ),
+                (
+                    "initial CSS",
+                    budget.stylesheet,
+                    page.initial_stylesheets.gzip,
+                    page.initial_stylesheets.files.len(),
+                ),
+                (
+                    "initial JS + CSS",
+                    budget.total,
+                    page.initial_scripts.gzip + page.initial_stylesheets.gzip,
+                    page.initial_scripts.files.len() + page.initial_stylesheets.files.len(),
+                ),
+            ];
+            for (what, limit, actual, files) in limits {
+                let Some(limit) = limit else { continue };
+                checks.push(BudgetCheck {
+                    rule: "budget/initial",
+                    name: what.to_string(),
+                    path: Some(page.page.clone()),
+                    measure: "gzip",
+                    actual,
+                    limit,
+                    passed: actual <= limit,
+                    files,
+                    origin: budget.origin.clone(),
+                });
+            }
+        }
     }
     checks
 }

@@ -172,8 +172,26 @@ pub fn max_nesting(bytes: &[u8]) -> usize {
     deepest
 }
 
-/// Parses `bytes` (a file with the given extension, lower case, without the dot) and returns its
-/// imports.
+/// Extensions of source files that need the full parser (TypeScript syntax, JSX).
+const PARSED_EXTENSIONS: [&str; 5] = ["ts", "tsx", "jsx", "mts", "cts"];
+
+/// The imports of a file with the given extension (lower case, without the dot). JavaScript is
+/// scanned with the module lexer ([`super::js_scan`]); TypeScript and JSX sources, and any file
+/// the lexer finds suspicious, are parsed with swc, which also locates syntax errors.
+pub fn analyze(extension: &str, bytes: &[u8]) -> JsFacts {
+    if !PARSED_EXTENSIONS.contains(&extension) && std::str::from_utf8(bytes).is_ok() {
+        if let Ok(imports) = super::js_scan::scan(bytes) {
+            return JsFacts {
+                imports,
+                problem: None,
+                invalid_utf8: false,
+            };
+        }
+    }
+    parse(extension, bytes)
+}
+
+/// Parses `bytes` with swc and returns its imports, or the first syntax error.
 pub fn parse(extension: &str, bytes: &[u8]) -> JsFacts {
     let (text, invalid_utf8) = match std::str::from_utf8(bytes) {
         Ok(text) => (text.to_string(), false),

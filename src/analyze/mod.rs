@@ -7,6 +7,7 @@
 pub mod css;
 pub mod html;
 pub mod js;
+pub mod js_scan;
 pub mod sourcemap;
 pub mod url;
 
@@ -98,7 +99,7 @@ pub fn analyze(
     match format {
         Format::Js | Format::SourceCode => {
             let extension = extension_of(file);
-            let js = js::parse(
+            let js = js::analyze(
                 if js::EXTENSIONS.contains(&extension.as_str()) {
                     &extension
                 } else {

@@ -117,6 +117,17 @@ impl PathBudget {
     }
 }
 
+/// Limits on what a first visit to matching pages downloads (gzip).
+#[derive(Debug, Clone)]
+pub struct InitialBudget {
+    /// Pages the limits apply to; `None` for every page.
+    pub pages: Option<PathPattern>,
+    pub script: Option<u64>,
+    pub stylesheet: Option<u64>,
+    pub total: Option<u64>,
+    pub origin: Origin,
+}
+
 #[derive(Debug, Clone)]
 pub struct CountBudget {
     pub types: TypeSet,
@@ -141,6 +152,7 @@ pub struct Config {
     pub type_budgets: Vec<SizeBudget>,
     pub path_budgets: Vec<PathBudget>,
     pub count_budgets: Vec<CountBudget>,
+    pub initial_budgets: Vec<InitialBudget>,
     pub rules: BTreeMap<String, RuleSetting>,
     /// Package knowledge added or replaced by `[[knowledge.package]]` in webaudit.toml.
     pub packages: Vec<crate::knowledge::PackageInfo>,

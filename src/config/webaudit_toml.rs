@@ -32,7 +32,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::model::{
-    Aggregate, Compression, Config, CountBudget, PathBudget, RuleSetting, SizeBudget, TypeSet,
+    Aggregate, Compression, Config, CountBudget, InitialBudget, PathBudget, RuleSetting,
+    SizeBudget, TypeSet,
 };
 use crate::error::{Error, line_column};
 use crate::glob::PathPattern;
@@ -72,6 +73,17 @@ struct BudgetTable {
     counts: BTreeMap<String, Spanned<toml::Value>>,
     #[serde(default)]
     path: Vec<PathTable>,
+    #[serde(default)]
+    initial: Vec<InitialTable>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InitialTable {
+    page: Option<Spanned<String>>,
+    script: Option<Spanned<toml::Value>>,
+    stylesheet: Option<Spanned<toml::Value>>,
+    total: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -338,6 +350,34 @@ pub fn apply(path: &Path, text: &str, config: &mut Config) -> Result<(), Error> 
             )?,
             aggregate,
             origin: source.origin(&entry.path),
+        });
+    }
+    for (index, entry) in budget.initial.iter().enumerate() {
+        let key = format!("budget.initial[{index}]");
+        let pages = match &entry.page {
+            Some(page) => {
+                Some(source.pattern(&format!("{key}.page"), page.get_ref(), page.span())?)
+            }
+            None => None,
+        };
+        let size =
+            |name: &str, value: &Option<Spanned<toml::Value>>| -> Result<Option<u64>, Error> {
+                value
+                    .as_ref()
+                    .map(|v| source.size(&format!("{key}.{name}"), v))
+                    .transpose()
+            };
+        let origin = match (&entry.page, &entry.script, &entry.stylesheet, &entry.total) {
+            (Some(v), ..) => source.origin(v),
+            (_, Some(v), ..) | (_, _, Some(v), _) | (.., Some(v)) => source.origin(v),
+            _ => format!("{}", path.display()),
+        };
+        config.initial_budgets.push(InitialBudget {
+            pages,
+            script: size("script", &entry.script)?,
+            stylesheet: size("stylesheet", &entry.stylesheet)?,
+            total: size("total", &entry.total)?,
+            origin,
         });
     }
     Ok(())

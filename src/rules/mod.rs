@@ -3,10 +3,13 @@
 //! file and one line to [`REGISTRY`].
 
 mod budget_count;
+mod budget_initial;
 mod budget_path;
 mod budget_total;
 mod budget_type;
 mod duplicate_package;
+mod js_parse_error;
+mod source_map_problem;
 mod whole_library_bundled;
 mod whole_library_import;
 
@@ -82,9 +85,12 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &budget_type::BudgetType,
     &budget_path::BudgetPath,
     &budget_count::BudgetCount,
+    &budget_initial::BudgetInitial,
     &whole_library_import::WholeLibraryImport,
     &whole_library_bundled::WholeLibraryBundled,
     &duplicate_package::DuplicatePackage,
+    &source_map_problem::SourceMapProblem,
+    &js_parse_error::JsParseError,
 ];
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {

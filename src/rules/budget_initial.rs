@@ -1,0 +1,47 @@
+use super::{Rule, RuleContext, RuleMeta, declare_rule, failed_budgets};
+use crate::report::Violation;
+
+declare_rule! {
+    /// ## What it does
+    /// For each HTML page, adds up what a first visit downloads — the scripts and stylesheets
+    /// the page references, everything those scripts import statically and those stylesheets
+    /// `@import` — and checks it against `[[budget.initial]]` limits for pages matching a
+    /// pattern. Scripts reached only through dynamic `import()` are lazy and do not count. Sizes
+    /// are gzip transfer sizes. The report shows every page's initial and lazy sizes and a
+    /// transfer-time estimate at slow 3G (50 KiB/s) and 4G (1.6 Mbit/s), without latency.
+    ///
+    /// ## Why is this bad?
+    /// The initial load decides how soon a page is usable. A total budget over the whole folder
+    /// cannot tell a lazily loaded admin screen from the code every visitor pays for on the
+    /// landing page.
+    ///
+    /// ## How to fix it
+    /// Move code that the first screen does not need behind dynamic `import()` (routes, dialogs,
+    /// charts, editors), defer third-party widgets, and split CSS per route. Or raise the limit:
+    ///
+    /// ```toml
+    /// [[budget.initial]]
+    /// page = "index.html"
+    /// script = "170kB"      # initial JavaScript, gzip
+    /// stylesheet = "50kB"   # initial CSS, gzip
+    /// total = "200kB"       # both
+    /// ```
+    ///
+    /// ## Options
+    /// `[[budget.initial]]`: `page` (pattern of HTML paths, default every page), `script`,
+    /// `stylesheet`, `total` (sizes, gzip).
+    BudgetInitial {
+        id: "budget/initial",
+        summary: "A page's initial JavaScript or CSS (what the first visit downloads) over its budget",
+        severity: Error,
+    }
+}
+
+impl Rule for BudgetInitial {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
+        failed_budgets(context, Self::META.id, found);
+    }
+}

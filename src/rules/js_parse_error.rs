@@ -1,0 +1,61 @@
+use super::{Rule, RuleContext, RuleMeta, declare_rule};
+use crate::analyze::Facts;
+use crate::report::Violation;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports JavaScript and TypeScript files that webaudit could not analyse: a syntax error
+    /// (with its line and column), brackets nested deeper than 1,000 levels, or content that is
+    /// not valid UTF-8 (analysed with replacement characters). The rest of the audit goes on;
+    /// only this file's imports are unknown.
+    ///
+    /// ## Why is this bad?
+    /// A file that does not parse here may not parse in every browser either, and its imports
+    /// escape the tree-shaking and entry-graph checks. Invalid UTF-8 in a script served as UTF-8
+    /// is displayed or executed as replacement characters.
+    ///
+    /// ## How to fix it
+    /// Check that the file really is JavaScript (not HTML served under a `.js` name, not a
+    /// truncated upload), that the build finished, and that the bundler targets syntax that
+    /// webaudit's parser (swc, latest ECMAScript plus JSX and TypeScript) understands. Serve
+    /// scripts as UTF-8 and keep non-ASCII text escaped or encoded as UTF-8.
+    ///
+    /// ## Options
+    /// None.
+    JsParseError {
+        id: "js/parse-error",
+        summary: "A script that cannot be analysed (syntax error, extreme nesting, invalid UTF-8)",
+        severity: Warning,
+    }
+}
+
+impl Rule for JsParseError {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
+        for asset in context.assets {
+            let Facts::Script(script) = &asset.facts else {
+                continue;
+            };
+            if let Some(problem) = &script.js.problem {
+                found.push(Violation {
+                    path: Some(asset.path.clone()),
+                    line: Some(problem.line),
+                    column: Some(problem.column),
+                    message: format!("cannot be analysed: {}", problem.message),
+                    ..Violation::default()
+                });
+            }
+            if script.js.invalid_utf8 {
+                found.push(Violation {
+                    path: Some(asset.path.clone()),
+                    message: "is not valid UTF-8; it was analysed with replacement characters"
+                        .into(),
+                    ..Violation::default()
+                });
+            }
+        }
+    }
+}
