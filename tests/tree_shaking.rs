@@ -1,0 +1,356 @@
+//! Tree shaking on real builds: the bad twin gets every finding with bytes and a replacement,
+//! the good twin gets none; bytes agree with an independent brute-force count of the maps.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use serde_json::Value;
+
+const TREE_SHAKING: [&str; 3] = [
+    "tree-shaking/whole-library-import",
+    "tree-shaking/whole-library-bundled",
+    "bundle/duplicate-package",
+];
+
+fn tree_shaking_findings(report: &Value) -> Vec<&Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| TREE_SHAKING.contains(&f["rule"].as_str().unwrap()))
+        .collect()
+}
+
+/// Bytes per package folder according to the Python brute-force oracle.
+fn oracle_packages(dist: &Path, js: &str) -> serde_json::Map<String, Value> {
+    let output = Command::new("python3")
+        .arg(repo().join("tests/oracle/sourcemap_attribution.py"))
+        .arg(dist.join(js))
+        .arg(dist.join(format!("{js}.map")))
+        .arg("--root")
+        .arg(dist)
+        .output()
+        .expect("python3 runs the attribution oracle");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    value["packages"].as_object().unwrap().clone()
+}
+
+#[test]
+fn the_bad_build_ships_lodash_moment_and_the_icon_barrel_whole() {
+    let dist = fixture("treeshake-bad/dist");
+    let (_, report) = json_report(&dist, &["--no-config"]);
+    let found = findings(&report, "tree-shaking/whole-library-bundled");
+    let chunk = "assets/index-D6t1oOL9.js";
+    let oracle = oracle_packages(&dist, chunk);
+    for (package, replacement_hint) in [
+        ("lucide-react", "Import icons by name"),
+        ("moment", "dayjs"),
+        ("lodash", "lodash/debounce"),
+    ] {
+        let finding = found
+            .iter()
+            .find(|f| {
+                f["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("{package} is bundled whole"))
+            })
+            .unwrap_or_else(|| panic!("no whole-library finding for {package}: {found:#?}"));
+        assert_eq!(finding["path"], chunk);
+        let message = finding["message"].as_str().unwrap();
+        assert!(message.contains(replacement_hint), "{package}: {message}");
+        let bytes = finding["actual"].as_u64().unwrap();
+        let reference = oracle
+            .iter()
+            .find(|(copy, _)| copy.ends_with(&format!("node_modules/{package}")))
+            .map(|(_, b)| b.as_u64().unwrap())
+            .unwrap_or_else(|| panic!("oracle has no {package}: {oracle:?}"));
+        let difference = (bytes as f64 - reference as f64).abs() / reference as f64;
+        assert!(
+            difference <= 0.01,
+            "{package}: {bytes} vs oracle {reference}"
+        );
+        assert!(
+            finding["saving"].as_u64().unwrap() > 0,
+            "gzip estimate present"
+        );
+    }
+    assert!(found.iter().any(|f| {
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("2091 of its 2092 modules")
+    }));
+    // The chunk's composition is in the report.
+    let composition = &asset(&report, chunk)["composition"];
+    assert_eq!(composition["map"], "assets/index-D6t1oOL9.js.map");
+    assert_eq!(composition["packages"][0]["name"], "lucide-react");
+}
+
+#[test]
+fn the_bad_sources_point_at_each_import() {
+    let (_, report) = json_report(&fixture("treeshake-bad/src"), &["--no-config"]);
+    let found: Vec<(String, u64, u64, String)> =
+        findings(&report, "tree-shaking/whole-library-import")
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                    f["column"].as_u64().unwrap(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+    let located: Vec<(&str, u64, u64)> = found
+        .iter()
+        .map(|(p, l, c, _)| (p.as_str(), *l, *c))
+        .collect();
+    assert_eq!(
+        located,
+        [
+            ("App.jsx", 5, 8),
+            ("App.jsx", 7, 8),
+            ("App.jsx", 10, 8),
+            ("lazy.js", 2, 8)
+        ]
+    );
+    assert!(found[0].3.contains("ships all of lodash") && found[0].3.contains("lodash-es"));
+    assert!(found[1].3.contains("moment") && found[1].3.contains("dayjs"));
+    assert!(found[2].3.contains("namespace import") && found[2].3.contains("lucide-react"));
+}
+
+#[test]
+fn the_good_twin_has_no_tree_shaking_findings() {
+    for folder in ["treeshake-good/dist", "treeshake-good/src", "vite-app/dist"] {
+        let (_, report) = json_report(&fixture(folder), &["--no-config"]);
+        assert!(
+            tree_shaking_findings(&report).is_empty(),
+            "{folder}: {:#?}",
+            tree_shaking_findings(&report)
+        );
+    }
+}
+
+#[test]
+fn without_a_source_map_libraries_are_recognised_by_signature() {
+    let folder = tempfile::tempdir().unwrap();
+    let js = fs::read(fixture("treeshake-bad/dist/assets/index-D6t1oOL9.js")).unwrap();
+    let text = String::from_utf8(js).unwrap();
+    let without_comment: String = text
+        .lines()
+        .filter(|l| !l.starts_with("//# sourceMappingURL"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    fs::write(folder.path().join("bundle.js"), without_comment).unwrap();
+    let (_, report) = json_report(folder.path(), &["--no-config"]);
+    let found = findings(&report, "tree-shaking/whole-library-bundled");
+    let messages: Vec<&str> = found
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    for package in ["lodash", "moment"] {
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("lower confidence (no source map)")
+                    && m.contains(&format!(": {package} appears"))),
+            "{package}: {messages:#?}"
+        );
+    }
+    assert!(
+        !messages.iter().any(|m| m.contains("lucide-react")),
+        "barrels are not judged by signature"
+    );
+}
+
+/// A bundle and map whose sources are two copies of one package: generated text, real format.
+fn write_bundle(folder: &Path, name: &str, sources: &[&str], bytes_per_source: usize) {
+    let mut code = String::new();
+    let mut mappings = Vec::new();
+    for (index, _) in sources.iter().enumerate() {
+        code.push_str(&"x".repeat(bytes_per_source));
+        code.push('\n');
+        // Each line maps wholly to source `index` (relative VLQ: +1 per line after the first).
+        mappings.push(if index == 0 { "AAAA" } else { "ACAA" });
+    }
+    code.push_str(&format!("//# sourceMappingURL={name}.map\n"));
+    fs::write(folder.join(name), code).unwrap();
+    let map = serde_json::json!({"version": 3, "sources": sources, "names": [], "mappings": mappings.join(";")});
+    fs::write(folder.join(format!("{name}.map")), map.to_string()).unwrap();
+}
+
+#[test]
+fn a_package_bundled_twice_is_reported_with_the_waste() {
+    let folder = tempfile::tempdir().unwrap();
+    write_bundle(
+        folder.path(),
+        "app.js",
+        &[
+            "../node_modules/lodash/lodash.js",
+            "../node_modules/legacy-widget/node_modules/lodash/lodash.js",
+            "../src/main.js",
+        ],
+        20_000,
+    );
+    let (_, report) = json_report(folder.path(), &["--no-config"]);
+    let found = findings(&report, "bundle/duplicate-package");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("`lodash` is bundled 2 times")
+    );
+    assert_eq!(found[0]["saving"], 20_000);
+
+    // Small copies (under 10 KiB) are not worth a finding.
+    let small = tempfile::tempdir().unwrap();
+    write_bundle(
+        small.path(),
+        "app.js",
+        &[
+            "node_modules/tslib/tslib.es6.js",
+            "node_modules/a/node_modules/tslib/tslib.es6.js",
+        ],
+        2_000,
+    );
+    let (_, report) = json_report(small.path(), &["--no-config"]);
+    assert!(findings(&report, "bundle/duplicate-package").is_empty());
+}
+
+#[test]
+fn pages_list_initial_and_lazy_chunks_and_budget_initial_checks_them() {
+    let dist = fixture("vite-app/dist");
+    let (_, report) = json_report(&dist, &["--no-config"]);
+    let pages = report["pages"].as_array().unwrap();
+    let index = pages.iter().find(|p| p["page"] == "index.html").unwrap();
+    let initial: Vec<&str> = index["initial_scripts"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        initial,
+        ["assets/main-D7fafypN.js", "assets/style-Ddld_3hZ.js"]
+    );
+    assert_eq!(
+        index["lazy_scripts"]["files"],
+        serde_json::json!(["assets/chart-PeU972xK.js"])
+    );
+    let expected: u64 = initial
+        .iter()
+        .map(|p| asset(&report, p)["gzip"].as_u64().unwrap())
+        .sum();
+    assert_eq!(index["initial_scripts"]["gzip"].as_u64(), Some(expected));
+    let seconds = index["initial_seconds_slow_3g"].as_f64().unwrap();
+    let bytes = expected + index["initial_stylesheets"]["gzip"].as_u64().unwrap();
+    assert!((seconds - bytes as f64 / 51_200.0).abs() < 1e-9);
+
+    let config = tempfile::tempdir().unwrap();
+    let file = config.path().join("webaudit.toml");
+    fs::write(
+        &file,
+        "[[budget.initial]]\npage = \"index.html\"\nscript = \"5kB\"\ntotal = \"1MB\"\n",
+    )
+    .unwrap();
+    let (code, report) = json_report(&dist, &["--config", file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let found = findings(&report, "budget/initial");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["path"], "index.html");
+    assert_eq!(found[0]["actual"].as_u64(), Some(expected));
+    assert!(found[0]["message"].as_str().unwrap().contains("initial JS"));
+}
+
+#[test]
+fn broken_maps_and_unparsable_scripts_are_warnings_and_the_run_goes_on() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    let real = fs::read_to_string(fixture("treeshake-bad/dist/assets/index-D6t1oOL9.js")).unwrap();
+    // A map that does not match: the bundle cut to half its length.
+    let half: String = real.chars().take(real.chars().count() / 2).collect();
+    fs::write(
+        root.join("cut.js"),
+        format!("{half}\n//# sourceMappingURL=cut.js.map\n"),
+    )
+    .unwrap();
+    fs::copy(
+        fixture("treeshake-bad/dist/assets/index-D6t1oOL9.js.map"),
+        root.join("cut.js.map"),
+    )
+    .unwrap();
+    fs::write(
+        root.join("notjson.js"),
+        "export const a = 1;\n//# sourceMappingURL=notjson.js.map\n",
+    )
+    .unwrap();
+    fs::write(root.join("notjson.js.map"), "{ this is not json").unwrap();
+    fs::write(
+        root.join("outside.js"),
+        "export const b = 2;\n//# sourceMappingURL=../../../etc/passwd\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("missing.js"),
+        "export const c = 3;\n//# sourceMappingURL=gone.js.map\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("broken.js"),
+        "export function f() {\n  return (1 +;\n}\n",
+    )
+    .unwrap();
+    fs::write(root.join("latin1.js"), b"export const s = 'caf\xe9';\n").unwrap();
+    let deep = format!(
+        "export const d = {}1{};\n",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    fs::write(root.join("deep.js"), deep).unwrap();
+
+    // The half bundle is still over the default budget; only warnings are under test here.
+    let (code, report) = json_report(root, &["--no-config", "--budget", "10MB"]);
+    assert_eq!(code, 0, "warnings do not fail the run");
+    let maps = findings(&report, "bundle/source-map");
+    let about = |file: &str| {
+        maps.iter()
+            .find(|f| f["path"] == file)
+            .map(|f| f["message"].as_str().unwrap().to_string())
+    };
+    assert!(
+        about("cut.js").unwrap().contains("does not match"),
+        "{maps:#?}"
+    );
+    assert!(about("notjson.js").is_some());
+    assert!(
+        about("outside.js")
+            .unwrap()
+            .contains("outside the audited folder")
+    );
+    assert!(about("missing.js").unwrap().contains("missing"));
+
+    let parse = findings(&report, "js/parse-error");
+    let broken = parse
+        .iter()
+        .find(|f| f["path"] == "broken.js")
+        .expect("syntax error reported");
+    assert_eq!(broken["line"], 2);
+    assert!(
+        parse
+            .iter()
+            .any(|f| f["path"] == "latin1.js" && f["message"].as_str().unwrap().contains("UTF-8"))
+    );
+    // Deep nesting is scanned (the module lexer only counts brackets), not refused.
+    assert!(!parse.iter().any(|f| f["path"] == "deep.js"));
+}
