@@ -516,9 +516,14 @@ impl<'a> Scanner<'a> {
                 Some(b'{') => {
                     self.position += 1;
                     has_named = true;
-                    let (found, defaults) = self.named_list()?;
-                    names.extend(found);
-                    named_defaults.extend(defaults);
+                    for (name, at) in self.named_list()? {
+                        // `import { default as x }` is a default import in disguise.
+                        if name == "default" {
+                            named_defaults.push(at)
+                        } else {
+                            names.push(name)
+                        }
+                    }
                 }
                 Some(b) if is_ident_start(b) => {
                     let at = self.position;
@@ -562,18 +567,17 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Reads `a, b as c, "d-e" as f, default as g }`: the imported names, and where
-    /// `default as x` specifiers stand (they are default imports in disguise).
-    fn named_list(&mut self) -> Result<(Vec<String>, Vec<usize>), Suspicious> {
+    /// Reads `a, b as c, "d-e" as f, default as g }`: the original names in order, each with
+    /// where it stands.
+    fn named_list(&mut self) -> Result<Vec<(String, usize)>, Suspicious> {
         let mut names = Vec::new();
-        let mut defaults = Vec::new();
         loop {
             self.skip_trivia()?;
             let at = self.position;
             let name = match self.peek() {
                 Some(b'}') => {
                     self.position += 1;
-                    return Ok((names, defaults));
+                    return Ok(names);
                 }
                 Some(b',') => {
                     self.position += 1;
@@ -586,12 +590,13 @@ impl<'a> Scanner<'a> {
                 _ => return Err(Suspicious("unexpected token in an import or export list")),
             };
             self.skip_trivia()?;
-            let mut probe = self.position;
-            if self.bytes[probe..].starts_with(b"as")
-                && !self.bytes.get(probe + 2).is_some_and(|&b| is_ident_part(b))
+            if self.bytes[self.position..].starts_with(b"as")
+                && !self
+                    .bytes
+                    .get(self.position + 2)
+                    .is_some_and(|&b| is_ident_part(b))
             {
-                probe += 2;
-                self.position = probe;
+                self.position += 2;
                 self.skip_trivia()?;
                 match self.peek() {
                     Some(b'"' | b'\'') => {
@@ -602,11 +607,7 @@ impl<'a> Scanner<'a> {
                     }
                 }
             }
-            if name == "default" {
-                defaults.push(at);
-            } else {
-                names.push(name);
-            }
+            names.push((name, at));
         }
     }
 
@@ -643,9 +644,12 @@ impl<'a> Scanner<'a> {
                 Ok(())
             }
             Some(b'{') => {
-                let list_start = self.position;
                 self.position += 1;
-                let (mut names, defaults) = self.named_list()?;
+                let names: Vec<String> = self
+                    .named_list()?
+                    .into_iter()
+                    .map(|(name, _)| name)
+                    .collect();
                 let after_list = self.position;
                 self.skip_trivia()?;
                 let is_from = self.bytes[self.position..].starts_with(b"from")
@@ -659,10 +663,6 @@ impl<'a> Scanner<'a> {
                     if matches!(self.peek(), Some(b'"' | b'\''))
                         && let Some(specifier) = self.read_string()?
                     {
-                        // `export { default } from` keeps its place among the names.
-                        if !defaults.is_empty() {
-                            names = self.named_in_order(list_start);
-                        }
                         self.push(specifier, ImportForm::ReExportNamed, names, start);
                     }
                     self.last = Last::Value;
@@ -677,48 +677,6 @@ impl<'a> Scanner<'a> {
                 self.position = resume;
                 self.last = Last::ExpressionStart;
                 Ok(())
-            }
-        }
-    }
-
-    /// The original names of an export list, `default` included, in order.
-    fn named_in_order(&self, list_start: usize) -> Vec<String> {
-        let mut probe = Scanner {
-            lines: LineIndex::new(b""),
-            imports: Vec::new(),
-            frames: Vec::new(),
-            parens: Vec::new(),
-            ..*self
-        };
-        probe.position = list_start + 1;
-        let mut names = Vec::new();
-        loop {
-            if probe.skip_trivia().is_err() {
-                return names;
-            }
-            match probe.peek() {
-                Some(b'}') | None => return names,
-                Some(b',') => probe.position += 1,
-                Some(b'"' | b'\'') => {
-                    names.push(probe.read_string().ok().flatten().unwrap_or_default())
-                }
-                Some(b) if is_ident_start(b) => {
-                    names.push(String::from_utf8_lossy(probe.read_ident()).into_owned());
-                    let _ = probe.skip_trivia();
-                    if probe.bytes[probe.position..].starts_with(b"as") {
-                        probe.read_ident();
-                        let _ = probe.skip_trivia();
-                        match probe.peek() {
-                            Some(b'"' | b'\'') => {
-                                let _ = probe.read_string();
-                            }
-                            _ => {
-                                probe.read_ident();
-                            }
-                        }
-                    }
-                }
-                _ => return names,
             }
         }
     }
