@@ -7,7 +7,7 @@ use crate::budget;
 use crate::config::{self, Overrides};
 use crate::error::Error;
 use crate::knowledge::{Knowledge, Signatures};
-use crate::measure::cache::SizeCache;
+use crate::measure::cache::Cache;
 use crate::measure::{self, MeasureOptions, compress};
 use crate::report::{FailOn, Report, SCHEMA_VERSION, Settings, Severity, Summary, Tool, Totals};
 use crate::rules::{self, RuleContext};
@@ -68,9 +68,9 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
     let mut notes = config.notes.clone();
 
     let (mut cache, cache_folder) = match &options.cache {
-        CacheChoice::Disabled => (SizeCache::disabled(), None),
+        CacheChoice::Disabled => (Cache::disabled(), None),
         CacheChoice::Folder(folder) => {
-            let (cache, problem) = SizeCache::open(folder, &compress::definitions_fingerprint());
+            let (cache, problem) = Cache::open(folder, &compress::definitions_fingerprint());
             notes.extend(problem.map(|p| p.0));
             (cache, Some(display(folder)))
         }
@@ -87,6 +87,7 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
             brotli,
             threads: options.threads,
             signatures: signatures.as_ref(),
+            knowledge_fingerprint: knowledge.fingerprint(),
         },
         &mut cache,
     );

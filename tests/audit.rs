@@ -488,7 +488,7 @@ fn the_cache_spares_recompression_and_survives_corruption() {
         "cached sizes equal computed ones"
     );
 
-    let file = cache.path().join("sizes-v1.bin");
+    let file = cache.path().join("cache-v2.bin");
     let mut bytes = fs::read(&file).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x55;
@@ -496,9 +496,7 @@ fn the_cache_spares_recompression_and_survives_corruption() {
     let third = run_cached("corrupt cache");
     assert_eq!(third["assets"], cold["assets"]);
     assert!(
-        third["notes"]
-            .to_string()
-            .contains("ignoring the size cache"),
+        third["notes"].to_string().contains("ignoring the cache"),
         "{}",
         third["notes"]
     );

@@ -15,7 +15,7 @@ use serde::Serialize;
 pub use super::url::{LineIndex, Location};
 
 /// Everything the rules need to know about one stylesheet.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
 pub struct CssFacts {
     /// `@import url(…)` and `@import "…"` that browsers honour: at the top level, before any
     /// other rule. Location: the `@import` keyword.
@@ -31,7 +31,7 @@ pub struct CssFacts {
 
 /// A reference from CSS to another file, as written (not resolved: see
 /// [`crate::analyze::url::resolve`]).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct CssRef {
     /// The URL with CSS escapes decoded and surrounding whitespace removed.
     pub url: String,
@@ -44,7 +44,7 @@ pub struct CssRef {
 }
 
 /// One `@font-face` rule.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
 pub struct FontFace {
     /// `font-family`, unquoted (`"Open Sans"` and `Open Sans` both give `Open Sans`).
     pub family: Option<String>,
@@ -63,7 +63,7 @@ pub struct FontFace {
 
 /// One entry of an `@font-face` `src` list: either a file (`url`) or an installed font
 /// (`local`), exactly one of the two is set.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
 pub struct FontSource {
     pub url: Option<String>,
     /// The font name of `local("Name")` / `local(Name)`.
@@ -75,7 +75,7 @@ pub struct FontSource {
     pub location: Location,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct CssWarning {
     pub message: String,
     pub location: Location,

@@ -21,7 +21,7 @@ pub use super::url::{LineIndex, Location};
 use super::url::{SrcsetCandidate, find_either_byte, parse_srcset};
 
 /// Everything the rules need to know about one HTML page. Every list is in document order.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
 pub struct HtmlFacts {
     pub scripts: Vec<ScriptTag>,
     /// `<link>` whose `rel` contains `stylesheet`.
@@ -45,7 +45,7 @@ pub struct HtmlFacts {
 }
 
 /// `<script>`, external or inline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ScriptTag {
     pub src: Option<String>,
     /// The `type` attribute as written.
@@ -69,7 +69,7 @@ pub struct ScriptTag {
 }
 
 /// How a browser treats a `<script>` element.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum ScriptKind {
     /// Classic JavaScript: no `type`, an empty one, or a JavaScript MIME type.
     Classic,
@@ -85,7 +85,7 @@ pub enum ScriptKind {
 }
 
 /// `<link rel="stylesheet">`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct LinkTag {
     pub href: Option<String>,
     pub media: Option<String>,
@@ -97,7 +97,7 @@ pub struct LinkTag {
 }
 
 /// `<link rel="preload" | "modulepreload" | "prefetch">`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct PreloadTag {
     pub href: Option<String>,
     /// The matching `rel` token, lowercase: `preload`, `modulepreload` or `prefetch`.
@@ -116,7 +116,7 @@ pub struct PreloadTag {
 }
 
 /// `<img>`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ImageTag {
     pub src: Option<String>,
     /// As written; see [`ImageTag::srcset_candidates`].
@@ -158,7 +158,7 @@ impl ImageTag {
 }
 
 /// `<picture>` and its `<source>` children.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct PictureTag {
     pub sources: Vec<SourceTag>,
     /// Index into [`HtmlFacts::images`] of the picture's `<img>`.
@@ -167,7 +167,7 @@ pub struct PictureTag {
 }
 
 /// `<source>` inside `<picture>`; attributes as written.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct SourceTag {
     pub srcset: Option<String>,
     pub type_: Option<String>,
@@ -179,7 +179,7 @@ pub struct SourceTag {
 }
 
 /// `<iframe>`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct IframeTag {
     pub src: Option<String>,
     /// Trimmed and lowercase.
@@ -190,7 +190,7 @@ pub struct IframeTag {
 }
 
 /// `<video>` and its `<source>` children.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct VideoTag {
     pub src: Option<String>,
     pub poster: Option<String>,
@@ -205,7 +205,7 @@ pub struct VideoTag {
 }
 
 /// `<source>` inside `<video>`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct MediaSource {
     pub src: Option<String>,
     pub type_: Option<String>,
@@ -215,7 +215,7 @@ pub struct MediaSource {
 
 /// A `<style>` block. To read it, pass the original bytes of `range` and `location` to
 /// [`crate::analyze::css::parse_at`], so CSS locations point into the HTML file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct InlineStyle {
     /// The CSS text (invalid UTF-8 as U+FFFD).
     pub text: String,
@@ -229,7 +229,7 @@ pub struct InlineStyle {
 /// A `style="…"` attribute that mentions `url(`. Read it with
 /// [`crate::analyze::css::parse_at`]`(value, value_location)`; an entity in the raw value
 /// (`&quot;`) shifts later columns on that line by the difference.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct StyleAttribute {
     /// The value, entities decoded.
     pub value: String,

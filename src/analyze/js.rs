@@ -17,7 +17,7 @@ use swc_ecma_parser::{EsSyntax, Syntax, TsSyntax};
 use swc_ecma_visit::{Visit, VisitWith};
 
 /// How a module is brought in; rules decide which forms defeat tree shaking for which package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ImportForm {
     /// `import x from "m"`
@@ -73,7 +73,7 @@ impl ImportForm {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Import {
     /// The module specifier as written: `lodash`, `./chunk-3f2a.js`, `lodash/debounce`.
     pub specifier: String,
@@ -88,14 +88,14 @@ pub struct Import {
     pub column: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ParseProblem {
     pub message: String,
     pub line: u32,
     pub column: u32,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct JsFacts {
     pub imports: Vec<Import>,
     /// Why the file could not be analysed (syntax error, nesting too deep); imports are then empty.
@@ -179,14 +179,15 @@ const PARSED_EXTENSIONS: [&str; 5] = ["ts", "tsx", "jsx", "mts", "cts"];
 /// scanned with the module lexer ([`super::js_scan`]); TypeScript and JSX sources, and any file
 /// the lexer finds suspicious, are parsed with swc, which also locates syntax errors.
 pub fn analyze(extension: &str, bytes: &[u8]) -> JsFacts {
-    if !PARSED_EXTENSIONS.contains(&extension) && std::str::from_utf8(bytes).is_ok() {
-        if let Ok(imports) = super::js_scan::scan(bytes) {
-            return JsFacts {
-                imports,
-                problem: None,
-                invalid_utf8: false,
-            };
-        }
+    if !PARSED_EXTENSIONS.contains(&extension)
+        && std::str::from_utf8(bytes).is_ok()
+        && let Ok(imports) = super::js_scan::scan(bytes)
+    {
+        return JsFacts {
+            imports,
+            problem: None,
+            invalid_utf8: false,
+        };
     }
     parse(extension, bytes)
 }

@@ -203,14 +203,13 @@ impl<'a> Scanner<'a> {
                     self.position += 1;
                     self.last = Last::Value;
                 }
+                b'/' if self.last == Last::ExpressionStart => {
+                    self.read_regex()?;
+                    self.last = Last::Value;
+                }
                 b'/' => {
-                    if self.last == Last::ExpressionStart {
-                        self.read_regex()?;
-                        self.last = Last::Value;
-                    } else {
-                        self.position += 1;
-                        self.last = Last::ExpressionStart;
-                    }
+                    self.position += 1;
+                    self.last = Last::ExpressionStart;
                 }
                 b'.' if self.at(1).is_some_and(|b| b.is_ascii_digit()) => self.read_number(),
                 b'.' => {
@@ -289,16 +288,16 @@ impl<'a> Scanner<'a> {
     }
 
     fn read_number(&mut self) {
+        let start = self.position;
         while let Some(b) = self.peek() {
-            if b.is_ascii_alphanumeric() || b == b'.' || b == b'_' {
-                self.position += 1;
-            } else if (b == b'+' || b == b'-')
+            let hex = matches!(self.bytes.get(start..start + 2), Some(b"0x" | b"0X"));
+            let exponent_sign = (b == b'+' || b == b'-')
+                && !hex
                 && matches!(
                     self.bytes.get(self.position.wrapping_sub(1)),
                     Some(b'e' | b'E')
-                )
-                && !self.bytes[..self.position].starts_with(b"0x")
-            {
+                );
+            if b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || exponent_sign {
                 self.position += 1;
             } else {
                 break;
@@ -754,6 +753,12 @@ mod tests {
         ] {
             assert!(scan(bad.as_bytes()).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn numbers_with_exponents_are_one_token() {
+        // `1e-5 / 2` divides; a hex literal ending in e is followed by a real operator.
+        both("const a = 1e-5 / 2 / require('x'), b = 0xFE - 1, c = 2.5E+3 / 4; require('y');");
     }
 
     #[test]

@@ -15,14 +15,18 @@ use std::collections::HashMap;
 use std::io::Read;
 
 use crate::kind::Format;
+use crate::measure::cache::{self, Cache, Key};
 use crate::scan::ScannedFile;
 use sourcemap::Attribution;
 
 /// Source maps larger than this are not read (the JSON parser holds the whole map in memory).
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
+/// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
+pub const ANALYZER_VERSION: &str = "facts-1";
+
 /// What one file's content says, beyond its sizes.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub enum Facts {
     #[default]
     None,
@@ -31,7 +35,7 @@ pub enum Facts {
     Document(Box<html::HtmlFacts>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ScriptFacts {
     pub js: js::JsFacts,
     pub map: Option<MapLink>,
@@ -39,14 +43,14 @@ pub struct ScriptFacts {
     pub signatures: Vec<crate::knowledge::SignatureMatch>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StylesheetFacts {
     pub css: css::CssFacts,
     pub map: Option<MapLink>,
 }
 
 /// The source map of a script or stylesheet and what it attributes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MapLink {
     /// The map file, relative to the audited folder; `None` for an inline `data:` map.
     pub path: Option<String>,
@@ -64,16 +68,22 @@ pub struct ClaimedMap {
     pub content_hash: [u8; 32],
 }
 
-/// What analysing a file needs besides its bytes: the other files of the folder, to find maps.
+/// What analysing a file needs besides its bytes: the other files of the folder (to find
+/// maps), the library signatures, and the cache of earlier runs' facts.
 pub struct AnalyzeContext<'a> {
     pub files: HashMap<&'a str, &'a ScannedFile>,
     pub signatures: Option<&'a crate::knowledge::Signatures>,
+    pub cache: &'a Cache,
+    /// Identifies the package knowledge the signatures come from (facts depend on it).
+    pub knowledge_fingerprint: [u8; 32],
 }
 
 impl<'a> AnalyzeContext<'a> {
     pub fn new(
         files: &'a [ScannedFile],
         signatures: Option<&'a crate::knowledge::Signatures>,
+        cache: &'a Cache,
+        knowledge_fingerprint: [u8; 32],
     ) -> AnalyzeContext<'a> {
         AnalyzeContext {
             files: files
@@ -81,24 +91,95 @@ impl<'a> AnalyzeContext<'a> {
                 .map(|f| (f.relative_path.as_str(), f))
                 .collect(),
             signatures,
+            cache,
+            knowledge_fingerprint,
         }
     }
+}
+
+/// The outcome of analysing one file.
+pub struct Analysis {
+    pub facts: Facts,
+    /// The source map this file's worker read, if any.
+    pub claimed: Option<ClaimedMap>,
+    /// Facts computed by this run, to add to the cache: (key, JSON).
+    pub computed: Option<(Key, Vec<u8>)>,
 }
 
 fn extension_of(file: &ScannedFile) -> String {
     file.extension.as_deref().unwrap_or("").to_ascii_lowercase()
 }
 
-/// Analyses one file's content. Returns its facts and the map it claimed, if any.
+/// Where a script's or stylesheet's source map is, once read.
+enum MapSource {
+    None,
+    /// Known to be unusable without reading anything (outside the folder, missing, undecodable).
+    Unusable(MapLink),
+    Bytes {
+        path: Option<String>,
+        declared: bool,
+        bytes: Vec<u8>,
+        claimed: Option<ClaimedMap>,
+    },
+}
+
+/// Analyses one file's content, or takes its facts from the cache when the same content (and
+/// the same source map) was analysed before.
 pub fn analyze(
     context: &AnalyzeContext,
     file: &ScannedFile,
     format: Format,
     bytes: &[u8],
-) -> (Facts, Option<ClaimedMap>) {
-    match format {
+    content_hash: &[u8; 32],
+) -> Analysis {
+    let extension = extension_of(file);
+    let (tag, map): (&[u8], MapSource) = match format {
+        Format::Js | Format::SourceCode => (b"script", find_map(context, file, bytes)),
+        Format::Css => (b"stylesheet", find_map(context, file, bytes)),
+        Format::Html => (b"document", MapSource::None),
+        _ => {
+            return Analysis {
+                facts: Facts::None,
+                claimed: None,
+                computed: None,
+            };
+        }
+    };
+    // Attribution depends on the map's content and on where the map is (sources resolve
+    // against its folder).
+    let (map_hash, map_path) = match &map {
+        MapSource::Bytes { bytes, path, .. } => (
+            *blake3::hash(bytes).as_bytes(),
+            path.clone().unwrap_or_default(),
+        ),
+        _ => ([0; 32], String::new()),
+    };
+    let key = cache::key(&[
+        b"facts",
+        ANALYZER_VERSION.as_bytes(),
+        &context.knowledge_fingerprint,
+        tag,
+        extension.as_bytes(),
+        content_hash,
+        &map_hash,
+        map_path.as_bytes(),
+    ]);
+    let claimed = match &map {
+        MapSource::Bytes { claimed, .. } => claimed.clone(),
+        _ => None,
+    };
+    if let Some(cached) = context.cache.get(&key)
+        && let Ok(facts) = serde_json::from_slice::<Facts>(cached)
+    {
+        return Analysis {
+            facts,
+            claimed,
+            computed: None,
+        };
+    }
+
+    let facts = match format {
         Format::Js | Format::SourceCode => {
-            let extension = extension_of(file);
             let js = js::analyze(
                 if js::EXTENSIONS.contains(&extension.as_str()) {
                     &extension
@@ -107,60 +188,77 @@ pub fn analyze(
                 },
                 bytes,
             );
-            let (map, claimed) = find_map(context, file, bytes);
+            let map = attribute(map, file, bytes);
             let attributed = map.as_ref().is_some_and(|m| m.attribution.is_ok());
             let signatures = match context.signatures {
                 Some(signatures) if !attributed => signatures.find(bytes),
                 _ => Vec::new(),
             };
-            (
-                Facts::Script(Box::new(ScriptFacts {
-                    js,
-                    map,
-                    signatures,
-                })),
-                claimed,
-            )
+            Facts::Script(Box::new(ScriptFacts {
+                js,
+                map,
+                signatures,
+            }))
         }
-        Format::Css => {
-            let css = css::parse(bytes);
-            let (map, claimed) = find_map(context, file, bytes);
-            (
-                Facts::Stylesheet(Box::new(StylesheetFacts { css, map })),
-                claimed,
-            )
-        }
-        Format::Html => (Facts::Document(Box::new(html::parse(bytes))), None),
-        _ => (Facts::None, None),
+        Format::Css => Facts::Stylesheet(Box::new(StylesheetFacts {
+            css: css::parse(bytes),
+            map: attribute(map, file, bytes),
+        })),
+        _ => Facts::Document(Box::new(html::parse(bytes))),
+    };
+    let computed = serde_json::to_vec(&facts).ok().map(|json| (key, json));
+    Analysis {
+        facts,
+        claimed,
+        computed,
     }
 }
 
-/// Finds, reads and attributes the source map of a script or stylesheet: the file named by its
+fn attribute(map: MapSource, file: &ScannedFile, generated: &[u8]) -> Option<MapLink> {
+    match map {
+        MapSource::None => None,
+        MapSource::Unusable(link) => Some(link),
+        MapSource::Bytes {
+            path,
+            declared,
+            bytes,
+            ..
+        } => {
+            let map_path = path
+                .clone()
+                .unwrap_or_else(|| format!("{}.map", file.relative_path));
+            let attribution =
+                sourcemap::attribute(generated, &bytes, &map_path).map_err(|e| e.to_string());
+            Some(MapLink {
+                path,
+                declared,
+                attribution,
+            })
+        }
+    }
+}
+
+/// Finds and reads the source map of a script or stylesheet: the file named by its
 /// `sourceMappingURL` comment (inline `data:` maps included), else a sibling `X.map`.
-fn find_map(
-    context: &AnalyzeContext,
-    file: &ScannedFile,
-    generated: &[u8],
-) -> (Option<MapLink>, Option<ClaimedMap>) {
+fn find_map(context: &AnalyzeContext, file: &ScannedFile, generated: &[u8]) -> MapSource {
     let declared = sourcemap::source_mapping_url(generated);
     let own_map_path = format!("{}.map", file.relative_path);
     if let Some(reference) = &declared
         && reference.starts_with("data:")
     {
-        let attribution = match sourcemap::decode_data_url(reference) {
-            Some(map) => {
-                sourcemap::attribute(generated, &map, &own_map_path).map_err(|e| e.to_string())
-            }
-            None => Err("the inline source map (data: URL) cannot be decoded".to_string()),
-        };
-        return (
-            Some(MapLink {
+        return match sourcemap::decode_data_url(reference) {
+            Some(bytes) => MapSource::Bytes {
                 path: None,
                 declared: true,
-                attribution,
+                bytes,
+                claimed: None,
+            },
+            None => MapSource::Unusable(MapLink {
+                path: None,
+                declared: true,
+                attribution: Err("the inline source map (data: URL) cannot be decoded".to_string()),
             }),
-            None,
-        );
+        };
     }
     let target = match &declared {
         Some(reference) => match url::resolve(&file.relative_path, reference) {
@@ -169,14 +267,11 @@ fn find_map(
                 let attribution = Err(format!(
                     "sourceMappingURL {reference:?} points outside the audited folder; not read"
                 ));
-                return (
-                    Some(MapLink {
-                        path: None,
-                        declared: true,
-                        attribution,
-                    }),
-                    None,
-                );
+                return MapSource::Unusable(MapLink {
+                    path: None,
+                    declared: true,
+                    attribution,
+                });
             }
             // A map on another origin, or an empty comment: nothing to read here.
             _ => None,
@@ -187,49 +282,39 @@ fn find_map(
             .then(|| own_map_path.clone()),
     };
     let Some(target) = target else {
-        return (None, None);
+        return MapSource::None;
     };
+    let declared = declared.is_some();
     let Some(map_file) = context.files.get(target.as_str()) else {
         let attribution = Err(format!(
             "the source map {target} named by sourceMappingURL is missing"
         ));
-        return (
-            Some(MapLink {
-                path: Some(target),
-                declared: true,
-                attribution,
-            }),
-            None,
-        );
-    };
-    let declared = declared.is_some();
-    let bytes = match read_map(map_file) {
-        Ok(bytes) => bytes,
-        Err(why) => {
-            return (
-                Some(MapLink {
-                    path: Some(target),
-                    declared,
-                    attribution: Err(why),
-                }),
-                None,
-            );
-        }
-    };
-    let claimed = ClaimedMap {
-        path: target.clone(),
-        raw: bytes.len() as u64,
-        content_hash: *blake3::hash(&bytes).as_bytes(),
-    };
-    let attribution = sourcemap::attribute(generated, &bytes, &target).map_err(|e| e.to_string());
-    (
-        Some(MapLink {
+        return MapSource::Unusable(MapLink {
             path: Some(target),
             declared,
             attribution,
+        });
+    };
+    match read_map(map_file) {
+        Ok(bytes) => {
+            let claimed = ClaimedMap {
+                path: target.clone(),
+                raw: bytes.len() as u64,
+                content_hash: *blake3::hash(&bytes).as_bytes(),
+            };
+            MapSource::Bytes {
+                path: Some(target),
+                declared,
+                bytes,
+                claimed: Some(claimed),
+            }
+        }
+        Err(why) => MapSource::Unusable(MapLink {
+            path: Some(target),
+            declared,
+            attribution: Err(why),
         }),
-        Some(claimed),
-    )
+    }
 }
 
 fn read_map(file: &ScannedFile) -> Result<Vec<u8>, String> {

@@ -28,7 +28,7 @@ use serde::de::{Deserializer, IgnoredAny, Visitor};
 use serde::{Deserialize, Serialize};
 
 /// Bytes of the generated file attributed to one original source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SourceBytes {
     /// The resolved source path (see [`attribute`]), `[unknown]` for `null` sources, or
     /// `virtual:NAME` for bundler-internal modules.
@@ -37,7 +37,7 @@ pub struct SourceBytes {
 }
 
 /// Where the bytes of one generated file come from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Attribution {
     /// Total length of the generated file.
     pub generated_bytes: u64,
@@ -54,7 +54,7 @@ pub struct Attribution {
 }
 
 /// Bytes of one copy of an npm package, summed over its sources (see [`Attribution::by_package`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PackageBytes {
     pub package: PackageRef,
     pub bytes: u64,
@@ -110,7 +110,7 @@ impl fmt::Display for SourceMapError {
 impl std::error::Error for SourceMapError {}
 
 /// The npm package a source belongs to (see [`package_of`]).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub struct PackageRef {
     /// The package name, `lodash` or `@scope/name`.
     pub name: String,

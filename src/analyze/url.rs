@@ -14,7 +14,7 @@ use serde::Serialize;
 
 /// A position in a file: 1-based line, 1-based column counted in characters (as editors and
 /// compilers print them), and the 0-based byte offset (for slicing the original bytes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
 pub struct Location {
     pub line: u32,
     pub column: u32,
@@ -202,7 +202,7 @@ fn is_incomplete_prefix(bytes: &[u8]) -> bool {
 }
 
 /// What a reference points at, seen from the audited folder.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum Resolved {
     /// A path relative to the audited folder, `/`-separated, percent-decoded, without query or
     /// fragment, never starting with `/`. A reference to a folder keeps its trailing `/`
@@ -378,7 +378,7 @@ fn hex_value(byte: u8) -> Option<u8> {
 }
 
 /// One image candidate of a `srcset` attribute.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct SrcsetCandidate {
     /// The URL as written (not resolved, not decoded).
     pub url: String,
@@ -387,7 +387,7 @@ pub struct SrcsetCandidate {
 }
 
 /// The descriptor of a `srcset` candidate.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub enum Descriptor {
     /// `480w`: the image's intrinsic width in pixels.
     Width(u32),

@@ -143,6 +143,16 @@ impl Knowledge {
         self.packages.len()
     }
 
+    /// Identifies this knowledge (built-in data plus user entries): facts computed with other
+    /// knowledge are not reused from the cache.
+    pub fn fingerprint(&self) -> [u8; 32] {
+        let mut hasher = blake3::Hasher::new();
+        for package in self.packages.values() {
+            hasher.update(format!("{package:?}").as_bytes());
+        }
+        *hasher.finalize().as_bytes()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.packages.is_empty()
     }
@@ -225,7 +235,7 @@ impl Signatures {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SignatureMatch {
     pub package: String,
     pub signatures: Vec<String>,

@@ -1,61 +1,76 @@
-//! A persistent cache of compressed sizes keyed by content hash, so a re-run over unchanged
-//! files compresses nothing.
+//! A persistent cache keyed by content, so a re-run over unchanged files compresses and
+//! analyses nothing: compressed sizes (8 bytes each) and the facts parsed from a file (JSON).
 //!
-//! One file, `sizes-v1.bin`, in the cache folder:
+//! One file, `cache-v2.bin`, in the cache folder:
 //!
 //! ```text
-//! magic "WEBAUDIT-SIZES\n" | u32 version | u16 fingerprint length | fingerprint (UTF-8)
-//! u64 record count | records: [32-byte BLAKE3 content hash | u8 algorithm | u64 size | u32 day last used]
+//! magic "WEBAUDIT-CACHE\n" | u32 version | u16 fingerprint length | fingerprint (UTF-8)
+//! u64 record count | records: [32-byte key | u32 day last used | u32 length | value]
 //! 32-byte BLAKE3 of everything before it
 //! ```
 //!
-//! All integers little-endian. The fingerprint names the compressor versions and settings; a
-//! file written under another fingerprint, or one that fails any check, is ignored and rebuilt
-//! (never fatal). The file is replaced atomically, so a killed run leaves the old cache or the new
-//! one. At most [`MAX_ENTRIES`] records are kept, the least recently used evicted first.
+//! All integers little-endian. A key is the BLAKE3 of what the value depends on: the content
+//! hash, the compressor or analyser and its version, and for facts the source map's hash and the
+//! package knowledge. The fingerprint names the compressor versions: a file written under
+//! another one, or one that fails any check, is ignored and rebuilt (never fatal). The file is
+//! replaced atomically, so a killed run leaves the old cache or the new one. At most
+//! [`MAX_ENTRIES`] records and [`MAX_BYTES`] of values are kept, least recently used evicted first.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-const MAGIC: &[u8] = b"WEBAUDIT-SIZES\n";
-const VERSION: u32 = 1;
-const RECORD_LEN: usize = 32 + 1 + 8 + 4;
-/// About 11 MB on disk; enough for hundreds of builds of a large app.
+const MAGIC: &[u8] = b"WEBAUDIT-CACHE\n";
+const VERSION: u32 = 2;
+const HEADER_LEN: usize = 32 + 4 + 4;
 pub const MAX_ENTRIES: usize = 250_000;
-pub const FILE_NAME: &str = "sizes-v1.bin";
+/// Facts of large HTML pages can take tens of kilobytes; this bounds the file.
+pub const MAX_BYTES: usize = 64 * 1024 * 1024;
+pub const FILE_NAME: &str = "cache-v2.bin";
 
+/// What a compressed size was measured with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Algorithm {
-    Gzip = 1,
-    Brotli = 2,
-}
-
-impl Algorithm {
-    fn from_byte(byte: u8) -> Option<Algorithm> {
-        match byte {
-            1 => Some(Algorithm::Gzip),
-            2 => Some(Algorithm::Brotli),
-            _ => None,
-        }
-    }
+    Gzip,
+    Brotli,
 }
 
 pub type ContentHash = [u8; 32];
+pub type Key = [u8; 32];
 
-#[derive(Debug, Clone, Copy)]
+/// The key of a value that depends on `parts` (each length-prefixed, so parts cannot run into
+/// one another).
+pub fn key(parts: &[&[u8]]) -> Key {
+    let mut hasher = blake3::Hasher::new();
+    for part in parts {
+        hasher.update(&(part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    *hasher.finalize().as_bytes()
+}
+
+fn size_key(hash: &ContentHash, algorithm: Algorithm) -> Key {
+    let name: &[u8] = match algorithm {
+        Algorithm::Gzip => b"size:gzip",
+        Algorithm::Brotli => b"size:brotli",
+    };
+    key(&[name, hash])
+}
+
+#[derive(Debug, Clone)]
 struct Entry {
-    size: u64,
+    value: Vec<u8>,
     last_used_day: u32,
 }
 
-/// Sizes by (content hash, algorithm). Lookups are read-only so measuring threads can share it.
+/// Values by key. Lookups are read-only so measuring threads can share it; new values are
+/// inserted after the parallel pass.
 #[derive(Debug, Default)]
-pub struct SizeCache {
+pub struct Cache {
     file: Option<PathBuf>,
     fingerprint: String,
-    entries: HashMap<(ContentHash, Algorithm), Entry>,
+    entries: HashMap<Key, Entry>,
     changed: bool,
     today: u32,
 }
@@ -68,14 +83,14 @@ fn today() -> u32 {
     (seconds / 86_400) as u32
 }
 
-/// Why an existing cache file was not used (reported as a warning, never fatal).
+/// Why an existing cache file was not used (reported as a note, never fatal).
 #[derive(Debug)]
 pub struct CacheProblem(pub String);
 
-impl SizeCache {
+impl Cache {
     /// A cache that keeps nothing between runs (`--no-cache`).
-    pub fn disabled() -> SizeCache {
-        SizeCache {
+    pub fn disabled() -> Cache {
+        Cache {
             today: today(),
             ..Default::default()
         }
@@ -83,9 +98,9 @@ impl SizeCache {
 
     /// Opens the cache in `folder`. A missing, corrupt or foreign file gives an empty cache and,
     /// for the latter two, a problem to report.
-    pub fn open(folder: &Path, fingerprint: &str) -> (SizeCache, Option<CacheProblem>) {
+    pub fn open(folder: &Path, fingerprint: &str) -> (Cache, Option<CacheProblem>) {
         let file = folder.join(FILE_NAME);
-        let mut cache = SizeCache {
+        let mut cache = Cache {
             file: Some(file.clone()),
             fingerprint: fingerprint.to_string(),
             entries: HashMap::new(),
@@ -99,7 +114,7 @@ impl SizeCache {
                 return (
                     cache,
                     Some(CacheProblem(format!(
-                        "{}: cannot read the size cache: {e}",
+                        "{}: cannot read the cache: {e}",
                         file.display()
                     ))),
                 );
@@ -107,33 +122,43 @@ impl SizeCache {
         };
         match decode(&bytes, fingerprint) {
             Ok(Some(entries)) => cache.entries = entries,
-            // Written by another version of the compressors: silently start over.
+            // Written by other compressor versions: silently start over.
             Ok(None) => cache.changed = true,
             Err(why) => {
                 cache.changed = true;
-                return (
-                    cache,
-                    Some(CacheProblem(format!(
-                        "{}: ignoring the size cache ({why}); it will be rebuilt",
-                        file.display()
-                    ))),
+                let problem = format!(
+                    "{}: ignoring the cache ({why}); it will be rebuilt",
+                    file.display()
                 );
+                return (cache, Some(CacheProblem(problem)));
             }
         }
         (cache, None)
     }
 
-    pub fn get(&self, hash: &ContentHash, algorithm: Algorithm) -> Option<u64> {
-        self.entries
-            .get(&(*hash, algorithm))
-            .map(|entry| entry.size)
+    pub fn size(&self, hash: &ContentHash, algorithm: Algorithm) -> Option<u64> {
+        let value = &self.entries.get(&size_key(hash, algorithm))?.value;
+        Some(u64::from_le_bytes(value.as_slice().try_into().ok()?))
     }
 
-    pub fn insert(&mut self, hash: ContentHash, algorithm: Algorithm, size: u64) {
+    pub fn insert_size(&mut self, hash: ContentHash, algorithm: Algorithm, size: u64) {
+        self.insert(size_key(&hash, algorithm), size.to_le_bytes().to_vec());
+    }
+
+    /// Marks a size as used today (see [`Cache::touch`]).
+    pub fn touch_size(&mut self, hash: &ContentHash, algorithm: Algorithm) {
+        self.touch(&size_key(hash, algorithm));
+    }
+
+    pub fn get(&self, key: &Key) -> Option<&[u8]> {
+        self.entries.get(key).map(|entry| entry.value.as_slice())
+    }
+
+    pub fn insert(&mut self, key: Key, value: Vec<u8>) {
         self.entries.insert(
-            (hash, algorithm),
+            key,
             Entry {
-                size,
+                value,
                 last_used_day: self.today,
             },
         );
@@ -141,8 +166,8 @@ impl SizeCache {
     }
 
     /// Marks an entry as used today, so eviction keeps it. Only a change of day rewrites the file.
-    pub fn touch(&mut self, hash: &ContentHash, algorithm: Algorithm) {
-        if let Some(entry) = self.entries.get_mut(&(*hash, algorithm))
+    pub fn touch(&mut self, key: &Key) {
+        if let Some(entry) = self.entries.get_mut(key)
             && entry.last_used_day != self.today
         {
             entry.last_used_day = self.today;
@@ -168,10 +193,7 @@ impl SizeCache {
         }
         let folder = file.parent().unwrap_or(Path::new("."));
         let problem = |e: std::io::Error| {
-            CacheProblem(format!(
-                "{}: cannot write the size cache: {e}",
-                file.display()
-            ))
+            CacheProblem(format!("{}: cannot write the cache: {e}", file.display()))
         };
         std::fs::create_dir_all(folder).map_err(problem)?;
         let bytes = encode(&self.entries, &self.fingerprint);
@@ -191,42 +213,47 @@ impl SizeCache {
     }
 }
 
-fn encode(entries: &HashMap<(ContentHash, Algorithm), Entry>, fingerprint: &str) -> Vec<u8> {
-    let mut records: Vec<(&(ContentHash, Algorithm), &Entry)> = entries.iter().collect();
+fn encode(entries: &HashMap<Key, Entry>, fingerprint: &str) -> Vec<u8> {
+    let mut records: Vec<(&Key, &Entry)> = entries.iter().collect();
     // Most recently used first, so eviction drops the tail; ties broken by key for stable files.
     records.sort_by(|a, b| {
         b.1.last_used_day
             .cmp(&a.1.last_used_day)
-            .then_with(|| (a.0.0, a.0.1 as u8).cmp(&(b.0.0, b.0.1 as u8)))
+            .then_with(|| a.0.cmp(b.0))
     });
-    records.truncate(MAX_ENTRIES);
-    let mut out = Vec::with_capacity(64 + fingerprint.len() + records.len() * RECORD_LEN);
+    let mut kept = 0;
+    let mut bytes = 0;
+    for (_, entry) in &records {
+        if kept == MAX_ENTRIES || bytes + entry.value.len() > MAX_BYTES {
+            break;
+        }
+        kept += 1;
+        bytes += entry.value.len();
+    }
+    records.truncate(kept);
+    let mut out = Vec::with_capacity(64 + fingerprint.len() + kept * HEADER_LEN + bytes);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
     out.extend_from_slice(&(fingerprint.len() as u16).to_le_bytes());
     out.extend_from_slice(fingerprint.as_bytes());
     out.extend_from_slice(&(records.len() as u64).to_le_bytes());
-    for ((hash, algorithm), entry) in records {
-        out.extend_from_slice(hash);
-        out.push(*algorithm as u8);
-        out.extend_from_slice(&entry.size.to_le_bytes());
+    for (key, entry) in records {
+        out.extend_from_slice(key);
         out.extend_from_slice(&entry.last_used_day.to_le_bytes());
+        out.extend_from_slice(&(entry.value.len() as u32).to_le_bytes());
+        out.extend_from_slice(&entry.value);
     }
     let checksum = blake3::hash(&out);
     out.extend_from_slice(checksum.as_bytes());
     out
 }
 
-/// `Ok(None)`: a valid cache written under another fingerprint.
-#[allow(clippy::type_complexity)]
-fn decode(
-    bytes: &[u8],
-    fingerprint: &str,
-) -> Result<Option<HashMap<(ContentHash, Algorithm), Entry>>, String> {
+/// `Ok(None)`: a valid cache written under another fingerprint or format version.
+fn decode(bytes: &[u8], fingerprint: &str) -> Result<Option<HashMap<Key, Entry>>, String> {
     let body_len = bytes.len().checked_sub(32).ok_or("file too short")?;
     let (body, checksum) = bytes.split_at(body_len);
     if !body.starts_with(MAGIC) {
-        return Err("not a webaudit size cache".into());
+        return Err("not a webaudit cache".into());
     }
     if blake3::hash(body).as_bytes() != checksum {
         return Err("checksum mismatch".into());
@@ -242,22 +269,25 @@ fn decode(
         return Ok(None);
     }
     let count = reader.u64()? as usize;
-    if reader.bytes.len() != count.checked_mul(RECORD_LEN).ok_or("bad record count")? {
-        return Err("record count does not match the file length".into());
+    if count > MAX_ENTRIES {
+        return Err("too many records".into());
     }
     let mut entries = HashMap::with_capacity(count);
     for _ in 0..count {
-        let hash: ContentHash = reader.take(32)?.try_into().map_err(|_| "short record")?;
-        let algorithm = Algorithm::from_byte(reader.take(1)?[0]).ok_or("unknown algorithm")?;
-        let size = reader.u64()?;
+        let key: Key = reader.take(32)?.try_into().map_err(|_| "short record")?;
         let last_used_day = reader.u32()?;
+        let length = reader.u32()? as usize;
+        let value = reader.take(length)?.to_vec();
         entries.insert(
-            (hash, algorithm),
+            key,
             Entry {
-                size,
+                value,
                 last_used_day,
             },
         );
+    }
+    if !reader.bytes.is_empty() {
+        return Err("trailing bytes after the records".into());
     }
     Ok(Some(entries))
 }
@@ -276,13 +306,19 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
     fn u16(&mut self) -> Result<u16, String> {
-        Ok(u16::from_le_bytes(self.take(2)?.try_into().unwrap()))
+        Ok(u16::from_le_bytes(
+            self.take(2)?.try_into().map_err(|_| "file truncated")?,
+        ))
     }
     fn u32(&mut self) -> Result<u32, String> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap()))
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().map_err(|_| "file truncated")?,
+        ))
     }
     fn u64(&mut self) -> Result<u64, String> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().unwrap()))
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().map_err(|_| "file truncated")?,
+        ))
     }
 }
 
@@ -297,20 +333,25 @@ mod tests {
     #[test]
     fn round_trips_and_survives_corruption() {
         let folder = tempfile::tempdir().unwrap();
-        let (mut cache, problem) = SizeCache::open(folder.path(), "fp");
+        let (mut cache, problem) = Cache::open(folder.path(), "fp");
         assert!(problem.is_none() && cache.is_empty());
-        cache.insert(hash(1), Algorithm::Gzip, 123);
-        cache.insert(hash(1), Algorithm::Brotli, 99);
+        cache.insert_size(hash(1), Algorithm::Gzip, 123);
+        cache.insert_size(hash(1), Algorithm::Brotli, 99);
+        cache.insert(key(&[b"facts", &hash(1)]), b"{\"imports\":[]}".to_vec());
         cache.save().unwrap();
 
-        let (cache, problem) = SizeCache::open(folder.path(), "fp");
+        let (cache, problem) = Cache::open(folder.path(), "fp");
         assert!(problem.is_none());
-        assert_eq!(cache.get(&hash(1), Algorithm::Gzip), Some(123));
-        assert_eq!(cache.get(&hash(1), Algorithm::Brotli), Some(99));
-        assert_eq!(cache.get(&hash(2), Algorithm::Gzip), None);
+        assert_eq!(cache.size(&hash(1), Algorithm::Gzip), Some(123));
+        assert_eq!(cache.size(&hash(1), Algorithm::Brotli), Some(99));
+        assert_eq!(cache.size(&hash(2), Algorithm::Gzip), None);
+        assert_eq!(
+            cache.get(&key(&[b"facts", &hash(1)])),
+            Some(&b"{\"imports\":[]}"[..])
+        );
 
-        // Another compressor fingerprint: a clean start, no complaint.
-        let (cache, problem) = SizeCache::open(folder.path(), "other");
+        // Other compressor versions: a clean start, no complaint.
+        let (cache, problem) = Cache::open(folder.path(), "other");
         assert!(problem.is_none() && cache.is_empty());
 
         // Flip one byte: ignored with a problem, then rebuilt on save.
@@ -319,39 +360,39 @@ mod tests {
         let middle = bytes.len() / 2;
         bytes[middle] ^= 0xFF;
         std::fs::write(&file, &bytes).unwrap();
-        let (mut cache, problem) = SizeCache::open(folder.path(), "fp");
+        let (mut cache, problem) = Cache::open(folder.path(), "fp");
         assert!(problem.unwrap().0.contains("checksum"));
         assert!(cache.is_empty());
-        cache.insert(hash(3), Algorithm::Gzip, 7);
+        cache.insert_size(hash(3), Algorithm::Gzip, 7);
         cache.save().unwrap();
-        let (cache, problem) = SizeCache::open(folder.path(), "fp");
+        let (cache, problem) = Cache::open(folder.path(), "fp");
         assert!(problem.is_none());
-        assert_eq!(cache.get(&hash(3), Algorithm::Gzip), Some(7));
+        assert_eq!(cache.size(&hash(3), Algorithm::Gzip), Some(7));
 
         // A foreign file and a truncated one are ignored too.
         for garbage in [
             &b"{\"not\": \"a cache\"}"[..],
-            &b"WEBAUDIT-SIZES\n\x01"[..],
+            &b"WEBAUDIT-CACHE\n\x02"[..],
             &b""[..],
         ] {
             std::fs::write(&file, garbage).unwrap();
-            let (cache, problem) = SizeCache::open(folder.path(), "fp");
+            let (cache, problem) = Cache::open(folder.path(), "fp");
             assert!(cache.is_empty());
             assert!(problem.is_some(), "{garbage:?}");
         }
     }
 
     #[test]
-    fn keeps_at_most_max_entries_most_recent_first() {
+    fn keeps_the_most_recent_entries_within_the_bounds() {
         let mut entries = HashMap::new();
         for i in 0..(MAX_ENTRIES + 10) {
-            let mut h = [0u8; 32];
-            h[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            let mut k = [0u8; 32];
+            k[..8].copy_from_slice(&(i as u64).to_le_bytes());
             // The ten oldest entries are the ten with the lowest day.
             entries.insert(
-                (h, Algorithm::Gzip),
+                k,
                 Entry {
-                    size: i as u64,
+                    value: vec![1; 8],
                     last_used_day: if i < 10 { 1 } else { 2 },
                 },
             );
@@ -359,5 +400,23 @@ mod tests {
         let decoded = decode(&encode(&entries, "fp"), "fp").unwrap().unwrap();
         assert_eq!(decoded.len(), MAX_ENTRIES);
         assert!(decoded.values().all(|e| e.last_used_day == 2));
+
+        let mut big = HashMap::new();
+        for i in 0..5u8 {
+            big.insert(
+                [i; 32],
+                Entry {
+                    value: vec![0; MAX_BYTES / 4],
+                    last_used_day: i as u32,
+                },
+            );
+        }
+        let decoded = decode(&encode(&big, "fp"), "fp").unwrap().unwrap();
+        assert_eq!(
+            decoded.len(),
+            4,
+            "the oldest value is evicted to stay within MAX_BYTES"
+        );
+        assert!(!decoded.contains_key(&[0; 32]));
     }
 }

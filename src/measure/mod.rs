@@ -22,7 +22,7 @@ use crate::analyze::{self, AnalyzeContext, ClaimedMap, Facts};
 use crate::config::Compression;
 use crate::kind::{AssetKind, Format, classify};
 use crate::scan::{ScannedFile, SkipCategory, Skipped};
-use cache::{Algorithm, ContentHash, SizeCache};
+use cache::{Algorithm, Cache, ContentHash, Key};
 
 /// Files larger than this are streamed rather than read whole.
 pub const IN_MEMORY_LIMIT: u64 = 64 * 1024 * 1024;
@@ -94,6 +94,8 @@ pub struct MeasureOptions<'a> {
     pub threads: usize,
     /// Library signatures to look for in scripts without source maps.
     pub signatures: Option<&'a crate::knowledge::Signatures>,
+    /// Identifies the package knowledge (cached facts depend on it).
+    pub knowledge_fingerprint: [u8; 32],
 }
 
 /// What measuring produced: assets in scan order, files that could not be measured, and the
@@ -114,6 +116,8 @@ pub struct Statistics {
     pub compressed_bytes: u64,
     /// Sizes taken from the cache instead.
     pub cache_hits: u64,
+    /// Files whose content was analysed by this run (facts not found in the cache).
+    pub analyses: u64,
 }
 
 struct Outcome {
@@ -121,6 +125,8 @@ struct Outcome {
     computed: Vec<(Algorithm, u64)>,
     cache_hits: u64,
     claimed: Option<ClaimedMap>,
+    /// Facts this run computed, for the cache.
+    facts: Option<(Key, Vec<u8>)>,
 }
 
 /// Runs `work` on every index of `order` with `threads` workers, each taking the next index as
@@ -170,7 +176,7 @@ const WORKER_STACK: usize = 64 * 1024 * 1024;
 ///
 /// Two phases: every file but source maps, then the maps that no script or stylesheet claimed
 /// (read them for their hash only).
-pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut SizeCache) -> Measured {
+pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut Cache) -> Measured {
     let threads = if options.threads == 0 {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -195,8 +201,13 @@ pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut SizeC
             .is_some_and(|e| e.eq_ignore_ascii_case("map"))
     };
 
-    let context = AnalyzeContext::new(files, options.signatures);
-    let shared_cache: &SizeCache = cache;
+    let context = AnalyzeContext::new(
+        files,
+        options.signatures,
+        cache,
+        options.knowledge_fingerprint,
+    );
+    let shared_cache: &Cache = cache;
     let mut first: Vec<usize> = (0..files.len()).filter(|&i| !is_map(&files[i])).collect();
     largest_first(&mut first);
     let mut results = run_pool(&first, threads, |i| {
@@ -225,13 +236,17 @@ pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut SizeC
     for (_, outcome) in results {
         match outcome {
             Ok(outcome) => {
+                if let Some((key, json)) = outcome.facts {
+                    cache.insert(key, json);
+                    measured.statistics.analyses += 1;
+                }
                 for (algorithm, size) in &outcome.computed {
-                    cache.insert(outcome.asset.content_hash, *algorithm, *size);
+                    cache.insert_size(outcome.asset.content_hash, *algorithm, *size);
                     measured.statistics.compressions += 1;
                     measured.statistics.compressed_bytes += outcome.asset.raw;
                 }
                 for algorithm in [Algorithm::Gzip, Algorithm::Brotli] {
-                    cache.touch(&outcome.asset.content_hash, algorithm);
+                    cache.touch_size(&outcome.asset.content_hash, algorithm);
                 }
                 measured.statistics.cache_hits += outcome.cache_hits;
                 measured.assets.push(outcome.asset);
@@ -268,6 +283,7 @@ fn claimed_map_outcome(file: &ScannedFile, map: &ClaimedMap) -> Outcome {
         computed: Vec::new(),
         cache_hits: 0,
         claimed: None,
+        facts: None,
     }
 }
 
@@ -329,7 +345,7 @@ fn hash_stream(file: &mut File, head: &mut Vec<u8>) -> io::Result<(ContentHash, 
 fn measure_file(
     file: &ScannedFile,
     options: MeasureOptions,
-    cache: &SizeCache,
+    cache: &Cache,
     context: Option<&AnalyzeContext>,
 ) -> Result<Outcome, Skipped> {
     let mut handle = open_without_following(&file.path).map_err(|e| skip(file, e))?;
@@ -370,7 +386,7 @@ fn measure_file(
     let mut cache_hits = 0;
     let mut sizes: HashMap<Algorithm, u64> = HashMap::new();
     for algorithm in wanted {
-        if let Some(size) = cache.get(&content_hash, algorithm) {
+        if let Some(size) = cache.size(&content_hash, algorithm) {
             sizes.insert(algorithm, size);
             cache_hits += 1;
             continue;
@@ -386,9 +402,12 @@ fn measure_file(
     }
 
     // Facts come from the same bytes; files too large to hold in memory are measured only.
-    let (facts, claimed) = match (&bytes, context) {
-        (Some(bytes), Some(context)) => analyze::analyze(context, file, format, bytes),
-        _ => (Facts::None, None),
+    let (facts, claimed, computed_facts) = match (&bytes, context) {
+        (Some(bytes), Some(context)) => {
+            let analysis = analyze::analyze(context, file, format, bytes, &content_hash);
+            (analysis.facts, analysis.claimed, analysis.computed)
+        }
+        _ => (Facts::None, None, None),
     };
     let asset = Asset {
         path: file.relative_path.clone(),
@@ -411,6 +430,7 @@ fn measure_file(
         computed,
         cache_hits,
         claimed,
+        facts: computed_facts,
     })
 }
 

@@ -367,29 +367,88 @@ fn render_pages(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Resu
 }
 
 /// Packages in each bundle that has a source map, largest bundles first.
-fn render_composition(report: &Report, options: TerminalOptions, paint: &Paint, out: &mut dyn Write) -> io::Result<()> {
-    let mut bundles: Vec<_> = report.assets.iter().filter(|a| a.composition.is_some()).collect();
+fn render_composition(
+    report: &Report,
+    options: TerminalOptions,
+    paint: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut bundles: Vec<_> = report
+        .assets
+        .iter()
+        .filter(|a| a.composition.is_some())
+        .collect();
     if bundles.is_empty() {
         return Ok(());
     }
     bundles.sort_by(|a, b| b.raw.cmp(&a.raw).then(a.path.cmp(&b.path)));
-    let limit = if options.top == 0 { usize::MAX } else { options.top };
-    writeln!(out, "\n{}", paint.bold("Bundle composition (from source maps)"))?;
+    let limit = if options.top == 0 {
+        usize::MAX
+    } else {
+        options.top
+    };
+    writeln!(
+        out,
+        "\n{}",
+        paint.bold("Bundle composition (from source maps)")
+    )?;
     for asset in bundles.iter().take(limit) {
-        let Some(composition) = &asset.composition else { continue };
-        writeln!(out, "  {} {}", asset.path, paint.dim(&format!("({} raw)", human(asset.raw))))?;
-        let shown = composition.packages.len().min(if options.top == 0 { usize::MAX } else { 8 });
+        let Some(composition) = &asset.composition else {
+            continue;
+        };
+        writeln!(
+            out,
+            "  {} {}",
+            asset.path,
+            paint.dim(&format!("({} raw)", human(asset.raw)))
+        )?;
+        let shown = composition
+            .packages
+            .len()
+            .min(if options.top == 0 { usize::MAX } else { 8 });
         for share in &composition.packages[..shown] {
-            let gzip = share.gzip_estimate.map(|g| format!("~{} gzip", human(g))).unwrap_or_default();
-            let version = share.version.as_deref().map(|v| format!("@{v}")).unwrap_or_default();
-            writeln!(out, "    {:<36} {:>10} {:>14}", format!("{}{version}", share.name), human(share.raw), gzip)?;
+            let gzip = share
+                .gzip_estimate
+                .map(|g| format!("~{} gzip", human(g)))
+                .unwrap_or_default();
+            let version = share
+                .version
+                .as_deref()
+                .map(|v| format!("@{v}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "    {:<36} {:>10} {:>14}",
+                format!("{}{version}", share.name),
+                human(share.raw),
+                gzip
+            )?;
         }
         if composition.packages.len() > shown {
             let rest: u64 = composition.packages[shown..].iter().map(|p| p.raw).sum();
-            writeln!(out, "    {:<36} {:>10}", format!("… {} more packages", composition.packages.len() - shown), human(rest))?;
+            writeln!(
+                out,
+                "    {:<36} {:>10}",
+                format!("… {} more packages", composition.packages.len() - shown),
+                human(rest)
+            )?;
         }
-        writeln!(out, "    {:<36} {:>10}", crate::composition::OWN_CODE, human(composition.own_code))?;
-        writeln!(out, "    {:<36} {:>10}", "[unmapped]", human(composition.unmapped))?;
+        writeln!(
+            out,
+            "    {:<36} {:>10}",
+            crate::composition::OWN_CODE,
+            human(composition.own_code)
+        )?;
+        writeln!(
+            out,
+            "    {:<36} {:>10}",
+            "[unmapped]",
+            human(composition.unmapped)
+        )?;
     }
-    writeln!(out, "  {}", paint.dim("raw bytes are exact; gzip shares are estimated in proportion to raw bytes"))
+    writeln!(
+        out,
+        "  {}",
+        paint.dim("raw bytes are exact; gzip shares are estimated in proportion to raw bytes")
+    )
 }
