@@ -354,3 +354,49 @@ fn broken_maps_and_unparsable_scripts_are_warnings_and_the_run_goes_on() {
     // Deep nesting is scanned (the module lexer only counts brackets), not refused.
     assert!(!parse.iter().any(|f| f["path"] == "deep.js"));
 }
+
+/// Cached facts must read back as they were written, or the cache silently misses: every
+/// fixture file's facts survive a JSON round trip unchanged.
+#[test]
+fn facts_of_every_fixture_file_round_trip_through_the_cache_format() {
+    let mut checked = 0;
+    for folder in [
+        "vite-app/dist",
+        "treeshake-bad/dist",
+        "treeshake-good/dist",
+        "treeshake-bad/src",
+        "images-bad",
+        "images-good",
+    ] {
+        let root = fixture(folder);
+        let scan = webaudit::scan::scan(&root, &[]).unwrap();
+        let cache = webaudit::measure::cache::Cache::disabled();
+        let context = webaudit::analyze::AnalyzeContext::new(&scan.files, None, &cache, [0; 32]);
+        for file in &scan.files {
+            let bytes = fs::read(&file.path).unwrap();
+            let format =
+                webaudit::kind::classify(file.extension.as_deref(), &bytes[..bytes.len().min(512)])
+                    .format;
+            let analysis = webaudit::analyze::analyze(
+                &context,
+                file,
+                format,
+                &bytes,
+                blake3::hash(&bytes).as_bytes(),
+            );
+            let Some((_, json)) = analysis.computed else {
+                continue;
+            };
+            let back: webaudit::analyze::Facts = serde_json::from_slice(&json)
+                .unwrap_or_else(|e| panic!("{}: {e}", file.relative_path));
+            assert_eq!(
+                serde_json::to_vec(&back).unwrap(),
+                json,
+                "{}",
+                file.relative_path
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "{checked}");
+}

@@ -79,10 +79,10 @@ pub struct Import {
     pub specifier: String,
     pub form: ImportForm,
     /// Imported names, for named imports and re-exports (`default` for `import { default as x }`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<String>,
     /// `import type` / `export type`: erased at compile time, never bundled.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub type_only: bool,
     pub line: u32,
     pub column: u32,
@@ -99,10 +99,10 @@ pub struct ParseProblem {
 pub struct JsFacts {
     pub imports: Vec<Import>,
     /// Why the file could not be analysed (syntax error, nesting too deep); imports are then empty.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<ParseProblem>,
     /// The content is not valid UTF-8 and was read with replacement characters.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub invalid_utf8: bool,
 }
 
