@@ -400,3 +400,56 @@ fn facts_of_every_fixture_file_round_trip_through_the_cache_format() {
     }
     assert!(checked >= 20, "{checked}");
 }
+
+#[test]
+fn webaudit_toml_can_add_and_override_package_knowledge() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    fs::write(
+        root.join("main.js"),
+        "import * as DS from 'our-design-system';\nimport _ from 'lodash';\nconsole.log(DS, _);\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("webaudit.toml"),
+        r#"
+[[knowledge.package]]
+name = "our-design-system"
+kind = "barrel"
+harmful_imports = ["namespace"]
+replacement = "Import components from their own paths."
+typical_gzip_bytes = 120000
+
+# Replaces the built-in entry: this team accepts lodash default imports.
+[[knowledge.package]]
+name = "lodash"
+kind = "commonjs-monolith"
+harmful_imports = ["require"]
+replacement = "n/a"
+typical_gzip_bytes = 1
+"#,
+    )
+    .unwrap();
+    let (_, report) = json_report(root, &[]);
+    let found = findings(&report, "tree-shaking/whole-library-import");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("our-design-system")
+    );
+    assert_eq!(
+        (found[0]["line"].as_u64(), found[0]["column"].as_u64()),
+        (Some(1), Some(8))
+    );
+
+    fs::write(root.join("webaudit.toml"), "[[knowledge.package]]\nname = \"x\"\nkind = \"barrel\"\nharmful_imports = [\"everything\"]\nreplacement = \"\"\ntypical_gzip_bytes = 1\n").unwrap();
+    let run = run(&[root.to_str().unwrap(), "--no-cache"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("webaudit.toml:1:") && run.stderr.contains("everything"),
+        "{}",
+        run.stderr
+    );
+}
