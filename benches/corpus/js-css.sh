@@ -61,60 +61,9 @@ leaflet@1.9.4	sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2NB3GDQ
 EOF
 )
 
-slug() { # @scope/name -> scope-name (as npm names its tarballs)
-  local s=${1#@}
-  echo "${s//\//-}"
-}
-
-sha512_integrity() {
-  node -e 'const c=require("crypto"),fs=require("fs");process.stdout.write("sha512-"+c.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64"))' "$1"
-}
-
-# Fetches NAME@VERSION into $CACHE_DIR/pkgs/<slug>@<version> (unpacked package root) unless
-# it is already there; prints that directory.
-fetch_package() {
-  local spec=$1 integrity=$2
-  local name=${spec%@*} version=${spec##*@}
-  local pkg_slug dest tarball
-  pkg_slug=$(slug "$name")
-  dest="$CACHE_DIR/pkgs/$pkg_slug@$version"
-  if [[ -f "$dest/.complete" ]]; then
-    echo "$dest"
-    return
-  fi
-  mkdir -p "$CACHE_DIR/tarballs"
-  tarball="$CACHE_DIR/tarballs/$pkg_slug-$version.tgz"
-  if [[ ! -f "$tarball" ]] || [[ "$(sha512_integrity "$tarball")" != "$integrity" ]]; then
-    echo "fetching $spec" >&2
-    local tmp
-    tmp=$(mktemp -d "$CACHE_DIR/tarballs/.pack.XXXXXX")
-    (cd "$tmp" && npm pack "$spec" --silent >/dev/null 2>"$tmp/npm.err") || {
-      cat "$tmp/npm.err" >&2
-      rm -rf "$tmp"
-      echo "error: npm pack $spec failed" >&2
-      return 1
-    }
-    local packed=("$tmp"/*.tgz)
-    [[ ${#packed[@]} -eq 1 ]] || { echo "error: npm pack $spec produced ${#packed[@]} tarballs" >&2; rm -rf "$tmp"; return 1; }
-    mv "${packed[0]}" "$tarball"
-    rm -rf "$tmp"
-  fi
-  local got
-  got=$(sha512_integrity "$tarball")
-  if [[ "$got" != "$integrity" ]]; then
-    echo "error: $spec tarball integrity $got does not match the pinned $integrity" >&2
-    return 1
-  fi
-  rm -rf "$dest" "$dest.tmp"
-  mkdir -p "$dest.tmp"
-  tar -xzf "$tarball" -C "$dest.tmp" --no-same-owner
-  local roots=("$dest.tmp"/*/)
-  [[ ${#roots[@]} -eq 1 ]] || { echo "error: $tarball has ${#roots[@]} top-level folders" >&2; return 1; }
-  mv "${roots[0]}" "$dest"
-  rm -rf "$dest.tmp"
-  touch "$dest/.complete"
-  echo "$dest"
-}
+# Package fetching (npm pack + sha512 check + unpack), shared with the other corpus scripts.
+# shellcheck source=benches/corpus/npm-fetch.sh
+source "$(dirname "${BASH_SOURCE[0]}")/npm-fetch.sh"
 
 # Pass 1: fetch packages and work out the expected manifest (and the copy plan) from the
 # cached packages alone.
