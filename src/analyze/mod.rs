@@ -33,6 +33,65 @@ pub enum Facts {
     Script(Box<ScriptFacts>),
     Stylesheet(Box<StylesheetFacts>),
     Document(Box<html::HtmlFacts>),
+    Precompressed(Decoded),
+}
+
+/// What a `.gz` or `.br` file decodes to: compared with its original by the compression rules.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Decoded {
+    /// BLAKE3 of the decoded content; `None` when it could not be decoded.
+    pub hash: Option<[u8; 32]>,
+    pub size: u64,
+    /// Why decoding failed (corrupt stream, or more than [`MAX_DECODED_BYTES`]).
+    pub error: Option<String>,
+}
+
+/// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
+/// on the work a decompression bomb can cause.
+pub const MAX_DECODED_BYTES: u64 = 1 << 30;
+
+fn decode(format: Format, bytes: &[u8]) -> Decoded {
+    let mut hasher = blake3::Hasher::new();
+    let mut reader: Box<dyn Read> = match format {
+        Format::Gzip => Box::new(flate2::read::MultiGzDecoder::new(bytes)),
+        _ => Box::new(brotli::Decompressor::new(bytes, 64 * 1024)),
+    };
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        match reader.read(&mut buffer) {
+            Ok(0) => {
+                return Decoded {
+                    hash: Some(*hasher.finalize().as_bytes()),
+                    size,
+                    error: None,
+                };
+            }
+            Ok(n) => {
+                size += n as u64;
+                if size > MAX_DECODED_BYTES {
+                    let error = format!(
+                        "decodes to more than {} MB; not checked further",
+                        MAX_DECODED_BYTES / 1_000_000
+                    );
+                    return Decoded {
+                        hash: None,
+                        size,
+                        error: Some(error),
+                    };
+                }
+                hasher.update(&buffer[..n]);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Decoded {
+                    hash: None,
+                    size,
+                    error: Some(format!("cannot be decoded: {e}")),
+                };
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -137,6 +196,7 @@ pub fn analyze(
         Format::Js | Format::SourceCode => (b"script", find_map(context, file, bytes)),
         Format::Css => (b"stylesheet", find_map(context, file, bytes)),
         Format::Html => (b"document", MapSource::None),
+        Format::Gzip | Format::Brotli => (b"precompressed", MapSource::None),
         _ => {
             return Analysis {
                 facts: Facts::None,
@@ -204,6 +264,7 @@ pub fn analyze(
             css: css::parse(bytes),
             map: attribute(map, file, bytes),
         })),
+        Format::Gzip | Format::Brotli => Facts::Precompressed(decode(format, bytes)),
         _ => Facts::Document(Box::new(html::parse(bytes))),
     };
     let computed = serde_json::to_vec(&facts).ok().map(|json| (key, json));

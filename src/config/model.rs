@@ -135,6 +135,17 @@ pub struct CountBudget {
     pub origin: Origin,
 }
 
+/// How the site's text assets get compressed on their way to browsers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Served {
+    /// The server sends `X.br` / `X.gz` files built ahead of time (the default expectation).
+    #[default]
+    Precompressed,
+    /// The host compresses on the fly (Netlify, Vercel, Cloudflare, nginx `gzip on`).
+    Dynamic,
+}
+
 /// A rule's configured severity, or `off`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuleSetting {
@@ -153,6 +164,8 @@ pub struct Config {
     pub path_budgets: Vec<PathBudget>,
     pub count_budgets: Vec<CountBudget>,
     pub initial_budgets: Vec<InitialBudget>,
+    /// `[compression] served`.
+    pub served: Served,
     pub rules: BTreeMap<String, RuleSetting>,
     /// Package knowledge added or replaced by `[[knowledge.package]]` in webaudit.toml.
     pub packages: Vec<crate::knowledge::PackageInfo>,

@@ -52,6 +52,14 @@ struct File {
     rules: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     knowledge: Option<KnowledgeTable>,
+    #[serde(default)]
+    compression: Option<CompressionTable>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompressionTable {
+    served: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -220,6 +228,19 @@ pub fn apply(path: &Path, text: &str, config: &mut Config) -> Result<(), Error> 
             ));
         }
         config.rules.insert(rule.clone(), parsed);
+    }
+
+    if let Some(served) = file.compression.and_then(|c| c.served) {
+        config.served = match served.get_ref().as_str() {
+            "precompressed" => super::model::Served::Precompressed,
+            "dynamic" => super::model::Served::Dynamic,
+            other => {
+                return Err(source.error(
+                    served.span(),
+                    format!("`compression.served`: unknown value {other:?}; expected precompressed or dynamic"),
+                ));
+            }
+        };
     }
 
     if let Some(knowledge) = file.knowledge {

@@ -7,6 +7,9 @@ mod budget_initial;
 mod budget_path;
 mod budget_total;
 mod budget_type;
+mod compression_missing;
+mod compression_stale;
+mod compression_useless;
 mod duplicate_package;
 mod js_parse_error;
 mod source_map_problem;
@@ -90,6 +93,9 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &whole_library_bundled::WholeLibraryBundled,
     &duplicate_package::DuplicatePackage,
     &source_map_problem::SourceMapProblem,
+    &compression_missing::CompressionMissing,
+    &compression_stale::CompressionStale,
+    &compression_useless::CompressionUseless,
     &js_parse_error::JsParseError,
 ];
 
