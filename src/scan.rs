@@ -35,6 +35,8 @@ pub enum SkipCategory {
     Unreadable,
     Vanished,
     NotAFile,
+    /// webaudit itself failed on the file (a bug), and went on with the others.
+    InternalError,
 }
 
 /// A path that was passed over, and why.

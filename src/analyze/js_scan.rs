@@ -31,18 +31,21 @@ enum Last {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Frame {
-    Brace,
+    /// `{` of a block (after `)`, `=>`, `else`, at a statement start): a `/` after its `}`
+    /// begins a regular expression. `{` of an object literal: a `/` after its `}` divides.
+    Brace { block: bool },
     /// `${` inside a template literal: the matching `}` resumes the template.
     Template,
 }
 
-/// Keywords after which an expression (and so a regular expression) may start.
+/// Keywords after which an expression (and so a regular expression) may start. (`of`,
+/// `yield` and `await` are left out: minifiers use them as plain names, and a `/` after a name
+/// divides.)
 const EXPRESSION_KEYWORDS: &[&[u8]] = &[
     b"return",
     b"typeof",
     b"instanceof",
     b"in",
-    b"of",
     b"new",
     b"delete",
     b"void",
@@ -50,10 +53,11 @@ const EXPRESSION_KEYWORDS: &[&[u8]] = &[
     b"case",
     b"do",
     b"else",
-    b"yield",
-    b"await",
     b"extends",
 ];
+
+/// Keywords after which `{` opens a block rather than an object literal.
+const BLOCK_KEYWORDS: &[&[u8]] = &[b"else", b"do", b"try", b"finally"];
 
 /// Keywords whose parenthesised condition is followed by a statement, which may start with a
 /// regular expression: `if (a) /x/.test(b)`.
@@ -75,6 +79,8 @@ struct Scanner<'a> {
     /// For each open `(`: whether a condition keyword preceded it.
     parens: Vec<bool>,
     previous_ident: &'a [u8],
+    /// The last punctuation byte read (0 after a word or literal): tells blocks from objects.
+    last_byte: u8,
     lines: LineIndex<'a>,
     imports: Vec<Import>,
 }
@@ -93,6 +99,7 @@ pub fn scan(bytes: &[u8]) -> Result<Vec<Import>, Suspicious> {
         frames: Vec::new(),
         parens: Vec::new(),
         previous_ident: b"",
+        last_byte: 0,
         lines: LineIndex::new(bytes),
         imports: Vec::new(),
     };
@@ -167,14 +174,31 @@ impl<'a> Scanner<'a> {
                 }
                 b'{' => {
                     self.position += 1;
-                    self.frames.push(Frame::Brace);
+                    let object = self.last == Last::ExpressionStart
+                        && if self.last_byte == 0 {
+                            !self.previous_ident.is_empty()
+                                && !BLOCK_KEYWORDS.contains(&self.previous_ident)
+                        } else {
+                            // After `:` it could be a property value or a labelled / `case` block;
+                            // treated as a block (rare either way, as is a `/` after it).
+                            b"(,=[?!&|+-*%<~^".contains(&self.last_byte)
+                        };
+                    self.frames.push(Frame::Brace { block: !object });
                     self.last = Last::ExpressionStart;
+                    self.last_byte = b'{';
                 }
                 b'}' => {
                     self.position += 1;
                     match self.frames.pop() {
                         Some(Frame::Template) => self.read_template()?,
-                        Some(Frame::Brace) => self.last = Last::ExpressionStart,
+                        Some(Frame::Brace { block: true }) => {
+                            self.last = Last::ExpressionStart;
+                            self.last_byte = b'}';
+                        }
+                        Some(Frame::Brace { block: false }) => {
+                            self.last = Last::Value;
+                            self.last_byte = 0;
+                        }
                         None => return Err(Suspicious("unbalanced brackets")),
                     }
                 }
@@ -241,7 +265,16 @@ impl<'a> Scanner<'a> {
                 _ => {
                     self.position += 1;
                     self.last = Last::ExpressionStart;
+                    self.last_byte = byte;
+                    continue;
                 }
+            }
+            if !matches!(byte, b'{' | b'}') {
+                // Words and literals clear it; punctuation below sets it.
+                self.last_byte = match byte {
+                    b'(' | b')' | b'[' | b']' | b'.' | b'?' | b'/' | b'+' | b'-' => byte,
+                    _ => 0,
+                };
             }
         }
     }
@@ -259,13 +292,20 @@ impl<'a> Scanner<'a> {
             }
             self.position += 1;
         }
-        let end = self.position.min(self.bytes.len());
-        &self.bytes[start..end]
+        // A trailing backslash escape can step past the end: stay within the input.
+        self.position = self.position.min(self.bytes.len());
+        &self.bytes[start.min(self.position)..self.position]
+    }
+
+    /// The input from the current position (empty at the end).
+    fn rest(&self) -> &'a [u8] {
+        self.bytes.get(self.position..).unwrap_or(&[])
     }
 
     fn ident(&mut self) -> Result<(), Suspicious> {
         let start = self.position;
         let after_dot = self.last == Last::Dot;
+        let before = self.previous_ident;
         let word = self.read_ident();
         self.previous_ident = word;
         self.last = if !after_dot && EXPRESSION_KEYWORDS.contains(&word) {
@@ -279,10 +319,8 @@ impl<'a> Scanner<'a> {
         match word {
             b"import" => self.import(start),
             b"export" => self.export(start),
-            b"require" => {
-                self.require(start);
-                Ok(())
-            }
+            // `new require("x")` constructs; it is not a module request.
+            b"require" if before != b"new" => self.require(start),
             _ => Ok(()),
         }
     }
@@ -409,8 +447,9 @@ impl<'a> Scanner<'a> {
     }
 
     /// Looks ahead (without consuming) for a constant first argument, `("x"` or `` (`x` ``,
-    /// and returns it with the character after it (`)` or `,`).
-    fn constant_argument(&self) -> Option<(String, u8)> {
+    /// and says whether it is the only argument (`("x")` or `("x",)`). A specifier written with
+    /// escapes is left to the parser, which decodes it.
+    fn constant_argument(&self) -> Result<Option<(String, bool)>, Suspicious> {
         let mut probe = Scanner {
             lines: LineIndex::new(b""),
             imports: Vec::new(),
@@ -418,39 +457,56 @@ impl<'a> Scanner<'a> {
             parens: Vec::new(),
             ..*self
         };
-        probe.skip_trivia().ok()?;
+        probe.skip_trivia()?;
         if probe.peek() != Some(b'(') {
-            return None;
+            return Ok(None);
         }
         probe.position += 1;
-        probe.skip_trivia().ok()?;
-        let value = match probe.peek()? {
-            b'"' | b'\'' => probe.read_string().ok()??,
-            b'`' => {
+        probe.skip_trivia()?;
+        let value = match probe.peek() {
+            Some(b'"' | b'\'') => match probe.read_string()? {
+                Some(value) => value,
+                None => return Err(Suspicious("escaped module specifier")),
+            },
+            Some(b'`') => {
                 let start = probe.position + 1;
-                let end = start + self.bytes[start..].iter().position(|&b| b == b'`')?;
-                let text = &self.bytes[start..end];
-                if text.contains(&b'\\') || text.windows(2).any(|w| w == b"${") {
-                    return None;
+                let Some(length) = self.bytes[start..].iter().position(|&b| b == b'`') else {
+                    return Err(Suspicious("unterminated template literal"));
+                };
+                let text = &self.bytes[start..start + length];
+                if text.windows(2).any(|w| w == b"${") {
+                    return Ok(None);
                 }
-                probe.position = end + 1;
-                String::from_utf8(text.to_vec()).ok()?
+                if text.contains(&b'\\') {
+                    return Err(Suspicious("escaped module specifier"));
+                }
+                probe.position = start + length + 1;
+                match String::from_utf8(text.to_vec()) {
+                    Ok(value) => value,
+                    Err(_) => return Ok(None),
+                }
             }
-            _ => return None,
+            _ => return Ok(None),
         };
-        probe.skip_trivia().ok()?;
+        probe.skip_trivia()?;
         // `import("a" + b)` is not a constant request.
-        match probe.peek()? {
-            next @ (b')' | b',') => Some((value, next)),
-            _ => None,
+        match probe.peek() {
+            Some(b')') => Ok(Some((value, true))),
+            Some(b',') => {
+                probe.position += 1;
+                probe.skip_trivia()?;
+                Ok(Some((value, probe.peek() == Some(b')'))))
+            }
+            _ => Ok(None),
         }
     }
 
-    fn require(&mut self, start: usize) {
+    fn require(&mut self, start: usize) -> Result<(), Suspicious> {
         // A module request is `require` called with exactly one constant argument.
-        if let Some((specifier, b')')) = self.constant_argument() {
+        if let Some((specifier, true)) = self.constant_argument()? {
             self.push(specifier, ImportForm::Require, Vec::new(), start);
         }
+        Ok(())
     }
 
     /// After the `import` keyword.
@@ -460,7 +516,7 @@ impl<'a> Scanner<'a> {
         match self.peek() {
             Some(b'(') => {
                 self.position = resume;
-                if let Some((specifier, _)) = self.constant_argument() {
+                if let Some((specifier, _)) = self.constant_argument()? {
                     self.push(specifier, ImportForm::Dynamic, Vec::new(), start);
                 }
                 Ok(())
@@ -471,9 +527,10 @@ impl<'a> Scanner<'a> {
                 Ok(())
             }
             Some(b'"' | b'\'') => {
-                if let Some(specifier) = self.read_string()? {
-                    self.push(specifier, ImportForm::SideEffect, Vec::new(), start);
-                }
+                let specifier = self
+                    .read_string()?
+                    .ok_or(Suspicious("escaped module specifier"))?;
+                self.push(specifier, ImportForm::SideEffect, Vec::new(), start);
                 self.last = Last::Value;
                 Ok(())
             }
@@ -534,10 +591,19 @@ impl<'a> Scanner<'a> {
                         if !matches!(self.peek(), Some(b'"' | b'\'')) {
                             return Ok(false);
                         }
-                        let Some(specifier) = self.read_string()? else {
-                            return Ok(false);
-                        };
+                        let specifier = self
+                            .read_string()?
+                            .ok_or(Suspicious("escaped module specifier"))?;
                         self.last = Last::Value;
+                        if default_at.is_none()
+                            && namespace_at.is_none()
+                            && names.is_empty()
+                            && named_defaults.is_empty()
+                        {
+                            // `import {} from "x"` still loads the module.
+                            self.push(specifier, ImportForm::SideEffect, Vec::new(), start);
+                            return Ok(true);
+                        }
                         if let Some(at) = default_at {
                             self.push(specifier.clone(), ImportForm::Default, Vec::new(), at);
                         }
@@ -589,7 +655,7 @@ impl<'a> Scanner<'a> {
                 _ => return Err(Suspicious("unexpected token in an import or export list")),
             };
             self.skip_trivia()?;
-            if self.bytes[self.position..].starts_with(b"as")
+            if self.rest().starts_with(b"as")
                 && !self
                     .bytes
                     .get(self.position + 2)
@@ -618,7 +684,7 @@ impl<'a> Scanner<'a> {
             Some(b'*') => {
                 self.position += 1;
                 self.skip_trivia()?;
-                if self.bytes[self.position..].starts_with(b"as") {
+                if self.rest().starts_with(b"as") {
                     self.read_ident();
                     self.skip_trivia()?;
                     match self.peek() {
@@ -633,9 +699,10 @@ impl<'a> Scanner<'a> {
                 }
                 if self.read_ident() == b"from" {
                     self.skip_trivia()?;
-                    if matches!(self.peek(), Some(b'"' | b'\''))
-                        && let Some(specifier) = self.read_string()?
-                    {
+                    if matches!(self.peek(), Some(b'"' | b'\'')) {
+                        let specifier = self
+                            .read_string()?
+                            .ok_or(Suspicious("escaped module specifier"))?;
                         self.push(specifier, ImportForm::ReExportAll, Vec::new(), start);
                     }
                 }
@@ -651,7 +718,7 @@ impl<'a> Scanner<'a> {
                     .collect();
                 let after_list = self.position;
                 self.skip_trivia()?;
-                let is_from = self.bytes[self.position..].starts_with(b"from")
+                let is_from = self.rest().starts_with(b"from")
                     && !self
                         .bytes
                         .get(self.position + 4)
@@ -659,10 +726,14 @@ impl<'a> Scanner<'a> {
                 if is_from {
                     self.position += 4;
                     self.skip_trivia()?;
-                    if matches!(self.peek(), Some(b'"' | b'\''))
-                        && let Some(specifier) = self.read_string()?
-                    {
-                        self.push(specifier, ImportForm::ReExportNamed, names, start);
+                    if matches!(self.peek(), Some(b'"' | b'\'')) {
+                        let specifier = self
+                            .read_string()?
+                            .ok_or(Suspicious("escaped module specifier"))?;
+                        // `export {} from "x"` names nothing: swc reports no import either.
+                        if !names.is_empty() {
+                            self.push(specifier, ImportForm::ReExportNamed, names, start);
+                        }
                     }
                     self.last = Last::Value;
                 } else {
@@ -759,6 +830,50 @@ mod tests {
     fn numbers_with_exponents_are_one_token() {
         // `1e-5 / 2` divides; a hex literal ending in e is followed by a real operator.
         both("const a = 1e-5 / 2 / require('x'), b = 0xFE - 1, c = 2.5E+3 / 4; require('y');");
+    }
+
+    #[test]
+    fn cases_found_by_review_agree_with_the_parser() {
+        both("const of = 4; x = of / 2; import('h') / 3;");
+        both("let await_ = 1, yield_ = 2; var x = {} / 1; import('h2') / 2;");
+        both("if (a) {} /re/.test(b); require('y'); x = a ? {} / 2 : 1; import('z') / 1;");
+        both(
+            "import {} from 'loaded'; export {} from 'nothing'; require('a',); new require('not');",
+        );
+        both("try {} finally {} /x/.test(y); do {} while (0); import('w');");
+        both("const o = [{} / 2, ({}) / 3]; import('v');");
+    }
+
+    #[test]
+    fn escaped_specifiers_go_to_the_parser() {
+        assert!(scan(b"import x from 'a\\x62';").is_err());
+        assert!(scan(b"require('a\\u0062');").is_err());
+        let facts = super::super::js::analyze("js", b"import x from 'a\\x62';");
+        assert_eq!(facts.imports[0].specifier, "ab");
+    }
+
+    #[test]
+    fn truncated_input_never_panics() {
+        for input in [
+            "export {a\\",
+            "import {a\\",
+            "export * as\\",
+            "a\\",
+            "`\\",
+            "/\\",
+            "'\\",
+            "import(",
+            "export {",
+            "require(",
+            "#!\\",
+        ] {
+            let _ = scan(input.as_bytes());
+        }
+        // Every prefix of a real module.
+        let module = "import{a as e,b}from\"./v.js\";export*from'./x';export{c as d}from\"./y\";const t=()=>import(`./z.js`),u=/[/]\\//g;";
+        for end in 0..=module.len() {
+            let _ = scan(&module.as_bytes()[..end]);
+        }
     }
 
     #[test]

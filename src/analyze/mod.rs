@@ -159,6 +159,8 @@ impl<'a> AnalyzeContext<'a> {
 /// The outcome of analysing one file.
 pub struct Analysis {
     pub facts: Facts,
+    /// The cache entry the facts came from (to mark as used), when they did.
+    pub reused: Option<Key>,
     /// The source map this file's worker read, if any.
     pub claimed: Option<ClaimedMap>,
     /// Facts computed by this run, to add to the cache: (key, JSON).
@@ -200,6 +202,7 @@ pub fn analyze(
         _ => {
             return Analysis {
                 facts: Facts::None,
+                reused: None,
                 claimed: None,
                 computed: None,
             };
@@ -223,6 +226,9 @@ pub fn analyze(
         content_hash,
         &map_hash,
         map_path.as_bytes(),
+        // Inline maps resolve sources against the file's own folder, and map problems name
+        // paths: the same content elsewhere has other facts.
+        file.relative_path.as_bytes(),
     ]);
     let claimed = match &map {
         MapSource::Bytes { claimed, .. } => claimed.clone(),
@@ -233,6 +239,7 @@ pub fn analyze(
     {
         return Analysis {
             facts,
+            reused: Some(key),
             claimed,
             computed: None,
         };
@@ -270,6 +277,7 @@ pub fn analyze(
     let computed = serde_json::to_vec(&facts).ok().map(|json| (key, json));
     Analysis {
         facts,
+        reused: None,
         claimed,
         computed,
     }

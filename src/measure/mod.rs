@@ -127,6 +127,8 @@ struct Outcome {
     claimed: Option<ClaimedMap>,
     /// Facts this run computed, for the cache.
     facts: Option<(Key, Vec<u8>)>,
+    /// The cache entry facts were reused from, to mark as used.
+    reused_facts: Option<Key>,
 }
 
 /// Runs `work` on every index of `order` with `threads` workers, each taking the next index as
@@ -211,7 +213,7 @@ pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut Cache
     let mut first: Vec<usize> = (0..files.len()).filter(|&i| !is_map(&files[i])).collect();
     largest_first(&mut first);
     let mut results = run_pool(&first, threads, |i| {
-        measure_file(&files[i], options, shared_cache, Some(&context))
+        measure_guarded(&files[i], options, shared_cache, Some(&context))
     });
 
     let claimed: HashMap<String, ClaimedMap> = results
@@ -228,7 +230,7 @@ pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut Cache
     }
     largest_first(&mut second);
     results.extend(run_pool(&second, threads, |i| {
-        measure_file(&files[i], options, shared_cache, None)
+        measure_guarded(&files[i], options, shared_cache, None)
     }));
     results.sort_by_key(|(index, _)| *index);
 
@@ -239,6 +241,9 @@ pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut Cache
                 if let Some((key, json)) = outcome.facts {
                     cache.insert(key, json);
                     measured.statistics.analyses += 1;
+                }
+                if let Some(key) = &outcome.reused_facts {
+                    cache.touch(key);
                 }
                 for (algorithm, size) in &outcome.computed {
                     cache.insert_size(outcome.asset.content_hash, *algorithm, *size);
@@ -284,6 +289,7 @@ fn claimed_map_outcome(file: &ScannedFile, map: &ClaimedMap) -> Outcome {
         cache_hits: 0,
         claimed: None,
         facts: None,
+        reused_facts: None,
     }
 }
 
@@ -340,6 +346,31 @@ fn hash_stream(file: &mut File, head: &mut Vec<u8>) -> io::Result<(ContentHash, 
         total += read as u64;
     }
     Ok((*hasher.finalize().as_bytes(), total))
+}
+
+/// Measures one file; a bug that panics on this file's content skips the file, with a reason
+/// naming it, instead of ending the whole run.
+fn measure_guarded(
+    file: &ScannedFile,
+    options: MeasureOptions,
+    cache: &Cache,
+    context: Option<&AnalyzeContext>,
+) -> Result<Outcome, Skipped> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        measure_file(file, options, cache, context)
+    }))
+    .unwrap_or_else(|panic| {
+        let detail = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("unknown error");
+        Err(Skipped {
+            path: file.relative_path.clone(),
+            category: SkipCategory::InternalError,
+            reason: format!("webaudit failed on this file (a bug; please report it): {detail}"),
+        })
+    })
 }
 
 fn measure_file(
@@ -402,12 +433,17 @@ fn measure_file(
     }
 
     // Facts come from the same bytes; files too large to hold in memory are measured only.
-    let (facts, claimed, computed_facts) = match (&bytes, context) {
+    let (facts, claimed, computed_facts, reused_facts) = match (&bytes, context) {
         (Some(bytes), Some(context)) => {
             let analysis = analyze::analyze(context, file, format, bytes, &content_hash);
-            (analysis.facts, analysis.claimed, analysis.computed)
+            (
+                analysis.facts,
+                analysis.claimed,
+                analysis.computed,
+                analysis.reused,
+            )
         }
-        _ => (Facts::None, None, None),
+        _ => (Facts::None, None, None, None),
     };
     let asset = Asset {
         path: file.relative_path.clone(),
@@ -431,6 +467,7 @@ fn measure_file(
         cache_hits,
         claimed,
         facts: computed_facts,
+        reused_facts,
     })
 }
 

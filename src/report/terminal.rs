@@ -51,6 +51,25 @@ impl Paint {
     }
 }
 
+/// File names and messages are data: control characters in them (a file named with an escape
+/// sequence or a newline) are shown escaped, so they cannot recolour the terminal or forge lines.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 fn optional(size: Option<u64>) -> String {
     size.map(human).unwrap_or_else(|| "-".into())
 }
@@ -89,7 +108,7 @@ pub fn render(report: &Report, options: TerminalOptions, out: &mut dyn Write) ->
         if !report.notes.is_empty() {
             writeln!(out, "\n{}", paint.bold("Notes"))?;
             for note in &report.notes {
-                writeln!(out, "  {note}")?;
+                writeln!(out, "  {}", printable(note))?;
             }
         }
     }
@@ -98,9 +117,11 @@ pub fn render(report: &Report, options: TerminalOptions, out: &mut dyn Write) ->
         writeln!(out, "\n{}", paint.bold("Findings"))?;
         for finding in &report.findings {
             let location = match (&finding.path, finding.line, finding.column) {
-                (Some(path), Some(line), Some(column)) => format!("{path}:{line}:{column}: "),
-                (Some(path), Some(line), None) => format!("{path}:{line}: "),
-                (Some(path), None, _) => format!("{path}: "),
+                (Some(path), Some(line), Some(column)) => {
+                    format!("{}:{line}:{column}: ", printable(path))
+                }
+                (Some(path), Some(line), None) => format!("{}:{line}: ", printable(path)),
+                (Some(path), None, _) => format!("{}: ", printable(path)),
                 (None, ..) => String::new(),
             };
             writeln!(
@@ -108,7 +129,7 @@ pub fn render(report: &Report, options: TerminalOptions, out: &mut dyn Write) ->
                 "  {} {} {location}{}",
                 paint.severity(finding.severity),
                 paint.dim(finding.rule),
-                finding.message
+                printable(&finding.message)
             )?;
             if let Some(fix) = &finding.fix {
                 writeln!(out, "          fix: {fix}")?;
@@ -189,7 +210,7 @@ fn render_assets(
         })
     )?;
     for asset in &assets[..shown] {
-        let mut path = asset.path.clone();
+        let mut path = printable(&asset.path).into_owned();
         if path.chars().count() > width {
             let tail: String = path
                 .chars()
@@ -349,7 +370,7 @@ fn render_pages(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Resu
         writeln!(
             out,
             "  {:<28} {:>11} {:>11} {:>11} {:>8.2}s {:>6.2}s",
-            page.page,
+            printable(&page.page),
             human(page.initial_scripts.gzip),
             human(page.initial_stylesheets.gzip),
             human(page.lazy_scripts.gzip),

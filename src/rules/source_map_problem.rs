@@ -51,9 +51,10 @@ impl Rule for SourceMapProblem {
             };
             let map = link.path.as_deref().unwrap_or("inline map");
             match &link.attribution {
+                // The reason names the map (or says it is inline / outside the folder).
                 Err(why) => found.push(Violation {
                     path: Some(asset.path.clone()),
-                    message: format!("source map not used ({map}): {why}"),
+                    message: format!("source map not used: {why}"),
                     ..Violation::default()
                 }),
                 Ok(attribution) if !attribution.warnings.is_empty() => found.push(Violation {
