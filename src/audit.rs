@@ -100,7 +100,7 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
         asset.composition = crate::composition::of(asset);
     }
     let statistics = measured.statistics;
-    let pages = crate::pages::page_loads(&assets);
+    let pages = crate::pages::page_loads(&assets, config.base_path.as_deref());
     let budgets = budget::evaluate(&config, &assets, &pages);
     notes.extend(budget::unmatched_path_budgets(&config, &assets));
     let findings = rules::run(&RuleContext {

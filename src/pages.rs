@@ -45,6 +45,7 @@ pub struct PageLoad {
 
 struct Graph<'a> {
     by_path: HashMap<&'a str, &'a Asset>,
+    base_path: Option<&'a str>,
 }
 
 impl<'a> Graph<'a> {
@@ -60,13 +61,15 @@ impl<'a> Graph<'a> {
             .imports
             .iter()
             .filter(|import| !import.type_only)
-            .filter_map(|import| match resolve(path, &import.specifier) {
-                // Bare specifiers ("react") are resolved by an import map or a bundler, not
-                // by the browser from this folder.
-                Resolved::Local(target) if is_path_like(&import.specifier) => {
-                    Some((target, import.form.is_static()))
+            .filter_map(|import| {
+                match resolve(path, &strip_base(&import.specifier, self.base_path)) {
+                    // Bare specifiers ("react") are resolved by an import map or a bundler, not
+                    // by the browser from this folder.
+                    Resolved::Local(target) if is_path_like(&import.specifier) => {
+                        Some((target, import.form.is_static()))
+                    }
+                    _ => None,
                 }
-                _ => None,
             })
             .collect()
     }
@@ -110,10 +113,21 @@ fn is_path_like(specifier: &str) -> bool {
     specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/')
 }
 
-/// Computes the initial and lazy load of every HTML page in `assets`.
-pub fn page_loads(assets: &[Asset]) -> Vec<PageLoad> {
+/// A root-absolute reference under the site's base path (`/app/assets/x.js` with base `/app/`)
+/// as a reference from the folder's root (`/assets/x.js`).
+fn strip_base<'r>(reference: &'r str, base: Option<&str>) -> std::borrow::Cow<'r, str> {
+    match base.and_then(|base| reference.strip_prefix(base)) {
+        Some(rest) => std::borrow::Cow::Owned(format!("/{rest}")),
+        None => std::borrow::Cow::Borrowed(reference),
+    }
+}
+
+/// Computes the initial and lazy load of every HTML page in `assets`. `base_path` is the URL
+/// path the folder is served under (`[pages] base`), if not `/`.
+pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
     let graph = Graph {
         by_path: assets.iter().map(|a| (a.path.as_str(), a)).collect(),
+        base_path,
     };
     let mut pages = Vec::new();
     for asset in assets {
@@ -125,7 +139,7 @@ pub fn page_loads(assets: &[Asset]) -> Vec<PageLoad> {
         let mut missing = Vec::new();
         let mut local = |reference: &Option<String>, line: u32, column: u32| -> Option<String> {
             let reference = reference.as_deref()?;
-            match resolve_in_document(page, base, reference) {
+            match resolve_in_document(page, base, &strip_base(reference, base_path)) {
                 Resolved::Local(path) if graph.by_path.contains_key(path.as_str()) => Some(path),
                 Resolved::Local(_) => {
                     missing.push((reference.to_string(), line, column));

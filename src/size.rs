@@ -78,10 +78,14 @@ pub fn human(bytes: u64) -> String {
     };
     if bytes.is_multiple_of(divisor) {
         // Round limits read as written: "200 kB", not "200.00 kB".
-        format!("{} {unit}", bytes / divisor)
-    } else {
-        format!("{:.2} {unit}", bytes as f64 / divisor as f64)
+        return format!("{} {unit}", bytes / divisor);
     }
+    let value = format!("{:.2}", bytes as f64 / divisor as f64);
+    if value == "1000.00" && unit != "GB" {
+        // 999,999 B rounds up to the next unit rather than reading "1000.00 kB".
+        return human(bytes.div_ceil(divisor) * divisor);
+    }
+    format!("{value} {unit}")
 }
 
 /// Formats a signed change in bytes: `+1.20 kB`, `-512 B`.
@@ -136,6 +140,8 @@ mod tests {
         assert_eq!(human(14_620), "14.62 kB");
         assert_eq!(human(3_104_000), "3.10 MB");
         assert_eq!(human(200_000), "200 kB");
+        assert_eq!(human(999_999), "1 MB");
+        assert_eq!(human(999_994), "999.99 kB");
         assert_eq!(human_delta(-512), "-512 B");
         assert_eq!(human_delta(1200), "+1.20 kB");
     }

@@ -453,3 +453,58 @@ typical_gzip_bytes = 1
         run.stderr
     );
 }
+
+#[test]
+fn a_site_served_under_a_base_path_resolves_with_pages_base() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    fs::create_dir_all(root.join("assets")).unwrap();
+    fs::write(
+        root.join("index.html"),
+        "<!doctype html><title>x</title><script type=\"module\" src=\"/app/assets/main.js\"></script><link rel=\"stylesheet\" href=\"/app/assets/main.css\">",
+    )
+    .unwrap();
+    fs::write(
+        root.join("assets/main.js"),
+        "import \"./dep.js\";\nconst lazy = () => import(\"/app/assets/lazy.js\");\n",
+    )
+    .unwrap();
+    fs::write(root.join("assets/dep.js"), "export const dep = 1;\n").unwrap();
+    fs::write(root.join("assets/lazy.js"), "export const lazy = 1;\n").unwrap();
+    fs::write(root.join("assets/main.css"), "body{margin:0}\n").unwrap();
+
+    let (_, report) = json_report(root, &["--no-config"]);
+    let page = &report["pages"][0];
+    assert_eq!(
+        page["initial_scripts"]["gzip"], 0,
+        "without the base path nothing resolves"
+    );
+    assert_eq!(page["missing"].as_array().unwrap().len(), 2);
+    let terminal = run(&[root.to_str().unwrap(), "--no-cache", "--no-config"]);
+    assert!(
+        terminal
+            .stdout
+            .contains("index.html: not in the folder, so not counted: /app/assets/main.js (1:32)"),
+        "{}",
+        terminal.stdout
+    );
+
+    let config = tempfile::tempdir().unwrap();
+    let file = config.path().join("webaudit.toml");
+    fs::write(&file, "[pages]\nbase = \"/app\"\n").unwrap();
+    let (_, report) = json_report(root, &["--config", file.to_str().unwrap()]);
+    let page = &report["pages"][0];
+    assert_eq!(
+        page["initial_scripts"]["files"],
+        serde_json::json!(["assets/dep.js", "assets/main.js"])
+    );
+    assert_eq!(
+        page["initial_stylesheets"]["files"],
+        serde_json::json!(["assets/main.css"])
+    );
+    assert_eq!(
+        page["lazy_scripts"]["files"],
+        serde_json::json!(["assets/lazy.js"])
+    );
+    assert!(page["missing"].as_array().unwrap().is_empty());
+}

@@ -1,5 +1,6 @@
 //! JavaScript and TypeScript facts: every import, re-export, `require()` and dynamic `import()`,
-//! with its line and column, from one parse with swc.
+//! with its line and column. JavaScript goes through the module lexer ([`super::js_scan`]);
+//! TypeScript, JSX and whatever the lexer finds suspicious are parsed with swc.
 //!
 //! The syntax follows the extension: `.ts`/`.mts`/`.cts` TypeScript, `.tsx` TypeScript with JSX,
 //! everything else JavaScript with JSX allowed (JSX cannot be confused with valid JavaScript,

@@ -166,6 +166,9 @@ pub struct Config {
     pub initial_budgets: Vec<InitialBudget>,
     /// `[compression] served`.
     pub served: Served,
+    /// `[pages] base`: the URL path the folder is served under (`/app/`), stripped from
+    /// root-absolute references before they are looked up in the folder.
+    pub base_path: Option<String>,
     pub rules: BTreeMap<String, RuleSetting>,
     /// Package knowledge added or replaced by `[[knowledge.package]]` in webaudit.toml.
     pub packages: Vec<crate::knowledge::PackageInfo>,

@@ -54,6 +54,14 @@ struct File {
     knowledge: Option<KnowledgeTable>,
     #[serde(default)]
     compression: Option<CompressionTable>,
+    #[serde(default)]
+    pages: Option<PagesTable>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PagesTable {
+    base: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -228,6 +236,19 @@ pub fn apply(path: &Path, text: &str, config: &mut Config) -> Result<(), Error> 
             ));
         }
         config.rules.insert(rule.clone(), parsed);
+    }
+
+    if let Some(base) = file.pages.and_then(|p| p.base) {
+        let text = base.get_ref().trim();
+        if !text.starts_with('/') {
+            return Err(source.error(
+                base.span(),
+                format!(
+                    "`pages.base`: {text:?} must be a path starting with `/`, such as \"/app/\""
+                ),
+            ));
+        }
+        config.base_path = Some(format!("/{}/", text.trim_matches('/')).replace("//", "/"));
     }
 
     if let Some(served) = file.compression.and_then(|c| c.served) {

@@ -378,6 +378,27 @@ fn render_pages(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Resu
             page.initial_seconds_4g
         )?;
     }
+    for page in report.pages.iter().filter(|p| !p.missing.is_empty()) {
+        let listed: Vec<String> = page
+            .missing
+            .iter()
+            .take(5)
+            .map(|(reference, line, column)| format!("{} ({line}:{column})", printable(reference)))
+            .collect();
+        let more = page.missing.len().saturating_sub(listed.len());
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "  {} {}: not in the folder, so not counted: {}{more}",
+            paint.yellow("!"),
+            printable(&page.page),
+            listed.join(", ")
+        )?;
+    }
     writeln!(
         out,
         "  {}",
