@@ -120,39 +120,11 @@ summary() {
 }
 
 # Pass 2: skip when OUT_DIR already matches, else rebuild it beside and swap it in.
-up_to_date() {
-  [[ -f "$OUT_DIR/MANIFEST.tsv" ]] && cmp -s "$EXPECTED" "$OUT_DIR/MANIFEST.tsv" || return 1
-  # Every listed file present with its size, and nothing else in there (stray files would
-  # skew the benchmark).
-  local want have
-  want=$(tail -n +2 "$EXPECTED" | awk -F'\t' '{ print $1 "\t" $4 }' | LC_ALL=C sort)
-  have=$(cd "$OUT_DIR" && find . -type f ! -path ./MANIFEST.tsv -printf '%P\t%s\n' | LC_ALL=C sort)
-  [[ "$want" == "$have" ]]
-}
-
-if up_to_date; then
+if ! install_corpus "$PLAN" "$EXPECTED" '{ print $1 "\t" $4 }'; then
   echo "up to date: $OUT_DIR"
   summary
   exit 0
 fi
-
-if [[ -e "$OUT_DIR" && ! -f "$OUT_DIR/MANIFEST.tsv" ]] && [[ -n "$(ls -A "$OUT_DIR" 2>/dev/null)" ]]; then
-  echo "error: $OUT_DIR exists, is not empty and has no MANIFEST.tsv: refusing to replace it" >&2
-  exit 1
-fi
-
-mkdir -p "$(dirname "$OUT_DIR")"
-STAGE="$OUT_DIR.tmp.$$"
-rm -rf "$STAGE"
-mkdir -p "$STAGE"
-while IFS=$'\t' read -r src file; do
-  mkdir -p "$STAGE/$(dirname "$file")"
-  cp "$src" "$STAGE/$file"
-done <"$PLAN"
-cp "$EXPECTED" "$STAGE/MANIFEST.tsv"
-chmod 644 "$STAGE/MANIFEST.tsv"
-rm -rf "$OUT_DIR"
-mv "$STAGE" "$OUT_DIR"
 if [[ $duplicates -gt 0 ]]; then
   echo "skipped $duplicates file(s) whose content another listed file already has"
 fi

@@ -56,3 +56,41 @@ fetch_package() {
   touch "$dest/.complete"
   echo "$dest"
 }
+
+# Installs a corpus into OUT_DIR from PLAN (lines "source<TAB>relative path") and EXPECTED (the
+# manifest it must end up with), unless OUT_DIR already matches. FILES_AWK is an awk program
+# that prints "relative path<TAB>bytes" for every file a manifest row lists (the layouts of the
+# corpus manifests differ). The new tree is built beside OUT_DIR and swapped in, so a killed
+# run never leaves a half-copied corpus. Returns 0 when built, 1 when already up to date.
+install_corpus() {
+  local plan=$1 expected=$2 files_awk=$3
+  if [[ -f "$OUT_DIR/MANIFEST.tsv" ]] && cmp -s "$expected" "$OUT_DIR/MANIFEST.tsv"; then
+    # Every listed file present with its size, and nothing else (stray files would skew the
+    # benchmark).
+    local want have
+    want=$(tail -n +2 "$expected" | awk -F'\t' "$files_awk" | LC_ALL=C sort)
+    have=$(cd "$OUT_DIR" && find . -type f ! -path ./MANIFEST.tsv -printf '%P\t%s\n' | LC_ALL=C sort)
+    if [[ "$want" == "$have" ]]; then
+      return 1
+    fi
+  fi
+  if [[ -e "$OUT_DIR" && ! -f "$OUT_DIR/MANIFEST.tsv" ]] && [[ -n "$(ls -A "$OUT_DIR" 2>/dev/null)" ]]; then
+    echo "error: $OUT_DIR exists, is not empty and has no MANIFEST.tsv: refusing to replace it" >&2
+    exit 1
+  fi
+  mkdir -p "$(dirname "$OUT_DIR")"
+  local stage="$OUT_DIR.tmp.$$"
+  rm -rf "$stage"
+  mkdir -p "$stage"
+  local src file
+  while IFS=$'\t' read -r src file; do
+    mkdir -p "$stage/$(dirname "$file")"
+    cp "$src" "$stage/$file"
+    chmod 644 "$stage/$file"
+  done <"$plan"
+  cp "$expected" "$stage/MANIFEST.tsv"
+  chmod 644 "$stage/MANIFEST.tsv"
+  rm -rf "$OUT_DIR"
+  mv "$stage" "$OUT_DIR"
+  return 0
+}
