@@ -11,6 +11,9 @@ mod compression_missing;
 mod compression_stale;
 mod compression_useless;
 mod duplicate_package;
+mod font_display;
+mod font_legacy_format;
+mod images_unsized;
 mod js_parse_error;
 mod source_map_problem;
 mod whole_library_bundled;
@@ -96,6 +99,9 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &compression_missing::CompressionMissing,
     &compression_stale::CompressionStale,
     &compression_useless::CompressionUseless,
+    &images_unsized::ImagesUnsized,
+    &font_display::FontDisplay,
+    &font_legacy_format::FontLegacyFormat,
     &js_parse_error::JsParseError,
 ];
 
