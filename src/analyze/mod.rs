@@ -209,10 +209,11 @@ pub fn analyze(
         }
     };
     // Attribution depends on the map's content and on where the map is (sources resolve
-    // against its folder).
+    // against its folder). A map file was hashed when it was read (its claim); an inline map is
+    // part of the file's own content, which the key already covers.
     let (map_hash, map_path) = match &map {
-        MapSource::Bytes { bytes, path, .. } => (
-            *blake3::hash(bytes).as_bytes(),
+        MapSource::Bytes { claimed, path, .. } => (
+            claimed.as_ref().map_or([0; 32], |c| c.content_hash),
             path.clone().unwrap_or_default(),
         ),
         _ => ([0; 32], String::new()),

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::Facts;
 use crate::glob::PathPattern;
@@ -61,6 +63,8 @@ impl Rule for WholeLibraryImport {
     }
 
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
+        // Each package's safe-subpath globs, compiled once per run rather than once per import.
+        let mut safe_patterns: HashMap<&str, Vec<PathPattern>> = HashMap::new();
         for asset in context.assets {
             let Facts::Script(script) = &asset.facts else {
                 continue;
@@ -72,10 +76,16 @@ impl Rule for WholeLibraryImport {
                 if !package.harmful_forms().contains(&import.form) {
                     continue;
                 }
-                let safe = package
-                    .safe_subpaths
+                let safe = safe_patterns
+                    .entry(package.name.as_str())
+                    .or_insert_with(|| {
+                        package
+                            .safe_subpaths
+                            .iter()
+                            .filter_map(|p| PathPattern::new(p).ok())
+                            .collect()
+                    })
                     .iter()
-                    .filter_map(|pattern| PathPattern::new(pattern).ok())
                     .any(|pattern| pattern.matches(&import.specifier));
                 if safe {
                     continue;
