@@ -146,6 +146,7 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
         skipped,
         notes,
         measurement: statistics,
+        baseline: None,
         summary,
     })
 }

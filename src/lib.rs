@@ -7,6 +7,7 @@
 
 pub mod analyze;
 pub mod audit;
+pub mod baseline;
 pub mod budget;
 pub mod composition;
 pub mod config;

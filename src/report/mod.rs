@@ -152,6 +152,8 @@ pub struct Report {
     pub notes: Vec<String>,
     /// Compression work done by this run and sizes reused from the cache.
     pub measurement: Statistics,
+    /// Deltas against `--baseline`, when one was given.
+    pub baseline: Option<crate::baseline::Comparison>,
     pub summary: Summary,
 }
 
