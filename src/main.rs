@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use webaudit::audit::{self, AuditOptions, CacheChoice};
+use webaudit::baseline::{HashPattern, Increase};
 use webaudit::config::Overrides;
 use webaudit::report::terminal::TerminalOptions;
 use webaudit::report::{self, FailOn};
@@ -22,6 +23,8 @@ Examples:
   webaudit dist/ --brotli                also compute brotli sizes (quality 11, ~1 MB/s per core)
   webaudit dist/ --format json -o report.json
   webaudit dist/ --budget-file budget.json   check a Lighthouse budget
+  webaudit dist/ --baseline base.json --max-increase 5%
+                                         compare with the base branch's JSON report
   webaudit rules                         list every rule
   webaudit explain budget/total          what a rule checks, why, and how to fix it
 
@@ -40,7 +43,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Audit a built app folder (the default command).
-    Audit(AuditArgs),
+    Audit(Box<AuditArgs>),
     /// List every rule with its id, default severity and summary.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
@@ -84,6 +87,16 @@ fn parse_size_arg(text: &str) -> Result<u64, String> {
     size::parse_size(text).map_err(|e| e.to_string())
 }
 
+fn parse_increase_arg(text: &str) -> Result<Increase, String> {
+    Increase::parse(text)
+}
+
+/// Checked while parsing, so a bad pattern is reported like any bad option; compiled again when
+/// the audit starts (a compiled pattern would make the arguments large).
+fn parse_hash_pattern_arg(text: &str) -> Result<String, String> {
+    HashPattern::new(text).map(|_| text.to_string())
+}
+
 #[derive(Args, Clone)]
 struct AuditArgs {
     /// The built app folder to audit.
@@ -104,6 +117,16 @@ struct AuditArgs {
     /// A Lighthouse budget file (budget.json) to check.
     #[arg(long, value_name = "FILE")]
     budget_file: Option<PathBuf>,
+    /// A JSON report of an earlier run (e.g. the base branch) to compare sizes with.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Growth allowed against --baseline, per asset and in total: a percentage (5%) or a size (10kB).
+    #[arg(long, value_name = "LIMIT", value_parser = parse_increase_arg)]
+    max_increase: Option<Increase>,
+    /// Regular expression finding the content hash in asset paths, in a group named `hash`
+    /// [default: Vite/Rollup `-XXXXXXXX.` and webpack `.<hex>.` names].
+    #[arg(long, value_name = "REGEX", value_parser = parse_hash_pattern_arg)]
+    hash_pattern: Option<String>,
     /// Use this webaudit.toml instead of looking for one.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -176,10 +199,18 @@ fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
             total_budget: args.budget,
             ignore: args.ignore.clone(),
             no_discovery: args.no_config,
+            max_increase: args.max_increase,
+            hash_pattern: args
+                .hash_pattern
+                .as_deref()
+                .map(HashPattern::new)
+                .transpose()
+                .map_err(|why| Error::Usage(format!("--hash-pattern: {why}")))?,
         },
         brotli: args.brotli,
         cache,
         threads: args.threads,
+        baseline: args.baseline.clone(),
         fail_on: match args.fail_on {
             FailOnArg::Error => FailOn::Error,
             FailOnArg::Warning => FailOn::Warning,
