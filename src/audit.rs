@@ -103,12 +103,19 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
     let pages = crate::pages::page_loads(&assets, config.base_path.as_deref());
     let budgets = budget::evaluate(&config, &assets, &pages);
     notes.extend(budget::unmatched_path_budgets(&config, &assets));
-    let findings = rules::run(&RuleContext {
+    let mut findings = rules::run(&RuleContext {
         assets: &assets,
         budgets: &budgets,
         config: &config,
         knowledge: &knowledge,
     });
+    let repository = crate::origins::repository_root();
+    if let Some(repository) = &repository {
+        crate::origins::fill_source_locations(&mut findings, &assets, &options.root, repository);
+    }
+    let root_in_repository = repository
+        .as_deref()
+        .and_then(|repository| crate::origins::relative_to(repository, &options.root));
 
     let mut skipped = scanned.skipped;
     skipped.extend(measured.skipped);
@@ -128,6 +135,7 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
             version: env!("CARGO_PKG_VERSION"),
         },
         root: display(&options.root),
+        root_in_repository,
         settings: Settings {
             gzip: format!(
                 "zlib {} level 9, gzip wrapper without file name",
@@ -137,6 +145,12 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
             fail_on: options.fail_on,
             config_files: config.files.iter().map(|p| display(p)).collect(),
             cache: cache_folder,
+            rules_off: config
+                .rules
+                .iter()
+                .filter(|(_, setting)| matches!(setting, config::RuleSetting::Off))
+                .map(|(id, _)| id.clone())
+                .collect(),
         },
         totals: Totals::of(&assets, brotli),
         assets,
