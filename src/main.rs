@@ -22,6 +22,8 @@ Examples:
   webaudit dist/ --brotli                also compute brotli sizes (quality 11, ~1 MB/s per core)
   webaudit dist/ --format json -o report.json
   webaudit dist/ --budget-file budget.json   check a Lighthouse budget
+  webaudit dist/ --format github --report sarif=webaudit.sarif --report markdown=comment.md
+                                         in GitHub Actions: annotations, code scanning, PR comment
   webaudit rules                         list every rule
   webaudit explain budget/total          what a rule checks, why, and how to fix it
 

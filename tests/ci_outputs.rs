@@ -227,6 +227,78 @@ fn sarif_points_at_the_original_source_through_the_source_map() {
     assert_eq!(mapped[0]["source"]["path"], "node_modules/lodash/lodash.js");
 }
 
+#[test]
+fn a_finding_at_a_line_of_a_bundle_points_at_the_original_line() {
+    // A minimal bundle with a syntax error on its second line, and the map a bundler would
+    // write for it: generated line 2, columns 0 and 8 come from src/app.ts lines 5 and 6.
+    let workspace = tempfile::tempdir().expect("temp dir");
+    let root = workspace.path();
+    std::fs::create_dir_all(root.join("dist")).unwrap();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("src/app.ts"),
+        "// the original\n\n\n\nlet a = 1;\nlet b = (1;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("dist/app.js"),
+        "\"use strict\";\nlet a=1;let b=(1;\n//# sourceMappingURL=app.js.map\n",
+    )
+    .unwrap();
+    // Line 2: column 0 → source 0, line 4, column 0; column 8 → line 5, column 0.
+    let map = serde_json::json!({
+        "version": 3, "sources": ["../src/app.ts"], "names": [], "mappings": ";AAIA,QACA"
+    });
+    std::fs::write(root.join("dist/app.js.map"), map.to_string()).unwrap();
+
+    let run = run_in_workspace(root, &["dist", "--format", "sarif"], None);
+    let log: Value = serde_json::from_str(&run.stdout).expect("SARIF");
+    assert_valid_sarif(&sarif_validator(), &log, "bundle with a map");
+    let parse_error = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "js/parse-error")
+        .unwrap_or_else(|| panic!("a parse error in {}", run.stdout));
+    let location = &parse_error["locations"][0]["physicalLocation"];
+    let related = &parse_error["relatedLocations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "src/app.ts");
+    assert_eq!(related["artifactLocation"]["uri"], "dist/app.js");
+    // The error is after column 8 of generated line 2, which maps to line 6 (1-based).
+    let generated_column = related["region"]["startColumn"].as_u64().unwrap();
+    assert_eq!(related["region"]["startLine"], 2);
+    assert!(generated_column > 8, "{related}");
+    assert_eq!(location["region"]["startLine"], 6, "{location}");
+    assert_eq!(location["region"]["startColumn"], 1, "{location}");
+
+    // The annotation goes to the original line too, naming the built file.
+    let github = run_in_workspace(root, &["dist", "--format", "github"], None);
+    let line = github
+        .stdout
+        .lines()
+        .find(|l| l.contains("js/parse-error"))
+        .expect("an annotation");
+    assert!(line.contains("file=src/app.ts,line=6,col=1,"), "{line}");
+    assert!(line.contains("::in dist/app.js: "), "{line}");
+
+    // Without the original in the repository, it stays on the built file.
+    std::fs::remove_file(root.join("src/app.ts")).unwrap();
+    let run = run_in_workspace(root, &["dist", "--format", "sarif"], None);
+    let log: Value = serde_json::from_str(&run.stdout).unwrap();
+    let result = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "js/parse-error")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "dist/app.js"
+    );
+    assert!(result.get("relatedLocations").is_none());
+}
+
 /// Names that try to end a workflow command early or start one of their own.
 const CRAFTED_NAMES: [&str; 6] = [
     "100%.html",
