@@ -148,13 +148,20 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
             limit.origin, limit.limit
         ));
     }
-    let findings = rules::run(&RuleContext {
+    let mut findings = rules::run(&RuleContext {
         assets: &assets,
         budgets: &budgets,
         config: &config,
         knowledge: &knowledge,
         baseline: comparison.as_ref(),
     });
+    let repository = crate::origins::repository_root();
+    if let Some(repository) = &repository {
+        crate::origins::fill_source_locations(&mut findings, &assets, &options.root, repository);
+    }
+    let root_in_repository = repository
+        .as_deref()
+        .and_then(|repository| crate::origins::relative_to(repository, &options.root));
 
     let mut skipped = scanned.skipped;
     skipped.extend(measured.skipped);
@@ -174,12 +181,19 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
             version: env!("CARGO_PKG_VERSION"),
         },
         root: display(&options.root),
+        root_in_repository,
         settings: Settings {
             gzip: gzip_setting(),
             brotli: brotli.then(|| BROTLI_SETTING.to_string()),
             fail_on: options.fail_on,
             config_files: config.files.iter().map(|p| display(p)).collect(),
             cache: cache_folder,
+            rules_off: config
+                .rules
+                .iter()
+                .filter(|(_, setting)| matches!(setting, config::RuleSetting::Off))
+                .map(|(id, _)| id.clone())
+                .collect(),
         },
         totals: Totals::of(&assets, brotli),
         assets,

@@ -182,7 +182,10 @@ fn run_annotates_appends_the_summary_writes_the_reports_and_passes_the_exit_code
     let step = sandbox.step(
         "run.sh",
         &[
-            ("INPUT_PATH", fixture("vite-app-next/dist").to_str().unwrap()),
+            (
+                "INPUT_PATH",
+                fixture("vite-app-next/dist").to_str().unwrap(),
+            ),
             ("INPUT_FAIL_ON", "error"),
             ("INPUT_BASELINE", baseline.to_str().unwrap()),
             ("INPUT_MAX_INCREASE", "5%"),
@@ -231,7 +234,10 @@ fn run_annotates_appends_the_summary_writes_the_reports_and_passes_the_exit_code
     assert!(markdown.chars().count() < 65_536);
 
     // The last step ends the action with webaudit's code.
-    let finish = sandbox.step("finish.sh", &[("WEBAUDIT_EXIT_CODE", &outputs["exit-code"])]);
+    let finish = sandbox.step(
+        "finish.sh",
+        &[("WEBAUDIT_EXIT_CODE", &outputs["exit-code"])],
+    );
     assert_eq!(finish.code, 1);
 
     // The same build with a generous limit passes: exit code 0 all the way.
@@ -239,7 +245,10 @@ fn run_annotates_appends_the_summary_writes_the_reports_and_passes_the_exit_code
     let step = sandbox.step(
         "run.sh",
         &[
-            ("INPUT_PATH", fixture("vite-app-next/dist").to_str().unwrap()),
+            (
+                "INPUT_PATH",
+                fixture("vite-app-next/dist").to_str().unwrap(),
+            ),
             ("INPUT_BASELINE", baseline.to_str().unwrap()),
             ("INPUT_MAX_INCREASE", "300%"),
             ("INPUT_ARGS", "--no-config"),
@@ -255,7 +264,10 @@ fn run_annotates_appends_the_summary_writes_the_reports_and_passes_the_exit_code
     );
     let outputs = sandbox.outputs();
     assert_eq!(outputs["exit-code"], "0");
-    let finish = sandbox.step("finish.sh", &[("WEBAUDIT_EXIT_CODE", &outputs["exit-code"])]);
+    let finish = sandbox.step(
+        "finish.sh",
+        &[("WEBAUDIT_EXIT_CODE", &outputs["exit-code"])],
+    );
     assert_eq!(finish.code, 0);
 }
 
@@ -266,7 +278,10 @@ fn the_full_sequence_comments_on_the_pull_request_with_the_markdown_report() {
     sandbox.step(
         "run.sh",
         &[
-            ("INPUT_PATH", fixture("vite-app-next/dist").to_str().unwrap()),
+            (
+                "INPUT_PATH",
+                fixture("vite-app-next/dist").to_str().unwrap(),
+            ),
             ("INPUT_BASELINE", baseline.to_str().unwrap()),
             ("INPUT_ARGS", "--no-config"),
         ],
@@ -301,8 +316,16 @@ fn a_missing_baseline_or_a_failed_run_is_reported_without_breaking_the_action() 
         .lines()
         .find(|l| l.starts_with("::notice") && l.contains("no baseline report"))
         .unwrap_or_else(|| panic!("{}", step.stdout));
-    assert!(notice.contains("missing%0A::error title=x::injected.json"), "{notice}");
-    assert!(!step.stdout.lines().any(|l| l.starts_with("::error title=x")));
+    assert!(
+        notice.contains("missing%0A::error title=x::injected.json"),
+        "{notice}"
+    );
+    assert!(
+        !step
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("::error title=x"))
+    );
     assert_eq!(sandbox.outputs()["exit-code"], "0");
 
     // webaudit cannot run at all (no such folder): exit code 2, no report, no comment.
@@ -332,7 +355,10 @@ fn a_new_comment_is_created_when_the_pull_request_has_none() {
     .unwrap();
     // A body without the marker gets it as its first line.
     let body = sandbox.write_body("## webaudit\n\n| asset | size |\n");
-    let step = sandbox.step("comment.sh", &[("WEBAUDIT_MARKDOWN", body.to_str().unwrap())]);
+    let step = sandbox.step(
+        "comment.sh",
+        &[("WEBAUDIT_MARKDOWN", body.to_str().unwrap())],
+    );
     assert_eq!(step.code, 0, "{}", step.stderr);
     assert_eq!(
         sandbox.gh_calls(),
@@ -375,7 +401,10 @@ fn the_existing_comment_is_updated_in_place() {
     )
     .unwrap();
     let body = sandbox.write_body(&format!("{MARKER}\nnew report\n"));
-    let step = sandbox.step("comment.sh", &[("WEBAUDIT_MARKDOWN", body.to_str().unwrap())]);
+    let step = sandbox.step(
+        "comment.sh",
+        &[("WEBAUDIT_MARKDOWN", body.to_str().unwrap())],
+    );
     assert_eq!(step.code, 0, "{}", step.stderr);
     let calls = sandbox.gh_calls();
     assert_eq!(calls.len(), 2, "{calls:?}");
@@ -395,7 +424,10 @@ fn a_fork_pull_request_gets_a_notice_and_no_write() {
     let sandbox = Sandbox::new();
     sandbox.pull_request_event("someone/app", "octo/app");
     let body = sandbox.write_body(&format!("{MARKER}\nreport\n"));
-    let step = sandbox.step("comment.sh", &[("WEBAUDIT_MARKDOWN", body.to_str().unwrap())]);
+    let step = sandbox.step(
+        "comment.sh",
+        &[("WEBAUDIT_MARKDOWN", body.to_str().unwrap())],
+    );
     assert_eq!(step.code, 0);
     let commands = workflow_commands(&step.stdout);
     assert_eq!(commands.len(), 1, "{}", step.stdout);
@@ -408,7 +440,10 @@ fn a_fork_pull_request_gets_a_notice_and_no_write() {
     // A deleted fork has no head repository at all: still a fork.
     let event = r#"{"pull_request": {"number": 7, "head": {"repo": null}, "base": {"repo": {"full_name": "octo/app"}}}}"#;
     fs::write(sandbox.path("event.json"), event).unwrap();
-    let step = sandbox.step("comment.sh", &[("WEBAUDIT_MARKDOWN", body.to_str().unwrap())]);
+    let step = sandbox.step(
+        "comment.sh",
+        &[("WEBAUDIT_MARKDOWN", body.to_str().unwrap())],
+    );
     assert_eq!(step.code, 0);
     assert!(step.stdout.contains("fork"), "{}", step.stdout);
     assert!(sandbox.gh_calls().is_empty());
@@ -436,7 +471,10 @@ fn without_write_permission_or_outside_pull_requests_the_comment_is_skipped() {
 
     // No token at all: no call to gh.
     fs::remove_file(sandbox.path("gh/calls.log")).unwrap();
-    let step = sandbox.step("comment.sh", &[("WEBAUDIT_MARKDOWN", body), ("GH_TOKEN", "")]);
+    let step = sandbox.step(
+        "comment.sh",
+        &[("WEBAUDIT_MARKDOWN", body), ("GH_TOKEN", "")],
+    );
     assert_eq!(step.code, 0);
     assert!(step.stdout.starts_with("::notice"), "{}", step.stdout);
     assert!(sandbox.gh_calls().is_empty());
@@ -492,8 +530,7 @@ fn the_cache_key_follows_the_sources_and_the_install_step_reuses_a_cached_build(
     // A cached binary that runs is used as is: no cargo, and its folder goes on GITHUB_PATH.
     let root = sandbox.path("install-root");
     fs::create_dir_all(root.join("bin")).unwrap();
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_webaudit"), root.join("bin/webaudit"))
-        .unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_webaudit"), root.join("bin/webaudit")).unwrap();
     fs::write(sandbox.path("path.txt"), "").unwrap();
     let step = sandbox.step(
         "install.sh",
@@ -503,7 +540,11 @@ fn the_cache_key_follows_the_sources_and_the_install_step_reuses_a_cached_build(
         ],
     );
     assert_eq!(step.code, 0, "{}", step.stderr);
-    assert!(step.stdout.contains("using the cached build"), "{}", step.stdout);
+    assert!(
+        step.stdout.contains("using the cached build"),
+        "{}",
+        step.stdout
+    );
     assert_eq!(
         fs::read_to_string(sandbox.path("path.txt")).unwrap(),
         format!("{}\n", root.join("bin").display())
@@ -542,8 +583,17 @@ fn action_yml_runs_these_scripts_with_the_documented_inputs() {
         assert!(action.contains(&format!("\n  {input}:\n")), "input {input}");
     }
     assert!(action.contains("  comment:\n    description: Create or update"));
-    assert!(action.contains("    default: \"false\"\n  args:"), "comment defaults to false");
-    for script in ["cache-key.sh", "install.sh", "run.sh", "comment.sh", "finish.sh"] {
+    assert!(
+        action.contains("    default: \"false\"\n  args:"),
+        "comment defaults to false"
+    );
+    for script in [
+        "cache-key.sh",
+        "install.sh",
+        "run.sh",
+        "comment.sh",
+        "finish.sh",
+    ] {
         assert!(
             action.contains(&format!("bash \"$GITHUB_ACTION_PATH/action/{script}\"")),
             "{script}"

@@ -54,7 +54,7 @@ impl Paint {
 
 /// File names and messages are data: control characters in them (a file named with an escape
 /// sequence or a newline) are shown escaped, so they cannot recolour the terminal or forge lines.
-fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(char::is_control) {
         return std::borrow::Cow::Borrowed(text);
     }
