@@ -13,7 +13,7 @@
 //!
 //! Rules and renderers read the resulting [`Comparison`] from the report.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::Path;
 
 use regex::Regex;
@@ -466,16 +466,27 @@ pub fn compare(baseline: &Baseline, assets: &[Asset], pattern: &HashPattern) -> 
     for (_, (mut olds, mut news)) in groups {
         news.sort_by(|&x, &y| after[x].path.cmp(after[y].path));
         olds.sort_by(|&x, &y| before[x].path.cmp(before[y].path));
+        // Identical content first, each side in path order (a map, so a custom pattern that
+        // gives thousands of assets one key stays linear).
+        let mut by_hash: HashMap<&str, VecDeque<usize>> = HashMap::new();
+        for &b in &olds {
+            by_hash.entry(before[b].hash).or_default().push_back(b);
+        }
+        let mut taken = HashSet::new();
         news.retain(|&a| {
-            let same = olds.iter().position(|&b| before[b].hash == after[a].hash);
-            match same {
-                Some(position) => {
-                    pairs.push((Some(olds.remove(position)), Some(a)));
+            match by_hash
+                .get_mut(after[a].hash)
+                .and_then(|same| same.pop_front())
+            {
+                Some(b) => {
+                    pairs.push((Some(b), Some(a)));
+                    taken.insert(b);
                     false
                 }
                 None => true,
             }
         });
+        olds.retain(|b| !taken.contains(b));
         by_size_then_path(&before, &mut olds);
         by_size_then_path(&after, &mut news);
         let matched = olds.len().min(news.len());

@@ -579,6 +579,37 @@ fn assets_sharing_a_key_pair_by_content_then_by_size() {
         delta(&report, "assets/index-CCCCCCCC.js")["change"],
         "unchanged"
     );
+
+    // Identical content wins over size order: the about chunk is the smaller of two in the
+    // base build but the larger in the next one, next to a small new module. By size alone it
+    // would be compared with the big main chunk.
+    let base = folder.path().join("base2");
+    let next = folder.path().join("next2");
+    copy(
+        "vite-app/dist/assets/main-D7fafypN.js",
+        &base.join("assets/index-AAAAAAAA.js"),
+    );
+    copy(
+        "vite-app/dist/assets/about-Bya-HQu9.js",
+        &base.join("assets/index-BBBBBBBB.js"),
+    );
+    copy(
+        "vite-app-next/dist/assets/about-Bya-HQu9.js",
+        &next.join("assets/index-CCCCCCCC.js"),
+    );
+    fs::write(
+        next.join("assets/index-DDDDDDDD.js"),
+        "export const a = 1;\n",
+    )
+    .unwrap();
+    let (base_file, _) = write_report(folder.path(), "base2.json", &base, &[]);
+    let (_, report) = compared(&next, &base_file, &[]);
+    let same = delta(&report, "assets/index-CCCCCCCC.js");
+    assert_eq!(same["baseline_path"], "assets/index-BBBBBBBB.js");
+    assert_eq!(same["change"], "unchanged");
+    let small = delta(&report, "assets/index-DDDDDDDD.js");
+    assert_eq!(small["baseline_path"], "assets/index-AAAAAAAA.js");
+    assert_eq!(small["change"], "changed");
 }
 
 #[test]
