@@ -55,10 +55,17 @@ pub fn fill_source_locations(
         return;
     }
     let by_path: HashMap<&str, &Asset> = assets.iter().map(|a| (a.path.as_str(), a)).collect();
-    // Several findings often point into the same bundle: read its map once.
-    let mut maps: HashMap<String, Option<(Vec<u8>, String)>> = HashMap::new();
-    for finding in findings.iter_mut().filter(|f| wanted(f)) {
-        let Some(asset) = finding.path.as_deref().and_then(|p| by_path.get(p)) else {
+    // Findings by the asset they are in: each map is read, parsed and walked once.
+    let mut by_asset: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, finding) in findings.iter().enumerate().filter(|(_, f)| wanted(f)) {
+        if let Some(path) = finding.path.as_deref()
+            && let Some(asset) = by_path.get(path)
+        {
+            by_asset.entry(asset.path.as_str()).or_default().push(index);
+        }
+    }
+    for (path, indexes) in by_asset {
+        let Some(asset) = by_path.get(path) else {
             continue;
         };
         let link = match &asset.facts {
@@ -69,31 +76,48 @@ pub fn fill_source_locations(
         let Some(link) = link.filter(|l| l.attribution.is_ok()) else {
             continue;
         };
-        let map = maps
-            .entry(asset.path.clone())
-            .or_insert_with(|| read_map(asset, link, audited_root));
-        let Some((json, map_path)) = map.as_ref() else {
+        let Some((json, map_path)) = read_map(asset, link, audited_root) else {
             continue;
         };
-        let lookup = match (finding.line, finding.source_hint.as_deref()) {
-            (Some(line), _) => Lookup::Generated {
-                line: u64::from(line.saturating_sub(1)),
-                column: u64::from(finding.column.unwrap_or(1).saturating_sub(1)),
-            },
-            (None, Some(source)) => Lookup::FirstInto(source),
-            (None, None) => continue,
-        };
-        let Ok(Some(original)) = sourcemap::original_position(json, map_path, lookup) else {
+        let hints: Vec<Option<String>> = indexes
+            .iter()
+            .map(|&i| findings.get(i).and_then(|f| f.source_hint.clone()))
+            .collect();
+        let lookups: Vec<Lookup<'_>> = indexes
+            .iter()
+            .zip(&hints)
+            .filter_map(|(&i, hint)| {
+                let finding = findings.get(i)?;
+                Some(match (finding.line, hint.as_deref()) {
+                    (Some(line), _) => Lookup::Generated {
+                        line: u64::from(line.saturating_sub(1)),
+                        column: u64::from(finding.column.unwrap_or(1).saturating_sub(1)),
+                    },
+                    (None, Some(source)) => Lookup::FirstInto(source),
+                    (None, None) => return None,
+                })
+            })
+            .collect();
+        if lookups.len() != indexes.len() {
+            // Cannot happen (every index is `wanted`); keep answers aligned regardless.
+            continue;
+        }
+        let Ok(answers) = sourcemap::original_positions(&json, &map_path, &lookups) else {
             continue;
         };
-        let Some(path) = source_file(&original.source, audited_root, repository) else {
-            continue;
-        };
-        finding.source = Some(SourceLocation {
-            path,
-            line: u32::try_from(original.line.saturating_add(1)).unwrap_or(u32::MAX),
-            column: u32::try_from(original.column.saturating_add(1)).unwrap_or(u32::MAX),
-        });
+        for (&index, original) in indexes.iter().zip(answers) {
+            let Some(original) = original else { continue };
+            let Some(path) = source_file(&original.source, audited_root, repository) else {
+                continue;
+            };
+            if let Some(finding) = findings.get_mut(index) {
+                finding.source = Some(SourceLocation {
+                    path,
+                    line: u32::try_from(original.line.saturating_add(1)).unwrap_or(u32::MAX),
+                    column: u32::try_from(original.column.saturating_add(1)).unwrap_or(u32::MAX),
+                });
+            }
+        }
     }
 }
 

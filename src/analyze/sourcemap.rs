@@ -1404,65 +1404,87 @@ pub enum Lookup<'a> {
     FirstInto(&'a str),
 }
 
-/// Looks one position up in a map. Unlike [`attribute`] this builds nothing per line: it runs
-/// once per finding that needs it (outputs that point at original sources), not on the audit's
-/// hot path. Returns `Ok(None)` when the map has no such mapping.
+/// Looks one position up in a map (see [`original_positions`]).
 pub fn original_position(
     map_json: &[u8],
     map_path: &str,
     lookup: Lookup<'_>,
 ) -> Result<Option<OriginalPosition>, SourceMapError> {
+    Ok(original_positions(map_json, map_path, &[lookup])?
+        .pop()
+        .flatten())
+}
+
+/// Looks several positions up in one parse and one walk of a map, stopping as soon as every
+/// answer is known. Unlike [`attribute`] this keeps nothing per line: it runs for the few
+/// findings that need an original position (outputs that point at sources), after the rules,
+/// not on the audit's hot path. Each answer is `None` when the map has no such mapping.
+pub fn original_positions(
+    map_json: &[u8],
+    map_path: &str,
+    lookups: &[Lookup<'_>],
+) -> Result<Vec<Option<OriginalPosition>>, SourceMapError> {
     let map: RawMap<'_> = serde_json::from_slice(strip_json_prefix(map_json))
         .map_err(|e| SourceMapError(format!("not a usable JSON source map: {e}")))?;
     if let Some(problem) = map.version_problem() {
         return Err(SourceMapError(problem));
     }
     let map_dir = parent_folder(map_path);
-    let mut best: Option<(Position, Option<OriginalPosition>)> = None;
+    let owned = |original: Option<(&str, u64, u64)>| {
+        original.map(|(source, line, column)| OriginalPosition {
+            source: source.to_owned(),
+            line,
+            column,
+        })
+    };
+    let mut best: Vec<Option<(Position, Option<OriginalPosition>)>> = vec![None; lookups.len()];
+    let mut done = vec![false; lookups.len()];
     visit_mappings(
         &map,
         &map_dir,
         Position::default(),
         None,
         0,
-        &mut |at, original| match lookup {
-            Lookup::Generated { line, column } => {
-                if at.line == line
-                    && at.column <= column
-                    && best
-                        .as_ref()
-                        .is_none_or(|(seen, _)| at.column >= seen.column)
-                {
-                    best = Some((
-                        at,
-                        original.map(|(source, line, column)| OriginalPosition {
-                            source: source.to_owned(),
-                            line,
-                            column,
-                        }),
-                    ));
+        &mut |at, original| {
+            let mut pending = false;
+            for ((lookup, best), done) in lookups.iter().zip(&mut best).zip(&mut done) {
+                if *done {
+                    continue;
                 }
-                // Lines arrive in order (sections are sorted): past the wanted line nothing can
-                // match.
-                at.line <= line
+                match *lookup {
+                    Lookup::Generated { line, column } => {
+                        // Lines arrive in order (sections are sorted): past the wanted line
+                        // nothing can match.
+                        if at.line > line {
+                            *done = true;
+                            continue;
+                        }
+                        pending = true;
+                        if at.line == line
+                            && at.column <= column
+                            && best
+                                .as_ref()
+                                .is_none_or(|(seen, _)| at.column >= seen.column)
+                        {
+                            *best = Some((at, owned(original)));
+                        }
+                    }
+                    Lookup::FirstInto(wanted) => match original {
+                        Some((source, ..)) if source == wanted => {
+                            *best = Some((at, owned(original)));
+                            *done = true;
+                        }
+                        _ => pending = true,
+                    },
+                }
             }
-            Lookup::FirstInto(wanted) => match original {
-                Some((source, line, column)) if source == wanted => {
-                    best = Some((
-                        at,
-                        Some(OriginalPosition {
-                            source: source.to_owned(),
-                            line,
-                            column,
-                        }),
-                    ));
-                    false
-                }
-                _ => true,
-            },
+            pending
         },
     );
-    Ok(best.and_then(|(_, original)| original))
+    Ok(best
+        .into_iter()
+        .map(|found| found.and_then(|(_, original)| original))
+        .collect())
 }
 
 /// Receives a generated position and, for a mapped segment, (source, original line, column);
@@ -2473,6 +2495,39 @@ mod tests {
             position("node_modules/lodash/lodash.js", 12, 3)
         );
         assert_eq!(first("missing.js").expect("usable map"), None);
+    }
+
+    #[test]
+    fn several_lookups_in_one_walk_agree_with_single_ones() {
+        let mappings = encode_mappings(&[
+            &[(0, Some((0, 0, 0))), (4, Some((1, 12, 3)))],
+            &[(0, Some((1, 2, 0))), (6, None)],
+            &[(2, Some((0, 9, 9)))],
+        ]);
+        let json = map_json(&["a.js", "b.js"], &mappings);
+        let lookups = [
+            Lookup::Generated { line: 2, column: 5 },
+            Lookup::FirstInto("b.js"),
+            Lookup::Generated { line: 1, column: 7 },
+            Lookup::Generated { line: 0, column: 3 },
+            Lookup::FirstInto("c.js"),
+        ];
+        let together = original_positions(&json, "m.map", &lookups).expect("usable map");
+        let alone: Vec<_> = lookups
+            .iter()
+            .map(|l| original_position(&json, "m.map", *l).expect("usable map"))
+            .collect();
+        assert_eq!(together, alone);
+        assert_eq!(
+            together,
+            [
+                position("a.js", 9, 9),
+                position("b.js", 12, 3),
+                None,
+                position("a.js", 0, 0),
+                None
+            ]
+        );
     }
 
     #[test]
