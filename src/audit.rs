@@ -42,6 +42,8 @@ pub struct AuditOptions {
     pub cache: CacheChoice,
     pub threads: usize,
     pub fail_on: FailOn,
+    /// A JSON report of an earlier run to compare with (`--baseline`).
+    pub baseline: Option<PathBuf>,
 }
 
 impl AuditOptions {
@@ -53,9 +55,22 @@ impl AuditOptions {
             cache: CacheChoice::Disabled,
             threads: 0,
             fail_on: FailOn::Error,
+            baseline: None,
         }
     }
 }
+
+/// How gzip sizes are computed, as the report's `settings.gzip` says; a baseline's sizes are
+/// reused only when its report says the same.
+pub fn gzip_setting() -> String {
+    format!(
+        "zlib {} level 9, gzip wrapper without file name",
+        compress::zlib_version()
+    )
+}
+
+/// How brotli sizes are computed, as the report's `settings.brotli` says when they are.
+pub const BROTLI_SETTING: &str = "quality 11, window 22";
 
 fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
@@ -66,6 +81,18 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
     let config = config::load(&options.root, &options.overrides)?;
     let scanned = scan::scan(&options.root, &config.ignore)?;
     let mut notes = config.notes.clone();
+    // Read before measuring: a missing or foreign baseline fails the run before any work, and
+    // its sizes spare compressing the files it already measured.
+    let baseline = options
+        .baseline
+        .as_deref()
+        .map(crate::baseline::load)
+        .transpose()?;
+    let known_sizes = baseline.as_ref().map(|baseline| {
+        let (known, problems) = baseline.known_sizes(&gzip_setting(), BROTLI_SETTING);
+        notes.extend(problems);
+        known
+    });
 
     let (mut cache, cache_folder) = match &options.cache {
         CacheChoice::Disabled => (Cache::disabled(), None),
@@ -88,6 +115,7 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
             threads: options.threads,
             signatures: signatures.as_ref(),
             knowledge_fingerprint: knowledge.fingerprint(),
+            known_sizes: known_sizes.as_ref(),
         },
         &mut cache,
     );
@@ -103,12 +131,37 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
     let pages = crate::pages::page_loads(&assets, config.base_path.as_deref());
     let budgets = budget::evaluate(&config, &assets, &pages);
     notes.extend(budget::unmatched_path_budgets(&config, &assets));
-    let findings = rules::run(&RuleContext {
+    let comparison = baseline.as_ref().map(|baseline| {
+        let default_pattern;
+        let pattern = match &config.hash_pattern {
+            Some(pattern) => pattern,
+            None => {
+                default_pattern = crate::baseline::HashPattern::default_pattern();
+                &default_pattern
+            }
+        };
+        crate::baseline::compare(baseline, &assets, pattern)
+    });
+    if let (Some(limit), None) = (&config.max_increase, &comparison) {
+        notes.push(format!(
+            "{}: a maximum increase of {} is set, but there is no --baseline to compare with: budget/growth was not checked",
+            limit.origin, limit.limit
+        ));
+    }
+    let mut findings = rules::run(&RuleContext {
         assets: &assets,
         budgets: &budgets,
         config: &config,
         knowledge: &knowledge,
+        baseline: comparison.as_ref(),
     });
+    let repository = crate::origins::repository_root();
+    if let Some(repository) = &repository {
+        crate::origins::fill_source_locations(&mut findings, &assets, &options.root, repository);
+    }
+    let root_in_repository = repository
+        .as_deref()
+        .and_then(|repository| crate::origins::relative_to(repository, &options.root));
 
     let mut skipped = scanned.skipped;
     skipped.extend(measured.skipped);
@@ -128,15 +181,19 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
             version: env!("CARGO_PKG_VERSION"),
         },
         root: display(&options.root),
+        root_in_repository,
         settings: Settings {
-            gzip: format!(
-                "zlib {} level 9, gzip wrapper without file name",
-                compress::zlib_version()
-            ),
-            brotli: brotli.then(|| "quality 11, window 22".to_string()),
+            gzip: gzip_setting(),
+            brotli: brotli.then(|| BROTLI_SETTING.to_string()),
             fail_on: options.fail_on,
             config_files: config.files.iter().map(|p| display(p)).collect(),
             cache: cache_folder,
+            rules_off: config
+                .rules
+                .iter()
+                .filter(|(_, setting)| matches!(setting, config::RuleSetting::Off))
+                .map(|(id, _)| id.clone())
+                .collect(),
         },
         totals: Totals::of(&assets, brotli),
         assets,
@@ -146,7 +203,7 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
         skipped,
         notes,
         measurement: statistics,
-        baseline: None,
+        baseline: comparison,
         summary,
     })
 }

@@ -16,6 +16,7 @@ pub mod glob;
 pub mod kind;
 pub mod knowledge;
 pub mod measure;
+pub mod origins;
 pub mod pages;
 pub mod report;
 pub mod rules;

@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use webaudit::audit::{self, AuditOptions, CacheChoice};
+use webaudit::baseline::{HashPattern, Increase};
 use webaudit::config::Overrides;
-use webaudit::report::terminal::TerminalOptions;
+use webaudit::report::terminal::{TerminalOptions, printable};
 use webaudit::report::{self, FailOn};
 use webaudit::rules::{self, REGISTRY};
 use webaudit::scan::SkipCategory;
@@ -22,6 +23,10 @@ Examples:
   webaudit dist/ --brotli                also compute brotli sizes (quality 11, ~1 MB/s per core)
   webaudit dist/ --format json -o report.json
   webaudit dist/ --budget-file budget.json   check a Lighthouse budget
+  webaudit dist/ --baseline base.json --max-increase 5%
+                                         compare with the base branch's JSON report
+  webaudit dist/ --format github --report sarif=webaudit.sarif --report markdown=comment.md
+                                         in GitHub Actions: annotations, code scanning, PR comment
   webaudit rules                         list every rule
   webaudit explain budget/total          what a rule checks, why, and how to fix it
 
@@ -40,7 +45,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Audit a built app folder (the default command).
-    Audit(AuditArgs),
+    Audit(Box<AuditArgs>),
     /// List every rule with its id, default severity and summary.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
@@ -59,10 +64,50 @@ enum RulesFormat {
     Json,
 }
 
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
 enum Format {
     Terminal,
     Json,
+    /// GitHub Actions annotations (workflow commands).
+    Github,
+    /// A pull-request comment body.
+    Markdown,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// JUnit XML, for GitLab, Jenkins and other CI test reports.
+    Junit,
+}
+
+/// One `--report FORMAT=PATH`.
+#[derive(Clone, Debug)]
+struct ExtraReport {
+    format: Format,
+    path: PathBuf,
+}
+
+fn parse_extra_report(text: &str) -> Result<ExtraReport, String> {
+    let (format, path) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=PATH (e.g. sarif=webaudit.sarif), got {text:?}"))?;
+    let format = match format {
+        "json" => Format::Json,
+        "github" => Format::Github,
+        "markdown" => Format::Markdown,
+        "sarif" => Format::Sarif,
+        "junit" => Format::Junit,
+        other => {
+            return Err(format!(
+                "unknown report format {other:?}; use json, github, markdown, sarif or junit"
+            ));
+        }
+    };
+    if path.is_empty() {
+        return Err(format!("no file given for the {format:?} report"));
+    }
+    Ok(ExtraReport {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -84,6 +129,16 @@ fn parse_size_arg(text: &str) -> Result<u64, String> {
     size::parse_size(text).map_err(|e| e.to_string())
 }
 
+fn parse_increase_arg(text: &str) -> Result<Increase, String> {
+    Increase::parse(text)
+}
+
+/// Checked while parsing, so a bad pattern is reported like any bad option; compiled again when
+/// the audit starts (a compiled pattern would make the arguments large).
+fn parse_hash_pattern_arg(text: &str) -> Result<String, String> {
+    HashPattern::new(text).map(|_| text.to_string())
+}
+
 #[derive(Args, Clone)]
 struct AuditArgs {
     /// The built app folder to audit.
@@ -95,6 +150,10 @@ struct AuditArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Also write the report in FORMAT (json, github, markdown, sarif, junit) to PATH, atomically
+    /// (repeatable), e.g. --report sarif=webaudit.sarif --report markdown=comment.md.
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_extra_report)]
+    reports: Vec<ExtraReport>,
     /// Exit with 1 when a finding of this severity or worse exists.
     #[arg(long, value_enum, default_value_t = FailOnArg::Error)]
     fail_on: FailOnArg,
@@ -104,6 +163,16 @@ struct AuditArgs {
     /// A Lighthouse budget file (budget.json) to check.
     #[arg(long, value_name = "FILE")]
     budget_file: Option<PathBuf>,
+    /// A JSON report of an earlier run (e.g. the base branch) to compare sizes with.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Growth allowed against --baseline, per asset and in total: a percentage (5%) or a size (10kB).
+    #[arg(long, value_name = "LIMIT", value_parser = parse_increase_arg)]
+    max_increase: Option<Increase>,
+    /// Regular expression finding the content hash in asset paths, in a group named `hash`
+    /// [default: Vite/Rollup `-XXXXXXXX.` and webpack `.<hex>.` names].
+    #[arg(long, value_name = "REGEX", value_parser = parse_hash_pattern_arg)]
+    hash_pattern: Option<String>,
     /// Use this webaudit.toml instead of looking for one.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -176,10 +245,18 @@ fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
             total_budget: args.budget,
             ignore: args.ignore.clone(),
             no_discovery: args.no_config,
+            max_increase: args.max_increase,
+            hash_pattern: args
+                .hash_pattern
+                .as_deref()
+                .map(HashPattern::new)
+                .transpose()
+                .map_err(|why| Error::Usage(format!("--hash-pattern: {why}")))?,
         },
         brotli: args.brotli,
         cache,
         threads: args.threads,
+        baseline: args.baseline.clone(),
         fail_on: match args.fail_on {
             FailOnArg::Error => FailOn::Error,
             FailOnArg::Warning => FailOn::Warning,
@@ -194,15 +271,20 @@ fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
         .iter()
         .filter(|s| s.category != SkipCategory::Ignored)
     {
-        eprintln!("warning: {}: {}", skipped.path, skipped.reason);
+        // Names are data: escaped, so a crafted one cannot forge a line (or, under GitHub
+        // Actions, a workflow command) on stderr.
+        eprintln!(
+            "warning: {}: {}",
+            printable(&skipped.path),
+            printable(&skipped.reason)
+        );
     }
-    if args.format == Format::Json {
+    if args.format != Format::Terminal {
         for note in &report.notes {
-            eprintln!("note: {note}");
+            eprintln!("note: {}", printable(note));
         }
     }
 
-    let mut rendered = Vec::new();
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
         ColorChoice::Always => true,
@@ -211,23 +293,26 @@ fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
             to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
-    let written = match args.format {
-        Format::Terminal => report::terminal::render(
-            &report,
-            TerminalOptions {
-                color,
-                top: args.top,
-                quiet: args.quiet,
-            },
-            &mut rendered,
-        ),
-        Format::Json => report::json::render(&report, &mut rendered),
+    let terminal = TerminalOptions {
+        color,
+        top: args.top,
+        quiet: args.quiet,
     };
-    written.map_err(|source| Error::Io {
-        path: PathBuf::from("<report>"),
-        action: "cannot render the report",
-        source,
-    })?;
+    let rendered = render(&report, args.format, terminal)?;
+    // Files first: when stdout is a closed pipe they are still written.
+    for extra in &args.reports {
+        let bytes = render(&report, extra.format, terminal)?;
+        write_atomically(&extra.path, &bytes)?;
+    }
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
+        // A summary that cannot be written does not fail the audit: the report itself is out.
+        if let Err(e) = append_step_summary(Path::new(&summary), &report) {
+            eprintln!(
+                "warning: {}: cannot append the step summary: {e}",
+                printable(&summary.to_string_lossy())
+            );
+        }
+    }
     match &args.output {
         Some(path) => write_atomically(path, &rendered)?,
         None => {
@@ -245,6 +330,51 @@ fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
         }
     }
     Ok(report.exit_code() as u8)
+}
+
+fn render(
+    report: &report::Report,
+    format: Format,
+    terminal: TerminalOptions,
+) -> Result<Vec<u8>, Error> {
+    let mut rendered = Vec::new();
+    let written = match format {
+        Format::Terminal => report::terminal::render(report, terminal, &mut rendered),
+        Format::Json => report::json::render(report, &mut rendered),
+        Format::Github => report::github::render(report, &mut rendered),
+        Format::Markdown => report::markdown::render(report, &mut rendered),
+        Format::Sarif => report::sarif::render(report, &mut rendered),
+        Format::Junit => report::junit::render(report, &mut rendered),
+    };
+    written.map_err(|source| Error::Io {
+        path: PathBuf::from("<report>"),
+        action: "cannot render the report",
+        source,
+    })?;
+    Ok(rendered)
+}
+
+/// Appends the Markdown summary to GitHub's step summary file. Appended, never rewritten: other
+/// steps' summaries in the same file stay. GitHub accepts at most 1 MiB per step, so the
+/// summary is made to fit in what the file leaves of it.
+fn append_step_summary(path: &Path, report: &report::Report) -> std::io::Result<()> {
+    use report::markdown::{self, MarkdownOptions, STEP_SUMMARY_LIMIT};
+    let used = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let room = STEP_SUMMARY_LIMIT.saturating_sub(usize::try_from(used).unwrap_or(usize::MAX));
+    if room < 1024 {
+        return Err(std::io::Error::other(
+            "the step summary is already at GitHub's 1 MiB limit",
+        ));
+    }
+    let mut body = markdown::document(report, MarkdownOptions::step_summary(room - 2));
+    body.insert(0, '\n');
+    body.push('\n');
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)?;
+    file.write_all(body.as_bytes())?;
+    file.sync_all()
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so an

@@ -1378,6 +1378,241 @@ fn base64_decode(input: &[u8]) -> Option<Vec<u8>> {
     (bits < 6).then_some(out)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Original positions
+// ---------------------------------------------------------------------------------------------
+
+/// A place in an original source, as a source map gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginalPosition {
+    /// The source, resolved like [`attribute`]'s source names.
+    pub source: String,
+    /// 0-based, as in the map.
+    pub line: u64,
+    /// 0-based UTF-16 column, as in the map.
+    pub column: u64,
+}
+
+/// What [`original_position`] looks for.
+#[derive(Debug, Clone, Copy)]
+pub enum Lookup<'a> {
+    /// Where a generated position (0-based line and UTF-16 column) comes from: the mapping
+    /// with the largest column at or before it on that line (the usual "greatest lower bound"
+    /// of source-map consumers). A position whose closest mapping has no source has none.
+    Generated { line: u64, column: u64 },
+    /// The first mapping, in generated order, into the source with this resolved name.
+    FirstInto(&'a str),
+}
+
+/// Looks one position up in a map (see [`original_positions`]).
+pub fn original_position(
+    map_json: &[u8],
+    map_path: &str,
+    lookup: Lookup<'_>,
+) -> Result<Option<OriginalPosition>, SourceMapError> {
+    Ok(original_positions(map_json, map_path, &[lookup])?
+        .pop()
+        .flatten())
+}
+
+/// Looks several positions up in one parse and one walk of a map, stopping as soon as every
+/// answer is known. Unlike [`attribute`] this keeps nothing per line: it runs for the few
+/// findings that need an original position (outputs that point at sources), after the rules,
+/// not on the audit's hot path. Each answer is `None` when the map has no such mapping.
+pub fn original_positions(
+    map_json: &[u8],
+    map_path: &str,
+    lookups: &[Lookup<'_>],
+) -> Result<Vec<Option<OriginalPosition>>, SourceMapError> {
+    let map: RawMap<'_> = serde_json::from_slice(strip_json_prefix(map_json))
+        .map_err(|e| SourceMapError(format!("not a usable JSON source map: {e}")))?;
+    if let Some(problem) = map.version_problem() {
+        return Err(SourceMapError(problem));
+    }
+    let map_dir = parent_folder(map_path);
+    let owned = |original: Option<(&str, u64, u64)>| {
+        original.map(|(source, line, column)| OriginalPosition {
+            source: source.to_owned(),
+            line,
+            column,
+        })
+    };
+    let mut best: Vec<Option<(Position, Option<OriginalPosition>)>> = vec![None; lookups.len()];
+    let mut done = vec![false; lookups.len()];
+    visit_mappings(
+        &map,
+        &map_dir,
+        Position::default(),
+        None,
+        0,
+        &mut |at, original| {
+            let mut pending = false;
+            for ((lookup, best), done) in lookups.iter().zip(&mut best).zip(&mut done) {
+                if *done {
+                    continue;
+                }
+                match *lookup {
+                    Lookup::Generated { line, column } => {
+                        // Lines arrive in order (sections are sorted): past the wanted line
+                        // nothing can match.
+                        if at.line > line {
+                            *done = true;
+                            continue;
+                        }
+                        pending = true;
+                        if at.line == line
+                            && at.column <= column
+                            && best
+                                .as_ref()
+                                .is_none_or(|(seen, _)| at.column >= seen.column)
+                        {
+                            *best = Some((at, owned(original)));
+                        }
+                    }
+                    Lookup::FirstInto(wanted) => match original {
+                        Some((source, ..)) if source == wanted => {
+                            *best = Some((at, owned(original)));
+                            *done = true;
+                        }
+                        _ => pending = true,
+                    },
+                }
+            }
+            pending
+        },
+    );
+    Ok(best
+        .into_iter()
+        .map(|found| found.and_then(|(_, original)| original))
+        .collect())
+}
+
+/// Receives a generated position and, for a mapped segment, (source, original line, column);
+/// returns false to stop the walk.
+type MappingVisitor<'v> = dyn FnMut(Position, Option<(&str, u64, u64)>) -> bool + 'v;
+
+/// Calls `visit` with every decodable mapping of `map` placed at `start` (index-map sections
+/// included, each ending where the next starts): the generated position and, for segments
+/// with a source, (resolved source, original line, original column). `visit` returns false to
+/// stop. Broken segments are skipped, as [`attribute`] counts them unmapped.
+fn visit_mappings(
+    map: &RawMap<'_>,
+    map_dir: &str,
+    start: Position,
+    limit: Option<Position>,
+    depth: u32,
+    visit: &mut MappingVisitor<'_>,
+) -> bool {
+    if let Some(sections) = &map.sections {
+        let mut placed: Vec<(Position, &RawSection<'_>)> = sections
+            .iter()
+            .filter_map(|section| {
+                let offset = section.offset.filter(|o| o.line >= 0 && o.column >= 0)?;
+                let (line, column) = (offset.line as u64, offset.column as u64);
+                let at = Position {
+                    line: start.line.saturating_add(line),
+                    column: if line == 0 {
+                        start.column.saturating_add(column)
+                    } else {
+                        column
+                    },
+                };
+                Some((at, section))
+            })
+            .collect();
+        placed.sort_by_key(|(at, _)| *at);
+        for (i, &(at, section)) in placed.iter().enumerate() {
+            let next = placed.get(i + 1).map(|(next, _)| *next);
+            let section_limit = match (next, limit) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let Some(inner) = &section.map else { continue };
+            if depth >= MAX_SECTION_DEPTH
+                || inner.version_problem().is_some()
+                || limit.is_some_and(|limit| at >= limit)
+            {
+                continue;
+            }
+            if !visit_mappings(inner, map_dir, at, section_limit, depth + 1, visit) {
+                return false;
+            }
+        }
+        return true;
+    }
+    let Some(mappings) = &map.mappings else {
+        return true;
+    };
+    let source_root = map.source_root.as_deref();
+    let names: Vec<String> = map
+        .sources
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|source| resolve_source(source.as_deref(), source_root, map_dir))
+        .collect();
+    let mappings = mappings.0.as_bytes();
+    let mut line: u64 = 0;
+    let mut column: i64 = 0;
+    let (mut source, mut original_line, mut original_column) = (0i64, 0i64, 0i64);
+    let mut pos = 0;
+    while let Some(&byte) = mappings.get(pos) {
+        match byte {
+            b';' => {
+                line += 1;
+                column = 0;
+                pos += 1;
+                continue;
+            }
+            b',' => {
+                pos += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let segment = decode_segment(mappings, &mut pos);
+        if segment.count == 0 || !segment.valid {
+            continue;
+        }
+        let f = segment.fields;
+        column = column.saturating_add(f[0]);
+        if segment.count >= 2 {
+            source = source.saturating_add(f[1]);
+        }
+        if segment.count >= 3 {
+            original_line = original_line.saturating_add(f[2]);
+        }
+        if segment.count >= 4 {
+            original_column = original_column.saturating_add(f[3]);
+        }
+        if column < 0 {
+            continue;
+        }
+        let at = Position {
+            line: start.line.saturating_add(line),
+            column: if line == 0 {
+                start.column.saturating_add(column as u64)
+            } else {
+                column as u64
+            },
+        };
+        if limit.is_some_and(|limit| at >= limit) {
+            continue;
+        }
+        let original = match segment.count {
+            4 | 5 if original_line >= 0 && original_column >= 0 => usize::try_from(source)
+                .ok()
+                .and_then(|s| names.get(s))
+                .map(|name| (name.as_str(), original_line as u64, original_column as u64)),
+            _ => None,
+        };
+        if !visit(at, original) {
+            return false;
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2195,5 +2430,147 @@ mod tests {
         let a = attr("abc", json.as_bytes());
         assert_eq!(a.unmapped, 3);
         assert_eq!(a.warnings.len(), 1);
+    }
+
+    // ---- original positions ---------------------------------------------------------------
+
+    fn position(source: &str, line: u64, column: u64) -> Option<OriginalPosition> {
+        Some(OriginalPosition {
+            source: source.to_owned(),
+            line,
+            column,
+        })
+    }
+
+    #[test]
+    fn generated_positions_map_to_the_closest_mapping_at_or_before_them() {
+        // Line 0: columns 0 → a.js 0:0, 10 → b.js 4:2, 20 → unmapped; line 1: column 5 → a.js 7:1.
+        let mappings = encode_mappings(&[
+            &[(0, Some((0, 0, 0))), (10, Some((1, 4, 2))), (20, None)],
+            &[(5, Some((0, 7, 1)))],
+        ]);
+        let json = map_json(&["a.js", "../src/b.js"], &mappings);
+        let at = |line, column| {
+            original_position(
+                &json,
+                "assets/app.js.map",
+                Lookup::Generated { line, column },
+            )
+            .expect("usable map")
+        };
+        assert_eq!(at(0, 0), position("assets/a.js", 0, 0));
+        assert_eq!(at(0, 9), position("assets/a.js", 0, 0));
+        assert_eq!(at(0, 10), position("src/b.js", 4, 2));
+        assert_eq!(at(0, 15), position("src/b.js", 4, 2));
+        // Covered by a segment without a source: no original position.
+        assert_eq!(at(0, 25), None);
+        // Before the line's first mapping, and on a line without mappings.
+        assert_eq!(at(1, 4), None);
+        assert_eq!(at(1, 5), position("assets/a.js", 7, 1));
+        assert_eq!(at(7, 0), None);
+    }
+
+    #[test]
+    fn unsorted_segments_still_find_the_closest_one() {
+        let mappings = encode_mappings(&[&[(10, Some((0, 3, 0))), (0, Some((0, 1, 0)))]]);
+        let json = map_json(&["a.js"], &mappings);
+        let found = original_position(
+            &json,
+            "app.js.map",
+            Lookup::Generated { line: 0, column: 5 },
+        );
+        assert_eq!(found.expect("usable map"), position("a.js", 1, 0));
+    }
+
+    #[test]
+    fn first_mapping_into_a_source() {
+        let mappings = encode_mappings(&[
+            &[(0, Some((0, 0, 0))), (4, Some((1, 12, 3)))],
+            &[(0, Some((1, 2, 0)))],
+        ]);
+        let json = map_json(&["a.js", "node_modules/lodash/lodash.js"], &mappings);
+        let first = |name| original_position(&json, "app.js.map", Lookup::FirstInto(name));
+        assert_eq!(
+            first("node_modules/lodash/lodash.js").expect("usable map"),
+            position("node_modules/lodash/lodash.js", 12, 3)
+        );
+        assert_eq!(first("missing.js").expect("usable map"), None);
+    }
+
+    #[test]
+    fn several_lookups_in_one_walk_agree_with_single_ones() {
+        let mappings = encode_mappings(&[
+            &[(0, Some((0, 0, 0))), (4, Some((1, 12, 3)))],
+            &[(0, Some((1, 2, 0))), (6, None)],
+            &[(2, Some((0, 9, 9)))],
+        ]);
+        let json = map_json(&["a.js", "b.js"], &mappings);
+        let lookups = [
+            Lookup::Generated { line: 2, column: 5 },
+            Lookup::FirstInto("b.js"),
+            Lookup::Generated { line: 1, column: 7 },
+            Lookup::Generated { line: 0, column: 3 },
+            Lookup::FirstInto("c.js"),
+        ];
+        let together = original_positions(&json, "m.map", &lookups).expect("usable map");
+        let alone: Vec<_> = lookups
+            .iter()
+            .map(|l| original_position(&json, "m.map", *l).expect("usable map"))
+            .collect();
+        assert_eq!(together, alone);
+        assert_eq!(
+            together,
+            [
+                position("a.js", 9, 9),
+                position("b.js", 12, 3),
+                None,
+                position("a.js", 0, 0),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn lookups_follow_index_map_sections() {
+        let json = serde_json::json!({
+            "version": 3,
+            "sections": [
+                {"offset": {"line": 2, "column": 4},
+                 "map": {"version": 3, "sources": ["b.js"], "mappings": "AAEA"}},
+                {"offset": {"line": 0, "column": 0},
+                 "map": {"version": 3, "sources": ["a.js"], "mappings": "AAAA"}},
+            ]
+        })
+        .to_string();
+        let at = |line, column| {
+            original_position(
+                json.as_bytes(),
+                "x.js.map",
+                Lookup::Generated { line, column },
+            )
+            .expect("usable map")
+        };
+        assert_eq!(at(0, 3), position("a.js", 0, 0));
+        assert_eq!(at(2, 3), None);
+        assert_eq!(at(2, 9), position("b.js", 2, 0));
+    }
+
+    #[test]
+    fn lookups_in_unusable_or_garbage_maps_never_panic() {
+        assert!(original_position(b"{", "m.map", Lookup::FirstInto("a")).is_err());
+        assert!(
+            original_position(br#"{"mappings":"AAAA"}"#, "m.map", Lookup::FirstInto("a")).is_err()
+        );
+        let mut rng = Rng(7);
+        let alphabet = b"ABCDEFghij+/0;,;,!";
+        for _ in 0..200 {
+            let garbage: String = (0..rng.below(40))
+                .map(|_| alphabet[rng.below(alphabet.len())] as char)
+                .collect();
+            let json = map_json(&["a.js"], &garbage);
+            let line = rng.below(3) as u64;
+            let _ = original_position(&json, "m.map", Lookup::Generated { line, column: 3 });
+            let _ = original_position(&json, "m.map", Lookup::FirstInto("a.js"));
+        }
     }
 }

@@ -29,6 +29,10 @@ pub struct Overrides {
     pub ignore: Vec<String>,
     /// Skip looking for webaudit.toml and size-limit files (`--no-config`).
     pub no_discovery: bool,
+    /// `--max-increase`.
+    pub max_increase: Option<crate::baseline::Increase>,
+    /// `--hash-pattern`.
+    pub hash_pattern: Option<crate::baseline::HashPattern>,
 }
 
 fn ancestors_to_repository_root(start: &Path) -> Vec<PathBuf> {
@@ -112,6 +116,16 @@ pub fn load(root: &Path, overrides: &Overrides) -> Result<Config, Error> {
         total.limit = limit;
         total.origin = "--budget".into();
         config.total = Some(total);
+    }
+
+    if let Some(limit) = overrides.max_increase {
+        config.max_increase = Some(crate::baseline::MaxIncrease {
+            limit,
+            origin: "--max-increase".into(),
+        });
+    }
+    if let Some(pattern) = &overrides.hash_pattern {
+        config.hash_pattern = Some(pattern.clone());
     }
 
     for pattern in &overrides.ignore {

@@ -174,6 +174,11 @@ pub struct Config {
     pub packages: Vec<crate::knowledge::PackageInfo>,
     /// Things in the configuration that webaudit read but does not apply, said once to the user.
     pub notes: Vec<String>,
+    /// `[budget] max_increase` / `--max-increase`: growth allowed against `--baseline`.
+    pub max_increase: Option<crate::baseline::MaxIncrease>,
+    /// `[baseline] hash_pattern` / `--hash-pattern`: where content hashes sit in file names;
+    /// `None` for [`crate::baseline::DEFAULT_HASH_PATTERN`].
+    pub hash_pattern: Option<crate::baseline::HashPattern>,
 }
 
 /// 200 kB: the default total budget for scripts and stylesheets, gzipped.

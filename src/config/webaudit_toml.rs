@@ -7,6 +7,7 @@
 //! total = "200kB"                       # or false to disable
 //! compression = "gzip"                  # gzip | brotli | none: for `total` and `[budget.types]`
 //! total_types = ["script", "stylesheet"]
+//! max_increase = "5%"                   # or "10kB": growth allowed against --baseline
 //!
 //! [budget.types]                        # per resource type, and "total" for everything
 //! script = "170kB"
@@ -23,6 +24,9 @@
 //!
 //! [rules]
 //! "budget/count" = "warning"            # error | warning | info | off
+//!
+//! [baseline]
+//! hash_pattern = '-(?P<hash>[0-9a-f]{10})\.'   # where content hashes sit in file names
 //! ```
 
 use std::collections::BTreeMap;
@@ -56,6 +60,14 @@ struct File {
     compression: Option<CompressionTable>,
     #[serde(default)]
     pages: Option<PagesTable>,
+    #[serde(default)]
+    baseline: Option<BaselineTable>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BaselineTable {
+    hash_pattern: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +94,7 @@ struct KnowledgeTable {
 struct BudgetTable {
     total: Option<Spanned<toml::Value>>,
     compression: Option<Spanned<String>>,
+    max_increase: Option<Spanned<toml::Value>>,
     total_types: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     types: BTreeMap<String, Spanned<toml::Value>>,
@@ -275,9 +288,33 @@ pub fn apply(path: &Path, text: &str, config: &mut Config) -> Result<(), Error> 
         }
     }
 
+    if let Some(pattern) = file.baseline.and_then(|b| b.hash_pattern) {
+        let compiled = crate::baseline::HashPattern::new(pattern.get_ref()).map_err(|why| {
+            source.error(pattern.span(), format!("`baseline.hash_pattern`: {why}"))
+        })?;
+        config.hash_pattern = Some(compiled);
+    }
+
     let Some(budget) = file.budget else {
         return Ok(());
     };
+    if let Some(value) = &budget.max_increase {
+        let limit = match value.get_ref() {
+            toml::Value::String(text) => crate::baseline::Increase::parse(text),
+            toml::Value::Integer(bytes) if *bytes >= 0 => {
+                Ok(crate::baseline::Increase::Bytes(*bytes as u64))
+            }
+            other => Err(format!(
+                "expected a percentage such as \"5%\" or a size such as \"10kB\", found {}",
+                other.type_str()
+            )),
+        }
+        .map_err(|why| source.error(value.span(), format!("`budget.max_increase`: {why}")))?;
+        config.max_increase = Some(crate::baseline::MaxIncrease {
+            limit,
+            origin: source.origin(value),
+        });
+    }
     let compression =
         source.compression("budget.compression", &budget.compression, Compression::Gzip)?;
 

@@ -96,6 +96,9 @@ pub struct MeasureOptions<'a> {
     pub signatures: Option<&'a crate::knowledge::Signatures>,
     /// Identifies the package knowledge (cached facts depend on it).
     pub knowledge_fingerprint: [u8; 32],
+    /// Sizes measured by a baseline report (`--baseline`), reused for unchanged content when
+    /// the cache does not have them.
+    pub known_sizes: Option<&'a crate::baseline::KnownSizes>,
 }
 
 /// What measuring produced: assets in scan order, files that could not be measured, and the
@@ -116,6 +119,8 @@ pub struct Statistics {
     pub compressed_bytes: u64,
     /// Sizes taken from the cache instead.
     pub cache_hits: u64,
+    /// Sizes taken from the baseline report (`--baseline`) for content it had measured.
+    pub baseline_hits: u64,
     /// Files whose content was analysed by this run (facts not found in the cache).
     pub analyses: u64,
 }
@@ -124,6 +129,7 @@ struct Outcome {
     asset: Asset,
     computed: Vec<(Algorithm, u64)>,
     cache_hits: u64,
+    baseline_hits: u64,
     claimed: Option<ClaimedMap>,
     /// Facts this run computed, for the cache.
     facts: Option<(Key, Vec<u8>)>,
@@ -254,6 +260,7 @@ pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut Cache
                     cache.touch_size(&outcome.asset.content_hash, algorithm);
                 }
                 measured.statistics.cache_hits += outcome.cache_hits;
+                measured.statistics.baseline_hits += outcome.baseline_hits;
                 measured.assets.push(outcome.asset);
             }
             Err(skipped) => measured.skipped.push(skipped),
@@ -287,6 +294,7 @@ fn claimed_map_outcome(file: &ScannedFile, map: &ClaimedMap) -> Outcome {
         asset,
         computed: Vec::new(),
         cache_hits: 0,
+        baseline_hits: 0,
         claimed: None,
         facts: None,
         reused_facts: None,
@@ -415,11 +423,21 @@ fn measure_file(
 
     let mut computed = Vec::new();
     let mut cache_hits = 0;
+    let mut baseline_hits = 0;
     let mut sizes: HashMap<Algorithm, u64> = HashMap::new();
     for algorithm in wanted {
         if let Some(size) = cache.size(&content_hash, algorithm) {
             sizes.insert(algorithm, size);
             cache_hits += 1;
+            continue;
+        }
+        // Not added to the cache: the cache holds only sizes webaudit computed itself.
+        if let Some(size) = options
+            .known_sizes
+            .and_then(|known| known.size(&content_hash, raw, algorithm))
+        {
+            sizes.insert(algorithm, size);
+            baseline_hits += 1;
             continue;
         }
         let size = match &bytes {
@@ -465,6 +483,7 @@ fn measure_file(
         asset,
         computed,
         cache_hits,
+        baseline_hits,
         claimed,
         facts: computed_facts,
         reused_facts,

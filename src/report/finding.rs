@@ -41,6 +41,10 @@ pub struct Violation {
     pub saving: Option<u64>,
     /// The command that fixes it, when one exists.
     pub fix: Option<String>,
+    /// For a finding about a generated file as a whole that comes from one original source (a
+    /// bundled library's module), that source as the map's attribution names it: outputs that
+    /// point at code (SARIF) then point at its first mapped line.
+    pub source_hint: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,6 +61,24 @@ pub struct Finding {
     /// Estimated saving in bytes.
     pub saving: Option<u64>,
     pub fix: Option<String>,
+    /// Where the finding comes from in the original sources, through the generated file's
+    /// source map; filled by the audit (see [`crate::origins`]) only for findings in mapped files
+    /// that have a position or a `source_hint`, and only when that source is in the repository.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceLocation>,
+    #[serde(skip)]
+    pub source_hint: Option<String>,
+}
+
+/// A place in an original source file, named from the repository root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceLocation {
+    /// `/`-separated path relative to the repository root.
+    pub path: String,
+    /// 1-based.
+    pub line: u32,
+    /// 1-based, in UTF-16 code units as source maps count them.
+    pub column: u32,
 }
 
 impl Finding {
@@ -70,6 +92,7 @@ impl Finding {
             limit,
             saving,
             fix,
+            source_hint,
         } = violation;
         Finding {
             rule,
@@ -82,6 +105,8 @@ impl Finding {
             limit,
             saving,
             fix,
+            source: None,
+            source_hint,
         }
     }
 }

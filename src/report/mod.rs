@@ -2,7 +2,11 @@
 //! print; they never measure or decide.
 
 pub mod finding;
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod terminal;
 
 use std::collections::BTreeMap;
@@ -56,6 +60,9 @@ pub struct Settings {
     pub config_files: Vec<String>,
     /// The size cache folder, or `null` with `--no-cache`.
     pub cache: Option<String>,
+    /// Rules turned off by the configuration (they did not run).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules_off: Vec<String>,
 }
 
 /// Sizes of a group of assets. Already-compressed formats count at raw size in `gzip` and
@@ -140,6 +147,10 @@ pub struct Report {
     pub tool: Tool,
     /// The audited folder as given on the command line.
     pub root: String,
+    /// The audited folder relative to the repository root (`$GITHUB_WORKSPACE`, else the
+    /// current folder), `/`-separated, `""` for the root itself; `null` when it lies outside.
+    /// CI outputs (annotations, SARIF, JUnit) name files from the repository root with it.
+    pub root_in_repository: Option<String>,
     pub settings: Settings,
     pub assets: Vec<Asset>,
     pub totals: Totals,
@@ -161,4 +172,57 @@ impl Report {
     pub fn exit_code(&self) -> i32 {
         if self.summary.failed { 1 } else { 0 }
     }
+
+    /// A path of the audited folder (`assets/x.js`) named from the repository root
+    /// (`dist/assets/x.js`), as annotations and code scanning need it. When the folder is outside
+    /// the repository, the path under the folder as given on the command line.
+    pub fn repository_path(&self, path: &str) -> String {
+        match self.root_in_repository.as_deref() {
+            Some("") => path.to_string(),
+            Some(prefix) => format!("{prefix}/{path}"),
+            None => {
+                let root = self.root.trim_end_matches('/');
+                match root {
+                    "" | "." => path.to_string(),
+                    _ => format!("{root}/{path}"),
+                }
+            }
+        }
+    }
+
+    /// The findings, most important first: severity, then the bytes at stake (the saving, else
+    /// how far over its limit, else the size), then path and line. Outputs that can show only
+    /// some findings (annotations, comments) show these first.
+    pub fn findings_by_importance(&self) -> Vec<&Finding> {
+        let mut findings: Vec<&Finding> = self.findings.iter().collect();
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| bytes_at_stake(b).cmp(&bytes_at_stake(a)))
+                .then_with(|| a.path.cmp(&b.path))
+                .then_with(|| a.line.cmp(&b.line))
+                .then_with(|| a.column.cmp(&b.column))
+        });
+        findings
+    }
+
+    /// The rules that ran, in registry order.
+    pub fn rules_run(&self) -> Vec<&'static crate::rules::RuleMeta> {
+        crate::rules::REGISTRY
+            .iter()
+            .map(|rule| rule.meta())
+            .filter(|meta| !self.settings.rules_off.iter().any(|off| off == meta.id))
+            .collect()
+    }
+}
+
+fn bytes_at_stake(finding: &Finding) -> u64 {
+    finding
+        .saving
+        .or_else(|| match (finding.actual, finding.limit) {
+            (Some(actual), Some(limit)) => Some(actual.saturating_sub(limit)),
+            _ => None,
+        })
+        .or(finding.actual)
+        .unwrap_or(0)
 }

@@ -3,7 +3,8 @@
 use std::io::{self, Write};
 
 use super::{Report, Severity, SizeTotal};
-use crate::size::human;
+use crate::baseline::Change;
+use crate::size::{human, human_delta};
 
 #[derive(Debug, Clone, Copy)]
 pub struct TerminalOptions {
@@ -53,7 +54,7 @@ impl Paint {
 
 /// File names and messages are data: control characters in them (a file named with an escape
 /// sequence or a newline) are shown escaped, so they cannot recolour the terminal or forge lines.
-fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(char::is_control) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -105,6 +106,7 @@ pub fn render(report: &Report, options: TerminalOptions, out: &mut dyn Write) ->
         render_composition(report, options, &paint, out)?;
         render_pages(report, &paint, out)?;
         render_budgets(report, &paint, out)?;
+        render_baseline(report, options, &paint, out)?;
         if !report.notes.is_empty() {
             writeln!(out, "\n{}", paint.bold("Notes"))?;
             for note in &report.notes {
@@ -351,6 +353,110 @@ fn render_budgets(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Re
         )?;
     }
     Ok(())
+}
+
+/// The comparison with `--baseline`: changed, new and removed assets, then the total.
+fn render_baseline(
+    report: &Report,
+    options: TerminalOptions,
+    paint: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let Some(comparison) = &report.baseline else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "\n{}",
+        paint.bold(&format!(
+            "Changes against {}",
+            printable(&comparison.baseline)
+        ))
+    )?;
+    let differences: Vec<_> = comparison.differences().collect();
+    let shown = if options.top == 0 {
+        differences.len()
+    } else {
+        options.top.min(differences.len())
+    };
+    let width = differences[..shown]
+        .iter()
+        .map(|d| d.path.chars().count())
+        .max()
+        .unwrap_or(5)
+        .clamp(5, 60);
+    writeln!(
+        out,
+        "{}",
+        paint.dim(&format!(
+            "  {:<width$}  {:>10} {:>10} {:>11} {:>8}",
+            "path", "before", "after", "delta", "%"
+        ))
+    )?;
+    let signed = |delta: i64| {
+        let text = human_delta(delta);
+        if delta > 0 {
+            paint.red(&format!("{text:>11}"))
+        } else if delta < 0 {
+            paint.green(&format!("{text:>11}"))
+        } else {
+            format!("{text:>11}")
+        }
+    };
+    for delta in &differences[..shown] {
+        let path = printable(&delta.path);
+        let percent = match (delta.change, delta.gzip_percent) {
+            (Change::Added, _) => "new".to_string(),
+            (Change::Removed, _) => "removed".to_string(),
+            (_, Some(p)) => format!("{p:+.1}%"),
+            (_, None) => String::new(),
+        };
+        let was = match &delta.baseline_path {
+            Some(old) => paint.dim(&format!("  (was {})", printable(old))),
+            None => String::new(),
+        };
+        writeln!(
+            out,
+            "  {path:<width$}  {:>10} {:>10} {} {percent:>8}{was}",
+            optional(delta.before.map(|s| s.gzip)),
+            optional(delta.after.map(|s| s.gzip)),
+            signed(delta.gzip_delta),
+        )?;
+    }
+    if shown < differences.len() {
+        writeln!(
+            out,
+            "  {}",
+            paint.dim(&format!(
+                "… {} more changed (--top 0 lists all)",
+                differences.len() - shown
+            ))
+        )?;
+    }
+    let percent = comparison
+        .gzip_percent
+        .map(|p| format!("{p:+.1}%"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{}",
+        paint.bold(&format!(
+            "  {:<width$}  {:>10} {:>10} {} {percent:>8}",
+            "total",
+            human(comparison.before.gzip),
+            human(comparison.after.gzip),
+            signed(comparison.gzip_delta),
+        ))
+    )?;
+    let unchanged = comparison.assets.len() - differences.len();
+    writeln!(
+        out,
+        "  {}",
+        paint.dim(&format!(
+            "{} unchanged; gzip transfer sizes; content-hashed names matched across builds",
+            plural(unchanged, "asset")
+        ))
+    )
 }
 
 fn render_pages(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Result<()> {

@@ -3,6 +3,7 @@
 //! file and one line to [`REGISTRY`].
 
 mod budget_count;
+mod budget_growth;
 mod budget_initial;
 mod budget_path;
 mod budget_total;
@@ -53,6 +54,8 @@ pub struct RuleContext<'a> {
     pub budgets: &'a [BudgetCheck],
     pub config: &'a Config,
     pub knowledge: &'a crate::knowledge::Knowledge,
+    /// The comparison with `--baseline`, when one was given.
+    pub baseline: Option<&'a crate::baseline::Comparison>,
 }
 
 pub trait Rule: Sync {
@@ -92,6 +95,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &budget_path::BudgetPath,
     &budget_count::BudgetCount,
     &budget_initial::BudgetInitial,
+    &budget_growth::BudgetGrowth,
     &whole_library_import::WholeLibraryImport,
     &whole_library_bundled::WholeLibraryBundled,
     &duplicate_package::DuplicatePackage,

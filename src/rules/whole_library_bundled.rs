@@ -114,15 +114,15 @@ impl Rule for WholeLibraryBundled {
                         continue;
                     };
                     let prefix = format!("{}/", share.copy);
-                    let modules: Vec<&str> = attribution
+                    let sources: Vec<&str> = attribution
                         .sources
                         .iter()
                         .filter(|s| package_of(&s.source).is_some_and(|p| p.copy == share.copy))
-                        .filter_map(|s| {
-                            s.source
-                                .rsplit_once(prefix.as_str())
-                                .map(|(_, module)| module)
-                        })
+                        .map(|s| s.source.as_str())
+                        .collect();
+                    let modules: Vec<&str> = sources
+                        .iter()
+                        .filter_map(|s| s.rsplit_once(prefix.as_str()).map(|(_, module)| module))
                         .collect();
                     let Some(reason) = whole_form(package, &modules) else {
                         continue;
@@ -141,6 +141,8 @@ impl Rule for WholeLibraryBundled {
                         ),
                         actual: Some(share.raw),
                         saving: share.gzip_estimate,
+                        // Sources are sorted by bytes: the package's largest module.
+                        source_hint: sources.first().map(|s| s.to_string()),
                         ..Violation::default()
                     });
                 }

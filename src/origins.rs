@@ -1,0 +1,167 @@
+//! Where findings come from in the repository: the repository root, the audited folder's place
+//! in it, and, through source maps, the original source file and line of a finding in a
+//! generated (bundled) file. CI outputs name files from the repository root, and SARIF points at
+//! original sources so code scanning can show a finding on the pull request's diff.
+//!
+//! This runs when the report is assembled, after the rules, and only for findings that need it
+//! (a position or a source hint in a file with a usable map): the audit's hot path never reads a
+//! map twice.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+use crate::analyze::sourcemap::{self, Lookup};
+use crate::analyze::{Facts, MAX_MAP_BYTES, MapLink};
+use crate::measure::{Asset, open_without_following};
+use crate::report::finding::{Finding, SourceLocation};
+
+/// The repository root CI outputs name files from: `$GITHUB_WORKSPACE` when set (GitHub
+/// resolves annotation and SARIF paths against the checkout), else the current folder.
+/// Canonical, so that prefixes compare; `None` if it cannot be resolved.
+pub fn repository_root() -> Option<PathBuf> {
+    let root = std::env::var_os("GITHUB_WORKSPACE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())?;
+    root.canonicalize().ok()
+}
+
+/// `path` relative to `repository` (canonical), `/`-separated, `""` for the root itself;
+/// `None` when it lies outside or does not exist.
+pub fn relative_to(repository: &Path, path: &Path) -> Option<String> {
+    let canonical = path.canonicalize().ok()?;
+    let inside = canonical.strip_prefix(repository).ok()?;
+    let parts: Option<Vec<&str>> = inside
+        .components()
+        .map(|c| match c {
+            Component::Normal(part) => part.to_str(),
+            _ => None,
+        })
+        .collect();
+    parts.map(|p| p.join("/"))
+}
+
+/// Fills [`Finding::source`] for findings in generated files whose source map leads to an
+/// original file that exists in the repository.
+pub fn fill_source_locations(
+    findings: &mut [Finding],
+    assets: &[Asset],
+    audited_root: &Path,
+    repository: &Path,
+) {
+    let wanted = |f: &Finding| f.path.is_some() && (f.line.is_some() || f.source_hint.is_some());
+    if !findings.iter().any(wanted) {
+        return;
+    }
+    let by_path: HashMap<&str, &Asset> = assets.iter().map(|a| (a.path.as_str(), a)).collect();
+    // Findings by the asset they are in: each map is read, parsed and walked once.
+    let mut by_asset: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, finding) in findings.iter().enumerate().filter(|(_, f)| wanted(f)) {
+        if let Some(path) = finding.path.as_deref()
+            && let Some(asset) = by_path.get(path)
+        {
+            by_asset.entry(asset.path.as_str()).or_default().push(index);
+        }
+    }
+    for (path, indexes) in by_asset {
+        let Some(asset) = by_path.get(path) else {
+            continue;
+        };
+        let link = match &asset.facts {
+            Facts::Script(script) => script.map.as_ref(),
+            Facts::Stylesheet(sheet) => sheet.map.as_ref(),
+            _ => None,
+        };
+        let Some(link) = link.filter(|l| l.attribution.is_ok()) else {
+            continue;
+        };
+        let Some((json, map_path)) = read_map(asset, link, audited_root) else {
+            continue;
+        };
+        let hints: Vec<Option<String>> = indexes
+            .iter()
+            .map(|&i| findings.get(i).and_then(|f| f.source_hint.clone()))
+            .collect();
+        let lookups: Vec<Lookup<'_>> = indexes
+            .iter()
+            .zip(&hints)
+            .filter_map(|(&i, hint)| {
+                let finding = findings.get(i)?;
+                Some(match (finding.line, hint.as_deref()) {
+                    (Some(line), _) => Lookup::Generated {
+                        line: u64::from(line.saturating_sub(1)),
+                        column: u64::from(finding.column.unwrap_or(1).saturating_sub(1)),
+                    },
+                    (None, Some(source)) => Lookup::FirstInto(source),
+                    (None, None) => return None,
+                })
+            })
+            .collect();
+        if lookups.len() != indexes.len() {
+            // Cannot happen (every index is `wanted`); keep answers aligned regardless.
+            continue;
+        }
+        let Ok(answers) = sourcemap::original_positions(&json, &map_path, &lookups) else {
+            continue;
+        };
+        for (&index, original) in indexes.iter().zip(answers) {
+            let Some(original) = original else { continue };
+            let Some(path) = source_file(&original.source, audited_root, repository) else {
+                continue;
+            };
+            if let Some(finding) = findings.get_mut(index) {
+                finding.source = Some(SourceLocation {
+                    path,
+                    line: u32::try_from(original.line.saturating_add(1)).unwrap_or(u32::MAX),
+                    column: u32::try_from(original.column.saturating_add(1)).unwrap_or(u32::MAX),
+                });
+            }
+        }
+    }
+}
+
+/// The map's JSON and its path relative to the audited folder (which sources resolve against).
+fn read_map(asset: &Asset, link: &MapLink, audited_root: &Path) -> Option<(Vec<u8>, String)> {
+    match &link.path {
+        Some(map_path) => {
+            let json = read_limited(&audited_root.join(map_path))?;
+            Some((json, map_path.clone()))
+        }
+        None => {
+            // An inline map: it is in the generated file's sourceMappingURL comment.
+            let generated = read_limited(&asset.file)?;
+            let url = sourcemap::source_mapping_url(&generated)?;
+            let json = sourcemap::decode_data_url(&url)?;
+            Some((json, format!("{}.map", asset.path)))
+        }
+    }
+}
+
+fn read_limited(path: &Path) -> Option<Vec<u8>> {
+    let mut file = open_without_following(path).ok()?;
+    let length = file.metadata().ok()?.len();
+    if length > MAX_MAP_BYTES {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+    file.read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// A resolved source name (relative to the audited folder, or absolute) as a path from the
+/// repository root, if that file exists there.
+fn source_file(source: &str, audited_root: &Path, repository: &Path) -> Option<String> {
+    if source.starts_with("virtual:") || source.starts_with('[') || source.contains('\0') {
+        return None;
+    }
+    let candidate = if Path::new(source).is_absolute() {
+        PathBuf::from(source)
+    } else {
+        audited_root.join(source)
+    };
+    if !candidate.is_file() {
+        return None;
+    }
+    relative_to(repository, &candidate).filter(|p| !p.is_empty())
+}
