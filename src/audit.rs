@@ -42,6 +42,10 @@ pub struct AuditOptions {
     pub cache: CacheChoice,
     pub threads: usize,
     pub fail_on: FailOn,
+    /// Look findings in bundles up in their source maps (see [`crate::origins`]): for outputs
+    /// that point at code (SARIF, annotations). It walks each such bundle's map once more, so
+    /// runs that only print the terminal report skip it.
+    pub original_sources: bool,
 }
 
 impl AuditOptions {
@@ -53,6 +57,7 @@ impl AuditOptions {
             cache: CacheChoice::Disabled,
             threads: 0,
             fail_on: FailOn::Error,
+            original_sources: false,
         }
     }
 }
@@ -110,7 +115,7 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
         knowledge: &knowledge,
     });
     let repository = crate::origins::repository_root();
-    if let Some(repository) = &repository {
+    if let Some(repository) = repository.as_ref().filter(|_| options.original_sources) {
         crate::origins::fill_source_locations(&mut findings, &assets, &options.root, repository);
     }
     let root_in_repository = repository
