@@ -476,6 +476,47 @@ print("tests", root.get("tests"), len(cases), "failures", root.get("failures"), 
 }
 
 #[test]
+fn rules_turned_off_are_not_listed_as_checked() {
+    let workspace = workspace_with_pages(&["index.html"]);
+    let config = workspace.path().join("webaudit.toml");
+    std::fs::write(&config, "[rules]\n\"images/unsized\" = \"off\"\n").unwrap();
+    let config = config.to_string_lossy().into_owned();
+    let args = |format| vec!["dist", "--config", config.as_str(), "--format", format];
+    let junit = run_in_workspace(workspace.path(), &args("junit"), None).stdout;
+    assert!(!junit.contains("images/unsized"), "{junit}");
+    assert!(
+        junit.contains("<testsuite name=\"fonts/font-display\""),
+        "{junit}"
+    );
+    let sarif: Value =
+        serde_json::from_str(&run_in_workspace(workspace.path(), &args("sarif"), None).stdout)
+            .unwrap();
+    let ids: Vec<&str> = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.contains(&"images/unsized") && ids.contains(&"budget/total"),
+        "{ids:?}"
+    );
+    // Without the configuration the rule runs and finds the page's unsized images.
+    let default = run_in_workspace(
+        workspace.path(),
+        &["dist", "--no-config", "--format", "junit"],
+        None,
+    );
+    assert!(
+        default
+            .stdout
+            .contains("<testsuite name=\"images/unsized\" tests=\"1\""),
+        "{}",
+        default.stdout
+    );
+}
+
+#[test]
 fn several_reports_in_one_run_are_written_atomically() {
     let workspace = workspace_with_lodash_source();
     let out = workspace.path().join("out");
