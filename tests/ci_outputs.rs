@@ -616,6 +616,21 @@ fn step_summary_is_appended_whatever_the_format() {
         text.contains("tree-shaking/whole-library-bundled"),
         "{text}"
     );
+
+    // A summary that cannot be written is a warning; the audit's result stands.
+    let missing = workspace.path().join("no-such-folder/summary.md");
+    let run = run_in_workspace(
+        workspace.path(),
+        &["dist", "--format", "json"],
+        Some(&missing),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot append the step summary"),
+        "{}",
+        run.stderr
+    );
+    assert!(serde_json::from_str::<Value>(&run.stdout).is_ok());
 }
 
 // ---- the Markdown document on an in-process report -----------------------------------------
