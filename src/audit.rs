@@ -44,6 +44,10 @@ pub struct AuditOptions {
     pub fail_on: FailOn,
     /// A JSON report of an earlier run to compare with (`--baseline`).
     pub baseline: Option<PathBuf>,
+    /// Look findings in bundles up in their source maps (see [`crate::origins`]): for outputs
+    /// that point at code (SARIF, annotations). It walks each such bundle's map once more, so
+    /// runs that only print the terminal report skip it.
+    pub original_sources: bool,
 }
 
 impl AuditOptions {
@@ -56,6 +60,7 @@ impl AuditOptions {
             threads: 0,
             fail_on: FailOn::Error,
             baseline: None,
+            original_sources: false,
         }
     }
 }
@@ -156,7 +161,7 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
         baseline: comparison.as_ref(),
     });
     let repository = crate::origins::repository_root();
-    if let Some(repository) = &repository {
+    if let Some(repository) = repository.as_ref().filter(|_| options.original_sources) {
         crate::origins::fill_source_locations(&mut findings, &assets, &options.root, repository);
     }
     let root_in_repository = repository

@@ -257,6 +257,12 @@ fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
         cache,
         threads: args.threads,
         baseline: args.baseline.clone(),
+        // Outputs that point at code want findings in bundles mapped back to their sources.
+        original_sources: [args.format]
+            .into_iter()
+            .chain(args.reports.iter().map(|r| r.format))
+            .any(|f| matches!(f, Format::Github | Format::Sarif | Format::Markdown))
+            || std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|v| !v.is_empty()),
         fail_on: match args.fail_on {
             FailOnArg::Error => FailOn::Error,
             FailOnArg::Warning => FailOn::Warning,

@@ -3,9 +3,10 @@
 //! generated (bundled) file. CI outputs name files from the repository root, and SARIF points at
 //! original sources so code scanning can show a finding on the pull request's diff.
 //!
-//! This runs when the report is assembled, after the rules, and only for findings that need it
-//! (a position or a source hint in a file with a usable map): the audit's hot path never reads a
-//! map twice.
+//! This runs when the report is assembled, after the rules, only when an output that points at
+//! code asks for it ([`crate::audit::AuditOptions::original_sources`]), and only for findings
+//! that need it (a position or a source hint in a file with a usable map), with one parse and
+//! one walk per map: the measure/analyze hot path is untouched.
 
 use std::collections::HashMap;
 use std::io::Read;

@@ -55,11 +55,41 @@ fn normalise(text: &str) -> String {
         .replace(&repo().display().to_string(), "[repo]")
 }
 
+/// Copies a folder without its `node_modules` (which exists only where someone ran the
+/// fixture's build script, and would change where findings map to).
+fn copy_without_node_modules(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        let kind = entry.file_type().unwrap();
+        if kind.is_dir() {
+            if entry.file_name() != "node_modules" {
+                copy_without_node_modules(&entry.path(), &target);
+            }
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The fixture audited as `fixtures/<name>` from a repository that holds exactly what git
+/// tracks of it, so snapshots do not depend on whether its dependencies are installed here.
 fn output(fixture_name: &str, format: &str) -> String {
+    let workspace = tempfile::tempdir().expect("temp dir");
     let path = format!("fixtures/{fixture_name}");
-    let run = run_here(&[&path, "--format", format]);
+    copy_without_node_modules(&fixture(fixture_name), &workspace.path().join(&path));
+    let run = to_run(
+        webaudit()
+            .current_dir(workspace.path())
+            .env_remove("GITHUB_WORKSPACE")
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .args(["--no-cache", &path, "--format", format])
+            .output()
+            .expect("webaudit runs"),
+    );
     assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
-    normalise(&run.stdout)
+    normalise(&run.stdout).replace(&workspace.path().display().to_string(), "[repo]")
 }
 
 #[test]
@@ -213,18 +243,25 @@ fn sarif_points_at_the_original_source_through_the_source_map() {
         moment["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "dist/assets/index-D6t1oOL9.js"
     );
-    // The JSON report carries the mapped location too.
-    let json = run_in_workspace(workspace.path(), &["dist", "--format", "json"], None);
-    let report: Value = serde_json::from_str(&json.stdout).unwrap();
-    assert_eq!(report["root_in_repository"], "dist");
-    let mapped: Vec<&Value> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| !f["source"].is_null())
-        .collect();
-    assert_eq!(mapped.len(), 1, "{mapped:?}");
-    assert_eq!(mapped[0]["source"]["path"], "node_modules/lodash/lodash.js");
+    // The JSON report written beside it carries the mapped location too; a JSON-only run
+    // does not look maps up at all.
+    let mapped_in = |args: &[&str]| {
+        let json = run_in_workspace(workspace.path(), args, None);
+        let report: Value = serde_json::from_str(&json.stdout).unwrap();
+        assert_eq!(report["root_in_repository"], "dist");
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| !f["source"].is_null())
+            .map(|f| f["source"]["path"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        mapped_in(&["dist", "--format", "json", "--report", "sarif=out.sarif"]),
+        ["node_modules/lodash/lodash.js"]
+    );
+    assert!(mapped_in(&["dist", "--format", "json"]).is_empty());
 }
 
 #[test]
@@ -469,6 +506,47 @@ print("tests", root.get("tests"), len(cases), "failures", root.get("failures"), 
 }
 
 #[test]
+fn rules_turned_off_are_not_listed_as_checked() {
+    let workspace = workspace_with_pages(&["index.html"]);
+    let config = workspace.path().join("webaudit.toml");
+    std::fs::write(&config, "[rules]\n\"images/unsized\" = \"off\"\n").unwrap();
+    let config = config.to_string_lossy().into_owned();
+    let args = |format| vec!["dist", "--config", config.as_str(), "--format", format];
+    let junit = run_in_workspace(workspace.path(), &args("junit"), None).stdout;
+    assert!(!junit.contains("images/unsized"), "{junit}");
+    assert!(
+        junit.contains("<testsuite name=\"fonts/font-display\""),
+        "{junit}"
+    );
+    let sarif: Value =
+        serde_json::from_str(&run_in_workspace(workspace.path(), &args("sarif"), None).stdout)
+            .unwrap();
+    let ids: Vec<&str> = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.contains(&"images/unsized") && ids.contains(&"budget/total"),
+        "{ids:?}"
+    );
+    // Without the configuration the rule runs and finds the page's unsized images.
+    let default = run_in_workspace(
+        workspace.path(),
+        &["dist", "--no-config", "--format", "junit"],
+        None,
+    );
+    assert!(
+        default
+            .stdout
+            .contains("<testsuite name=\"images/unsized\" tests=\"1\""),
+        "{}",
+        default.stdout
+    );
+}
+
+#[test]
 fn several_reports_in_one_run_are_written_atomically() {
     let workspace = workspace_with_lodash_source();
     let out = workspace.path().join("out");
@@ -568,6 +646,21 @@ fn step_summary_is_appended_whatever_the_format() {
         text.contains("tree-shaking/whole-library-bundled"),
         "{text}"
     );
+
+    // A summary that cannot be written is a warning; the audit's result stands.
+    let missing = workspace.path().join("no-such-folder/summary.md");
+    let run = run_in_workspace(
+        workspace.path(),
+        &["dist", "--format", "json"],
+        Some(&missing),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot append the step summary"),
+        "{}",
+        run.stderr
+    );
+    assert!(serde_json::from_str::<Value>(&run.stdout).is_ok());
 }
 
 // ---- the Markdown document on an in-process report -----------------------------------------

@@ -62,8 +62,8 @@ pub struct Finding {
     pub saving: Option<u64>,
     pub fix: Option<String>,
     /// Where the finding comes from in the original sources, through the generated file's
-    /// source map; filled by the audit (see [`crate::origins`]) only for findings in mapped files
-    /// that have a position or a `source_hint`, and only when that source is in the repository.
+    /// source map; filled by the audit when asked (see [`crate::origins`]) for findings in mapped
+    /// files that have a position or a `source_hint`, when that source is in the repository.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceLocation>,
     #[serde(skip)]
