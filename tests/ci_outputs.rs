@@ -20,20 +20,6 @@ use webaudit::report::{Finding, Report};
 /// fonts, tree shaking (by map and by import, with and without positions).
 const FIXTURES: [&str; 2] = ["images-bad", "treeshake-bad"];
 
-/// Runs webaudit from the repository root, with no GitHub variables and no cache, so paths
-/// are named from this repository (`fixtures/…`).
-fn run_here(args: &[&str]) -> Run {
-    let output = webaudit()
-        .current_dir(repo())
-        .env_remove("GITHUB_WORKSPACE")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .arg("--no-cache")
-        .args(args)
-        .output()
-        .expect("webaudit runs");
-    to_run(output)
-}
-
 /// Runs webaudit in `workspace` as GitHub Actions would (GITHUB_WORKSPACE set).
 fn run_in_workspace(workspace: &Path, args: &[&str], summary: Option<&Path>) -> Run {
     let mut command = webaudit();
