@@ -83,10 +83,28 @@ struct Scanner<'a> {
     last_byte: u8,
     lines: LineIndex<'a>,
     imports: Vec<Import>,
+    /// Bytes of comments (and of a `#!` line) skipped so far: the minified-size pre-check's
+    /// bound ([`crate::analyze::minify`]).
+    comment_bytes: u64,
+    /// Comments before this offset are counted already (the scan steps back to re-read a few
+    /// tokens after `import`/`export`).
+    counted_until: usize,
+}
+
+/// What one pass of the module lexer found.
+pub struct Scanned {
+    pub imports: Vec<Import>,
+    /// Bytes inside comments (`//…`, `/*…*/`, a leading `#!` line), counted once each.
+    pub comment_bytes: u64,
 }
 
 /// Scans `bytes` for imports. `Err` means the file must be parsed instead.
 pub fn scan(bytes: &[u8]) -> Result<Vec<Import>, Suspicious> {
+    scan_counting_comments(bytes).map(|scanned| scanned.imports)
+}
+
+/// [`scan`], also counting the bytes of the comments it skips.
+pub fn scan_counting_comments(bytes: &[u8]) -> Result<Scanned, Suspicious> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first = text.iter().copied().find(|b| !b.is_ascii_whitespace());
     if first == Some(b'<') {
@@ -102,12 +120,17 @@ pub fn scan(bytes: &[u8]) -> Result<Vec<Import>, Suspicious> {
         last_byte: 0,
         lines: LineIndex::new(bytes),
         imports: Vec::new(),
+        comment_bytes: 0,
+        counted_until: 0,
     };
     scanner.run()?;
     if !scanner.frames.is_empty() || !scanner.parens.is_empty() {
         return Err(Suspicious("unbalanced brackets"));
     }
-    Ok(scanner.imports)
+    Ok(Scanned {
+        imports: scanner.imports,
+        comment_bytes: scanner.comment_bytes,
+    })
 }
 
 impl<'a> Scanner<'a> {
@@ -123,6 +146,7 @@ impl<'a> Scanner<'a> {
     fn skip_trivia(&mut self) -> Result<(), Suspicious> {
         if self.position == 0 && self.bytes.starts_with(b"#!") {
             self.skip_line();
+            self.count_comment(0);
         }
         loop {
             match self.peek() {
@@ -137,14 +161,28 @@ impl<'a> Scanner<'a> {
                 {
                     self.position += 3
                 }
-                Some(b'/') if self.at(1) == Some(b'/') => self.skip_line(),
+                Some(b'/') if self.at(1) == Some(b'/') => {
+                    let start = self.position;
+                    self.skip_line();
+                    self.count_comment(start);
+                }
                 Some(b'/') if self.at(1) == Some(b'*') => {
+                    let start = self.position;
                     let end = memchr_pair(&self.bytes[self.position + 2..], b'*', b'/')
                         .ok_or(Suspicious("unterminated comment"))?;
                     self.position += 2 + end + 2;
+                    self.count_comment(start);
                 }
                 _ => return Ok(()),
             }
+        }
+    }
+
+    /// Counts the comment from `start` to the current position, unless counted before.
+    fn count_comment(&mut self, start: usize) {
+        if start >= self.counted_until {
+            self.comment_bytes += (self.position - start) as u64;
+            self.counted_until = self.position;
         }
     }
 

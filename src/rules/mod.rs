@@ -15,6 +15,8 @@ mod font_display;
 mod font_legacy_format;
 mod images_unsized;
 mod js_parse_error;
+mod minify_css;
+mod minify_js;
 mod source_map_problem;
 mod whole_library_bundled;
 mod whole_library_import;
@@ -103,6 +105,8 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &font_display::FontDisplay,
     &font_legacy_format::FontLegacyFormat,
     &js_parse_error::JsParseError,
+    &minify_js::MinifyJs,
+    &minify_css::MinifyCss,
 ];
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
