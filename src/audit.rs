@@ -103,16 +103,16 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
     let pages = crate::pages::page_loads(&assets, config.base_path.as_deref());
     let budgets = budget::evaluate(&config, &assets, &pages);
     notes.extend(budget::unmatched_path_budgets(&config, &assets));
+    let mut skipped = scanned.skipped;
+    skipped.extend(measured.skipped);
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
     let findings = rules::run(&RuleContext {
         assets: &assets,
         budgets: &budgets,
         config: &config,
         knowledge: &knowledge,
+        skipped: &skipped,
     });
-
-    let mut skipped = scanned.skipped;
-    skipped.extend(measured.skipped);
-    skipped.sort_by(|a, b| a.path.cmp(&b.path));
 
     let count = |severity: Severity| findings.iter().filter(|f| f.severity == severity).count();
     let summary = Summary {

@@ -17,6 +17,7 @@ mod images_unsized;
 mod js_parse_error;
 mod minify_css;
 mod minify_js;
+mod references_missing;
 mod source_map_problem;
 mod whole_library_bundled;
 mod whole_library_import;
@@ -55,6 +56,9 @@ pub struct RuleContext<'a> {
     pub budgets: &'a [BudgetCheck],
     pub config: &'a Config,
     pub knowledge: &'a crate::knowledge::Knowledge,
+    /// Files and folders of the audited folder that were not measured (ignored, unreadable,
+    /// symbolic links): they exist, so a reference to them is not a missing file.
+    pub skipped: &'a [crate::scan::Skipped],
 }
 
 pub trait Rule: Sync {
@@ -107,6 +111,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &js_parse_error::JsParseError,
     &minify_js::MinifyJs,
     &minify_css::MinifyCss,
+    &references_missing::ReferencesMissing,
 ];
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
