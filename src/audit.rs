@@ -112,6 +112,7 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
         config: &config,
         knowledge: &knowledge,
         skipped: &skipped,
+        responses: &[],
     });
 
     let count = |severity: Severity| findings.iter().filter(|f| f.severity == severity).count();
