@@ -6,7 +6,8 @@
 //! threads. Only the status line and headers are read; the body is dropped unread (closing the
 //! connection), so a large file costs one round trip, not its download. Bodies are never
 //! decompressed: the HTTP client is built without its gzip/brotli features, so
-//! `Content-Encoding` is seen exactly as the server sent it.
+//! `Content-Encoding` is seen exactly as the server sent it. Connections are direct
+//! (`HTTP_PROXY` and friends are not used).
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Mutex;
