@@ -85,10 +85,12 @@ impl<'a> Graph<'a> {
             .css
             .imports
             .iter()
-            .filter_map(|import| match resolve(path, &import.url) {
-                Resolved::Local(target) => Some(target),
-                _ => None,
-            })
+            .filter_map(
+                |import| match resolve(path, &strip_base(&import.url, self.base_path)) {
+                    Resolved::Local(target) => Some(target),
+                    _ => None,
+                },
+            )
             .collect()
     }
 

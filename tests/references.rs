@@ -134,3 +134,31 @@ fn the_base_path_ignored_files_folders_and_base_href_are_respected() {
     );
     assert!(messages[1].contains("(the file sub/c.png)"), "{messages:?}");
 }
+
+#[test]
+fn root_absolute_css_imports_under_the_base_path_are_found_and_loaded() {
+    let site = tempfile::tempdir().unwrap();
+    let root = site.path();
+    fs::create_dir_all(root.join("css")).unwrap();
+    fs::write(root.join("webaudit.toml"), "[pages]\nbase = \"/app/\"\n").unwrap();
+    fs::write(
+        root.join("index.html"),
+        "<!doctype html><link rel=stylesheet href=\"/app/css/main.css\">\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("css/main.css"),
+        "@import \"/app/css/more.css\";\n@import \"/app/css/gone.css\";\n",
+    )
+    .unwrap();
+    fs::write(root.join("css/more.css"), "a { color: red }\n").unwrap();
+    let (_, report) = json_report(root, &[]);
+    let found = missing(&report);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1), ("css/main.css", 2));
+    let page = &report["pages"][0];
+    assert_eq!(
+        page["initial_stylesheets"]["files"],
+        serde_json::json!(["css/main.css", "css/more.css"])
+    );
+}
