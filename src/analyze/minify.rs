@@ -118,24 +118,32 @@ fn is_kept_comment(comment: &[u8]) -> bool {
 /// Estimates the minified size of a script.
 ///
 /// `comment_bytes` is what the module lexer ([`super::js_scan`]) counted in comments when it
-/// read the whole file. The swc parse runs at ~15 MB/s, an order of magnitude slower than that
-/// lexer, and most shipped scripts are minified; so it runs only when the file may hold a
-/// reportable saving. The pre-check cannot hide a finding: the estimate only ever removes
-/// whitespace and comments (and adds separators back), so its saving is at most the file's
-/// whitespace bytes (counted everywhere, even inside strings) plus its comment bytes. When that
-/// sum is under the rule's thresholds, so is the saving. The comment count is the module
-/// lexer's, which reads strings, templates, regular expressions and comments as swc does (it
-/// gives up, and `comment_bytes` is `None`, on anything it is not sure of; then swc runs).
+/// read the whole file (`None` when it gave up on the file). The swc parse runs at ~15 MB/s, an
+/// order of magnitude slower than that lexer, and most shipped scripts are minified; so it runs
+/// only when the file may hold a reportable saving.
+///
+/// The pre-check cannot hide a finding: the estimate only ever removes whitespace and comments
+/// (and adds separators back), so its saving is at most the file's whitespace bytes (counted
+/// everywhere, even inside strings) plus its comment bytes. When that sum is under the rule's
+/// thresholds, so is the saving. The comment bytes come from the module lexer, which reads
+/// strings, templates, regular expressions and comments as swc does; when it gave up, from
+/// [`comment_bytes_any_start`], which needs no lexer at all (it counts every byte that some
+/// reading of the file could put in a comment, so it is an upper bound whatever the lexer
+/// would say, but a loose one on minified code with `//` inside strings).
 pub fn estimate_js(bytes: &[u8], extension: &str, comment_bytes: Option<u64>) -> Minified {
     let raw = bytes.len() as u64;
-    if let Some(comments) = comment_bytes {
-        let bound = removable_at_most(bytes, comments);
-        if !reportable(raw, bound, JS_MIN_SAVING_RATIO) {
-            return Minified::BelowThreshold {
-                removable_at_most: bound,
-            };
-        }
+    let comments = comment_bytes.unwrap_or_else(|| comment_bytes_any_start(bytes));
+    let bound = removable_at_most(bytes, comments);
+    if !reportable(raw, bound, JS_MIN_SAVING_RATIO) {
+        return Minified::BelowThreshold {
+            removable_at_most: bound,
+        };
     }
+    estimate_js_unchecked(bytes, extension)
+}
+
+/// The swc-token estimate without the pre-check.
+pub fn estimate_js_unchecked(bytes: &[u8], extension: &str) -> Minified {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Minified::Failed("not valid UTF-8".to_string());
     };
@@ -149,6 +157,63 @@ pub fn estimate_js(bytes: &[u8], extension: &str, comment_bytes: Option<u64>) ->
     Minified::Estimated {
         bytes: js_minified_size(bytes, &tokens),
     }
+}
+
+/// The bytes covered by every span that starts at a `/*` or `//` anywhere in the file (inside
+/// strings and regular expressions too) and runs to the first `*/` after it or to the end of its
+/// line, plus a leading `#!` line. Every real comment is one of these spans, so this is at least
+/// the file's comment bytes, with no tokenizer to trust. Linear: each terminator search starts
+/// after the previous one's result.
+pub fn comment_bytes_any_start(bytes: &[u8]) -> u64 {
+    let mut total = 0u64;
+    let mut covered_until = 0usize;
+    if bytes.starts_with(b"#!") {
+        covered_until = bytes
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .unwrap_or(bytes.len());
+        total = covered_until as u64;
+    }
+    // The next line break at or after some offset, and the next `*/`: cached, since the
+    // offsets asked for only grow.
+    let mut line_end: Option<usize> = None;
+    let mut block_end: Option<usize> = None;
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] != b'/' || !matches!(bytes[i + 1], b'/' | b'*') {
+            i += 1;
+            continue;
+        }
+        let from = i + 2;
+        let end = if bytes[i + 1] == b'/' {
+            if line_end.is_none_or(|e| e < from) {
+                line_end = Some(
+                    bytes[from..]
+                        .iter()
+                        .position(|&b| b == b'\n' || b == b'\r')
+                        .map_or(bytes.len(), |p| from + p),
+                );
+            }
+            line_end.unwrap_or(bytes.len())
+        } else {
+            if block_end.is_none_or(|e| e < from + 2) {
+                block_end = Some(
+                    bytes[from..]
+                        .windows(2)
+                        .position(|w| w == b"*/")
+                        .map_or(bytes.len(), |p| from + p + 2),
+                );
+            }
+            block_end.unwrap_or(bytes.len())
+        };
+        let start = i.max(covered_until);
+        if end > start {
+            total += (end - start) as u64;
+            covered_until = end;
+        }
+        i += 1;
+    }
+    total
 }
 
 /// A token as the estimate needs it: byte range in the file and what kind it is.
@@ -354,7 +419,7 @@ mod tests {
     use super::*;
 
     fn estimate(source: &str) -> u64 {
-        match estimate_js(source.as_bytes(), "js", None) {
+        match estimate_js_unchecked(source.as_bytes(), "js") {
             Minified::Estimated { bytes } => bytes,
             other => panic!("{source:?}: {other:?}"),
         }
@@ -400,9 +465,29 @@ mod tests {
     }
 
     #[test]
+    fn every_possible_comment_is_counted_without_a_lexer() {
+        let cases: [(&str, u64); 5] = [
+            ("a = 1; // c\nb", 4),
+            ("/* a */ x /* b */", 14),
+            // A string holding `//` counts to the end of its line: an over-count is safe.
+            ("u = 'http://x'; /* c */\ny", 13),
+            // Overlapping readings are counted once.
+            ("s = '/*'; /* real */", 15),
+            ("#!/usr/bin/env node\nf()", 19),
+        ];
+        for (source, expected) in cases {
+            assert_eq!(
+                comment_bytes_any_start(source.as_bytes()),
+                expected,
+                "{source:?}"
+            );
+        }
+    }
+
+    #[test]
     fn syntax_errors_are_reported_not_estimated() {
         assert!(matches!(
-            estimate_js(b"function (", "js", None),
+            estimate_js_unchecked(b"function (", "js"),
             Minified::Failed(_)
         ));
     }
