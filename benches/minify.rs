@@ -119,6 +119,9 @@ fn reference(
         let _ = std::fs::remove_dir_all(&out);
         let status = Command::new(esbuild)
             .arg("--minify-whitespace")
+            // Keep non-ASCII characters as they are (esbuild escapes them by default, which
+            // makes its output grow on localised text and says nothing about whitespace).
+            .arg("--charset=utf8")
             .arg("--log-level=error")
             .arg(format!("--outbase={}", corpus.display()))
             .arg(format!("--outdir={}", out.display()))
@@ -280,13 +283,22 @@ fn run() -> ExitCode {
             return;
         };
         let mut shares = Vec::new();
+        let mut outliers = Vec::new();
         for ((f, ours), theirs) in set.iter().zip(&sizes).zip(&reference_sizes) {
             let raw = f.bytes.len() as f64;
             if let Some(ours) = ours
                 && *theirs > 0
                 && raw - (*theirs as f64) > 0.0
             {
-                shares.push((raw - *ours as f64) / (raw - *theirs as f64));
+                let share = (raw - *ours as f64) / (raw - *theirs as f64);
+                shares.push(share);
+                if !(0.8..=1.25).contains(&share) {
+                    outliers.push(format!(
+                        "    {}: {} B, webaudit {ours} B, esbuild {theirs} B",
+                        f.rel,
+                        f.bytes.len()
+                    ));
+                }
             }
         }
         println!(
@@ -295,6 +307,12 @@ fn run() -> ExitCode {
             ours.as_secs_f64() / time.as_secs_f64().max(1e-9),
             share_summary(&mut shares)
         );
+        if !outliers.is_empty() {
+            println!("  saving outside 0.8–1.25 × esbuild's:");
+            for line in outliers.iter().take(10) {
+                println!("{line}");
+            }
+        }
     };
     let passing_sizes: Vec<Option<u64>> = passing
         .iter()

@@ -66,7 +66,8 @@ struct CheckUrlArgs {
     /// Requests in flight at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     concurrency: u16,
-    /// Seconds allowed for each response's headers (and, separately, to connect).
+    /// Seconds allowed to send each request and to receive its response headers (connecting:
+    /// this, at most 5).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     timeout: u64,
     #[command(flatten)]
