@@ -7,9 +7,7 @@ use std::path::Path;
 
 use common::*;
 use webaudit::analyze::js_scan::scan_counting_comments;
-use webaudit::analyze::minify::{
-    Minified, comment_bytes_any_start, estimate_js, estimate_js_unchecked, removable_at_most,
-};
+use webaudit::analyze::minify::{Minified, estimate_js, estimate_js_unchecked, lexer_free_bound};
 
 fn located(report: &serde_json::Value, rule: &str) -> Vec<(String, u64)> {
     let mut found: Vec<(String, u64)> = findings(report, rule)
@@ -100,9 +98,9 @@ fn the_pre_check_bound_is_never_below_the_estimated_saving() {
         let Ok(scanned) = scan_counting_comments(&bytes) else {
             continue;
         };
-        let bound = removable_at_most(&bytes, scanned.comment_bytes);
-        // The lexer-free count (used when the lexer gives up) covers at least as much.
-        assert!(comment_bytes_any_start(&bytes) >= scanned.comment_bytes);
+        let bound = scanned.trivia_bytes;
+        // The lexer-free bound (used when the lexer gives up) covers at least as much.
+        assert!(lexer_free_bound(&bytes) >= bound);
         // The full estimate, pre-check bypassed.
         let Minified::Estimated { bytes: minified } = estimate_js_unchecked(&bytes, "js") else {
             panic!("{}: not estimated", file.display());
@@ -119,7 +117,7 @@ fn the_pre_check_bound_is_never_below_the_estimated_saving() {
             bundles_checked += 1;
             assert!(
                 matches!(
-                    estimate_js(&bytes, "js", Some(scanned.comment_bytes)),
+                    estimate_js(&bytes, "js", Some(scanned.trivia_bytes)),
                     Minified::BelowThreshold { .. }
                 ),
                 "{path}: the pre-check let a minified bundle through"

@@ -180,12 +180,12 @@ const PARSED_EXTENSIONS: [&str; 5] = ["ts", "tsx", "jsx", "mts", "cts"];
 /// scanned with the module lexer ([`super::js_scan`]); TypeScript and JSX sources, and any file
 /// the lexer finds suspicious, are parsed with swc, which also locates syntax errors.
 pub fn analyze(extension: &str, bytes: &[u8]) -> JsFacts {
-    analyze_counting_comments(extension, bytes).0
+    analyze_counting_trivia(extension, bytes).0
 }
 
-/// [`analyze`], also returning the bytes of comments when the module lexer read the whole file
-/// (`None` when the file went to the parser instead).
-pub fn analyze_counting_comments(extension: &str, bytes: &[u8]) -> (JsFacts, Option<u64>) {
+/// [`analyze`], also returning the bytes of white space and comments between tokens when the
+/// module lexer read the whole file (`None` when the file went to the parser instead).
+pub fn analyze_counting_trivia(extension: &str, bytes: &[u8]) -> (JsFacts, Option<u64>) {
     if !PARSED_EXTENSIONS.contains(&extension)
         && std::str::from_utf8(bytes).is_ok()
         && let Ok(scanned) = super::js_scan::scan_counting_comments(bytes)
@@ -195,7 +195,7 @@ pub fn analyze_counting_comments(extension: &str, bytes: &[u8]) -> (JsFacts, Opt
             problem: None,
             invalid_utf8: false,
         };
-        return (facts, Some(scanned.comment_bytes));
+        return (facts, Some(scanned.trivia_bytes));
     }
     (parse(extension, bytes), None)
 }

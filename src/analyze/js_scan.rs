@@ -83,10 +83,10 @@ struct Scanner<'a> {
     last_byte: u8,
     lines: LineIndex<'a>,
     imports: Vec<Import>,
-    /// Bytes of comments (and of a `#!` line) skipped so far: the minified-size pre-check's
-    /// bound ([`crate::analyze::minify`]).
-    comment_bytes: u64,
-    /// Comments before this offset are counted already (the scan steps back to re-read a few
+    /// Bytes of white space and comments between tokens (and of a `#!` line) skipped so far:
+    /// the minified-size pre-check's bound ([`crate::analyze::minify`]).
+    trivia_bytes: u64,
+    /// Trivia before this offset is counted already (the scan steps back to re-read a few
     /// tokens after `import`/`export`).
     counted_until: usize,
 }
@@ -94,8 +94,9 @@ struct Scanner<'a> {
 /// What one pass of the module lexer found.
 pub struct Scanned {
     pub imports: Vec<Import>,
-    /// Bytes inside comments (`//…`, `/*…*/`, a leading `#!` line), counted once each.
-    pub comment_bytes: u64,
+    /// Bytes of white space and comments between tokens (and a leading `#!` line), each
+    /// counted once: all a minifier could remove without touching a token.
+    pub trivia_bytes: u64,
 }
 
 /// Scans `bytes` for imports. `Err` means the file must be parsed instead.
@@ -103,7 +104,7 @@ pub fn scan(bytes: &[u8]) -> Result<Vec<Import>, Suspicious> {
     scan_counting_comments(bytes).map(|scanned| scanned.imports)
 }
 
-/// [`scan`], also counting the bytes of the comments it skips.
+/// [`scan`], also counting the white space and comments it skips between tokens.
 pub fn scan_counting_comments(bytes: &[u8]) -> Result<Scanned, Suspicious> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first = text.iter().copied().find(|b| !b.is_ascii_whitespace());
@@ -120,7 +121,7 @@ pub fn scan_counting_comments(bytes: &[u8]) -> Result<Scanned, Suspicious> {
         last_byte: 0,
         lines: LineIndex::new(bytes),
         imports: Vec::new(),
-        comment_bytes: 0,
+        trivia_bytes: 0,
         counted_until: 0,
     };
     scanner.run()?;
@@ -129,7 +130,7 @@ pub fn scan_counting_comments(bytes: &[u8]) -> Result<Scanned, Suspicious> {
     }
     Ok(Scanned {
         imports: scanner.imports,
-        comment_bytes: scanner.comment_bytes,
+        trivia_bytes: scanner.trivia_bytes,
     })
 }
 
@@ -142,11 +143,22 @@ impl<'a> Scanner<'a> {
         self.bytes.get(self.position + offset).copied()
     }
 
-    /// Skips white space and comments. A `#!` line at the very start is a comment too.
+    /// Skips white space and comments, counting the bytes not counted before.
     fn skip_trivia(&mut self) -> Result<(), Suspicious> {
+        let start = self.position;
+        let skipped = self.skip_trivia_uncounted();
+        let from = start.max(self.counted_until);
+        if self.position > from {
+            self.trivia_bytes += (self.position - from) as u64;
+            self.counted_until = self.position;
+        }
+        skipped
+    }
+
+    /// Skips white space and comments. A `#!` line at the very start is a comment too.
+    fn skip_trivia_uncounted(&mut self) -> Result<(), Suspicious> {
         if self.position == 0 && self.bytes.starts_with(b"#!") {
             self.skip_line();
-            self.count_comment(0);
         }
         loop {
             match self.peek() {
@@ -161,28 +173,14 @@ impl<'a> Scanner<'a> {
                 {
                     self.position += 3
                 }
-                Some(b'/') if self.at(1) == Some(b'/') => {
-                    let start = self.position;
-                    self.skip_line();
-                    self.count_comment(start);
-                }
+                Some(b'/') if self.at(1) == Some(b'/') => self.skip_line(),
                 Some(b'/') if self.at(1) == Some(b'*') => {
-                    let start = self.position;
                     let end = memchr_pair(&self.bytes[self.position + 2..], b'*', b'/')
                         .ok_or(Suspicious("unterminated comment"))?;
                     self.position += 2 + end + 2;
-                    self.count_comment(start);
                 }
                 _ => return Ok(()),
             }
-        }
-    }
-
-    /// Counts the comment from `start` to the current position, unless counted before.
-    fn count_comment(&mut self, start: usize) {
-        if start >= self.counted_until {
-            self.comment_bytes += (self.position - start) as u64;
-            self.counted_until = self.position;
         }
     }
 

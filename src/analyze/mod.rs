@@ -260,10 +260,10 @@ pub fn analyze(
             } else {
                 "js"
             };
-            let (js, comment_bytes) = js::analyze_counting_comments(syntax, bytes);
+            let (js, trivia_bytes) = js::analyze_counting_trivia(syntax, bytes);
             // Only files browsers run as scripts: TypeScript or JSX sources are not shipped code.
             let minified = matches!(extension.as_str(), "js" | "mjs" | "cjs")
-                .then(|| minify::estimate_js(bytes, syntax, comment_bytes));
+                .then(|| minify::estimate_js(bytes, syntax, trivia_bytes));
             let map = attribute(map, file, bytes);
             let attributed = map.as_ref().is_some_and(|m| m.attribution.is_ok());
             let signatures = match context.signatures {
