@@ -153,12 +153,17 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
             limit.origin, limit.limit
         ));
     }
+    let mut skipped = scanned.skipped;
+    skipped.extend(measured.skipped);
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
     let mut findings = rules::run(&RuleContext {
         assets: &assets,
         budgets: &budgets,
         config: &config,
         knowledge: &knowledge,
         baseline: comparison.as_ref(),
+        skipped: &skipped,
+        responses: &[],
     });
     let repository = crate::origins::repository_root();
     if let Some(repository) = repository.as_ref().filter(|_| options.original_sources) {
@@ -167,10 +172,6 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
     let root_in_repository = repository
         .as_deref()
         .and_then(|repository| crate::origins::relative_to(repository, &options.root));
-
-    let mut skipped = scanned.skipped;
-    skipped.extend(measured.skipped);
-    skipped.sort_by(|a, b| a.path.cmp(&b.path));
 
     let count = |severity: Severity| findings.iter().filter(|f| f.severity == severity).count();
     let summary = Summary {

@@ -21,6 +21,11 @@ pub enum Error {
     },
     /// A bad command-line value.
     Usage(String),
+    /// `check-url`: the server does not accept connections.
+    Unreachable {
+        url: String,
+        reason: String,
+    },
 }
 
 impl fmt::Display for Error {
@@ -45,6 +50,10 @@ impl fmt::Display for Error {
                 write!(f, "{}:{line}:{column}: {message}", path.display())
             }
             Error::Usage(message) => f.write_str(message),
+            Error::Unreachable { url, reason } => write!(
+                f,
+                "cannot reach the server at {url}: {reason}; is it running, and is the URL right?"
+            ),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod glob;
 pub mod kind;
 pub mod knowledge;
+pub mod live;
 pub mod measure;
 pub mod origins;
 pub mod pages;

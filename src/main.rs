@@ -4,12 +4,14 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use webaudit::audit::{self, AuditOptions, CacheChoice};
 use webaudit::baseline::{HashPattern, Increase};
 use webaudit::config::Overrides;
+use webaudit::live::LiveOptions;
 use webaudit::report::terminal::{TerminalOptions, printable};
 use webaudit::report::{self, FailOn};
 use webaudit::rules::{self, REGISTRY};
@@ -29,6 +31,7 @@ Examples:
                                          in GitHub Actions: annotations, code scanning, PR comment
   webaudit rules                         list every rule
   webaudit explain budget/total          what a rule checks, why, and how to fix it
+  webaudit check-url http://127.0.0.1:8080/ dist/   how a running server serves dist/
 
 Exit codes: 0 no finding at or above --fail-on; 1 at least one; 2 the run failed.";
 
@@ -56,6 +59,24 @@ enum Command {
         /// Rule id, e.g. budget/total.
         rule: String,
     },
+    /// Request every asset of PATH from a running server at URL and report how it is served
+    /// (compression, Content-Type, Cache-Control of hashed files, missing files).
+    CheckUrl(Box<CheckUrlArgs>),
+}
+
+#[derive(Args, Clone)]
+struct CheckUrlArgs {
+    /// Where the folder is served, e.g. http://127.0.0.1:8080/ or https://example.org/app/.
+    url: String,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: u16,
+    /// Seconds allowed to send each request and to receive its response headers (connecting:
+    /// this, at most 5).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    timeout: u64,
+    #[command(flatten)]
+    audit: AuditArgs,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -212,6 +233,7 @@ fn main() -> ExitCode {
         Some(Command::Audit(ref args)) => run_audit(args),
         Some(Command::Rules { format }) => list_rules(format),
         Some(Command::Explain { ref rule }) => explain(rule),
+        Some(Command::CheckUrl(ref args)) => run_check_url(args),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),
@@ -229,6 +251,20 @@ fn main() -> ExitCode {
 }
 
 fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
+    let report = audit::run(&audit_options(args)?)?;
+    emit(args, &report)
+}
+
+fn run_check_url(args: &CheckUrlArgs) -> Result<u8, Error> {
+    let mut live = LiveOptions::new(args.url.clone());
+    live.concurrency = usize::from(args.concurrency);
+    live.response_timeout = Duration::from_secs(args.timeout);
+    live.connect_timeout = Duration::from_secs(args.timeout.min(5));
+    let report = webaudit::live::check_folder(&audit_options(&args.audit)?, &live)?;
+    emit(&args.audit, &report)
+}
+
+fn audit_options(args: &AuditArgs) -> Result<AuditOptions, Error> {
     let cache = if args.no_cache {
         CacheChoice::Disabled
     } else {
@@ -237,7 +273,7 @@ fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
             None => CacheChoice::Disabled,
         }
     };
-    let options = AuditOptions {
+    Ok(AuditOptions {
         root: args.path.clone(),
         overrides: Overrides {
             config_file: args.config.clone(),
@@ -269,9 +305,11 @@ fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
             FailOnArg::Info => FailOn::Info,
             FailOnArg::Never => FailOn::Never,
         },
-    };
-    let report = audit::run(&options)?;
+    })
+}
 
+/// Prints the report as asked and returns the exit code.
+fn emit(args: &AuditArgs, report: &report::Report) -> Result<u8, Error> {
     for skipped in report
         .skipped
         .iter()
@@ -304,15 +342,15 @@ fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
         top: args.top,
         quiet: args.quiet,
     };
-    let rendered = render(&report, args.format, terminal)?;
+    let rendered = render(report, args.format, terminal)?;
     // Files first: when stdout is a closed pipe they are still written.
     for extra in &args.reports {
-        let bytes = render(&report, extra.format, terminal)?;
+        let bytes = render(report, extra.format, terminal)?;
         write_atomically(&extra.path, &bytes)?;
     }
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
         // A summary that cannot be written does not fail the audit: the report itself is out.
-        if let Err(e) = append_step_summary(Path::new(&summary), &report) {
+        if let Err(e) = append_step_summary(Path::new(&summary), report) {
             eprintln!(
                 "warning: {}: cannot append the step summary: {e}",
                 printable(&summary.to_string_lossy())

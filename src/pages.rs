@@ -85,10 +85,12 @@ impl<'a> Graph<'a> {
             .css
             .imports
             .iter()
-            .filter_map(|import| match resolve(path, &import.url) {
-                Resolved::Local(target) => Some(target),
-                _ => None,
-            })
+            .filter_map(
+                |import| match resolve(path, &strip_base(&import.url, self.base_path)) {
+                    Resolved::Local(target) => Some(target),
+                    _ => None,
+                },
+            )
             .collect()
     }
 
@@ -115,7 +117,7 @@ fn is_path_like(specifier: &str) -> bool {
 
 /// A root-absolute reference under the site's base path (`/app/assets/x.js` with base `/app/`)
 /// as a reference from the folder's root (`/assets/x.js`).
-fn strip_base<'r>(reference: &'r str, base: Option<&str>) -> std::borrow::Cow<'r, str> {
+pub(crate) fn strip_base<'r>(reference: &'r str, base: Option<&str>) -> std::borrow::Cow<'r, str> {
     match base.and_then(|base| reference.strip_prefix(base)) {
         Some(rest) => std::borrow::Cow::Owned(format!("/{rest}")),
         None => std::borrow::Cow::Borrowed(reference),

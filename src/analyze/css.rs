@@ -111,6 +111,81 @@ pub fn parse_at(text: &[u8], base: Location) -> CssFacts {
     parser.facts
 }
 
+/// The size of a stylesheet with comments and unnecessary whitespace removed (the `minify/css`
+/// estimate; see [`super::minify`]). Strings and `url(…)` are single tokens, so their contents
+/// are never touched.
+pub fn minified_size(text: &[u8]) -> u64 {
+    use TokenKind as K;
+    // A run of whitespace and comments between two tokens can go entirely next to these.
+    let no_space_after = |t: &Token| {
+        matches!(
+            t.kind,
+            K::OpenBrace
+                | K::CloseBrace
+                | K::Semicolon
+                | K::Comma
+                | K::Colon
+                | K::OpenParen
+                | K::OpenBracket
+                | K::Function
+                | K::Comment
+        ) || (t.kind == K::Delim && text.get(t.start) == Some(&b'>'))
+    };
+    let no_space_before = |t: &Token| {
+        matches!(
+            t.kind,
+            K::OpenBrace
+                | K::CloseBrace
+                | K::Semicolon
+                | K::Comma
+                | K::CloseParen
+                | K::CloseBracket
+                | K::Comment
+        ) || (t.kind == K::Delim && matches!(text.get(t.start), Some(b'>' | b'!')))
+    };
+    let mut tokenizer = Tokenizer::new(text);
+    let mut total = 0u64;
+    let mut previous: Option<Token> = None;
+    // Whitespace or removed comments since the previous kept token.
+    let mut pending_gap = false;
+    // A `;` held back: dropped if the next token is `}`.
+    let mut pending_semicolon = false;
+    while let Some(token) = tokenizer.next_token() {
+        match token.kind {
+            K::Whitespace => {
+                pending_gap = true;
+                continue;
+            }
+            K::Comment if !text[token.start..].starts_with(b"/*!") => {
+                pending_gap = true;
+                continue;
+            }
+            _ => {}
+        }
+        if pending_semicolon {
+            if token.kind != K::CloseBrace {
+                total += 1;
+            }
+            pending_semicolon = false;
+        }
+        if pending_gap
+            && let Some(before) = &previous
+            && !no_space_after(before)
+            && !no_space_before(&token)
+        {
+            total += 1;
+        }
+        pending_gap = false;
+        if token.kind == K::Semicolon {
+            pending_semicolon = true;
+        } else {
+            total += (token.end - token.start) as u64;
+        }
+        previous = Some(token);
+    }
+    total + u64::from(pending_semicolon)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tokenizer
 
@@ -1092,6 +1167,40 @@ fn normalize_value(raw: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn minified_size_keeps_what_css_needs() {
+        let cases = [
+            // A space before `:` stays: in a selector it is a descendant combinator (`a :hover`).
+            (
+                "a  .b  >  c {\n  color : red ;\n  margin: 0 auto;\n}\n",
+                "a .b>c{color :red;margin:0 auto}",
+            ),
+            (
+                "/* x */ @media screen and (max-width: 10px) { a { b: c } }",
+                "@media screen and (max-width:10px){a{b:c}}",
+            ),
+            (
+                "a { width: calc(1px + 2px); content: \"  ;  \" }",
+                "a{width:calc(1px + 2px);content:\"  ;  \"}",
+            ),
+            (
+                "a { background: url( x  y.png ) }",
+                "a{background:url( x  y.png )}",
+            ),
+            (
+                "/*! licence */\na:hover , b :focus { color: red !important; }",
+                "/*! licence */a:hover,b :focus{color:red!important}",
+            ),
+        ];
+        for (source, minified) in cases {
+            assert_eq!(
+                minified_size(source.as_bytes()),
+                minified.len() as u64,
+                "{source:?}"
+            );
+        }
+    }
 
     fn urls(css: &str) -> Vec<String> {
         parse(css.as_bytes())

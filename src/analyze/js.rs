@@ -115,7 +115,7 @@ pub const MAX_NESTING: usize = 1_000;
 /// Extensions parsed as JavaScript or TypeScript.
 pub const EXTENSIONS: [&str; 8] = ["js", "mjs", "cjs", "jsx", "ts", "tsx", "mts", "cts"];
 
-fn syntax_for(extension: &str) -> Syntax {
+pub(crate) fn syntax_for(extension: &str) -> Syntax {
     match extension {
         "ts" | "mts" | "cts" => Syntax::Typescript(TsSyntax {
             tsx: false,
@@ -180,17 +180,24 @@ const PARSED_EXTENSIONS: [&str; 5] = ["ts", "tsx", "jsx", "mts", "cts"];
 /// scanned with the module lexer ([`super::js_scan`]); TypeScript and JSX sources, and any file
 /// the lexer finds suspicious, are parsed with swc, which also locates syntax errors.
 pub fn analyze(extension: &str, bytes: &[u8]) -> JsFacts {
+    analyze_counting_trivia(extension, bytes).0
+}
+
+/// [`analyze`], also returning the bytes of white space and comments between tokens when the
+/// module lexer read the whole file (`None` when the file went to the parser instead).
+pub fn analyze_counting_trivia(extension: &str, bytes: &[u8]) -> (JsFacts, Option<u64>) {
     if !PARSED_EXTENSIONS.contains(&extension)
         && std::str::from_utf8(bytes).is_ok()
-        && let Ok(imports) = super::js_scan::scan(bytes)
+        && let Ok(scanned) = super::js_scan::scan_counting_comments(bytes)
     {
-        return JsFacts {
-            imports,
+        let facts = JsFacts {
+            imports: scanned.imports,
             problem: None,
             invalid_utf8: false,
         };
+        return (facts, Some(scanned.trivia_bytes));
     }
-    parse(extension, bytes)
+    (parse(extension, bytes), None)
 }
 
 /// Parses `bytes` with swc and returns its imports, or the first syntax error.

@@ -83,10 +83,29 @@ struct Scanner<'a> {
     last_byte: u8,
     lines: LineIndex<'a>,
     imports: Vec<Import>,
+    /// Bytes of white space and comments between tokens (and of a `#!` line) skipped so far:
+    /// the minified-size pre-check's bound ([`crate::analyze::minify`]).
+    trivia_bytes: u64,
+    /// Trivia before this offset is counted already (the scan steps back to re-read a few
+    /// tokens after `import`/`export`).
+    counted_until: usize,
+}
+
+/// What one pass of the module lexer found.
+pub struct Scanned {
+    pub imports: Vec<Import>,
+    /// Bytes of white space and comments between tokens (and a leading `#!` line), each
+    /// counted once: all a minifier could remove without touching a token.
+    pub trivia_bytes: u64,
 }
 
 /// Scans `bytes` for imports. `Err` means the file must be parsed instead.
 pub fn scan(bytes: &[u8]) -> Result<Vec<Import>, Suspicious> {
+    scan_counting_comments(bytes).map(|scanned| scanned.imports)
+}
+
+/// [`scan`], also counting the white space and comments it skips between tokens.
+pub fn scan_counting_comments(bytes: &[u8]) -> Result<Scanned, Suspicious> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first = text.iter().copied().find(|b| !b.is_ascii_whitespace());
     if first == Some(b'<') {
@@ -102,12 +121,17 @@ pub fn scan(bytes: &[u8]) -> Result<Vec<Import>, Suspicious> {
         last_byte: 0,
         lines: LineIndex::new(bytes),
         imports: Vec::new(),
+        trivia_bytes: 0,
+        counted_until: 0,
     };
     scanner.run()?;
     if !scanner.frames.is_empty() || !scanner.parens.is_empty() {
         return Err(Suspicious("unbalanced brackets"));
     }
-    Ok(scanner.imports)
+    Ok(Scanned {
+        imports: scanner.imports,
+        trivia_bytes: scanner.trivia_bytes,
+    })
 }
 
 impl<'a> Scanner<'a> {
@@ -119,8 +143,20 @@ impl<'a> Scanner<'a> {
         self.bytes.get(self.position + offset).copied()
     }
 
-    /// Skips white space and comments. A `#!` line at the very start is a comment too.
+    /// Skips white space and comments, counting the bytes not counted before.
     fn skip_trivia(&mut self) -> Result<(), Suspicious> {
+        let start = self.position;
+        let skipped = self.skip_trivia_uncounted();
+        let from = start.max(self.counted_until);
+        if self.position > from {
+            self.trivia_bytes += (self.position - from) as u64;
+            self.counted_until = self.position;
+        }
+        skipped
+    }
+
+    /// Skips white space and comments. A `#!` line at the very start is a comment too.
+    fn skip_trivia_uncounted(&mut self) -> Result<(), Suspicious> {
         if self.position == 0 && self.bytes.starts_with(b"#!") {
             self.skip_line();
         }

@@ -8,6 +8,7 @@ pub mod css;
 pub mod html;
 pub mod js;
 pub mod js_scan;
+pub mod minify;
 pub mod sourcemap;
 pub mod url;
 
@@ -23,7 +24,7 @@ use sourcemap::Attribution;
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-1";
+pub const ANALYZER_VERSION: &str = "facts-2";
 
 /// What one file's content says, beyond its sizes.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -100,12 +101,18 @@ pub struct ScriptFacts {
     pub map: Option<MapLink>,
     /// Known libraries recognised by their signatures (looked for only without a usable map).
     pub signatures: Vec<crate::knowledge::SignatureMatch>,
+    /// The size without comments and unnecessary whitespace (`.js`, `.mjs`, `.cjs` only).
+    #[serde(default)]
+    pub minified: Option<minify::Minified>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StylesheetFacts {
     pub css: css::CssFacts,
     pub map: Option<MapLink>,
+    /// The size without comments and unnecessary whitespace.
+    #[serde(default)]
+    pub minified: Option<minify::Minified>,
 }
 
 /// The source map of a script or stylesheet and what it attributes.
@@ -248,14 +255,15 @@ pub fn analyze(
 
     let facts = match format {
         Format::Js | Format::SourceCode => {
-            let js = js::analyze(
-                if js::EXTENSIONS.contains(&extension.as_str()) {
-                    &extension
-                } else {
-                    "js"
-                },
-                bytes,
-            );
+            let syntax = if js::EXTENSIONS.contains(&extension.as_str()) {
+                extension.as_str()
+            } else {
+                "js"
+            };
+            let (js, trivia_bytes) = js::analyze_counting_trivia(syntax, bytes);
+            // Only files browsers run as scripts: TypeScript or JSX sources are not shipped code.
+            let minified = matches!(extension.as_str(), "js" | "mjs" | "cjs")
+                .then(|| minify::estimate_js(bytes, syntax, trivia_bytes));
             let map = attribute(map, file, bytes);
             let attributed = map.as_ref().is_some_and(|m| m.attribution.is_ok());
             let signatures = match context.signatures {
@@ -266,11 +274,15 @@ pub fn analyze(
                 js,
                 map,
                 signatures,
+                minified,
             }))
         }
         Format::Css => Facts::Stylesheet(Box::new(StylesheetFacts {
             css: css::parse(bytes),
             map: attribute(map, file, bytes),
+            minified: Some(minify::Minified::Estimated {
+                bytes: css::minified_size(bytes),
+            }),
         })),
         Format::Gzip | Format::Brotli => Facts::Precompressed(decode(format, bytes)),
         _ => Facts::Document(Box::new(html::parse(bytes))),

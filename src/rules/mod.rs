@@ -16,6 +16,13 @@ mod font_display;
 mod font_legacy_format;
 mod images_unsized;
 mod js_parse_error;
+mod minify_css;
+mod minify_js;
+mod references_missing;
+mod server_cache_control;
+mod server_content_type;
+mod server_missing;
+mod server_uncompressed;
 mod source_map_problem;
 mod whole_library_bundled;
 mod whole_library_import;
@@ -56,6 +63,11 @@ pub struct RuleContext<'a> {
     pub knowledge: &'a crate::knowledge::Knowledge,
     /// The comparison with `--baseline`, when one was given.
     pub baseline: Option<&'a crate::baseline::Comparison>,
+    /// Files and folders of the audited folder that were not measured (ignored, unreadable,
+    /// symbolic links): they exist, so a reference to them is not a missing file.
+    pub skipped: &'a [crate::scan::Skipped],
+    /// `check-url` only: how the live server answered for each asset (empty in an audit).
+    pub responses: &'a [crate::live::Response],
 }
 
 pub trait Rule: Sync {
@@ -107,6 +119,13 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &font_display::FontDisplay,
     &font_legacy_format::FontLegacyFormat,
     &js_parse_error::JsParseError,
+    &minify_js::MinifyJs,
+    &minify_css::MinifyCss,
+    &references_missing::ReferencesMissing,
+    &server_missing::ServerMissing,
+    &server_uncompressed::ServerUncompressed,
+    &server_content_type::ServerContentType,
+    &server_cache_control::ServerCacheControl,
 ];
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
@@ -115,9 +134,17 @@ pub fn find(id: &str) -> Option<&'static dyn Rule> {
 
 /// Runs every enabled rule and returns the findings, most severe first, then by path.
 pub fn run(context: &RuleContext) -> Vec<Finding> {
+    run_selected(context, |_| true)
+}
+
+/// Runs the enabled rules whose id `selected` accepts (`check-url` runs the `server/` rules).
+pub fn run_selected(context: &RuleContext, selected: impl Fn(&str) -> bool) -> Vec<Finding> {
     let mut findings = Vec::new();
     for rule in REGISTRY {
         let meta = rule.meta();
+        if !selected(meta.id) {
+            continue;
+        }
         let severity = match context.config.rules.get(meta.id) {
             Some(RuleSetting::Off) => continue,
             Some(RuleSetting::Severity(severity)) => *severity,
@@ -138,6 +165,21 @@ pub fn run(context: &RuleContext) -> Vec<Finding> {
             .then_with(|| a.line.cmp(&b.line))
     });
     findings
+}
+
+/// The response for each asset path, with the asset, for the `server/` rules.
+fn answered<'a>(
+    context: &'a RuleContext,
+) -> impl Iterator<Item = (&'a Asset, &'a crate::live::Response)> {
+    let by_path: std::collections::HashMap<&str, &Asset> = context
+        .assets
+        .iter()
+        .map(|a| (a.path.as_str(), a))
+        .collect();
+    context
+        .responses
+        .iter()
+        .filter_map(move |response| Some((*by_path.get(response.path.as_str())?, response)))
 }
 
 /// Findings for the budget checks a budget rule owns: one per failed check.

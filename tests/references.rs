@@ -1,0 +1,164 @@
+//! references/missing: references in HTML and CSS to files that are not in the folder.
+
+mod common;
+
+use std::fs;
+
+use common::*;
+
+fn missing(report: &serde_json::Value) -> Vec<(String, u64, u64, String)> {
+    findings(report, "references/missing")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_missing_file_of_the_fixture_is_reported_at_its_reference_and_nothing_else() {
+    let (_, report) = json_report(&fixture("broken-refs"), &["--no-config"]);
+    let found = missing(&report);
+    let located: Vec<(&str, u64, u64, &str)> = found
+        .iter()
+        .map(|(path, line, column, message)| {
+            // The quoted reference as written.
+            let reference = message.split('"').nth(1).unwrap();
+            (path.as_str(), *line, *column, reference)
+        })
+        .collect();
+    // The table of fixtures/broken-refs/README.md.
+    assert_eq!(
+        located,
+        [
+            ("css/site.css", 1, 1, "typography.css"),
+            ("css/site.css", 10, 21, "../img/card-bg.webp"),
+            ("index.html", 7, 3, "/css/print.css"),
+            ("index.html", 8, 3, "fonts/inter-latin.woff2"),
+            ("index.html", 11, 27, "img/banner.webp"),
+            ("index.html", 16, 3, "img/hero.jpg"),
+            ("index.html", 16, 3, "img/hero-640.jpg"),
+            ("index.html", 20, 5, "img/camera-photo-32.webp"),
+            ("index.html", 23, 3, "img/poster.jpg"),
+            ("index.html", 24, 5, "media/clip.mp4"),
+            ("index.html", 26, 48, "img/texture%20paper.png"),
+            ("index.html", 27, 3, "embed/"),
+            ("index.html", 29, 3, "js/app.js?v=3"),
+        ]
+    );
+    for finding in findings(&report, "references/missing") {
+        assert_eq!(finding["severity"], "warning");
+    }
+    let messages: Vec<&str> = found.iter().map(|f| f.3.as_str()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("(the file img/texture paper.png)"))
+    );
+    assert!(messages.iter().any(|m| m.contains("(no embed/index.html)")));
+    assert!(messages.iter().any(|m| m.starts_with("<video poster>")));
+}
+
+#[test]
+fn the_good_fixtures_and_real_builds_reference_only_existing_files() {
+    for folder in [
+        "images-bad",
+        "images-good",
+        "vite-app/dist",
+        "treeshake-bad/dist",
+        "treeshake-good/dist",
+    ] {
+        let (_, report) = json_report(&fixture(folder), &["--no-config"]);
+        assert!(
+            missing(&report).is_empty(),
+            "{folder}: {:?}",
+            missing(&report)
+        );
+    }
+}
+
+#[test]
+fn the_base_path_ignored_files_folders_and_base_href_are_respected() {
+    let site = tempfile::tempdir().unwrap();
+    let root = site.path();
+    fs::create_dir_all(root.join("img")).unwrap();
+    fs::create_dir_all(root.join("media")).unwrap();
+    fs::create_dir_all(root.join("docs")).unwrap();
+    fs::create_dir_all(root.join("sub")).unwrap();
+    fs::write(root.join("img/a.png"), b"\x89PNG\r\n\x1a\n").unwrap();
+    fs::write(root.join("media/clip.mp4"), b"\0\0\0\x18ftypmp42").unwrap();
+    fs::write(root.join("docs/index.html"), b"<!doctype html><p>docs").unwrap();
+    fs::write(root.join("sub/b.png"), b"\x89PNG\r\n\x1a\n").unwrap();
+    fs::write(root.join("webaudit.toml"), "[pages]\nbase = \"/app/\"\n").unwrap();
+    fs::write(
+        root.join("index.html"),
+        concat!(
+            "<!doctype html>\n",
+            "<img src=\"/app/img/a.png\" width=1 height=1>\n",
+            "<img src=\"/app/img/gone.png\" width=1 height=1>\n",
+            "<video src=\"media/clip.mp4\"></video>\n",
+            "<iframe src=\"docs\"></iframe>\n",
+        ),
+    )
+    .unwrap();
+    fs::write(
+        root.join("with-base.html"),
+        concat!(
+            "<!doctype html><base href=\"sub/\">\n",
+            "<img src=\"b.png\" width=1 height=1>\n",
+            "<img src=\"c.png\" width=1 height=1>\n",
+        ),
+    )
+    .unwrap();
+    let (_, report) = json_report(root, &["--ignore", "media/**"]);
+    let located: Vec<(String, u64)> = missing(&report)
+        .into_iter()
+        .map(|(path, line, _, _)| (path, line))
+        .collect();
+    assert_eq!(
+        located,
+        [
+            ("index.html".to_string(), 3),
+            ("with-base.html".to_string(), 3)
+        ]
+    );
+    let messages: Vec<String> = missing(&report).into_iter().map(|f| f.3).collect();
+    assert!(
+        messages[0].contains("(the file img/gone.png)"),
+        "{messages:?}"
+    );
+    assert!(messages[1].contains("(the file sub/c.png)"), "{messages:?}");
+}
+
+#[test]
+fn root_absolute_css_imports_under_the_base_path_are_found_and_loaded() {
+    let site = tempfile::tempdir().unwrap();
+    let root = site.path();
+    fs::create_dir_all(root.join("css")).unwrap();
+    fs::write(root.join("webaudit.toml"), "[pages]\nbase = \"/app/\"\n").unwrap();
+    fs::write(
+        root.join("index.html"),
+        "<!doctype html><link rel=stylesheet href=\"/app/css/main.css\">\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("css/main.css"),
+        "@import \"/app/css/more.css\";\n@import \"/app/css/gone.css\";\n",
+    )
+    .unwrap();
+    fs::write(root.join("css/more.css"), "a { color: red }\n").unwrap();
+    let (_, report) = json_report(root, &[]);
+    let found = missing(&report);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1), ("css/main.css", 2));
+    let page = &report["pages"][0];
+    assert_eq!(
+        page["initial_stylesheets"]["files"],
+        serde_json::json!(["css/main.css", "css/more.css"])
+    );
+}
