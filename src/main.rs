@@ -452,6 +452,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 }
 
 fn list_rules(format: RulesFormat) -> Result<u8, Error> {
+    let mut text = String::new();
     match format {
         RulesFormat::Text => {
             let width = REGISTRY
@@ -461,14 +462,14 @@ fn list_rules(format: RulesFormat) -> Result<u8, Error> {
                 .unwrap_or(0);
             for rule in REGISTRY {
                 let meta = rule.meta();
-                println!(
-                    "{:<width$}  {:<7}  {}",
+                text.push_str(&format!(
+                    "{:<width$}  {:<7}  {}\n",
                     meta.id,
                     meta.default_severity.name(),
                     meta.summary
-                );
+                ));
             }
-            println!("\n`webaudit explain RULE` prints a rule's documentation.");
+            text.push_str("\n`webaudit explain RULE` prints a rule's documentation.\n");
         }
         RulesFormat::Json => {
             let rules: Vec<serde_json::Value> = REGISTRY
@@ -483,12 +484,11 @@ fn list_rules(format: RulesFormat) -> Result<u8, Error> {
                     })
                 })
                 .collect();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&rules).unwrap_or_default()
-            );
+            text = serde_json::to_string_pretty(&rules).unwrap_or_default();
+            text.push('\n');
         }
     }
+    print_to_stdout(text.as_bytes())?;
     Ok(0)
 }
 
@@ -501,12 +501,27 @@ fn explain(id: &str) -> Result<u8, Error> {
         )));
     };
     let meta = rule.meta();
-    println!(
-        "# {} ({}, default severity {})\n",
+    let text = format!(
+        "# {} ({}, default severity {})\n\n{}\n",
         meta.id,
         meta.summary,
-        meta.default_severity.name()
+        meta.default_severity.name(),
+        meta.documentation().trim_end()
     );
-    println!("{}", meta.documentation().trim_end());
+    print_to_stdout(text.as_bytes())?;
     Ok(0)
+}
+
+/// Writes to stdout; a closed pipe (`webaudit rules | head`) is not an error (`println!` would
+/// panic on it).
+fn print_to_stdout(bytes: &[u8]) -> Result<(), Error> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
+            path: PathBuf::from("<stdout>"),
+            action: "cannot write",
+            source: e,
+        }),
+        _ => Ok(()),
+    }
 }

@@ -507,3 +507,26 @@ fn the_cache_spares_recompression_and_survives_corruption() {
         "the cache was rebuilt"
     );
 }
+
+/// `webaudit rules | head -1`: a reader that goes away is not an error of webaudit (the
+/// pipe is closed before webaudit writes anything, so every write fails with EPIPE).
+#[test]
+fn a_closed_stdout_pipe_is_not_an_error() {
+    for args in [
+        &["rules", "--format", "json"][..],
+        &["explain", "minify/js"][..],
+        &["rules"][..],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_webaudit"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("webaudit starts");
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("webaudit ends");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
