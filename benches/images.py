@@ -26,6 +26,7 @@ WebP bytes webaudit measured against the files cwebp wrote (total and worst file
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -62,9 +63,27 @@ def image_set(corpus: Path, scratch: Path) -> list[Path]:
     return sorted(chosen)
 
 
-def run_webaudit(folder: Path, report: Path, threads: int, avif: bool = False) -> float:
-    command = [str(WEBAUDIT), "--no-cache", "--no-config", "--format", "json",
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+CPU: dict[str, list[float]] = {}
+
+
+def timed(name: str, work) -> float:
+    """Runs work(), returns its wall time and records the CPU time its subprocesses used."""
+    cpu = children_cpu()
+    seconds = work()
+    CPU.setdefault(name, []).append(children_cpu() - cpu)
+    return seconds
+
+
+def run_webaudit(folder: Path, report: Path, threads: int, avif: bool = False,
+                 config: Path | None = None) -> float:
+    command = [str(WEBAUDIT), "--no-cache", "--format", "json",
                "-o", str(report), "--fail-on", "never", "-j", str(threads)]
+    command += ["--config", str(config)] if config else ["--no-config"]
     if avif:
         command.append("--avif")
     command.append(str(folder))
@@ -129,23 +148,43 @@ def main() -> int:
                   f"min {min(ratios):.3f}, max {max(ratios):.3f}")
             return 0
 
-        audit_times, cwebp_times = [], []
+        # Without images/optimizable the audit runs no oxipng and no JPEG re-encode: what is
+        # left is the work cwebp does (decode + WebP q80) plus scanning and reporting.
+        webp_only = scratch / "webp-only.toml"
+        webp_only.write_text('[rules]\n"images/optimizable" = "off"\n')
+        audit_times, webp_only_times, cwebp_times = [], [], []
         report = scratch / "report.json"
         for run in range(args.runs):
-            # Alternate the order so neither tool always runs on a warmer machine.
-            if run % 2 == 0:
-                audit_times.append(run_webaudit(scratch / "set", report, args.threads))
-                cwebp_times.append(run_cwebp(images, scratch / "cwebp"))
-            else:
-                cwebp_times.append(run_cwebp(images, scratch / "cwebp"))
-                audit_times.append(run_webaudit(scratch / "set", report, args.threads))
+            # Alternate the order so no tool always runs on a warmer (or busier) machine.
+            steps = [
+                lambda: audit_times.append(timed("audit", lambda: run_webaudit(
+                    scratch / "set", report, args.threads))),
+                lambda: webp_only_times.append(timed("webp-only", lambda: run_webaudit(
+                    scratch / "set", scratch / "webp-only.json", args.threads,
+                    config=webp_only))),
+                lambda: cwebp_times.append(timed("cwebp", lambda: run_cwebp(
+                    images, scratch / "cwebp"))),
+            ]
+            for step in (steps if run % 2 == 0 else steps[::-1]):
+                step()
             print(f"  run {run + 1}: webaudit {audit_times[-1]:.2f} s, "
-                  f"cwebp sequential {cwebp_times[-1]:.2f} s, "
-                  f"ratio {audit_times[-1] / cwebp_times[-1]:.3f}")
+                  f"webaudit without images/optimizable {webp_only_times[-1]:.2f} s, "
+                  f"cwebp sequential {cwebp_times[-1]:.2f} s; ratios "
+                  f"{audit_times[-1] / cwebp_times[-1]:.3f} and "
+                  f"{webp_only_times[-1] / cwebp_times[-1]:.3f}")
 
         audit, cwebp = statistics.median(audit_times), statistics.median(cwebp_times)
+        webp_only_time = statistics.median(webp_only_times)
         print(f"median: webaudit {audit:.2f} s, cwebp {cwebp:.2f} s, "
               f"ratio {audit / cwebp:.3f} (target <= 0.75)")
+        print(f"median without images/optimizable (no oxipng, no JPEG re-encode): "
+              f"{webp_only_time:.2f} s, ratio {webp_only_time / cwebp:.3f}")
+        cpu = {name: statistics.median(times) for name, times in CPU.items()}
+        print(f"median CPU time (user+sys): webaudit {cpu['audit']:.1f} s, without "
+              f"images/optimizable {cpu['webp-only']:.1f} s, cwebp {cpu['cwebp']:.1f} s; "
+              f"CPU ratios {cpu['audit'] / cpu['cwebp']:.3f} and "
+              f"{cpu['webp-only'] / cpu['cwebp']:.3f}; load average at the end "
+              f"{os.getloadavg()[0]:.1f}")
 
         sizes = webaudit_webp_sizes(report)
         ours_total = theirs_total = 0

@@ -465,6 +465,19 @@ fn measure_file(
                 analysis.reused,
             )
         }
+        (None, Some(_))
+            if matches!(
+                format,
+                Format::Png | Format::Jpeg | Format::Gif | Format::Webp | Format::Avif
+            ) =>
+        {
+            (
+                Facts::Image(Box::new(analyze::image::too_large_to_read(&head))),
+                None,
+                None,
+                None,
+            )
+        }
         _ => (Facts::None, None, None, None),
     };
     let asset = Asset {
