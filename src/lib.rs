@@ -13,6 +13,7 @@ pub mod composition;
 pub mod config;
 pub mod error;
 pub mod glob;
+pub mod imaging;
 pub mod kind;
 pub mod knowledge;
 pub mod live;

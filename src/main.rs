@@ -206,6 +206,9 @@ struct AuditArgs {
     /// Also compute brotli sizes (quality 11, window 22).
     #[arg(long)]
     brotli: bool,
+    /// Encode images as AVIF to measure that saving (slow: 10-50x WebP); estimated otherwise.
+    #[arg(long)]
+    avif: bool,
     /// Folder of the size cache [default: ~/.cache/webaudit].
     #[arg(long, value_name = "DIR", env = "WEBAUDIT_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
@@ -290,6 +293,7 @@ fn audit_options(args: &AuditArgs) -> Result<AuditOptions, Error> {
                 .map_err(|why| Error::Usage(format!("--hash-pattern: {why}")))?,
         },
         brotli: args.brotli,
+        avif: args.avif,
         cache,
         threads: args.threads,
         baseline: args.baseline.clone(),

@@ -624,6 +624,8 @@ fn the_terminal_report_shows_changed_assets_and_the_total_delta() {
         .split_once("Changes against ")
         .unwrap_or_else(|| panic!("no comparison in {}", run.stdout))
         .1;
+    // The section ends where the findings begin (they may name any asset).
+    let section = section.split("\nFindings").next().unwrap_or(section);
     let main_line = section
         .lines()
         .find(|l| l.trim_start().starts_with("assets/main-CrzbACqt.js"))
