@@ -104,6 +104,7 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
     let budgets = budget::evaluate(&config, &assets, &pages);
     notes.extend(budget::unmatched_path_budgets(&config, &assets));
     let findings = rules::run(&RuleContext {
+        root: &options.root,
         assets: &assets,
         budgets: &budgets,
         config: &config,

@@ -51,6 +51,138 @@ enum Command {
         /// Rule id, e.g. budget/total.
         rule: String,
     },
+    /// Write .gz (zlib 9 or zopfli) and .br (quality 11) copies beside compressible assets.
+    #[command(after_help = COMPRESS_HELP)]
+    Compress(CompressArgs),
+}
+
+const COMPRESS_HELP: &str = "\
+A copy is written when the original is at least --min-size and the copy is at most --min-ratio
+of it. Existing copies that decode to their original are kept; others are rewritten. Every file
+is written to a temporary file in the same folder, synced, read back and decoded, then renamed.
+
+Exit codes: 0 done (or nothing to do); 1 some file could not be handled (the others were);
+2 the run failed (e.g. the path is not a folder).";
+
+/// Options every fixer shares.
+#[derive(Args, Clone)]
+struct FixArgs {
+    /// The built app folder to fix, in place.
+    path: PathBuf,
+    /// Print what would change and the savings; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Output format of the summary (on standard output).
+    #[arg(long, value_enum, default_value_t = Format::Terminal)]
+    format: Format,
+    /// Skip files matching GLOB (relative to PATH; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    ignore: Vec<String>,
+    /// Worker threads (0: one per core).
+    #[arg(short = 'j', long, default_value_t = 0)]
+    threads: usize,
+    /// No progress output.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Args, Clone)]
+struct CompressArgs {
+    #[command(flatten)]
+    fix: FixArgs,
+    /// Leave files smaller than this alone.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg, default_value = "1KiB")]
+    min_size: u64,
+    /// Write a copy only when it is at most this fraction of the original (0.9: saves ≥ 10%).
+    #[arg(long, value_name = "RATIO", default_value_t = webaudit::fix::compress::DEFAULT_MAX_RATIO, value_parser = parse_ratio)]
+    min_ratio: f64,
+    /// gzip with zopfli (smaller, about 100 times slower) instead of zlib level 9.
+    #[arg(long)]
+    zopfli: bool,
+    /// Do not write .gz copies.
+    #[arg(long)]
+    no_gzip: bool,
+    /// Do not write .br copies.
+    #[arg(long)]
+    no_brotli: bool,
+    /// Also remove .gz/.br copies whose original is gone.
+    #[arg(long)]
+    clean: bool,
+}
+
+fn parse_ratio(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(ratio) if ratio > 0.0 && ratio <= 1.0 => Ok(ratio),
+        _ => Err(format!("{text:?} is not a ratio in (0, 1]")),
+    }
+}
+
+fn ignore_patterns(globs: &[String]) -> Result<Vec<webaudit::glob::PathPattern>, Error> {
+    globs
+        .iter()
+        .map(|glob| {
+            webaudit::glob::PathPattern::new(glob)
+                .map_err(|e| Error::Usage(format!("--ignore {glob:?}: {e}")))
+        })
+        .collect()
+}
+
+/// A file-size limit (`ulimit -f`) would kill a fixer with SIGXFSZ in the middle of a write;
+/// ignored, the write fails with EFBIG instead and becomes an error for that one file, like a
+/// full disk.
+fn survive_file_size_limits() {
+    // SAFETY: setting a signal's disposition to SIG_IGN installs no handler code.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+fn run_compress(args: &CompressArgs) -> Result<u8, Error> {
+    survive_file_size_limits();
+    let mut options = webaudit::fix::compress::CompressOptions::new(args.fix.path.clone());
+    options.ignore = ignore_patterns(&args.fix.ignore)?;
+    options.min_size = args.min_size;
+    options.max_ratio = args.min_ratio;
+    options.zopfli = args.zopfli;
+    options.gzip = !args.no_gzip;
+    options.brotli = !args.no_brotli;
+    options.clean = args.clean;
+    options.dry_run = args.fix.dry_run;
+    options.threads = args.fix.threads;
+    options.quiet = args.fix.quiet;
+    if !options.gzip && !options.brotli {
+        return Err(Error::Usage(
+            "--no-gzip and --no-brotli together leave nothing to write".into(),
+        ));
+    }
+    let report = webaudit::fix::compress::run(&options)?;
+    print_fix_report(&report, args.fix.format)
+}
+
+fn print_fix_report(report: &webaudit::fix::FixReport, format: Format) -> Result<u8, Error> {
+    let mut rendered = Vec::new();
+    let written = match format {
+        Format::Terminal => webaudit::fix::render_summary(report, &mut rendered),
+        Format::Json => serde_json::to_writer_pretty(&mut rendered, report)
+            .map_err(std::io::Error::other)
+            .and_then(|()| rendered.write_all(b"\n")),
+    };
+    written.map_err(|source| Error::Io {
+        path: PathBuf::from("<report>"),
+        action: "cannot render the report",
+        source,
+    })?;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(&rendered).and_then(|_| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(Error::Io {
+            path: PathBuf::from("<stdout>"),
+            action: "cannot write the report",
+            source: e,
+        });
+    }
+    Ok(report.exit_code())
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -143,6 +275,7 @@ fn main() -> ExitCode {
         Some(Command::Audit(ref args)) => run_audit(args),
         Some(Command::Rules { format }) => list_rules(format),
         Some(Command::Explain { ref rule }) => explain(rule),
+        Some(Command::Compress(ref args)) => run_compress(args),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),
@@ -247,34 +380,15 @@ fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
     Ok(report.exit_code() as u8)
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so an
-/// existing report is never left half-written.
+/// Writes the report through the crate's one atomic writer, so an existing report is never
+/// left half-written.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let io_error = |source| Error::Io {
+    use webaudit::fix::atomic::{PermissionsFrom, write};
+    write(path, bytes, PermissionsFrom::Target).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         action: "cannot write the report",
         source,
-    };
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".into());
-    let temporary = folder.join(format!(".{name}.webaudit-{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(io_error(e));
-    }
-    Ok(())
+    })
 }
 
 fn list_rules(format: RulesFormat) -> Result<u8, Error> {
