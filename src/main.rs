@@ -54,6 +54,81 @@ enum Command {
     /// Write .gz (zlib 9 or zopfli) and .br (quality 11) copies beside compressible assets.
     #[command(after_help = COMPRESS_HELP)]
     Compress(CompressArgs),
+    /// Make PNGs smaller losslessly (oxipng), JPEGs with --lossy; write WebP/AVIF copies.
+    #[command(after_help = OPTIMIZE_HELP)]
+    Optimize(OptimizeArgs),
+}
+
+const OPTIMIZE_HELP: &str = "\
+PNGs are recompressed losslessly (oxipng preset --level, metadata that does not affect display
+stripped). JPEGs are re-encoded only with --lossy (no lossless JPEG optimiser in this build).
+A change is kept only when it saves at least --min-saving and --min-saving-percent; a file is
+never replaced by a larger one. Every file is written to a temporary file in the same folder,
+synced, read back and decoded (lossless results compared pixel by pixel with the original),
+then renamed. Corrupt images and decompression bombs are skipped with a warning.
+
+Exit codes: 0 done (or nothing to do); 1 some file could not be handled (the others were);
+2 the run failed (e.g. the path is not a folder).";
+
+#[derive(Args, Clone)]
+struct OptimizeArgs {
+    #[command(flatten)]
+    fix: FixArgs,
+    /// oxipng preset for PNGs, 0 (fast) to 6 (slowest).
+    #[arg(long, default_value_t = webaudit::fix::optimize::DEFAULT_LEVEL, value_parser = clap::value_parser!(u8).range(0..=6))]
+    level: u8,
+    /// Also re-encode JPEGs (lossy) at --jpeg-quality, when that saves enough.
+    #[arg(long)]
+    lossy: bool,
+    /// JPEG quality for --lossy and --max-width (1-100).
+    #[arg(long, default_value_t = webaudit::fix::optimize::DEFAULT_JPEG_QUALITY, value_parser = clap::value_parser!(u8).range(1..=100))]
+    jpeg_quality: u8,
+    /// Write NAME.webp beside each PNG, JPEG and static GIF (lossy q80, lossless when smaller).
+    #[arg(long)]
+    webp: bool,
+    /// WebP quality (0-100).
+    #[arg(long, default_value_t = webaudit::fix::optimize::DEFAULT_WEBP_QUALITY)]
+    webp_quality: f32,
+    /// Write NAME.avif beside each PNG, JPEG and static GIF (slow: seconds per large image).
+    #[arg(long)]
+    avif: bool,
+    /// AVIF quality (1-100).
+    #[arg(long, default_value_t = webaudit::fix::optimize::DEFAULT_AVIF_QUALITY)]
+    avif_quality: f32,
+    /// AVIF encoder speed, 1 (slowest, smallest) to 10.
+    #[arg(long, default_value_t = webaudit::fix::optimize::DEFAULT_AVIF_SPEED, value_parser = clap::value_parser!(u8).range(1..=10))]
+    avif_speed: u8,
+    /// Scale PNGs and JPEGs wider than N pixels down to N (aspect ratio kept), in place.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_width: Option<u32>,
+    /// Keep a change only when it saves at least this much.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg, default_value = "1KiB")]
+    min_saving: u64,
+    /// Keep a change only when it saves at least this percentage of the file.
+    #[arg(long, value_name = "PERCENT", default_value_t = webaudit::fix::optimize::DEFAULT_MIN_SAVING_PERCENT)]
+    min_saving_percent: f64,
+}
+
+fn run_optimize(args: &OptimizeArgs) -> Result<u8, Error> {
+    survive_file_size_limits();
+    let mut options = webaudit::fix::optimize::OptimizeOptions::new(args.fix.path.clone());
+    options.ignore = ignore_patterns(&args.fix.ignore)?;
+    options.level = args.level;
+    options.lossy = args.lossy;
+    options.jpeg_quality = args.jpeg_quality;
+    options.webp = args.webp;
+    options.webp_quality = args.webp_quality;
+    options.avif = args.avif;
+    options.avif_quality = args.avif_quality;
+    options.avif_speed = args.avif_speed;
+    options.max_width = args.max_width;
+    options.min_saving = args.min_saving;
+    options.min_saving_percent = args.min_saving_percent;
+    options.dry_run = args.fix.dry_run;
+    options.threads = args.fix.threads;
+    options.quiet = args.fix.quiet;
+    let report = webaudit::fix::optimize::run(&options)?;
+    print_fix_report(&report, args.fix.format)
 }
 
 const COMPRESS_HELP: &str = "\
@@ -276,6 +351,7 @@ fn main() -> ExitCode {
         Some(Command::Rules { format }) => list_rules(format),
         Some(Command::Explain { ref rule }) => explain(rule),
         Some(Command::Compress(ref args)) => run_compress(args),
+        Some(Command::Optimize(ref args)) => run_optimize(args),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),

@@ -8,6 +8,7 @@
 
 pub mod atomic;
 pub mod compress;
+pub mod optimize;
 pub mod progress;
 
 use std::io::{self, Write};
