@@ -101,6 +101,9 @@ struct OptimizeArgs {
     /// Scale PNGs and JPEGs wider than N pixels down to N (aspect ratio kept), in place.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     max_width: Option<u32>,
+    /// Write only the --webp/--avif copies; leave the originals as they are.
+    #[arg(long)]
+    copies_only: bool,
     /// Keep a change only when it saves at least this much.
     #[arg(long, value_name = "SIZE", value_parser = parse_size_arg, default_value = "1KiB")]
     min_saving: u64,
@@ -122,6 +125,7 @@ fn run_optimize(args: &OptimizeArgs) -> Result<u8, Error> {
     options.avif_quality = args.avif_quality;
     options.avif_speed = args.avif_speed;
     options.max_width = args.max_width;
+    options.copies_only = args.copies_only;
     options.min_saving = args.min_saving;
     options.min_saving_percent = args.min_saving_percent;
     options.dry_run = args.fix.dry_run;

@@ -7,8 +7,9 @@
 //! - JPEG: no lossless optimiser is available to this build (see `JPEG` below), so JPEGs are
 //!   touched only with `--lossy`, re-encoded at `--jpeg-quality` (default 85).
 //! - `--webp`: `name.webp` beside each PNG, JPEG and static GIF: lossy at quality 80 through
-//!   libwebp (the bytes `cwebp -q 80` writes); for PNG and GIF sources (graphics, often flat)
-//!   also lossless, and the smaller of the two is kept.
+//!   libwebp (the bytes `cwebp -q 80` writes); for PNG and GIF sources with at most 4,096
+//!   colours (flat graphics: logos, icons, diagrams) also lossless, and the smaller is kept.
+//!   `--copies-only` writes the copies and leaves the originals alone.
 //! - `--avif`: `name.avif` through rav1e, quality 80 and speed 4 (the `cavif` tool's defaults);
 //!   about 10–50× slower than WebP: the run says so and shows progress.
 //! - `--max-width N`: wider PNGs and JPEGs are scaled down (aspect ratio kept) into their own
@@ -78,6 +79,8 @@ pub struct OptimizeOptions {
     pub avif_quality: f32,
     pub avif_speed: u8,
     pub max_width: Option<u32>,
+    /// Write only the WebP/AVIF copies; leave every original as it is.
+    pub copies_only: bool,
     pub min_saving: u64,
     pub min_saving_percent: f64,
     pub dry_run: bool,
@@ -99,6 +102,7 @@ impl OptimizeOptions {
             avif_quality: DEFAULT_AVIF_QUALITY,
             avif_speed: DEFAULT_AVIF_SPEED,
             max_width: None,
+            copies_only: false,
             min_saving: DEFAULT_MIN_SAVING,
             min_saving_percent: DEFAULT_MIN_SAVING_PERCENT,
             dry_run: false,
@@ -289,6 +293,22 @@ fn jpeg_quality_estimate(bytes: &[u8]) -> Option<u8> {
     None
 }
 
+/// At most this many distinct colours makes an image a "flat graphic".
+const FLAT_GRAPHIC_COLOURS: usize = 4096;
+
+/// Whether `image` has at most [`FLAT_GRAPHIC_COLOURS`] distinct colours (stops counting there).
+fn few_colours(image: &DynamicImage) -> bool {
+    let rgba = image.to_rgba8();
+    let mut seen = std::collections::HashSet::with_capacity(FLAT_GRAPHIC_COLOURS + 1);
+    for pixel in rgba.pixels() {
+        seen.insert(u32::from_ne_bytes(pixel.0));
+        if seen.len() > FLAT_GRAPHIC_COLOURS {
+            return false;
+        }
+    }
+    true
+}
+
 fn modified(path: &Path) -> Option<SystemTime> {
     std::fs::symlink_metadata(path).ok()?.modified().ok()
 }
@@ -317,6 +337,15 @@ fn verify_output(bytes: &[u8], expected: &DynamicImage, lossless: bool) -> Resul
     }
     Ok(())
 }
+
+/// An in-place result: the encoded bytes (or why not), what it is, whether it is lossless, and
+/// the picture it must decode to.
+type InPlace<'a> = (
+    Result<Vec<u8>, String>,
+    &'static str,
+    bool,
+    &'a DynamicImage,
+);
 
 /// One file to write: where, what it replaces, and what it must decode to.
 struct Output<'a> {
@@ -432,43 +461,43 @@ fn optimize_file(file: &ScannedFile, shared_stem: bool, options: &OptimizeOption
     let keeps_colours = !presentation.foreign_profile;
 
     // In place: scale down, or optimise in the same format.
-    let in_place: Option<(Result<Vec<u8>, String>, &str, bool, &DynamicImage)> =
-        match (header.format, &resized) {
-            (ImageFormat::Png, Some(smaller)) if keeps_colours => Some((
-                encode_png(smaller, options.level),
-                "png-resized",
+    let in_place: Option<InPlace> = match (header.format, &resized) {
+        _ if options.copies_only => None,
+        (ImageFormat::Png, Some(smaller)) if keeps_colours => Some((
+            encode_png(smaller, options.level),
+            "png-resized",
+            false,
+            smaller,
+        )),
+        (ImageFormat::Jpeg, Some(smaller)) if keeps_colours => Some((
+            imaging::encode_jpeg(smaller, options.jpeg_quality).map_err(|e| e.to_string()),
+            "jpeg-resized",
+            false,
+            smaller,
+        )),
+        (ImageFormat::Png, None) => Some((
+            imaging::optimize_png(&bytes, options.level).map_err(|e| e.to_string()),
+            "png-lossless",
+            true,
+            &original,
+        )),
+        (ImageFormat::Jpeg, None)
+            if options.lossy
+                && keeps_colours
+                && jpeg_quality_estimate(&bytes)
+                    .is_none_or(|quality| quality > options.jpeg_quality) =>
+        {
+            Some((
+                imaging::encode_jpeg(&display, options.jpeg_quality).map_err(|e| e.to_string()),
+                "jpeg-lossy",
                 false,
-                smaller,
-            )),
-            (ImageFormat::Jpeg, Some(smaller)) if keeps_colours => Some((
-                imaging::encode_jpeg(smaller, options.jpeg_quality).map_err(|e| e.to_string()),
-                "jpeg-resized",
-                false,
-                smaller,
-            )),
-            (ImageFormat::Png, None) => Some((
-                imaging::optimize_png(&bytes, options.level).map_err(|e| e.to_string()),
-                "png-lossless",
-                true,
-                &original,
-            )),
-            (ImageFormat::Jpeg, None)
-                if options.lossy
-                    && keeps_colours
-                    && jpeg_quality_estimate(&bytes)
-                        .is_none_or(|quality| quality > options.jpeg_quality) =>
-            {
-                Some((
-                    imaging::encode_jpeg(&display, options.jpeg_quality).map_err(|e| e.to_string()),
-                    "jpeg-lossy",
-                    false,
-                    &display,
-                ))
-            }
-            _ => None,
-        };
-    let re_encodes = (header.format == ImageFormat::Jpeg && options.lossy)
-        || resized.is_some()
+                &display,
+            ))
+        }
+        _ => None,
+    };
+    let re_encodes = (header.format == ImageFormat::Jpeg && options.lossy && !options.copies_only)
+        || (resized.is_some() && !options.copies_only)
         || options.webp
         || options.avif;
     if !keeps_colours && re_encodes {
@@ -505,7 +534,9 @@ fn optimize_file(file: &ScannedFile, shared_stem: bool, options: &OptimizeOption
         return work.outcome;
     }
     let source = resized.as_ref().unwrap_or(&display);
-    let graphics = header.format != ImageFormat::Jpeg;
+    // Lossless WebP beats lossy only on flat graphics (few colours: logos, icons, diagrams),
+    // and costs several lossy encodes: tried only there.
+    let graphics = header.format != ImageFormat::Jpeg && few_colours(source);
     let source_modified = modified(&file.path);
     for (enabled, extension) in [(options.webp, "webp"), (options.avif, "avif")] {
         if !enabled {
@@ -536,8 +567,8 @@ fn optimize_file(file: &ScannedFile, shared_stem: bool, options: &OptimizeOption
             }
         }
         let encoded = if extension == "webp" {
-            let lossy = imaging::encode_webp_lossy(&source, options.webp_quality);
-            let lossless = graphics.then(|| imaging::encode_webp_lossless(&source));
+            let lossy = imaging::encode_webp_lossy(source, options.webp_quality);
+            let lossless = graphics.then(|| imaging::encode_webp_lossless(source));
             match (lossy, lossless) {
                 (Ok(lossy), Some(Ok(lossless))) if lossless.len() <= lossy.len() => {
                     Ok((lossless, "webp-lossless", true))
@@ -546,7 +577,7 @@ fn optimize_file(file: &ScannedFile, shared_stem: bool, options: &OptimizeOption
                 (Err(e), _) => Err(e.to_string()),
             }
         } else {
-            imaging::encode_avif(&source, options.avif_quality, options.avif_speed)
+            imaging::encode_avif(source, options.avif_quality, options.avif_speed)
                 .map(|bytes| (bytes, "avif", false))
                 .map_err(|e| e.to_string())
         };
