@@ -442,11 +442,15 @@ fn optimize_file(file: &ScannedFile, shared_stem: bool, options: &OptimizeOption
     let before = bytes.len() as u64;
     // An EXIF orientation must survive: re-encodes carry no EXIF, so their pixels are turned
     // instead, and `--max-width` applies to the width as displayed.
-    let display = {
-        let mut image = original.clone();
-        image.apply_orientation(presentation.orientation);
-        image
-    };
+    // (Borrowed when there is nothing to turn: most images, and a full copy saved.)
+    let display: std::borrow::Cow<DynamicImage> =
+        if presentation.orientation == image::metadata::Orientation::NoTransforms {
+            std::borrow::Cow::Borrowed(&original)
+        } else {
+            let mut image = original.clone();
+            image.apply_orientation(presentation.orientation);
+            std::borrow::Cow::Owned(image)
+        };
     let resized = options
         .max_width
         .and_then(|width| imaging::resize_to_width(&display, width));
