@@ -30,11 +30,13 @@
 //! cannot be compared with their source, and a source that changes gets a newer mtime.
 //!
 //! JPEG: lossless optimisation (optimised Huffman tables, progressive scans, as `jpegtran
-//! -optimize -progressive`) needs libjpeg's coefficient-level API. No Rust crate exposes it
-//! without building libjpeg-turbo/mozjpeg from C (mozjpeg-sys), and the pure-Rust encoders
-//! (`image`, `jpeg-encoder`) only encode pixels, which is lossy. Re-encoding at quality 85 is
-//! the usual "visually lossless" setting for photos (libjpeg's default is 75, sharp's 80,
-//! Squoosh's MozJPEG 75); only JPEGs whose own quantisation is finer than quality 85 are
+//! -optimize -progressive`) needs libjpeg's coefficient-level API (`jpeg_read_coefficients` /
+//! `jpeg_write_coefficients`). No crate in this build offers it: the pure-Rust encoders
+//! (`image`, `jpeg-encoder`) only encode pixels, which is lossy; `mozjpeg-sys` would, through
+//! raw unsafe FFI over libjpeg-turbo/mozjpeg built from C, and was not added. So JPEGs change
+//! only with `--lossy`. Quality 85 is the usual "visually lossless" setting for photos
+//! (libjpeg's default is 75, sharp's 80, Squoosh's MozJPEG 75); only JPEGs whose own
+//! quantisation is finer than quality 85 are
 //! re-encoded, so a second run never compounds the loss.
 
 use std::io::Cursor;
