@@ -39,6 +39,8 @@ pub struct AuditOptions {
     pub overrides: Overrides,
     /// Compute brotli sizes even if no budget needs them.
     pub brotli: bool,
+    /// Encode AVIF to measure its size (slow) instead of estimating it.
+    pub avif: bool,
     pub cache: CacheChoice,
     pub threads: usize,
     pub fail_on: FailOn,
@@ -50,6 +52,7 @@ impl AuditOptions {
             root: root.into(),
             overrides: Overrides::default(),
             brotli: false,
+            avif: false,
             cache: CacheChoice::Disabled,
             threads: 0,
             fail_on: FailOn::Error,
@@ -59,6 +62,17 @@ impl AuditOptions {
 
 fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
+}
+
+/// Re-encode only for the rules that will read the sizes.
+fn image_options(config: &config::Config, avif: bool) -> crate::analyze::image::ImageOptions {
+    let enabled = |rule: &str| !matches!(config.rules.get(rule), Some(config::RuleSetting::Off));
+    let webp = enabled("images/modern-format");
+    crate::analyze::image::ImageOptions {
+        webp,
+        optimized: enabled("images/optimizable"),
+        avif: avif && webp,
+    }
 }
 
 pub fn run(options: &AuditOptions) -> Result<Report, Error> {
@@ -88,6 +102,7 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
             threads: options.threads,
             signatures: signatures.as_ref(),
             knowledge_fingerprint: knowledge.fingerprint(),
+            image: image_options(&config, options.avif),
         },
         &mut cache,
     );

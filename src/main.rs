@@ -327,6 +327,9 @@ struct AuditArgs {
     /// Also compute brotli sizes (quality 11, window 22).
     #[arg(long)]
     brotli: bool,
+    /// Encode images as AVIF to measure that saving (slow: 10-50x WebP); estimated otherwise.
+    #[arg(long)]
+    avif: bool,
     /// Folder of the size cache [default: ~/.cache/webaudit].
     #[arg(long, value_name = "DIR", env = "WEBAUDIT_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
@@ -391,6 +394,7 @@ fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
             no_discovery: args.no_config,
         },
         brotli: args.brotli,
+        avif: args.avif,
         cache,
         threads: args.threads,
         fail_on: match args.fail_on {

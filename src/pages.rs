@@ -115,7 +115,7 @@ fn is_path_like(specifier: &str) -> bool {
 
 /// A root-absolute reference under the site's base path (`/app/assets/x.js` with base `/app/`)
 /// as a reference from the folder's root (`/assets/x.js`).
-fn strip_base<'r>(reference: &'r str, base: Option<&str>) -> std::borrow::Cow<'r, str> {
+pub(crate) fn strip_base<'r>(reference: &'r str, base: Option<&str>) -> std::borrow::Cow<'r, str> {
     match base.and_then(|base| reference.strip_prefix(base)) {
         Some(rest) => std::borrow::Cow::Owned(format!("/{rest}")),
         None => std::borrow::Cow::Borrowed(reference),

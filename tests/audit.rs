@@ -32,9 +32,10 @@ fn small_app() -> tempfile::TempDir {
         "<!doctype html><title>x</title><script src=/assets/index-3f2a1b9c.js></script>",
     )
     .unwrap();
-    fs::write(
+    // A real (already optimal) PNG icon: a broken one would be reported by images/unreadable.
+    fs::copy(
+        fixture("images-src/camera-photo-32.png"),
         root.join("assets/logo.png"),
-        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
     )
     .unwrap();
     // Precompressed copies, as a static host serving `X.gz` expects them.

@@ -400,3 +400,48 @@ fn a_killed_run_leaves_originals_or_verified_versions() {
         .count();
     assert_eq!(leftovers, 0);
 }
+
+#[test]
+fn the_audit_finds_nothing_left_to_optimise_afterwards() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path().join("site");
+    let copied = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(fixture("images-bad"))
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let (_, before) = json_report(&root, &["--no-config"]);
+    let optimizable = findings(&before, "images/optimizable");
+    let named: Vec<&str> = optimizable
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    for image in [
+        "img/coffee.png",
+        "img/plasma-screenshot.png",
+        "img/wood.jpg",
+    ] {
+        assert!(
+            named.iter().any(|m| m.starts_with(image)),
+            "{image}: {named:?}"
+        );
+    }
+    for finding in &optimizable {
+        let fix = finding["fix"].as_str().unwrap();
+        assert!(
+            fix == format!("webaudit optimize {}", root.display())
+                || fix == format!("webaudit optimize --lossy {}", root.display()),
+            "{fix}"
+        );
+    }
+    let (code, report, _) = optimize(&root, &["--lossy"]);
+    assert_eq!(code, 0, "{report}");
+    let (_, after) = json_report(&root, &["--no-config"]);
+    assert!(
+        findings(&after, "images/optimizable").is_empty(),
+        "{:?}",
+        findings(&after, "images/optimizable")
+    );
+}

@@ -371,7 +371,13 @@ fn facts_of_every_fixture_file_round_trip_through_the_cache_format() {
         let root = fixture(folder);
         let scan = webaudit::scan::scan(&root, &[]).unwrap();
         let cache = webaudit::measure::cache::Cache::disabled();
-        let context = webaudit::analyze::AnalyzeContext::new(&scan.files, None, &cache, [0; 32]);
+        let context = webaudit::analyze::AnalyzeContext::new(
+            &scan.files,
+            None,
+            &cache,
+            [0; 32],
+            webaudit::analyze::image::ImageOptions::default(),
+        );
         for file in &scan.files {
             let bytes = fs::read(&file.path).unwrap();
             let format =

@@ -5,7 +5,9 @@
 //! "claimed": measured from those bytes, never read again), so every file is read once.
 
 pub mod css;
+pub mod fold;
 pub mod html;
+pub mod image;
 pub mod js;
 pub mod js_scan;
 pub mod sourcemap;
@@ -23,7 +25,7 @@ use sourcemap::Attribution;
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-1";
+pub const ANALYZER_VERSION: &str = "facts-2";
 
 /// What one file's content says, beyond its sizes.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -34,6 +36,7 @@ pub enum Facts {
     Stylesheet(Box<StylesheetFacts>),
     Document(Box<html::HtmlFacts>),
     Precompressed(Decoded),
+    Image(Box<image::ImageFacts>),
 }
 
 /// What a `.gz` or `.br` file decodes to: compared with its original by the compression rules.
@@ -135,6 +138,8 @@ pub struct AnalyzeContext<'a> {
     pub cache: &'a Cache,
     /// Identifies the package knowledge the signatures come from (facts depend on it).
     pub knowledge_fingerprint: [u8; 32],
+    /// What image analysis measures (AVIF encoded or estimated).
+    pub image: image::ImageOptions,
 }
 
 impl<'a> AnalyzeContext<'a> {
@@ -143,6 +148,7 @@ impl<'a> AnalyzeContext<'a> {
         signatures: Option<&'a crate::knowledge::Signatures>,
         cache: &'a Cache,
         knowledge_fingerprint: [u8; 32],
+        image: image::ImageOptions,
     ) -> AnalyzeContext<'a> {
         AnalyzeContext {
             files: files
@@ -152,6 +158,7 @@ impl<'a> AnalyzeContext<'a> {
             signatures,
             cache,
             knowledge_fingerprint,
+            image,
         }
     }
 }
@@ -193,6 +200,12 @@ pub fn analyze(
     bytes: &[u8],
     content_hash: &[u8; 32],
 ) -> Analysis {
+    if matches!(
+        format,
+        Format::Png | Format::Jpeg | Format::Gif | Format::Webp | Format::Avif
+    ) {
+        return analyze_image(context, bytes, content_hash);
+    }
     let extension = extension_of(file);
     let (tag, map): (&[u8], MapSource) = match format {
         Format::Js | Format::SourceCode => (b"script", find_map(context, file, bytes)),
@@ -280,6 +293,36 @@ pub fn analyze(
         facts,
         reused: None,
         claimed,
+        computed,
+    }
+}
+
+/// Image facts depend on the content only (not on the file's name or place) and on which
+/// re-encodes were asked for: the same picture copied under three names is analysed once.
+fn analyze_image(context: &AnalyzeContext, bytes: &[u8], content_hash: &[u8; 32]) -> Analysis {
+    let key = cache::key(&[
+        b"facts",
+        ANALYZER_VERSION.as_bytes(),
+        b"image",
+        &context.image.fingerprint(),
+        content_hash,
+    ]);
+    if let Some(cached) = context.cache.get(&key)
+        && let Ok(facts @ Facts::Image(_)) = serde_json::from_slice::<Facts>(cached)
+    {
+        return Analysis {
+            facts,
+            reused: Some(key),
+            claimed: None,
+            computed: None,
+        };
+    }
+    let facts = Facts::Image(Box::new(image::analyze(bytes, context.image)));
+    let computed = serde_json::to_vec(&facts).ok().map(|json| (key, json));
+    Analysis {
+        facts,
+        reused: None,
+        claimed: None,
         computed,
     }
 }

@@ -146,6 +146,29 @@ pub enum Served {
     Dynamic,
 }
 
+/// `[images]`: the settings of the `images/*` rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ImageSettings {
+    /// How many images/iframes at the top of `<body>` are treated as possibly visible
+    /// (see [`crate::analyze::fold`]).
+    pub above_the_fold: usize,
+    /// Images wider than this are reported by `images/oversized` wherever they are shown.
+    pub max_width: u32,
+}
+
+/// 2560 px: the width of a full-screen image on a 1280-px-wide (CSS) desktop viewport at 2×
+/// density, or a 1440p monitor at 1×; wider files are not needed by any common screen.
+pub const DEFAULT_MAX_IMAGE_WIDTH: u32 = 2560;
+
+impl Default for ImageSettings {
+    fn default() -> ImageSettings {
+        ImageSettings {
+            above_the_fold: crate::analyze::fold::DEFAULT_ABOVE_THE_FOLD,
+            max_width: DEFAULT_MAX_IMAGE_WIDTH,
+        }
+    }
+}
+
 /// A rule's configured severity, or `off`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuleSetting {
@@ -166,6 +189,8 @@ pub struct Config {
     pub initial_budgets: Vec<InitialBudget>,
     /// `[compression] served`.
     pub served: Served,
+    /// `[images]`.
+    pub images: ImageSettings,
     /// `[pages] base`: the URL path the folder is served under (`/app/`), stripped from
     /// root-absolute references before they are looked up in the folder.
     pub base_path: Option<String>,

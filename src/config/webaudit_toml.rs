@@ -21,6 +21,10 @@
 //! compression = "gzip"                  # default gzip
 //! aggregate = "each"                    # each (every file) | sum (all files together)
 //!
+//! [images]
+//! above_the_fold = 3                    # images/iframes at the top of <body> treated as visible
+//! max_width = 2560                      # images wider than this are oversized anywhere
+//!
 //! [rules]
 //! "budget/count" = "warning"            # error | warning | info | off
 //! ```
@@ -56,6 +60,15 @@ struct File {
     compression: Option<CompressionTable>,
     #[serde(default)]
     pages: Option<PagesTable>,
+    #[serde(default)]
+    images: Option<ImagesTable>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImagesTable {
+    above_the_fold: Option<Spanned<i64>>,
+    max_width: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -262,6 +275,34 @@ pub fn apply(path: &Path, text: &str, config: &mut Config) -> Result<(), Error> 
                 ));
             }
         };
+    }
+
+    if let Some(images) = file.images {
+        if let Some(count) = images.above_the_fold {
+            config.images.above_the_fold = usize::try_from(*count.get_ref()).map_err(|_| {
+                source.error(
+                    count.span(),
+                    format!(
+                        "`images.above_the_fold`: {} is not a count of images (0 or more)",
+                        count.get_ref()
+                    ),
+                )
+            })?;
+        }
+        if let Some(width) = images.max_width {
+            config.images.max_width = u32::try_from(*width.get_ref())
+                .ok()
+                .filter(|&w| w > 0)
+                .ok_or_else(|| {
+                    source.error(
+                        width.span(),
+                        format!(
+                            "`images.max_width`: {} is not a width in pixels (1 or more)",
+                            width.get_ref()
+                        ),
+                    )
+                })?;
+        }
     }
 
     if let Some(knowledge) = file.knowledge {

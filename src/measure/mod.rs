@@ -55,12 +55,31 @@ pub struct Asset {
     /// For an original: its precompressed variants and source map.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<String>,
-    /// What the content says (imports, references, source-map attribution).
-    #[serde(skip)]
+    /// What the content says (imports, references, source-map attribution). Only image facts
+    /// are in the JSON report (as `image`: header, decode problem, re-encoded sizes).
+    #[serde(
+        rename = "image",
+        skip_serializing_if = "is_not_image",
+        serialize_with = "serialize_image_facts"
+    )]
     pub facts: Facts,
     /// Bytes per npm package, from the source map (filled after measuring).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub composition: Option<crate::composition::Composition>,
+}
+
+fn is_not_image(facts: &Facts) -> bool {
+    !matches!(facts, Facts::Image(_))
+}
+
+fn serialize_image_facts<S: serde::Serializer>(
+    facts: &Facts,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match facts {
+        Facts::Image(image) => image.serialize(serializer),
+        _ => serializer.serialize_none(),
+    }
 }
 
 impl Asset {
@@ -96,6 +115,8 @@ pub struct MeasureOptions<'a> {
     pub signatures: Option<&'a crate::knowledge::Signatures>,
     /// Identifies the package knowledge (cached facts depend on it).
     pub knowledge_fingerprint: [u8; 32],
+    /// What image analysis measures.
+    pub image: crate::analyze::image::ImageOptions,
 }
 
 /// What measuring produced: assets in scan order, files that could not be measured, and the
@@ -208,6 +229,7 @@ pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut Cache
         options.signatures,
         cache,
         options.knowledge_fingerprint,
+        options.image,
     );
     let shared_cache: &Cache = cache;
     let mut first: Vec<usize> = (0..files.len()).filter(|&i| !is_map(&files[i])).collect();
@@ -441,6 +463,19 @@ fn measure_file(
                 analysis.claimed,
                 analysis.computed,
                 analysis.reused,
+            )
+        }
+        (None, Some(_))
+            if matches!(
+                format,
+                Format::Png | Format::Jpeg | Format::Gif | Format::Webp | Format::Avif
+            ) =>
+        {
+            (
+                Facts::Image(Box::new(analyze::image::too_large_to_read(&head))),
+                None,
+                None,
+                None,
             )
         }
         _ => (Facts::None, None, None, None),

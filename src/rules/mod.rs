@@ -13,6 +13,14 @@ mod compression_useless;
 mod duplicate_package;
 mod font_display;
 mod font_legacy_format;
+mod image_refs;
+mod images_animated_gif;
+mod images_lazy_loading;
+mod images_lcp_lazy;
+mod images_modern_format;
+mod images_optimizable;
+mod images_oversized;
+mod images_unreadable;
 mod images_unsized;
 mod js_parse_error;
 mod source_map_problem;
@@ -117,6 +125,13 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &compression_stale::CompressionStale,
     &compression_useless::CompressionUseless,
     &images_unsized::ImagesUnsized,
+    &images_lazy_loading::ImagesLazyLoading,
+    &images_lcp_lazy::ImagesLcpLazy,
+    &images_modern_format::ImagesModernFormat,
+    &images_oversized::ImagesOversized,
+    &images_optimizable::ImagesOptimizable,
+    &images_animated_gif::ImagesAnimatedGif,
+    &images_unreadable::ImagesUnreadable,
     &font_display::FontDisplay,
     &font_legacy_format::FontLegacyFormat,
     &js_parse_error::JsParseError,

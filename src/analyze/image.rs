@@ -1,0 +1,223 @@
+//! Facts about one image file, computed once per content (and cached by content hash): its
+//! header, whether it decodes, and what re-encoding it would save. The `images/*` rules read
+//! these; they never touch the file.
+//!
+//! What is measured, and why:
+//!
+//! * **Header** (every PNG, JPEG, GIF, WebP, AVIF): format, size, animation, from the headers
+//!   only ([`crate::imaging::read_header`]).
+//! * **Decode** within [`Limits::default`] (40 megapixels, 512 MiB): every format but AVIF (no
+//!   decoder is built in). A file that does not decode — corrupt, truncated, or declaring more
+//!   pixels than the limit (a decompression bomb, or a camera original too large to analyse) —
+//!   gets a [`ImageFacts::problem`] and no sizes; `images/unreadable` reports it. Such an image
+//!   is not re-encoded at all, so a huge image costs its header read and nothing more.
+//! * **Re-encodes**, only for JPEG, PNG and static GIF (the formats the size rules are about;
+//!   animations are left to `images/animated-gif`):
+//!   * lossy WebP at quality [`WEBP_QUALITY`] with libwebp's defaults — what `cwebp -q 80`
+//!     writes. 80 is sharp's default WebP quality (the library most build pipelines and
+//!     image CDNs convert with), between Squoosh's 75 and the 85 Lighthouse re-encodes JPEG
+//!     at, and a conversion people ship without a visible change on photos;
+//!   * the optimised size in the same format: PNG through oxipng preset [`PNG_PRESET`] with
+//!     safe metadata stripping (lossless); JPEG re-encoded at quality [`JPEG_QUALITY`], as
+//!     Lighthouse's uses-optimized-images does; GIF: none;
+//!   * AVIF: encoded (ravif at [`AVIF_QUALITY`], speed [`AVIF_SPEED`]) only when asked
+//!     (`--avif`; it is 10–50× slower than WebP), otherwise estimated from the WebP size with
+//!     [`AVIF_TO_WEBP_RATIO`] and labelled as an estimate.
+
+use serde::{Deserialize, Serialize};
+
+use crate::imaging::{self, ImageFormat, ImageHeader, Limits};
+
+/// Lossy WebP quality used to measure `images/modern-format` savings (see the module doc).
+pub const WEBP_QUALITY: f32 = 80.0;
+/// JPEG re-encode quality for `images/optimizable`, as Lighthouse's uses-optimized-images.
+pub const JPEG_QUALITY: u8 = 85;
+/// oxipng preset for `images/optimizable`: oxipng's default, 4–14% saved on real PNGs at a
+/// fraction of preset 4's time (measured in shared/notes/dependencies.md).
+pub const PNG_PRESET: u8 = 2;
+/// ravif quality and speed for `--avif`: ravif's default quality (80 on its own scale, which
+/// it maps to a quantizer comparable to WebP 80 in visual quality) and speed 6, a third faster
+/// than ravif's default 4 for a few percent larger files.
+pub const AVIF_QUALITY: f32 = 80.0;
+pub const AVIF_SPEED: u8 = 6;
+/// AVIF bytes / lossy-WebP bytes, to estimate the AVIF size without encoding it: the median
+/// measured (`python3 benches/images.py --avif-ratio`, ravif quality 80 speed 6 against libwebp
+/// quality 80) over the 55 JPEG and PNG files of the benchmark image corpus whose WebP is at
+/// least 8 KiB — the images `images/modern-format` reports. Over all 70 files, icons included
+/// (where AVIF's container overhead makes it larger than WebP), the median is 0.795.
+pub const AVIF_TO_WEBP_RATIO: f64 = 0.74;
+
+/// Which re-encodes to run. The audit turns off what no enabled rule reads: with
+/// `images/optimizable` off, no PNG goes through oxipng (the costliest step, see
+/// benches/README.md); with `images/modern-format` off, no WebP or AVIF is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageOptions {
+    /// Encode lossy WebP (and estimate or encode AVIF).
+    pub webp: bool,
+    /// Measure the optimised size (oxipng for PNG, JPEG quality 85).
+    pub optimized: bool,
+    /// Encode AVIF (slow) instead of estimating its size.
+    pub avif: bool,
+}
+
+impl Default for ImageOptions {
+    fn default() -> ImageOptions {
+        ImageOptions {
+            webp: true,
+            optimized: true,
+            avif: false,
+        }
+    }
+}
+
+impl ImageOptions {
+    /// Distinguishes facts computed with different options (part of their cache key).
+    pub fn fingerprint(&self) -> [u8; 3] {
+        [
+            u8::from(self.webp),
+            u8::from(self.optimized),
+            u8::from(self.avif),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageFacts {
+    /// `None` when even the header could not be read (then `problem` says why).
+    pub header: Option<ImageHeader>,
+    /// Why the image could not be read or decoded, as a sentence for the user.
+    pub problem: Option<String>,
+    /// Lossy WebP size at [`WEBP_QUALITY`] (JPEG, PNG, static GIF that decode).
+    pub webp: Option<u64>,
+    /// The same image in the same format, optimised (JPEG and PNG that decode).
+    pub optimized: Option<Optimized>,
+    /// AVIF size, measured (`--avif`) or estimated.
+    pub avif: Option<AvifSize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Optimized {
+    pub bytes: u64,
+    pub method: OptimizeMethod,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OptimizeMethod {
+    /// oxipng at [`PNG_PRESET`], metadata stripped safely: lossless.
+    Oxipng,
+    /// Re-encoded at JPEG quality [`JPEG_QUALITY`]: lossy, as Lighthouse measures it.
+    JpegQuality,
+}
+
+impl OptimizeMethod {
+    pub fn describe(self) -> String {
+        match self {
+            OptimizeMethod::Oxipng => format!("oxipng preset {PNG_PRESET}, lossless"),
+            OptimizeMethod::JpegQuality => format!("re-encoded at JPEG quality {JPEG_QUALITY}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AvifSize {
+    pub bytes: u64,
+    /// Estimated from the WebP size, not encoded.
+    pub estimated: bool,
+}
+
+/// Whether the size rules re-encode this image: JPEG, PNG and static GIF.
+pub fn is_reencoded(header: &ImageHeader) -> bool {
+    matches!(
+        header.format,
+        ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Gif
+    ) && !header.animated
+}
+
+/// Facts for an image too large to hold in memory (over
+/// [`crate::measure::IN_MEMORY_LIMIT`]): the header, when its first bytes hold it, and a
+/// problem saying it was not decoded.
+pub fn too_large_to_read(head: &[u8]) -> ImageFacts {
+    ImageFacts {
+        header: imaging::read_header(head).ok(),
+        problem: Some(format!(
+            "the file is over {} MiB: not decoded (no web page should ship an image this large)",
+            crate::measure::IN_MEMORY_LIMIT / (1024 * 1024)
+        )),
+        webp: None,
+        optimized: None,
+        avif: None,
+    }
+}
+
+/// Reads, decodes and re-encodes one image; never fails: problems are in the facts.
+pub fn analyze(bytes: &[u8], options: ImageOptions) -> ImageFacts {
+    let mut facts = ImageFacts {
+        header: None,
+        problem: None,
+        webp: None,
+        optimized: None,
+        avif: None,
+    };
+    let header = match imaging::read_header(bytes) {
+        Ok(header) => header,
+        Err(error) => {
+            facts.problem = Some(error.to_string());
+            return facts;
+        }
+    };
+    facts.header = Some(header);
+    if header.format == ImageFormat::Avif {
+        return facts;
+    }
+    let image = match imaging::decode_bounded(bytes, &Limits::default()) {
+        Ok(image) => image,
+        Err(error) => {
+            facts.problem = Some(error.to_string());
+            return facts;
+        }
+    };
+    if !is_reencoded(&header) {
+        return facts;
+    }
+    // An encoder refusing an image that decoded (WebP's 16383 px limit) is not a problem of
+    // the file: the size is simply not known.
+    if options.webp {
+        facts.webp = imaging::encode_webp_lossy(&image, WEBP_QUALITY)
+            .ok()
+            .map(|webp| webp.len() as u64);
+    }
+    facts.optimized = match header.format {
+        _ if !options.optimized => None,
+        ImageFormat::Png => imaging::optimize_png(bytes, PNG_PRESET)
+            .ok()
+            .map(|png| Optimized {
+                bytes: png.len() as u64,
+                method: OptimizeMethod::Oxipng,
+            }),
+        ImageFormat::Jpeg => {
+            imaging::encode_jpeg(&image, JPEG_QUALITY)
+                .ok()
+                .map(|jpeg| Optimized {
+                    bytes: jpeg.len() as u64,
+                    method: OptimizeMethod::JpegQuality,
+                })
+        }
+        _ => None,
+    };
+    facts.avif = if !options.webp {
+        None
+    } else if options.avif {
+        imaging::encode_avif(&image, AVIF_QUALITY, AVIF_SPEED)
+            .ok()
+            .map(|avif| AvifSize {
+                bytes: avif.len() as u64,
+                estimated: false,
+            })
+    } else {
+        facts.webp.map(|webp| AvifSize {
+            bytes: (webp as f64 * AVIF_TO_WEBP_RATIO).round() as u64,
+            estimated: true,
+        })
+    };
+    facts
+}

@@ -1,0 +1,326 @@
+//! The image rules on the real fixtures: `fixtures/images-bad` (problems and lines listed in its
+//! README), its good twin, and the broken files of `fixtures/images-src/broken`.
+
+mod common;
+
+use std::fs;
+use std::process::Command;
+
+use common::*;
+use serde_json::Value;
+
+const IMAGE_RULES: [&str; 8] = [
+    "images/lazy-loading",
+    "images/lcp-lazy",
+    "images/modern-format",
+    "images/oversized",
+    "images/optimizable",
+    "images/animated-gif",
+    "images/unreadable",
+    "images/unsized",
+];
+
+fn places(report: &Value, rule: &str) -> Vec<(String, u64)> {
+    findings(report, rule)
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+fn index_lines(lines: &[u64]) -> Vec<(String, u64)> {
+    lines
+        .iter()
+        .map(|&l| ("index.html".to_string(), l))
+        .collect()
+}
+
+fn finding_at<'a>(report: &'a Value, rule: &str, path: &str, line: u64) -> &'a Value {
+    findings(report, rule)
+        .into_iter()
+        .find(|f| f["path"] == path && f["line"].as_u64() == Some(line))
+        .unwrap_or_else(|| panic!("no {rule} at {path}:{line}"))
+}
+
+#[test]
+fn each_image_rule_on_the_bad_page_at_the_readme_lines() {
+    let (_, bad) = json_report(&fixture("images-bad"), &["--no-config"]);
+
+    // README problems 3–10: gallery and about images after the first three places of <body>
+    // (hero 13, garden 43, aqua 48; the 32-px logo at 17 is an icon and takes no place).
+    assert_eq!(
+        places(&bad, "images/lazy-loading"),
+        index_lines(&[53, 58, 63, 68, 73, 78, 88])
+    );
+    // journal.html lazy-loads its hero.
+    assert_eq!(
+        places(&bad, "images/lcp-lazy"),
+        [("journal.html".to_string(), 10)]
+    );
+    // Problem 11: every JPEG/PNG; not the animated GIF (78) nor the optimal 32-px icon (17).
+    assert_eq!(
+        places(&bad, "images/modern-format"),
+        index_lines(&[13, 43, 48, 53, 58, 63, 68, 73, 88])
+    );
+    // Problems 2 and 8: declared 320×200 and 320×180.
+    assert_eq!(places(&bad, "images/oversized"), index_lines(&[43, 73]));
+    // Problems 4, 7, 10: wood.jpg (EXIF, unoptimised Huffman tables), coffee.png, the
+    // screenshot with 10 KB of metadata. futureprototype (37 bytes) and the icon are not.
+    assert_eq!(
+        places(&bad, "images/optimizable"),
+        index_lines(&[53, 68, 88])
+    );
+    // Problem 9.
+    assert_eq!(places(&bad, "images/animated-gif"), index_lines(&[78]));
+    assert!(findings(&bad, "images/unreadable").is_empty());
+
+    // The savings are what the encoders produced, as the JSON's image facts say.
+    for (line, image) in [(68, "img/coffee.png"), (88, "img/plasma-screenshot.png")] {
+        let facts = &asset(&bad, image)["image"];
+        let raw = asset(&bad, image)["raw"].as_u64().unwrap();
+        let modern = finding_at(&bad, "images/modern-format", "index.html", line);
+        assert_eq!(
+            modern["saving"].as_u64().unwrap(),
+            raw - facts["webp"].as_u64().unwrap()
+        );
+        assert_eq!(
+            modern["fix"],
+            format!(
+                "webaudit optimize --webp {}",
+                fixture("images-bad").display()
+            )
+            .as_str()
+        );
+        let optimizable = finding_at(&bad, "images/optimizable", "index.html", line);
+        assert_eq!(
+            optimizable["saving"].as_u64().unwrap(),
+            raw - facts["optimized"]["bytes"].as_u64().unwrap()
+        );
+        assert!(
+            optimizable["fix"]
+                .as_str()
+                .unwrap()
+                .starts_with("webaudit optimize ")
+        );
+    }
+    // libwebp at quality 80 writes what `cwebp -q 80` wrote for the README (PNG input).
+    for (image, cwebp) in [
+        ("img/coffee.png", 37_994),
+        ("img/plasma-screenshot.png", 12_526),
+        ("img/futureprototype-1920.png", 8_526),
+    ] {
+        assert_eq!(asset(&bad, image)["image"]["webp"], cwebp, "{image}");
+    }
+    // oxipng -o 2 --strip safe made 87 807 bytes of the screenshot (README problem 10).
+    assert_eq!(
+        asset(&bad, "img/plasma-screenshot.png")["image"]["optimized"]["bytes"],
+        87_807
+    );
+    let modern = finding_at(&bad, "images/modern-format", "index.html", 13);
+    let message = modern["message"].as_str().unwrap();
+    assert!(message.contains("img/ladybird.jpg"), "{message}");
+    assert!(message.contains("estimated"), "{message}");
+    assert!(message.contains("also shown by 1 other <img>"), "{message}");
+
+    let garden = finding_at(&bad, "images/oversized", "index.html", 43);
+    assert_eq!(
+        garden["fix"],
+        format!(
+            "webaudit optimize --max-width 640 {}",
+            fixture("images-bad").display()
+        )
+        .as_str()
+    );
+    assert!(
+        garden["message"]
+            .as_str()
+            .unwrap()
+            .contains("2560×1600 but it is shown at 320×200")
+    );
+    // 1 − (640×400)/(2560×1600) of the file's bytes.
+    let raw = asset(&bad, "img/garden.jpg")["raw"].as_u64().unwrap();
+    assert_eq!(
+        garden["saving"].as_u64().unwrap(),
+        (raw as f64 * (1.0 - 1.0 / 16.0)).round() as u64
+    );
+
+    let gif = &asset(&bad, "img/newtons-cradle.gif")["image"];
+    assert_eq!(gif["header"]["animated"], true);
+    assert_eq!(gif["header"]["width"], 480);
+    assert!(gif["webp"].is_null(), "animations are not re-encoded");
+}
+
+#[test]
+fn above_the_fold_is_configurable() {
+    let folder = tempfile::tempdir().unwrap();
+    let config = folder.path().join("webaudit.toml");
+    fs::write(&config, "[images]\nabove_the_fold = 1\nmax_width = 1200\n").unwrap();
+    let (_, report) = json_report(
+        &fixture("images-bad"),
+        &["--config", config.to_str().unwrap()],
+    );
+    // Only the hero stays: the whole gallery is flagged.
+    assert_eq!(
+        places(&report, "images/lazy-loading"),
+        index_lines(&[43, 48, 53, 58, 63, 68, 73, 78, 88])
+    );
+    // Wider than 1200 px: the 2560-px photos and the 1600-px flower as well; garden and the
+    // artwork stay reported for their displayed size, once.
+    assert_eq!(
+        places(&report, "images/oversized"),
+        index_lines(&[13, 43, 48, 53, 58, 63, 73])
+    );
+    let hero = finding_at(&report, "images/oversized", "index.html", 13);
+    assert_eq!(
+        hero["fix"],
+        format!(
+            "webaudit optimize --max-width 1200 {}",
+            fixture("images-bad").display()
+        )
+        .as_str()
+    );
+
+    fs::write(&config, "[images]\nabove_the_fold = -1\n").unwrap();
+    let run = run(&[
+        fixture("images-bad").to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("images.above_the_fold"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_good_twin_has_no_image_findings() {
+    let (_, good) = json_report(&fixture("images-good"), &["--no-config"]);
+    for rule in IMAGE_RULES {
+        assert!(
+            findings(&good, rule).is_empty(),
+            "{rule}: {:#?}",
+            findings(&good, rule)
+        );
+    }
+}
+
+#[test]
+fn a_rule_turned_off_skips_its_encodes() {
+    let folder = tempfile::tempdir().unwrap();
+    let config = folder.path().join("webaudit.toml");
+    fs::write(
+        &config,
+        "[rules]\n\"images/optimizable\" = \"off\"\n\"images/modern-format\" = \"off\"\n",
+    )
+    .unwrap();
+    let (_, report) = json_report(
+        &fixture("images-bad"),
+        &["--config", config.to_str().unwrap()],
+    );
+    let coffee = &asset(&report, "img/coffee.png")["image"];
+    assert!(coffee["webp"].is_null() && coffee["optimized"].is_null());
+    assert_eq!(coffee["header"]["width"], 600);
+}
+
+#[test]
+fn image_facts_are_cached_by_content() {
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().to_str().unwrap();
+    let audit = || {
+        let output = webaudit()
+            .arg(fixture("images-bad"))
+            .args(["--no-config", "--format", "json", "--cache-dir", cache_dir])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()
+    };
+    let first = audit();
+    assert!(first["measurement"]["analyses"].as_u64().unwrap() >= 11);
+    let second = audit();
+    assert_eq!(second["measurement"]["analyses"], 0);
+    assert_eq!(second["findings"], first["findings"]);
+}
+
+#[test]
+fn avif_is_encoded_when_asked() {
+    let folder = tempfile::tempdir().unwrap();
+    fs::copy(
+        fixture("images-src/plasma-screenshot.png"),
+        folder.path().join("shot.png"),
+    )
+    .unwrap();
+    let (_, estimated) = json_report(folder.path(), &["--no-config"]);
+    assert_eq!(
+        asset(&estimated, "shot.png")["image"]["avif"]["estimated"],
+        true
+    );
+    let (_, encoded) = json_report(folder.path(), &["--no-config", "--avif"]);
+    let avif = &asset(&encoded, "shot.png")["image"]["avif"];
+    assert_eq!(avif["estimated"], false);
+    assert!(avif["bytes"].as_u64().unwrap() > 1000);
+    let message = findings(&encoded, "images/modern-format")[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("(encoded)"), "{message}");
+}
+
+/// The broken files: a warning naming each file and its problem, no panic, and an address-space
+/// limit far below what decoding the 100000×100000 PNG would take (40 GB), so an attempt to
+/// allocate it would end the process and fail the test.
+#[test]
+fn broken_images_are_warnings_within_bounded_memory() {
+    let limit = 1u64 << 30; // 1 GiB of address space
+    let output = Command::new("prlimit")
+        .arg(format!("--as={limit}"))
+        .arg(env!("CARGO_BIN_EXE_webaudit"))
+        .arg(fixture("images-src/broken"))
+        .args(["--no-config", "--no-cache", "--format", "json", "-j", "2"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("prlimit (util-linux) runs");
+    let run = to_run(output);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let unreadable = findings(&report, "images/unreadable");
+    let mut named: Vec<(&str, &str)> = unreadable
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["message"].as_str().unwrap()))
+        .collect();
+    named.sort();
+    assert_eq!(named.len(), 4, "{named:#?}");
+    let expect = [
+        ("corrupt-idat-crc-ok.png", "corrupt image data"),
+        ("corrupt-idat.png", "corrupt image data"),
+        ("huge-dimensions.png", "100000×100000"),
+        ("truncated.jpg", "truncated image"),
+    ];
+    for ((path, message), (file, problem)) in named.iter().zip(expect) {
+        assert_eq!(*path, file);
+        assert!(message.starts_with(file), "{message}");
+        assert!(message.contains(problem), "{message}");
+    }
+    for finding in unreadable {
+        assert_eq!(finding["severity"], "warning");
+    }
+    // The huge image's header is still known (and oversized: 100000 px wide).
+    assert_eq!(
+        asset(&report, "huge-dimensions.png")["image"]["header"]["width"],
+        100_000
+    );
+
+    // The limit is real: the same limit refuses a 2 GiB allocation.
+    let control = Command::new("prlimit")
+        .arg(format!("--as={limit}"))
+        .args(["python3", "-c", "bytearray(2 << 30)"])
+        .output()
+        .unwrap();
+    assert!(!control.status.success());
+}
