@@ -95,7 +95,9 @@ pub fn write_verified(
             return Err(io::Error::other("is not a regular file; not replaced"));
         }
         Ok(metadata) => {
-            if !writable(target) {
+            // No write bit at all is refused even for root, who may write anything: the mode
+            // says the file is not to be changed.
+            if metadata.permissions().readonly() || !writable(target) {
                 return Err(io::Error::new(
                     io::ErrorKind::PermissionDenied,
                     "is read-only; not replaced",
@@ -329,6 +331,19 @@ mod tests {
         assert!(ours.exists());
         assert!(unrelated.exists());
         assert!(outside_temporary.exists(), "links are not followed");
+    }
+
+    #[test]
+    fn a_read_only_file_is_refused_even_for_root() {
+        let folder = tempfile::tempdir().unwrap();
+        let target = folder.path().join("locked.png");
+        fs::write(&target, b"old").unwrap();
+        fs::set_permissions(&target, Permissions::from_mode(0o444)).unwrap();
+        let error = write(&target, b"new", PermissionsFrom::Target).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::PermissionDenied);
+        assert!(error.to_string().contains("read-only"));
+        assert_eq!(fs::read(&target).unwrap(), b"old");
+        assert_eq!(fs::read_dir(folder.path()).unwrap().count(), 1);
     }
 
     #[test]
