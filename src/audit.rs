@@ -172,6 +172,7 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
     skipped.extend(measured.skipped);
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     let mut findings = rules::run(&RuleContext {
+        root: &options.root,
         assets: &assets,
         budgets: &budgets,
         config: &config,

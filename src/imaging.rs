@@ -618,6 +618,9 @@ fn encode_webp(
     config.lossless = i32::from(lossless);
     config.quality = quality.clamp(0.0, 100.0);
     config.alpha_compression = i32::from(!lossless);
+    // Lossless must keep every pixel, including the colour under fully transparent ones, which
+    // libwebp otherwise rewrites (cwebp -exact): the fixers compare all pixels before replacing.
+    config.exact = i32::from(lossless);
     let memory = encoder
         .encode_advanced(&config)
         .map_err(|code| ImagingError::Encode(format!("libwebp failed ({code:?})")))?;

@@ -210,6 +210,7 @@ pub fn check_folder(audit: &AuditOptions, options: &LiveOptions) -> Result<Repor
     let knowledge = crate::knowledge::Knowledge::built_in();
     let findings = rules::run_selected(
         &RuleContext {
+            root: &audit.root,
             assets: &report.assets,
             budgets: &[],
             config: &config,

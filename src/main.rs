@@ -62,6 +62,12 @@ enum Command {
     /// Request every asset of PATH from a running server at URL and report how it is served
     /// (compression, Content-Type, Cache-Control of hashed files, missing files).
     CheckUrl(Box<CheckUrlArgs>),
+    /// Write .gz (zlib 9 or zopfli) and .br (quality 11) copies beside compressible assets.
+    #[command(after_help = COMPRESS_HELP)]
+    Compress(CompressArgs),
+    /// Make PNGs smaller losslessly (oxipng), JPEGs with --lossy; write WebP/AVIF copies.
+    #[command(after_help = OPTIMIZE_HELP)]
+    Optimize(OptimizeArgs),
 }
 
 #[derive(Args, Clone)]
@@ -77,6 +83,218 @@ struct CheckUrlArgs {
     timeout: u64,
     #[command(flatten)]
     audit: AuditArgs,
+}
+
+const OPTIMIZE_HELP: &str = "\
+PNGs are recompressed losslessly (oxipng preset --level, metadata that does not affect display
+stripped). JPEGs are re-encoded only with --lossy (no lossless JPEG optimiser in this build).
+A change is kept only when it saves at least --min-saving and --min-saving-percent; a file is
+never replaced by a larger one. Every file is written to a temporary file in the same folder,
+synced, read back and decoded (lossless results compared pixel by pixel with the original),
+then renamed. Corrupt images and decompression bombs are skipped with a warning.
+
+Exit codes: 0 done (or nothing to do); 1 some file could not be handled (the others were);
+2 the run failed (e.g. the path is not a folder).";
+
+#[derive(Args, Clone)]
+struct OptimizeArgs {
+    #[command(flatten)]
+    fix: FixArgs,
+    /// oxipng preset for PNGs, 0 (fast) to 6 (slowest).
+    #[arg(long, default_value_t = webaudit::fix::optimize::DEFAULT_LEVEL, value_parser = clap::value_parser!(u8).range(0..=6))]
+    level: u8,
+    /// Also re-encode JPEGs (lossy) at --jpeg-quality, when that saves enough.
+    #[arg(long)]
+    lossy: bool,
+    /// JPEG quality for --lossy and --max-width (1-100).
+    #[arg(long, default_value_t = webaudit::fix::optimize::DEFAULT_JPEG_QUALITY, value_parser = clap::value_parser!(u8).range(1..=100))]
+    jpeg_quality: u8,
+    /// Write NAME.webp beside each PNG, JPEG and static GIF (lossy q80, lossless when smaller).
+    #[arg(long)]
+    webp: bool,
+    /// WebP quality (0-100).
+    #[arg(long, default_value_t = webaudit::fix::optimize::DEFAULT_WEBP_QUALITY)]
+    webp_quality: f32,
+    /// Write NAME.avif beside each PNG, JPEG and static GIF (slow: seconds per large image).
+    #[arg(long)]
+    avif: bool,
+    /// AVIF quality (1-100).
+    #[arg(long, default_value_t = webaudit::fix::optimize::DEFAULT_AVIF_QUALITY)]
+    avif_quality: f32,
+    /// AVIF encoder speed, 1 (slowest, smallest) to 10.
+    #[arg(long, default_value_t = webaudit::fix::optimize::DEFAULT_AVIF_SPEED, value_parser = clap::value_parser!(u8).range(1..=10))]
+    avif_speed: u8,
+    /// Scale PNGs and JPEGs wider than N pixels down to N (aspect ratio kept), in place.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_width: Option<u32>,
+    /// Write only the --webp/--avif copies; leave the originals as they are.
+    #[arg(long)]
+    copies_only: bool,
+    /// Keep a change only when it saves at least this much.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg, default_value = "1KiB")]
+    min_saving: u64,
+    /// Keep a change only when it saves at least this percentage of the file.
+    #[arg(long, value_name = "PERCENT", default_value_t = webaudit::fix::optimize::DEFAULT_MIN_SAVING_PERCENT)]
+    min_saving_percent: f64,
+}
+
+fn run_optimize(args: &OptimizeArgs) -> Result<u8, Error> {
+    survive_file_size_limits();
+    let mut options = webaudit::fix::optimize::OptimizeOptions::new(args.fix.path.clone());
+    options.ignore = ignore_patterns(&args.fix.ignore)?;
+    options.level = args.level;
+    options.lossy = args.lossy;
+    options.jpeg_quality = args.jpeg_quality;
+    options.webp = args.webp;
+    options.webp_quality = args.webp_quality;
+    options.avif = args.avif;
+    options.avif_quality = args.avif_quality;
+    options.avif_speed = args.avif_speed;
+    options.max_width = args.max_width;
+    options.copies_only = args.copies_only;
+    options.min_saving = args.min_saving;
+    options.min_saving_percent = args.min_saving_percent;
+    options.dry_run = args.fix.dry_run;
+    options.threads = args.fix.threads;
+    options.quiet = args.fix.quiet;
+    let report = webaudit::fix::optimize::run(&options)?;
+    print_fix_report(&report, args.fix.format)
+}
+
+const COMPRESS_HELP: &str = "\
+A copy is written when the original is at least --min-size and the copy is at most --min-ratio
+of it. Existing copies that decode to their original are kept; others are rewritten. Every file
+is written to a temporary file in the same folder, synced, read back and decoded, then renamed.
+
+Exit codes: 0 done (or nothing to do); 1 some file could not be handled (the others were);
+2 the run failed (e.g. the path is not a folder).";
+
+/// Options every fixer shares.
+#[derive(Args, Clone)]
+struct FixArgs {
+    /// The built app folder to fix, in place.
+    path: PathBuf,
+    /// Print what would change and the savings; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Output format of the summary (on standard output).
+    #[arg(long, value_enum, default_value_t = FixFormat::Terminal)]
+    format: FixFormat,
+    /// Skip files matching GLOB (relative to PATH; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    ignore: Vec<String>,
+    /// Worker threads (0: one per core).
+    #[arg(short = 'j', long, default_value_t = 0)]
+    threads: usize,
+    /// No progress output.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Args, Clone)]
+struct CompressArgs {
+    #[command(flatten)]
+    fix: FixArgs,
+    /// Leave files smaller than this alone.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size_arg, default_value = "1KiB")]
+    min_size: u64,
+    /// Write a copy only when it is at most this fraction of the original (0.9: saves ≥ 10%).
+    #[arg(long, value_name = "RATIO", default_value_t = webaudit::fix::compress::DEFAULT_MAX_RATIO, value_parser = parse_ratio)]
+    min_ratio: f64,
+    /// gzip with zopfli (smaller, about 100 times slower) instead of zlib level 9.
+    #[arg(long)]
+    zopfli: bool,
+    /// Do not write .gz copies.
+    #[arg(long)]
+    no_gzip: bool,
+    /// Do not write .br copies.
+    #[arg(long)]
+    no_brotli: bool,
+    /// Also remove .gz/.br copies whose original is gone.
+    #[arg(long)]
+    clean: bool,
+}
+
+fn parse_ratio(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(ratio) if ratio > 0.0 && ratio <= 1.0 => Ok(ratio),
+        _ => Err(format!("{text:?} is not a ratio in (0, 1]")),
+    }
+}
+
+fn ignore_patterns(globs: &[String]) -> Result<Vec<webaudit::glob::PathPattern>, Error> {
+    globs
+        .iter()
+        .map(|glob| {
+            webaudit::glob::PathPattern::new(glob)
+                .map_err(|e| Error::Usage(format!("--ignore {glob:?}: {e}")))
+        })
+        .collect()
+}
+
+/// A file-size limit (`ulimit -f`) would kill a fixer with SIGXFSZ in the middle of a write;
+/// ignored, the write fails with EFBIG instead and becomes an error for that one file, like a
+/// full disk.
+fn survive_file_size_limits() {
+    // SAFETY: setting a signal's disposition to SIG_IGN installs no handler code.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+fn run_compress(args: &CompressArgs) -> Result<u8, Error> {
+    survive_file_size_limits();
+    let mut options = webaudit::fix::compress::CompressOptions::new(args.fix.path.clone());
+    options.ignore = ignore_patterns(&args.fix.ignore)?;
+    options.min_size = args.min_size;
+    options.max_ratio = args.min_ratio;
+    options.zopfli = args.zopfli;
+    options.gzip = !args.no_gzip;
+    options.brotli = !args.no_brotli;
+    options.clean = args.clean;
+    options.dry_run = args.fix.dry_run;
+    options.threads = args.fix.threads;
+    options.quiet = args.fix.quiet;
+    if !options.gzip && !options.brotli {
+        return Err(Error::Usage(
+            "--no-gzip and --no-brotli together leave nothing to write".into(),
+        ));
+    }
+    let report = webaudit::fix::compress::run(&options)?;
+    print_fix_report(&report, args.fix.format)
+}
+
+/// Output formats of the fixers' list of changes.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FixFormat {
+    Terminal,
+    Json,
+}
+
+fn print_fix_report(report: &webaudit::fix::FixReport, format: FixFormat) -> Result<u8, Error> {
+    let mut rendered = Vec::new();
+    let written = match format {
+        FixFormat::Terminal => webaudit::fix::render_summary(report, &mut rendered),
+        FixFormat::Json => serde_json::to_writer_pretty(&mut rendered, report)
+            .map_err(std::io::Error::other)
+            .and_then(|()| rendered.write_all(b"\n")),
+    };
+    written.map_err(|source| Error::Io {
+        path: PathBuf::from("<report>"),
+        action: "cannot render the report",
+        source,
+    })?;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(&rendered).and_then(|_| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(Error::Io {
+            path: PathBuf::from("<stdout>"),
+            action: "cannot write the report",
+            source: e,
+        });
+    }
+    Ok(report.exit_code())
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -237,6 +455,8 @@ fn main() -> ExitCode {
         Some(Command::Rules { format }) => list_rules(format),
         Some(Command::Explain { ref rule }) => explain(rule),
         Some(Command::CheckUrl(ref args)) => run_check_url(args),
+        Some(Command::Compress(ref args)) => run_compress(args),
+        Some(Command::Optimize(ref args)) => run_optimize(args),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),
@@ -427,32 +647,15 @@ fn append_step_summary(path: &Path, report: &report::Report) -> std::io::Result<
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so an
 /// existing report is never left half-written.
+/// Writes the report through the crate's one atomic writer, so an existing report is never
+/// left half-written.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let io_error = |source| Error::Io {
+    use webaudit::fix::atomic::{PermissionsFrom, write};
+    write(path, bytes, PermissionsFrom::Target).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         action: "cannot write the report",
         source,
-    };
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".into());
-    let temporary = folder.join(format!(".{name}.webaudit-{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(io_error(e));
-    }
-    Ok(())
+    })
 }
 
 fn list_rules(format: RulesFormat) -> Result<u8, Error> {

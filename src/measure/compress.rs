@@ -46,9 +46,18 @@ impl Write for CountingSink {
 const CHUNK: usize = 256 * 1024;
 
 /// Size of `input` as gzip (zlib level 9, no file name in the header).
-pub fn gzip_size(mut input: impl Read) -> io::Result<u64> {
-    let mut encoder =
-        flate2::GzBuilder::new().write(CountingSink::default(), flate2::Compression::new(9));
+pub fn gzip_size(input: impl Read) -> io::Result<u64> {
+    Ok(gzip_into(input, CountingSink::default())?.bytes)
+}
+
+/// `input` as gzip (zlib level 9, no file name in the header): the bytes [`gzip_size`] counts,
+/// so a `.gz` written by `webaudit compress` is exactly the size the audit reports.
+pub fn gzip_bytes(input: impl Read) -> io::Result<Vec<u8>> {
+    gzip_into(input, Vec::new())
+}
+
+fn gzip_into<W: Write>(mut input: impl Read, sink: W) -> io::Result<W> {
+    let mut encoder = flate2::GzBuilder::new().write(sink, flate2::Compression::new(9));
     let mut buffer = vec![0u8; CHUNK];
     loop {
         let read = match input.read(&mut buffer) {
@@ -59,20 +68,30 @@ pub fn gzip_size(mut input: impl Read) -> io::Result<u64> {
         };
         encoder.write_all(&buffer[..read])?;
     }
-    Ok(encoder.finish()?.bytes)
+    encoder.finish()
 }
 
-/// Size of `input` as brotli at quality 11, window 22. `size_hint` is the input's length.
-pub fn brotli_size(mut input: impl Read, size_hint: u64) -> io::Result<u64> {
-    let params = brotli::enc::BrotliEncoderParams {
+fn brotli_params(size_hint: u64) -> brotli::enc::BrotliEncoderParams {
+    brotli::enc::BrotliEncoderParams {
         quality: 11,
         lgwin: 22,
         size_hint: usize::try_from(size_hint).unwrap_or(usize::MAX),
         ..Default::default()
-    };
+    }
+}
+
+/// Size of `input` as brotli at quality 11, window 22. `size_hint` is the input's length.
+pub fn brotli_size(mut input: impl Read, size_hint: u64) -> io::Result<u64> {
     let mut sink = CountingSink::default();
-    brotli::BrotliCompress(&mut input, &mut sink, &params)?;
+    brotli::BrotliCompress(&mut input, &mut sink, &brotli_params(size_hint))?;
     Ok(sink.bytes)
+}
+
+/// `input` as brotli at quality 11, window 22: the bytes [`brotli_size`] counts.
+pub fn brotli_bytes(mut input: impl Read, size_hint: u64) -> io::Result<Vec<u8>> {
+    let mut output = Vec::new();
+    brotli::BrotliCompress(&mut input, &mut output, &brotli_params(size_hint))?;
+    Ok(output)
 }
 
 #[cfg(test)]

@@ -161,7 +161,7 @@ struct Outcome {
 /// Runs `work` on every index of `order` with `threads` workers, each taking the next index as
 /// it finishes: given largest-first order, the slowest file starts first and no worker idles at
 /// the end while another compresses a big bundle.
-fn run_pool<T: Send>(
+pub(crate) fn run_pool<T: Send>(
     order: &[usize],
     threads: usize,
     work: impl Fn(usize) -> T + Sync,

@@ -27,7 +27,9 @@ declare_rule! {
     /// CPU on every request or, at the low levels servers use, loses 10–20% against brotli 11.
     ///
     /// ## How to fix it
-    /// Precompress at build time with gzip -9 and brotli -11 (e.g. `vite-plugin-compression`,
+    /// `webaudit compress DIR` writes the missing `.gz` (zlib level 9, or `--zopfli`) and `.br`
+    /// (quality 11) copies, safely and only where they save at least 10%.
+    /// Or precompress at build time with gzip -9 and brotli -11 (e.g. `vite-plugin-compression`,
     /// `compression-webpack-plugin`, or `gzip -9 -k` and `brotli -k -q 11` over the output
     /// folder), and enable serving them (`gzip_static on; brotli_static on;` in nginx).
     ///
@@ -76,6 +78,7 @@ impl Rule for CompressionMissing {
                 ),
                 actual: Some(asset.raw),
                 saving: Some(saving),
+                fix: Some(super::fix_command("webaudit compress", context.root)),
                 ..Violation::default()
             });
         }

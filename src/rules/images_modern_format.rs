@@ -92,7 +92,7 @@ impl Rule for ImagesModernFormat {
                 ),
                 actual: Some(raw),
                 saving: Some(saving),
-                fix: Some("webaudit optimize --webp".to_string()),
+                fix: Some(super::fix_command("webaudit optimize --webp", context.root)),
                 ..Violation::default()
             });
         }

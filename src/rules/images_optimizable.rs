@@ -83,7 +83,13 @@ impl Rule for ImagesOptimizable {
                 ),
                 actual: Some(raw),
                 saving: Some(saving),
-                fix: Some("webaudit optimize".to_string()),
+                fix: Some(super::fix_command(
+                    match optimized.method {
+                        OptimizeMethod::Oxipng => "webaudit optimize",
+                        OptimizeMethod::JpegQuality => "webaudit optimize --lossy",
+                    },
+                    context.root,
+                )),
                 ..Violation::default()
             });
         }

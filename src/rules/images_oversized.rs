@@ -157,7 +157,10 @@ impl Rule for ImagesOversized {
                 actual: Some(u64::from(header.width)),
                 limit: limit.0,
                 saving: Some(saving),
-                fix: Some(format!("webaudit optimize --max-width {target_width}")),
+                fix: Some(super::fix_command(
+                    &format!("webaudit optimize --max-width {target_width}"),
+                    context.root,
+                )),
                 source_hint: None,
             });
         }
@@ -195,7 +198,10 @@ impl Rule for ImagesOversized {
                 actual: Some(u64::from(header.width)),
                 limit: Some(u64::from(max_width)),
                 saving: Some(saving),
-                fix: Some(format!("webaudit optimize --max-width {max_width}")),
+                fix: Some(super::fix_command(
+                    &format!("webaudit optimize --max-width {max_width}"),
+                    context.root,
+                )),
                 source_hint: None,
             });
         }

@@ -65,6 +65,8 @@ impl RuleMeta {
 
 /// What rules read: the measured assets and what was derived from them, never the files.
 pub struct RuleContext<'a> {
+    /// The audited folder as given on the command line: for the commands that fix a finding.
+    pub root: &'a std::path::Path,
     pub assets: &'a [Asset],
     pub budgets: &'a [BudgetCheck],
     pub config: &'a Config,
@@ -107,6 +109,21 @@ macro_rules! declare_rule {
     };
 }
 pub(crate) use declare_rule;
+
+/// `command` followed by the audited folder, quoted for a POSIX shell when it needs to be:
+/// the `fix` of a finding a webaudit fixer resolves (`webaudit compress dist`).
+pub fn fix_command(command: &str, root: &std::path::Path) -> String {
+    let folder = root.to_string_lossy();
+    let plain = !folder.is_empty()
+        && folder
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@".contains(c));
+    if plain {
+        format!("{command} {folder}")
+    } else {
+        format!("{command} '{}'", folder.replace('\'', "'\\''"))
+    }
+}
 
 /// Every rule webaudit has, in the order `webaudit rules` lists them.
 pub static REGISTRY: &[&dyn Rule] = &[
@@ -217,6 +234,19 @@ fn failed_budgets(context: &RuleContext, rule: &str, found: &mut Vec<Violation>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fix_commands_quote_folders_for_the_shell() {
+        use std::path::Path;
+        assert_eq!(
+            fix_command("webaudit compress", Path::new("dist/")),
+            "webaudit compress dist/"
+        );
+        assert_eq!(
+            fix_command("webaudit compress", Path::new("my site's out")),
+            "webaudit compress 'my site'\\''s out'"
+        );
+    }
 
     #[test]
     fn ids_are_unique_and_documented() {

@@ -1,0 +1,259 @@
+//! The fixers: `webaudit compress` and `webaudit optimize`. They reuse the scan and the format
+//! classification of the audit, work on files in parallel, and write only through
+//! [`atomic`], so a run that fails or is killed never leaves a file half-written.
+//!
+//! Both produce a [`FixReport`]: the changes made (or planned, with `--dry-run`), what was
+//! already up to date, and per-file errors. A file that cannot be fixed is an error for that
+//! file; the run goes on with the others.
+
+pub mod atomic;
+pub mod compress;
+pub mod optimize;
+pub mod progress;
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::size::human;
+
+/// What a change does to its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// A new file beside its source (`app.js.gz`, `photo.webp`).
+    Create,
+    /// A file rewritten in place (an optimised PNG) or a stale sibling rewritten.
+    Replace,
+    /// A file deleted (`--clean`: a `.gz` whose original is gone).
+    Remove,
+}
+
+/// One change, made or (with `--dry-run`) planned.
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    /// The file written or removed, relative to the folder.
+    pub path: String,
+    /// The file it was made from (the same as `path` for an in-place change).
+    pub source: String,
+    pub action: Action,
+    /// What was done: `gzip`, `brotli`, `png-lossless`, `webp-lossy`…
+    pub what: String,
+    /// Bytes of the source file (for an in-place change: before it).
+    pub before: u64,
+    /// Bytes of the written file; 0 for a removal.
+    pub after: u64,
+    /// Why the file was rewritten or removed, when it was not simply missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Change {
+    /// Bytes a visitor no longer downloads: the source minus the new file (0 for removals).
+    pub fn saved(&self) -> u64 {
+        match self.action {
+            Action::Remove => 0,
+            _ => self.before.saturating_sub(self.after),
+        }
+    }
+}
+
+/// A file the run could not fix (error) or chose to leave alone for a reason worth telling
+/// (warning), with the reason.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+/// What one fixer run did.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct FixReport {
+    pub command: &'static str,
+    pub dry_run: bool,
+    /// Files looked at (candidates for the fixer).
+    pub files: usize,
+    pub changes: Vec<Change>,
+    /// Outputs that were already there and current (e.g. a `.gz` that decodes to its original,
+    /// a PNG that was already optimised by an earlier run).
+    pub up_to_date: usize,
+    /// Candidates left alone because the change would not save enough.
+    pub not_worth_it: usize,
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+    /// Temporary files of killed runs removed at the start.
+    pub temporaries_removed: Vec<String>,
+}
+
+impl FixReport {
+    pub fn saved(&self) -> u64 {
+        self.changes.iter().map(Change::saved).sum()
+    }
+
+    /// 0 when every file was handled, 1 when some file failed (the others were still fixed).
+    pub fn exit_code(&self) -> u8 {
+        u8::from(!self.errors.is_empty())
+    }
+}
+
+/// What a worker reports for one source file.
+#[derive(Debug, Default)]
+pub struct FileOutcome {
+    /// The file is one the fixer works on (counted in [`FixReport::files`]).
+    pub candidate: bool,
+    pub changes: Vec<Change>,
+    pub up_to_date: usize,
+    pub not_worth_it: usize,
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+}
+
+impl FileOutcome {
+    pub fn saved(&self) -> u64 {
+        self.changes.iter().map(Change::saved).sum()
+    }
+
+    /// One line for the plain (non-terminal) progress output.
+    pub fn describe(&self, path: &str, dry_run: bool) -> String {
+        let mut parts: Vec<String> = self
+            .changes
+            .iter()
+            .map(|c| {
+                let verb = match (c.action, dry_run) {
+                    (Action::Remove, false) => "removed",
+                    (Action::Remove, true) => "would remove",
+                    (_, false) => "wrote",
+                    (_, true) => "would write",
+                };
+                if c.action == Action::Remove {
+                    format!("{verb} {}", c.path)
+                } else {
+                    format!(
+                        "{verb} {} ({}, {} → {})",
+                        c.path,
+                        c.what,
+                        human(c.before),
+                        human(c.after)
+                    )
+                }
+            })
+            .collect();
+        if self.up_to_date > 0 {
+            parts.push("up to date".into());
+        }
+        if self.not_worth_it > 0 && self.changes.is_empty() {
+            parts.push("not worth changing".into());
+        }
+        for error in &self.errors {
+            parts.push(format!("error: {}", error.message));
+        }
+        for warning in &self.warnings {
+            parts.push(format!("warning: {}", warning.message));
+        }
+        format!("{path}: {}", parts.join("; "))
+    }
+}
+
+impl FixReport {
+    pub fn add(&mut self, outcome: FileOutcome) {
+        self.files += usize::from(outcome.candidate);
+        self.changes.extend(outcome.changes);
+        self.up_to_date += outcome.up_to_date;
+        self.not_worth_it += outcome.not_worth_it;
+        self.errors.extend(outcome.errors);
+        self.warnings.extend(outcome.warnings);
+    }
+}
+
+/// Removes the temporaries of killed runs below `root` and records them in `report`; a
+/// leftover that cannot be removed is an error for that path.
+pub fn clear_leftovers(root: &Path, report: &mut FixReport) {
+    for leftover in atomic::remove_stale_temporaries(root) {
+        let path = crate::scan::relative_path(root, &leftover.path);
+        match leftover.result {
+            Ok(()) => report.temporaries_removed.push(path),
+            Err(e) => report.errors.push(Problem {
+                path,
+                message: format!("cannot remove this temporary file of an earlier run: {e}"),
+            }),
+        }
+    }
+}
+
+/// Prints the summary: one row per kind of change, then what was left alone and why.
+pub fn render_summary(report: &FixReport, out: &mut impl Write) -> io::Result<()> {
+    for path in &report.temporaries_removed {
+        writeln!(
+            out,
+            "removed {path}: a temporary file left by an interrupted run"
+        )?;
+    }
+    for problem in &report.errors {
+        writeln!(out, "error: {}: {}", problem.path, problem.message)?;
+    }
+    for problem in &report.warnings {
+        writeln!(out, "warning: {}: {}", problem.path, problem.message)?;
+    }
+    if report.changes.is_empty() {
+        writeln!(
+            out,
+            "Nothing to do: {} file(s) looked at, {} output(s) already up to date, {} not worth changing{}.",
+            report.files,
+            report.up_to_date,
+            report.not_worth_it,
+            if report.errors.is_empty() {
+                String::new()
+            } else {
+                format!(", {} error(s)", report.errors.len())
+            }
+        )?;
+        return Ok(());
+    }
+    let mut rows: Vec<(String, usize, u64, u64, u64)> = Vec::new();
+    for change in &report.changes {
+        let what = match change.action {
+            Action::Remove => format!("{} (removed)", change.what),
+            _ => change.what.clone(),
+        };
+        match rows.iter_mut().find(|row| row.0 == what) {
+            Some(row) => {
+                row.1 += 1;
+                row.2 += change.before;
+                row.3 += change.after;
+                row.4 += change.saved();
+            }
+            None => rows.push((what, 1, change.before, change.after, change.saved())),
+        }
+    }
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(6);
+    writeln!(
+        out,
+        "{:<width$}  {:>5}  {:>10}  {:>10}  {:>10}",
+        "change", "files", "before", "after", "saved"
+    )?;
+    for (what, files, before, after, saved) in &rows {
+        writeln!(
+            out,
+            "{what:<width$}  {files:>5}  {:>10}  {:>10}  {:>10}",
+            human(*before),
+            human(*after),
+            human(*saved)
+        )?;
+    }
+    writeln!(
+        out,
+        "{} {} change(s) in {} file(s) looked at, saving {}; {} output(s) already up to date, {} not worth changing, {} error(s).",
+        if report.dry_run {
+            "Dry run: would make"
+        } else {
+            "Made"
+        },
+        report.changes.len(),
+        report.files,
+        human(report.saved()),
+        report.up_to_date,
+        report.not_worth_it,
+        report.errors.len()
+    )
+}

@@ -1,0 +1,606 @@
+//! `webaudit optimize DIR`: makes images smaller in place, and optionally writes WebP/AVIF
+//! siblings, on top of the primitives in [`crate::imaging`].
+//!
+//! - PNG: lossless through oxipng at `--level` (preset 2 by default: measured here, preset 4
+//!   took 2–2.5× longer and once gave a larger file), metadata that does not affect display
+//!   stripped (`--strip safe`: colour profiles, sRGB, gamma, pHYs stay).
+//! - JPEG: no lossless optimiser is available to this build (see `JPEG` below), so JPEGs are
+//!   touched only with `--lossy`, re-encoded at `--jpeg-quality` (default 85).
+//! - `--webp`: `name.webp` beside each PNG, JPEG and static GIF: lossy at quality 80 through
+//!   libwebp (the bytes `cwebp -q 80` writes); for PNG and GIF sources whose lossy copy is
+//!   not far smaller than the source (flat graphics) also lossless, and the smaller is kept.
+//!   `--copies-only` writes the copies and leaves the originals alone.
+//! - `--avif`: `name.avif` through rav1e, quality 80 and speed 4 (the `cavif` tool's defaults);
+//!   about 10–50× slower than WebP: the run says so and shows progress.
+//! - `--max-width N`: wider PNGs and JPEGs are scaled down (aspect ratio kept) into their own
+//!   format (lossy by nature: the pixels change).
+//!
+//! Safety, beyond the atomic writer: a change is kept only when it saves at least
+//! `--min-saving` bytes (1 KiB) and `--min-saving-percent` (5%); nothing is ever replaced by a
+//! larger file; every lossless result is read back, decoded and compared pixel by pixel with
+//! the original before it is renamed into place (a mismatch keeps the original and is an
+//! error); lossy results must decode (AVIF: parse) to the expected dimensions. Corrupt images
+//! and decompression bombs (refused from their header by `imaging::decode_bounded`) are skipped
+//! with a warning, animated images are left alone.
+//!
+//! Up to date: an in-place result is recognised by not being improvable any more (oxipng finds
+//! less than the thresholds on its own output; a JPEG at or below the target quality is not
+//! re-encoded; an image at most `--max-width` wide is not scaled). A WebP/AVIF sibling is up to
+//! date when it is newer than its source and has the expected dimensions: lossy encodings
+//! cannot be compared with their source, and a source that changes gets a newer mtime.
+//!
+//! JPEG: lossless optimisation (optimised Huffman tables, progressive scans, as `jpegtran
+//! -optimize -progressive`) needs libjpeg's coefficient-level API (`jpeg_read_coefficients` /
+//! `jpeg_write_coefficients`). No crate in this build offers it: the pure-Rust encoders
+//! (`image`, `jpeg-encoder`) only encode pixels, which is lossy; `mozjpeg-sys` would, through
+//! raw unsafe FFI over libjpeg-turbo/mozjpeg built from C, and was not added. So JPEGs change
+//! only with `--lossy`. Quality 85 is the usual "visually lossless" setting for photos
+//! (libjpeg's default is 75, sharp's 80, Squoosh's MozJPEG 75); only JPEGs whose own
+//! quantisation is finer than quality 85 are
+//! re-encoded, so a second run never compounds the loss.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use image::{DynamicImage, GenericImageView, ImageDecoder, ImageReader};
+
+use crate::error::Error;
+use crate::fix::atomic::{self, PermissionsFrom};
+use crate::fix::compress::read_limited;
+use crate::fix::progress::Progress;
+use crate::fix::{Action, Change, FileOutcome, FixReport, Problem};
+use crate::glob::PathPattern;
+use crate::imaging::{self, ImageFormat, Limits};
+use crate::measure::run_pool;
+use crate::scan::{ScannedFile, scan};
+
+pub const DEFAULT_LEVEL: u8 = 2;
+pub const DEFAULT_JPEG_QUALITY: u8 = 85;
+pub const DEFAULT_WEBP_QUALITY: f32 = 80.0;
+pub const DEFAULT_AVIF_QUALITY: f32 = 80.0;
+pub const DEFAULT_AVIF_SPEED: u8 = 4;
+pub const DEFAULT_MIN_SAVING: u64 = 1024;
+pub const DEFAULT_MIN_SAVING_PERCENT: f64 = 5.0;
+
+/// Image files larger than this are left alone (read whole; no web image comes close).
+pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct OptimizeOptions {
+    pub root: PathBuf,
+    pub ignore: Vec<PathPattern>,
+    /// oxipng preset, 0–6.
+    pub level: u8,
+    /// Re-encode JPEGs (lossy) at `jpeg_quality`.
+    pub lossy: bool,
+    pub jpeg_quality: u8,
+    pub webp: bool,
+    pub webp_quality: f32,
+    pub avif: bool,
+    pub avif_quality: f32,
+    pub avif_speed: u8,
+    pub max_width: Option<u32>,
+    /// Write only the WebP/AVIF copies; leave every original as it is.
+    pub copies_only: bool,
+    pub min_saving: u64,
+    pub min_saving_percent: f64,
+    pub dry_run: bool,
+    pub threads: usize,
+    pub quiet: bool,
+}
+
+impl OptimizeOptions {
+    pub fn new(root: PathBuf) -> OptimizeOptions {
+        OptimizeOptions {
+            root,
+            ignore: Vec::new(),
+            level: DEFAULT_LEVEL,
+            lossy: false,
+            jpeg_quality: DEFAULT_JPEG_QUALITY,
+            webp: false,
+            webp_quality: DEFAULT_WEBP_QUALITY,
+            avif: false,
+            avif_quality: DEFAULT_AVIF_QUALITY,
+            avif_speed: DEFAULT_AVIF_SPEED,
+            max_width: None,
+            copies_only: false,
+            min_saving: DEFAULT_MIN_SAVING,
+            min_saving_percent: DEFAULT_MIN_SAVING_PERCENT,
+            dry_run: false,
+            threads: 0,
+            quiet: true,
+        }
+    }
+
+    /// Whether `after` bytes instead of `before` is a change worth making.
+    fn worth_it(&self, before: u64, after: u64) -> bool {
+        after < before && {
+            let saved = before - after;
+            saved >= self.min_saving
+                && saved as f64 * 100.0 >= self.min_saving_percent * before as f64
+        }
+    }
+}
+
+fn is_image_candidate(file: &ScannedFile) -> bool {
+    matches!(
+        file.extension
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("png" | "jpg" | "jpeg" | "gif")
+    )
+}
+
+/// Runs `webaudit optimize` over `options.root`.
+pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
+    let scanned = scan(&options.root, &options.ignore)?;
+    let mut report = FixReport {
+        command: "optimize",
+        dry_run: options.dry_run,
+        ..FixReport::default()
+    };
+    if !options.dry_run {
+        super::clear_leftovers(&options.root, &mut report);
+    }
+    let candidates: Vec<&ScannedFile> = scanned
+        .files
+        .iter()
+        .filter(|f| !f.path.file_name().is_some_and(atomic::is_temporary_name))
+        .filter(|f| is_image_candidate(f))
+        .collect();
+    // `photo.png` and `photo.jpg` would both make `photo.webp`: neither gets one.
+    let mut sibling_owner: std::collections::HashMap<PathBuf, usize> = Default::default();
+    for file in &candidates {
+        *sibling_owner
+            .entry(file.path.with_extension(""))
+            .or_default() += 1;
+    }
+    let sizes: Vec<u64> = candidates
+        .iter()
+        .map(|f| std::fs::symlink_metadata(&f.path).map_or(0, |m| m.len()))
+        .collect();
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+    let threads = if options.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        options.threads
+    };
+    let slow_note = options.avif.then_some(
+        "AVIF encoding is slow (rav1e: seconds per large image, 10–50× WebP); progress is shown per file.",
+    );
+    let progress = Progress::new(candidates.len(), options.quiet, slow_note);
+    let mut outcomes = run_pool(&order, threads, |index| {
+        let file = candidates[index];
+        let shared_stem = sibling_owner
+            .get(&file.path.with_extension(""))
+            .is_some_and(|&count| count > 1);
+        let outcome = optimize_file(file, shared_stem, options);
+        progress.finished(
+            outcome.saved(),
+            &outcome.describe(&file.relative_path, options.dry_run),
+        );
+        outcome
+    });
+    progress.finish();
+    outcomes.sort_by_key(|(index, _)| *index);
+    for (_, outcome) in outcomes {
+        report.add(outcome);
+    }
+    Ok(report)
+}
+
+/// What the image's metadata says about how it must be shown.
+struct Presentation {
+    /// EXIF orientation other than "as stored": a re-encode without EXIF must rotate pixels.
+    orientation: image::metadata::Orientation,
+    /// An embedded colour profile that is not sRGB: re-encodes (which carry no profile) would
+    /// shift the colours.
+    foreign_profile: bool,
+}
+
+/// Reads orientation and colour profile (headers only). A primitive `imaging` lacks; kept here.
+fn presentation(bytes: &[u8], format: ImageFormat) -> Presentation {
+    let image_format = match format {
+        ImageFormat::Png => image::ImageFormat::Png,
+        ImageFormat::Jpeg => image::ImageFormat::Jpeg,
+        _ => image::ImageFormat::Gif,
+    };
+    let mut result = Presentation {
+        orientation: image::metadata::Orientation::NoTransforms,
+        foreign_profile: false,
+    };
+    let Ok(mut decoder) = ImageReader::with_format(Cursor::new(bytes), image_format).into_decoder()
+    else {
+        return result;
+    };
+    if let Ok(orientation) = decoder.orientation() {
+        result.orientation = orientation;
+    }
+    if let Ok(Some(profile)) = decoder.icc_profile() {
+        // sRGB profiles name themselves in their description tag (ASCII in ICC v2 `desc`,
+        // UTF-16BE in v4 `mluc`); anything else is another colour space whose look depends
+        // on the profile.
+        let ascii = profile.windows(4).any(|w| w == b"sRGB");
+        let utf16 = profile.windows(8).any(|w| w == b"\0s\0R\0G\0B");
+        result.foreign_profile = !(ascii || utf16);
+    }
+    result
+}
+
+/// A PNG of `image`, then oxipng: what `--max-width` writes for a PNG. (A primitive `imaging`
+/// lacks: it optimises PNGs but does not encode them.)
+fn encode_png(image: &DynamicImage, level: u8) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    image
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+        .map_err(|e| format!("cannot be encoded as PNG: {e}"))?;
+    imaging::optimize_png(&out, level).map_err(|e| e.to_string())
+}
+
+/// The quality (1–100, libjpeg's scale) whose standard luminance table is closest to the
+/// JPEG's own, from its first DQT table; `None` when there is none to read.
+fn jpeg_quality_estimate(bytes: &[u8]) -> Option<u8> {
+    // libjpeg's standard luminance quantisation table (ITU T.81, K.1), in zigzag order the
+    // sum is the same, so order does not matter for the comparison below.
+    const STANDARD: [u16; 64] = [
+        16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69,
+        56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81,
+        104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+    ];
+    let mut position = 2;
+    while position + 4 <= bytes.len() {
+        if bytes.get(position) != Some(&0xFF) {
+            return None;
+        }
+        let marker = *bytes.get(position + 1)?;
+        let length = usize::from(u16::from_be_bytes([
+            *bytes.get(position + 2)?,
+            *bytes.get(position + 3)?,
+        ]));
+        if marker == 0xDB {
+            let table = bytes.get(position + 4..position + 2 + length)?;
+            let precision_16 = table.first()? >> 4 != 0;
+            let values: Vec<u32> = if precision_16 {
+                table
+                    .get(1..129)?
+                    .chunks(2)
+                    .map(|c| u32::from(c[0]) << 8 | u32::from(c[1]))
+                    .collect()
+            } else {
+                table.get(1..65)?.iter().map(|&v| u32::from(v)).collect()
+            };
+            let sum: u32 = values.iter().sum();
+            let best = (1..=100u32).min_by_key(|&quality| {
+                let scale = if quality < 50 {
+                    5000 / quality
+                } else {
+                    200 - 2 * quality
+                };
+                let standard: u32 = STANDARD
+                    .iter()
+                    .map(|&v| ((u32::from(v) * scale + 50) / 100).clamp(1, 255))
+                    .sum();
+                standard.abs_diff(sum)
+            })?;
+            return u8::try_from(best).ok();
+        }
+        if marker == 0xDA {
+            return None;
+        }
+        position += 2 + length;
+    }
+    None
+}
+
+/// Whether a lossless WebP of a `source_bytes` PNG/GIF could beat a `lossy_bytes` lossy one.
+/// Lossless WebP is about 26% smaller than PNG (Google's published comparison), so it is worth
+/// encoding (several times slower than lossy) only when the lossy copy is not already far
+/// below that: flat graphics, where lossy WebP's blocks cost more than exact runs of colour.
+fn lossless_may_win(source_bytes: u64, lossy_bytes: usize) -> bool {
+    lossy_bytes as f64 > source_bytes as f64 * 0.74
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::symlink_metadata(path).ok()?.modified().ok()
+}
+
+/// Decodes `bytes` (AVIF: reads its header) and checks it against what was meant.
+fn verify_output(bytes: &[u8], expected: &DynamicImage, lossless: bool) -> Result<(), String> {
+    let header =
+        imaging::read_header(bytes).map_err(|e| format!("the new file does not read back: {e}"))?;
+    if (header.width, header.height) != expected.dimensions() {
+        return Err(format!(
+            "the new file is {}×{}, not {}×{}",
+            header.width,
+            header.height,
+            expected.width(),
+            expected.height()
+        ));
+    }
+    if header.format == ImageFormat::Avif {
+        // No AVIF decoder in this build: the header (ftyp, ispe) is what can be checked.
+        return Ok(());
+    }
+    let decoded = imaging::decode_bounded(bytes, &Limits::default())
+        .map_err(|e| format!("the new file does not decode: {e}"))?;
+    if lossless && !imaging::pixels_equal(&decoded, expected) {
+        return Err("the new file's pixels differ from the original's; original kept".into());
+    }
+    Ok(())
+}
+
+/// An in-place result: the encoded bytes (or why not), what it is, whether it is lossless, and
+/// the picture it must decode to.
+type InPlace<'a> = (
+    Result<Vec<u8>, String>,
+    &'static str,
+    bool,
+    &'a DynamicImage,
+);
+
+/// One file to write: where, what it replaces, and what it must decode to.
+struct Output<'a> {
+    target: &'a Path,
+    relative: String,
+    action: Action,
+    what: &'a str,
+    before: u64,
+    bytes: &'a [u8],
+    expected: &'a DynamicImage,
+    lossless: bool,
+}
+
+struct Work<'a> {
+    file: &'a ScannedFile,
+    options: &'a OptimizeOptions,
+    outcome: FileOutcome,
+}
+
+impl Work<'_> {
+    fn error(&mut self, path: String, message: String) {
+        self.outcome.errors.push(Problem { path, message });
+    }
+
+    fn warning(&mut self, message: String) {
+        self.outcome.warnings.push(Problem {
+            path: self.file.relative_path.clone(),
+            message,
+        });
+    }
+
+    /// Writes (unless dry-run) and records one change.
+    fn commit(&mut self, output: Output) {
+        if !self.options.dry_run {
+            let permissions = if output.target == self.file.path {
+                PermissionsFrom::Target
+            } else {
+                PermissionsFrom::File(&self.file.path)
+            };
+            let written =
+                atomic::write_verified(output.target, output.bytes, permissions, |read_back| {
+                    verify_output(read_back, output.expected, output.lossless)
+                });
+            if let Err(e) = written {
+                self.error(output.relative, format!("not changed: {e}"));
+                return;
+            }
+        }
+        self.outcome.changes.push(Change {
+            path: output.relative,
+            source: self.file.relative_path.clone(),
+            action: output.action,
+            what: output.what.to_string(),
+            before: output.before,
+            after: output.bytes.len() as u64,
+            reason: None,
+        });
+    }
+}
+
+fn optimize_file(file: &ScannedFile, shared_stem: bool, options: &OptimizeOptions) -> FileOutcome {
+    let mut work = Work {
+        file,
+        options,
+        outcome: FileOutcome::default(),
+    };
+    let bytes = match read_limited(&file.path, MAX_INPUT_BYTES) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            work.outcome.candidate = true;
+            work.error(file.relative_path.clone(), format!("cannot be read: {e}"));
+            return work.outcome;
+        }
+    };
+    let header = match imaging::read_header(&bytes) {
+        Ok(header) => header,
+        Err(e) => {
+            work.outcome.candidate = true;
+            work.warning(format!("skipped: {e}"));
+            return work.outcome;
+        }
+    };
+    if !matches!(
+        header.format,
+        ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif
+    ) {
+        return work.outcome;
+    }
+    work.outcome.candidate = true;
+    if header.animated {
+        work.outcome.not_worth_it += 1;
+        return work.outcome;
+    }
+    let original = match imaging::decode_bounded(&bytes, &Limits::default()) {
+        Ok(image) => image,
+        Err(e) => {
+            work.warning(format!("skipped: {e}"));
+            return work.outcome;
+        }
+    };
+    let presentation = presentation(&bytes, header.format);
+    let before = bytes.len() as u64;
+    // An EXIF orientation must survive: re-encodes carry no EXIF, so their pixels are turned
+    // instead, and `--max-width` applies to the width as displayed.
+    // (Borrowed when there is nothing to turn: most images, and a full copy saved.)
+    let display: std::borrow::Cow<DynamicImage> =
+        if presentation.orientation == image::metadata::Orientation::NoTransforms {
+            std::borrow::Cow::Borrowed(&original)
+        } else {
+            let mut image = original.clone();
+            image.apply_orientation(presentation.orientation);
+            std::borrow::Cow::Owned(image)
+        };
+    let resized = options
+        .max_width
+        .and_then(|width| imaging::resize_to_width(&display, width));
+    let keeps_colours = !presentation.foreign_profile;
+
+    // In place: scale down, or optimise in the same format.
+    let in_place: Option<InPlace> = match (header.format, &resized) {
+        _ if options.copies_only => None,
+        (ImageFormat::Png, Some(smaller)) if keeps_colours => Some((
+            encode_png(smaller, options.level),
+            "png-resized",
+            false,
+            smaller,
+        )),
+        (ImageFormat::Jpeg, Some(smaller)) if keeps_colours => Some((
+            imaging::encode_jpeg(smaller, options.jpeg_quality).map_err(|e| e.to_string()),
+            "jpeg-resized",
+            false,
+            smaller,
+        )),
+        (ImageFormat::Png, None) => Some((
+            imaging::optimize_png(&bytes, options.level).map_err(|e| e.to_string()),
+            "png-lossless",
+            true,
+            &original,
+        )),
+        (ImageFormat::Jpeg, None)
+            if options.lossy
+                && keeps_colours
+                && jpeg_quality_estimate(&bytes)
+                    .is_none_or(|quality| quality > options.jpeg_quality) =>
+        {
+            Some((
+                imaging::encode_jpeg(&display, options.jpeg_quality).map_err(|e| e.to_string()),
+                "jpeg-lossy",
+                false,
+                &display,
+            ))
+        }
+        _ => None,
+    };
+    let re_encodes = (header.format == ImageFormat::Jpeg && options.lossy && !options.copies_only)
+        || (resized.is_some() && !options.copies_only)
+        || options.webp
+        || options.avif;
+    if !keeps_colours && re_encodes {
+        work.warning(
+            "has a colour profile other than sRGB, which a re-encoded copy would lose; only lossless changes made"
+                .into(),
+        );
+    }
+    if let Some((encoded, what, lossless, expected)) = in_place {
+        match encoded {
+            Err(e) => work.error(file.relative_path.clone(), e),
+            Ok(new) if options.worth_it(before, new.len() as u64) => {
+                work.commit(Output {
+                    target: &file.path,
+                    relative: file.relative_path.clone(),
+                    action: Action::Replace,
+                    what,
+                    before,
+                    bytes: &new,
+                    expected,
+                    lossless,
+                });
+            }
+            Ok(_) => work.outcome.not_worth_it += 1,
+        }
+    }
+
+    // Siblings in modern formats, from the (scaled, upright) picture.
+    if !(options.webp || options.avif) || !keeps_colours {
+        return work.outcome;
+    }
+    if shared_stem {
+        work.warning("another image has the same name before its extension; no WebP/AVIF copy (they would overwrite each other)".into());
+        return work.outcome;
+    }
+    let source = resized.as_ref().unwrap_or(&display);
+    let graphics = header.format != ImageFormat::Jpeg;
+    let source_modified = modified(&file.path);
+    for (enabled, extension) in [(options.webp, "webp"), (options.avif, "avif")] {
+        if !enabled {
+            continue;
+        }
+        let target = file.path.with_extension(extension);
+        let target_relative = match file.relative_path.rsplit_once('.') {
+            Some((stem, _)) => format!("{stem}.{extension}"),
+            None => format!("{}.{extension}", file.relative_path),
+        };
+        let existing = std::fs::symlink_metadata(&target).ok();
+        if let Some(metadata) = &existing {
+            if !metadata.is_file() {
+                work.error(
+                    target_relative,
+                    "is a symbolic link or not a regular file; left alone".into(),
+                );
+                continue;
+            }
+            let newer = metadata.modified().ok() >= source_modified && source_modified.is_some();
+            let same_size = read_limited(&target, MAX_INPUT_BYTES)
+                .ok()
+                .and_then(|b| imaging::read_header(&b).ok())
+                .is_some_and(|h| (h.width, h.height) == source.dimensions());
+            if newer && same_size {
+                work.outcome.up_to_date += 1;
+                continue;
+            }
+        }
+        let encoded = if extension == "webp" {
+            match imaging::encode_webp_lossy(source, options.webp_quality) {
+                Err(e) => Err(e.to_string()),
+                Ok(lossy) if graphics && lossless_may_win(before, lossy.len()) => {
+                    match imaging::encode_webp_lossless(source) {
+                        Ok(lossless) if lossless.len() <= lossy.len() => {
+                            Ok((lossless, "webp-lossless", true))
+                        }
+                        _ => Ok((lossy, "webp-lossy", false)),
+                    }
+                }
+                Ok(lossy) => Ok((lossy, "webp-lossy", false)),
+            }
+        } else {
+            imaging::encode_avif(source, options.avif_quality, options.avif_speed)
+                .map(|bytes| (bytes, "avif", false))
+                .map_err(|e| e.to_string())
+        };
+        match encoded {
+            Err(e) => work.error(target_relative, e),
+            Ok((new, what, lossless)) if options.worth_it(before, new.len() as u64) => {
+                let action = if existing.is_some() {
+                    Action::Replace
+                } else {
+                    Action::Create
+                };
+                work.commit(Output {
+                    target: &target,
+                    relative: target_relative,
+                    action,
+                    what,
+                    before,
+                    bytes: &new,
+                    expected: source,
+                    lossless,
+                });
+            }
+            Ok(_) => work.outcome.not_worth_it += 1,
+        }
+    }
+    work.outcome
+}

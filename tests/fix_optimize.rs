@@ -1,0 +1,447 @@
+//! `webaudit optimize` on real images (fixtures/images-src): what it saves, that outputs decode,
+//! that lossless outputs keep every pixel, that nothing grows, and that a second run, a broken
+//! image, a read-only file or a kill never costs a file.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use common::*;
+use image::GenericImageView;
+use serde_json::Value;
+
+const IMAGES: [&str; 11] = [
+    "aqua.jpg",
+    "camera-photo-32.png",
+    "coffee.png",
+    "fresh-flower.jpg",
+    "futureprototype-1920.png",
+    "garden.jpg",
+    "green-meadow.jpg",
+    "ladybird.jpg",
+    "newtons-cradle.gif",
+    "plasma-screenshot.png",
+    "wood.jpg",
+];
+
+/// A folder holding copies of `names` from fixtures/images-src.
+fn site(names: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path().join("site");
+    fs::create_dir(&root).unwrap();
+    for name in names {
+        fs::copy(fixture("images-src").join(name), root.join(name)).unwrap();
+    }
+    (folder, root)
+}
+
+fn optimize(root: &Path, args: &[&str]) -> (i32, Value, String) {
+    let run = to_run(
+        webaudit()
+            .arg("optimize")
+            .arg(root)
+            .args(["--format", "json"])
+            .args(args)
+            .output()
+            .unwrap(),
+    );
+    let report: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("JSON expected ({e}): {} {}", run.stdout, run.stderr));
+    (run.code, report, run.stderr)
+}
+
+fn decode(path: &Path) -> image::DynamicImage {
+    image::ImageReader::open(path)
+        .unwrap()
+        .with_guessed_format()
+        .unwrap()
+        .decode()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn same_pixels(a: &image::DynamicImage, b: &image::DynamicImage) -> bool {
+    a.dimensions() == b.dimensions() && a.to_rgba16().as_raw() == b.to_rgba16().as_raw()
+}
+
+fn changes(report: &Value) -> BTreeMap<String, &Value> {
+    report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["path"].as_str().unwrap().to_string(), c))
+        .collect()
+}
+
+fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn pngs_shrink_losslessly_jpegs_stay_and_nothing_grows() {
+    let (_folder, root) = site(&IMAGES);
+    let (code, report, stderr) = optimize(&root, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let changed = changes(&report);
+    // SOURCES.md: oxipng -o 2 --strip safe saves 16.2% on the screenshot, 5.7% on the photo PNG;
+    // the icon is already optimal and the flat artwork has nothing worth 5%.
+    assert_eq!(
+        changed.keys().collect::<Vec<_>>(),
+        ["coffee.png", "plasma-screenshot.png"],
+        "{report}"
+    );
+    for (name, change) in &changed {
+        assert_eq!(change["what"], "png-lossless");
+        assert_eq!(change["action"], "replace");
+        let original = fixture("images-src").join(name);
+        let before = fs::metadata(&original).unwrap().len();
+        let after = fs::metadata(root.join(name)).unwrap().len();
+        assert_eq!(change["before"], before);
+        assert_eq!(change["after"], after);
+        assert!(
+            before - after >= 1024 && (before - after) * 20 >= before,
+            "{name}"
+        );
+        assert!(
+            same_pixels(&decode(&original), &decode(&root.join(name))),
+            "{name}: pixels changed"
+        );
+    }
+    let saved: u64 = changed
+        .values()
+        .map(|c| c["before"].as_u64().unwrap() - c["after"].as_u64().unwrap())
+        .sum();
+    assert!(saved > 40_000, "{saved}");
+    for name in IMAGES {
+        let original = fs::read(fixture("images-src").join(name)).unwrap();
+        let now = fs::read(root.join(name)).unwrap();
+        assert!(now.len() <= original.len(), "{name} grew");
+        if !changed.contains_key(name) {
+            assert_eq!(now, original, "{name} changed without a reported change");
+        }
+    }
+    // A second run finds nothing to do, and says so.
+    let files = snapshot(&root);
+    let (code, second, _) = optimize(&root, &[]);
+    assert_eq!(code, 0);
+    assert!(changes(&second).is_empty(), "{second}");
+    assert_eq!(snapshot(&root), files);
+    let text = to_run(webaudit().arg("optimize").arg(&root).output().unwrap());
+    assert!(text.stdout.starts_with("Nothing to do:"), "{}", text.stdout);
+}
+
+#[test]
+fn webp_copies_decode_are_smaller_and_are_not_redone() {
+    let (_folder, root) = site(&IMAGES);
+    let (code, report, stderr) = optimize(&root, &["--webp"]);
+    assert_eq!(code, 0, "{stderr}");
+    let changed = changes(&report);
+    let webps: Vec<&String> = changed.keys().filter(|p| p.ends_with(".webp")).collect();
+    // Every static PNG and JPEG gets one (the animated GIF does not).
+    assert_eq!(webps.len(), 10, "{webps:?}");
+    assert!(!root.join("newtons-cradle.webp").exists());
+    for path in webps {
+        let change = changed[path.as_str()];
+        let source = root.join(change["source"].as_str().unwrap());
+        let webp = decode(&root.join(path));
+        let original = decode(&fixture("images-src").join(change["source"].as_str().unwrap()));
+        assert_eq!(webp.dimensions(), original.dimensions(), "{path}");
+        let size = fs::metadata(root.join(path)).unwrap().len();
+        assert!(size < fs::metadata(&source).unwrap().len(), "{path}");
+        assert_eq!(change["after"], size);
+        if change["what"] == "webp-lossless" {
+            assert!(same_pixels(&webp, &original), "{path}");
+        }
+    }
+    // cwebp -q 80 on coffee.png writes 37,994 bytes (SOURCES.md): the same encoder, settings.
+    assert_eq!(
+        fs::metadata(root.join("coffee.webp")).unwrap().len(),
+        37_994
+    );
+    let files = snapshot(&root);
+    let (_, second, _) = optimize(&root, &["--webp"]);
+    assert!(changes(&second).is_empty(), "{second}");
+    assert_eq!(second["up_to_date"], 10);
+    assert_eq!(snapshot(&root), files);
+}
+
+#[test]
+fn lossy_jpegs_and_max_width_decode_at_the_expected_size() {
+    let (_folder, root) = site(&["wood.jpg", "futureprototype-1920.png", "garden.jpg"]);
+    let (code, report, stderr) = optimize(&root, &["--max-width", "1000"]);
+    assert_eq!(code, 0, "{stderr}");
+    let changed = changes(&report);
+    for (name, width, height) in [
+        ("wood.jpg", 1000, 750),
+        ("futureprototype-1920.png", 1000, 563),
+        ("garden.jpg", 1000, 625),
+    ] {
+        let image = decode(&root.join(name));
+        assert_eq!(image.dimensions(), (width, height), "{name}");
+        assert!(
+            changed[name]["what"]
+                .as_str()
+                .unwrap()
+                .ends_with("-resized")
+        );
+    }
+    let (_, second, _) = optimize(&root, &["--max-width", "1000"]);
+    assert!(changes(&second).is_empty(), "{second}");
+
+    // --lossy: only JPEGs whose own quality is above 85 are re-encoded, never into more bytes.
+    let (_folder, root) = site(&["wood.jpg", "ladybird.jpg", "aqua.jpg"]);
+    let (code, report, _) = optimize(&root, &["--lossy"]);
+    assert_eq!(code, 0);
+    for (name, change) in changes(&report) {
+        assert_eq!(change["what"], "jpeg-lossy");
+        let original = decode(&fixture("images-src").join(&name));
+        assert_eq!(
+            decode(&root.join(&name)).dimensions(),
+            original.dimensions()
+        );
+        assert!(change["after"].as_u64() < change["before"].as_u64());
+    }
+    let files = snapshot(&root);
+    let (_, second, _) = optimize(&root, &["--lossy"]);
+    assert!(
+        changes(&second).is_empty(),
+        "a second --lossy run re-encoded: {second}"
+    );
+    assert_eq!(snapshot(&root), files);
+}
+
+#[test]
+fn broken_images_and_bombs_are_skipped_with_a_warning() {
+    let (_folder, root) = site(&["coffee.png"]);
+    for name in [
+        "corrupt-idat.png",
+        "corrupt-idat-crc-ok.png",
+        "truncated.jpg",
+        "huge-dimensions.png",
+    ] {
+        fs::copy(fixture("images-src/broken").join(name), root.join(name)).unwrap();
+    }
+    let before = snapshot(&root);
+    let (code, report, _) = optimize(&root, &["--webp"]);
+    assert_eq!(code, 0, "{report}");
+    let warned: Vec<&str> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["path"].as_str().unwrap())
+        .collect();
+    for name in [
+        "corrupt-idat-crc-ok.png",
+        "corrupt-idat.png",
+        "huge-dimensions.png",
+        "truncated.jpg",
+    ] {
+        assert!(warned.contains(&name), "{name} not warned about: {report}");
+        assert_eq!(fs::read(root.join(name)).unwrap(), before[name]);
+    }
+    assert!(report["warnings"].to_string().contains("megapixel"));
+    assert!(
+        changes(&report).contains_key("coffee.png"),
+        "the rest goes on"
+    );
+}
+
+#[test]
+fn permissions_are_kept_and_a_read_only_file_is_an_error_for_that_file() {
+    let (folder, root) = site(&["coffee.png", "plasma-screenshot.png"]);
+    fs::set_permissions(folder.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(
+        root.join("plasma-screenshot.png"),
+        fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    let binary = assert_cmd::cargo::cargo_bin!("webaudit");
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout == b"0\n");
+    let mut command = if is_root {
+        // Root writes any file: run as nobody, owning the folder, like a user would.
+        assert!(
+            std::process::Command::new("chown")
+                .args(["-R", "65534:65534"])
+                .arg(&root)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let mut command = std::process::Command::new("setpriv");
+        command
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(binary);
+        command
+    } else {
+        std::process::Command::new(binary)
+    };
+    fs::set_permissions(root.join("coffee.png"), fs::Permissions::from_mode(0o444)).unwrap();
+    let run = to_run(
+        command
+            .arg("optimize")
+            .arg(&root)
+            .args(["--format", "json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["errors"][0]["path"], "coffee.png");
+    assert!(
+        report["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("read-only")
+    );
+    assert_eq!(
+        fs::read(root.join("coffee.png")).unwrap(),
+        fs::read(fixture("images-src/coffee.png")).unwrap()
+    );
+    assert!(changes(&report).contains_key("plasma-screenshot.png"));
+    let mode = fs::metadata(root.join("plasma-screenshot.png"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o7777, 0o640);
+    assert_eq!(fs::read_dir(&root).unwrap().count(), 2, "no temporary left");
+}
+
+#[test]
+fn dry_run_writes_nothing_and_a_file_is_refused() {
+    let (_folder, root) = site(&["coffee.png", "wood.jpg"]);
+    let files = snapshot(&root);
+    let (code, report, _) = optimize(&root, &["--dry-run", "--webp"]);
+    assert_eq!(code, 0);
+    let planned = changes(&report);
+    assert!(planned.contains_key("coffee.png") && planned.contains_key("wood.webp"));
+    assert_eq!(snapshot(&root), files);
+    let run = to_run(
+        webaudit()
+            .arg("optimize")
+            .arg(root.join("coffee.png"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 2);
+}
+
+/// A few SIGKILLs at spread-out moments (benches/kill_test.py does fifty at random ones): every
+/// PNG is its original or has its original's pixels, and the next run removes the leftovers.
+#[test]
+fn a_killed_run_leaves_originals_or_verified_versions() {
+    let names = [
+        "coffee.png",
+        "plasma-screenshot.png",
+        "futureprototype-1920.png",
+        "wood.jpg",
+    ];
+    let (_folder, root) = site(&names);
+    let originals: BTreeMap<&str, image::DynamicImage> = names
+        .iter()
+        .map(|n| (*n, decode(&fixture("images-src").join(n))))
+        .collect();
+    let binary = assert_cmd::cargo::cargo_bin!("webaudit");
+    for delay_ms in [5u64, 40, 120, 300, 700] {
+        for name in names {
+            fs::copy(fixture("images-src").join(name), root.join(name)).unwrap();
+        }
+        let mut child = std::process::Command::new(binary)
+            .arg("optimize")
+            .arg(&root)
+            .args(["--webp", "--quiet"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        child.wait().unwrap();
+        for name in names {
+            let now = fs::read(root.join(name)).unwrap();
+            let original = fs::read(fixture("images-src").join(name)).unwrap();
+            if now != original {
+                assert!(
+                    same_pixels(&decode(&root.join(name)), &originals[name]),
+                    "{name} after a kill at {delay_ms} ms"
+                );
+            }
+        }
+        for entry in fs::read_dir(&root).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "webp") {
+                decode(&path);
+            }
+        }
+    }
+    let (code, report, _) = optimize(&root, &["--webp"]);
+    assert_eq!(code, 0, "{report}");
+    let leftovers = fs::read_dir(&root)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".webaudit-tmp-")
+        })
+        .count();
+    assert_eq!(leftovers, 0);
+}
+
+#[test]
+fn the_audit_finds_nothing_left_to_optimise_afterwards() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path().join("site");
+    let copied = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(fixture("images-bad"))
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let (_, before) = json_report(&root, &["--no-config"]);
+    let optimizable = findings(&before, "images/optimizable");
+    let named: Vec<&str> = optimizable
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    for image in [
+        "img/coffee.png",
+        "img/plasma-screenshot.png",
+        "img/wood.jpg",
+    ] {
+        assert!(
+            named.iter().any(|m| m.starts_with(image)),
+            "{image}: {named:?}"
+        );
+    }
+    for finding in &optimizable {
+        let fix = finding["fix"].as_str().unwrap();
+        assert!(
+            fix == format!("webaudit optimize {}", root.display())
+                || fix == format!("webaudit optimize --lossy {}", root.display()),
+            "{fix}"
+        );
+    }
+    let (code, report, _) = optimize(&root, &["--lossy"]);
+    assert_eq!(code, 0, "{report}");
+    let (_, after) = json_report(&root, &["--no-config"]);
+    assert!(
+        findings(&after, "images/optimizable").is_empty(),
+        "{:?}",
+        findings(&after, "images/optimizable")
+    );
+}
