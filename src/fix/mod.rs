@@ -1,0 +1,3 @@
+//! Fixers: they change files in the audited folder, always through an atomic write.
+
+pub mod rewrite_html;
