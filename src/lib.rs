@@ -14,6 +14,7 @@ pub mod config;
 pub mod error;
 pub mod fix;
 pub mod glob;
+pub mod imaging;
 pub mod kind;
 pub mod knowledge;
 pub mod measure;

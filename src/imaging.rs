@@ -1,0 +1,940 @@
+//! Image primitives shared by the audit (image facts, `images/*` rules) and by the fixers
+//! (`webaudit optimize`). Everything here works on bytes in memory: reading and writing files
+//! (atomically) is the caller's job.
+//!
+//! # API
+//!
+//! | function | what it does |
+//! |---|---|
+//! | [`read_header`] | format, width, height and animation from the headers only (no pixel is decoded) |
+//! | [`decode_bounded`] | decodes within [`Limits`]; refuses before allocating when the header declares too many pixels |
+//! | [`encode_webp_lossy`] / [`encode_webp_lossless`] | libwebp (the encoder `cwebp` uses), default method 4 |
+//! | [`encode_avif`] | ravif (rav1e); slow, quality 1–100, speed 1 (slowest) – 10 |
+//! | [`optimize_png`] | oxipng at a preset, metadata stripped safely; never larger than the input |
+//! | [`encode_jpeg`] | baseline JPEG at a quality 1–100 (alpha dropped) |
+//! | [`resize_to_width`] | scales down to a maximum width, keeping the aspect ratio (Lanczos3) |
+//! | [`pixels_equal`] | whether two images hold the same pixels (lossless verification) |
+//!
+//! Every failure is an [`ImagingError`] whose `Display` is a sentence meant for the user (the
+//! caller adds the file name); nothing here panics on bad input.
+//!
+//! Formats: [`read_header`] knows PNG (and APNG), JPEG, GIF, WebP and AVIF. [`decode_bounded`]
+//! decodes PNG, JPEG, GIF (first frame) and WebP; AVIF is recognised but not decoded (the
+//! `image` crate is built without an AVIF decoder), which gives [`ImagingError::Unsupported`].
+
+use std::fmt;
+use std::io::Cursor;
+
+use image::{DynamicImage, GenericImageView, ImageDecoder, ImageReader};
+use serde::{Deserialize, Serialize};
+
+/// The image formats webaudit reads headers of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageFormat {
+    Png,
+    Jpeg,
+    Gif,
+    Webp,
+    Avif,
+}
+
+impl ImageFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "PNG",
+            ImageFormat::Jpeg => "JPEG",
+            ImageFormat::Gif => "GIF",
+            ImageFormat::Webp => "WebP",
+            ImageFormat::Avif => "AVIF",
+        }
+    }
+
+    fn for_image_crate(self) -> Option<image::ImageFormat> {
+        match self {
+            ImageFormat::Png => Some(image::ImageFormat::Png),
+            ImageFormat::Jpeg => Some(image::ImageFormat::Jpeg),
+            ImageFormat::Gif => Some(image::ImageFormat::Gif),
+            ImageFormat::Webp => Some(image::ImageFormat::WebP),
+            ImageFormat::Avif => None,
+        }
+    }
+}
+
+/// What an image's headers say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageHeader {
+    pub format: ImageFormat,
+    /// Intrinsic size in pixels, as stored (EXIF orientation is not applied).
+    pub width: u32,
+    pub height: u32,
+    /// More than one frame: an animated GIF, an APNG (`acTL` with more than one frame), an
+    /// animated WebP with more than one `ANMF` frame, or an AVIF image sequence (`avis` brand
+    /// with a `moov` track).
+    pub animated: bool,
+}
+
+impl ImageHeader {
+    pub fn pixels(&self) -> u64 {
+        u64::from(self.width) * u64::from(self.height)
+    }
+}
+
+/// Why an image could not be read, decoded or encoded. `Display` is a sentence for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImagingError {
+    /// Not one of the formats this module reads, or a format it recognises but cannot decode.
+    Unsupported(String),
+    /// The headers themselves are broken (too short, impossible values).
+    Malformed(String),
+    /// The header declares more pixels than [`Limits::max_pixels`]: refused before decoding.
+    TooLarge {
+        width: u32,
+        height: u32,
+        max_pixels: u64,
+    },
+    /// Decoding would need more memory than [`Limits::max_alloc`].
+    OverMemoryLimit(String),
+    /// The file ends before its pixel data does.
+    Truncated(String),
+    /// The pixel data is corrupt (bad compressed stream, bad checksum).
+    Corrupt(String),
+    /// An encoder refused the image.
+    Encode(String),
+}
+
+impl fmt::Display for ImagingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImagingError::Unsupported(why) => write!(f, "unsupported image: {why}"),
+            ImagingError::Malformed(why) => write!(f, "malformed image header: {why}"),
+            ImagingError::TooLarge {
+                width,
+                height,
+                max_pixels,
+            } => write!(
+                f,
+                "declares {width}×{height} pixels ({:.1} megapixels), over the {:.0}-megapixel \
+                 decoding limit; not decoded (a decompression bomb or a mistake)",
+                (*width as f64) * (*height as f64) / 1e6,
+                *max_pixels as f64 / 1e6
+            ),
+            ImagingError::OverMemoryLimit(why) => {
+                write!(f, "decoding would exceed the memory limit: {why}")
+            }
+            ImagingError::Truncated(why) => write!(f, "truncated image: {why}"),
+            ImagingError::Corrupt(why) => write!(f, "corrupt image data: {why}"),
+            ImagingError::Encode(why) => write!(f, "cannot be re-encoded: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for ImagingError {}
+
+/// Bounds on what decoding may cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Width × height above which an image is not decoded at all.
+    pub max_pixels: u64,
+    /// Bytes the decoder may allocate (the decoded image included).
+    pub max_alloc: u64,
+}
+
+impl Default for Limits {
+    /// 40 megapixels and 512 MiB. Why: the largest images real sites ship are camera
+    /// originals (24–45 MP) and 8K artwork (7680×4320 = 33 MP); 40 MP admits nearly all of them
+    /// while a decompression bomb (a few KB declaring 10⁸+ pixels) is refused from its header.
+    /// 40 MP as RGBA8 is 160 MB, as 16-bit RGBA 320 MB: 512 MiB (the `image` crate's own
+    /// default) covers the decoded image plus the decoder's working buffers, and bounds the
+    /// audit's peak to about that much per worker thread.
+    fn default() -> Limits {
+        Limits {
+            max_pixels: 40_000_000,
+            max_alloc: 512 * 1024 * 1024,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headers
+
+/// Reads format, size and animation from the headers, without decoding pixels.
+pub fn read_header(bytes: &[u8]) -> Result<ImageHeader, ImagingError> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        png_header(bytes)
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        jpeg_header(bytes)
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        gif_header(bytes)
+    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        webp_header(bytes)
+    } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
+        avif_header(bytes)
+    } else {
+        Err(ImagingError::Unsupported(
+            "not a PNG, JPEG, GIF, WebP or AVIF file".into(),
+        ))
+    }
+}
+
+fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    let b = bytes.get(at..at.checked_add(4)?)?;
+    Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+fn be_u16(bytes: &[u8], at: usize) -> Option<u16> {
+    let b = bytes.get(at..at.checked_add(2)?)?;
+    Some(u16::from_be_bytes([b[0], b[1]]))
+}
+
+fn le_u16(bytes: &[u8], at: usize) -> Option<u16> {
+    let b = bytes.get(at..at.checked_add(2)?)?;
+    Some(u16::from_le_bytes([b[0], b[1]]))
+}
+
+fn le_u24(bytes: &[u8], at: usize) -> Option<u32> {
+    let b = bytes.get(at..at.checked_add(3)?)?;
+    Some(u32::from_le_bytes([b[0], b[1], b[2], 0]))
+}
+
+fn le_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    let b = bytes.get(at..at.checked_add(4)?)?;
+    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+fn malformed(why: &str) -> ImagingError {
+    ImagingError::Malformed(why.to_string())
+}
+
+fn checked(
+    format: ImageFormat,
+    width: u32,
+    height: u32,
+    animated: bool,
+) -> Result<ImageHeader, ImagingError> {
+    if width == 0 || height == 0 {
+        return Err(ImagingError::Malformed(format!(
+            "the {} header declares a size of {width}×{height}",
+            format.name()
+        )));
+    }
+    Ok(ImageHeader {
+        format,
+        width,
+        height,
+        animated,
+    })
+}
+
+fn png_header(bytes: &[u8]) -> Result<ImageHeader, ImagingError> {
+    if be_u32(bytes, 8).is_none() || bytes.get(12..16) != Some(b"IHDR") {
+        return Err(malformed("the PNG has no IHDR chunk"));
+    }
+    let width = be_u32(bytes, 16).ok_or_else(|| malformed("the PNG IHDR chunk is cut short"))?;
+    let height = be_u32(bytes, 20).ok_or_else(|| malformed("the PNG IHDR chunk is cut short"))?;
+    // APNG: an acTL chunk before the first IDAT says how many frames there are.
+    let mut animated = false;
+    let mut at = 8usize;
+    while let (Some(length), Some(name)) = (be_u32(bytes, at), bytes.get(at + 4..at + 8)) {
+        match name {
+            b"acTL" => {
+                animated = be_u32(bytes, at + 8).is_some_and(|frames| frames > 1);
+                break;
+            }
+            b"IDAT" | b"IEND" => break,
+            _ => {}
+        }
+        // length + name + data + CRC
+        match at.checked_add(12 + length as usize) {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+    checked(ImageFormat::Png, width, height, animated)
+}
+
+fn jpeg_header(bytes: &[u8]) -> Result<ImageHeader, ImagingError> {
+    let mut at = 2usize;
+    loop {
+        // Markers may be preceded by any number of 0xFF fill bytes.
+        while bytes.get(at) == Some(&0xFF) && bytes.get(at + 1) == Some(&0xFF) {
+            at += 1;
+        }
+        if bytes.get(at) != Some(&0xFF) {
+            return Err(malformed(
+                "the JPEG ends or goes wrong before its frame header (SOF)",
+            ));
+        }
+        let marker = *bytes
+            .get(at + 1)
+            .ok_or_else(|| malformed("the JPEG ends before its frame header (SOF)"))?;
+        at += 2;
+        match marker {
+            // Markers without a length.
+            0x01 | 0xD0..=0xD7 => continue,
+            0xD9 | 0xDA => {
+                return Err(malformed(
+                    "the JPEG has no frame header (SOF) before its data",
+                ));
+            }
+            _ => {}
+        }
+        let length = be_u16(bytes, at)
+            .ok_or_else(|| malformed("the JPEG ends inside a marker segment"))?
+            as usize;
+        let is_frame = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
+        if is_frame {
+            let height = be_u16(bytes, at + 3)
+                .ok_or_else(|| malformed("the JPEG frame header is cut short"))?;
+            let width = be_u16(bytes, at + 5)
+                .ok_or_else(|| malformed("the JPEG frame header is cut short"))?;
+            return checked(ImageFormat::Jpeg, width.into(), height.into(), false);
+        }
+        if length < 2 {
+            return Err(malformed("a JPEG marker segment has an impossible length"));
+        }
+        at += length;
+    }
+}
+
+fn gif_header(bytes: &[u8]) -> Result<ImageHeader, ImagingError> {
+    let width = le_u16(bytes, 6).ok_or_else(|| malformed("the GIF header is cut short"))?;
+    let height = le_u16(bytes, 8).ok_or_else(|| malformed("the GIF header is cut short"))?;
+    let packed = *bytes
+        .get(10)
+        .ok_or_else(|| malformed("the GIF header is cut short"))?;
+    let mut at = 13usize;
+    if packed & 0x80 != 0 {
+        at += 3 << ((packed & 0x07) + 1);
+    }
+    // Count image descriptors, skipping data sub-blocks, until a second frame or the trailer.
+    let skip_sub_blocks = |mut at: usize| -> Option<usize> {
+        loop {
+            let size = *bytes.get(at)? as usize;
+            at += 1;
+            if size == 0 {
+                return Some(at);
+            }
+            at += size;
+        }
+    };
+    let mut frames = 0u32;
+    while let Some(&block) = bytes.get(at) {
+        match block {
+            0x2C => {
+                frames += 1;
+                if frames > 1 {
+                    break;
+                }
+                let Some(&local) = bytes.get(at + 9) else {
+                    break;
+                };
+                at += 10;
+                if local & 0x80 != 0 {
+                    at += 3 << ((local & 0x07) + 1);
+                }
+                at += 1; // LZW minimum code size
+                match skip_sub_blocks(at) {
+                    Some(next) => at = next,
+                    None => break,
+                }
+            }
+            0x21 => match skip_sub_blocks(at + 2) {
+                Some(next) => at = next,
+                None => break,
+            },
+            _ => break, // 0x3B trailer, or garbage: the frames seen so far are what counts
+        }
+    }
+    checked(ImageFormat::Gif, width.into(), height.into(), frames > 1)
+}
+
+fn webp_header(bytes: &[u8]) -> Result<ImageHeader, ImagingError> {
+    let cut = || malformed("the WebP header is cut short");
+    let first = bytes.get(12..16).ok_or_else(cut)?;
+    let payload = 20usize;
+    match first {
+        b"VP8 " => {
+            // 3-byte frame tag, start code 9d 01 2a, then 14-bit width and height.
+            if bytes.get(payload + 3..payload + 6) != Some(&[0x9d, 0x01, 0x2a]) {
+                return Err(malformed("the WebP VP8 frame has no start code"));
+            }
+            let width = le_u16(bytes, payload + 6).ok_or_else(cut)? & 0x3FFF;
+            let height = le_u16(bytes, payload + 8).ok_or_else(cut)? & 0x3FFF;
+            checked(ImageFormat::Webp, width.into(), height.into(), false)
+        }
+        b"VP8L" => {
+            if bytes.get(payload) != Some(&0x2F) {
+                return Err(malformed("the WebP lossless frame has no signature"));
+            }
+            let bits = le_u32(bytes, payload + 1).ok_or_else(cut)?;
+            let width = (bits & 0x3FFF) + 1;
+            let height = ((bits >> 14) & 0x3FFF) + 1;
+            checked(ImageFormat::Webp, width, height, false)
+        }
+        b"VP8X" => {
+            let flags = *bytes.get(payload).ok_or_else(cut)?;
+            let width = le_u24(bytes, payload + 4).ok_or_else(cut)? + 1;
+            let height = le_u24(bytes, payload + 7).ok_or_else(cut)? + 1;
+            let mut frames = 0u32;
+            if flags & 0x02 != 0 {
+                let mut at = 12usize;
+                while let (Some(name), Some(size)) = (bytes.get(at..at + 4), le_u32(bytes, at + 4))
+                {
+                    if name == b"ANMF" {
+                        frames += 1;
+                        if frames > 1 {
+                            break;
+                        }
+                    }
+                    // Chunks are padded to an even size.
+                    let size = size as usize + (size as usize & 1);
+                    match at.checked_add(8 + size) {
+                        Some(next) => at = next,
+                        None => break,
+                    }
+                }
+            }
+            checked(ImageFormat::Webp, width, height, frames > 1)
+        }
+        _ => Err(malformed("the WebP file has no VP8, VP8L or VP8X chunk")),
+    }
+}
+
+/// Walks ISOBMFF boxes in `bytes[start..end]`, calling `visit(type, body_start, body_end)`.
+fn each_box(bytes: &[u8], start: usize, end: usize, visit: &mut dyn FnMut(&[u8], usize, usize)) {
+    let mut at = start;
+    while at + 8 <= end {
+        let (Some(size32), Some(name)) = (be_u32(bytes, at), bytes.get(at + 4..at + 8)) else {
+            return;
+        };
+        let (header, size) = match size32 {
+            0 => (8, (end - at) as u64),
+            1 => match (be_u32(bytes, at + 8), be_u32(bytes, at + 12)) {
+                (Some(high), Some(low)) => (16, (u64::from(high) << 32) | u64::from(low)),
+                _ => return,
+            },
+            n => (8, u64::from(n)),
+        };
+        if size < header as u64 {
+            return;
+        }
+        let box_end = usize::try_from(size)
+            .ok()
+            .and_then(|size| at.checked_add(size))
+            .map_or(end, |e| e.min(end));
+        visit(name, at + header, box_end);
+        at = box_end;
+    }
+}
+
+fn avif_header(bytes: &[u8]) -> Result<ImageHeader, ImagingError> {
+    let mut brands: Vec<[u8; 4]> = Vec::new();
+    let mut has_moov = false;
+    let mut size: Option<(u32, u32)> = None;
+    each_box(bytes, 0, bytes.len(), &mut |name, start, end| match name {
+        b"ftyp" => {
+            let mut at = start;
+            while at + 4 <= end {
+                if at != start + 4
+                    && let Some(brand) = bytes.get(at..at + 4)
+                {
+                    brands.push([brand[0], brand[1], brand[2], brand[3]]);
+                }
+                at += 4;
+            }
+        }
+        b"moov" => has_moov = true,
+        b"meta" => {
+            // A full box: 4 bytes of version and flags before the children.
+            each_box(bytes, start + 4, end, &mut |name, start, end| {
+                if name != b"iprp" {
+                    return;
+                }
+                each_box(bytes, start, end, &mut |name, start, end| {
+                    if name != b"ipco" {
+                        return;
+                    }
+                    each_box(bytes, start, end, &mut |name, start, _| {
+                        if name != b"ispe" {
+                            return;
+                        }
+                        if let (Some(w), Some(h)) =
+                            (be_u32(bytes, start + 4), be_u32(bytes, start + 8))
+                        {
+                            // Several ispe (alpha plane, thumbnails): the largest is the image.
+                            let larger = size.is_none_or(|(sw, sh)| {
+                                u64::from(w) * u64::from(h) > u64::from(sw) * u64::from(sh)
+                            });
+                            if larger {
+                                size = Some((w, h));
+                            }
+                        }
+                    });
+                });
+            });
+        }
+        _ => {}
+    });
+    if !brands.iter().any(|b| b == b"avif" || b == b"avis") {
+        return Err(ImagingError::Unsupported(
+            "an ISO media file that is not AVIF (HEIC, MP4…)".into(),
+        ));
+    }
+    let animated = has_moov && brands.iter().any(|b| b == b"avis");
+    let (width, height) =
+        size.ok_or_else(|| malformed("the AVIF file has no image size (ispe)"))?;
+    checked(ImageFormat::Avif, width, height, animated)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+/// Decodes an image (the first frame of an animation) within `limits`. The header is read
+/// first and an image declaring more than `limits.max_pixels` is refused before anything is
+/// allocated; the decoder itself is bounded by `limits.max_alloc`.
+pub fn decode_bounded(bytes: &[u8], limits: &Limits) -> Result<DynamicImage, ImagingError> {
+    let header = read_header(bytes)?;
+    if header.pixels() > limits.max_pixels {
+        return Err(ImagingError::TooLarge {
+            width: header.width,
+            height: header.height,
+            max_pixels: limits.max_pixels,
+        });
+    }
+    let Some(format) = header.format.for_image_crate() else {
+        return Err(ImagingError::Unsupported(format!(
+            "{} images are recognised but not decoded",
+            header.format.name()
+        )));
+    };
+    let mut image_limits = image::Limits::default();
+    image_limits.max_image_width = Some(header.width);
+    image_limits.max_image_height = Some(header.height);
+    image_limits.max_alloc = Some(limits.max_alloc);
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(image_limits);
+    let decoder = reader.into_decoder().map_err(from_image_error)?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > limits.max_pixels {
+        return Err(ImagingError::TooLarge {
+            width,
+            height,
+            max_pixels: limits.max_pixels,
+        });
+    }
+    // The decoded image alone must fit; not every decoder counts its output against
+    // `image::Limits`.
+    if decoder.total_bytes() > limits.max_alloc {
+        return Err(ImagingError::OverMemoryLimit(format!(
+            "{width}×{height} pixels decode to {} MB, over the {} MB limit",
+            decoder.total_bytes() / 1_000_000,
+            limits.max_alloc / 1_000_000
+        )));
+    }
+    let image = DynamicImage::from_decoder(decoder).map_err(from_image_error)?;
+    if header.format == ImageFormat::Jpeg && !jpeg_has_end(bytes) {
+        // zune-jpeg fills a scan that ends early with grey and reports success; a browser
+        // shows the same grey. Say so rather than measure a half-grey picture.
+        return Err(ImagingError::Truncated(
+            "the JPEG ends before its end-of-image marker (the bottom of the picture is missing)"
+                .into(),
+        ));
+    }
+    Ok(image)
+}
+
+/// Whether a JPEG's data ends with an end-of-image marker (trailing zero padding allowed, as
+/// some cameras write it).
+fn jpeg_has_end(bytes: &[u8]) -> bool {
+    let end = bytes
+        .iter()
+        .rposition(|&b| b != 0)
+        .map_or(0, |last| last + 1);
+    bytes[..end].ends_with(&[0xFF, 0xD9])
+}
+
+fn from_image_error(error: image::ImageError) -> ImagingError {
+    use image::ImageError as E;
+    match error {
+        E::Limits(limit) => ImagingError::OverMemoryLimit(limit.to_string()),
+        E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            ImagingError::Truncated("the file ends before its pixel data does".into())
+        }
+        E::Decoding(decoding) => {
+            let text = decoding.to_string();
+            let lower = text.to_ascii_lowercase();
+            if lower.contains("eof") || lower.contains("end of") || lower.contains("truncat") {
+                ImagingError::Truncated(text)
+            } else {
+                ImagingError::Corrupt(text)
+            }
+        }
+        E::Unsupported(unsupported) => ImagingError::Unsupported(unsupported.to_string()),
+        other => ImagingError::Corrupt(other.to_string()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+/// The pixels as 8-bit RGB or RGBA (alpha kept only when the image has an alpha channel), for
+/// the encoders that take one of these two layouts.
+fn rgb_or_rgba(image: &DynamicImage) -> (Vec<u8>, bool) {
+    if image.color().has_alpha() {
+        (image.to_rgba8().into_raw(), true)
+    } else {
+        (image.to_rgb8().into_raw(), false)
+    }
+}
+
+/// libwebp's largest dimension.
+const WEBP_MAX_DIMENSION: u32 = 16383;
+
+fn encode_webp(
+    image: &DynamicImage,
+    lossless: bool,
+    quality: f32,
+) -> Result<Vec<u8>, ImagingError> {
+    let (width, height) = image.dimensions();
+    if width > WEBP_MAX_DIMENSION || height > WEBP_MAX_DIMENSION {
+        return Err(ImagingError::Encode(format!(
+            "WebP holds at most {WEBP_MAX_DIMENSION}×{WEBP_MAX_DIMENSION} pixels; this image is {width}×{height}"
+        )));
+    }
+    if width == 0 || height == 0 {
+        return Err(ImagingError::Encode("the image is empty".into()));
+    }
+    let (pixels, alpha) = rgb_or_rgba(image);
+    let encoder = if alpha {
+        webp::Encoder::from_rgba(&pixels, width, height)
+    } else {
+        webp::Encoder::from_rgb(&pixels, width, height)
+    };
+    // libwebp's defaults, as `cwebp` uses them (method 4, no sharp YUV, alpha compressed
+    // losslessly in lossy mode): the output is the bytes `cwebp -q Q` writes.
+    let mut config = webp::WebPConfig::new()
+        .map_err(|()| ImagingError::Encode("libwebp refused its default configuration".into()))?;
+    config.lossless = i32::from(lossless);
+    config.quality = quality.clamp(0.0, 100.0);
+    config.alpha_compression = i32::from(!lossless);
+    let memory = encoder
+        .encode_advanced(&config)
+        .map_err(|code| ImagingError::Encode(format!("libwebp failed ({code:?})")))?;
+    Ok(memory.to_vec())
+}
+
+/// Lossy WebP at `quality` (0–100), libwebp's default settings otherwise, as `cwebp -q`.
+pub fn encode_webp_lossy(image: &DynamicImage, quality: f32) -> Result<Vec<u8>, ImagingError> {
+    encode_webp(image, false, quality)
+}
+
+/// Lossless WebP (the pixels are kept exactly), as `cwebp -lossless`.
+pub fn encode_webp_lossless(image: &DynamicImage) -> Result<Vec<u8>, ImagingError> {
+    // In lossless mode `quality` is the effort (75: cwebp's default).
+    encode_webp(image, true, 75.0)
+}
+
+/// AVIF through ravif (rav1e) at `quality` 1–100 and `speed` 1 (slowest, smallest) – 10;
+/// out-of-range values are clamped. 10–50× slower than WebP.
+pub fn encode_avif(image: &DynamicImage, quality: f32, speed: u8) -> Result<Vec<u8>, ImagingError> {
+    let (width, height) = image.dimensions();
+    let rgba = image.to_rgba8();
+    let pixels: Vec<ravif::RGBA8> = rgba
+        .as_raw()
+        .chunks_exact(4)
+        .map(|p| ravif::RGBA8::new(p[0], p[1], p[2], p[3]))
+        .collect();
+    let encoded = ravif::Encoder::new()
+        .with_quality(quality.clamp(1.0, 100.0))
+        .with_speed(speed.clamp(1, 10))
+        .encode_rgba(ravif::Img::new(
+            &pixels[..],
+            width as usize,
+            height as usize,
+        ))
+        .map_err(|e| ImagingError::Encode(format!("AVIF encoder failed: {e}")))?;
+    Ok(encoded.avif_file)
+}
+
+/// Losslessly recompresses a PNG with oxipng at `preset` (0–6; 2 is oxipng's default and a
+/// good cost/benefit), removing only metadata that does not affect display (`--strip safe`
+/// keeps colour profiles, sRGB/cICP, pHYs and APNG chunks). Returns the input unchanged when
+/// oxipng cannot make it smaller, so the result is never larger. PNGs over
+/// [`Limits::default`] are refused like [`decode_bounded`] refuses them.
+pub fn optimize_png(bytes: &[u8], preset: u8) -> Result<Vec<u8>, ImagingError> {
+    let header = read_header(bytes)?;
+    if header.format != ImageFormat::Png {
+        return Err(ImagingError::Unsupported(format!(
+            "{} given where a PNG was expected",
+            header.format.name()
+        )));
+    }
+    let limits = Limits::default();
+    if header.pixels() > limits.max_pixels {
+        return Err(ImagingError::TooLarge {
+            width: header.width,
+            height: header.height,
+            max_pixels: limits.max_pixels,
+        });
+    }
+    let mut options = oxipng::Options::from_preset(preset.min(6));
+    options.strip = oxipng::StripChunks::Safe;
+    options.max_decompressed_size = usize::try_from(limits.max_alloc).ok();
+    let optimised = oxipng::optimize_from_memory(bytes, &options).map_err(|e| match e {
+        oxipng::PngError::TruncatedData => {
+            ImagingError::Truncated("the PNG ends before its data does".into())
+        }
+        oxipng::PngError::InflatedDataTooLong(_) => {
+            ImagingError::OverMemoryLimit("the PNG's pixel data inflates past the limit".into())
+        }
+        other => ImagingError::Corrupt(other.to_string()),
+    })?;
+    Ok(if optimised.len() < bytes.len() {
+        optimised
+    } else {
+        bytes.to_vec()
+    })
+}
+
+/// Baseline JPEG at `quality` 1–100 (clamped) with the `image` crate's encoder: standard
+/// Huffman tables, 4:2:0 chroma subsampling, no metadata. Alpha is dropped (JPEG has none);
+/// greyscale stays greyscale.
+pub fn encode_jpeg(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, ImagingError> {
+    let mut out = Vec::new();
+    let encoder =
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100));
+    let result = match image {
+        DynamicImage::ImageLuma8(grey) => grey.write_with_encoder(encoder),
+        other => other.to_rgb8().write_with_encoder(encoder),
+    };
+    result.map_err(|e| ImagingError::Encode(e.to_string()))?;
+    Ok(out)
+}
+
+/// Scales `image` down to `max_width` pixels wide, keeping the aspect ratio (height rounded,
+/// at least 1). `None` when the image is not wider than `max_width` (nothing to do; images are
+/// never enlarged). Lanczos3: the kernel sharp/libvips and most image CDNs use by default for
+/// downscaling, sharper than Catmull-Rom and without the blur of a box or triangle filter; its
+/// cost is small next to the encode that follows.
+pub fn resize_to_width(image: &DynamicImage, max_width: u32) -> Option<DynamicImage> {
+    let (width, height) = image.dimensions();
+    if width <= max_width || max_width == 0 {
+        return None;
+    }
+    let new_height = ((u64::from(height) * u64::from(max_width) + u64::from(width) / 2)
+        / u64::from(width))
+    .max(1) as u32;
+    Some(image.resize_exact(max_width, new_height, image::imageops::FilterType::Lanczos3))
+}
+
+/// Whether two images have the same size and the same pixels, whatever their storage (8 or
+/// 16 bits, palette or RGB, with or without an opaque alpha channel): compared as 16-bit RGBA,
+/// which represents every 8- and 16-bit format exactly.
+pub fn pixels_equal(a: &DynamicImage, b: &DynamicImage) -> bool {
+    if a.dimensions() != b.dimensions() {
+        return false;
+    }
+    if a.color() == b.color() {
+        return a.as_bytes() == b.as_bytes();
+    }
+    a.to_rgba16().as_raw() == b.to_rgba16().as_raw()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/images-src")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    fn image_crate_dimensions(bytes: &[u8]) -> (u32, u32) {
+        ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .unwrap()
+            .into_dimensions()
+            .unwrap()
+    }
+
+    #[test]
+    fn headers_of_real_images_agree_with_the_image_crate() {
+        for (name, format, animated) in [
+            ("ladybird.jpg", ImageFormat::Jpeg, false),
+            ("wood.jpg", ImageFormat::Jpeg, false),
+            ("fresh-flower.jpg", ImageFormat::Jpeg, false),
+            ("coffee.png", ImageFormat::Png, false),
+            ("plasma-screenshot.png", ImageFormat::Png, false),
+            ("camera-photo-32.png", ImageFormat::Png, false),
+            ("newtons-cradle.gif", ImageFormat::Gif, true),
+        ] {
+            let bytes = fixture(name);
+            let header = read_header(&bytes).unwrap();
+            assert_eq!(header.format, format, "{name}");
+            assert_eq!(header.animated, animated, "{name}");
+            assert_eq!(
+                (header.width, header.height),
+                image_crate_dimensions(&bytes),
+                "{name}"
+            );
+        }
+        let good = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/images-good/img");
+        let webp = std::fs::read(good.join("ladybird-1280.webp")).unwrap();
+        let header = read_header(&webp).unwrap();
+        assert_eq!(header.format, ImageFormat::Webp);
+        assert_eq!((header.width, header.height), image_crate_dimensions(&webp));
+        assert!(!header.animated);
+    }
+
+    #[test]
+    fn headers_of_encoded_webp_and_avif() {
+        let image = decode_bounded(&fixture("camera-photo-32.png"), &Limits::default()).unwrap();
+        let lossy = encode_webp_lossy(&image, 80.0).unwrap();
+        let lossless = encode_webp_lossless(&image).unwrap();
+        for bytes in [&lossy, &lossless] {
+            let header = read_header(bytes).unwrap();
+            assert_eq!(
+                (header.format, header.width, header.height, header.animated),
+                (ImageFormat::Webp, 32, 32, false)
+            );
+        }
+        let avif = encode_avif(&image, 60.0, 10).unwrap();
+        let header = read_header(&avif).unwrap();
+        assert_eq!(
+            (header.format, header.width, header.height, header.animated),
+            (ImageFormat::Avif, 32, 32, false)
+        );
+        assert!(matches!(
+            decode_bounded(&avif, &Limits::default()),
+            Err(ImagingError::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn broken_images_give_typed_errors() {
+        let limits = Limits::default();
+        let huge = fixture("broken/huge-dimensions.png");
+        let header = read_header(&huge).unwrap();
+        assert_eq!((header.width, header.height), (100_000, 100_000));
+        let error = decode_bounded(&huge, &limits).unwrap_err();
+        assert!(matches!(error, ImagingError::TooLarge { .. }), "{error:?}");
+        assert!(error.to_string().contains("100000×100000"), "{error}");
+        assert!(matches!(
+            optimize_png(&huge, 2),
+            Err(ImagingError::TooLarge { .. })
+        ));
+
+        let truncated = decode_bounded(&fixture("broken/truncated.jpg"), &limits).unwrap_err();
+        assert!(
+            matches!(truncated, ImagingError::Truncated(_)),
+            "{truncated:?}"
+        );
+
+        for name in ["broken/corrupt-idat.png", "broken/corrupt-idat-crc-ok.png"] {
+            let error = decode_bounded(&fixture(name), &limits).unwrap_err();
+            assert!(
+                matches!(error, ImagingError::Corrupt(_) | ImagingError::Truncated(_)),
+                "{name}: {error:?}"
+            );
+        }
+
+        assert!(matches!(
+            read_header(b"hello world, not an image"),
+            Err(ImagingError::Unsupported(_))
+        ));
+        assert!(matches!(
+            read_header(b"\x89PNG\r\n\x1a\n\0\0\0\x0dIH"),
+            Err(ImagingError::Malformed(_))
+        ));
+        // A header cut anywhere never panics.
+        for name in ["ladybird.jpg", "coffee.png", "newtons-cradle.gif"] {
+            let bytes = fixture(name);
+            for cut in 0..600.min(bytes.len()) {
+                let _ = read_header(&bytes[..cut]);
+                let _ = decode_bounded(&bytes[..cut], &limits);
+            }
+        }
+    }
+
+    #[test]
+    fn the_pixel_limit_is_checked_before_decoding() {
+        let bytes = fixture("coffee.png"); // 600×400 = 240 000 pixels
+        let tight = Limits {
+            max_pixels: 200_000,
+            max_alloc: 512 * 1024 * 1024,
+        };
+        let error = decode_bounded(&bytes, &tight).unwrap_err();
+        assert!(matches!(error, ImagingError::TooLarge { .. }), "{error:?}");
+        let small_memory = Limits {
+            max_pixels: 1_000_000,
+            max_alloc: 100_000,
+        };
+        let error = decode_bounded(&bytes, &small_memory).unwrap_err();
+        assert!(
+            matches!(error, ImagingError::OverMemoryLimit(_)),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn optimised_png_is_smaller_and_pixel_identical() {
+        let original = fixture("plasma-screenshot.png");
+        let optimised = optimize_png(&original, 2).unwrap();
+        assert!(optimised.len() < original.len() * 90 / 100);
+        let limits = Limits::default();
+        assert!(pixels_equal(
+            &decode_bounded(&original, &limits).unwrap(),
+            &decode_bounded(&optimised, &limits).unwrap()
+        ));
+        // An already optimal PNG comes back unchanged.
+        let optimal = fixture("camera-photo-32.png");
+        assert_eq!(optimize_png(&optimal, 2).unwrap(), optimal);
+    }
+
+    #[test]
+    fn lossless_webp_keeps_pixels_and_lossy_does_not() {
+        let limits = Limits::default();
+        let image = decode_bounded(&fixture("coffee.png"), &limits).unwrap();
+        let lossless = encode_webp_lossless(&image).unwrap();
+        let back = decode_bounded(&lossless, &limits).unwrap();
+        assert!(pixels_equal(&image, &back));
+        let lossy = encode_webp_lossy(&image, 80.0).unwrap();
+        assert!(lossy.len() < lossless.len() / 4);
+        assert!(!pixels_equal(
+            &image,
+            &decode_bounded(&lossy, &limits).unwrap()
+        ));
+    }
+
+    #[test]
+    fn jpeg_reencode_and_resize() {
+        let limits = Limits::default();
+        let image = decode_bounded(&fixture("green-meadow.jpg"), &limits).unwrap();
+        let jpeg = encode_jpeg(&image, 85).unwrap();
+        let header = read_header(&jpeg).unwrap();
+        assert_eq!(
+            (header.format, header.width, header.height),
+            (ImageFormat::Jpeg, 1280, 1024)
+        );
+        assert!(resize_to_width(&image, 2000).is_none());
+        let smaller = resize_to_width(&image, 640).unwrap();
+        assert_eq!(smaller.dimensions(), (640, 512));
+        let odd = resize_to_width(&image, 333).unwrap();
+        assert_eq!(odd.dimensions(), (333, 266)); // 1024 × 333 / 1280 = 266.4
+    }
+
+    #[test]
+    fn pixels_equal_across_storage() {
+        let limits = Limits::default();
+        let rgb = decode_bounded(&fixture("coffee.png"), &limits).unwrap();
+        let rgba = DynamicImage::ImageRgba8(rgb.to_rgba8());
+        assert!(pixels_equal(&rgb, &rgba));
+        let mut changed = rgb.to_rgb8();
+        changed.put_pixel(5, 5, image::Rgb([0, 0, 1]));
+        assert!(!pixels_equal(&rgb, &DynamicImage::ImageRgb8(changed)));
+    }
+}
