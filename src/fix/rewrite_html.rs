@@ -190,6 +190,97 @@ pub fn rewrite_page(
     })
 }
 
+/// Why a page could not be rewritten; the caller reports it and leaves the page as it was.
+#[derive(Debug)]
+pub enum PageError {
+    Read(std::io::Error),
+    Verify(RewriteError),
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PageError::Read(error) => write!(f, "cannot read the page: {error}"),
+            PageError::Verify(error) => error.fmt(f),
+        }
+    }
+}
+
+/// Rewrites the page `page` (relative to `root`, `/`-separated) against what is on disk now,
+/// without writing it: the caller writes `html` through the atomic writer when `edits` is not
+/// empty. Images are looked up once per path; symbolic links are not followed (a linked image
+/// is treated as absent, as the fixers never touch files through links).
+pub fn rewrite_file(
+    root: &std::path::Path,
+    page: &str,
+    below_the_fold: &dyn Fn(&ImageTag) -> bool,
+) -> Result<RewrittenPage, PageError> {
+    let input = std::fs::read(root.join(page)).map_err(PageError::Read)?;
+    let seen: RefCell<std::collections::HashMap<String, Option<ImageOnDisk>>> = RefCell::default();
+    let image_on_disk = |path: &str| -> Option<ImageOnDisk> {
+        if let Some(known) = seen.borrow().get(path) {
+            return known.clone();
+        }
+        let found = image_on_disk(root, path);
+        seen.borrow_mut().insert(path.to_owned(), found.clone());
+        found
+    };
+    rewrite_page(page, &input, &image_on_disk, below_the_fold).map_err(PageError::Verify)
+}
+
+/// The image at `path` under `root` and its modern siblings (`name.webp`, `name.avif` beside
+/// `name.jpg`, the names `webaudit optimize` writes), or `None` when it is not a regular
+/// image file whose size can be read.
+fn image_on_disk(root: &std::path::Path, path: &str) -> Option<ImageOnDisk> {
+    let file = root.join(path);
+    if !is_regular_file(&file) {
+        return None;
+    }
+    let bytes = std::fs::read(&file).ok()?;
+    let header = crate::imaging::read_header(&bytes).ok()?;
+    let (width, height) = if exif_rotates(&bytes) {
+        // Browsers apply EXIF orientation (`image-orientation: from-image`): a camera JPEG
+        // stored 4000×3000 but rotated a quarter turn is displayed 3000×4000.
+        (header.height, header.width)
+    } else {
+        (header.width, header.height)
+    };
+    let name = file.file_name()?.to_str()?;
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let sibling = |extension: &str| {
+        let sibling = format!("{stem}.{extension}");
+        (sibling != name && is_regular_file(&file.with_file_name(&sibling))).then_some(sibling)
+    };
+    Some(ImageOnDisk {
+        width,
+        height,
+        webp: sibling("webp"),
+        avif: sibling("avif"),
+    })
+}
+
+fn is_regular_file(path: &std::path::Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_file())
+}
+
+/// Whether a JPEG's EXIF orientation (values 5–8) swaps its width and height on display.
+fn exif_rotates(bytes: &[u8]) -> bool {
+    use image::ImageDecoder;
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return false;
+    }
+    let Ok(mut decoder) = image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(bytes)) else {
+        return false;
+    };
+    decoder.orientation().is_ok_and(|orientation| {
+        use image::metadata::Orientation::*;
+        matches!(
+            orientation,
+            Rotate90 | Rotate270 | Rotate90FlipH | Rotate270FlipH
+        )
+    })
+}
+
 /// Text to insert at a byte offset of the input.
 struct Insertion {
     offset: usize,
@@ -751,5 +842,70 @@ mod tests {
         }
         out.push_str(rest);
         out.replace(" width=\"1200\" height=\"800\"", "")
+    }
+
+    /// The disk side on a copy of a real page: the hero gets a <picture> for the WebP written
+    /// beside it and its real size; images without siblings only get sizes (and lazy loading
+    /// below the fold); the animated GIF keeps no WebP because none was written.
+    #[test]
+    fn rewrite_file_reads_real_sizes_and_siblings() {
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/images-bad");
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("img")).unwrap();
+        std::fs::copy(fixture.join("index.html"), root.path().join("index.html")).unwrap();
+        for name in ["ladybird.jpg", "aqua.jpg", "camera-photo-32.png"] {
+            std::fs::copy(
+                fixture.join("img").join(name),
+                root.path().join("img").join(name),
+            )
+            .unwrap();
+        }
+        let hero = std::fs::read(root.path().join("img/ladybird.jpg")).unwrap();
+        let decoded =
+            crate::imaging::decode_bounded(&hero, &crate::imaging::Limits::default()).unwrap();
+        let webp = crate::imaging::encode_webp_lossy(&decoded, 80.0).unwrap();
+        std::fs::write(root.path().join("img/ladybird.webp"), webp).unwrap();
+        let header = crate::imaging::read_header(&hero).unwrap();
+
+        let result = rewrite_file(root.path(), "index.html", &|image| image.order >= 3).unwrap();
+        let html = String::from_utf8(result.html).unwrap();
+        let line = |n: usize| html.lines().nth(n - 1).unwrap().to_owned();
+        assert_eq!(
+            line(13),
+            format!(
+                "  <picture><source type=\"image/webp\" srcset=\"img/ladybird.webp\"><img class=\"hero-image\" src=\"img/ladybird.jpg\" alt=\"A ladybird climbing a blade of grass between forget-me-nots\" width=\"{}\" height=\"{}\"></picture>",
+                header.width, header.height
+            )
+        );
+        let aqua =
+            crate::imaging::read_header(&std::fs::read(root.path().join("img/aqua.jpg")).unwrap())
+                .unwrap();
+        assert_eq!(
+            line(48).trim(),
+            format!(
+                "<img src=\"img/aqua.jpg\" alt=\"A single water drop bouncing off a still surface\" width=\"{}\" height=\"{}\" loading=\"lazy\" decoding=\"async\">",
+                aqua.width, aqua.height
+            )
+        );
+        // Not copied: no size is invented for it, but it is below the fold.
+        assert!(
+            line(53).ends_with("soft focus\" loading=\"lazy\" decoding=\"async\">"),
+            "{}",
+            line(53)
+        );
+        // The logo (order 1) and the sized gallery image keep their markup.
+        assert_eq!(
+            line(17),
+            "      <img src=\"img/camera-photo-32.png\" width=\"32\" height=\"32\" alt=\"\">"
+        );
+        // The footer logo already says loading=lazy.
+        assert!(line(93).contains("loading=\"lazy\" alt=\"\">"));
+        assert!(
+            html.lines().count()
+                == std::fs::read_to_string(root.path().join("index.html"))
+                    .unwrap()
+                    .lines()
+                    .count()
+        );
     }
 }
