@@ -130,6 +130,10 @@ struct OptimizeArgs {
     /// Write only the --webp/--avif copies; leave the originals as they are.
     #[arg(long)]
     copies_only: bool,
+    /// Also rewrite the HTML pages: <picture> with the WebP/AVIF copies, width/height from the
+    /// real image, loading="lazy" below the fold (the audit's guess, [images] above_the_fold).
+    #[arg(long)]
+    rewrite_html: bool,
     /// Keep a change only when it saves at least this much.
     #[arg(long, value_name = "SIZE", value_parser = parse_size_arg, default_value = "1KiB")]
     min_saving: u64,
@@ -152,6 +156,12 @@ fn run_optimize(args: &OptimizeArgs) -> Result<u8, Error> {
     options.avif_speed = args.avif_speed;
     options.max_width = args.max_width;
     options.copies_only = args.copies_only;
+    options.rewrite_html = args.rewrite_html;
+    if args.rewrite_html {
+        // The lazy-loading guess must be the audit's: same webaudit.toml, same setting.
+        let config = webaudit::config::load(&args.fix.path, &Overrides::default())?;
+        options.above_the_fold = config.images.above_the_fold;
+    }
     options.min_saving = args.min_saving;
     options.min_saving_percent = args.min_saving_percent;
     options.dry_run = args.fix.dry_run;

@@ -445,3 +445,96 @@ fn the_audit_finds_nothing_left_to_optimise_afterwards() {
         findings(&after, "images/optimizable")
     );
 }
+
+/// `--webp --rewrite-html` on a real page: the pages point at the copies, get real sizes and
+/// lazy loading below the fold; the audit's modern-format, unsized and lazy-loading findings
+/// are gone; every byte outside the inserted text is the original's; a second run is a no-op.
+#[test]
+fn rewrite_html_points_pages_at_the_copies_and_the_audit_agrees() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path().join("site");
+    let copied = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(fixture("images-bad"))
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let original = fs::read_to_string(root.join("index.html")).unwrap();
+    let (_, before) = json_report(&root, &["--no-config"]);
+    for rule in [
+        "images/modern-format",
+        "images/unsized",
+        "images/lazy-loading",
+    ] {
+        assert!(!findings(&before, rule).is_empty(), "{rule}");
+    }
+
+    // A dry run plans the rewrite (against the copies it would write) and writes nothing.
+    let untouched = tree(&root);
+    let (code, plan, _) = optimize(&root, &["--webp", "--rewrite-html", "--dry-run"]);
+    assert_eq!(code, 0, "{plan}");
+    assert_eq!(changes(&plan)["index.html"]["what"], "html-rewrite");
+    assert_eq!(tree(&root), untouched);
+
+    let (code, report, stderr) = optimize(&root, &["--webp", "--rewrite-html"]);
+    assert_eq!(code, 0, "{report} {stderr}");
+    let rewritten = fs::read_to_string(root.join("index.html")).unwrap();
+    assert_eq!(rewritten.lines().count(), original.lines().count());
+    let line = |n: usize| rewritten.lines().nth(n - 1).unwrap();
+    let (width, height) = decode(&root.join("img/ladybird.jpg")).dimensions();
+    // The hero (line 13): a <picture>, its real size, never lazy.
+    assert_eq!(
+        line(13),
+        format!(
+            "  <picture><source type=\"image/webp\" srcset=\"img/ladybird.webp\"><img class=\"hero-image\" src=\"img/ladybird.jpg\" alt=\"A ladybird climbing a blade of grass between forget-me-nots\" width=\"{width}\" height=\"{height}\"></picture>"
+        )
+    );
+    // A gallery image below the fold (line 53): lazy as well.
+    assert!(
+        line(53).ends_with("loading=\"lazy\" decoding=\"async\"></picture>"),
+        "{}",
+        line(53)
+    );
+    // Every line the rewriter did not touch is byte for byte the original.
+    for (number, (old, new)) in original.lines().zip(rewritten.lines()).enumerate() {
+        if !old.contains("<img") {
+            assert_eq!(old, new, "line {}", number + 1);
+        }
+    }
+
+    let (_, after) = json_report(&root, &["--no-config"]);
+    for rule in [
+        "images/modern-format",
+        "images/unsized",
+        "images/lazy-loading",
+    ] {
+        assert!(
+            findings(&after, rule).is_empty(),
+            "{rule}: {:?}",
+            findings(&after, rule)
+        );
+    }
+    let settled = tree(&root);
+    let (code, again, _) = optimize(&root, &["--webp", "--rewrite-html"]);
+    assert_eq!(code, 0);
+    assert!(again["changes"].as_array().unwrap().is_empty(), "{again}");
+    assert_eq!(tree(&root), settled);
+}
+
+/// Every file below `root` (recursively) with its bytes.
+fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.insert(path.clone(), fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}

@@ -10,6 +10,7 @@ pub mod atomic;
 pub mod compress;
 pub mod optimize;
 pub mod progress;
+pub mod rewrite_html;
 
 use std::io::{self, Write};
 use std::path::Path;

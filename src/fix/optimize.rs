@@ -88,6 +88,10 @@ pub struct OptimizeOptions {
     pub dry_run: bool,
     pub threads: usize,
     pub quiet: bool,
+    /// `--rewrite-html`: point the pages at the WebP/AVIF copies, add sizes and lazy loading.
+    pub rewrite_html: bool,
+    /// The lazy-loading guess's setting (`[images] above_the_fold`), for `rewrite_html`.
+    pub above_the_fold: usize,
 }
 
 impl OptimizeOptions {
@@ -110,6 +114,8 @@ impl OptimizeOptions {
             dry_run: false,
             threads: 0,
             quiet: true,
+            rewrite_html: false,
+            above_the_fold: crate::analyze::fold::DEFAULT_ABOVE_THE_FOLD,
         }
     }
 
@@ -189,6 +195,40 @@ pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
     for (_, outcome) in outcomes {
         report.add(outcome);
     }
+    if options.rewrite_html {
+        // After the images: the pages are rewritten against the copies that now exist (or,
+        // in a dry run, would).
+        let planned: std::collections::HashSet<String> = report
+            .changes
+            .iter()
+            .filter(|c| {
+                c.action == super::Action::Create
+                    && (c.what.starts_with("webp") || c.what.starts_with("avif"))
+            })
+            .map(|c| c.path.clone())
+            .collect();
+        let pages = scanned
+            .files
+            .iter()
+            .filter(|f| !f.path.file_name().is_some_and(atomic::is_temporary_name))
+            .filter(|f| {
+                matches!(
+                    f.extension
+                        .as_deref()
+                        .map(str::to_ascii_lowercase)
+                        .as_deref(),
+                    Some("html" | "htm")
+                )
+            });
+        super::rewrite_html::rewrite_pages(
+            &options.root,
+            pages,
+            options.above_the_fold,
+            &planned,
+            options.dry_run,
+            &mut report,
+        );
+    }
     Ok(report)
 }
 
@@ -199,6 +239,17 @@ struct Presentation {
     /// An embedded colour profile that is not sRGB: re-encodes (which carry no profile) would
     /// shift the colours.
     foreign_profile: bool,
+}
+
+/// Whether the image's EXIF orientation turns it a quarter (values 5–8): it is displayed with
+/// width and height swapped.
+pub fn quarter_turned(bytes: &[u8], format: ImageFormat) -> bool {
+    use image::metadata::Orientation::*;
+    matches!(format, ImageFormat::Png | ImageFormat::Jpeg)
+        && matches!(
+            presentation(bytes, format).orientation,
+            Rotate90 | Rotate270 | Rotate90FlipH | Rotate270FlipH
+        )
 }
 
 /// Reads orientation and colour profile (headers only). A primitive `imaging` lacks; kept here.

@@ -1,0 +1,1008 @@
+//! `webaudit optimize --rewrite-html`: points pages at the images the optimiser wrote.
+//!
+//! For every `<img>` of a page whose image now has WebP or AVIF siblings, the tag is wrapped in
+//! a `<picture>` whose `<source>`s offer them (AVIF first, then WebP, the `<img>` stays the
+//! fallback); missing `width`/`height` are added from the image's real dimensions; images the
+//! audit's heuristic puts below the fold get `loading="lazy" decoding="async"`.
+//!
+//! Why splicing instead of re-serialising: the page is parsed once (lol_html, a streaming HTML
+//! parser) only to find the byte range of each `<img>` start tag; the output is then the input
+//! with text *inserted* at a few offsets — before a tag, after it, and before its closing `>`.
+//! Nothing is ever removed or re-quoted, so every byte that is not an intended insertion stays
+//! as it was, including the rest of each edited tag, and line numbers do not move (insertions
+//! never contain a line break). [`verify`] then re-parses the result and checks that it is the
+//! same document apart from the intended changes before the caller writes anything.
+//!
+//! Pure: this module reads no file. The caller says what is on disk through [`ImageOnDisk`] and
+//! writes the result through the atomic writer.
+
+use std::cell::RefCell;
+use std::ops::Range;
+use std::rc::Rc;
+
+use lol_html::{HtmlRewriter, Settings, element};
+
+use crate::analyze::fold::{Element, fold_guesses};
+use crate::analyze::html::{self, ImageTag};
+use crate::analyze::url::{
+    Descriptor, Resolved, SrcsetCandidate, parse_srcset, resolve_in_document,
+};
+
+/// What the optimiser left on disk for one image file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImageOnDisk {
+    /// Intrinsic size of the image file the `<img>` names.
+    pub width: u32,
+    pub height: u32,
+    /// File names (not paths) of the siblings in the same folder, e.g. `photo.webp`.
+    pub webp: Option<String>,
+    pub avif: Option<String>,
+}
+
+/// One intended change, for the fixer's report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    /// 1-based line of the `<img>`.
+    pub line: u32,
+    /// The `src` as written.
+    pub src: String,
+    pub kind: EditKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditKind {
+    /// Wrapped in `<picture>` with sources of these MIME types, in order.
+    Picture { types: Vec<&'static str> },
+    /// `width`/`height` added (the values written).
+    Size {
+        width: Option<u32>,
+        height: Option<u32>,
+    },
+    /// `loading="lazy"` (and `decoding="async"` when absent) added.
+    Lazy,
+}
+
+#[derive(Debug)]
+pub struct RewrittenPage {
+    /// The new page; equal to the input when `edits` is empty.
+    pub html: Vec<u8>,
+    pub edits: Vec<Edit>,
+}
+
+/// The result did not pass [`verify`]: a bug in the rewriter or markup it does not understand.
+/// The caller keeps the original page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RewriteError(pub String);
+
+impl std::fmt::Display for RewriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "rewritten page failed verification: {}", self.0)
+    }
+}
+
+impl std::error::Error for RewriteError {}
+
+/// Rewrites one page.
+///
+/// `page` is the page's path relative to the served folder (`/`-separated), used to resolve
+/// its references; `image_on_disk` answers for a resolved path; `above_the_fold` is the
+/// audit's lazy-loading setting: the same guess ([`fold_guesses`]) decides which images
+/// `images/lazy-loading` reports and which ones get `loading="lazy"` here.
+pub fn rewrite_page(
+    page: &str,
+    input: &[u8],
+    image_on_disk: &dyn Fn(&str) -> Option<ImageOnDisk>,
+    above_the_fold: usize,
+) -> Result<RewrittenPage, RewriteError> {
+    let facts = html::parse(input);
+    let below_the_fold: std::collections::HashSet<usize> = fold_guesses(&facts, above_the_fold)
+        .into_iter()
+        .filter_map(|guess| match guess.element {
+            Element::Image(index) if guess.below => Some(index),
+            _ => None,
+        })
+        .collect();
+    let tag_ranges = img_tag_ranges(input);
+    let base_href = facts.base_href.as_deref();
+
+    let mut insertions: Vec<Insertion> = Vec::new();
+    let mut edits = Vec::new();
+    for (index, image) in facts.images.iter().enumerate() {
+        // Images inside <template> are not rendered as they are; images already in a <picture>
+        // have their sources chosen by the author.
+        if !image.in_body || image.is_data_uri {
+            continue;
+        }
+        let Some(tag) = tag_ranges
+            .iter()
+            .find(|t| t.range.start == image.location.offset)
+        else {
+            continue;
+        };
+        let Some(src) = image.src.as_deref() else {
+            continue;
+        };
+        // Lazy loading needs nothing from disk; the picture and the size need the file.
+        let on_disk = match resolve_in_document(page, base_href, src) {
+            Resolved::Local(path) => image_on_disk(&path),
+            _ => None,
+        };
+        let line = image.location.line;
+        let mut attributes = String::new();
+
+        if image.in_picture.is_none()
+            && let Some(on_disk) = &on_disk
+            && let Some(picture) = picture_sources(page, base_href, image, on_disk, image_on_disk)
+        {
+            insertions.push(Insertion {
+                offset: tag.range.start,
+                text: picture.opening,
+            });
+            insertions.push(Insertion {
+                offset: tag.range.end,
+                text: "</picture>".to_owned(),
+            });
+            edits.push(Edit {
+                line,
+                src: src.to_owned(),
+                kind: EditKind::Picture {
+                    types: picture.types,
+                },
+            });
+        }
+
+        if let Some((width, height)) = on_disk.as_ref().and_then(|d| missing_size(image, d)) {
+            if let Some(width) = width {
+                attributes.push_str(&format!(" width=\"{width}\""));
+            }
+            if let Some(height) = height {
+                attributes.push_str(&format!(" height=\"{height}\""));
+            }
+            edits.push(Edit {
+                line,
+                src: src.to_owned(),
+                kind: EditKind::Size { width, height },
+            });
+        }
+
+        if image.loading.is_none()
+            && image.fetchpriority.as_deref() != Some("high")
+            && below_the_fold.contains(&index)
+        {
+            attributes.push_str(" loading=\"lazy\"");
+            if image.decoding.is_none() {
+                attributes.push_str(" decoding=\"async\"");
+            }
+            edits.push(Edit {
+                line,
+                src: src.to_owned(),
+                kind: EditKind::Lazy,
+            });
+        }
+
+        if !attributes.is_empty() {
+            insertions.push(attribute_insertion(input, tag, attributes));
+        }
+    }
+
+    if edits.is_empty() {
+        return Ok(RewrittenPage {
+            html: input.to_vec(),
+            edits,
+        });
+    }
+    let output = splice(input, insertions);
+    verify(input, &output, &edits)?;
+    Ok(RewrittenPage {
+        html: output,
+        edits,
+    })
+}
+
+/// Why a page could not be rewritten; the caller reports it and leaves the page as it was.
+#[derive(Debug)]
+pub enum PageError {
+    Read(std::io::Error),
+    Verify(RewriteError),
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PageError::Read(error) => write!(f, "cannot read the page: {error}"),
+            PageError::Verify(error) => error.fmt(f),
+        }
+    }
+}
+
+/// Rewrites the page `page` (relative to `root`, `/`-separated) against what is on disk now,
+/// without writing it: the caller writes `html` through the atomic writer when `edits` is not
+/// empty. `planned` lists siblings (relative paths) a dry run would have written: they count as
+/// present. Images are looked up once per path; symbolic links are not followed (a linked image
+/// is treated as absent, as the fixers never touch files through links).
+pub fn rewrite_file(
+    root: &std::path::Path,
+    page: &str,
+    above_the_fold: usize,
+    planned: &std::collections::HashSet<String>,
+) -> Result<RewrittenPage, PageError> {
+    let input = std::fs::read(root.join(page)).map_err(PageError::Read)?;
+    let seen: RefCell<std::collections::HashMap<String, Option<ImageOnDisk>>> = RefCell::default();
+    let image_on_disk = |path: &str| -> Option<ImageOnDisk> {
+        if let Some(known) = seen.borrow().get(path) {
+            return known.clone();
+        }
+        let found = image_on_disk(root, path, planned);
+        seen.borrow_mut().insert(path.to_owned(), found.clone());
+        found
+    };
+    rewrite_page(page, &input, &image_on_disk, above_the_fold).map_err(PageError::Verify)
+}
+
+/// `--rewrite-html`: rewrites every HTML page of the folder against the images as they are
+/// now (or, in a dry run, as they would be: `planned` copies count as written) and records one
+/// change per page. A page is written through the atomic writer, whose read-back check runs
+/// [`verify`] again on the bytes that reached the disk.
+pub fn rewrite_pages<'f>(
+    root: &std::path::Path,
+    pages: impl Iterator<Item = &'f crate::scan::ScannedFile>,
+    above_the_fold: usize,
+    planned: &std::collections::HashSet<String>,
+    dry_run: bool,
+    report: &mut super::FixReport,
+) {
+    for page in pages {
+        let problem = |message: String| super::Problem {
+            path: page.relative_path.clone(),
+            message,
+        };
+        let rewritten = match rewrite_file(root, &page.relative_path, above_the_fold, planned) {
+            Ok(rewritten) => rewritten,
+            Err(error) => {
+                report
+                    .errors
+                    .push(problem(format!("not rewritten: {error}")));
+                continue;
+            }
+        };
+        if rewritten.edits.is_empty() {
+            report.up_to_date += 1;
+            continue;
+        }
+        let before = std::fs::symlink_metadata(&page.path).map_or(0, |m| m.len());
+        if !dry_run {
+            let original = match std::fs::read(&page.path) {
+                Ok(original) => original,
+                Err(error) => {
+                    report
+                        .errors
+                        .push(problem(format!("not rewritten: {error}")));
+                    continue;
+                }
+            };
+            let written = super::atomic::write_verified(
+                &page.path,
+                &rewritten.html,
+                super::atomic::PermissionsFrom::Target,
+                |read_back| verify(&original, read_back, &rewritten.edits).map_err(|e| e.0),
+            );
+            if let Err(error) = written {
+                report
+                    .errors
+                    .push(problem(format!("not rewritten: {error}")));
+                continue;
+            }
+        }
+        report.changes.push(super::Change {
+            path: page.relative_path.clone(),
+            source: page.relative_path.clone(),
+            action: super::Action::Replace,
+            what: "html-rewrite".to_owned(),
+            before,
+            after: rewritten.html.len() as u64,
+            reason: Some(describe(&rewritten.edits)),
+        });
+    }
+}
+
+/// "2 <img> wrapped in <picture> (lines 13, 48); sizes added to 3; loading=lazy added to 5".
+fn describe(edits: &[Edit]) -> String {
+    let lines = |pick: fn(&EditKind) -> bool| -> Vec<u32> {
+        edits
+            .iter()
+            .filter(|e| pick(&e.kind))
+            .map(|e| e.line)
+            .collect()
+    };
+    let mut parts = Vec::new();
+    for (label, found) in [
+        (
+            "wrapped in <picture>",
+            lines(|k| matches!(k, EditKind::Picture { .. })),
+        ),
+        (
+            "width/height added",
+            lines(|k| matches!(k, EditKind::Size { .. })),
+        ),
+        ("loading=lazy added", lines(|k| matches!(k, EditKind::Lazy))),
+    ] {
+        if !found.is_empty() {
+            let list: Vec<String> = found.iter().map(u32::to_string).collect();
+            parts.push(format!("{label} at line {}", list.join(", ")));
+        }
+    }
+    parts.join("; ")
+}
+
+/// The image at `path` under `root` and its modern siblings (`name.webp`, `name.avif` beside
+/// `name.jpg`, the names `webaudit optimize` writes), or `None` when it is not a regular
+/// image file whose size can be read.
+fn image_on_disk(
+    root: &std::path::Path,
+    path: &str,
+    planned: &std::collections::HashSet<String>,
+) -> Option<ImageOnDisk> {
+    let file = root.join(path);
+    if !is_regular_file(&file) {
+        return None;
+    }
+    let bytes = std::fs::read(&file).ok()?;
+    let header = crate::imaging::read_header(&bytes).ok()?;
+    // Browsers apply EXIF orientation (`image-orientation: from-image`): a camera JPEG stored
+    // 4000×3000 but turned a quarter is displayed 3000×4000.
+    let (width, height) = if crate::fix::optimize::quarter_turned(&bytes, header.format) {
+        (header.height, header.width)
+    } else {
+        (header.width, header.height)
+    };
+    let name = file.file_name()?.to_str()?;
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+    let sibling = |extension: &str| {
+        let sibling = format!("{stem}.{extension}");
+        let relative = if folder.is_empty() {
+            sibling.clone()
+        } else {
+            format!("{folder}/{sibling}")
+        };
+        let present =
+            is_regular_file(&file.with_file_name(&sibling)) || planned.contains(&relative);
+        (sibling != name && present).then_some(sibling)
+    };
+    Some(ImageOnDisk {
+        width,
+        height,
+        webp: sibling("webp"),
+        avif: sibling("avif"),
+    })
+}
+
+fn is_regular_file(path: &std::path::Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_file())
+}
+
+/// Text to insert at a byte offset of the input.
+struct Insertion {
+    offset: usize,
+    text: String,
+}
+
+/// The input with every insertion applied; insertions at the same offset keep their order.
+fn splice(input: &[u8], mut insertions: Vec<Insertion>) -> Vec<u8> {
+    insertions.sort_by_key(|insertion| insertion.offset);
+    let extra: usize = insertions.iter().map(|i| i.text.len()).sum();
+    let mut output = Vec::with_capacity(input.len() + extra);
+    let mut copied = 0;
+    for insertion in insertions {
+        let offset = insertion.offset.min(input.len());
+        output.extend_from_slice(&input[copied..offset]);
+        output.extend_from_slice(insertion.text.as_bytes());
+        copied = offset;
+    }
+    output.extend_from_slice(&input[copied..]);
+    output
+}
+
+/// Where new attributes go in a start tag: before a self-closing `/` that stands on its own,
+/// otherwise before the `>`. (In `<img src=a.png/>` the slash belongs to the unquoted value,
+/// so the attributes go after it.)
+fn attribute_insertion(input: &[u8], tag: &ImgTagRange, attributes: String) -> Insertion {
+    let raw = &input[tag.range.clone()];
+    let closing = tag.range.end - 1;
+    let self_closing_slash = raw.ends_with(b"/>")
+        && raw.len() >= 3
+        && matches!(
+            raw[raw.len() - 3],
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'"' | b'\''
+        )
+        && !tag.last_value_unquoted_to_end;
+    if self_closing_slash {
+        let slash = tag.range.end - 2;
+        if raw[raw.len() - 3].is_ascii_whitespace() {
+            // `<img src="a" />` → `<img src="a" width="1" />`
+            Insertion {
+                offset: slash,
+                text: format!("{} ", attributes.trim_start()),
+            }
+        } else {
+            // `<img src="a"/>` → `<img src="a" width="1"/>`
+            Insertion {
+                offset: slash,
+                text: attributes,
+            }
+        }
+    } else {
+        Insertion {
+            offset: closing,
+            text: attributes,
+        }
+    }
+}
+
+/// The byte range of an `<img>` start tag, and whether its last attribute value is unquoted
+/// and runs to the tag's end (then a final `/` is part of that value).
+struct ImgTagRange {
+    range: Range<usize>,
+    last_value_unquoted_to_end: bool,
+}
+
+fn img_tag_ranges(input: &[u8]) -> Vec<ImgTagRange> {
+    let found: Rc<RefCell<Vec<ImgTagRange>>> = Rc::default();
+    let sink = Rc::clone(&found);
+    let settings = Settings::new()
+        .with_strict(false)
+        .append_element_content_handler(element!("img", move |el| {
+            let range = el.source_location().bytes();
+            let last_value_unquoted_to_end = el
+                .attributes()
+                .last()
+                .and_then(|attribute| attribute.value_source_location())
+                .is_some_and(|value| {
+                    let value = value.bytes();
+                    // A quoted value is followed by its quote; an unquoted one ends at `>`.
+                    value.end + 1 >= range.end && !value.is_empty()
+                });
+            sink.borrow_mut().push(ImgTagRange {
+                range,
+                last_value_unquoted_to_end,
+            });
+            Ok(())
+        }));
+    let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
+    if rewriter.write(input).is_ok() {
+        let _ = rewriter.end();
+    }
+    found.take()
+}
+
+struct PictureOpening {
+    opening: String,
+    types: Vec<&'static str>,
+}
+
+/// `<picture>` and its `<source>`s for an image, or `None` when no candidate of its `srcset`
+/// (or its `src`) has a modern sibling for every entry: a `<source>` must offer every width the
+/// `<img>` offers, or the browser would pick a worse image.
+fn picture_sources(
+    page: &str,
+    base_href: Option<&str>,
+    image: &ImageTag,
+    src_on_disk: &ImageOnDisk,
+    image_on_disk: &dyn Fn(&str) -> Option<ImageOnDisk>,
+) -> Option<PictureOpening> {
+    let src = image.src.as_deref()?;
+    let candidates: Vec<SrcsetCandidate> = match image.srcset.as_deref() {
+        Some(srcset) if !srcset.trim().is_empty() => parse_srcset(srcset),
+        _ => vec![SrcsetCandidate {
+            url: src.to_owned(),
+            descriptor: None,
+        }],
+    };
+    let mut opening = String::from("<picture>");
+    let mut types = Vec::new();
+    for (mime, pick) in [
+        (
+            "image/avif",
+            (|d: &ImageOnDisk| d.avif.clone()) as fn(&ImageOnDisk) -> Option<String>,
+        ),
+        ("image/webp", |d: &ImageOnDisk| d.webp.clone()),
+    ] {
+        let mut mapped = Vec::new();
+        for candidate in &candidates {
+            let on_disk = if candidate.url == src {
+                Some(src_on_disk.clone())
+            } else {
+                match resolve_in_document(page, base_href, &candidate.url) {
+                    Resolved::Local(path) => image_on_disk(&path),
+                    _ => None,
+                }
+            };
+            let Some(sibling) = on_disk.as_ref().and_then(pick) else {
+                mapped.clear();
+                break;
+            };
+            let url = with_file_name(&candidate.url, &sibling);
+            mapped.push(match candidate.descriptor {
+                None => url,
+                Some(Descriptor::Width(w)) => format!("{url} {w}w"),
+                Some(Descriptor::Density(d)) => format!("{url} {d}x"),
+            });
+        }
+        if mapped.is_empty() {
+            continue;
+        }
+        opening.push_str(&format!(
+            "<source type=\"{mime}\" srcset=\"{}\"",
+            escape_attribute(&mapped.join(", "))
+        ));
+        if let Some(sizes) = image.sizes.as_deref() {
+            opening.push_str(&format!(" sizes=\"{}\"", escape_attribute(sizes)));
+        }
+        opening.push('>');
+        types.push(mime);
+    }
+    (!types.is_empty()).then_some(PictureOpening { opening, types })
+}
+
+/// `url` with its last path segment replaced by `file_name` (percent-encoded where a URL needs
+/// it); query and fragment are kept.
+fn with_file_name(url: &str, file_name: &str) -> String {
+    let path_end = url.find(['?', '#']).unwrap_or(url.len());
+    let segment_start = url[..path_end].rfind('/').map_or(0, |slash| slash + 1);
+    let mut result = String::with_capacity(url.len() + 8);
+    result.push_str(&url[..segment_start]);
+    for byte in file_name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&byte) {
+            result.push(byte as char);
+        } else {
+            result.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    result.push_str(&url[path_end..]);
+    result
+}
+
+fn escape_attribute(value: &str) -> String {
+    value.replace('&', "&amp;").replace('"', "&quot;")
+}
+
+/// The `width`/`height` to add, or `None` when the image already has both (or gives its size
+/// another way an edit would contradict: CSS `aspect-ratio` or both dimensions in `style`).
+/// With one attribute present, the other follows the file's aspect ratio.
+fn missing_size(image: &ImageTag, on_disk: &ImageOnDisk) -> Option<(Option<u32>, Option<u32>)> {
+    if on_disk.width == 0 || on_disk.height == 0 {
+        return None;
+    }
+    let has_width = image.width.is_some();
+    let has_height = image.height.is_some();
+    let style = image
+        .style
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if (has_width && has_height) || style.contains("aspect-ratio") {
+        return None;
+    }
+    let ratio = f64::from(on_disk.height) / f64::from(on_disk.width);
+    match (has_width, has_height) {
+        (false, false) => Some((Some(on_disk.width), Some(on_disk.height))),
+        (true, false) => {
+            let width = image.width_px?;
+            Some((None, Some((f64::from(width) * ratio).round() as u32)))
+        }
+        (false, true) => {
+            let height = image.height_px?;
+            Some((Some((f64::from(height) / ratio).round() as u32), None))
+        }
+        (true, true) => None,
+    }
+}
+
+/// One element of a document as a parser sees it: name and attributes, in document order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutlineElement {
+    pub name: String,
+    pub attributes: Vec<(String, String)>,
+}
+
+/// Every element of a document, in order, with its attributes (names lowercased, values as
+/// written), plus the document's text with all markup removed. Two pages with equal outlines
+/// and text parse to the same document.
+pub fn outline(input: &[u8]) -> (Vec<OutlineElement>, String) {
+    let elements: Rc<RefCell<Vec<OutlineElement>>> = Rc::default();
+    let text: Rc<RefCell<String>> = Rc::default();
+    let element_sink = Rc::clone(&elements);
+    let text_sink = Rc::clone(&text);
+    let settings = Settings::new()
+        .with_strict(false)
+        .append_element_content_handler(element!("*", move |el| {
+            element_sink.borrow_mut().push(OutlineElement {
+                name: el.tag_name(),
+                attributes: el
+                    .attributes()
+                    .iter()
+                    .map(|a| (a.name(), a.value()))
+                    .collect(),
+            });
+            Ok(())
+        }))
+        .append_document_content_handler(lol_html::doc_text!(move |chunk| {
+            text_sink.borrow_mut().push_str(chunk.as_str());
+            Ok(())
+        }));
+    let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
+    if rewriter.write(input).is_ok() {
+        let _ = rewriter.end();
+    }
+    let elements = elements.take();
+    let text = text.take();
+    (elements, text)
+}
+
+/// Checks that `output` is `input` apart from the intended edits: the same text, and the same
+/// elements once the inserted `<picture>`/`<source>` elements and the added `<img>` attributes
+/// are taken away.
+pub fn verify(input: &[u8], output: &[u8], edits: &[Edit]) -> Result<(), RewriteError> {
+    let (before, before_text) = outline(input);
+    let (after, after_text) = outline(output);
+    if before_text != after_text {
+        return Err(RewriteError("the text of the page changed".to_owned()));
+    }
+    let added_pictures = edits
+        .iter()
+        .filter(|e| matches!(e.kind, EditKind::Picture { .. }))
+        .count();
+    let mut stripped = Vec::with_capacity(after.len());
+    let mut removed_pictures = 0;
+    let mut index = 0;
+    while index < after.len() {
+        let element = &after[index];
+        // An inserted picture is `<picture>`, one or more `<source>`, then the `<img>` it wraps,
+        // and it has no attributes.
+        if element.name == "picture" && element.attributes.is_empty() {
+            let mut next = index + 1;
+            while after.get(next).is_some_and(|e| e.name == "source") {
+                next += 1;
+            }
+            let wraps_new = next > index + 1
+                && after.get(next).is_some_and(|e| e.name == "img")
+                && !before_has_picture_at(&before, stripped.len());
+            if wraps_new {
+                removed_pictures += 1;
+                index = next;
+                continue;
+            }
+        }
+        stripped.push(strip_added_attributes(element, &before, stripped.len()));
+        index += 1;
+    }
+    if removed_pictures != added_pictures {
+        return Err(RewriteError(format!(
+            "expected {added_pictures} new <picture> elements, found {removed_pictures}"
+        )));
+    }
+    if stripped != before {
+        let position = stripped
+            .iter()
+            .zip(&before)
+            .position(|(a, b)| a != b)
+            .unwrap_or(stripped.len().min(before.len()));
+        return Err(RewriteError(format!(
+            "element {} differs from the original ({:?} vs {:?})",
+            position + 1,
+            stripped.get(position).map(|e| &e.name),
+            before.get(position).map(|e| &e.name)
+        )));
+    }
+    Ok(())
+}
+
+/// Whether the original document has a `<picture>` at this position of its outline (then a
+/// `<picture>` found there in the output is the author's, not ours).
+fn before_has_picture_at(before: &[OutlineElement], position: usize) -> bool {
+    before.get(position).is_some_and(|e| e.name == "picture")
+}
+
+/// An output `<img>` with the attributes the rewriter may add removed, when the original
+/// element at the same position lacks them.
+fn strip_added_attributes(
+    element: &OutlineElement,
+    before: &[OutlineElement],
+    position: usize,
+) -> OutlineElement {
+    const ADDED: [&str; 4] = ["width", "height", "loading", "decoding"];
+    let Some(original) = before.get(position).filter(|_| element.name == "img") else {
+        return element.clone();
+    };
+    OutlineElement {
+        name: element.name.clone(),
+        attributes: element
+            .attributes
+            .iter()
+            .filter(|(name, _)| {
+                !ADDED.contains(&name.as_str())
+                    || original
+                        .attributes
+                        .iter()
+                        .any(|(existing, _)| existing == name)
+            })
+            .cloned()
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn disk(path: &str) -> Option<ImageOnDisk> {
+        match path {
+            "img/hero.jpg" => Some(ImageOnDisk {
+                width: 1600,
+                height: 900,
+                webp: Some("hero.webp".into()),
+                avif: Some("hero.avif".into()),
+            }),
+            "img/a b.png" => Some(ImageOnDisk {
+                width: 400,
+                height: 300,
+                webp: Some("a b.webp".into()),
+                avif: None,
+            }),
+            "img/plain.gif" => Some(ImageOnDisk {
+                width: 10,
+                height: 20,
+                webp: None,
+                avif: None,
+            }),
+            "img/small.jpg" => Some(ImageOnDisk {
+                width: 800,
+                height: 450,
+                webp: Some("small.webp".into()),
+                avif: None,
+            }),
+            "img/big.jpg" => Some(ImageOnDisk {
+                width: 1600,
+                height: 900,
+                webp: None,
+                avif: None,
+            }),
+            _ => None,
+        }
+    }
+
+    fn rewrite(page: &str) -> RewrittenPage {
+        rewrite_page("index.html", page.as_bytes(), &disk, 1).unwrap()
+    }
+
+    #[test]
+    fn wraps_sizes_and_lazies_with_only_insertions() {
+        let page = "<!doctype html>\n<body>\n<img src=\"img/hero.jpg\" alt=\"Hero\">\n<p>text</p>\n<img src='img/a%20b.png' alt=x />\n</body>\n";
+        let result = rewrite(page);
+        let expected = "<!doctype html>\n<body>\n<picture><source type=\"image/avif\" srcset=\"img/hero.avif\"><source type=\"image/webp\" srcset=\"img/hero.webp\"><img src=\"img/hero.jpg\" alt=\"Hero\" width=\"1600\" height=\"900\"></picture>\n<p>text</p>\n<picture><source type=\"image/webp\" srcset=\"img/a%20b.webp\"><img src='img/a%20b.png' alt=x width=\"400\" height=\"300\" loading=\"lazy\" decoding=\"async\" /></picture>\n</body>\n";
+        assert_eq!(String::from_utf8(result.html).unwrap(), expected);
+        assert_eq!(result.edits.len(), 5);
+        assert!(result.edits.iter().all(|e| e.line == 3 || e.line == 5));
+    }
+
+    #[test]
+    fn maps_every_srcset_candidate_or_none() {
+        let page = "<body><img src=\"img/small.jpg\" srcset=\"img/small.jpg 800w, img/big.jpg 1600w\" sizes=\"50vw\" width=\"800\" height=\"450\"><img src=\"img/small.jpg\" srcset=\"img/small.jpg 1x\" width=800 height=450 loading=eager></body>";
+        let result = rewrite(page);
+        let html = String::from_utf8(result.html).unwrap();
+        // big.jpg has no WebP: the first image keeps its markup (a source offering only the
+        // 800w file would make large screens download a blurry image).
+        assert!(
+            html.starts_with("<body><img src=\"img/small.jpg\" srcset"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<picture><source type=\"image/webp\" srcset=\"img/small.webp 1x\"><img src=\"img/small.jpg\" srcset=\"img/small.jpg 1x\" width=800 height=450 loading=eager></picture>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn respects_existing_picture_attributes_and_unquoted_slash() {
+        let page = "<body><picture><source srcset=\"x.webp\" type=\"image/webp\"><img src=\"img/hero.jpg\" width=\"100\" height=\"100\"></picture><img src=img/plain.gif/><img src=\"img/plain.gif\" style=\"aspect-ratio: 1/2\"><template><img src=\"img/hero.jpg\"></template><img src=\"missing.png\"></body>";
+        let result = rewrite(page);
+        let html = String::from_utf8(result.html.clone()).unwrap();
+        // The author's picture is left alone; the unquoted `img/plain.gif/` keeps its slash;
+        // the aspect-ratio image keeps its size; <template> content is untouched; lazy loading
+        // needs no file, so the missing image still gets it.
+        assert_eq!(
+            html,
+            "<body><picture><source srcset=\"x.webp\" type=\"image/webp\"><img src=\"img/hero.jpg\" width=\"100\" height=\"100\"></picture><img src=img/plain.gif/ loading=\"lazy\" decoding=\"async\"><img src=\"img/plain.gif\" style=\"aspect-ratio: 1/2\" loading=\"lazy\" decoding=\"async\"><template><img src=\"img/hero.jpg\"></template><img src=\"missing.png\" loading=\"lazy\" decoding=\"async\"></body>"
+        );
+        // `img/plain.gif/` resolves to a folder, so it gets no size; it is still lazy.
+        assert!(result.edits.iter().all(|e| e.kind == EditKind::Lazy));
+    }
+
+    #[test]
+    fn one_dimension_given_the_other_follows_the_aspect_ratio() {
+        let page = "<body><img src=\"img/hero.jpg\" width=\"800\" fetchpriority=high></body>";
+        let html = String::from_utf8(rewrite(page).html).unwrap();
+        assert!(
+            html.contains("width=\"800\" fetchpriority=high height=\"450\">"),
+            "{html}"
+        );
+        assert!(!html.contains("lazy"));
+    }
+
+    #[test]
+    fn nothing_to_do_returns_the_input() {
+        let page = "<body><img src=\"img/plain.gif\" width=\"10\" height=\"20\"></body>";
+        let result = rewrite(page);
+        assert!(result.edits.is_empty());
+        assert_eq!(result.html, page.as_bytes());
+    }
+
+    #[test]
+    fn verify_rejects_other_changes() {
+        let original = b"<body><p class=a>hi</p><img src=x.png></body>";
+        let edits = [Edit {
+            line: 1,
+            src: "x.png".into(),
+            kind: EditKind::Lazy,
+        }];
+        assert!(
+            verify(
+                original,
+                b"<body><p class=a>hi</p><img src=x.png loading=lazy></body>",
+                &edits
+            )
+            .is_ok()
+        );
+        assert!(
+            verify(
+                original,
+                b"<body><p class=b>hi</p><img src=x.png></body>",
+                &edits
+            )
+            .is_err()
+        );
+        assert!(
+            verify(
+                original,
+                b"<body><p class=a>ho</p><img src=x.png></body>",
+                &edits
+            )
+            .is_err()
+        );
+        assert!(
+            verify(
+                original,
+                b"<body><p class=a>hi</p><img src=y.png></body>",
+                &edits
+            )
+            .is_err()
+        );
+        assert!(
+            verify(
+                original,
+                b"<body><picture><source srcset=a><p class=a>hi</p><img src=x.png></body>",
+                &edits
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn with_file_name_keeps_folder_query_and_encodes() {
+        assert_eq!(
+            with_file_name("/a/b.jpg?v=1#x", "b.webp"),
+            "/a/b.webp?v=1#x"
+        );
+        assert_eq!(with_file_name("b.jpg", "b c.webp"), "b%20c.webp");
+        assert_eq!(with_file_name("x/é.png", "é.webp"), "x/%C3%A9.webp");
+    }
+
+    /// A real page with every kind of image markup: the result verifies, keeps its line count,
+    /// and removing the inserted text gives back the original bytes.
+    #[test]
+    fn real_page_round_trips() {
+        let page = include_bytes!("../../fixtures/images-bad/index.html");
+        let every_image = |path: &str| {
+            let name = path.rsplit('/').next()?;
+            let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+            Some(ImageOnDisk {
+                width: 1200,
+                height: 800,
+                webp: Some(format!("{stem}.webp")),
+                avif: None,
+            })
+        };
+        let result = rewrite_page("index.html", page, &every_image, 1).unwrap();
+        assert!(result.edits.len() >= 6, "{:?}", result.edits);
+        let count_lines = |bytes: &[u8]| bytes.iter().filter(|&&b| b == b'\n').count();
+        assert_eq!(count_lines(&result.html), count_lines(page));
+        let text = String::from_utf8(result.html).unwrap();
+        let mut restored = text.clone();
+        for inserted in [" loading=\"lazy\" decoding=\"async\"", "</picture>"] {
+            restored = restored.replace(inserted, "");
+        }
+        let restored = regex_free_strip(&restored);
+        assert_eq!(restored, String::from_utf8_lossy(page));
+    }
+
+    /// Removes `<picture><source …>…` openings and ` width="N" height="N"` pairs the rewriter
+    /// inserted (the fixture's own sizes are written differently or kept by `verify`).
+    fn regex_free_strip(text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("<picture><source type=") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start..];
+            let img = after.find("<img").unwrap();
+            rest = &after[img..];
+        }
+        out.push_str(rest);
+        out.replace(" width=\"1200\" height=\"800\"", "")
+    }
+
+    /// The disk side on a copy of a real page: the hero gets a <picture> for the WebP written
+    /// beside it and its real size; images without siblings only get sizes (and lazy loading
+    /// below the fold); the animated GIF keeps no WebP because none was written.
+    #[test]
+    fn rewrite_file_reads_real_sizes_and_siblings() {
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/images-bad");
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("img")).unwrap();
+        std::fs::copy(fixture.join("index.html"), root.path().join("index.html")).unwrap();
+        for name in ["ladybird.jpg", "aqua.jpg", "camera-photo-32.png"] {
+            std::fs::copy(
+                fixture.join("img").join(name),
+                root.path().join("img").join(name),
+            )
+            .unwrap();
+        }
+        let hero = std::fs::read(root.path().join("img/ladybird.jpg")).unwrap();
+        let decoded =
+            crate::imaging::decode_bounded(&hero, &crate::imaging::Limits::default()).unwrap();
+        let webp = crate::imaging::encode_webp_lossy(&decoded, 80.0).unwrap();
+        std::fs::write(root.path().join("img/ladybird.webp"), webp).unwrap();
+        let header = crate::imaging::read_header(&hero).unwrap();
+
+        let result = rewrite_file(root.path(), "index.html", 3, &Default::default()).unwrap();
+        let html = String::from_utf8(result.html).unwrap();
+        let line = |n: usize| html.lines().nth(n - 1).unwrap().to_owned();
+        assert_eq!(
+            line(13),
+            format!(
+                "  <picture><source type=\"image/webp\" srcset=\"img/ladybird.webp\"><img class=\"hero-image\" src=\"img/ladybird.jpg\" alt=\"A ladybird climbing a blade of grass between forget-me-nots\" width=\"{}\" height=\"{}\"></picture>",
+                header.width, header.height
+            )
+        );
+        let aqua =
+            crate::imaging::read_header(&std::fs::read(root.path().join("img/aqua.jpg")).unwrap())
+                .unwrap();
+        assert_eq!(
+            line(48).trim(),
+            format!(
+                "<img src=\"img/aqua.jpg\" alt=\"A single water drop bouncing off a still surface\" width=\"{}\" height=\"{}\">",
+                aqua.width, aqua.height
+            )
+        );
+        // Not copied: no size is invented for it, but it is below the fold.
+        assert!(
+            line(53).ends_with("soft focus\" loading=\"lazy\" decoding=\"async\">"),
+            "{}",
+            line(53)
+        );
+        // The logo (an icon: it neither counts nor is lazy-loaded) keeps its markup; aqua is the
+        // third counting image, so with above_the_fold = 3 it is not lazy.
+        assert_eq!(
+            line(17),
+            "      <img src=\"img/camera-photo-32.png\" width=\"32\" height=\"32\" alt=\"\">"
+        );
+        // The footer logo already says loading=lazy.
+        assert!(line(93).contains("loading=\"lazy\" alt=\"\">"));
+        assert!(
+            html.lines().count()
+                == std::fs::read_to_string(root.path().join("index.html"))
+                    .unwrap()
+                    .lines()
+                    .count()
+        );
+    }
+}
