@@ -294,16 +294,7 @@ fn print_fix_report(report: &webaudit::fix::FixReport, format: FixFormat) -> Res
         action: "cannot render the report",
         source,
     })?;
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(&rendered).and_then(|_| stdout.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(Error::Io {
-            path: PathBuf::from("<stdout>"),
-            action: "cannot write the report",
-            source: e,
-        });
-    }
+    print_to_stdout(&rendered)?;
     Ok(report.exit_code())
 }
 
@@ -593,19 +584,8 @@ fn emit(args: &AuditArgs, report: &report::Report) -> Result<u8, Error> {
     }
     match &args.output {
         Some(path) => write_atomically(path, &rendered)?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            // A closed pipe (`webaudit | head`) is not a failure of the audit.
-            if let Err(e) = stdout.write_all(&rendered).and_then(|_| stdout.flush())
-                && e.kind() != std::io::ErrorKind::BrokenPipe
-            {
-                return Err(Error::Io {
-                    path: PathBuf::from("<stdout>"),
-                    action: "cannot write the report",
-                    source: e,
-                });
-            }
-        }
+        // A closed pipe (`webaudit | head`) is not a failure of the audit.
+        None => print_to_stdout(&rendered)?,
     }
     Ok(report.exit_code() as u8)
 }
@@ -729,14 +709,14 @@ fn explain(id: &str) -> Result<u8, Error> {
     Ok(0)
 }
 
-/// Writes to stdout; a closed pipe (`webaudit rules | head`) is not an error (`println!` would
+/// Writes to stdout; a closed pipe (`webaudit … | head`) is not an error (`println!` would
 /// panic on it).
 fn print_to_stdout(bytes: &[u8]) -> Result<(), Error> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
             path: PathBuf::from("<stdout>"),
-            action: "cannot write",
+            action: "cannot write the output",
             source: e,
         }),
         _ => Ok(()),

@@ -34,7 +34,7 @@ use crate::glob::PathPattern;
 use crate::kind::{Format, classify};
 use crate::measure::compress::{brotli_bytes, gzip_bytes};
 use crate::measure::{open_without_following, run_pool};
-use crate::scan::{ScannedFile, scan};
+use crate::scan::ScannedFile;
 
 pub const DEFAULT_MIN_SIZE: u64 = 1024;
 pub const DEFAULT_MAX_RATIO: f64 = 0.9;
@@ -148,20 +148,9 @@ fn sibling(path: &Path, encoding: Encoding) -> PathBuf {
 
 /// Runs `webaudit compress` over `options.root`.
 pub fn run(options: &CompressOptions) -> Result<FixReport, Error> {
-    let scanned = scan(&options.root, &options.ignore)?;
-    let mut report = FixReport {
-        command: "compress",
-        dry_run: options.dry_run,
-        ..FixReport::default()
-    };
-    if !options.dry_run {
-        super::clear_leftovers(&options.root, &mut report);
-    }
-    let files: Vec<&ScannedFile> = scanned
-        .files
-        .iter()
-        .filter(|f| !f.path.file_name().is_some_and(atomic::is_temporary_name))
-        .collect();
+    let (scanned, mut report) =
+        super::begin(&options.root, &options.ignore, "compress", options.dry_run)?;
+    let files: Vec<&ScannedFile> = scanned.files.iter().collect();
     let encodings: Vec<Encoding> = [
         (options.gzip, Encoding::Gzip),
         (options.brotli, Encoding::Brotli),

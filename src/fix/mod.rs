@@ -167,6 +167,30 @@ impl FixReport {
     }
 }
 
+/// The start every fixer shares: the folder scanned once (links not followed, ignore patterns
+/// applied), an empty report, and — unless it is a dry run — the temporaries of killed runs
+/// removed. The scan's files exclude those temporaries.
+pub fn begin(
+    root: &Path,
+    ignore: &[crate::glob::PathPattern],
+    command: &'static str,
+    dry_run: bool,
+) -> Result<(crate::scan::Scan, FixReport), crate::error::Error> {
+    let mut scanned = crate::scan::scan(root, ignore)?;
+    let mut report = FixReport {
+        command,
+        dry_run,
+        ..FixReport::default()
+    };
+    if !dry_run {
+        clear_leftovers(root, &mut report);
+    }
+    scanned
+        .files
+        .retain(|f| !f.path.file_name().is_some_and(atomic::is_temporary_name));
+    Ok((scanned, report))
+}
+
 /// Removes the temporaries of killed runs below `root` and records them in `report`; a
 /// leftover that cannot be removed is an error for that path.
 pub fn clear_leftovers(root: &Path, report: &mut FixReport) {

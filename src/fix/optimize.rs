@@ -53,7 +53,7 @@ use crate::fix::{Action, Change, FileOutcome, FixReport, Problem};
 use crate::glob::PathPattern;
 use crate::imaging::{self, ImageFormat, Limits};
 use crate::measure::run_pool;
-use crate::scan::{ScannedFile, scan};
+use crate::scan::ScannedFile;
 
 pub const DEFAULT_LEVEL: u8 = 2;
 pub const DEFAULT_JPEG_QUALITY: u8 = 85;
@@ -141,19 +141,11 @@ fn is_image_candidate(file: &ScannedFile) -> bool {
 
 /// Runs `webaudit optimize` over `options.root`.
 pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
-    let scanned = scan(&options.root, &options.ignore)?;
-    let mut report = FixReport {
-        command: "optimize",
-        dry_run: options.dry_run,
-        ..FixReport::default()
-    };
-    if !options.dry_run {
-        super::clear_leftovers(&options.root, &mut report);
-    }
+    let (scanned, mut report) =
+        super::begin(&options.root, &options.ignore, "optimize", options.dry_run)?;
     let candidates: Vec<&ScannedFile> = scanned
         .files
         .iter()
-        .filter(|f| !f.path.file_name().is_some_and(atomic::is_temporary_name))
         .filter(|f| is_image_candidate(f))
         .collect();
     // `photo.png` and `photo.jpg` would both make `photo.webp`: neither gets one.
@@ -207,19 +199,15 @@ pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
             })
             .map(|c| c.path.clone())
             .collect();
-        let pages = scanned
-            .files
-            .iter()
-            .filter(|f| !f.path.file_name().is_some_and(atomic::is_temporary_name))
-            .filter(|f| {
-                matches!(
-                    f.extension
-                        .as_deref()
-                        .map(str::to_ascii_lowercase)
-                        .as_deref(),
-                    Some("html" | "htm")
-                )
-            });
+        let pages = scanned.files.iter().filter(|f| {
+            matches!(
+                f.extension
+                    .as_deref()
+                    .map(str::to_ascii_lowercase)
+                    .as_deref(),
+                Some("html" | "htm")
+            )
+        });
         super::rewrite_html::rewrite_pages(
             &options.root,
             pages,
