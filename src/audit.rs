@@ -50,6 +50,10 @@ pub struct AuditOptions {
     /// that point at code (SARIF, annotations). It walks each such bundle's map once more, so
     /// runs that only print the terminal report skip it.
     pub original_sources: bool,
+    /// Re-encode images to measure what the image rules report (WebP, oxipng, JPEG q85). Off
+    /// for `check-url`, which reports only how the server answers: encoding every image
+    /// there would be the slowest part of the run for nothing.
+    pub image_encodes: bool,
 }
 
 impl AuditOptions {
@@ -64,6 +68,7 @@ impl AuditOptions {
             fail_on: FailOn::Error,
             baseline: None,
             original_sources: false,
+            image_encodes: true,
         }
     }
 }
@@ -85,8 +90,13 @@ fn display(path: &Path) -> String {
 }
 
 /// Re-encode only for the rules that will read the sizes.
-fn image_options(config: &config::Config, avif: bool) -> crate::analyze::image::ImageOptions {
-    let enabled = |rule: &str| !matches!(config.rules.get(rule), Some(config::RuleSetting::Off));
+fn image_options(
+    config: &config::Config,
+    avif: bool,
+    encodes: bool,
+) -> crate::analyze::image::ImageOptions {
+    let enabled =
+        |rule: &str| encodes && !matches!(config.rules.get(rule), Some(config::RuleSetting::Off));
     let webp = enabled("images/modern-format");
     crate::analyze::image::ImageOptions {
         webp,
@@ -135,7 +145,7 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
             signatures: signatures.as_ref(),
             knowledge_fingerprint: knowledge.fingerprint(),
             known_sizes: known_sizes.as_ref(),
-            image: image_options(&config, options.avif),
+            image: image_options(&config, options.avif, options.image_encodes),
         },
         &mut cache,
     );

@@ -203,7 +203,11 @@ pub fn check_folder(audit: &AuditOptions, options: &LiveOptions) -> Result<Repor
     let (base, address) = parse_base(&options.base_url)?;
     crate::scan::check_root(&audit.root)?;
     probe(&options.base_url, &address, options.connect_timeout)?;
-    let mut report = crate::audit::run(audit)?;
+    // Only the asset list and each file's format are needed here, not the image encodes.
+    let mut report = crate::audit::run(&AuditOptions {
+        image_encodes: false,
+        ..audit.clone()
+    })?;
     let responses = fetch_all(options, &base, &report.assets);
 
     let config = crate::config::load(&audit.root, &audit.overrides)?;

@@ -524,6 +524,7 @@ fn audit_options(args: &AuditArgs) -> Result<AuditOptions, Error> {
             .chain(args.reports.iter().map(|r| r.format))
             .any(|f| matches!(f, Format::Github | Format::Sarif | Format::Markdown))
             || std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|v| !v.is_empty()),
+        image_encodes: true,
         fail_on: match args.fail_on {
             FailOnArg::Error => FailOn::Error,
             FailOnArg::Warning => FailOn::Warning,
