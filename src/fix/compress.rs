@@ -28,12 +28,11 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::fix::atomic::{self, PermissionsFrom};
-use crate::fix::progress::Progress;
 use crate::fix::{Action, Change, FileOutcome, FixReport, Problem};
 use crate::glob::PathPattern;
 use crate::kind::{Format, classify};
 use crate::measure::compress::{brotli_bytes, gzip_bytes};
-use crate::measure::{open_without_following, run_pool};
+use crate::measure::open_without_following;
 use crate::scan::ScannedFile;
 
 pub const DEFAULT_MIN_SIZE: u64 = 1024;
@@ -161,33 +160,15 @@ pub fn run(options: &CompressOptions) -> Result<FixReport, Error> {
 
     // Candidates by content (magic bytes overrule a wrong extension), as the audit classifies.
     let candidates: Vec<&ScannedFile> = files.iter().copied().filter(|f| is_candidate(f)).collect();
-    let sizes: Vec<u64> = candidates
-        .iter()
-        .map(|f| std::fs::symlink_metadata(&f.path).map_or(0, |m| m.len()))
-        .collect();
-    let mut order: Vec<usize> = (0..candidates.len()).collect();
-    // Largest first: the slowest brotli runs start first and no worker idles at the end.
-    order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
-    let threads = if options.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        options.threads
-    };
-    let progress = Progress::new(candidates.len(), options.quiet, None);
-    let mut outcomes = run_pool(&order, threads, |index| {
-        let file = candidates[index];
-        let outcome = compress_file(file, &encodings, options);
-        progress.finished(
-            outcome.saved(),
-            &outcome.describe(&file.relative_path, options.dry_run),
-        );
-        outcome
-    });
-    progress.finish();
-    outcomes.sort_by_key(|(index, _)| *index);
-    for (_, outcome) in outcomes {
-        report.add(outcome);
-    }
+    super::process_largest_first(
+        &candidates,
+        options.threads,
+        options.quiet,
+        options.dry_run,
+        None,
+        &mut report,
+        |file| compress_file(file, &encodings, options),
+    );
     if options.clean {
         clean(&files, options, &mut report);
     }

@@ -191,6 +191,46 @@ pub fn begin(
     Ok((scanned, report))
 }
 
+/// Runs `work` on every candidate, largest file first (the slowest encodes start first and no
+/// worker idles at the end), on `threads` workers (0: one per core), with progress, and adds
+/// the outcomes to `report` in the candidates' order, so reports do not depend on scheduling.
+pub fn process_largest_first(
+    candidates: &[&crate::scan::ScannedFile],
+    threads: usize,
+    quiet: bool,
+    dry_run: bool,
+    slow_note: Option<&'static str>,
+    report: &mut FixReport,
+    work: impl Fn(&crate::scan::ScannedFile) -> FileOutcome + Sync,
+) {
+    let sizes: Vec<u64> = candidates
+        .iter()
+        .map(|f| std::fs::symlink_metadata(&f.path).map_or(0, |m| m.len()))
+        .collect();
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
+    let threads = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        threads
+    };
+    let progress = progress::Progress::new(candidates.len(), quiet, slow_note);
+    let mut outcomes = crate::measure::run_pool(&order, threads, |index| {
+        let file = candidates[index];
+        let outcome = work(file);
+        progress.finished(
+            outcome.saved(),
+            &outcome.describe(&file.relative_path, dry_run),
+        );
+        outcome
+    });
+    progress.finish();
+    outcomes.sort_by_key(|(index, _)| *index);
+    for (_, outcome) in outcomes {
+        report.add(outcome);
+    }
+}
+
 /// Removes the temporaries of killed runs below `root` and records them in `report`; a
 /// leftover that cannot be removed is an error for that path.
 pub fn clear_leftovers(root: &Path, report: &mut FixReport) {

@@ -48,11 +48,9 @@ use image::{DynamicImage, GenericImageView, ImageDecoder, ImageReader};
 use crate::error::Error;
 use crate::fix::atomic::{self, PermissionsFrom};
 use crate::fix::compress::read_limited;
-use crate::fix::progress::Progress;
 use crate::fix::{Action, Change, FileOutcome, FixReport, Problem};
 use crate::glob::PathPattern;
 use crate::imaging::{self, ImageFormat, Limits};
-use crate::measure::run_pool;
 use crate::scan::ScannedFile;
 
 pub const DEFAULT_LEVEL: u8 = 2;
@@ -155,38 +153,23 @@ pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
             .entry(file.path.with_extension(""))
             .or_default() += 1;
     }
-    let sizes: Vec<u64> = candidates
-        .iter()
-        .map(|f| std::fs::symlink_metadata(&f.path).map_or(0, |m| m.len()))
-        .collect();
-    let mut order: Vec<usize> = (0..candidates.len()).collect();
-    order.sort_by(|&a, &b| sizes[b].cmp(&sizes[a]).then(a.cmp(&b)));
-    let threads = if options.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        options.threads
-    };
     let slow_note = options.avif.then_some(
         "AVIF encoding is slow (rav1e: seconds per large image, 10–50× WebP); progress is shown per file.",
     );
-    let progress = Progress::new(candidates.len(), options.quiet, slow_note);
-    let mut outcomes = run_pool(&order, threads, |index| {
-        let file = candidates[index];
-        let shared_stem = sibling_owner
-            .get(&file.path.with_extension(""))
-            .is_some_and(|&count| count > 1);
-        let outcome = optimize_file(file, shared_stem, options);
-        progress.finished(
-            outcome.saved(),
-            &outcome.describe(&file.relative_path, options.dry_run),
-        );
-        outcome
-    });
-    progress.finish();
-    outcomes.sort_by_key(|(index, _)| *index);
-    for (_, outcome) in outcomes {
-        report.add(outcome);
-    }
+    super::process_largest_first(
+        &candidates,
+        options.threads,
+        options.quiet,
+        options.dry_run,
+        slow_note,
+        &mut report,
+        |file| {
+            let shared_stem = sibling_owner
+                .get(&file.path.with_extension(""))
+                .is_some_and(|&count| count > 1);
+            optimize_file(file, shared_stem, options)
+        },
+    );
     if options.rewrite_html {
         // After the images: the pages are rewritten against the copies that now exist (or,
         // in a dry run, would).
