@@ -136,43 +136,6 @@ pub(crate) fn syntax_for(extension: &str) -> Syntax {
     }
 }
 
-/// The deepest nesting of `(`, `[` and `{`, skipping string literals and comments roughly: an
-/// overestimate is harmless (it only withholds analysis of pathological files).
-pub fn max_nesting(bytes: &[u8]) -> usize {
-    let (mut depth, mut deepest) = (0usize, 0usize);
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            quote @ (b'"' | b'\'' | b'`') => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 1;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    deepest
-}
-
 /// Extensions of source files that need the full parser (TypeScript syntax, JSX).
 const PARSED_EXTENSIONS: [&str; 5] = ["ts", "tsx", "jsx", "mts", "cts"];
 
@@ -210,18 +173,27 @@ pub fn parse(extension: &str, bytes: &[u8]) -> JsFacts {
         invalid_utf8,
         ..JsFacts::default()
     };
-    let nesting = max_nesting(text.as_bytes());
-    if nesting > MAX_NESTING {
+    if let Err(message) = super::js_guard::check(&text, is_jsx_syntax(extension)) {
         facts.problem = Some(ParseProblem {
-            message: format!(
-                "brackets nest {nesting} levels deep (more than {MAX_NESTING}); not analysed"
-            ),
+            message,
             line: 1,
             column: 1,
         });
         return facts;
     }
+    super::js_guard::with_parser_stack(|| parse_checked(extension, text, facts))
+}
 
+/// Whether `extension` is parsed with JSX enabled.
+pub(crate) fn is_jsx_syntax(extension: &str) -> bool {
+    match syntax_for(extension) {
+        Syntax::Es(es) => es.jsx,
+        Syntax::Typescript(ts) => ts.tsx,
+    }
+}
+
+/// [`parse`] once [`super::js_guard::check`] has passed.
+fn parse_checked(extension: &str, text: String, mut facts: JsFacts) -> JsFacts {
     let source_map: Lrc<SourceMap> = Default::default();
     let file = source_map.new_source_file(Lrc::new(FileName::Anon), text);
     let syntax = syntax_for(extension);
@@ -573,7 +545,7 @@ mod tests {
     fn pathological_nesting_is_refused_not_crashed() {
         let deep = format!("x = {}1{};", "(".repeat(100_000), ")".repeat(100_000));
         let facts = parse("js", deep.as_bytes());
-        assert!(facts.problem.unwrap().message.contains("nest"));
+        assert!(facts.problem.unwrap().message.contains("nest more than"));
         // Just under the limit still parses.
         let fine = format!("x = {}1{};", "[".repeat(500), "]".repeat(500));
         assert!(parse("js", fine.as_bytes()).problem.is_none());

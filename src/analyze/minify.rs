@@ -145,10 +145,10 @@ pub fn estimate_js_unchecked(bytes: &[u8], extension: &str) -> Minified {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Minified::Failed("not valid UTF-8".to_string());
     };
-    if super::js::max_nesting(bytes) > super::js::MAX_NESTING {
-        return Minified::Failed("brackets nest too deep to parse".to_string());
+    if let Err(message) = super::js_guard::check(text, super::js::is_jsx_syntax(extension)) {
+        return Minified::Failed(message);
     }
-    let tokens = match js_tokens(text, extension) {
+    let tokens = match super::js_guard::with_parser_stack(|| js_tokens(text, extension)) {
         Ok(tokens) => tokens,
         Err(message) => return Minified::Failed(message),
     };

@@ -9,6 +9,7 @@ pub mod fold;
 pub mod html;
 pub mod image;
 pub mod js;
+pub mod js_guard;
 pub mod js_scan;
 pub mod minify;
 pub mod sourcemap;
