@@ -286,15 +286,24 @@ pub struct Baseline {
     settings: BaselineSettings,
 }
 
+/// Largest baseline report read. webaudit's JSON report takes about 600 bytes per asset, so
+/// this holds about 100,000 assets; a larger file is refused before it is parsed.
+pub const MAX_BASELINE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Reads the JSON report at `path`. A file that cannot be read, is not a webaudit JSON report,
 /// or was written under another schema is a run-wide error naming the file.
 pub fn load(path: &Path) -> Result<Baseline, Error> {
     let file = path.display().to_string();
-    let text = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        action: "cannot read the baseline report",
-        source,
-    })?;
+    let what = "a baseline report";
+    let links = crate::files::Links::Follow;
+    let text =
+        crate::files::read_bounded(path, links, MAX_BASELINE_BYTES, what).map_err(|source| {
+            Error::Io {
+                path: path.to_path_buf(),
+                action: "cannot read the baseline report",
+                source,
+            }
+        })?;
     let unusable = |why: String| {
         Error::Usage(format!(
             "{file}: cannot use it as a baseline: {why}; pass a report written by `webaudit --format json -o FILE`"

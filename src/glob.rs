@@ -7,6 +7,50 @@
 
 use globset::{GlobBuilder, GlobMatcher};
 
+/// Longest pattern accepted. Real ignore and budget globs are a few dozen characters; the bound
+/// keeps a hostile configuration from compiling into an enormous matcher.
+pub const MAX_PATTERN_LENGTH: usize = 1_024;
+
+/// Deepest `{a,{b,c}}` nesting accepted. globset compiles alternates recursively and panics on
+/// a couple of hundred nested levels; no real pattern needs more than two or three.
+pub const MAX_ALTERNATE_NESTING: usize = 8;
+
+/// Why a pattern was refused: globset's own message, or the bound it went past.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternError(String);
+
+impl std::fmt::Display for PatternError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PatternError {}
+
+/// The deepest `{` nesting of `pattern`, skipping backslash-escaped characters and brackets
+/// (`[{]` is a literal brace in a character class).
+fn alternate_nesting(pattern: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut characters = pattern.chars();
+    let mut in_class = false;
+    while let Some(c) = characters.next() {
+        match c {
+            '\\' => {
+                characters.next();
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '{' if !in_class => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            '}' if !in_class => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 #[derive(Debug, Clone)]
 pub struct PathPattern {
     pub pattern: String,
@@ -16,7 +60,19 @@ pub struct PathPattern {
 }
 
 impl PathPattern {
-    pub fn new(pattern: &str) -> Result<PathPattern, globset::Error> {
+    pub fn new(pattern: &str) -> Result<PathPattern, PatternError> {
+        if pattern.len() > MAX_PATTERN_LENGTH {
+            return Err(PatternError(format!(
+                "longer than {MAX_PATTERN_LENGTH} bytes ({} bytes)",
+                pattern.len()
+            )));
+        }
+        let nesting = alternate_nesting(pattern);
+        if nesting > MAX_ALTERNATE_NESTING {
+            return Err(PatternError(format!(
+                "{{}} alternates nest {nesting} levels deep (at most {MAX_ALTERNATE_NESTING})"
+            )));
+        }
         let normalized = pattern
             .trim()
             .trim_start_matches("./")
@@ -24,7 +80,8 @@ impl PathPattern {
         let matcher = GlobBuilder::new(normalized)
             .literal_separator(true)
             .backslash_escape(true)
-            .build()?
+            .build()
+            .map_err(|e| PatternError(e.to_string()))?
             .compile_matcher();
         Ok(PathPattern {
             pattern: pattern.to_string(),
@@ -67,6 +124,24 @@ mod tests {
         assert!(pattern.matches("a.js.map"));
         assert!(pattern.matches("deep/down/a.js.map"));
         assert!(!pattern.matches("a.js"));
+    }
+
+    #[test]
+    fn hostile_patterns_are_refused_with_their_bound() {
+        let nested = format!("{}x{}", "{a,".repeat(250), "}".repeat(250));
+        let error = PathPattern::new(&nested).unwrap_err().to_string();
+        assert!(error.contains("nest 250 levels"), "{error}");
+        let long = "a".repeat(MAX_PATTERN_LENGTH + 1);
+        assert!(
+            PathPattern::new(&long)
+                .unwrap_err()
+                .to_string()
+                .contains("longer than")
+        );
+        // A brace inside a character class or escaped does not count as nesting.
+        assert!(PathPattern::new("a/[{]{x,y}.js").is_ok());
+        assert!(PathPattern::new(r"\{\{\{\{\{\{\{\{\{\{x").is_ok());
+        assert!(PathPattern::new("{a,{b,{c,d}}}/*.js").is_ok());
     }
 
     #[test]

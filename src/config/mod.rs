@@ -62,12 +62,23 @@ pub fn search_folders(root: &Path) -> Vec<PathBuf> {
     folders
 }
 
-fn read(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        action: "cannot read the configuration",
-        source,
-    })
+/// Largest configuration file read (webaudit.toml, size-limit's, a Lighthouse budget file,
+/// package.json). Real ones are a few kilobytes; a hostile one of tens of megabytes would
+/// compile into gigabytes of glob matchers.
+pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Most path patterns (ignore globs and per-path budgets) one configuration may hold, counted
+/// over every file and the command line. Each compiles to a matcher of a few kilobytes.
+pub const MAX_PATTERNS: usize = 10_000;
+
+pub(crate) fn read(path: &Path) -> Result<String, Error> {
+    let what = "a configuration file";
+    crate::files::read_text_bounded(path, crate::files::Links::Follow, MAX_CONFIG_BYTES, what)
+        .map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            action: "cannot read the configuration",
+            source,
+        })
 }
 
 /// Builds the configuration for auditing `root`.
@@ -129,6 +140,11 @@ pub fn load(root: &Path, overrides: &Overrides) -> Result<Config, Error> {
     }
 
     for pattern in &overrides.ignore {
+        if config.pattern_count() >= MAX_PATTERNS {
+            return Err(Error::Usage(format!(
+                "more than {MAX_PATTERNS} path patterns (configuration and --ignore)"
+            )));
+        }
         let compiled = PathPattern::new(pattern)
             .map_err(|e| Error::Usage(format!("--ignore {pattern:?}: invalid pattern: {e}")))?;
         config.ignore.push(compiled);

@@ -210,6 +210,17 @@ pub struct Config {
 pub const DEFAULT_TOTAL_BUDGET: u64 = 200_000;
 
 impl Config {
+    /// Path patterns compiled so far (bounded by `config::MAX_PATTERNS`).
+    pub fn pattern_count(&self) -> usize {
+        self.ignore.len()
+            + self
+                .path_budgets
+                .iter()
+                .map(|budget| budget.include.len() + budget.exclude.len())
+                .sum::<usize>()
+            + self.initial_budgets.len()
+    }
+
     pub fn default_total() -> SizeBudget {
         SizeBudget {
             types: TypeSet {

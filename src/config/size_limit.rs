@@ -61,7 +61,7 @@ pub fn find_in(folder: &Path) -> Option<Found> {
         }
     }
     let package = folder.join("package.json");
-    let text = std::fs::read_to_string(&package).ok()?;
+    let text = super::read(&package).ok()?;
     // Only a package.json that has the key counts; a cheap check avoids parsing every one.
     if !text.contains("\"size-limit\"") {
         return None;
@@ -173,6 +173,18 @@ pub fn apply(found: &Found, root: &Path, config: &mut Config) -> Result<(), Erro
                 outside.push(pattern.clone());
                 continue;
             };
+            if config.pattern_count() + include.len() + exclude.len() >= super::MAX_PATTERNS {
+                return Err(Error::Config {
+                    path: path.to_path_buf(),
+                    line: 0,
+                    column: 0,
+                    message: format!(
+                        "size-limit entry #{}: more than {} path patterns in the configuration",
+                        index + 1,
+                        super::MAX_PATTERNS
+                    ),
+                });
+            }
             let compiled = PathPattern::new(&rerooted).map_err(|e| Error::Config {
                 path: path.to_path_buf(),
                 line: 0,
@@ -211,11 +223,7 @@ pub fn apply(found: &Found, root: &Path, config: &mut Config) -> Result<(), Erro
 }
 
 fn read(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        action: "cannot read",
-        source,
-    })
+    super::read(path)
 }
 
 /// `Some("dist")` when `root` is `base/dist`, `Some("")` when they are the same folder, `None`

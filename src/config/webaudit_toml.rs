@@ -141,6 +141,8 @@ struct PathTable {
 struct Source<'a> {
     path: &'a Path,
     text: &'a str,
+    /// Patterns compiled so far, this file's and those already in the configuration.
+    patterns: std::cell::Cell<usize>,
 }
 
 impl Source<'_> {
@@ -224,6 +226,16 @@ impl Source<'_> {
         text: &str,
         span: std::ops::Range<usize>,
     ) -> Result<PathPattern, Error> {
+        self.patterns.set(self.patterns.get() + 1);
+        if self.patterns.get() > super::MAX_PATTERNS {
+            return Err(self.error(
+                span,
+                format!(
+                    "`{key}`: more than {} path patterns in the configuration",
+                    super::MAX_PATTERNS
+                ),
+            ));
+        }
         PathPattern::new(text)
             .map_err(|e| self.error(span, format!("`{key}`: invalid pattern {text:?}: {e}")))
     }
@@ -231,7 +243,11 @@ impl Source<'_> {
 
 /// Parses `text` (the contents of `path`) and merges it into `config`.
 pub fn apply(path: &Path, text: &str, config: &mut Config) -> Result<(), Error> {
-    let source = Source { path, text };
+    let source = Source {
+        path,
+        text,
+        patterns: std::cell::Cell::new(config.pattern_count()),
+    };
     let file: File = toml::from_str(text)
         .map_err(|e| source.error(e.span().unwrap_or(0..0), e.message().to_string()))?;
 

@@ -17,7 +17,6 @@
 //! [`MAX_ENTRIES`] records and [`MAX_BYTES`] of values are kept, least recently used evicted first.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -107,7 +106,10 @@ impl Cache {
             changed: false,
             today: today(),
         };
-        let bytes = match std::fs::read(&file) {
+        // webaudit's own file: a link or a FIFO in its place was planted, and is not read.
+        let limit = (MAX_BYTES + MAX_ENTRIES * 64) as u64;
+        let links = crate::files::Links::Refuse;
+        let bytes = match crate::files::read_bounded(&file, links, limit, "a cache file") {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (cache, None),
             Err(e) => {
@@ -197,17 +199,10 @@ impl Cache {
         };
         std::fs::create_dir_all(folder).map_err(problem)?;
         let bytes = encode(&self.entries, &self.fingerprint);
-        let temporary = folder.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
-        let result = (|| {
-            let mut out = std::fs::File::create(&temporary)?;
-            out.write_all(&bytes)?;
-            out.sync_all()?;
-            std::fs::rename(&temporary, &file)
-        })();
-        if let Err(e) = result {
-            let _ = std::fs::remove_file(&temporary);
-            return Err(problem(e));
-        }
+        // The fixers' writer: an unguessable temporary created exclusively (a planted link
+        // is never followed), synced, then renamed over the old file.
+        crate::fix::atomic::write(&file, &bytes, crate::fix::atomic::PermissionsFrom::Target)
+            .map_err(problem)?;
         self.changed = false;
         Ok(())
     }

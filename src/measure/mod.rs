@@ -11,7 +11,6 @@ pub mod compress;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -323,12 +322,10 @@ fn claimed_map_outcome(file: &ScannedFile, map: &ClaimedMap) -> Outcome {
     }
 }
 
+/// Opens a file found by the scan: a file swapped for a symbolic link after the scan is refused,
+/// not followed, and one swapped for a FIFO or device is refused without blocking.
 pub fn open_without_following(path: &std::path::Path) -> io::Result<File> {
-    // O_NOFOLLOW: a file swapped for a symbolic link after the scan is refused, not followed.
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
+    crate::files::open_regular(path, crate::files::Links::Refuse)
 }
 
 fn skip(file: &ScannedFile, error: io::Error) -> Skipped {
@@ -341,6 +338,8 @@ fn skip(file: &ScannedFile, error: io::Error) -> Skipped {
             SkipCategory::SymbolicLink,
             "became a symbolic link during the audit (not followed)".into(),
         ),
+        // From `files::open_regular`: swapped for a FIFO, device or folder after the scan.
+        io::ErrorKind::InvalidInput => (SkipCategory::NotAFile, error.to_string()),
         _ => (SkipCategory::Unreadable, format!("unreadable: {error}")),
     };
     Skipped {
