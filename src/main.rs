@@ -113,13 +113,13 @@ struct OptimizeArgs {
     #[arg(long)]
     webp: bool,
     /// WebP quality (0-100).
-    #[arg(long, default_value_t = webaudit::fix::optimize::DEFAULT_WEBP_QUALITY)]
+    #[arg(long, default_value_t = webaudit::fix::optimize::DEFAULT_WEBP_QUALITY, value_parser = parse_webp_quality_arg)]
     webp_quality: f32,
     /// Write NAME.avif beside each PNG, JPEG and static GIF (slow: seconds per large image).
     #[arg(long)]
     avif: bool,
     /// AVIF quality (1-100).
-    #[arg(long, default_value_t = webaudit::fix::optimize::DEFAULT_AVIF_QUALITY)]
+    #[arg(long, default_value_t = webaudit::fix::optimize::DEFAULT_AVIF_QUALITY, value_parser = parse_avif_quality_arg)]
     avif_quality: f32,
     /// AVIF encoder speed, 1 (slowest, smallest) to 10.
     #[arg(long, default_value_t = webaudit::fix::optimize::DEFAULT_AVIF_SPEED, value_parser = clap::value_parser!(u8).range(1..=10))]
@@ -138,7 +138,7 @@ struct OptimizeArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size_arg, default_value = "1KiB")]
     min_saving: u64,
     /// Keep a change only when it saves at least this percentage of the file.
-    #[arg(long, value_name = "PERCENT", default_value_t = webaudit::fix::optimize::DEFAULT_MIN_SAVING_PERCENT)]
+    #[arg(long, value_name = "PERCENT", default_value_t = webaudit::fix::optimize::DEFAULT_MIN_SAVING_PERCENT, value_parser = parse_percent_arg)]
     min_saving_percent: f64,
 }
 
@@ -367,6 +367,31 @@ enum FailOnArg {
 
 fn parse_size_arg(text: &str) -> Result<u64, String> {
     size::parse_size(text).map_err(|e| e.to_string())
+}
+
+/// A number in `low..=high`: `nan` and `inf` parse as floats but no encoder takes them (ravif
+/// aborts on a NaN quality).
+fn parse_bounded_number(text: &str, low: f64, high: f64) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if !value.is_finite() || !(low..=high).contains(&value) {
+        return Err(format!("{text:?} is not a number from {low} to {high}"));
+    }
+    Ok(value)
+}
+
+fn parse_webp_quality_arg(text: &str) -> Result<f32, String> {
+    parse_bounded_number(text, 0.0, 100.0).map(|value| value as f32)
+}
+
+fn parse_avif_quality_arg(text: &str) -> Result<f32, String> {
+    parse_bounded_number(text, 1.0, 100.0).map(|value| value as f32)
+}
+
+fn parse_percent_arg(text: &str) -> Result<f64, String> {
+    parse_bounded_number(text, 0.0, 100.0)
 }
 
 fn parse_increase_arg(text: &str) -> Result<Increase, String> {

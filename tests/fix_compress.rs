@@ -281,8 +281,17 @@ fn links_are_not_followed_and_leftover_temporaries_are_removed() {
     fs::write(&outside_gz, b"not to be touched").unwrap();
     std::os::unix::fs::symlink(&outside_gz, root.join("index.html.gz")).unwrap();
     // What a killed run leaves: a temporary of a process that is gone (pid 0 never is one).
-    let leftover = root.join("img/.webaudit-tmp-0-7-coffee.png");
+    let leftover_name = webaudit::fix::atomic::temporary_name(0, "coffee.png");
+    let leftover = root.join("img").join(&leftover_name);
     fs::write(&leftover, b"half an image").unwrap();
+    // A user's files named like temporaries, but not made by webaudit, are left alone.
+    let lookalikes = [
+        root.join(".webaudit-tmp-notes.txt"),
+        root.join("img/.webaudit-tmp-0-7-coffee.png"),
+    ];
+    for lookalike in &lookalikes {
+        fs::write(lookalike, b"the user's own").unwrap();
+    }
 
     let (code, report, _) = compress(&root, &[]);
     assert_eq!(code, 1, "the link is an error for that file: {report}");
@@ -302,8 +311,11 @@ fn links_are_not_followed_and_leftover_temporaries_are_removed() {
     assert!(!leftover.exists());
     assert_eq!(
         report["temporaries_removed"],
-        serde_json::json!(["img/.webaudit-tmp-0-7-coffee.png"])
+        serde_json::json!([format!("img/{leftover_name}")])
     );
+    for lookalike in &lookalikes {
+        assert_eq!(fs::read(lookalike).unwrap(), b"the user's own");
+    }
 }
 
 #[test]

@@ -1,8 +1,11 @@
 //! The one way webaudit writes a file: never in place.
 //!
 //! The new content goes to a temporary file in the target's own folder (so the final rename
-//! stays on one file system and is atomic), named `.webaudit-tmp-<pid>-<n>-<name>` so that a run
-//! killed mid-write leaves something recognisable. The temporary is flushed, given the target's
+//! stays on one file system and is atomic), named `.webaudit-tmp-<pid>-<token><check>-<name>`:
+//! `token` is 16 random hexadecimal digits, so nobody can plant a file or link under the name
+//! before it is created (it is also created exclusively, without following links), and `check`
+//! is 8 more digits derived from the pid and the token, so a run killed mid-write leaves a name
+//! that webaudit recognises as its own, while a user's `.webaudit-tmp-notes.txt` is not one. The temporary is flushed, given the target's
 //! permissions, synced to disk, optionally verified by reading it back, and only then renamed
 //! over the target; the folder is synced last so the rename itself survives a power cut. At any
 //! moment the target is either its old content or the complete new one.
@@ -27,6 +30,46 @@ const NEW_FILE_MODE: u32 = 0o644;
 
 static NEXT_TEMPORARY: AtomicU64 = AtomicU64::new(0);
 
+/// Hexadecimal digits of the random token and of its check in a temporary's name.
+const TOKEN_DIGITS: usize = 16;
+const CHECK_DIGITS: usize = 8;
+
+/// 64 unpredictable bits from the kernel, mixed with a counter so that two temporaries of one
+/// run never share a token even if the kernel call fails.
+fn random_token() -> u64 {
+    let mut bytes = [0u8; 8];
+    // SAFETY: getrandom writes at most `bytes.len()` bytes into the buffer it is given.
+    let filled = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
+    let counter = NEXT_TEMPORARY.fetch_add(1, Ordering::Relaxed);
+    if filled != bytes.len() as isize {
+        // No entropy available: still unique within the run, and not reused across runs.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        bytes = (nanos ^ counter.rotate_left(48)).to_le_bytes();
+    }
+    u64::from_le_bytes(bytes) ^ counter
+}
+
+/// The name of a new temporary for a file named `target_name`, made by process `pid` (a fresh
+/// random token each call). Public so that tests can plant what a killed run leaves.
+pub fn temporary_name(pid: u32, target_name: &str) -> String {
+    let pid = pid.to_string();
+    let token = format!("{:0width$x}", random_token(), width = TOKEN_DIGITS);
+    let check = check_digits(pid.as_bytes(), token.as_bytes());
+    format!("{TEMPORARY_PREFIX}{pid}-{token}{check}-{target_name}")
+}
+
+/// The check digits that make a name webaudit's: derived from the pid and the token.
+fn check_digits(pid: &[u8], token: &[u8]) -> String {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(b"webaudit temporary file\0");
+    hasher.update(pid);
+    hasher.update(b"-");
+    hasher.update(token);
+    hasher.finalize().to_hex()[..CHECK_DIGITS].to_string()
+}
+
 /// Which permissions the written file gets.
 #[derive(Debug, Clone, Copy)]
 pub enum PermissionsFrom<'a> {
@@ -46,11 +89,7 @@ fn temporary_path(target: &Path) -> io::Result<(PathBuf, PathBuf)> {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut temporary = OsString::from(format!(
-        "{TEMPORARY_PREFIX}{}-{}-",
-        std::process::id(),
-        NEXT_TEMPORARY.fetch_add(1, Ordering::Relaxed)
-    ));
+    let mut temporary = OsString::from(temporary_name(std::process::id(), ""));
     // Long names are cut so the temporary stays within NAME_MAX (255 bytes on Linux).
     let bytes = name.as_bytes();
     let room = 255usize.saturating_sub(temporary.len());
@@ -183,16 +222,33 @@ fn sync_folder(folder: &Path) -> io::Result<()> {
     File::open(folder)?.sync_all()
 }
 
-/// Whether `name` is one of webaudit's temporary files.
+/// Whether `name` is one of webaudit's temporary files: the prefix, a pid, a token and the
+/// check digits that only webaudit's naming produces (see the module documentation).
 pub fn is_temporary_name(name: &std::ffi::OsStr) -> bool {
-    name.as_bytes().starts_with(TEMPORARY_PREFIX.as_bytes())
+    creator(name).is_some()
 }
 
-/// The id of the process that created a temporary file, from its name.
+/// The id of the process that created a temporary file, from its name; `None` when the name
+/// is not one webaudit gave.
 fn creator(name: &std::ffi::OsStr) -> Option<i32> {
     let rest = name.as_bytes().strip_prefix(TEMPORARY_PREFIX.as_bytes())?;
-    let digits = rest.split(|&b| b == b'-').next()?;
-    std::str::from_utf8(digits).ok()?.parse().ok()
+    let (pid, rest) = rest.split_at(rest.iter().position(|&b| b == b'-')?);
+    let marker = rest.get(1..1 + TOKEN_DIGITS + CHECK_DIGITS)?;
+    let (token, check) = marker.split_at(TOKEN_DIGITS);
+    let hexadecimal = |digits: &[u8]| {
+        digits
+            .iter()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    };
+    if pid.is_empty()
+        || !pid.iter().all(u8::is_ascii_digit)
+        || !hexadecimal(marker)
+        || rest.get(1 + TOKEN_DIGITS + CHECK_DIGITS) != Some(&b'-')
+        || check != check_digits(pid, token).as_bytes()
+    {
+        return None;
+    }
+    std::str::from_utf8(pid).ok()?.parse().ok()
 }
 
 fn process_is_alive(pid: i32) -> bool {
@@ -310,16 +366,27 @@ mod tests {
         let root = folder.path();
         fs::create_dir(root.join("sub")).unwrap();
         // pid 0 never names a live process; our own pid is alive.
-        let dead = root
-            .join("sub")
-            .join(format!("{TEMPORARY_PREFIX}0-3-photo.png"));
-        let ours = root.join(format!("{TEMPORARY_PREFIX}{}-1-a.js", std::process::id()));
+        let dead = root.join("sub").join(temporary_name(0, "photo.png"));
+        let ours = root.join(temporary_name(std::process::id(), "a.js"));
         let unrelated = root.join(".webaudit-tmpfoo");
         fs::write(&dead, b"half").unwrap();
         fs::write(&ours, b"busy").unwrap();
         fs::write(&unrelated, b"user file").unwrap();
+        // A user's files that merely start with the prefix, even with digits after it, are not
+        // temporaries: the check digits are missing or wrong.
+        let users: Vec<PathBuf> = [
+            ".webaudit-tmp-notes.txt",
+            ".webaudit-tmp-0-3-photo.png",
+            ".webaudit-tmp-0-00000000000000000000000000000000-x",
+        ]
+        .iter()
+        .map(|name| root.join("sub").join(name))
+        .collect();
+        for user in &users {
+            fs::write(user, b"user file").unwrap();
+        }
         let outside = tempfile::tempdir().unwrap();
-        let outside_temporary = outside.path().join(format!("{TEMPORARY_PREFIX}0-1-x"));
+        let outside_temporary = outside.path().join(temporary_name(0, "x"));
         fs::write(&outside_temporary, b"not ours to touch").unwrap();
         std::os::unix::fs::symlink(outside.path(), root.join("link")).unwrap();
 
@@ -330,7 +397,27 @@ mod tests {
         assert!(!dead.exists());
         assert!(ours.exists());
         assert!(unrelated.exists());
+        for user in &users {
+            assert!(user.exists(), "{}", user.display());
+        }
         assert!(outside_temporary.exists(), "links are not followed");
+    }
+
+    #[test]
+    fn temporary_names_are_recognised_and_unpredictable() {
+        let (first, _) = temporary_path(Path::new("dir/app.js")).unwrap();
+        let (second, _) = temporary_path(Path::new("dir/app.js")).unwrap();
+        assert_ne!(first, second);
+        for path in [&first, &second] {
+            let name = path.file_name().unwrap();
+            assert!(is_temporary_name(name), "{}", path.display());
+            assert_eq!(creator(name), Some(std::process::id() as i32));
+        }
+        // One digit changed anywhere in the marker: not ours.
+        let mut forged = first.file_name().unwrap().as_bytes().to_vec();
+        let position = TEMPORARY_PREFIX.len() + std::process::id().to_string().len() + 3;
+        forged[position] = if forged[position] == b'0' { b'1' } else { b'0' };
+        assert!(!is_temporary_name(std::ffi::OsStr::from_bytes(&forged)));
     }
 
     #[test]

@@ -118,6 +118,24 @@ impl OptimizeOptions {
     }
 
     /// Whether `after` bytes instead of `before` is a change worth making.
+    /// Refuses settings no encoder can take: the command line checks them too, but the library
+    /// is called directly by tests and benches (ravif aborts the process on a NaN quality).
+    fn check(&self) -> Result<(), Error> {
+        let numbers = [
+            ("webp_quality", f64::from(self.webp_quality), 0.0, 100.0),
+            ("avif_quality", f64::from(self.avif_quality), 1.0, 100.0),
+            ("min_saving_percent", self.min_saving_percent, 0.0, 100.0),
+        ];
+        for (name, value, low, high) in numbers {
+            if !value.is_finite() || !(low..=high).contains(&value) {
+                return Err(Error::Usage(format!(
+                    "{name} must be a number from {low} to {high}, not {value}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     fn worth_it(&self, before: u64, after: u64) -> bool {
         after < before && {
             let saved = before - after;
@@ -139,6 +157,7 @@ fn is_image_candidate(file: &ScannedFile) -> bool {
 
 /// Runs `webaudit optimize` over `options.root`.
 pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
+    options.check()?;
     let (scanned, mut report) =
         super::begin(&options.root, &options.ignore, "optimize", options.dry_run)?;
     let candidates: Vec<&ScannedFile> = scanned
