@@ -158,6 +158,91 @@ impl Default for Limits {
 // ---------------------------------------------------------------------------------------------
 // Headers
 
+// ---------------------------------------------------------------------------------------------
+// Memory shared by every thread that decodes
+
+/// Decoded pixels and their working copies that all threads together may hold at once. Each
+/// worker's [`Limits`] bound one image, but two workers decoding two 16-bit 6324² PNGs held
+/// 2 GB between them: a thread now reserves an image's cost here before decoding it and
+/// waits while others hold the rest. Chosen so that a whole audit stays under 1 GiB: the
+/// largest image [`Limits`] admits fits alone.
+pub const SHARED_DECODE_BUDGET: u64 = 640 * 1024 * 1024;
+
+static DECODE_BUDGET_IN_USE: std::sync::Mutex<u64> = std::sync::Mutex::new(0);
+static DECODE_BUDGET_FREED: std::sync::Condvar = std::sync::Condvar::new();
+
+/// Memory reserved in [`SHARED_DECODE_BUDGET`]; given back when dropped.
+#[derive(Debug)]
+pub struct DecodeReservation {
+    bytes: u64,
+}
+
+impl DecodeReservation {
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+}
+
+impl Drop for DecodeReservation {
+    fn drop(&mut self) {
+        let mut in_use = DECODE_BUDGET_IN_USE
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        *in_use -= self.bytes;
+        DECODE_BUDGET_FREED.notify_all();
+    }
+}
+
+/// Bytes per pixel of the image as the `image` crate decodes it (palette and low bit depths
+/// are expanded; 16-bit samples stay 16-bit). Only PNG has 16-bit samples; the rest is RGBA8
+/// at most (JPEG's CMYK included, converted on decoding).
+fn decoded_bytes_per_pixel(bytes: &[u8], header: &ImageHeader) -> u64 {
+    if header.format != ImageFormat::Png || bytes.len() < 26 {
+        return 4;
+    }
+    let (bit_depth, colour_type) = (bytes[24], bytes[25]);
+    let channels = match colour_type {
+        0 => 1,
+        2 => 3,
+        4 => 2,
+        _ => 4,
+    };
+    channels * if bit_depth == 16 { 2 } else { 1 }
+}
+
+/// Reserves the memory that decoding `bytes` and working on the picture will take: the
+/// decoded image plus `working_copies` RGBA8 copies of it (conversions, resizes, encoder
+/// input, read-back checks). Waits while other threads hold the budget; an image that could
+/// never fit is refused at once.
+pub fn reserve_decode_memory(
+    bytes: &[u8],
+    working_copies: u64,
+) -> Result<DecodeReservation, ImagingError> {
+    let header = read_header(bytes)?;
+    let wanted = header
+        .pixels()
+        .saturating_mul(decoded_bytes_per_pixel(bytes, &header) + 4 * working_copies);
+    if wanted > SHARED_DECODE_BUDGET {
+        return Err(ImagingError::OverMemoryLimit(format!(
+            "{}×{} pixels and their working copies need {} MB, over the {} MB webaudit decodes at once",
+            header.width,
+            header.height,
+            wanted / 1_000_000,
+            SHARED_DECODE_BUDGET / 1_000_000
+        )));
+    }
+    let mut in_use = DECODE_BUDGET_IN_USE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    while *in_use + wanted > SHARED_DECODE_BUDGET {
+        in_use = DECODE_BUDGET_FREED
+            .wait(in_use)
+            .unwrap_or_else(|e| e.into_inner());
+    }
+    *in_use += wanted;
+    Ok(DecodeReservation { bytes: wanted })
+}
+
 /// Reads format, size and animation from the headers, without decoding pixels.
 pub fn read_header(bytes: &[u8]) -> Result<ImageHeader, ImagingError> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -580,11 +665,29 @@ fn from_image_error(error: image::ImageError) -> ImagingError {
 
 /// The pixels as 8-bit RGB or RGBA (alpha kept only when the image has an alpha channel), for
 /// the encoders that take one of these two layouts.
-fn rgb_or_rgba(image: &DynamicImage) -> (Vec<u8>, bool) {
-    if image.color().has_alpha() {
-        (image.to_rgba8().into_raw(), true)
-    } else {
-        (image.to_rgb8().into_raw(), false)
+/// The 8-bit samples libwebp takes, borrowed when the picture already is 8-bit RGB(A): a
+/// copy of a 40-megapixel picture is 160 MB.
+fn rgb_or_rgba(image: &DynamicImage) -> (std::borrow::Cow<'_, [u8]>, bool) {
+    use std::borrow::Cow;
+    match image {
+        DynamicImage::ImageRgba8(rgba) => (Cow::Borrowed(rgba.as_raw().as_slice()), true),
+        DynamicImage::ImageRgb8(rgb) => (Cow::Borrowed(rgb.as_raw().as_slice()), false),
+        _ if image.color().has_alpha() => (Cow::Owned(image.to_rgba8().into_raw()), true),
+        _ => (Cow::Owned(image.to_rgb8().into_raw()), false),
+    }
+}
+
+/// `image` with 8-bit samples: what every encoder here takes, and half the memory of a
+/// 16-bit PNG's picture, which can then be dropped (cwebp converts 16-bit input the same way).
+pub fn to_8_bit(image: DynamicImage) -> DynamicImage {
+    match image {
+        DynamicImage::ImageRgba16(_) | DynamicImage::ImageRgba32F(_) | DynamicImage::ImageLumaA16(_) => {
+            DynamicImage::ImageRgba8(image.to_rgba8())
+        }
+        DynamicImage::ImageRgb16(_) | DynamicImage::ImageRgb32F(_) | DynamicImage::ImageLuma16(_) => {
+            DynamicImage::ImageRgb8(image.to_rgb8())
+        }
+        other => other,
     }
 }
 

@@ -243,6 +243,15 @@ pub struct StyleAttribute {
 
 /// Reads the facts of one HTML page. Never fails: problems end up in `parse_warnings`.
 pub fn parse(bytes: &[u8]) -> HtmlFacts {
+    if bytes.len() > MAX_PARSED_BYTES {
+        return HtmlFacts {
+            parse_warnings: vec![format!(
+                "{} bytes, more than the {MAX_PARSED_BYTES} bytes webaudit reads in one page; not read",
+                bytes.len()
+            )],
+            ..HtmlFacts::default()
+        };
+    }
     let index = LineIndex::new(bytes);
     let state = Rc::new(RefCell::new(Collector::default()));
     let result = {
@@ -288,6 +297,8 @@ struct Collector {
     open_media: Vec<OpenMedia>,
     /// Depth of `<template>` nesting.
     template_depth: usize,
+    /// Elements of interest seen so far (bounded by [`MAX_ELEMENTS_PER_PAGE`]).
+    elements: usize,
     /// The last `<script>` or `<style>` whose end tag has not been seen yet: if the input ends
     /// inside it, its text runs to the end.
     open_raw_text: Option<OpenRawText>,
@@ -342,6 +353,16 @@ const ELEMENTS: &str =
 
 /// One handler for all elements of interest, dispatching on the tag name: lol_html matches one
 /// selector list faster than a dozen separate selectors.
+/// Elements of interest (scripts, links, images, sources, styles…) read from one page. Real
+/// pages hold hundreds, the largest documentation pages a few thousand; a 60 MB page of
+/// `<img>` tags took 7 GB in facts and findings. Past this the page's reading stops, with a
+/// warning naming the bound, and what was read is kept.
+pub const MAX_ELEMENTS_PER_PAGE: usize = 20_000;
+
+/// Largest page parsed. Pages over it are measured but not read: no real HTML page comes near
+/// it (single-page documentation runs to a few MB).
+pub const MAX_PARSED_BYTES: usize = 32 * 1024 * 1024;
+
 fn handlers<'h>(state: &Shared, index: &'h LineIndex<'h>) -> Settings<'h, 'static> {
     let element_state = Rc::clone(state);
     let style_attribute_state = Rc::clone(state);
@@ -350,6 +371,17 @@ fn handlers<'h>(state: &Shared, index: &'h LineIndex<'h>) -> Settings<'h, 'stati
         // reading beat no facts.
         .with_strict(false)
         .append_element_content_handler(element!(ELEMENTS, move |el| {
+            let seen = {
+                let mut collector = element_state.borrow_mut();
+                collector.elements += 1;
+                collector.elements
+            };
+            if seen > MAX_ELEMENTS_PER_PAGE {
+                return Err(format!(
+                    "more than {MAX_ELEMENTS_PER_PAGE} scripts, links, images and other elements webaudit reads; the rest of the page is not read"
+                )
+                .into());
+            }
             on_element(&element_state, index, el);
             Ok(())
         }));

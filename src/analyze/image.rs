@@ -35,6 +35,11 @@ pub const JPEG_QUALITY: u8 = 85;
 /// oxipng preset for `images/optimizable`: oxipng's default, 4–14% saved on real PNGs at a
 /// fraction of preset 4's time (measured in shared/notes/dependencies.md).
 pub const PNG_PRESET: u8 = 2;
+
+/// RGBA8 copies of a picture its analysis holds besides the decoded image (see
+/// `imaging::reserve_decode_memory`): the WebP encoder's input and oxipng's trials, which
+/// work on the PNG's raw rows (measured: two 16-bit 6324² PNGs peaked at 2 GB together).
+const ANALYSIS_WORKING_COPIES: u64 = 2;
 /// ravif quality and speed for `--avif`: ravif's default quality (80 on its own scale, which
 /// it maps to a quantizer comparable to WebP 80 in visual quality) and speed 6, a third faster
 /// than ravif's default 4 for a few percent larger files.
@@ -169,8 +174,16 @@ pub fn analyze(bytes: &[u8], options: ImageOptions) -> ImageFacts {
     if header.format == ImageFormat::Avif {
         return facts;
     }
+    // Held until the facts are done: the WebP encode and oxipng work on copies of the picture.
+    let _reservation = match imaging::reserve_decode_memory(bytes, ANALYSIS_WORKING_COPIES) {
+        Ok(reservation) => reservation,
+        Err(error) => {
+            facts.problem = Some(error.to_string());
+            return facts;
+        }
+    };
     let image = match imaging::decode_bounded(bytes, &Limits::default()) {
-        Ok(image) => image,
+        Ok(image) => imaging::to_8_bit(image),
         Err(error) => {
             facts.problem = Some(error.to_string());
             return facts;
@@ -186,24 +199,6 @@ pub fn analyze(bytes: &[u8], options: ImageOptions) -> ImageFacts {
             .ok()
             .map(|webp| webp.len() as u64);
     }
-    facts.optimized = match header.format {
-        _ if !options.optimized => None,
-        ImageFormat::Png => imaging::optimize_png(bytes, PNG_PRESET)
-            .ok()
-            .map(|png| Optimized {
-                bytes: png.len() as u64,
-                method: OptimizeMethod::Oxipng,
-            }),
-        ImageFormat::Jpeg => {
-            imaging::encode_jpeg(&image, JPEG_QUALITY)
-                .ok()
-                .map(|jpeg| Optimized {
-                    bytes: jpeg.len() as u64,
-                    method: OptimizeMethod::JpegQuality,
-                })
-        }
-        _ => None,
-    };
     facts.avif = if !options.webp {
         None
     } else if options.avif {
@@ -218,6 +213,29 @@ pub fn analyze(bytes: &[u8], options: ImageOptions) -> ImageFacts {
             bytes: (webp as f64 * AVIF_TO_WEBP_RATIO).round() as u64,
             estimated: true,
         })
+    };
+    facts.optimized = match header.format {
+        _ if !options.optimized => None,
+        // After the decoded picture is dropped: oxipng works from the file's own bytes, and
+        // its trials hold copies of the raw rows.
+        ImageFormat::Png => {
+            drop(image);
+            imaging::optimize_png(bytes, PNG_PRESET)
+                .ok()
+                .map(|png| Optimized {
+                    bytes: png.len() as u64,
+                    method: OptimizeMethod::Oxipng,
+                })
+        }
+        ImageFormat::Jpeg => {
+            imaging::encode_jpeg(&image, JPEG_QUALITY)
+                .ok()
+                .map(|jpeg| Optimized {
+                    bytes: jpeg.len() as u64,
+                    method: OptimizeMethod::JpegQuality,
+                })
+        }
+        _ => None,
     };
     facts
 }

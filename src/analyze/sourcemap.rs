@@ -201,12 +201,59 @@ struct RawMap<'a> {
     version: Option<serde_json::Value>,
     #[serde(default, rename = "sourceRoot")]
     source_root: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bounded_list::<_, _, MAX_SOURCES>")]
     sources: Option<Vec<Option<String>>>,
     #[serde(default, borrow)]
     mappings: Option<MaybeBorrowed<'a>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "bounded_list::<_, _, MAX_SECTIONS>")]
     sections: Option<Vec<RawSection<'a>>>,
+}
+
+/// Most `sources` one map (or one section) may list. The largest real bundles list tens of
+/// thousands of modules; a hostile 263 MB map listing 10 million took 2.5 GB to read.
+pub const MAX_SOURCES: usize = 200_000;
+
+/// Most `sections` one indexed map may have (each holds a map of its own).
+pub const MAX_SECTIONS: usize = 10_000;
+
+/// A JSON array of at most `MAX` elements: reading stops with an error at element `MAX + 1`,
+/// before anything more is allocated.
+fn bounded_list<'de, D, T, const MAX: usize>(deserializer: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Bounded<T, const MAX: usize>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>, const MAX: usize> Visitor<'de> for Bounded<T, MAX> {
+        type Value = Option<Vec<T>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            write!(f, "a list of at most {MAX} elements")
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX));
+            while let Some(item) = seq.next_element()? {
+                if items.len() == MAX {
+                    return Err(serde::de::Error::custom(format!(
+                        "more than {MAX} elements in one list, more than webaudit reads"
+                    )));
+                }
+                items.push(item);
+            }
+            Ok(Some(items))
+        }
+    }
+
+    deserializer.deserialize_any(Bounded::<T, MAX>(PhantomData))
 }
 
 impl RawMap<'_> {

@@ -155,6 +155,11 @@ fn is_image_candidate(file: &ScannedFile) -> bool {
     )
 }
 
+/// RGBA8 copies of a picture `optimize` holds besides the decoded image (see
+/// `imaging::reserve_decode_memory`): the upright copy, the resized one, and the decoded
+/// read-back of each written file.
+const OPTIMIZE_WORKING_COPIES: u64 = 3;
+
 /// Runs `webaudit optimize` over `options.root`.
 pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
     options.check()?;
@@ -474,6 +479,15 @@ fn optimize_file(file: &ScannedFile, shared_stem: bool, options: &OptimizeOption
         work.outcome.not_worth_it += 1;
         return work.outcome;
     }
+    // Held for the whole file: the upright, resized and encoded copies and the read-back
+    // checks all work on copies of the picture.
+    let _reservation = match imaging::reserve_decode_memory(&bytes, OPTIMIZE_WORKING_COPIES) {
+        Ok(reservation) => reservation,
+        Err(e) => {
+            work.warning(format!("skipped: {e}"));
+            return work.outcome;
+        }
+    };
     let original = match imaging::decode_bounded(&bytes, &Limits::default()) {
         Ok(image) => image,
         Err(e) => {

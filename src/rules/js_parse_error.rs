@@ -5,9 +5,11 @@ use crate::report::Violation;
 declare_rule! {
     /// ## What it does
     /// Reports JavaScript and TypeScript files that webaudit could not analyse: a syntax error
-    /// (with its line and column), brackets nested deeper than 1,000 levels, or content that is
-    /// not valid UTF-8 (analysed with replacement characters). The rest of the audit goes on;
-    /// only this file's imports are unknown.
+    /// (with its line and column), content that is not valid UTF-8 (analysed with replacement
+    /// characters), or a file the parser is not given because it would exhaust it: over 4 MiB,
+    /// brackets nested deeper than 1,000 levels, more than 25,000 tokens chained without a `,`
+    /// or `;` (e.g. 200,000 `!` in a row), or more than 500 nested labels. The rest of the
+    /// audit goes on; only this file's imports are unknown.
     ///
     /// ## Why is this bad?
     /// A file that does not parse here may not parse in every browser either, and its imports

@@ -14,6 +14,7 @@ mod compression_useless;
 mod duplicate_package;
 mod font_display;
 mod font_legacy_format;
+mod html_parse_problem;
 mod image_refs;
 mod images_animated_gif;
 mod images_lazy_loading;
@@ -151,6 +152,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &font_display::FontDisplay,
     &font_legacy_format::FontLegacyFormat,
     &js_parse_error::JsParseError,
+    &html_parse_problem::HtmlParseProblem,
     &minify_js::MinifyJs,
     &minify_css::MinifyCss,
     &references_missing::ReferencesMissing,
