@@ -219,6 +219,15 @@ pub fn reserve_decode_memory(
     working_copies: u64,
 ) -> Result<DecodeReservation, ImagingError> {
     let header = read_header(bytes)?;
+    // A bomb is named as one (by its declared pixels) rather than by the memory it would take.
+    let max_pixels = Limits::default().max_pixels;
+    if header.pixels() > max_pixels {
+        return Err(ImagingError::TooLarge {
+            width: header.width,
+            height: header.height,
+            max_pixels,
+        });
+    }
     let wanted = header
         .pixels()
         .saturating_mul(decoded_bytes_per_pixel(bytes, &header) + 4 * working_copies);
@@ -681,12 +690,12 @@ fn rgb_or_rgba(image: &DynamicImage) -> (std::borrow::Cow<'_, [u8]>, bool) {
 /// 16-bit PNG's picture, which can then be dropped (cwebp converts 16-bit input the same way).
 pub fn to_8_bit(image: DynamicImage) -> DynamicImage {
     match image {
-        DynamicImage::ImageRgba16(_) | DynamicImage::ImageRgba32F(_) | DynamicImage::ImageLumaA16(_) => {
-            DynamicImage::ImageRgba8(image.to_rgba8())
-        }
-        DynamicImage::ImageRgb16(_) | DynamicImage::ImageRgb32F(_) | DynamicImage::ImageLuma16(_) => {
-            DynamicImage::ImageRgb8(image.to_rgb8())
-        }
+        DynamicImage::ImageRgba16(_)
+        | DynamicImage::ImageRgba32F(_)
+        | DynamicImage::ImageLumaA16(_) => DynamicImage::ImageRgba8(image.to_rgba8()),
+        DynamicImage::ImageRgb16(_)
+        | DynamicImage::ImageRgb32F(_)
+        | DynamicImage::ImageLuma16(_) => DynamicImage::ImageRgb8(image.to_rgb8()),
         other => other,
     }
 }
@@ -763,11 +772,21 @@ pub fn encode_avif(image: &DynamicImage, quality: f32, speed: u8) -> Result<Vec<
     Ok(encoded.avif_file)
 }
 
+/// Ancillary PNG chunks kept by [`optimize_png`]: those that change how the picture is shown.
+/// oxipng's own "safe" set keeps colour profiles, sRGB, cICP, pHYs and animation but drops
+/// `eXIf` (whose orientation turns the picture in browsers), `gAMA` and `cHRM` (used when
+/// there is no profile), and the HDR metadata `mDCv`/`cLLi`; an EXIF-rotated PNG came out
+/// unrotated.
+pub const KEPT_PNG_CHUNKS: [[u8; 4]; 12] = [
+    *b"cICP", *b"iCCP", *b"sRGB", *b"pHYs", *b"acTL", *b"fcTL", *b"fdAT", *b"eXIf", *b"gAMA",
+    *b"cHRM", *b"mDCv", *b"cLLi",
+];
+
 /// Losslessly recompresses a PNG with oxipng at `preset` (0–6; 2 is oxipng's default and a
-/// good cost/benefit), removing only metadata that does not affect display (`--strip safe`
-/// keeps colour profiles, sRGB/cICP, pHYs and APNG chunks). Returns the input unchanged when
-/// oxipng cannot make it smaller, so the result is never larger. PNGs over
-/// [`Limits::default`] are refused like [`decode_bounded`] refuses them.
+/// good cost/benefit), removing only metadata that does not affect display (everything but
+/// [`KEPT_PNG_CHUNKS`]). Returns the input unchanged when oxipng cannot make it smaller, so
+/// the result is never larger. PNGs over [`Limits::default`] are refused like
+/// [`decode_bounded`] refuses them.
 pub fn optimize_png(bytes: &[u8], preset: u8) -> Result<Vec<u8>, ImagingError> {
     let header = read_header(bytes)?;
     if header.format != ImageFormat::Png {
@@ -785,7 +804,7 @@ pub fn optimize_png(bytes: &[u8], preset: u8) -> Result<Vec<u8>, ImagingError> {
         });
     }
     let mut options = oxipng::Options::from_preset(preset.min(6));
-    options.strip = oxipng::StripChunks::Safe;
+    options.strip = oxipng::StripChunks::Keep(KEPT_PNG_CHUNKS.iter().copied().collect());
     options.max_decompressed_size = usize::try_from(limits.max_alloc).ok();
     let optimised = oxipng::optimize_from_memory(bytes, &options).map_err(|e| match e {
         oxipng::PngError::TruncatedData => {
@@ -851,6 +870,69 @@ pub fn pixels_equal(a: &DynamicImage, b: &DynamicImage) -> bool {
 mod tests {
     use super::*;
     use std::path::PathBuf;
+
+    /// `png` with ancillary chunks inserted right after IHDR.
+    pub(crate) fn with_chunks(png: &[u8], chunks: &[(&[u8; 4], &[u8])]) -> Vec<u8> {
+        let ihdr_end = 8 + 4 + 4 + 13 + 4;
+        let mut out = png[..ihdr_end].to_vec();
+        for (name, data) in chunks {
+            out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            let mut crc = flate2::Crc::new();
+            crc.update(&name[..]);
+            crc.update(data);
+            out.extend_from_slice(&name[..]);
+            out.extend_from_slice(data);
+            out.extend_from_slice(&crc.sum().to_be_bytes());
+        }
+        out.extend_from_slice(&png[ihdr_end..]);
+        out
+    }
+
+    /// The ancillary chunk names of a PNG, in order.
+    fn chunk_names(png: &[u8]) -> Vec<[u8; 4]> {
+        let mut names = Vec::new();
+        let mut at = 8;
+        while at + 8 <= png.len() {
+            let length = u32::from_be_bytes(png[at..at + 4].try_into().unwrap()) as usize;
+            names.push(png[at + 4..at + 8].try_into().unwrap());
+            at += 12 + length;
+        }
+        names
+    }
+
+    #[test]
+    fn optimized_pngs_keep_what_changes_their_display() {
+        // EXIF orientation 6 (turn 90°), little-endian TIFF with one IFD entry.
+        let exif: &[u8] = &[
+            b'I', b'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0,
+            0,
+        ];
+        let gamma = 45455u32.to_be_bytes();
+        let chromaticities = [0u8; 32];
+        let png = with_chunks(
+            &fixture("coffee.png"),
+            &[
+                (b"eXIf", exif),
+                (b"gAMA", &gamma),
+                (b"cHRM", &chromaticities),
+                (b"tEXt", b"Comment\0made by a test"),
+            ],
+        );
+        let optimized = optimize_png(&png, 2).unwrap();
+        assert!(optimized.len() < png.len());
+        let names = chunk_names(&optimized);
+        for kept in [b"eXIf", b"gAMA", b"cHRM"] {
+            assert!(
+                names.contains(kept),
+                "{} dropped",
+                String::from_utf8_lossy(kept)
+            );
+        }
+        assert!(
+            !names.contains(b"tEXt"),
+            "a comment does not change the display"
+        );
+    }
 
     fn fixture(name: &str) -> Vec<u8> {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -156,6 +156,7 @@ fn run_optimize(args: &OptimizeArgs) -> Result<u8, Error> {
     options.avif_speed = args.avif_speed;
     options.max_width = args.max_width;
     options.copies_only = args.copies_only;
+    options.force = args.fix.force;
     options.rewrite_html = args.rewrite_html;
     if args.rewrite_html {
         // The lazy-loading guess must be the audit's: same webaudit.toml, same setting.
@@ -199,6 +200,11 @@ struct FixArgs {
     /// No progress output.
     #[arg(short, long)]
     quiet: bool,
+    /// Replace existing .gz, .br, .webp and .avif files that are not up-to-date copies of their
+    /// source. Without it they are left alone and reported: webaudit cannot tell whether it
+    /// wrote them or they are someone's own files.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args, Clone)]
@@ -262,6 +268,7 @@ fn run_compress(args: &CompressArgs) -> Result<u8, Error> {
     options.gzip = !args.no_gzip;
     options.brotli = !args.no_brotli;
     options.clean = args.clean;
+    options.force = args.fix.force;
     options.dry_run = args.fix.dry_run;
     options.threads = args.fix.threads;
     options.quiet = args.fix.quiet;

@@ -141,6 +141,24 @@ fn the_audit_finds_nothing_to_compress_afterwards_and_a_second_run_is_a_no_op() 
     let (code, first, _) = compress(&root, &[]);
     assert_eq!(code, 0);
     assert!(!changed_paths(&first).is_empty());
+    // The fixture's stale vendor/normalize.css.gz is not webaudit's to replace unasked.
+    let warnings = first["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["path"] == "vendor/normalize.css.gz"
+                && w["message"].as_str().unwrap().contains("--force")),
+        "{first}"
+    );
+    let (_, between) = json_report(&root, &["--no-config"]);
+    assert_eq!(
+        findings(&between, "compression/stale").len(),
+        1,
+        "{between}"
+    );
+    let (code, forced, _) = compress(&root, &["--force"]);
+    assert_eq!(code, 0);
+    assert_eq!(changed_paths(&forced), ["vendor/normalize.css.gz"]);
     let (_, after) = json_report(&root, &["--no-config"]);
     for rule in [
         "compression/missing",
@@ -164,12 +182,26 @@ fn the_audit_finds_nothing_to_compress_afterwards_and_a_second_run_is_a_no_op() 
 }
 
 #[test]
-fn a_stale_copy_is_rewritten_and_an_up_to_date_one_kept() {
+fn a_stale_copy_is_rewritten_only_with_force_and_an_up_to_date_one_kept() {
     let (_folder, root) = copy_of("images-bad");
     // The fixture's style.css.gz is current; make index.html.gz a copy of another file.
     fs::copy(root.join("style.css.gz"), root.join("index.html.gz")).unwrap();
+    let foreign = fs::read(root.join("index.html.gz")).unwrap();
     let kept = fs::read(root.join("style.css.gz")).unwrap();
+    // Unasked, a copy that does not decode to its original is reported and left alone: it
+    // may be someone's own file.
     let (code, report, _) = compress(&root, &["--no-brotli"]);
+    assert_eq!(code, 0);
+    assert!(!changed_paths(&report).contains(&"index.html.gz".to_string()));
+    assert_eq!(fs::read(root.join("index.html.gz")).unwrap(), foreign);
+    let warning = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["path"] == "index.html.gz")
+        .unwrap();
+    assert!(warning["message"].as_str().unwrap().contains("left alone"));
+    let (code, report, _) = compress(&root, &["--no-brotli", "--force"]);
     assert_eq!(code, 0);
     let change = report["changes"]
         .as_array()
@@ -215,9 +247,9 @@ fn dry_run_plans_the_savings_and_writes_nothing() {
 fn thresholds_decide_what_is_worth_a_copy() {
     let (_folder, root) = copy_of("images-bad");
     // normalize.css compresses to ~28% with gzip: not within a 0.2 ratio.
-    // Only the fixture's stale vendor/normalize.css.gz is still rewritten: a stale copy is
-    // replaced whatever it saves, or the server would keep sending old content.
-    let (_, strict, _) = compress(&root, &["--dry-run", "--min-ratio", "0.2"]);
+    // Only the fixture's stale vendor/normalize.css.gz is still rewritten (with --force): a
+    // stale copy is replaced whatever it saves, or the server would keep sending old content.
+    let (_, strict, _) = compress(&root, &["--dry-run", "--force", "--min-ratio", "0.2"]);
     assert_eq!(
         changed_paths(&strict),
         ["vendor/normalize.css.gz"],

@@ -177,6 +177,47 @@ fn webp_copies_decode_are_smaller_and_are_not_redone() {
 }
 
 #[test]
+fn an_existing_webp_that_is_not_a_copy_is_never_overwritten_unasked() {
+    let (_folder, root) = site(&["coffee.png", "garden.jpg"]);
+    // Someone's own picture under the name the copy would take (another image, older than
+    // its source), and a copy of the right picture that is older than its source.
+    fs::copy(
+        fixture("images-good").join("img/ladybird-1280.webp"),
+        root.join("coffee.webp"),
+    )
+    .unwrap();
+    let theirs = fs::read(root.join("coffee.webp")).unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    fs::File::options()
+        .write(true)
+        .open(root.join("coffee.webp"))
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let (code, report, stderr) = optimize(&root, &["--webp", "--copies-only"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(fs::read(root.join("coffee.webp")).unwrap(), theirs);
+    assert!(!changes(&report).contains_key("coffee.webp"), "{report}");
+    let warning = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["message"].as_str().unwrap().contains("coffee.webp"))
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(warning["message"].as_str().unwrap().contains("--force"));
+    // The other copy is written as usual.
+    assert!(root.join("garden.webp").exists());
+    // With --force it is replaced by the copy of coffee.png.
+    let (code, report, _) = optimize(&root, &["--webp", "--copies-only", "--force"]);
+    assert_eq!(code, 0);
+    assert_eq!(changes(&report)["coffee.webp"]["action"], "replace");
+    assert_eq!(
+        decode(&root.join("coffee.webp")).dimensions(),
+        decode(&root.join("coffee.png")).dimensions()
+    );
+}
+
+#[test]
 fn lossy_jpegs_and_max_width_decode_at_the_expected_size() {
     let (_folder, root) = site(&["wood.jpg", "futureprototype-1920.png", "garden.jpg"]);
     let (code, report, stderr) = optimize(&root, &["--max-width", "1000"]);

@@ -108,26 +108,28 @@ pub fn check(text: &str, jsx: bool) -> Result<(), String> {
 /// Whether a `/` after this token divides (the token ends a value) rather than starting a
 /// regular expression.
 fn ends_value(token: Token) -> bool {
-    matches!(
-        token,
-        Token::RParen
-            | Token::RBracket
-            | Token::Ident
-            | Token::Str
-            | Token::Num
-            | Token::BigInt
-            | Token::Regex
-            | Token::NoSubstitutionTemplateLiteral
-            | Token::TemplateTail
-            | Token::Template
-            | Token::PlusPlus
-            | Token::MinusMinus
-            | Token::This
-            | Token::Super
-            | Token::Null
-            | Token::True
-            | Token::False
-    )
+    // Names the lexer knows (`require`, `async`, `of`, `type`…) are identifiers too.
+    token.is_known_ident()
+        || matches!(
+            token,
+            Token::RParen
+                | Token::RBracket
+                | Token::Ident
+                | Token::Str
+                | Token::Num
+                | Token::BigInt
+                | Token::Regex
+                | Token::NoSubstitutionTemplateLiteral
+                | Token::TemplateTail
+                | Token::Template
+                | Token::PlusPlus
+                | Token::MinusMinus
+                | Token::This
+                | Token::Super
+                | Token::Null
+                | Token::True
+                | Token::False
+        )
 }
 
 /// Whether `token` (whose source is `text`), right after a `}`, can only start a new statement:

@@ -205,7 +205,11 @@ struct RawMap<'a> {
     sources: Option<Vec<Option<String>>>,
     #[serde(default, borrow)]
     mappings: Option<MaybeBorrowed<'a>>,
-    #[serde(default, borrow, deserialize_with = "bounded_list::<_, _, MAX_SECTIONS>")]
+    #[serde(
+        default,
+        borrow,
+        deserialize_with = "bounded_list::<_, _, MAX_SECTIONS>"
+    )]
     sections: Option<Vec<RawSection<'a>>>,
 }
 

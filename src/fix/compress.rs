@@ -16,8 +16,9 @@
 //! - Up to date: an existing sibling that *decodes* to the original's exact bytes is kept,
 //!   whatever settings made it. Decoding is ~300 MB/s against ~1 MB/s for brotli 11, and needs
 //!   no state file that could go out of sync. A sibling that decodes to something else (or
-//!   nothing) is stale and rewritten, even when the new copy saves less than `max_ratio`: a
-//!   server would otherwise keep sending the old content.
+//!   nothing) may be an old copy or someone's own file of that name: it is left alone and
+//!   reported, and replaced only with `force` (`--force`), even when the new copy saves less
+//!   than `max_ratio` (a server would otherwise keep sending the old content).
 //! - Every written copy is read back and decoded before it is renamed into place.
 //! - `clean`: removes `X.gz`/`X.br` whose `X` is gone, when `X` names a web format
 //!   (`app.js.gz`), never an ordinary download (`data.tar.gz`).
@@ -51,6 +52,8 @@ pub struct CompressOptions {
     pub brotli: bool,
     pub zopfli: bool,
     pub clean: bool,
+    /// Replace an existing `X.gz`/`X.br` that does not decode to `X` (`--force`).
+    pub force: bool,
     pub dry_run: bool,
     pub threads: usize,
     /// Print no progress.
@@ -68,6 +71,7 @@ impl CompressOptions {
             brotli: true,
             zopfli: false,
             clean: false,
+            force: false,
             dry_run: false,
             threads: 0,
             quiet: true,
@@ -249,6 +253,19 @@ fn compress_file(
                 Err(e) => Some(format!("the existing copy cannot be read: {e}")),
             },
         };
+        if let Some(reason) = &stale_reason
+            && !options.force
+        {
+            // It may be an old copy made from an earlier `X`, or a file of someone else's
+            // that happens to have this name: nothing here can tell, so it is not replaced.
+            outcome.warnings.push(Problem {
+                path: target_relative,
+                message: format!(
+                    "left alone: {reason}, and webaudit cannot tell that it wrote it; `--force` replaces it"
+                ),
+            });
+            continue;
+        }
         if stale_reason.is_none() && (original.len() as u64) < options.min_size {
             continue;
         }

@@ -3,7 +3,8 @@
 //!
 //! - PNG: lossless through oxipng at `--level` (preset 2 by default: measured here, preset 4
 //!   took 2–2.5× longer and once gave a larger file), metadata that does not affect display
-//!   stripped (`--strip safe`: colour profiles, sRGB, gamma, pHYs stay).
+//!   stripped (colour profiles, sRGB, gamma and chromaticity, EXIF, pHYs, animation stay:
+//!   `imaging::KEPT_PNG_CHUNKS`).
 //! - JPEG: no lossless optimiser is available to this build (see `JPEG` below), so JPEGs are
 //!   touched only with `--lossy`, re-encoded at `--jpeg-quality` (default 85).
 //! - `--webp`: `name.webp` beside each PNG, JPEG and static GIF: lossy at quality 80 through
@@ -27,7 +28,9 @@
 //! less than the thresholds on its own output; a JPEG at or below the target quality is not
 //! re-encoded; an image at most `--max-width` wide is not scaled). A WebP/AVIF sibling is up to
 //! date when it is newer than its source and has the expected dimensions: lossy encodings
-//! cannot be compared with their source, and a source that changes gets a newer mtime.
+//! cannot be compared with their source, and a source that changes gets a newer mtime. One
+//! that is not up to date is replaced only when it holds exactly the bytes this run would
+//! write, or with `--force`: otherwise it may be someone's own picture under that name.
 //!
 //! JPEG: lossless optimisation (optimised Huffman tables, progressive scans, as `jpegtran
 //! -optimize -progressive`) needs libjpeg's coefficient-level API (`jpeg_read_coefficients` /
@@ -81,6 +84,8 @@ pub struct OptimizeOptions {
     pub max_width: Option<u32>,
     /// Write only the WebP/AVIF copies; leave every original as it is.
     pub copies_only: bool,
+    /// Replace an existing `X.webp`/`X.avif` that is not an up-to-date copy (`--force`).
+    pub force: bool,
     pub min_saving: u64,
     pub min_saving_percent: f64,
     pub dry_run: bool,
@@ -107,6 +112,7 @@ impl OptimizeOptions {
             avif_speed: DEFAULT_AVIF_SPEED,
             max_width: None,
             copies_only: false,
+            force: false,
             min_saving: DEFAULT_MIN_SAVING,
             min_saving_percent: DEFAULT_MIN_SAVING_PERCENT,
             dry_run: false,
@@ -617,6 +623,7 @@ fn optimize_file(file: &ScannedFile, shared_stem: bool, options: &OptimizeOption
                 continue;
             }
         }
+        let replaced = existing.is_some();
         let encoded = if extension == "webp" {
             match imaging::encode_webp_lossy(source, options.webp_quality) {
                 Err(e) => Err(e.to_string()),
@@ -637,8 +644,21 @@ fn optimize_file(file: &ScannedFile, shared_stem: bool, options: &OptimizeOption
         };
         match encoded {
             Err(e) => work.error(target_relative, e),
+            Ok((new, _, _))
+                if replaced
+                    && read_limited(&target, MAX_INPUT_BYTES).ok().as_deref() == Some(&new[..]) =>
+            {
+                work.outcome.up_to_date += 1;
+            }
+            Ok(_) if replaced && !options.force => {
+                // Older than its source or of other dimensions: an old copy, or a picture of
+                // someone's own under this name (an art-directed crop); nothing tells which.
+                work.warning(format!(
+                    "{target_relative} exists and is not an up-to-date copy of this image; left alone (`--force` replaces it)"
+                ));
+            }
             Ok((new, what, lossless)) if options.worth_it(before, new.len() as u64) => {
-                let action = if existing.is_some() {
+                let action = if replaced {
                     Action::Replace
                 } else {
                     Action::Create

@@ -5,7 +5,7 @@ use crate::report::Violation;
 declare_rule! {
     /// ## What it does
     /// Reports HTML pages that webaudit could not read whole: a page larger than 32 MiB (not
-    /// read at all), a page with more than 20,000 scripts, links, images and other elements of
+    /// read at all), a page with more than 50,000 scripts, links, images and other elements of
     /// interest (read up to that point), markup the HTML parser gave up on, or content that is
     /// not valid UTF-8 (read with replacement characters). The rest of the audit goes on; only
     /// what the unread part of the page references is unknown.
