@@ -96,17 +96,7 @@ impl Encoding {
 
 /// Reads a whole file without following a link, refusing files over `limit` bytes.
 pub(crate) fn read_limited(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-    let file = open_without_following(path)?;
-    let length = file.metadata()?.len();
-    if length > limit {
-        return Err(io::Error::other(format!(
-            "is larger than {} MB; left alone",
-            limit / 1_000_000
-        )));
-    }
-    let mut bytes = Vec::with_capacity(length as usize);
-    file.take(limit + 1).read_to_end(&mut bytes)?;
-    Ok(bytes)
+    crate::files::read_bounded(path, crate::files::Links::Refuse, limit, "a file to fix")
 }
 
 /// Whether `encoded` decodes to exactly `original` (decoding stops one byte past its length,

@@ -217,7 +217,20 @@ pub fn process_largest_first(
     let progress = progress::Progress::new(candidates.len(), quiet, slow_note);
     let mut outcomes = crate::measure::run_pool(&order, threads, |index| {
         let file = candidates[index];
-        let outcome = work(file);
+        // As in the audit, a bug that panics on one file's content costs that file only; the
+        // atomic writer's temporary is removed as the panic unwinds.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(file)))
+            .unwrap_or_else(|panic| FileOutcome {
+                candidate: true,
+                errors: vec![Problem {
+                    path: file.relative_path.clone(),
+                    message: format!(
+                        "webaudit failed on this file (a bug; please report it): {}",
+                        crate::error::panic_message(&*panic)
+                    ),
+                }],
+                ..FileOutcome::default()
+            });
         progress.finished(
             outcome.saved(),
             &outcome.describe(&file.relative_path, dry_run),
@@ -321,4 +334,41 @@ pub fn render_summary(report: &FixReport, out: &mut impl Write) -> io::Result<()
         report.not_worth_it,
         report.errors.len()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_on_one_file_is_an_error_for_that_file_and_the_rest_goes_on() {
+        let files: Vec<crate::scan::ScannedFile> = ["a.png", "bad.png", "c.png"]
+            .iter()
+            .map(|name| crate::scan::ScannedFile {
+                path: std::path::PathBuf::from(name),
+                relative_path: name.to_string(),
+                extension: Some("png".into()),
+            })
+            .collect();
+        let candidates: Vec<&crate::scan::ScannedFile> = files.iter().collect();
+        let mut report = FixReport::default();
+        // Silence the default hook's message for the deliberate panic.
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        process_largest_first(&candidates, 2, true, false, None, &mut report, |file| {
+            if file.relative_path == "bad.png" {
+                panic!("decoder bug");
+            }
+            FileOutcome {
+                candidate: true,
+                up_to_date: 1,
+                ..FileOutcome::default()
+            }
+        });
+        std::panic::set_hook(hook);
+        assert_eq!(report.up_to_date, 2);
+        assert_eq!(report.errors.len(), 1);
+        assert_eq!(report.errors[0].path, "bad.png");
+        assert!(report.errors[0].message.contains("decoder bug"));
+    }
 }

@@ -389,11 +389,7 @@ fn measure_guarded(
         measure_file(file, options, cache, context)
     }))
     .unwrap_or_else(|panic| {
-        let detail = panic
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| panic.downcast_ref::<&str>().copied())
-            .unwrap_or("unknown error");
+        let detail = crate::error::panic_message(&*panic);
         Err(Skipped {
             path: file.relative_path.clone(),
             category: SkipCategory::InternalError,
