@@ -602,7 +602,18 @@ fn run() -> ExitCode {
     let g = best(&audit_runs);
     let ratio = g.wall / f.wall;
     let ratio_ok = ratio <= TARGET_AUDIT_OVER_GZIP;
-    let correct = disagreements.is_empty() && gzip_mismatches.is_empty();
+    // The parse guard must never hold a real script back for its depth (its bounds sit far
+    // above real code); the size bound is a documented limit, not a wrong verdict.
+    let guard_refusals: Vec<&(String, js::ParseProblem)> = parse_problems
+        .iter()
+        .filter(|(_, problem)| {
+            ["chains more than", "nested labels", "nest more than"]
+                .iter()
+                .any(|cause| problem.message.contains(cause))
+        })
+        .collect();
+    let correct =
+        disagreements.is_empty() && gzip_mismatches.is_empty() && guard_refusals.is_empty();
 
     println!("single thread, best of {SINGLE_RUNS} (MB/s of JavaScript; MB = 10^6 bytes)");
     println!(
@@ -752,9 +763,15 @@ fn run() -> ExitCode {
         }
     );
     println!(
-        "  lexer fallbacks to swc: {}; swc parse problems: {}",
+        "  lexer fallbacks to swc: {}; swc parse problems: {}; held back by the parse guard: {}   {}",
         fallbacks.len(),
-        parse_problems.len()
+        parse_problems.len(),
+        guard_refusals.len(),
+        if guard_refusals.is_empty() {
+            "PASS"
+        } else {
+            "FAIL"
+        }
     );
     for (rel, why) in &fallbacks {
         println!("    fallback: {rel}: {why}");

@@ -579,3 +579,70 @@ fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     }
     files
 }
+
+/// `png` with ancillary chunks inserted right after IHDR.
+fn with_chunks(png: &[u8], chunks: &[(&[u8; 4], &[u8])]) -> Vec<u8> {
+    let ihdr_end = 8 + 4 + 4 + 13 + 4;
+    let mut out = png[..ihdr_end].to_vec();
+    for (name, data) in chunks {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut crc = flate2::Crc::new();
+        crc.update(&name[..]);
+        crc.update(data);
+        out.extend_from_slice(&name[..]);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&crc.sum().to_be_bytes());
+    }
+    out.extend_from_slice(&png[ihdr_end..]);
+    out
+}
+
+/// An EXIF-rotated PNG (orientation 6: shown turned a quarter, 300×400 from 400×300 stored):
+/// oxipng used to drop its `eXIf`, so the page got the stored 400×300 while its WebP copy,
+/// whose pixels are turned, is 300×400: squashed in every browser that picks the copy.
+#[test]
+fn an_exif_rotated_png_keeps_its_turn_and_the_page_gets_the_displayed_size() {
+    let (_folder, root) = site(&[]);
+    let photo = decode(&fixture("images-src").join("garden.jpg")).resize_exact(
+        400,
+        300,
+        image::imageops::FilterType::Triangle,
+    );
+    let mut png = Vec::new();
+    photo
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    // Little-endian TIFF, one IFD entry: Orientation (0x0112) = 6.
+    let exif: &[u8] = &[
+        b'I', b'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    fs::write(
+        root.join("turned.png"),
+        with_chunks(&png, &[(b"eXIf", exif)]),
+    )
+    .unwrap();
+    fs::write(
+        root.join("index.html"),
+        "<!doctype html>\n<html><body>\n<img src=\"turned.png\" alt=\"A garden\">\n</body></html>\n",
+    )
+    .unwrap();
+
+    let (code, report, stderr) = optimize(&root, &["--webp", "--rewrite-html"]);
+    assert_eq!(code, 0, "{report} {stderr}");
+    assert_eq!(
+        changes(&report)["turned.png"]["what"],
+        "png-lossless",
+        "{report}"
+    );
+    let optimized = fs::read(root.join("turned.png")).unwrap();
+    assert!(
+        optimized.windows(4).any(|w| w == b"eXIf"),
+        "the optimised PNG lost its EXIF orientation"
+    );
+    assert_eq!(decode(&root.join("turned.webp")).dimensions(), (300, 400));
+    let page = fs::read_to_string(root.join("index.html")).unwrap();
+    assert!(
+        page.contains("width=\"300\" height=\"400\""),
+        "the page must get the displayed size: {page}"
+    );
+}
