@@ -414,4 +414,32 @@ mod tests {
         );
         assert!(!decoded.contains_key(&[0; 32]));
     }
+
+    #[test]
+    fn saving_never_writes_through_a_planted_link() {
+        let folder = tempfile::tempdir().unwrap();
+        let victim = folder.path().join("victim.txt");
+        std::fs::write(&victim, "the user's own").unwrap();
+        let cache_folder = folder.path().join("cache");
+        std::fs::create_dir(&cache_folder).unwrap();
+        // Where the old writer put its temporary (a name anyone could predict), a link.
+        let predictable = cache_folder.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &predictable).unwrap();
+        let (mut cache, problem) = Cache::open(&cache_folder, "fp");
+        assert!(problem.is_none());
+        cache.insert_size(hash(1), Algorithm::Gzip, 42);
+        cache.save().unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "the user's own");
+        let (reopened, _) = Cache::open(&cache_folder, "fp");
+        assert_eq!(reopened.size(&hash(1), Algorithm::Gzip), Some(42));
+        // A link in place of the cache file itself is neither read nor replaced.
+        let linked = folder.path().join("linked");
+        std::fs::create_dir(&linked).unwrap();
+        std::os::unix::fs::symlink(&victim, linked.join(FILE_NAME)).unwrap();
+        let (mut cache, problem) = Cache::open(&linked, "fp");
+        assert!(problem.is_some());
+        cache.insert_size(hash(2), Algorithm::Gzip, 7);
+        assert!(cache.save().is_err());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "the user's own");
+    }
 }
