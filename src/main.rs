@@ -12,7 +12,7 @@ use webaudit::audit::{self, AuditOptions, CacheChoice};
 use webaudit::baseline::{HashPattern, Increase};
 use webaudit::config::Overrides;
 use webaudit::escape;
-use webaudit::live::LiveOptions;
+use webaudit::live::{FollowRedirects, LiveOptions};
 use webaudit::report::terminal::TerminalOptions;
 use webaudit::report::{self, FailOn};
 use webaudit::rules::{self, REGISTRY};
@@ -82,8 +82,22 @@ struct CheckUrlArgs {
     /// this, at most 5).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     timeout: u64,
+    /// Which redirects to follow (at most 5 per asset): same-origin (the scheme, host and port
+    /// of URL), any, or none. Link-local and cloud metadata addresses are never requested.
+    #[arg(long, value_enum, default_value_t = FollowRedirectsArg::SameOrigin)]
+    follow_redirects: FollowRedirectsArg,
+    /// Seconds allowed for the whole run; assets not checked by then are named in the report.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    deadline: u64,
     #[command(flatten)]
     audit: AuditArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FollowRedirectsArg {
+    SameOrigin,
+    Any,
+    None,
 }
 
 const OPTIMIZE_HELP: &str = "\
@@ -528,6 +542,12 @@ fn run_check_url(args: &CheckUrlArgs) -> Result<u8, Error> {
     live.concurrency = usize::from(args.concurrency);
     live.response_timeout = Duration::from_secs(args.timeout);
     live.connect_timeout = Duration::from_secs(args.timeout.min(5));
+    live.follow_redirects = match args.follow_redirects {
+        FollowRedirectsArg::SameOrigin => FollowRedirects::SameOrigin,
+        FollowRedirectsArg::Any => FollowRedirects::Any,
+        FollowRedirectsArg::None => FollowRedirects::None,
+    };
+    live.deadline = Duration::from_secs(args.deadline);
     let report = webaudit::live::check_folder(&audit_options(&args.audit)?, &live)?;
     emit(&args.audit, &report)
 }
