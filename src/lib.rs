@@ -12,6 +12,7 @@ pub mod budget;
 pub mod composition;
 pub mod config;
 pub mod error;
+pub mod escape;
 pub mod files;
 pub mod fix;
 pub mod glob;

@@ -11,8 +11,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use webaudit::audit::{self, AuditOptions, CacheChoice};
 use webaudit::baseline::{HashPattern, Increase};
 use webaudit::config::Overrides;
-use webaudit::live::LiveOptions;
-use webaudit::report::terminal::{TerminalOptions, printable};
+use webaudit::escape;
+use webaudit::live::{FollowRedirects, LiveOptions};
+use webaudit::report::terminal::TerminalOptions;
 use webaudit::report::{self, FailOn};
 use webaudit::rules::{self, REGISTRY};
 use webaudit::scan::SkipCategory;
@@ -81,8 +82,22 @@ struct CheckUrlArgs {
     /// this, at most 5).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     timeout: u64,
+    /// Which redirects to follow (at most 5 per asset): same-origin (the scheme, host and port
+    /// of URL), any, or none. Link-local and cloud metadata addresses are never requested.
+    #[arg(long, value_enum, default_value_t = FollowRedirectsArg::SameOrigin)]
+    follow_redirects: FollowRedirectsArg,
+    /// Seconds allowed for the whole run; assets not checked by then are named in the report.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    deadline: u64,
     #[command(flatten)]
     audit: AuditArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FollowRedirectsArg {
+    SameOrigin,
+    Any,
+    None,
 }
 
 const OPTIMIZE_HELP: &str = "\
@@ -292,8 +307,7 @@ fn print_fix_report(report: &webaudit::fix::FixReport, format: FixFormat) -> Res
     let mut rendered = Vec::new();
     let written = match format {
         FixFormat::Terminal => webaudit::fix::render_summary(report, &mut rendered),
-        FixFormat::Json => serde_json::to_writer_pretty(&mut rendered, report)
-            .map_err(std::io::Error::other)
+        FixFormat::Json => escape::write_json_pretty(&mut rendered, report)
             .and_then(|()| rendered.write_all(b"\n")),
     };
     written.map_err(|source| Error::Io {
@@ -481,7 +495,18 @@ struct AuditArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) if !error.use_stderr() => error.exit(), // --help, --version
+        Err(error) => {
+            // Clap quotes the bad value as given: shown escaped, like every name.
+            let message = error.render().to_string();
+            for line in message.trim_end().lines() {
+                eprintln!("{}", escape::terminal(line));
+            }
+            return ExitCode::from(2);
+        }
+    };
     let result = std::panic::catch_unwind(|| match cli.command {
         None => run_audit(&cli.audit),
         Some(Command::Audit(ref args)) => run_audit(args),
@@ -494,7 +519,8 @@ fn main() -> ExitCode {
     match result {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(error)) => {
-            eprintln!("error: {error}");
+            // Errors name paths and URLs as given: escaped.
+            eprintln!("error: {}", escape::terminal(&error.to_string()));
             ExitCode::from(2)
         }
         Err(_) => {
@@ -516,6 +542,12 @@ fn run_check_url(args: &CheckUrlArgs) -> Result<u8, Error> {
     live.concurrency = usize::from(args.concurrency);
     live.response_timeout = Duration::from_secs(args.timeout);
     live.connect_timeout = Duration::from_secs(args.timeout.min(5));
+    live.follow_redirects = match args.follow_redirects {
+        FollowRedirectsArg::SameOrigin => FollowRedirects::SameOrigin,
+        FollowRedirectsArg::Any => FollowRedirects::Any,
+        FollowRedirectsArg::None => FollowRedirects::None,
+    };
+    live.deadline = Duration::from_secs(args.deadline);
     let report = webaudit::live::check_folder(&audit_options(&args.audit)?, &live)?;
     emit(&args.audit, &report)
 }
@@ -577,13 +609,13 @@ fn emit(args: &AuditArgs, report: &report::Report) -> Result<u8, Error> {
         // Actions, a workflow command) on stderr.
         eprintln!(
             "warning: {}: {}",
-            printable(&skipped.path),
-            printable(&skipped.reason)
+            escape::terminal(&skipped.path),
+            escape::terminal(&skipped.reason)
         );
     }
     if args.format != Format::Terminal {
         for note in &report.notes {
-            eprintln!("note: {}", printable(note));
+            eprintln!("note: {}", escape::terminal(note));
         }
     }
 
@@ -611,7 +643,7 @@ fn emit(args: &AuditArgs, report: &report::Report) -> Result<u8, Error> {
         if let Err(e) = append_step_summary(Path::new(&summary), report) {
             eprintln!(
                 "warning: {}: cannot append the step summary: {e}",
-                printable(&summary.to_string_lossy())
+                escape::terminal(&summary.to_string_lossy())
             );
         }
     }
@@ -714,7 +746,9 @@ fn list_rules(format: RulesFormat) -> Result<u8, Error> {
                     })
                 })
                 .collect();
-            text = serde_json::to_string_pretty(&rules).unwrap_or_default();
+            let mut rendered = Vec::new();
+            escape::write_json_pretty(&mut rendered, &rules).unwrap_or_default();
+            text = String::from_utf8_lossy(&rendered).into_owned();
             text.push('\n');
         }
     }

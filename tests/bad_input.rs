@@ -406,7 +406,7 @@ fn file_names_cannot_forge_terminal_output() {
     );
     assert!(
         run.stdout
-            .contains("evil\\u{1b}[31m\\nerror budget-total fake.js"),
+            .contains("evil\\x1b[31m\\nerror budget-total fake.js"),
         "{}",
         run.stdout
     );

@@ -1,7 +1,8 @@
 //! `webaudit check-url` against real servers on 127.0.0.1 started by the tests: Python's
 //! `http.server` (no compression, no Cache-Control), a small server in a test thread that
 //! gzips with flate2 and caches hashed files, one that accepts connections and never answers,
-//! and a port where nothing listens.
+//! redirecting ones (within the server, to another port, to a cloud metadata address), and a
+//! port where nothing listens. No test sends anything anywhere but 127.0.0.1.
 
 mod common;
 
@@ -72,6 +73,9 @@ enum Behaviour {
     WrongTypes,
     /// Accepts connections and never answers.
     Silent,
+    /// Sends every path to `/moved/PATH` on itself (a `Location` without scheme and host),
+    /// which it serves as `Good` does.
+    RedirectWithin,
 }
 
 fn content_type(path: &str, behaviour: Behaviour) -> Option<&'static str> {
@@ -109,7 +113,18 @@ fn answer(mut stream: TcpStream, root: &Path, behaviour: Behaviour) -> std::io::
             accepts_gzip = true;
         }
     }
-    let path = request_line.split_whitespace().nth(1).unwrap_or("/");
+    let mut path = request_line.split_whitespace().nth(1).unwrap_or("/");
+    if matches!(behaviour, Behaviour::RedirectWithin) {
+        match path.strip_prefix("/moved") {
+            Some(moved) => path = moved,
+            None => {
+                return write!(
+                    stream,
+                    "HTTP/1.1 302 Found\r\nLocation: /moved{path}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+            }
+        }
+    }
     let file = root.join(path.trim_start_matches('/'));
     let Ok(body) = std::fs::read(&file) else {
         return stream.write_all(
@@ -356,4 +371,139 @@ fn a_server_that_never_answers_ends_in_bounded_time_naming_each_asset() {
             "{message}"
         );
     }
+}
+
+/// A server in test threads on an ephemeral port of 127.0.0.1 that answers every request with a
+/// 302 to `target` followed by the requested path (without its leading `/`).
+fn redirect_server(target: &str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let target = target.to_string();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            let _ = reader.read_line(&mut request_line);
+            loop {
+                let mut header = String::new();
+                match reader.read_line(&mut header) {
+                    Ok(n) if n > 0 && !header.trim().is_empty() => {}
+                    _ => break,
+                }
+            }
+            let path = request_line.split_whitespace().nth(1).unwrap_or("/");
+            let _ = write!(
+                stream,
+                "HTTP/1.1 302 Found\r\nLocation: {target}{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                path.trim_start_matches('/')
+            );
+        }
+    });
+    format!("http://127.0.0.1:{port}/")
+}
+
+fn messages(report: &serde_json::Value, rule: &str) -> Vec<String> {
+    findings(report, rule)
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every asset check-url requests from the vite app: all of `dist/` but source maps.
+fn requested_assets(report: &serde_json::Value) -> BTreeSet<String> {
+    report["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["path"].as_str().unwrap().to_string())
+        .filter(|p| !p.ends_with(".map"))
+        .collect()
+}
+
+#[test]
+fn redirects_within_the_origin_are_followed_and_to_another_only_with_any() {
+    // Same origin (a relative Location on the same server): followed by default.
+    let within = thread_server(dist(), Behaviour::RedirectWithin);
+    let (code, report, stderr) = check_url(&within, &dist(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let found: Vec<_> = report["findings"].as_array().unwrap().clone();
+    assert!(found.is_empty(), "{found:#?}");
+    // ... and not with `none`.
+    let (code, report, _) = check_url(&within, &dist(), &["--follow-redirects", "none"]);
+    assert_eq!(code, 1);
+    assert_eq!(paths(&report, "server/missing"), requested_assets(&report));
+    assert!(
+        messages(&report, "server/missing")
+            .iter()
+            .all(|m| m.contains("not followed: --follow-redirects none")),
+        "{report}"
+    );
+
+    // Another port of 127.0.0.1 is another origin.
+    let good = thread_server(dist(), Behaviour::Good);
+    let redirector = redirect_server(&good);
+    let (code, report, stderr) = check_url(&redirector, &dist(), &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(paths(&report, "server/missing"), requested_assets(&report));
+    for message in messages(&report, "server/missing") {
+        assert!(
+            message.contains(&format!("a redirect to {good}"))
+                && message.contains("another origin")
+                && message.contains("--follow-redirects any"),
+            "{message}"
+        );
+    }
+    let (code, report, stderr) = check_url(&redirector, &dist(), &["--follow-redirects", "any"]);
+    assert_eq!(code, 0, "{stderr}");
+    let found: Vec<_> = report["findings"].as_array().unwrap().clone();
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[test]
+fn a_redirect_to_a_cloud_metadata_address_is_refused_even_with_any() {
+    // The refusal happens before any connection (see live::redirect_refusal and its unit tests):
+    // nothing is sent to 169.254.169.254.
+    let redirector = redirect_server("http://169.254.169.254/latest/meta-data/");
+    for policy in ["same-origin", "any"] {
+        let (code, report, stderr) =
+            check_url(&redirector, &dist(), &["--follow-redirects", policy]);
+        assert_eq!(code, 1, "{stderr}");
+        assert_eq!(paths(&report, "server/missing"), requested_assets(&report));
+        for message in messages(&report, "server/missing") {
+            assert!(
+                message.contains("not followed: refused: 169.254.169.254 is a link-local address"),
+                "{message}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_deadline_ends_a_run_against_a_silent_server_naming_what_was_not_checked() {
+    let folder = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..20).map(|i| format!("asset-{i:02}.js")).collect();
+    for name in &names {
+        std::fs::write(
+            folder.path().join(name),
+            format!("console.log({name:?});\n"),
+        )
+        .unwrap();
+    }
+    let url = thread_server(folder.path().to_path_buf(), Behaviour::Silent);
+    let started = std::time::Instant::now();
+    // The timeout (10 s) alone would make this 3 rounds of 8 requests: 30 s.
+    let (code, report, stderr) = check_url(&url, folder.path(), &["--deadline", "3"]);
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(8), "{elapsed:?}");
+    assert_eq!(code, 0, "{stderr}");
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("the deadline of 3 s (--deadline) ran out; 20 assets were not checked"),
+        "{notes}"
+    );
+    for name in &names {
+        assert!(notes.contains(name.as_str()), "{name} not named in {notes}");
+    }
+    // The notes are on stderr too, for people.
+    assert!(stderr.contains("not checked: asset-00.js"), "{stderr}");
 }

@@ -17,6 +17,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::escape;
 use crate::size::human;
 
 /// What a change does to its file.
@@ -115,7 +116,7 @@ impl FileOutcome {
         self.changes.iter().map(Change::saved).sum()
     }
 
-    /// One line for the plain (non-terminal) progress output.
+    /// One line for the plain (non-terminal) progress output; raw, the printer escapes it.
     pub fn describe(&self, path: &str, dry_run: bool) -> String {
         let mut parts: Vec<String> = self
             .changes
@@ -259,19 +260,31 @@ pub fn clear_leftovers(root: &Path, report: &mut FixReport) {
     }
 }
 
-/// Prints the summary: one row per kind of change, then what was left alone and why.
+/// Prints the summary: one row per kind of change, then what was left alone and why. Names and
+/// messages are escaped for a terminal or a CI log.
 pub fn render_summary(report: &FixReport, out: &mut impl Write) -> io::Result<()> {
     for path in &report.temporaries_removed {
         writeln!(
             out,
-            "removed {path}: a temporary file left by an interrupted run"
+            "removed {}: a temporary file left by an interrupted run",
+            escape::terminal(path)
         )?;
     }
     for problem in &report.errors {
-        writeln!(out, "error: {}: {}", problem.path, problem.message)?;
+        writeln!(
+            out,
+            "error: {}: {}",
+            escape::terminal(&problem.path),
+            escape::terminal(&problem.message)
+        )?;
     }
     for problem in &report.warnings {
-        writeln!(out, "warning: {}: {}", problem.path, problem.message)?;
+        writeln!(
+            out,
+            "warning: {}: {}",
+            escape::terminal(&problem.path),
+            escape::terminal(&problem.message)
+        )?;
     }
     if report.changes.is_empty() {
         writeln!(

@@ -59,7 +59,14 @@ impl Progress {
             }
             None if !self.quiet => {
                 let _serialised = self.lines.lock().unwrap_or_else(|e| e.into_inner());
-                let _ = writeln!(std::io::stderr(), "[{done}/{}] {line}", self.total);
+                // The line names files: escaped, so a crafted name cannot forge a line (or, in
+                // a CI log, a workflow command) or send terminal sequences.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "[{done}/{}] {}",
+                    self.total,
+                    crate::escape::terminal(line)
+                );
             }
             None => {}
         }

@@ -6,31 +6,21 @@
 //! bytes at stake), each kind is capped, and a last notice says how many were left out and where
 //! they are (the step summary and the full report).
 //!
-//! Every value is escaped as GitHub's toolkit does (`@actions/core`): in the message `%`, `\r`
-//! and `\n`; in properties also `:` and `,`. With that, no file name or message can end the
+//! Every value goes through [`crate::escape::github_data`] or [`crate::escape::github_property`]:
+//! `%` (and in properties `:` and `,`) encoded as GitHub's toolkit does, line breaks, ESC and
+//! bidirectional controls shown as escapes. With that, no file name or message can end the
 //! command early or start a line of its own, so none can inject another workflow command. Every
 //! line printed starts with `::` and a command of ours, or with `webaudit:`.
 
 use std::io::{self, Write};
 
 use super::{Finding, Report, Severity};
+use crate::escape::{GITHUB_LINE_BREAK, github_data, github_property};
 
 /// Annotations GitHub shows per step for each of error, warning and notice.
 pub const PER_STEP: usize = 10;
 /// Annotations GitHub shows per job (all steps together).
 pub const PER_JOB: usize = 50;
-
-/// Escapes a message as GitHub's toolkit does.
-pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a property value (file, title) as GitHub's toolkit does.
-pub fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
-}
 
 fn command(severity: Severity) -> &'static str {
     match severity {
@@ -87,8 +77,8 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "::notice title={}::{}",
-            escape_property("webaudit"),
-            escape_data(&message)
+            github_property("webaudit"),
+            github_data(&message)
         )?;
     }
     let summary = &report.summary;
@@ -109,18 +99,20 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// there (that is the line a pull request changes), naming the built file in the message.
 fn annotation(report: &Report, finding: &Finding) -> String {
     let mut properties = Vec::new();
-    let mut message = String::new();
+    // Lines of the message, each escaped on its own: a line break comes only from here.
+    let mut lines = Vec::new();
+    let mut first_line = String::new();
     match (&finding.source, &finding.path) {
         (Some(source), Some(path)) => {
-            properties.push(format!("file={}", escape_property(&source.path)));
+            properties.push(format!("file={}", github_property(&source.path)));
             properties.push(format!("line={}", source.line));
             properties.push(format!("col={}", source.column));
-            message.push_str(&format!("in {}: ", report.repository_path(path)));
+            first_line.push_str(&format!("in {}: ", report.repository_path(path)));
         }
         (None, Some(path)) => {
             properties.push(format!(
                 "file={}",
-                escape_property(&report.repository_path(path))
+                github_property(&report.repository_path(path))
             ));
             if let Some(line) = finding.line {
                 properties.push(format!("line={line}"));
@@ -133,31 +125,18 @@ fn annotation(report: &Report, finding: &Finding) -> String {
     }
     properties.push(format!(
         "title={}",
-        escape_property(&format!("webaudit {}", finding.rule))
+        github_property(&format!("webaudit {}", finding.rule))
     ));
-    message.push_str(&finding.message);
+    first_line.push_str(&finding.message);
+    lines.push(github_data(&first_line));
     if let Some(fix) = &finding.fix {
-        message.push_str(&format!("\nFix: {fix}"));
+        lines.push(github_data(&format!("Fix: {fix}")));
     }
-    message.push_str(&format!("\n(webaudit explain {})", finding.rule));
+    lines.push(github_data(&format!("(webaudit explain {})", finding.rule)));
     format!(
         "::{} {}::{}",
         command(finding.severity),
         properties.join(","),
-        escape_data(&message)
+        lines.join(GITHUB_LINE_BREAK)
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_as_the_toolkit_does() {
-        assert_eq!(escape_data("100% a\r\nb"), "100%25 a%0D%0Ab");
-        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
-        // `%` first, so an escape in the input is not decoded back by GitHub.
-        assert_eq!(escape_data("%0A"), "%250A");
-        assert_eq!(escape_property("::set-output"), "%3A%3Aset-output");
-    }
 }

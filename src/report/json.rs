@@ -1,10 +1,12 @@
 //! `--format json`: the report as a versioned JSON document (see README, "JSON report").
+//! Names are kept exactly; characters that could act on a terminal are `\uXXXX`-escaped (see
+//! [`crate::escape::write_json_pretty`]).
 
 use std::io::{self, Write};
 
 use super::Report;
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
+    crate::escape::write_json_pretty(&mut *out, report)?;
     writeln!(out)
 }

@@ -4,36 +4,16 @@
 //! the asset (from the repository root; `whole app` for findings about the app as a whole); it
 //! fails when one of its findings reaches `--fail-on`, so the test report agrees with the exit
 //! code, and findings below it are listed in the case's `system-out`. A rule without findings
-//! gets one passing case, so the report shows what was checked. Text is XML-escaped; characters
-//! XML 1.0 cannot carry (control characters other than tab and line breaks) become U+FFFD.
+//! gets one passing case, so the report shows what was checked. Text goes through
+//! [`crate::escape::xml`]: markup escaped, control characters (which XML 1.0 cannot carry) and
+//! bidirectional controls shown as escapes.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{Finding, Report};
-
-/// Escapes text for XML content and attribute values (XML 1.0).
-pub fn escape(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len() + 8);
-    for c in raw.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Attribute values normalise raw line breaks and tabs to spaces: keep them as
-            // references.
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            '\u{0}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::escape::xml;
 
 fn describe(report: &Report, finding: &Finding) -> String {
     let mut line = format!("[{}] ", finding.severity.name());
@@ -52,6 +32,16 @@ fn describe(report: &Report, finding: &Finding) -> String {
         let _ = write!(line, " (fix: {fix})");
     }
     line
+}
+
+/// The findings, one escaped line each, joined by line-break references (a line break in a name
+/// is shown as `\n` inside its line).
+fn described(report: &Report, findings: &[&Finding]) -> String {
+    findings
+        .iter()
+        .map(|f| xml(&describe(report, f)))
+        .collect::<Vec<_>>()
+        .join("&#10;")
 }
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -79,8 +69,8 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 let _ = writeln!(
                     body,
                     "    <testcase classname=\"{}\" name=\"{}\"/>",
-                    escape(rule.id),
-                    escape("no findings")
+                    xml(rule.id),
+                    xml("no findings")
                 );
             }
             Some(by_asset) => {
@@ -91,13 +81,13 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     let (failing, other): (Vec<&Finding>, Vec<&Finding>) =
                         findings.iter().partition(|f| fail_on.fails(f.severity));
                     let file = path
-                        .map(|p| format!(" file=\"{}\"", escape(&report.repository_path(p))))
+                        .map(|p| format!(" file=\"{}\"", xml(&report.repository_path(p))))
                         .unwrap_or_default();
                     let _ = writeln!(
                         body,
                         "    <testcase classname=\"{}\" name=\"{}\"{file}>",
-                        escape(rule.id),
-                        escape(&name)
+                        xml(rule.id),
+                        xml(&name)
                     );
                     if let Some(first) = failing.first() {
                         failures += 1;
@@ -106,23 +96,19 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                         } else {
                             format!("{} findings; first: {}", failing.len(), first.message)
                         };
-                        let details: Vec<String> =
-                            failing.iter().map(|f| describe(report, f)).collect();
                         let _ = writeln!(
                             body,
                             "      <failure type=\"{}\" message=\"{}\">{}</failure>",
                             first.severity.name(),
-                            escape(&message),
-                            escape(&details.join("\n"))
+                            xml(&message),
+                            described(report, &failing)
                         );
                     }
                     if !other.is_empty() {
-                        let details: Vec<String> =
-                            other.iter().map(|f| describe(report, f)).collect();
                         let _ = writeln!(
                             body,
                             "      <system-out>{}</system-out>",
-                            escape(&details.join("\n"))
+                            described(report, &other)
                         );
                     }
                     body.push_str("    </testcase>\n");
@@ -134,25 +120,11 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let _ = write!(
             suites,
             "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n{body}  </testsuite>\n",
-            escape(rule.id)
+            xml(rule.id)
         );
     }
     write!(
         out,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"webaudit\" tests=\"{total_tests}\" failures=\"{total_failures}\" errors=\"0\">\n{suites}</testsuites>\n"
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_markup_quotes_and_control_characters() {
-        assert_eq!(
-            escape("a<b & \"c\" 'd'>"),
-            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;"
-        );
-        assert_eq!(escape("x\u{1}y\u{1B}\n"), "x\u{FFFD}y\u{FFFD}&#10;");
-    }
 }

@@ -8,14 +8,15 @@
 //! limit (GitHub's, for everything a step writes to `$GITHUB_STEP_SUMMARY`).
 //!
 //! Every text that comes from the audited files or the configuration (file names, messages,
-//! budget names, fix commands) goes through [`text`], so Markdown or HTML in a file name shows
-//! as the characters it is, never as markup.
+//! budget names, fix commands) goes through [`crate::escape::markdown`], so Markdown, HTML or
+//! control characters in a file name show as the characters they are, never as markup.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{Finding, Report, Severity};
 use crate::baseline::{AssetDelta, Change, Comparison};
+use crate::escape;
 use crate::size::{human, human_delta};
 
 /// First line of every comment body: the Action updates the comment that starts with it.
@@ -27,30 +28,6 @@ pub const COMMENT_LIMIT: usize = 65_536 - 1;
 pub const STEP_SUMMARY_LIMIT: usize = 1024 * 1024;
 /// Findings listed before "and N more".
 pub const TOP_FINDINGS: usize = 50;
-
-/// Escapes text from the audited files so that it renders as itself: HTML special characters
-/// become entities, Markdown punctuation that can start markup is backslash-escaped, line breaks
-/// and other control characters become spaces (they would end a table row), and `@` gets a
-/// zero-width space after it so `@font-face` or a crafted name mentions nobody.
-pub fn text(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len() + 8);
-    for c in raw.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '|' | '~' | '$' | '#' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '@' => out.push_str("@\u{200B}"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// What the document holds and how long it may be.
 #[derive(Debug, Clone, Copy)]
@@ -206,8 +183,12 @@ fn budgets(report: &Report, out: &mut String) {
             format!("❌ over by {over}")
         };
         let name = match &check.path {
-            Some(path) => format!("{} ({})", text(&check.name), text(path)),
-            None => text(&check.name),
+            Some(path) => format!(
+                "{} ({})",
+                escape::markdown(&check.name),
+                escape::markdown(path)
+            ),
+            None => escape::markdown(&check.name),
         };
         let _ = writeln!(
             out,
@@ -239,9 +220,13 @@ fn icon(delta: &AssetDelta) -> &'static str {
 fn asset_name(delta: &AssetDelta) -> String {
     match &delta.baseline_path {
         Some(before) if *before != delta.path => {
-            format!("{} (was {})", text(&delta.path), text(before))
+            format!(
+                "{} (was {})",
+                escape::markdown(&delta.path),
+                escape::markdown(before)
+            )
         }
-        _ => text(&delta.path),
+        _ => escape::markdown(&delta.path),
     }
 }
 
@@ -264,7 +249,7 @@ fn baseline(comparison: &Comparison, rows: Rows, out: &mut String) {
         human_delta(comparison.gzip_delta),
         percent(comparison.gzip_percent),
         human(comparison.before.gzip),
-        text(&comparison.baseline),
+        escape::markdown(&comparison.baseline),
     );
     let (changed, unchanged): (Vec<&AssetDelta>, Vec<&AssetDelta>) = comparison
         .assets
@@ -327,7 +312,7 @@ fn place(report: &Report, finding: &Finding) -> String {
     let Some(path) = &finding.path else {
         return "whole app".to_string();
     };
-    let mut place = text(&report.repository_path(path));
+    let mut place = escape::markdown(&report.repository_path(path));
     if let Some(line) = finding.line {
         let _ = write!(place, ":{line}");
         if let Some(column) = finding.column {
@@ -335,7 +320,12 @@ fn place(report: &Report, finding: &Finding) -> String {
         }
     }
     if let Some(source) = &finding.source {
-        let _ = write!(place, "<br>from {}:{}", text(&source.path), source.line);
+        let _ = write!(
+            place,
+            "<br>from {}:{}",
+            escape::markdown(&source.path),
+            source.line
+        );
     }
     place
 }
@@ -352,9 +342,9 @@ fn findings(report: &Report, limit: usize, out: &mut String) {
         "### Findings\n\n| Severity | Rule | Where | Finding |\n|---|---|---|---|"
     );
     for finding in ordered.iter().take(limit) {
-        let mut message = text(&finding.message);
+        let mut message = escape::markdown(&finding.message);
         if let Some(fix) = &finding.fix {
-            let _ = write!(message, "<br>Fix: {}", text(fix));
+            let _ = write!(message, "<br>Fix: {}", escape::markdown(fix));
         }
         let _ = writeln!(
             out,
@@ -373,15 +363,6 @@ fn findings(report: &Report, limit: usize, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn text_escapes_markup() {
-        assert_eq!(text("<b>&"), "&lt;b&gt;&amp;");
-        assert_eq!(text("[x](y)"), "\\[x\\]\\(y\\)");
-        assert_eq!(text("a|b\nc"), "a\\|b c");
-        assert_eq!(text("**x**"), "\\*\\*x\\*\\*");
-        assert_eq!(text("@font-face"), "@\u{200B}font-face");
-    }
 
     #[test]
     fn cut_stops_at_a_line_and_stays_under_the_limit() {

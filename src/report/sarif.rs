@@ -114,9 +114,11 @@ fn result(
     rule_index: Option<usize>,
     anchor: Option<&str>,
 ) -> Value {
-    let mut message = finding.message.clone();
+    // Viewers show the message as text: control characters in it are made visible. Files are
+    // named by `uri`, percent-encoded, so they keep their real names.
+    let mut message = crate::escape::terminal(&finding.message).into_owned();
     if let Some(fix) = &finding.fix {
-        message.push_str(&format!(" Fix: {fix}"));
+        message.push_str(&format!(" Fix: {}", crate::escape::terminal(fix)));
     }
     let mut properties = serde_json::Map::new();
     for (name, value) in [
@@ -210,7 +212,7 @@ pub fn log(report: &Report) -> Value {
 }
 
 pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &log(report))?;
+    crate::escape::write_json_pretty(&mut *out, &log(report))?;
     writeln!(out)
 }
 

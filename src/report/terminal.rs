@@ -1,9 +1,14 @@
 //! The default output, for people: largest assets, totals by type, budgets, findings.
+//!
+//! Everything that did not come from webaudit itself (file names, messages quoting them, package
+//! names from source maps, configuration values) goes through [`escape::terminal`], so it cannot
+//! recolour the terminal, forge lines, or start a workflow command in a CI log.
 
 use std::io::{self, Write};
 
 use super::{Report, Severity, SizeTotal};
 use crate::baseline::Change;
+use crate::escape;
 use crate::size::{human, human_delta};
 
 #[derive(Debug, Clone, Copy)]
@@ -52,25 +57,6 @@ impl Paint {
     }
 }
 
-/// File names and messages are data: control characters in them (a file named with an escape
-/// sequence or a newline) are shown escaped, so they cannot recolour the terminal or forge lines.
-pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    std::borrow::Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if c.is_control() {
-                    c.escape_default().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
-}
-
 fn optional(size: Option<u64>) -> String {
     size.map(human).unwrap_or_else(|| "-".into())
 }
@@ -92,7 +78,7 @@ pub fn render(report: &Report, options: TerminalOptions, out: &mut dyn Write) ->
             "{} {} — {} ({}, {} not counted{})",
             paint.bold("webaudit"),
             report.tool.version,
-            report.root,
+            escape::terminal(&report.root),
             plural(counted, "asset"),
             report.assets.len() - counted,
             if report.skipped.is_empty() {
@@ -110,7 +96,7 @@ pub fn render(report: &Report, options: TerminalOptions, out: &mut dyn Write) ->
         if !report.notes.is_empty() {
             writeln!(out, "\n{}", paint.bold("Notes"))?;
             for note in &report.notes {
-                writeln!(out, "  {}", printable(note))?;
+                writeln!(out, "  {}", escape::terminal(note))?;
             }
         }
     }
@@ -120,10 +106,10 @@ pub fn render(report: &Report, options: TerminalOptions, out: &mut dyn Write) ->
         for finding in &report.findings {
             let location = match (&finding.path, finding.line, finding.column) {
                 (Some(path), Some(line), Some(column)) => {
-                    format!("{}:{line}:{column}: ", printable(path))
+                    format!("{}:{line}:{column}: ", escape::terminal(path))
                 }
-                (Some(path), Some(line), None) => format!("{}:{line}: ", printable(path)),
-                (Some(path), None, _) => format!("{}: ", printable(path)),
+                (Some(path), Some(line), None) => format!("{}:{line}: ", escape::terminal(path)),
+                (Some(path), None, _) => format!("{}: ", escape::terminal(path)),
                 (None, ..) => String::new(),
             };
             writeln!(
@@ -131,10 +117,10 @@ pub fn render(report: &Report, options: TerminalOptions, out: &mut dyn Write) ->
                 "  {} {} {location}{}",
                 paint.severity(finding.severity),
                 paint.dim(finding.rule),
-                printable(&finding.message)
+                escape::terminal(&finding.message)
             )?;
             if let Some(fix) = &finding.fix {
-                writeln!(out, "          fix: {fix}")?;
+                writeln!(out, "          fix: {}", escape::terminal(fix))?;
             }
         }
     }
@@ -212,7 +198,7 @@ fn render_assets(
         })
     )?;
     for asset in &assets[..shown] {
-        let mut path = printable(&asset.path).into_owned();
+        let mut path = escape::terminal(&asset.path).into_owned();
         if path.chars().count() > width {
             let tail: String = path
                 .chars()
@@ -327,8 +313,12 @@ fn render_budgets(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Re
             paint.red("✗ FAIL")
         };
         let subject = match &check.path {
-            Some(path) => format!("{} [{}]", check.name, path),
-            None => check.name.clone(),
+            Some(path) => format!(
+                "{} [{}]",
+                escape::terminal(&check.name),
+                escape::terminal(path)
+            ),
+            None => escape::terminal(&check.name).into_owned(),
         };
         let (actual, limit) = if check.measure == "requests" {
             (
@@ -349,7 +339,7 @@ fn render_budgets(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Re
         writeln!(
             out,
             "  {mark}  {subject}: {actual} of {limit} {percent}  {}",
-            paint.dim(&format!("({})", check.origin))
+            paint.dim(&format!("({})", escape::terminal(&check.origin)))
         )?;
     }
     Ok(())
@@ -370,7 +360,7 @@ fn render_baseline(
         "\n{}",
         paint.bold(&format!(
             "Changes against {}",
-            printable(&comparison.baseline)
+            escape::terminal(&comparison.baseline)
         ))
     )?;
     let differences: Vec<_> = comparison.differences().collect();
@@ -404,7 +394,7 @@ fn render_baseline(
         }
     };
     for delta in &differences[..shown] {
-        let path = printable(&delta.path);
+        let path = escape::terminal(&delta.path);
         let percent = match (delta.change, delta.gzip_percent) {
             (Change::Added, _) => "new".to_string(),
             (Change::Removed, _) => "removed".to_string(),
@@ -412,7 +402,7 @@ fn render_baseline(
             (_, None) => String::new(),
         };
         let was = match &delta.baseline_path {
-            Some(old) => paint.dim(&format!("  (was {})", printable(old))),
+            Some(old) => paint.dim(&format!("  (was {})", escape::terminal(old))),
             None => String::new(),
         };
         writeln!(
@@ -476,7 +466,7 @@ fn render_pages(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Resu
         writeln!(
             out,
             "  {:<28} {:>11} {:>11} {:>11} {:>8.2}s {:>6.2}s",
-            printable(&page.page),
+            escape::terminal(&page.page),
             human(page.initial_scripts.gzip),
             human(page.initial_stylesheets.gzip),
             human(page.lazy_scripts.gzip),
@@ -489,7 +479,9 @@ fn render_pages(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Resu
             .missing
             .iter()
             .take(5)
-            .map(|(reference, line, column)| format!("{} ({line}:{column})", printable(reference)))
+            .map(|(reference, line, column)| {
+                format!("{} ({line}:{column})", escape::terminal(reference))
+            })
             .collect();
         let more = page.missing.len().saturating_sub(listed.len());
         let more = if more > 0 {
@@ -501,7 +493,7 @@ fn render_pages(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Resu
             out,
             "  {} {}: not in the folder, so not counted: {}{more}",
             paint.yellow("!"),
-            printable(&page.page),
+            escape::terminal(&page.page),
             listed.join(", ")
         )?;
     }
@@ -547,7 +539,7 @@ fn render_composition(
         writeln!(
             out,
             "  {} {}",
-            asset.path,
+            escape::terminal(&asset.path),
             paint.dim(&format!("({} raw)", human(asset.raw)))
         )?;
         let shown = composition
@@ -567,7 +559,7 @@ fn render_composition(
             writeln!(
                 out,
                 "    {:<36} {:>10} {:>14}",
-                format!("{}{version}", share.name),
+                escape::terminal(&format!("{}{version}", share.name)),
                 human(share.raw),
                 gzip
             )?;

@@ -5,8 +5,10 @@ declare_rule! {
     /// ## What it does
     /// `webaudit check-url` only. Reports assets of the folder that the server does not serve:
     /// the response is an error status (404, 403, 500…), or there is no usable response at all
-    /// (no answer within the timeout, connection reset, invalid HTTP). Redirects are followed
-    /// (at most 5); the final status counts.
+    /// (no answer within the timeout, connection reset, invalid HTTP). Redirects within the
+    /// URL's origin are followed (at most 5) and the final status counts; a redirect elsewhere
+    /// is reported here, not followed, unless `--follow-redirects any`. Link-local and cloud
+    /// metadata addresses are never requested.
     ///
     /// ## Why is this bad?
     /// A file of the build that the server does not deliver is a broken image, stylesheet or
@@ -19,7 +21,9 @@ declare_rule! {
     /// the server is slow rather than missing files, raise `--timeout`.
     ///
     /// ## Options
-    /// `check-url --timeout SECONDS` (default 10) and `--concurrency N` (default 8).
+    /// `check-url --timeout SECONDS` (default 10), `--concurrency N` (default 8),
+    /// `--follow-redirects same-origin|any|none` (default same-origin) and `--deadline SECONDS`
+    /// (default 60; assets not checked by then are named in a note, not reported here).
     ServerMissing {
         id: "server/missing",
         summary: "An asset of the folder that the live server does not serve (error status or no answer)",
