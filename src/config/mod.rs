@@ -11,6 +11,7 @@
 //! those and no 200 kB total on top, unless they ask for one with `--budget` or
 //! `[budget] total`: a check they never wrote would change the verdict they are used to.
 
+pub mod build_folder;
 pub mod bundlewatch;
 pub mod js_literal;
 pub mod lighthouse;
@@ -18,6 +19,7 @@ pub mod migrate;
 pub mod model;
 pub mod peer;
 pub mod size_limit;
+pub mod starter;
 pub mod webaudit_toml;
 
 use std::path::{Path, PathBuf};
