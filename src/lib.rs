@@ -17,6 +17,7 @@ pub mod files;
 pub mod fix;
 pub mod glob;
 pub mod imaging;
+pub mod init;
 pub mod kind;
 pub mod knowledge;
 pub mod live;

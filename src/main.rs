@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use webaudit::audit::{self, AuditOptions, CacheChoice};
 use webaudit::baseline::{HashPattern, Increase};
 use webaudit::config::Overrides;
+use webaudit::config::migrate::Source;
 use webaudit::escape;
 use webaudit::live::{FollowRedirects, LiveOptions};
 use webaudit::report::terminal::TerminalOptions;
@@ -21,6 +22,7 @@ use webaudit::{Error, size};
 
 const EXAMPLES: &str = "\
 Examples:
+  webaudit                               audit this project's dist/ (or build/…)
   webaudit dist/                         audit a built app against the default 200 kB budget
   webaudit dist/ --budget 150kB          set the total budget (gzip of scripts + stylesheets)
   webaudit dist/ --brotli                also compute brotli sizes (quality 11, ~1 MB/s per core)
@@ -33,6 +35,8 @@ Examples:
   webaudit rules                         list every rule
   webaudit explain budget/total          what a rule checks, why, and how to fix it
   webaudit check-url http://127.0.0.1:8080/ dist/   how a running server serves dist/
+  webaudit init                          write a starting webaudit.toml
+  webaudit migrate                       size-limit/bundlewatch → webaudit.toml
 
 Exit codes: 0 no finding at or above --fail-on; 1 at least one; 2 the run failed.";
 
@@ -69,6 +73,64 @@ enum Command {
     /// Make PNGs smaller losslessly (oxipng), JPEGs with --lossy; write WebP/AVIF copies.
     #[command(after_help = OPTIMIZE_HELP)]
     Optimize(OptimizeArgs),
+    /// Write a commented webaudit.toml here: the build folder found, its pages, and a total
+    /// budget at today's gzip size + 10% (never replaces an existing one).
+    Init(InitArgs),
+    /// Print the webaudit.toml that checks what the size-limit, bundlewatch or Lighthouse
+    /// configuration found here checks, with the same verdicts.
+    Migrate(MigrateArgs),
+    /// Print a completion script for SHELL, e.g. `webaudit completions bash > /etc/bash_completion.d/webaudit`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `webaudit man > webaudit.1`.
+    Man,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MigrateFrom {
+    SizeLimit,
+    Bundlewatch,
+    Lighthouse,
+}
+
+impl From<MigrateFrom> for Source {
+    fn from(from: MigrateFrom) -> Source {
+        match from {
+            MigrateFrom::SizeLimit => Source::SizeLimit,
+            MigrateFrom::Bundlewatch => Source::Bundlewatch,
+            MigrateFrom::Lighthouse => Source::Lighthouse,
+        }
+    }
+}
+
+#[derive(Args, Clone)]
+struct InitArgs {
+    /// The built folder to measure [default: the project's build folder: dist/, build/, out/…].
+    path: Option<PathBuf>,
+    /// Write the budgets of this tool's configuration instead of measuring.
+    #[arg(long, value_enum)]
+    from: Option<MigrateFrom>,
+    /// The Lighthouse budget file for --from lighthouse [default: budget.json].
+    #[arg(long, value_name = "FILE")]
+    budget_file: Option<PathBuf>,
+    /// Do not read or write the size cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+#[derive(Args, Clone)]
+struct MigrateArgs {
+    /// The built folder the budgets will be checked on; paths are made relative to it
+    /// [default: the project's build folder: dist/, build/, out/…].
+    path: Option<PathBuf>,
+    /// Only this tool's configuration [default: every one found].
+    #[arg(long, value_enum)]
+    from: Option<MigrateFrom>,
+    /// A Lighthouse budget file [default: budget.json, when present].
+    #[arg(long, value_name = "FILE")]
+    budget_file: Option<PathBuf>,
 }
 
 #[derive(Args, Clone)]
@@ -427,9 +489,9 @@ fn parse_hash_pattern_arg(text: &str) -> Result<String, String> {
 
 #[derive(Args, Clone)]
 struct AuditArgs {
-    /// The built app folder to audit.
-    #[arg(default_value = ".")]
-    path: PathBuf,
+    /// The built app folder to audit [default: the current folder; at a project's root (package.json
+    /// or src/), its build folder: dist/, build/, out/, _site/, .output/public/ or public/].
+    path: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Terminal)]
     format: Format,
@@ -462,7 +524,7 @@ struct AuditArgs {
     /// Use this webaudit.toml instead of looking for one.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Do not look for webaudit.toml or size-limit configuration.
+    /// Do not look for webaudit.toml, size-limit or bundlewatch configuration.
     #[arg(long, conflicts_with = "config")]
     no_config: bool,
     /// Skip files matching GLOB (relative to PATH; repeatable).
@@ -515,6 +577,10 @@ fn main() -> ExitCode {
         Some(Command::CheckUrl(ref args)) => run_check_url(args),
         Some(Command::Compress(ref args)) => run_compress(args),
         Some(Command::Optimize(ref args)) => run_optimize(args),
+        Some(Command::Init(ref args)) => run_init(args),
+        Some(Command::Migrate(ref args)) => run_migrate(args),
+        Some(Command::Completions { shell }) => print_completions(shell),
+        Some(Command::Man) => print_man_page(),
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),
@@ -552,17 +618,98 @@ fn run_check_url(args: &CheckUrlArgs) -> Result<u8, Error> {
     emit(&args.audit, &report)
 }
 
-fn audit_options(args: &AuditArgs) -> Result<AuditOptions, Error> {
-    let cache = if args.no_cache {
-        CacheChoice::Disabled
-    } else {
-        match args.cache_dir.clone().or_else(audit::default_cache_folder) {
-            Some(folder) => CacheChoice::Folder(folder),
-            None => CacheChoice::Disabled,
+/// The folder given, else the one found by looking from the current folder (said on stderr,
+/// so a report piped elsewhere stays clean), else the current folder.
+fn folder_to_audit(path: Option<&Path>) -> Result<PathBuf, Error> {
+    if let Some(path) = path {
+        return Ok(path.to_path_buf());
+    }
+    match webaudit::config::build_folder::detect(Path::new("."))? {
+        Some(found) => {
+            eprintln!(
+                "webaudit: auditing {}/, the build folder of this project (name a folder to audit another)",
+                escape::terminal(&found.display().to_string())
+            );
+            Ok(found)
         }
+        None => Ok(PathBuf::from(".")),
+    }
+}
+
+fn cache_choice(no_cache: bool, cache_dir: Option<PathBuf>) -> CacheChoice {
+    if no_cache {
+        return CacheChoice::Disabled;
+    }
+    match cache_dir.or_else(audit::default_cache_folder) {
+        Some(folder) => CacheChoice::Folder(folder),
+        None => CacheChoice::Disabled,
+    }
+}
+
+fn run_init(args: &InitArgs) -> Result<u8, Error> {
+    let written = webaudit::init::init(&webaudit::init::InitOptions {
+        project: PathBuf::from("."),
+        build_folder: args.path.clone(),
+        from: args.from.map(Source::from),
+        budget_file: args.budget_file.clone(),
+        cache: cache_choice(args.no_cache, None),
+    })?;
+    eprintln!(
+        "webaudit: wrote {} for {}{}",
+        escape::terminal(&written.path.display().to_string()),
+        escape::terminal(&written.build_folder),
+        if written.detected {
+            " (the build folder found here)"
+        } else {
+            ""
+        }
+    );
+    Ok(0)
+}
+
+fn run_migrate(args: &MigrateArgs) -> Result<u8, Error> {
+    let root = match &args.path {
+        Some(path) => path.clone(),
+        None => webaudit::config::build_folder::detect(Path::new("."))
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| PathBuf::from(".")),
     };
+    let text = webaudit::config::migrate::migrate(
+        &root,
+        args.from.map(Source::from),
+        args.budget_file.as_deref(),
+    )?;
+    print_to_stdout(text.as_bytes())?;
+    Ok(0)
+}
+
+fn print_completions(shell: clap_complete::Shell) -> Result<u8, Error> {
+    use clap::CommandFactory;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "webaudit", &mut script);
+    print_to_stdout(&script)?;
+    Ok(0)
+}
+
+fn print_man_page() -> Result<u8, Error> {
+    use clap::CommandFactory;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut page)
+        .map_err(|source| Error::Io {
+            path: PathBuf::from("<man page>"),
+            action: "cannot render the manual page",
+            source,
+        })?;
+    print_to_stdout(&page)?;
+    Ok(0)
+}
+
+fn audit_options(args: &AuditArgs) -> Result<AuditOptions, Error> {
+    let cache = cache_choice(args.no_cache, args.cache_dir.clone());
     Ok(AuditOptions {
-        root: args.path.clone(),
+        root: folder_to_audit(args.path.as_deref())?,
         overrides: Overrides {
             config_file: args.config.clone(),
             budget_file: args.budget_file.clone(),

@@ -1,14 +1,25 @@
-//! Finds and reads the configuration: `webaudit.toml`, size-limit's configuration, a Lighthouse
-//! budget file, and command-line overrides, in that order (later ones win for the total budget).
+//! Finds and reads the configuration: `webaudit.toml`, size-limit's and bundlewatch's
+//! configurations, a Lighthouse budget file, and command-line overrides, in that order (later
+//! ones win for the total budget).
 //!
 //! Where webaudit looks when no `--config` is given: the audited folder, then its parents up to
 //! the repository root (the first folder holding `.git`), then the current folder and its
 //! parents up to the repository root. The first `webaudit.toml` found is used, and separately
-//! the first size-limit configuration.
+//! the first size-limit configuration and the first bundlewatch configuration.
+//!
+//! Users who bring their own budgets (size-limit, bundlewatch, a Lighthouse budget file) get
+//! those and no 200 kB total on top, unless they ask for one with `--budget` or
+//! `[budget] total`: a check they never wrote would change the verdict they are used to.
 
+pub mod build_folder;
+pub mod bundlewatch;
+pub mod js_literal;
 pub mod lighthouse;
+pub mod migrate;
 pub mod model;
+pub mod peer;
 pub mod size_limit;
+pub mod starter;
 pub mod webaudit_toml;
 
 use std::path::{Path, PathBuf};
@@ -27,7 +38,7 @@ pub struct Overrides {
     pub budget_file: Option<PathBuf>,
     pub total_budget: Option<u64>,
     pub ignore: Vec<String>,
-    /// Skip looking for webaudit.toml and size-limit files (`--no-config`).
+    /// Skip looking for webaudit.toml, size-limit and bundlewatch files (`--no-config`).
     pub no_discovery: bool,
     /// `--max-increase`.
     pub max_increase: Option<crate::baseline::Increase>,
@@ -81,6 +92,19 @@ pub(crate) fn read(path: &Path) -> Result<String, Error> {
         })
 }
 
+/// The size-limit and bundlewatch configurations that apply to `root`: for each tool, the first
+/// found in `folders`, re-rooted on `root`.
+pub fn peer_configs(root: &Path, folders: &[PathBuf]) -> Result<Vec<peer::PeerConfig>, Error> {
+    let mut peers = Vec::new();
+    if let Some(found) = folders.iter().find_map(|f| size_limit::find_in(f)) {
+        peers.push(size_limit::read_config(&found, root)?);
+    }
+    if let Some(found) = folders.iter().find_map(|f| bundlewatch::find_in(f)) {
+        peers.push(bundlewatch::read_config(&found, root)?);
+    }
+    Ok(peers)
+}
+
 /// Builds the configuration for auditing `root`.
 pub fn load(root: &Path, overrides: &Overrides) -> Result<Config, Error> {
     let mut config = Config {
@@ -106,20 +130,33 @@ pub fn load(root: &Path, overrides: &Overrides) -> Result<Config, Error> {
         config.files.push(path);
     }
 
-    if let Some(found) = folders
-        .iter()
-        .find_map(|folder| size_limit::find_in(folder))
-    {
-        size_limit::apply(&found, root, &mut config)?;
-        if let size_limit::Found::Json(path) | size_limit::Found::PackageJson(path) = found {
-            config.files.push(path);
-        }
+    let peers = peer_configs(root, &folders)?;
+    for peer_config in &peers {
+        peer::apply(peer_config, &mut config)?;
     }
 
     if let Some(path) = &overrides.budget_file {
         let text = read(path)?;
         lighthouse::apply(path, &text, &mut config)?;
         config.files.push(path.clone());
+    }
+
+    let brought: Vec<String> = peers
+        .iter()
+        .map(|p| p.path.display().to_string())
+        .chain(
+            overrides
+                .budget_file
+                .iter()
+                .map(|p| p.display().to_string()),
+        )
+        .collect();
+    if !brought.is_empty() && config.has_default_total() && overrides.total_budget.is_none() {
+        config.total = None;
+        config.notes.push(format!(
+            "no default total budget: the budgets of {} are checked instead; `--budget` or `[budget] total` in webaudit.toml adds one",
+            brought.join(" and ")
+        ));
     }
 
     if let Some(limit) = overrides.total_budget {

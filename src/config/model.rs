@@ -181,7 +181,8 @@ pub struct Config {
     /// The configuration files that were read, in order.
     pub files: Vec<PathBuf>,
     pub ignore: Vec<PathPattern>,
-    /// The total budget (default: 200 kB gzip of scripts and stylesheets); `None` when disabled.
+    /// The total budget (default: 200 kB gzip of scripts and stylesheets, unless the user brings
+    /// size-limit, bundlewatch or Lighthouse budgets); `None` when disabled.
     pub total: Option<SizeBudget>,
     pub type_budgets: Vec<SizeBudget>,
     pub path_budgets: Vec<PathBudget>,
@@ -209,6 +210,10 @@ pub struct Config {
 /// 200 kB: the default total budget for scripts and stylesheets, gzipped.
 pub const DEFAULT_TOTAL_BUDGET: u64 = 200_000;
 
+/// The origin of the default total budget. webaudit.toml and `--budget` give theirs a file and
+/// line or the option's name, so a budget with this origin is one nobody asked for.
+pub const DEFAULT_ORIGIN: &str = "default";
+
 impl Config {
     /// Path patterns compiled so far (bounded by `config::MAX_PATTERNS`).
     pub fn pattern_count(&self) -> usize {
@@ -229,8 +234,15 @@ impl Config {
             },
             limit: DEFAULT_TOTAL_BUDGET,
             compression: Compression::Gzip,
-            origin: "default".into(),
+            origin: DEFAULT_ORIGIN.into(),
         }
+    }
+
+    /// Whether the total budget is webaudit's own default, not one the user asked for.
+    pub fn has_default_total(&self) -> bool {
+        self.total
+            .as_ref()
+            .is_some_and(|total| total.origin == DEFAULT_ORIGIN)
     }
 
     /// Whether any budget is measured in brotli, so brotli sizes must be computed.
