@@ -218,8 +218,9 @@ impl std::fmt::Display for PageError {
 /// Rewrites the page `page` (relative to `root`, `/`-separated) against what is on disk now,
 /// without writing it: the caller writes `html` through the atomic writer when `edits` is not
 /// empty. `planned` lists siblings (relative paths) a dry run would have written: they count as
-/// present. Images are looked up once per path; symbolic links are not followed (a linked image
-/// is treated as absent, as the fixers never touch files through links).
+/// present. Images are looked up once per path; symbolic links are not followed (an image
+/// reached through a link, to it or to a folder on its path, is treated as absent, as the
+/// fixers never touch files through links and the scan never enters them).
 pub fn rewrite_file(
     root: &std::path::Path,
     page: &str,
@@ -342,10 +343,7 @@ fn image_on_disk(
     path: &str,
     planned: &std::collections::HashSet<String>,
 ) -> Option<ImageOnDisk> {
-    let file = root.join(path);
-    if !is_regular_file(&file) {
-        return None;
-    }
+    let file = regular_file_inside(root, path)?;
     let bytes = std::fs::read(&file).ok()?;
     let header = crate::imaging::read_header(&bytes).ok()?;
     // Browsers apply EXIF orientation (`image-orientation: from-image`): a camera JPEG stored
@@ -365,8 +363,7 @@ fn image_on_disk(
         } else {
             format!("{folder}/{sibling}")
         };
-        let present =
-            is_regular_file(&file.with_file_name(&sibling)) || planned.contains(&relative);
+        let present = regular_file_inside(root, &relative).is_some() || planned.contains(&relative);
         (sibling != name && present).then_some(sibling)
     };
     Some(ImageOnDisk {
@@ -377,8 +374,34 @@ fn image_on_disk(
     })
 }
 
-fn is_regular_file(path: &std::path::Path) -> bool {
-    std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_file())
+/// `root/relative` when every folder on the way is a real folder and the end is a regular
+/// file: a symbolic link anywhere on the path (`img -> /elsewhere`), a `..`, or an absolute
+/// part would let a page's reference read, and write into the page, the size of a file outside
+/// the folder, which the scan never entered either. `relative` is `/`-separated, as
+/// [`resolve_in_document`] returns it.
+fn regular_file_inside(root: &std::path::Path, relative: &str) -> Option<std::path::PathBuf> {
+    let mut path = root.to_path_buf();
+    let mut segments = relative.split('/').peekable();
+    while let Some(segment) = segments.next() {
+        let is_name = !matches!(segment, "" | "." | "..")
+            && std::path::Path::new(segment)
+                .components()
+                .eq([std::path::Component::Normal(segment.as_ref())]);
+        if !is_name {
+            return None;
+        }
+        path.push(segment);
+        let file_type = std::fs::symlink_metadata(&path).ok()?.file_type();
+        let expected = if segments.peek().is_some() {
+            file_type.is_dir()
+        } else {
+            file_type.is_file()
+        };
+        if !expected {
+            return None;
+        }
+    }
+    Some(path)
 }
 
 /// Text to insert at a byte offset of the input.
@@ -938,6 +961,37 @@ mod tests {
         }
         out.push_str(rest);
         out.replace(" width=\"1200\" height=\"800\"", "")
+    }
+
+    #[test]
+    fn only_regular_files_reached_through_real_folders_are_inside() {
+        let outer = tempfile::tempdir().unwrap();
+        let root = outer.path().join("site");
+        std::fs::create_dir_all(root.join("img")).unwrap();
+        std::fs::create_dir(outer.path().join("outside")).unwrap();
+        for file in ["site/img/a.png", "outside/b.png", "c.png"] {
+            std::fs::write(outer.path().join(file), b"x").unwrap();
+        }
+        std::os::unix::fs::symlink(outer.path().join("outside"), root.join("linked")).unwrap();
+        std::os::unix::fs::symlink(root.join("img/a.png"), root.join("img/alias.png")).unwrap();
+        assert_eq!(
+            regular_file_inside(&root, "img/a.png"),
+            Some(root.join("img/a.png"))
+        );
+        for refused in [
+            "linked/b.png",
+            "img/alias.png",
+            "../c.png",
+            "img/../img/a.png",
+            "./img/a.png",
+            "/img/a.png",
+            "img",
+            "img/",
+            "",
+            "img/missing.png",
+        ] {
+            assert_eq!(regular_file_inside(&root, refused), None, "{refused}");
+        }
     }
 
     /// The disk side on a copy of a real page: the hero gets a <picture> for the WebP written
