@@ -25,7 +25,7 @@ use lol_html::{HtmlRewriter, Settings, element};
 use crate::analyze::fold::{Element, fold_guesses};
 use crate::analyze::html::{self, ImageTag};
 use crate::analyze::url::{
-    Descriptor, Resolved, SrcsetCandidate, parse_srcset, resolve_in_document,
+    Descriptor, Resolved, SrcsetCandidate, is_html_whitespace, parse_srcset, resolve_in_document,
 };
 
 /// What the optimiser left on disk for one image file.
@@ -559,7 +559,8 @@ fn picture_sources(
             escape_attribute(&mapped.join(", "))
         ));
         if let Some(sizes) = image.sizes.as_deref() {
-            opening.push_str(&format!(" sizes=\"{}\"", escape_attribute(sizes)));
+            let sizes = collapse_whitespace(sizes);
+            opening.push_str(&format!(" sizes=\"{}\"", escape_attribute(&sizes)));
         }
         opening.push('>');
         types.push(mime);
@@ -583,6 +584,17 @@ fn with_file_name(url: &str, file_name: &str) -> String {
     }
     result.push_str(&url[path_end..]);
     result
+}
+
+/// `value` with each run of HTML white space made one space, and none at either end. A copied
+/// `sizes` that spans lines would otherwise add lines to the page (the rewrite promises that
+/// no line moves); `sizes` means the same with its white space collapsed.
+fn collapse_whitespace(value: &str) -> String {
+    value
+        .split(|c: char| c.is_ascii() && is_html_whitespace(c as u8))
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn escape_attribute(value: &str) -> String {
@@ -823,6 +835,21 @@ mod tests {
             html.contains("<picture><source type=\"image/webp\" srcset=\"img/small.webp 1x\"><img src=\"img/small.jpg\" srcset=\"img/small.jpg 1x\" width=800 height=450 loading=eager></picture>"),
             "{html}"
         );
+    }
+
+    /// A `sizes` written over several lines is copied onto one: the new `<source>` elements add
+    /// no line to the page.
+    #[test]
+    fn copied_sizes_span_no_lines() {
+        let page = "<body>\n<img src=\"img/small.jpg\" srcset=\"img/small.jpg 800w\"\n     sizes=\"(max-width: 600px)\r\n\t 100vw,\n     50vw \"\n     width=\"800\" height=\"450\">\n</body>\n";
+        let result = rewrite(page);
+        let html = String::from_utf8(result.html).unwrap();
+        assert!(
+            html.contains("<source type=\"image/webp\" srcset=\"img/small.webp 800w\" sizes=\"(max-width: 600px) 100vw, 50vw\">"),
+            "{html}"
+        );
+        assert_eq!(html.lines().count(), page.lines().count(), "{html}");
+        assert_eq!(collapse_whitespace(" \x0Ca\u{A0}b \n"), "a\u{A0}b");
     }
 
     #[test]
