@@ -36,11 +36,13 @@ pub struct Sizes {
 }
 
 impl Sizes {
+    /// Sums saturate: a baseline may claim any size up to `u64::MAX`, and a total that wrapped
+    /// around would turn growth into shrinkage.
     fn add(&mut self, other: &Sizes) {
-        self.raw += other.raw;
-        self.gzip += other.gzip;
+        self.raw = self.raw.saturating_add(other.raw);
+        self.gzip = self.gzip.saturating_add(other.gzip);
         self.brotli = match (self.brotli, other.brotli) {
-            (Some(a), Some(b)) => Some(a + b),
+            (Some(a), Some(b)) => Some(a.saturating_add(b)),
             _ => None,
         };
     }
@@ -524,12 +526,12 @@ pub fn compare(baseline: &Baseline, assets: &[Asset], pattern: &HashPattern) -> 
             };
             let before_sizes = old.map(|s| s.sizes);
             let after_sizes = new.map(|s| s.sizes);
-            let gzip_delta = signed(after_sizes.map_or(0, |s| s.gzip))
-                - signed(before_sizes.map_or(0, |s| s.gzip));
-            let raw_delta = signed(after_sizes.map_or(0, |s| s.raw))
-                - signed(before_sizes.map_or(0, |s| s.raw));
+            let gzip_of = |sizes: Option<Sizes>| sizes.map_or(0, |s| s.gzip);
+            let raw_of = |sizes: Option<Sizes>| sizes.map_or(0, |s| s.raw);
+            let gzip_delta = delta(gzip_of(before_sizes), gzip_of(after_sizes));
+            let raw_delta = delta(raw_of(before_sizes), raw_of(after_sizes));
             let gzip_percent = match (before_sizes, after_sizes) {
-                (Some(b), Some(_)) => percent(gzip_delta, b.gzip),
+                (Some(b), Some(a)) => percent(b.gzip, a.gzip),
                 _ => None,
             };
             Some(AssetDelta {
@@ -551,7 +553,11 @@ pub fn compare(baseline: &Baseline, assets: &[Asset], pattern: &HashPattern) -> 
         let unchanged = |d: &AssetDelta| d.change == Change::Unchanged;
         unchanged(x)
             .cmp(&unchanged(y))
-            .then_with(|| y.gzip_delta.abs().cmp(&x.gzip_delta.abs()))
+            .then_with(|| {
+                y.gzip_delta
+                    .unsigned_abs()
+                    .cmp(&x.gzip_delta.unsigned_abs())
+            })
             .then_with(|| x.path.cmp(&y.path))
     });
 
@@ -566,25 +572,30 @@ pub fn compare(baseline: &Baseline, assets: &[Asset], pattern: &HashPattern) -> 
         sum
     };
     let (before_total, after_total) = (total(&before), total(&after));
-    let gzip_delta = signed(after_total.gzip) - signed(before_total.gzip);
     Comparison {
         baseline: baseline.file.clone(),
         before: before_total,
         after: after_total,
-        gzip_delta,
-        gzip_percent: percent(gzip_delta, before_total.gzip),
+        gzip_delta: delta(before_total.gzip, after_total.gzip),
+        gzip_percent: percent(before_total.gzip, after_total.gzip),
         assets: deltas,
-        raw_delta: signed(after_total.raw) - signed(before_total.raw),
+        raw_delta: delta(before_total.raw, after_total.raw),
         hash_pattern: pattern.as_str().to_string(),
     }
 }
 
-fn signed(bytes: u64) -> i64 {
-    i64::try_from(bytes).unwrap_or(i64::MAX)
+/// `after - before`, exact in i128 and then clamped to what an i64 holds, so the sign is always
+/// right (clamping each side to i64 first turned `u64::MAX` → 0 into a -50% change).
+fn delta(before: u64, after: u64) -> i64 {
+    let exact = i128::from(after) - i128::from(before);
+    i64::try_from(exact).unwrap_or(if exact < 0 { i64::MIN } else { i64::MAX })
 }
 
-fn percent(delta: i64, before: u64) -> Option<f64> {
-    (before > 0).then(|| delta as f64 * 100.0 / before as f64)
+/// The change from `before` to `after` in percent of `before`, from the exact difference;
+/// `None` when there is nothing to take a percentage of.
+fn percent(before: u64, after: u64) -> Option<f64> {
+    let exact = i128::from(after) - i128::from(before);
+    (before > 0).then(|| exact as f64 * 100.0 / before as f64)
 }
 
 #[cfg(test)]
@@ -639,6 +650,36 @@ mod tests {
         assert_eq!(named.key("static/12345/app.js"), "static/[hash]/app.js");
         let first = HashPattern::new(r"_([a-z]{4})\.js$").unwrap();
         assert_eq!(first.key("app_abcd.js"), "app_[hash].js");
+    }
+
+    #[test]
+    fn deltas_and_percentages_are_exact_at_the_ends_of_u64() {
+        assert_eq!(delta(u64::MAX, 0), i64::MIN);
+        assert_eq!(delta(0, u64::MAX), i64::MAX);
+        assert_eq!(delta(u64::MAX, u64::MAX - 5), -5);
+        assert_eq!(delta(10, 15), 5);
+        assert_eq!(percent(u64::MAX, 0), Some(-100.0));
+        assert_eq!(percent(1, u64::MAX), Some((u64::MAX - 1) as f64 * 100.0));
+        assert_eq!(percent(200, 100), Some(-50.0));
+        assert_eq!(percent(0, 100), None);
+        let mut total = Sizes {
+            raw: u64::MAX,
+            gzip: u64::MAX - 1,
+            brotli: Some(u64::MAX),
+        };
+        total.add(&Sizes {
+            raw: 5,
+            gzip: 5,
+            brotli: Some(1),
+        });
+        assert_eq!(
+            total,
+            Sizes {
+                raw: u64::MAX,
+                gzip: u64::MAX,
+                brotli: Some(u64::MAX)
+            }
+        );
     }
 
     #[test]

@@ -660,3 +660,65 @@ fn the_terminal_report_shows_changed_assets_and_the_total_delta() {
         "{section}"
     );
 }
+
+/// A baseline may claim any size a JSON number holds. Sizes near `u64::MAX` used to wrap the
+/// totals (a panic in debug builds, a negative growth in release) and to clamp each side to
+/// `i64::MAX` before subtracting (`u64::MAX` -> a few bytes showed as -50%).
+#[test]
+fn extreme_baseline_sizes_give_signed_deltas_and_percentages_of_the_right_sign() {
+    let folder = tempfile::tempdir().unwrap();
+    let site = folder.path().join("site");
+    fs::create_dir(&site).unwrap();
+    fs::write(
+        site.join("app.js"),
+        "export const answer = 42;\n".repeat(40),
+    )
+    .unwrap();
+    fs::write(site.join("style.css"), "body { margin: 0 }\n").unwrap();
+    let (base_file, mut base) = write_report(folder.path(), "base.json", &site, &[]);
+    let assets = base["assets"].as_array_mut().unwrap();
+    let mut removed = assets[0].clone();
+    removed["path"] = "huge-removed.js".into();
+    for asset in assets.iter_mut() {
+        // Another content: the sizes are compared, not reused.
+        asset["hash"] = "00".repeat(32).into();
+        asset["brotli"] = Value::Null;
+        let size = match asset["path"].as_str().unwrap() {
+            "app.js" => u64::MAX,
+            _ => 0,
+        };
+        asset["raw"] = size.into();
+        asset["gzip"] = size.into();
+    }
+    removed["raw"] = u64::MAX.into();
+    removed["gzip"] = u64::MAX.into();
+    assets.push(removed);
+    fs::write(&base_file, serde_json::to_vec_pretty(&base).unwrap()).unwrap();
+
+    let (code, next) = compared(&site, &base_file, &[]);
+    assert_ne!(code, 2, "{next}");
+    let shrunk = delta(&next, "app.js");
+    assert!(shrunk["gzip_delta"].as_i64().unwrap() < 0, "{shrunk}");
+    let percent = shrunk["gzip_percent"].as_f64().unwrap();
+    assert!((-100.0..-99.99).contains(&percent), "{shrunk}");
+    // Nothing to take a percentage of; the growth is the whole size.
+    let grown = delta(&next, "style.css");
+    assert_eq!(grown["gzip_percent"], Value::Null, "{grown}");
+    assert!(grown["gzip_delta"].as_i64().unwrap() > 0, "{grown}");
+    // Totals saturate instead of wrapping around to a small number.
+    let total = &next["baseline"];
+    assert_eq!(total["before"]["gzip"].as_u64(), Some(u64::MAX), "{total}");
+    assert!(total["gzip_delta"].as_i64().unwrap() < 0, "{total}");
+    let percent = total["gzip_percent"].as_f64().unwrap();
+    assert!((-100.0..-99.99).contains(&percent), "{total}");
+
+    let terminal = run(&[
+        site.to_str().unwrap(),
+        "--no-config",
+        "--no-cache",
+        "--baseline",
+        base_file.to_str().unwrap(),
+    ]);
+    assert_ne!(terminal.code, 2, "{}", terminal.stderr);
+    assert!(!terminal.stderr.contains("panicked"), "{}", terminal.stderr);
+}

@@ -27,7 +27,7 @@ use sourcemap::Attribution;
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-3";
+pub const ANALYZER_VERSION: &str = "facts-4";
 
 /// What one file's content says, beyond its sizes.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]

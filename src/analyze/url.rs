@@ -10,6 +10,7 @@
 
 use std::cell::Cell;
 
+use percent_encoding::percent_decode_str;
 use serde::Serialize;
 
 /// A position in a file: 1-based line, 1-based column counted in characters (as editors and
@@ -228,8 +229,9 @@ pub enum Resolved {
 /// Relative references resolve against `from`'s folder, root-absolute ones (`/assets/a.js`)
 /// against the audited folder. Leading and trailing whitespace and control characters are
 /// trimmed and tabs and newlines inside are dropped, as the URL parser does; `?query` and
-/// `#fragment` are stripped; `%XX` escapes are decoded (invalid UTF-8 after decoding becomes
-/// U+FFFD); repeated `/` collapse, as static servers do. Backslashes are ordinary characters.
+/// `#fragment` are stripped; `%XX` escapes are decoded before the path is split into segments,
+/// so an escaped `/` or `.` counts as one (invalid UTF-8 after decoding becomes U+FFFD);
+/// repeated `/` collapse, as static servers do. Backslashes are ordinary characters.
 pub fn resolve(from: &str, reference: &str) -> Resolved {
     let cleaned = clean_reference(reference);
     let reference = cleaned.as_ref();
@@ -268,11 +270,14 @@ pub fn resolve(from: &str, reference: &str) -> Resolved {
         }
     };
 
-    let mut ends_with_folder = relative_path.is_empty();
-    for raw_segment in relative_path.split('/') {
-        let segment = percent_decode(raw_segment);
+    // Decoded before splitting: servers that accept an escaped `/` decode it and then
+    // normalise the path (nginx), the others refuse the request (Apache), so `..%2F..%2Fx`
+    // climbs exactly like `../../x` and never names a file called `../../x`.
+    let decoded = percent_decode_str(relative_path).decode_utf8_lossy();
+    let mut ends_with_folder = decoded.is_empty();
+    for segment in decoded.split('/') {
         ends_with_folder = false;
-        match segment.as_str() {
+        match segment {
             "" => ends_with_folder = true,
             "." => ends_with_folder = true,
             ".." => {
@@ -281,7 +286,7 @@ pub fn resolve(from: &str, reference: &str) -> Resolved {
                 }
                 ends_with_folder = true;
             }
-            _ => segments.push(segment),
+            _ => segments.push(segment.to_owned()),
         }
     }
     let mut resolved = segments.join("/");
@@ -345,36 +350,6 @@ fn scheme_of(reference: &str) -> Option<&str> {
     (first.is_ascii_alphabetic()
         && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
     .then_some(scheme)
-}
-
-/// Decodes `%XX` escapes; a `%` not followed by two hex digits stays as it is.
-fn percent_decode(segment: &str) -> String {
-    if !segment.contains('%') {
-        return segment.to_owned();
-    }
-    let bytes = segment.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let (Some(high), Some(low)) = (
-                bytes.get(i + 1).and_then(|&b| hex_value(b)),
-                bytes.get(i + 2).and_then(|&b| hex_value(b)),
-            )
-        {
-            decoded.push(high * 16 + low);
-            i += 3;
-        } else {
-            decoded.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(decoded)
-        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
-}
-
-fn hex_value(byte: u8) -> Option<u8> {
-    (byte as char).to_digit(16).map(|digit| digit as u8)
 }
 
 /// One image candidate of a `srcset` attribute.
@@ -612,7 +587,25 @@ mod tests {
     }
 
     #[test]
-    fn percent_escapes_are_decoded_after_splitting() {
+    fn percent_escapes_are_decoded_before_splitting() {
+        // An escaped `/` separates segments and an escaped `..` climbs: neither can smuggle a
+        // path out of the folder as one odd file name.
+        assert_eq!(
+            resolve("index.html", "..%2F..%2Fsecret.png"),
+            Resolved::OutsideRoot
+        );
+        assert_eq!(
+            resolve("a/b/index.html", "%2e%2e%2F..%2f..%2Fsecret.png"),
+            Resolved::OutsideRoot
+        );
+        assert_eq!(
+            resolve("a/b/index.html", "..%2F..%2Fsecret.png"),
+            local("secret.png")
+        );
+        assert_eq!(resolve("index.html", "img%2Fa.png"), local("img/a.png"));
+        assert_eq!(resolve("index.html", "img%2F"), local("img/"));
+        assert_eq!(resolve("blog/p.html", "%2Fa.png"), local("blog/a.png"));
+        assert_eq!(resolve("index.html", "a%3Fb.png?v=1"), local("a?b.png"));
         assert_eq!(
             resolve("index.html", "my%20photo.jpg"),
             local("my photo.jpg")

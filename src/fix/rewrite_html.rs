@@ -25,7 +25,7 @@ use lol_html::{HtmlRewriter, Settings, element};
 use crate::analyze::fold::{Element, fold_guesses};
 use crate::analyze::html::{self, ImageTag};
 use crate::analyze::url::{
-    Descriptor, Resolved, SrcsetCandidate, parse_srcset, resolve_in_document,
+    Descriptor, Resolved, SrcsetCandidate, is_html_whitespace, parse_srcset, resolve_in_document,
 };
 
 /// What the optimiser left on disk for one image file.
@@ -113,10 +113,7 @@ pub fn rewrite_page(
         if !image.in_body || image.is_data_uri {
             continue;
         }
-        let Some(tag) = tag_ranges
-            .iter()
-            .find(|t| t.range.start == image.location.offset)
-        else {
+        let Some(tag) = tag_at(&tag_ranges, image.location.offset) else {
             continue;
         };
         let Some(src) = image.src.as_deref() else {
@@ -218,8 +215,9 @@ impl std::fmt::Display for PageError {
 /// Rewrites the page `page` (relative to `root`, `/`-separated) against what is on disk now,
 /// without writing it: the caller writes `html` through the atomic writer when `edits` is not
 /// empty. `planned` lists siblings (relative paths) a dry run would have written: they count as
-/// present. Images are looked up once per path; symbolic links are not followed (a linked image
-/// is treated as absent, as the fixers never touch files through links).
+/// present. Images are looked up once per path; symbolic links are not followed (an image
+/// reached through a link, to it or to a folder on its path, is treated as absent, as the
+/// fixers never touch files through links and the scan never enters them).
 pub fn rewrite_file(
     root: &std::path::Path,
     page: &str,
@@ -342,10 +340,7 @@ fn image_on_disk(
     path: &str,
     planned: &std::collections::HashSet<String>,
 ) -> Option<ImageOnDisk> {
-    let file = root.join(path);
-    if !is_regular_file(&file) {
-        return None;
-    }
+    let file = regular_file_inside(root, path)?;
     let bytes = std::fs::read(&file).ok()?;
     let header = crate::imaging::read_header(&bytes).ok()?;
     // Browsers apply EXIF orientation (`image-orientation: from-image`): a camera JPEG stored
@@ -365,8 +360,7 @@ fn image_on_disk(
         } else {
             format!("{folder}/{sibling}")
         };
-        let present =
-            is_regular_file(&file.with_file_name(&sibling)) || planned.contains(&relative);
+        let present = regular_file_inside(root, &relative).is_some() || planned.contains(&relative);
         (sibling != name && present).then_some(sibling)
     };
     Some(ImageOnDisk {
@@ -377,8 +371,34 @@ fn image_on_disk(
     })
 }
 
-fn is_regular_file(path: &std::path::Path) -> bool {
-    std::fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_file())
+/// `root/relative` when every folder on the way is a real folder and the end is a regular
+/// file: a symbolic link anywhere on the path (`img -> /elsewhere`), a `..`, or an absolute
+/// part would let a page's reference read, and write into the page, the size of a file outside
+/// the folder, which the scan never entered either. `relative` is `/`-separated, as
+/// [`resolve_in_document`] returns it.
+fn regular_file_inside(root: &std::path::Path, relative: &str) -> Option<std::path::PathBuf> {
+    let mut path = root.to_path_buf();
+    let mut segments = relative.split('/').peekable();
+    while let Some(segment) = segments.next() {
+        let is_name = !matches!(segment, "" | "." | "..")
+            && std::path::Path::new(segment)
+                .components()
+                .eq([std::path::Component::Normal(segment.as_ref())]);
+        if !is_name {
+            return None;
+        }
+        path.push(segment);
+        let file_type = std::fs::symlink_metadata(&path).ok()?.file_type();
+        let expected = if segments.peek().is_some() {
+            file_type.is_dir()
+        } else {
+            file_type.is_file()
+        };
+        if !expected {
+            return None;
+        }
+    }
+    Some(path)
 }
 
 /// Text to insert at a byte offset of the input.
@@ -446,6 +466,14 @@ struct ImgTagRange {
     last_value_unquoted_to_end: bool,
 }
 
+/// The tag starting at `offset`. `ranges` are in document order, so a binary search: a linear
+/// one for every image made a page of 50,000 images quadratic.
+fn tag_at(ranges: &[ImgTagRange], offset: usize) -> Option<&ImgTagRange> {
+    let index = ranges.partition_point(|tag| tag.range.start < offset);
+    ranges.get(index).filter(|tag| tag.range.start == offset)
+}
+
+/// Every `<img>` start tag of `input`, in document order.
 fn img_tag_ranges(input: &[u8]) -> Vec<ImgTagRange> {
     let found: Rc<RefCell<Vec<ImgTagRange>>> = Rc::default();
     let sink = Rc::clone(&found);
@@ -536,7 +564,8 @@ fn picture_sources(
             escape_attribute(&mapped.join(", "))
         ));
         if let Some(sizes) = image.sizes.as_deref() {
-            opening.push_str(&format!(" sizes=\"{}\"", escape_attribute(sizes)));
+            let sizes = collapse_whitespace(sizes);
+            opening.push_str(&format!(" sizes=\"{}\"", escape_attribute(&sizes)));
         }
         opening.push('>');
         types.push(mime);
@@ -560,6 +589,17 @@ fn with_file_name(url: &str, file_name: &str) -> String {
     }
     result.push_str(&url[path_end..]);
     result
+}
+
+/// `value` with each run of HTML white space made one space, and none at either end. A copied
+/// `sizes` that spans lines would otherwise add lines to the page (the rewrite promises that
+/// no line moves); `sizes` means the same with its white space collapsed.
+fn collapse_whitespace(value: &str) -> String {
+    value
+        .split(|c: char| c.is_ascii() && is_html_whitespace(c as u8))
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn escape_attribute(value: &str) -> String {
@@ -802,6 +842,21 @@ mod tests {
         );
     }
 
+    /// A `sizes` written over several lines is copied onto one: the new `<source>` elements add
+    /// no line to the page.
+    #[test]
+    fn copied_sizes_span_no_lines() {
+        let page = "<body>\n<img src=\"img/small.jpg\" srcset=\"img/small.jpg 800w\"\n     sizes=\"(max-width: 600px)\r\n\t 100vw,\n     50vw \"\n     width=\"800\" height=\"450\">\n</body>\n";
+        let result = rewrite(page);
+        let html = String::from_utf8(result.html).unwrap();
+        assert!(
+            html.contains("<source type=\"image/webp\" srcset=\"img/small.webp 800w\" sizes=\"(max-width: 600px) 100vw, 50vw\">"),
+            "{html}"
+        );
+        assert_eq!(html.lines().count(), page.lines().count(), "{html}");
+        assert_eq!(collapse_whitespace(" \x0Ca\u{A0}b \n"), "a\u{A0}b");
+    }
+
     #[test]
     fn respects_existing_picture_attributes_and_unquoted_slash() {
         let page = "<body><picture><source srcset=\"x.webp\" type=\"image/webp\"><img src=\"img/hero.jpg\" width=\"100\" height=\"100\"></picture><img src=img/plain.gif/><img src=\"img/plain.gif\" style=\"aspect-ratio: 1/2\"><template><img src=\"img/hero.jpg\"></template><img src=\"missing.png\"></body>";
@@ -938,6 +993,51 @@ mod tests {
         }
         out.push_str(rest);
         out.replace(" width=\"1200\" height=\"800\"", "")
+    }
+
+    #[test]
+    fn tags_are_found_by_their_start() {
+        let page = b"<img src=a><p><img src=b>x<IMG src=c/>";
+        let ranges = img_tag_ranges(page);
+        let starts: Vec<usize> = ranges.iter().map(|t| t.range.start).collect();
+        assert_eq!(starts, [0, 14, 26]);
+        for start in starts {
+            assert_eq!(tag_at(&ranges, start).unwrap().range.start, start);
+        }
+        for not_a_start in [1, 13, 15, 27, 1000] {
+            assert!(tag_at(&ranges, not_a_start).is_none(), "{not_a_start}");
+        }
+    }
+
+    #[test]
+    fn only_regular_files_reached_through_real_folders_are_inside() {
+        let outer = tempfile::tempdir().unwrap();
+        let root = outer.path().join("site");
+        std::fs::create_dir_all(root.join("img")).unwrap();
+        std::fs::create_dir(outer.path().join("outside")).unwrap();
+        for file in ["site/img/a.png", "outside/b.png", "c.png"] {
+            std::fs::write(outer.path().join(file), b"x").unwrap();
+        }
+        std::os::unix::fs::symlink(outer.path().join("outside"), root.join("linked")).unwrap();
+        std::os::unix::fs::symlink(root.join("img/a.png"), root.join("img/alias.png")).unwrap();
+        assert_eq!(
+            regular_file_inside(&root, "img/a.png"),
+            Some(root.join("img/a.png"))
+        );
+        for refused in [
+            "linked/b.png",
+            "img/alias.png",
+            "../c.png",
+            "img/../img/a.png",
+            "./img/a.png",
+            "/img/a.png",
+            "img",
+            "img/",
+            "",
+            "img/missing.png",
+        ] {
+            assert_eq!(regular_file_inside(&root, refused), None, "{refused}");
+        }
     }
 
     /// The disk side on a copy of a real page: the hero gets a <picture> for the WebP written

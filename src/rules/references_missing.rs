@@ -164,18 +164,16 @@ fn embedded_css(html: &HtmlFacts) -> Vec<CssFacts> {
 
 struct Folder<'a> {
     files: HashSet<&'a str>,
-    skipped: &'a [crate::scan::Skipped],
+    /// Paths the scan left out (files, and folders whose content counts as present).
+    skipped: HashSet<&'a str>,
 }
 
 impl Folder<'_> {
+    /// A file of the audit, or one left out of it: itself or one of its folders skipped. Set
+    /// lookups, one per folder of `path`: a scan over every skipped path for every reference
+    /// made 1,000 pages of 300 references in a site with 1,000 links quadratic.
     fn has(&self, path: &str) -> bool {
-        self.files.contains(path)
-            || self.skipped.iter().any(|s| {
-                s.path == path
-                    || path
-                        .strip_prefix(s.path.as_str())
-                        .is_some_and(|rest| rest.starts_with('/'))
-            })
+        self.files.contains(path) || path_and_folders(path).any(|p| self.skipped.contains(p))
     }
 
     /// Whether a request for `path` finds a file: the file itself, or the `index.html` of a
@@ -188,6 +186,11 @@ impl Folder<'_> {
     }
 }
 
+/// `a/b/c.js`, `a/b`, `a`: the path, then each folder it is in, innermost first.
+fn path_and_folders(path: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(path), |p| p.rfind('/').map(|slash| &p[..slash]))
+}
+
 impl Rule for ReferencesMissing {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -196,7 +199,7 @@ impl Rule for ReferencesMissing {
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
         let folder = Folder {
             files: context.assets.iter().map(|a| a.path.as_str()).collect(),
-            skipped: context.skipped,
+            skipped: context.skipped.iter().map(|s| s.path.as_str()).collect(),
         };
         let base_path = context.config.base_path.as_deref();
         for asset in context.assets {
@@ -261,5 +264,36 @@ impl Rule for ReferencesMissing {
                 _ => {}
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_is_present_when_it_or_a_folder_of_it_was_skipped() {
+        assert_eq!(
+            path_and_folders("a/b/c.js").collect::<Vec<_>>(),
+            ["a/b/c.js", "a/b", "a"]
+        );
+        assert_eq!(path_and_folders("c.js").collect::<Vec<_>>(), ["c.js"]);
+        let folder = Folder {
+            files: HashSet::from(["app.js"]),
+            skipped: HashSet::from(["vendor", "img/link.png"]),
+        };
+        for present in ["app.js", "vendor", "vendor/x/y.js", "img/link.png"] {
+            assert!(folder.has(present), "{present}");
+        }
+        for absent in [
+            "vendors/x.js",
+            "img/link.png.webp",
+            "img",
+            "ven",
+            "x/vendor/y.js",
+        ] {
+            assert!(!folder.has(absent), "{absent}");
+        }
+        assert!(folder.serves("vendor/"));
     }
 }
