@@ -1055,6 +1055,9 @@ impl Parser<'_, '_> {
         match kind {
             FunctionKind::Format => source.format = Some(value),
             FunctionKind::Tech => source.tech = Some(value),
+            // Words after a `url()` written inside an unclosed `local(` belong to no name: the
+            // last source is then that URL's (found by fuzzing: a source with both set).
+            FunctionKind::Local if source.url.is_some() => {}
             FunctionKind::Local => {
                 // `local(Open Sans)`: the idents make up one name.
                 let name = source.local.get_or_insert_with(String::new);
@@ -1421,6 +1424,16 @@ body { font-family: "Inter Var", sans-serif; background: url(bg.png) }"#;
     fn namespace_and_fragment_urls() {
         let css = "@namespace svg url(http://www.w3.org/2000/svg);\n.a { filter: url(#blur) }";
         assert_eq!(urls(css), ["#blur"]);
+    }
+
+    #[test]
+    fn a_url_inside_an_unclosed_local_is_a_url_source_only() {
+        let facts = parse(b"@font-face{font-family:X;src:local(url(/a.woff2)format(\"woff2\"),url(/b.woff) y z;unicode-range:U+0}");
+        let sources = &facts.font_faces[0].sources;
+        assert!(sources.len() >= 2, "{sources:?}");
+        for source in sources {
+            assert!(source.url.is_some() != source.local.is_some(), "{source:?}");
+        }
     }
 
     #[test]

@@ -104,7 +104,9 @@ fn whitespace_bytes(bytes: &[u8]) -> u64 {
 /// strings too) plus [`comment_bytes_any_start`]. It holds whatever any lexer would say, but is
 /// loose on code with much whitespace in strings or `//` inside strings.
 pub fn lexer_free_bound(bytes: &[u8]) -> u64 {
-    whitespace_bytes(bytes) + comment_bytes_any_start(bytes)
+    // White space inside comments is counted twice; the sum stays a bound, and no saving can
+    // exceed the file (found by fuzzing: 1,261 "removable" bytes in a 1,062-byte file).
+    (whitespace_bytes(bytes) + comment_bytes_any_start(bytes)).min(bytes.len() as u64)
 }
 
 /// Comments minifiers keep by default (terser's and esbuild's "legal comments").
@@ -448,6 +450,14 @@ mod tests {
         for (source, minified) in cases {
             assert_eq!(estimate(source), minified.len() as u64, "{source:?}");
         }
+    }
+
+    #[test]
+    fn the_lexer_free_bound_never_exceeds_the_file() {
+        // Every byte is both white space and inside a comment span.
+        let text = b"/*            \n            */";
+        assert!(whitespace_bytes(text) + comment_bytes_any_start(text) > text.len() as u64);
+        assert_eq!(lexer_free_bound(text), text.len() as u64);
     }
 
     #[test]
