@@ -646,3 +646,34 @@ fn an_exif_rotated_png_keeps_its_turn_and_the_page_gets_the_displayed_size() {
         "the page must get the displayed size: {page}"
     );
 }
+
+/// A `photo.webp` that is not a copy of `photo.png` is left alone by `--webp` and never put in
+/// front of the page's `<img>` by `--rewrite-html` (browsers would show the other picture).
+#[test]
+fn rewrite_html_never_points_a_page_at_someone_elses_webp() {
+    let (_folder, root) = site(&["coffee.png"]);
+    fs::copy(
+        fixture("images-good").join("img/ladybird-1280.webp"),
+        root.join("coffee.webp"),
+    )
+    .unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    fs::File::options()
+        .write(true)
+        .open(root.join("coffee.webp"))
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let page = "<!doctype html>\n<img src=\"coffee.png\" alt=\"Coffee\">\n";
+    fs::write(root.join("index.html"), page).unwrap();
+    let (code, report, stderr) = optimize(&root, &["--webp", "--rewrite-html"]);
+    assert_eq!(code, 0, "{report} {stderr}");
+    let rewritten = fs::read_to_string(root.join("index.html")).unwrap();
+    assert!(!rewritten.contains("<picture>"), "{rewritten}");
+    assert!(!rewritten.contains("coffee.webp"), "{rewritten}");
+    // With --force the copy is made, and then the page uses it.
+    let (code, _, _) = optimize(&root, &["--webp", "--rewrite-html", "--force"]);
+    assert_eq!(code, 0);
+    let rewritten = fs::read_to_string(root.join("index.html")).unwrap();
+    assert!(rewritten.contains("srcset=\"coffee.webp\""), "{rewritten}");
+}

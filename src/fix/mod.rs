@@ -86,6 +86,11 @@ pub struct FixReport {
     pub warnings: Vec<Problem>,
     /// Temporary files of killed runs removed at the start.
     pub temporaries_removed: Vec<String>,
+    /// WebP/AVIF copies (relative paths) found up to date: with the copies in `changes`, the
+    /// only ones `--rewrite-html` may point a page at (a `photo.webp` that is not a copy of
+    /// `photo.png` is someone else's picture).
+    #[serde(skip)]
+    pub current_copies: Vec<String>,
 }
 
 impl FixReport {
@@ -109,6 +114,8 @@ pub struct FileOutcome {
     pub not_worth_it: usize,
     pub errors: Vec<Problem>,
     pub warnings: Vec<Problem>,
+    /// See [`FixReport::current_copies`].
+    pub current_copies: Vec<String>,
 }
 
 impl FileOutcome {
@@ -165,6 +172,7 @@ impl FixReport {
         self.not_worth_it += outcome.not_worth_it;
         self.errors.extend(outcome.errors);
         self.warnings.extend(outcome.warnings);
+        self.current_copies.extend(outcome.current_copies);
     }
 }
 

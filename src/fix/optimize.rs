@@ -201,16 +201,14 @@ pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
         },
     );
     if options.rewrite_html {
-        // After the images: the pages are rewritten against the copies that now exist (or,
-        // in a dry run, would).
-        let planned: std::collections::HashSet<String> = report
+        // After the images: the pages are pointed only at copies this run wrote (or, in a dry
+        // run, would) or found current, never at a `photo.webp` that is someone else's.
+        let copies: std::collections::HashSet<String> = report
             .changes
             .iter()
-            .filter(|c| {
-                c.action == super::Action::Create
-                    && (c.what.starts_with("webp") || c.what.starts_with("avif"))
-            })
+            .filter(|c| c.what.starts_with("webp") || c.what.starts_with("avif"))
             .map(|c| c.path.clone())
+            .chain(report.current_copies.iter().cloned())
             .collect();
         let pages = scanned.files.iter().filter(|f| {
             matches!(
@@ -225,7 +223,7 @@ pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
             &options.root,
             pages,
             options.above_the_fold,
-            &planned,
+            &copies,
             options.dry_run,
             &mut report,
         );
@@ -620,6 +618,7 @@ fn optimize_file(file: &ScannedFile, shared_stem: bool, options: &OptimizeOption
                 .is_some_and(|h| (h.width, h.height) == source.dimensions());
             if newer && same_size {
                 work.outcome.up_to_date += 1;
+                work.outcome.current_copies.push(target_relative);
                 continue;
             }
         }
@@ -649,6 +648,7 @@ fn optimize_file(file: &ScannedFile, shared_stem: bool, options: &OptimizeOption
                     && read_limited(&target, MAX_INPUT_BYTES).ok().as_deref() == Some(&new[..]) =>
             {
                 work.outcome.up_to_date += 1;
+                work.outcome.current_copies.push(target_relative);
             }
             Ok(_) if replaced && !options.force => {
                 // Older than its source or of other dimensions: an old copy, or a picture of

@@ -214,15 +214,16 @@ impl std::fmt::Display for PageError {
 
 /// Rewrites the page `page` (relative to `root`, `/`-separated) against what is on disk now,
 /// without writing it: the caller writes `html` through the atomic writer when `edits` is not
-/// empty. `planned` lists siblings (relative paths) a dry run would have written: they count as
-/// present. Images are looked up once per path; symbolic links are not followed (an image
+/// empty. `copies` lists the WebP/AVIF siblings (relative paths) that are copies of their
+/// image: written by this run (or, in a dry run, to be written) or found up to date; a page is
+/// pointed only at those, never at a `photo.webp` that merely exists beside `photo.png`. Images are looked up once per path; symbolic links are not followed (an image
 /// reached through a link, to it or to a folder on its path, is treated as absent, as the
 /// fixers never touch files through links and the scan never enters them).
 pub fn rewrite_file(
     root: &std::path::Path,
     page: &str,
     above_the_fold: usize,
-    planned: &std::collections::HashSet<String>,
+    copies: &std::collections::HashSet<String>,
 ) -> Result<RewrittenPage, PageError> {
     let input = std::fs::read(root.join(page)).map_err(PageError::Read)?;
     let seen: RefCell<std::collections::HashMap<String, Option<ImageOnDisk>>> = RefCell::default();
@@ -230,7 +231,7 @@ pub fn rewrite_file(
         if let Some(known) = seen.borrow().get(path) {
             return known.clone();
         }
-        let found = image_on_disk(root, path, planned);
+        let found = image_on_disk(root, path, copies);
         seen.borrow_mut().insert(path.to_owned(), found.clone());
         found
     };
@@ -238,14 +239,14 @@ pub fn rewrite_file(
 }
 
 /// `--rewrite-html`: rewrites every HTML page of the folder against the images as they are
-/// now (or, in a dry run, as they would be: `planned` copies count as written) and records one
+/// now (or, in a dry run, as they would be; only `copies` count as copies) and records one
 /// change per page. A page is written through the atomic writer, whose read-back check runs
 /// [`verify`] again on the bytes that reached the disk.
 pub fn rewrite_pages<'f>(
     root: &std::path::Path,
     pages: impl Iterator<Item = &'f crate::scan::ScannedFile>,
     above_the_fold: usize,
-    planned: &std::collections::HashSet<String>,
+    copies: &std::collections::HashSet<String>,
     dry_run: bool,
     report: &mut super::FixReport,
 ) {
@@ -254,7 +255,7 @@ pub fn rewrite_pages<'f>(
             path: page.relative_path.clone(),
             message,
         };
-        let rewritten = match rewrite_file(root, &page.relative_path, above_the_fold, planned) {
+        let rewritten = match rewrite_file(root, &page.relative_path, above_the_fold, copies) {
             Ok(rewritten) => rewritten,
             Err(error) => {
                 report
@@ -338,7 +339,7 @@ fn describe(edits: &[Edit]) -> String {
 fn image_on_disk(
     root: &std::path::Path,
     path: &str,
-    planned: &std::collections::HashSet<String>,
+    copies: &std::collections::HashSet<String>,
 ) -> Option<ImageOnDisk> {
     let file = regular_file_inside(root, path)?;
     let bytes = std::fs::read(&file).ok()?;
@@ -360,7 +361,7 @@ fn image_on_disk(
         } else {
             format!("{folder}/{sibling}")
         };
-        let present = regular_file_inside(root, &relative).is_some() || planned.contains(&relative);
+        let present = copies.contains(&relative);
         (sibling != name && present).then_some(sibling)
     };
     Some(ImageOnDisk {
@@ -1063,7 +1064,15 @@ mod tests {
         std::fs::write(root.path().join("img/ladybird.webp"), webp).unwrap();
         let header = crate::imaging::read_header(&hero).unwrap();
 
-        let result = rewrite_file(root.path(), "index.html", 3, &Default::default()).unwrap();
+        // Only a copy the caller vouches for is used: the same file, not listed, is ignored.
+        let unlisted = rewrite_file(root.path(), "index.html", 3, &Default::default()).unwrap();
+        assert!(
+            !String::from_utf8(unlisted.html)
+                .unwrap()
+                .contains("ladybird.webp")
+        );
+        let copies = std::collections::HashSet::from(["img/ladybird.webp".to_string()]);
+        let result = rewrite_file(root.path(), "index.html", 3, &copies).unwrap();
         let html = String::from_utf8(result.html).unwrap();
         let line = |n: usize| html.lines().nth(n - 1).unwrap().to_owned();
         assert_eq!(
