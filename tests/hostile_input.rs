@@ -404,3 +404,40 @@ fn big_images_pages_and_maps_stay_within_a_gigabyte() {
         );
     }
 }
+
+#[test]
+fn a_precompressed_bomb_is_decoded_only_as_far_as_it_needs() {
+    use std::io::Write;
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    fs::write(root.join("app.js"), "console.log(1);\n".repeat(1_000)).unwrap();
+    // 1 GiB of zeros in about 1 MB: beside a 16 kB original, and with no original.
+    let mut bomb = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..1024 {
+        bomb.write_all(&zeros).unwrap();
+    }
+    let bomb = bomb.finish().unwrap();
+    fs::write(root.join("app.js.gz"), &bomb).unwrap();
+    fs::write(root.join("gone.js.gz"), &bomb).unwrap();
+    let (run, report) = audit_json(root, &[], Duration::from_secs(120));
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let stale = findings(&report, "compression/stale");
+    let message = |path: &str| {
+        stale
+            .iter()
+            .find(|f| f["path"] == path)
+            .unwrap_or_else(|| panic!("{path}: {stale:?}"))["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        message("app.js.gz").contains("more than its original's 16000 bytes"),
+        "{stale:?}"
+    );
+    assert!(
+        message("gone.js.gz").contains("more than 67 MB"),
+        "{stale:?}"
+    );
+}

@@ -55,7 +55,48 @@ pub struct Decoded {
 /// on the work a decompression bomb can cause.
 pub const MAX_DECODED_BYTES: u64 = 1 << 30;
 
-fn decode(format: Format, bytes: &[u8]) -> Decoded {
+/// A precompressed file whose original is not in the folder is decoded up to this size: only
+/// its own findings need it, and a bomb without an original cost 2 s of CPU at 1 GiB.
+pub const MAX_ORPHAN_DECODED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How far a `.gz`/`.br` is decoded: one byte past its original's size proves it is not a copy
+/// of it (so a bomb beside a 20 kB original costs microseconds), else the orphan bound.
+#[derive(Debug, Clone, Copy)]
+struct DecodeLimit {
+    original_size: Option<u64>,
+}
+
+impl DecodeLimit {
+    fn of(file: &ScannedFile) -> DecodeLimit {
+        let original = file.path.with_extension("");
+        let original_size = std::fs::symlink_metadata(original)
+            .ok()
+            .filter(|metadata| metadata.is_file())
+            .map(|metadata| metadata.len());
+        DecodeLimit { original_size }
+    }
+
+    fn bytes(self) -> u64 {
+        match self.original_size {
+            Some(size) => size.saturating_add(1).min(MAX_DECODED_BYTES),
+            None => MAX_ORPHAN_DECODED_BYTES,
+        }
+    }
+
+    fn exceeded(self) -> String {
+        match self.original_size {
+            Some(size) if size < MAX_DECODED_BYTES => format!(
+                "decodes to more than its original's {size} bytes: not a copy of it (not decoded further)"
+            ),
+            _ => format!(
+                "decodes to more than {} MB; not checked further",
+                self.bytes() / 1_000_000
+            ),
+        }
+    }
+}
+
+fn decode(format: Format, bytes: &[u8], limit: DecodeLimit) -> Decoded {
     let mut hasher = blake3::Hasher::new();
     let mut reader: Box<dyn Read> = match format {
         Format::Gzip => Box::new(flate2::read::MultiGzDecoder::new(bytes)),
@@ -74,11 +115,8 @@ fn decode(format: Format, bytes: &[u8]) -> Decoded {
             }
             Ok(n) => {
                 size += n as u64;
-                if size > MAX_DECODED_BYTES {
-                    let error = format!(
-                        "decodes to more than {} MB; not checked further",
-                        MAX_DECODED_BYTES / 1_000_000
-                    );
+                if size > limit.bytes() {
+                    let error = limit.exceeded();
                     return Decoded {
                         hash: None,
                         size,
@@ -239,8 +277,14 @@ pub fn analyze(
         ),
         _ => ([0; 32], String::new()),
     };
+    // What a precompressed file's facts say depends on its original's size (how far it is
+    // decoded): part of the key.
+    let decode_limit =
+        matches!(format, Format::Gzip | Format::Brotli).then(|| DecodeLimit::of(file));
+    let decode_bound = decode_limit.map_or(0, DecodeLimit::bytes).to_le_bytes();
     let key = cache::key(&[
         b"facts",
+        &decode_bound,
         ANALYZER_VERSION.as_bytes(),
         &context.knowledge_fingerprint,
         tag,
@@ -298,7 +342,13 @@ pub fn analyze(
                 bytes: css::minified_size(bytes),
             }),
         })),
-        Format::Gzip | Format::Brotli => Facts::Precompressed(decode(format, bytes)),
+        Format::Gzip | Format::Brotli => Facts::Precompressed(decode(
+            format,
+            bytes,
+            decode_limit.unwrap_or(DecodeLimit {
+                original_size: None,
+            }),
+        )),
         _ => Facts::Document(Box::new(html::parse(bytes))),
     };
     let computed = serde_json::to_vec(&facts).ok().map(|json| (key, json));
