@@ -186,6 +186,7 @@ pub fn run_selected(context: &RuleContext, selected: impl Fn(&str) -> bool) -> V
         };
         let mut violations = Vec::new();
         rule.check(context, &mut violations);
+        let violations = at_most_per_file(violations, MAX_FINDINGS_PER_RULE_AND_FILE);
         findings.extend(
             violations
                 .into_iter()
@@ -199,6 +200,48 @@ pub fn run_selected(context: &RuleContext, selected: impl Fn(&str) -> bool) -> V
             .then_with(|| a.line.cmp(&b.line))
     });
     findings
+}
+
+/// Findings of one rule listed for one file. A hostile file holds hundreds of thousands of the
+/// same problem (500,000 missing `srcset` candidates in one `<img>` took 1.7 GB in findings and
+/// reports, then aborted); past this, one more finding says how many were left out.
+pub const MAX_FINDINGS_PER_RULE_AND_FILE: usize = 200;
+
+/// `violations` with at most `limit` per path (in their order), and for each path over it one
+/// more violation counting the rest; the savings of the rest are summed into it.
+fn at_most_per_file(violations: Vec<Violation>, limit: usize) -> Vec<Violation> {
+    let mut listed: std::collections::HashMap<Option<String>, usize> = Default::default();
+    let mut left_out: Vec<(Option<String>, usize, u64)> = Vec::new();
+    let mut kept = Vec::with_capacity(violations.len().min(limit * 4));
+    for violation in violations {
+        let count = listed.entry(violation.path.clone()).or_default();
+        *count += 1;
+        if *count <= limit {
+            kept.push(violation);
+            continue;
+        }
+        match left_out
+            .iter_mut()
+            .find(|(path, _, _)| *path == violation.path)
+        {
+            Some((_, n, saving)) => {
+                *n += 1;
+                *saving += violation.saving.unwrap_or(0);
+            }
+            None => left_out.push((violation.path, 1, violation.saving.unwrap_or(0))),
+        }
+    }
+    for (path, n, saving) in left_out {
+        kept.push(Violation {
+            path,
+            message: format!(
+                "and {n} more findings of this rule in this file, not listed (at most {limit} are)"
+            ),
+            saving: (saving > 0).then_some(saving),
+            ..Violation::default()
+        });
+    }
+    kept
 }
 
 /// The response for each asset path, with the asset, for the `server/` rules.
@@ -266,5 +309,41 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod finding_bound_tests {
+    use super::*;
+
+    fn violation(path: &str, saving: u64) -> Violation {
+        Violation {
+            path: Some(path.into()),
+            message: "missing".into(),
+            saving: Some(saving),
+            ..Violation::default()
+        }
+    }
+
+    #[test]
+    fn findings_past_the_bound_become_one_counted_finding_per_file() {
+        let mut many: Vec<Violation> = (0..10).map(|_| violation("a.html", 5)).collect();
+        many.extend((0..2).map(|_| violation("b.html", 5)));
+        many.push(violation("a.html", 7));
+        let kept = at_most_per_file(many, 3);
+        let on = |path: &str| {
+            kept.iter()
+                .filter(|v| v.path.as_deref() == Some(path))
+                .count()
+        };
+        assert_eq!(on("a.html"), 4);
+        assert_eq!(on("b.html"), 2);
+        let summary = kept.last().unwrap();
+        assert_eq!(summary.path.as_deref(), Some("a.html"));
+        assert_eq!(
+            summary.message,
+            "and 8 more findings of this rule in this file, not listed (at most 3 are)"
+        );
+        assert_eq!(summary.saving, Some(7 * 5 + 7));
     }
 }
