@@ -550,7 +550,7 @@ fn picture_sources(
                 mapped.clear();
                 break;
             };
-            let url = with_file_name(&candidate.url, &sibling);
+            let url = for_srcset(&with_file_name(&candidate.url, &sibling));
             mapped.push(match candidate.descriptor {
                 None => url,
                 Some(Descriptor::Width(w)) => format!("{url} {w}w"),
@@ -590,6 +590,21 @@ fn with_file_name(url: &str, file_name: &str) -> String {
     }
     result.push_str(&url[path_end..]);
     result
+}
+
+/// `url` as one `srcset` candidate: white space would end the URL there and make the rest a
+/// (bad) descriptor, and commas separate candidates, so both are percent-encoded, which means
+/// the same resource (found by fuzzing: `src="img/hero.jpg# x"` gave an unusable `<source>`).
+fn for_srcset(url: &str) -> String {
+    let mut encoded = String::with_capacity(url.len());
+    for c in url.chars() {
+        if c == ',' || (c.is_ascii() && is_html_whitespace(c as u8)) {
+            encoded.push_str(&format!("%{:02X}", c as u32));
+        } else {
+            encoded.push(c);
+        }
+    }
+    encoded
 }
 
 /// `value` with each run of HTML white space made one space, and none at either end. A copied
@@ -1044,6 +1059,19 @@ mod tests {
     /// The disk side on a copy of a real page: the hero gets a <picture> for the WebP written
     /// beside it and its real size; images without siblings only get sizes (and lazy loading
     /// below the fold); the animated GIF keeps no WebP because none was written.
+    #[test]
+    fn srcset_candidates_keep_their_url_whole() {
+        assert_eq!(
+            for_srcset("img/hero.webp# srcset=load"),
+            "img/hero.webp#%20srcset=load"
+        );
+        assert_eq!(for_srcset("a,b.webp?x=1,2"), "a%2Cb.webp?x=1%2C2");
+        assert_eq!(
+            crate::analyze::url::parse_srcset(&for_srcset("img/a b.webp#\tc,")).len(),
+            1
+        );
+    }
+
     #[test]
     fn rewrite_file_reads_real_sizes_and_siblings() {
         let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/images-bad");
