@@ -157,6 +157,16 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
     for asset in &mut assets {
         asset.composition = crate::composition::of(asset);
     }
+    for asset in assets.iter().filter(|a| {
+        a.format.compressible() && a.gzip.is_none() && a.raw > crate::measure::MAX_COMPRESSED_BYTES
+    }) {
+        notes.push(format!(
+            "{}: {} bytes, more than the {} bytes webaudit compresses; counted at its raw size",
+            asset.path,
+            asset.raw,
+            crate::measure::MAX_COMPRESSED_BYTES
+        ));
+    }
     let statistics = measured.statistics;
     let pages = crate::pages::page_loads(&assets, config.base_path.as_deref());
     let budgets = budget::evaluate(&config, &assets, &pages);

@@ -441,3 +441,22 @@ fn a_precompressed_bomb_is_decoded_only_as_far_as_it_needs() {
         "{stale:?}"
     );
 }
+
+#[test]
+fn a_file_past_the_compression_bound_counts_at_its_raw_size_with_a_note() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    // Sparse: no disk space, and read back as zeros.
+    let huge = fs::File::create(root.join("huge.js")).unwrap();
+    huge.set_len(webaudit::measure::MAX_COMPRESSED_BYTES + 1)
+        .unwrap();
+    drop(huge);
+    let (run, report) = audit_json(root, &[], Duration::from_secs(120));
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(asset(&report, "huge.js")["gzip"], serde_json::Value::Null);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("huge.js") && notes.contains("counted at its raw size"),
+        "{notes}"
+    );
+}

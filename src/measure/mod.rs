@@ -26,6 +26,11 @@ use cache::{Algorithm, Cache, ContentHash, Key};
 /// Files larger than this are streamed rather than read whole.
 pub const IN_MEMORY_LIMIT: u64 = 64 * 1024 * 1024;
 
+/// Largest file whose gzip and brotli sizes are measured; a larger one counts at its raw size
+/// in totals and budgets, with a note. The largest real web assets are tens of MB (a 31.7 MB
+/// `.wasm`); a 4 GiB file took 12 s of gzip to be told what it already says.
+pub const MAX_COMPRESSED_BYTES: u64 = 1024 * 1024 * 1024;
+
 /// One measured file of the audited folder.
 #[derive(Debug, Clone, Serialize)]
 pub struct Asset {
@@ -429,7 +434,9 @@ fn measure_file(
     let classification = classify(file.extension.as_deref(), &head);
     let format = classification.format;
     // Source maps are compressible but never sent to users: measuring them would only cost time.
-    let measure_compressed = format.compressible() && format != Format::SourceMap;
+    // Past the compression bound a file counts at its raw size (see `MAX_COMPRESSED_BYTES`).
+    let measure_compressed =
+        format.compressible() && format != Format::SourceMap && raw <= MAX_COMPRESSED_BYTES;
     let mut wanted = Vec::new();
     if measure_compressed {
         wanted.push(Algorithm::Gzip);
