@@ -81,8 +81,7 @@ impl DecodeLimit {
     fn bytes(self) -> u64 {
         self.original_size
             .map_or(0, |size| size.saturating_mul(4))
-            .max(MAX_ORPHAN_DECODED_BYTES)
-            .min(MAX_DECODED_BYTES)
+            .clamp(MAX_ORPHAN_DECODED_BYTES, MAX_DECODED_BYTES)
     }
 
     fn exceeded(self) -> String {
