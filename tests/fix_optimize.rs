@@ -580,23 +580,6 @@ fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     files
 }
 
-/// `png` with ancillary chunks inserted right after IHDR.
-fn with_chunks(png: &[u8], chunks: &[(&[u8; 4], &[u8])]) -> Vec<u8> {
-    let ihdr_end = 8 + 4 + 4 + 13 + 4;
-    let mut out = png[..ihdr_end].to_vec();
-    for (name, data) in chunks {
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let mut crc = flate2::Crc::new();
-        crc.update(&name[..]);
-        crc.update(data);
-        out.extend_from_slice(&name[..]);
-        out.extend_from_slice(data);
-        out.extend_from_slice(&crc.sum().to_be_bytes());
-    }
-    out.extend_from_slice(&png[ihdr_end..]);
-    out
-}
-
 /// An EXIF-rotated PNG (orientation 6: shown turned a quarter, 300×400 from 400×300 stored):
 /// oxipng used to drop its `eXIf`, so the page got the stored 400×300 while its WebP copy,
 /// whose pixels are turned, is 300×400: squashed in every browser that picks the copy.
@@ -618,7 +601,7 @@ fn an_exif_rotated_png_keeps_its_turn_and_the_page_gets_the_displayed_size() {
     ];
     fs::write(
         root.join("turned.png"),
-        with_chunks(&png, &[(b"eXIf", exif)]),
+        png_with_chunks(&png, &[(b"eXIf", exif)]),
     )
     .unwrap();
     fs::write(

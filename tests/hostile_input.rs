@@ -303,15 +303,6 @@ fn encoder_settings_that_are_not_numbers_are_refused() {
 /// 8 bytes a pixel.
 fn png_16_bit(width: u32, height: u32) -> Vec<u8> {
     use std::io::Write;
-    fn chunk(out: &mut Vec<u8>, name: &[u8; 4], data: &[u8]) {
-        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let mut crc = flate2::Crc::new();
-        crc.update(name);
-        crc.update(data);
-        out.extend_from_slice(name);
-        out.extend_from_slice(data);
-        out.extend_from_slice(&crc.sum().to_be_bytes());
-    }
     let mut ihdr = Vec::new();
     ihdr.extend_from_slice(&width.to_be_bytes());
     ihdr.extend_from_slice(&height.to_be_bytes());
@@ -322,9 +313,9 @@ fn png_16_bit(width: u32, height: u32) -> Vec<u8> {
         encoder.write_all(&row).unwrap();
     }
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    chunk(&mut png, b"IHDR", &ihdr);
-    chunk(&mut png, b"IDAT", &encoder.finish().unwrap());
-    chunk(&mut png, b"IEND", &[]);
+    png_chunk(&mut png, b"IHDR", &ihdr);
+    png_chunk(&mut png, b"IDAT", &encoder.finish().unwrap());
+    png_chunk(&mut png, b"IEND", &[]);
     png
 }
 

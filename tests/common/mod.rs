@@ -121,3 +121,25 @@ pub fn node_brotli_sizes(paths: &[PathBuf]) -> HashMap<String, u64> {
         serde_json::to_string(&list).unwrap(),
     )
 }
+
+/// One PNG chunk: length, name, data and CRC.
+pub fn png_chunk(out: &mut Vec<u8>, name: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let mut crc = flate2::Crc::new();
+    crc.update(name);
+    crc.update(data);
+    out.extend_from_slice(name);
+    out.extend_from_slice(data);
+    out.extend_from_slice(&crc.sum().to_be_bytes());
+}
+
+/// `png` with ancillary chunks inserted right after IHDR.
+pub fn png_with_chunks(png: &[u8], chunks: &[(&[u8; 4], &[u8])]) -> Vec<u8> {
+    let ihdr_end = 8 + 4 + 4 + 13 + 4;
+    let mut out = png[..ihdr_end].to_vec();
+    for (name, data) in chunks {
+        png_chunk(&mut out, name, data);
+    }
+    out.extend_from_slice(&png[ihdr_end..]);
+    out
+}
