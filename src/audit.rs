@@ -108,6 +108,7 @@ fn image_options(
 pub fn run(options: &AuditOptions) -> Result<Report, Error> {
     scan::check_root(&options.root)?;
     let config = config::load(&options.root, &options.overrides)?;
+    rules::check_config(&config)?;
     let scanned = scan::scan(&options.root, &config.ignore)?;
     let mut notes = config.notes.clone();
     // Read before measuring: a missing or foreign baseline fails the run before any work, and
@@ -137,16 +138,20 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
         .extend(config.packages.clone())
         .map_err(Error::Usage)?;
     let signatures = Signatures::new(&knowledge);
+    let reader = crate::analyze::AnalyzeContext::new(
+        &scanned.files,
+        signatures.as_ref(),
+        knowledge.fingerprint(),
+        image_options(&config, options.avif, options.image_encodes),
+    );
     let measured = measure::measure(
         &scanned.files,
         MeasureOptions {
             brotli,
             threads: options.threads,
-            signatures: signatures.as_ref(),
-            knowledge_fingerprint: knowledge.fingerprint(),
             known_sizes: known_sizes.as_ref(),
-            image: image_options(&config, options.avif, options.image_encodes),
         },
+        Some(&reader),
         &mut cache,
     );
     if let Err(problem) = cache.save() {

@@ -21,9 +21,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::kind::AssetKind;
-use crate::measure::Asset;
-use crate::measure::cache::{Algorithm, ContentHash};
-use crate::report::SCHEMA_VERSION;
+use crate::model::SCHEMA_VERSION;
+use crate::model::asset::Asset;
+use crate::model::asset::{Algorithm, ContentHash};
 use crate::size::human;
 
 /// Sizes of one asset in one build, as compared.

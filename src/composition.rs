@@ -6,7 +6,7 @@
 //! code from different sources at different ratios, so this is a proportional estimate, not a
 //! measurement; raw bytes are exact.
 
-use serde::Serialize;
+pub use crate::model::composition::{Composition, PackageShare};
 
 use crate::analyze::Facts;
 use crate::analyze::sourcemap::{Attribution, package_of};
@@ -14,32 +14,6 @@ use crate::measure::Asset;
 
 /// The app's own code (sources outside `node_modules`).
 pub const OWN_CODE: &str = "[own code]";
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct PackageShare {
-    pub name: String,
-    /// The package folder the bytes came from (`node_modules/lodash`); two copies of one package
-    /// have different folders.
-    pub copy: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    pub raw: u64,
-    /// Estimated: proportional to the raw share of the chunk's gzip size.
-    pub gzip_estimate: Option<u64>,
-    /// How many of the package's files contributed.
-    pub modules: usize,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Composition {
-    /// The source map the composition comes from; `null` for an inline map.
-    pub map: Option<String>,
-    pub packages: Vec<PackageShare>,
-    pub own_code: u64,
-    /// Bytes no mapping covers, line terminators included: shown, never hidden.
-    pub unmapped: u64,
-    pub warnings: Vec<String>,
-}
 
 pub fn attribution(asset: &Asset) -> Option<&Attribution> {
     let link = match &asset.facts {

@@ -6,6 +6,7 @@
 //! renderers print them. [`audit::run`] runs the whole flow.
 
 pub mod analyze;
+pub mod atomic;
 pub mod audit;
 pub mod baseline;
 pub mod budget;
@@ -22,6 +23,7 @@ pub mod kind;
 pub mod knowledge;
 pub mod live;
 pub mod measure;
+pub mod model;
 pub mod origins;
 pub mod pages;
 pub mod report;

@@ -18,14 +18,13 @@
 //! resolves to such an address is refused too. A deadline bounds the whole run: what is not
 //! checked by then is named in the report, which is otherwise complete.
 
+pub use crate::model::response::{Answer, Response};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-
-use serde::Serialize;
 
 use crate::audit::AuditOptions;
 use crate::error::Error;
@@ -78,25 +77,6 @@ impl LiveOptions {
             deadline: Duration::from_secs(60),
         }
     }
-}
-
-/// What the server said about one asset.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Response {
-    /// The asset, relative to the audited folder.
-    pub path: String,
-    pub url: String,
-    /// The answer, or why there was none (timeout, connection reset, protocol error).
-    pub outcome: Result<Answer, String>,
-}
-
-/// The status and the headers the rules read (values as sent, `None` when absent).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Answer {
-    pub status: u16,
-    pub content_type: Option<String>,
-    pub content_encoding: Option<String>,
-    pub cache_control: Option<String>,
 }
 
 /// The URL of `path` under `base` (which ends with `/`): each segment percent-encoded, so names
@@ -417,6 +397,7 @@ pub fn check_folder(audit: &AuditOptions, options: &LiveOptions) -> Result<Repor
     } = fetch_all(options, &base, &report.assets, deadline);
 
     let config = crate::config::load(&audit.root, &audit.overrides)?;
+    crate::rules::check_config(&config)?;
     let knowledge = crate::knowledge::Knowledge::built_in();
     let findings = rules::run_selected(
         &RuleContext {

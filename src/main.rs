@@ -238,6 +238,7 @@ fn run_optimize(args: &OptimizeArgs) -> Result<u8, Error> {
     if args.rewrite_html {
         // The lazy-loading guess must be the audit's: same webaudit.toml, same setting.
         let config = webaudit::config::load(&args.fix.path, &Overrides::default())?;
+        webaudit::rules::check_config(&config)?;
         options.above_the_fold = config.images.above_the_fold;
     }
     options.min_saving = args.min_saving;

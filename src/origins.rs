@@ -15,7 +15,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::analyze::sourcemap::{self, Lookup};
 use crate::analyze::{Facts, MAX_MAP_BYTES, MapLink};
 use crate::measure::{Asset, open_without_following};
-use crate::report::finding::{Finding, SourceLocation};
+use crate::model::finding::{Finding, SourceLocation};
 
 /// The repository root CI outputs name files from: `$GITHUB_WORKSPACE` when set (GitHub
 /// resolves annotation and SARIF paths against the checkout), else the current folder.

@@ -54,14 +54,7 @@ pub struct Scan {
     pub skipped: Vec<Skipped>,
 }
 
-pub fn relative_path(root: &Path, path: &Path) -> String {
-    let relative = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<String> = relative
-        .components()
-        .map(|part| part.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    parts.join("/")
-}
+pub use crate::files::relative_path;
 
 /// Checks that `root` is a folder that can be audited: a missing path or a file is fatal.
 pub fn check_root(root: &Path) -> Result<(), Error> {

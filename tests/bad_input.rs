@@ -278,7 +278,17 @@ fn a_file_vanishing_between_scan_and_measure_is_skipped() {
     let scan = webaudit::scan::scan(folder.path(), &[]).unwrap();
     fs::remove_file(folder.path().join("goes.js")).unwrap();
     let mut cache = webaudit::measure::cache::Cache::disabled();
-    let measured = webaudit::measure::measure(&scan.files, Default::default(), &mut cache);
+    let measured = webaudit::measure::measure(
+        &scan.files,
+        Default::default(),
+        Some(&webaudit::analyze::AnalyzeContext::new(
+            &scan.files,
+            None,
+            [0; 32],
+            Default::default(),
+        )),
+        &mut cache,
+    );
     assert_eq!(measured.assets.len(), 1);
     assert_eq!(measured.skipped.len(), 1);
     assert_eq!(measured.skipped[0].path, "goes.js");

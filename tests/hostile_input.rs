@@ -137,7 +137,17 @@ fn a_fifo_in_the_folder_or_swapped_in_after_the_scan_never_blocks() {
     mkfifo(&root.join("swapped.js"));
     let started = Instant::now();
     let mut cache = webaudit::measure::cache::Cache::disabled();
-    let measured = webaudit::measure::measure(&scan.files, Default::default(), &mut cache);
+    let measured = webaudit::measure::measure(
+        &scan.files,
+        Default::default(),
+        Some(&webaudit::analyze::AnalyzeContext::new(
+            &scan.files,
+            None,
+            [0; 32],
+            Default::default(),
+        )),
+        &mut cache,
+    );
     assert!(started.elapsed() < Duration::from_secs(30));
     let swapped = measured
         .skipped

@@ -374,7 +374,6 @@ fn facts_of_every_fixture_file_round_trip_through_the_cache_format() {
         let context = webaudit::analyze::AnalyzeContext::new(
             &scan.files,
             None,
-            &cache,
             [0; 32],
             webaudit::analyze::image::ImageOptions::default(),
         );
@@ -385,6 +384,7 @@ fn facts_of_every_fixture_file_round_trip_through_the_cache_format() {
                     .format;
             let analysis = webaudit::analyze::analyze(
                 &context,
+                &cache,
                 file,
                 format,
                 &bytes,

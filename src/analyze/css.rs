@@ -10,76 +10,8 @@
 
 use std::borrow::Cow;
 
-use serde::Serialize;
-
 pub use super::url::{LineIndex, Location};
-
-/// Everything the rules need to know about one stylesheet.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
-pub struct CssFacts {
-    /// `@import url(…)` and `@import "…"` that browsers honour: at the top level, before any
-    /// other rule. Location: the `@import` keyword.
-    pub imports: Vec<CssRef>,
-    /// Every `url(…)` (and string inside `image-set()`) outside `@import`, in source order.
-    /// Location: the start of `url(` (or of the string).
-    pub urls: Vec<CssRef>,
-    pub font_faces: Vec<FontFace>,
-    /// Things a browser ignores or repairs: unterminated comments, strings and `url(`,
-    /// `@import` rules it drops.
-    pub warnings: Vec<CssWarning>,
-}
-
-/// A reference from CSS to another file, as written (not resolved: see
-/// [`crate::analyze::url::resolve`]).
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct CssRef {
-    /// The URL with CSS escapes decoded and surrounding whitespace removed.
-    pub url: String,
-    pub location: Location,
-    /// The declaration the URL belongs to (`background-image`, `src`, `--hero`), ASCII-lowercased
-    /// unless it is a custom property (those are case-sensitive). `None` for `@import` and for a
-    /// URL outside any declaration.
-    pub property: Option<String>,
-    pub in_font_face: bool,
-}
-
-/// One `@font-face` rule.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
-pub struct FontFace {
-    /// `font-family`, unquoted (`"Open Sans"` and `Open Sans` both give `Open Sans`).
-    pub family: Option<String>,
-    /// The sources of the last `src` descriptor (a later `src` replaces an earlier one, as in the
-    /// cascade), in order of preference.
-    pub sources: Vec<FontSource>,
-    /// The values of these descriptors as written, comments removed and whitespace collapsed
-    /// (`swap`, `400 700`, `U+0000-00FF`).
-    pub font_display: Option<String>,
-    pub font_weight: Option<String>,
-    pub font_style: Option<String>,
-    pub unicode_range: Option<String>,
-    /// The `@font-face` keyword.
-    pub location: Location,
-}
-
-/// One entry of an `@font-face` `src` list: either a file (`url`) or an installed font
-/// (`local`), exactly one of the two is set.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
-pub struct FontSource {
-    pub url: Option<String>,
-    /// The font name of `local("Name")` / `local(Name)`.
-    pub local: Option<String>,
-    /// `format("woff2")` or `format(woff2)`, as written without quotes.
-    pub format: Option<String>,
-    /// `tech(variations)`, as written.
-    pub tech: Option<String>,
-    pub location: Location,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct CssWarning {
-    pub message: String,
-    pub location: Location,
-}
+pub use crate::model::facts::css::*;
 
 /// Parses a stylesheet file (or a `style="…"` value: a bare declaration list reads the same
 /// way).

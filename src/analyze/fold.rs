@@ -25,8 +25,7 @@
 
 use super::html::HtmlFacts;
 
-/// How many images/iframes at the top of `<body>` are treated as possibly visible.
-pub const DEFAULT_ABOVE_THE_FOLD: usize = 3;
+pub use crate::config::model::DEFAULT_ABOVE_THE_FOLD;
 
 /// Images declaring both dimensions at most this size are icons (they do not use a place).
 pub const ICON_MAX_PX: u32 = 64;

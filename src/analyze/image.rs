@@ -24,9 +24,8 @@
 //!     (`--avif`; it is 10–50× slower than WebP), otherwise estimated from the WebP size with
 //!     [`AVIF_TO_WEBP_RATIO`] and labelled as an estimate.
 
-use serde::{Deserialize, Serialize};
-
 use crate::imaging::{self, ImageFormat, ImageHeader, Limits};
+pub use crate::model::facts::image::*;
 
 /// Lossy WebP quality used to measure `images/modern-format` savings (see the module doc).
 pub const WEBP_QUALITY: f32 = 80.0;
@@ -86,34 +85,6 @@ impl ImageOptions {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ImageFacts {
-    /// `None` when even the header could not be read (then `problem` says why).
-    pub header: Option<ImageHeader>,
-    /// Why the image could not be read or decoded, as a sentence for the user.
-    pub problem: Option<String>,
-    /// Lossy WebP size at [`WEBP_QUALITY`] (JPEG, PNG, static GIF that decode).
-    pub webp: Option<u64>,
-    /// The same image in the same format, optimised (JPEG and PNG that decode).
-    pub optimized: Option<Optimized>,
-    /// AVIF size, measured (`--avif`) or estimated.
-    pub avif: Option<AvifSize>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Optimized {
-    pub bytes: u64,
-    pub method: OptimizeMethod,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum OptimizeMethod {
-    /// oxipng at [`PNG_PRESET`], metadata stripped safely: lossless.
-    Oxipng,
-    /// Re-encoded at JPEG quality [`JPEG_QUALITY`]: lossy, as Lighthouse measures it.
-    JpegQuality,
-}
-
 impl OptimizeMethod {
     pub fn describe(self) -> String {
         match self {
@@ -121,13 +92,6 @@ impl OptimizeMethod {
             OptimizeMethod::JpegQuality => format!("re-encoded at JPEG quality {JPEG_QUALITY}"),
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AvifSize {
-    pub bytes: u64,
-    /// Estimated from the WebP size, not encoded.
-    pub estimated: bool,
 }
 
 /// Whether the size rules re-encode this image: JPEG, PNG and static GIF.

@@ -7,7 +7,7 @@
 //! and source files often use it under `.js`). A file that does not parse yields its first
 //! error with a location instead of imports; the audit goes on.
 
-use serde::Serialize;
+pub use crate::model::facts::js::*;
 use swc_common::sync::Lrc;
 use swc_common::{BytePos, FileName, SourceFile, SourceMap, Span, Spanned};
 use swc_ecma_ast::{
@@ -18,28 +18,6 @@ use swc_ecma_parser::{EsSyntax, Syntax, TsSyntax};
 use swc_ecma_visit::{Visit, VisitWith};
 
 use super::url::LineIndex;
-
-/// How a module is brought in; rules decide which forms defeat tree shaking for which package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ImportForm {
-    /// `import x from "m"`
-    Default,
-    /// `import * as x from "m"`
-    Namespace,
-    /// `import { a, b } from "m"`
-    Named,
-    /// `import "m"`
-    SideEffect,
-    /// `export * from "m"` (and `export * as x from "m"`)
-    ReExportAll,
-    /// `export { a } from "m"`
-    ReExportNamed,
-    /// `require("m")`, and TypeScript's `import x = require("m")`
-    Require,
-    /// `import("m")`
-    Dynamic,
-}
 
 impl ImportForm {
     pub fn name(self) -> &'static str {
@@ -76,43 +54,7 @@ impl ImportForm {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct Import {
-    /// The module specifier as written: `lodash`, `./chunk-3f2a.js`, `lodash/debounce`.
-    pub specifier: String,
-    pub form: ImportForm,
-    /// Imported names, for named imports and re-exports (`default` for `import { default as x }`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub names: Vec<String>,
-    /// `import type` / `export type`: erased at compile time, never bundled.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub type_only: bool,
-    pub line: u32,
-    pub column: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct ParseProblem {
-    pub message: String,
-    pub line: u32,
-    pub column: u32,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct JsFacts {
-    pub imports: Vec<Import>,
-    /// Why the file could not be analysed (syntax error, nesting too deep); imports are then empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub problem: Option<ParseProblem>,
-    /// The content is not valid UTF-8 and was read with replacement characters.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub invalid_utf8: bool,
-}
-
-/// Deeper bracket nesting than this is not parsed: the parser, the syntax-tree walk and the
-/// tree's destruction all recurse, and no real bundle or source file comes near it (minifiers
-/// stay well under 100 levels).
-pub const MAX_NESTING: usize = 1_000;
+pub use super::js_guard::MAX_NESTING;
 
 /// Extensions parsed as JavaScript or TypeScript.
 pub const EXTENSIONS: [&str; 8] = ["js", "mjs", "cjs", "jsx", "ts", "tsx", "mts", "cts"];

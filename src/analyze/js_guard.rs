@@ -38,6 +38,11 @@ pub const MAX_CHAIN_TOKENS: usize = 25_000;
 pub const MAX_UNEXPLAINED_COLONS: usize = 500;
 
 /// The stack [`with_parser_stack`] guarantees: 2.5× what the deepest allowed chain needed.
+/// Deeper bracket nesting than this is not parsed: the parser, the syntax-tree walk and the
+/// tree's destruction all recurse, and no real bundle or source file comes near it (minifiers
+/// stay well under 100 levels).
+pub const MAX_NESTING: usize = 1_000;
+
 const PARSER_STACK: usize = 64 * 1024 * 1024;
 
 /// Runs `parse` with at least [`PARSER_STACK`] bytes of stack left, on a fresh segment when
@@ -257,10 +262,10 @@ impl Counter {
                     colons: self.colons,
                     questions: self.questions,
                 });
-                if self.levels.len() > super::js::MAX_NESTING {
+                if self.levels.len() > MAX_NESTING {
                     return Err(format!(
                         "brackets nest more than {} levels deep; not analysed",
-                        super::js::MAX_NESTING
+                        MAX_NESTING
                     ));
                 }
                 self.chain += 1;

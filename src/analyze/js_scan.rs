@@ -11,8 +11,8 @@
 //! caller parses the file with swc, which either finds the imports or locates the syntax error.
 //! Its results equal swc's on every file of the benchmark corpus (see `benches/js_analysis.rs`).
 
-use super::js::{Import, ImportForm};
 use super::url::LineIndex;
+use crate::model::facts::js::{Import, ImportForm};
 
 /// Why the scan gave up: the file needs a real parser.
 #[derive(Debug, Clone, PartialEq, Eq)]

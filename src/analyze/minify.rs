@@ -19,7 +19,7 @@
 //! (`a .b`, `1px solid`, `calc(1px + 2px)`); the `;` before a `}` is dropped; `/*!…*/` comments
 //! are kept.
 
-use serde::Serialize;
+pub use crate::model::facts::minify::*;
 use swc_common::sync::Lrc;
 use swc_common::{FileName, SourceMap, Spanned};
 use swc_ecma_ast::EsVersion;
@@ -37,18 +37,6 @@ pub const CSS_MIN_SAVING_RATIO: f64 = 0.05;
 /// Whether removing `saving` bytes of a `raw`-byte file is worth a finding.
 pub fn reportable(raw: u64, saving: u64, ratio: f64) -> bool {
     saving >= MIN_SAVING_BYTES && saving as f64 >= ratio * raw as f64
-}
-
-/// The estimate for one file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub enum Minified {
-    /// The file's size with comments and unnecessary whitespace removed.
-    Estimated { bytes: u64 },
-    /// Not estimated: the file has at most this many bytes of whitespace and comments, too few
-    /// for a reportable saving (the cheap pre-check, see [`estimate_js`]).
-    BelowThreshold { removable_at_most: u64 },
-    /// The file could not be read as code (a syntax error, invalid UTF-8).
-    Failed(String),
 }
 
 impl Minified {

@@ -19,37 +19,17 @@ use std::collections::HashMap;
 use std::io::Read;
 
 use crate::kind::Format;
-use crate::measure::cache::{self, Cache, Key};
+use crate::measure::Analysis;
+use crate::measure::cache::{self, Cache};
 use crate::scan::ScannedFile;
-use sourcemap::Attribution;
+
+pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, StylesheetFacts};
 
 /// Source maps larger than this are not read (the JSON parser holds the whole map in memory).
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
 pub const ANALYZER_VERSION: &str = "facts-4";
-
-/// What one file's content says, beyond its sizes.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub enum Facts {
-    #[default]
-    None,
-    Script(Box<ScriptFacts>),
-    Stylesheet(Box<StylesheetFacts>),
-    Document(Box<html::HtmlFacts>),
-    Precompressed(Decoded),
-    Image(Box<image::ImageFacts>),
-}
-
-/// What a `.gz` or `.br` file decodes to: compared with its original by the compression rules.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Decoded {
-    /// BLAKE3 of the decoded content; `None` when it could not be decoded.
-    pub hash: Option<[u8; 32]>,
-    pub size: u64,
-    /// Why decoding failed (corrupt stream, or more than [`MAX_DECODED_BYTES`]).
-    pub error: Option<String>,
-}
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -136,51 +116,11 @@ fn decode(format: Format, bytes: &[u8], limit: DecodeLimit) -> Decoded {
     }
 }
 
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct ScriptFacts {
-    pub js: js::JsFacts,
-    pub map: Option<MapLink>,
-    /// Known libraries recognised by their signatures (looked for only without a usable map).
-    pub signatures: Vec<crate::knowledge::SignatureMatch>,
-    /// The size without comments and unnecessary whitespace (`.js`, `.mjs`, `.cjs` only).
-    #[serde(default)]
-    pub minified: Option<minify::Minified>,
-}
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct StylesheetFacts {
-    pub css: css::CssFacts,
-    pub map: Option<MapLink>,
-    /// The size without comments and unnecessary whitespace.
-    #[serde(default)]
-    pub minified: Option<minify::Minified>,
-}
-
-/// The source map of a script or stylesheet and what it attributes.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct MapLink {
-    /// The map file, relative to the audited folder; `None` for an inline `data:` map.
-    pub path: Option<String>,
-    /// Where the map was found: a `sourceMappingURL` comment, or a sibling `X.map`.
-    pub declared: bool,
-    pub attribution: Result<Attribution, String>,
-}
-
-/// A map file read by the worker of the file it belongs to, so it is measured without reading
-/// it again.
-#[derive(Debug, Clone)]
-pub struct ClaimedMap {
-    pub path: String,
-    pub raw: u64,
-    pub content_hash: [u8; 32],
-}
-
 /// What analysing a file needs besides its bytes: the other files of the folder (to find
 /// maps), the library signatures, and the cache of earlier runs' facts.
 pub struct AnalyzeContext<'a> {
     pub files: HashMap<&'a str, &'a ScannedFile>,
     pub signatures: Option<&'a crate::knowledge::Signatures>,
-    pub cache: &'a Cache,
     /// Identifies the package knowledge the signatures come from (facts depend on it).
     pub knowledge_fingerprint: [u8; 32],
     /// What image analysis measures (AVIF encoded or estimated).
@@ -191,7 +131,6 @@ impl<'a> AnalyzeContext<'a> {
     pub fn new(
         files: &'a [ScannedFile],
         signatures: Option<&'a crate::knowledge::Signatures>,
-        cache: &'a Cache,
         knowledge_fingerprint: [u8; 32],
         image: image::ImageOptions,
     ) -> AnalyzeContext<'a> {
@@ -201,22 +140,34 @@ impl<'a> AnalyzeContext<'a> {
                 .map(|f| (f.relative_path.as_str(), f))
                 .collect(),
             signatures,
-            cache,
             knowledge_fingerprint,
             image,
         }
     }
 }
 
-/// The outcome of analysing one file.
-pub struct Analysis {
-    pub facts: Facts,
-    /// The cache entry the facts came from (to mark as used), when they did.
-    pub reused: Option<Key>,
-    /// The source map this file's worker read, if any.
-    pub claimed: Option<ClaimedMap>,
-    /// Facts computed by this run, to add to the cache: (key, JSON).
-    pub computed: Option<(Key, Vec<u8>)>,
+/// Measuring hands each file's bytes to the analysis while it holds them, so every file is read
+/// once.
+impl crate::measure::ContentReader for AnalyzeContext<'_> {
+    fn read(
+        &self,
+        cache: &Cache,
+        file: &ScannedFile,
+        format: Format,
+        bytes: &[u8],
+        content_hash: &[u8; 32],
+    ) -> Analysis {
+        analyze(self, cache, file, format, bytes, content_hash)
+    }
+
+    fn read_head(&self, format: Format, head: &[u8]) -> Facts {
+        match format {
+            Format::Png | Format::Jpeg | Format::Gif | Format::Webp | Format::Avif => {
+                Facts::Image(Box::new(image::too_large_to_read(head)))
+            }
+            _ => Facts::None,
+        }
+    }
 }
 
 fn extension_of(file: &ScannedFile) -> String {
@@ -240,6 +191,7 @@ enum MapSource {
 /// the same source map) was analysed before.
 pub fn analyze(
     context: &AnalyzeContext,
+    cache: &Cache,
     file: &ScannedFile,
     format: Format,
     bytes: &[u8],
@@ -249,7 +201,7 @@ pub fn analyze(
         format,
         Format::Png | Format::Jpeg | Format::Gif | Format::Webp | Format::Avif
     ) {
-        return analyze_image(context, bytes, content_hash);
+        return analyze_image(context, cache, bytes, content_hash);
     }
     let extension = extension_of(file);
     let (tag, map): (&[u8], MapSource) = match format {
@@ -299,7 +251,7 @@ pub fn analyze(
         MapSource::Bytes { claimed, .. } => claimed.clone(),
         _ => None,
     };
-    if let Some(cached) = context.cache.get(&key)
+    if let Some(cached) = cache.get(&key)
         && let Ok(facts) = serde_json::from_slice::<Facts>(cached)
     {
         return Analysis {
@@ -361,7 +313,12 @@ pub fn analyze(
 
 /// Image facts depend on the content only (not on the file's name or place) and on which
 /// re-encodes were asked for: the same picture copied under three names is analysed once.
-fn analyze_image(context: &AnalyzeContext, bytes: &[u8], content_hash: &[u8; 32]) -> Analysis {
+fn analyze_image(
+    context: &AnalyzeContext,
+    cache: &Cache,
+    bytes: &[u8],
+    content_hash: &[u8; 32],
+) -> Analysis {
     let key = cache::key(&[
         b"facts",
         ANALYZER_VERSION.as_bytes(),
@@ -369,7 +326,7 @@ fn analyze_image(context: &AnalyzeContext, bytes: &[u8], content_hash: &[u8; 32]
         &context.image.fingerprint(),
         content_hash,
     ]);
-    if let Some(cached) = context.cache.get(&key)
+    if let Some(cached) = cache.get(&key)
         && let Ok(facts @ Facts::Image(_)) = serde_json::from_slice::<Facts>(cached)
     {
         return Analysis {

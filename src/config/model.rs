@@ -7,38 +7,8 @@ use serde::Serialize;
 
 use crate::glob::PathPattern;
 use crate::kind::AssetKind;
-use crate::report::Severity;
-
-/// Which size a budget measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Compression {
-    /// gzip size for compressible assets, raw size for already-compressed formats.
-    Gzip,
-    /// brotli size for compressible assets, raw size for already-compressed formats.
-    Brotli,
-    /// Raw size on disk.
-    None,
-}
-
-impl Compression {
-    pub fn name(self) -> &'static str {
-        match self {
-            Compression::Gzip => "gzip",
-            Compression::Brotli => "brotli",
-            Compression::None => "raw",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Compression> {
-        match text {
-            "gzip" => Some(Compression::Gzip),
-            "brotli" | "br" => Some(Compression::Brotli),
-            "none" | "raw" => Some(Compression::None),
-            _ => None,
-        }
-    }
-}
+pub use crate::model::asset::Compression;
+use crate::model::finding::Severity;
 
 /// A set of resource types a budget covers, with the name users gave it.
 #[derive(Debug, Clone, Serialize)]
@@ -163,7 +133,7 @@ pub const DEFAULT_MAX_IMAGE_WIDTH: u32 = 2560;
 impl Default for ImageSettings {
     fn default() -> ImageSettings {
         ImageSettings {
-            above_the_fold: crate::analyze::fold::DEFAULT_ABOVE_THE_FOLD,
+            above_the_fold: DEFAULT_ABOVE_THE_FOLD,
             max_width: DEFAULT_MAX_IMAGE_WIDTH,
         }
     }
@@ -196,6 +166,8 @@ pub struct Config {
     /// root-absolute references before they are looked up in the folder.
     pub base_path: Option<String>,
     pub rules: BTreeMap<String, RuleSetting>,
+    /// Where each `[rules]` entry was written, for [`Config::check_rule_ids`].
+    pub rule_origins: BTreeMap<String, RuleOrigin>,
     /// Package knowledge added or replaced by `[[knowledge.package]]` in webaudit.toml.
     pub packages: Vec<crate::knowledge::PackageInfo>,
     /// Things in the configuration that webaudit read but does not apply, said once to the user.
@@ -251,5 +223,41 @@ impl Config {
         self.total.as_ref().is_some_and(|b| brotli(b.compression))
             || self.type_budgets.iter().any(|b| brotli(b.compression))
             || self.path_budgets.iter().any(|b| brotli(b.compression))
+    }
+}
+
+/// How many images/iframes at the top of `<body>` are treated as possibly visible (see
+/// [`crate::analyze::fold`] for why 3).
+pub const DEFAULT_ABOVE_THE_FOLD: usize = 3;
+
+/// A place in a configuration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleOrigin {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Config {
+    /// Refuses a `[rules]` entry that names no rule. The rule ids are known to the rules stage,
+    /// which runs after the configuration is read: it passes `is_rule`.
+    pub fn check_rule_ids(&self, is_rule: impl Fn(&str) -> bool) -> Result<(), crate::Error> {
+        for rule in self.rules.keys() {
+            if is_rule(rule) {
+                continue;
+            }
+            let message =
+                format!("`rules.\"{rule}\"`: no rule has this id; `webaudit rules` lists them");
+            return Err(match self.rule_origins.get(rule) {
+                Some(origin) => crate::Error::Config {
+                    path: origin.path.clone(),
+                    line: origin.line,
+                    column: origin.column,
+                    message,
+                },
+                None => crate::Error::Usage(message),
+            });
+        }
+        Ok(())
     }
 }

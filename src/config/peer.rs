@@ -79,7 +79,7 @@ pub fn relative_prefix(base: &Path, root: &Path) -> Option<String> {
     let base = std::fs::canonicalize(base).ok()?;
     let root = std::fs::canonicalize(root).ok()?;
     let relative = root.strip_prefix(&base).ok()?;
-    Some(crate::scan::relative_path(Path::new(""), relative))
+    Some(crate::files::relative_path(Path::new(""), relative))
 }
 
 /// Re-roots a pattern written relative to the configuration's folder onto the audited folder;

@@ -46,7 +46,7 @@ use super::model::{
 use crate::error::{Error, line_column};
 use crate::glob::PathPattern;
 use crate::kind::AssetKind;
-use crate::report::Severity;
+use crate::model::finding::Severity;
 use crate::size::parse_size;
 
 #[derive(Deserialize)]
@@ -270,12 +270,15 @@ pub fn apply(path: &Path, text: &str, config: &mut Config) -> Result<(), Error> 
                 }
             },
         };
-        if crate::rules::find(rule).is_none() {
-            return Err(source.error(
-                setting.span(),
-                format!("`rules.\"{rule}\"`: no rule has this id; `webaudit rules` lists them"),
-            ));
-        }
+        let (line, column) = line_column(source.text, setting.span().start);
+        config.rule_origins.insert(
+            rule.clone(),
+            super::model::RuleOrigin {
+                path: path.to_path_buf(),
+                line,
+                column,
+            },
+        );
         config.rules.insert(rule.clone(), parsed);
     }
 

@@ -6,7 +6,7 @@
 //! already up to date, and per-file errors. A file that cannot be fixed is an error for that
 //! file; the run goes on with the others.
 
-pub mod atomic;
+pub use crate::atomic;
 pub mod compress;
 pub mod optimize;
 pub mod progress;

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::analyze::js::ImportForm;
+use crate::model::facts::js::ImportForm;
+pub use crate::model::facts::signatures::SignatureMatch;
 
 /// Why a package is a problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -233,12 +234,6 @@ impl Signatures {
             })
             .collect()
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SignatureMatch {
-    pub package: String,
-    pub signatures: Vec<String>,
 }
 
 #[cfg(test)]

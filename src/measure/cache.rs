@@ -28,14 +28,7 @@ pub const MAX_ENTRIES: usize = 250_000;
 pub const MAX_BYTES: usize = 64 * 1024 * 1024;
 pub const FILE_NAME: &str = "cache-v2.bin";
 
-/// What a compressed size was measured with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Algorithm {
-    Gzip,
-    Brotli,
-}
-
-pub type ContentHash = [u8; 32];
+pub use crate::model::asset::{Algorithm, ContentHash};
 pub type Key = [u8; 32];
 
 /// The key of a value that depends on `parts` (each length-prefixed, so parts cannot run into
@@ -201,7 +194,7 @@ impl Cache {
         let bytes = encode(&self.entries, &self.fingerprint);
         // The fixers' writer: an unguessable temporary created exclusively (a planted link
         // is never followed), synced, then renamed over the old file.
-        crate::fix::atomic::write(&file, &bytes, crate::fix::atomic::PermissionsFrom::Target)
+        crate::atomic::write(&file, &bytes, crate::atomic::PermissionsFrom::Target)
             .map_err(problem)?;
         self.changed = false;
         Ok(())

@@ -11,15 +11,14 @@ pub mod compress;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
-use crate::analyze::{self, AnalyzeContext, ClaimedMap, Facts};
-use crate::config::Compression;
 use crate::kind::{AssetKind, Format, classify};
+pub use crate::model::asset::Asset;
+use crate::model::facts::{ClaimedMap, Facts};
 use crate::scan::{ScannedFile, SkipCategory, Skipped};
 use cache::{Algorithm, Cache, ContentHash, Key};
 
@@ -31,99 +30,44 @@ pub const IN_MEMORY_LIMIT: u64 = 64 * 1024 * 1024;
 /// `.wasm`); a 4 GiB file took 12 s of gzip to be told what it already says.
 pub const MAX_COMPRESSED_BYTES: u64 = 1024 * 1024 * 1024;
 
-/// One measured file of the audited folder.
-#[derive(Debug, Clone, Serialize)]
-pub struct Asset {
-    /// Path relative to the audited folder, `/`-separated.
-    pub path: String,
-    #[serde(skip)]
-    pub file: PathBuf,
-    pub kind: AssetKind,
-    pub format: Format,
-    /// Bytes on disk.
-    pub raw: u64,
-    /// gzip size (zlib level 9); `None` for formats that are not compressed in transit.
-    pub gzip: Option<u64>,
-    /// brotli size (quality 11, window 22); `None` when not computed or not compressible.
-    pub brotli: Option<u64>,
-    /// BLAKE3 of the content, hex.
-    pub hash: String,
-    #[serde(skip)]
-    pub content_hash: ContentHash,
-    /// The content is another format than the extension says.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub extension_mismatch: bool,
-    /// For a precompressed variant or a source map: the asset it belongs to, when present.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub original: Option<String>,
-    /// For an original: its precompressed variants and source map.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub variants: Vec<String>,
-    /// What the content says (imports, references, source-map attribution). Only image facts
-    /// are in the JSON report (as `image`: header, decode problem, re-encoded sizes).
-    #[serde(
-        rename = "image",
-        skip_serializing_if = "is_not_image",
-        serialize_with = "serialize_image_facts"
-    )]
-    pub facts: Facts,
-    /// Bytes per npm package, from the source map (filled after measuring).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub composition: Option<crate::composition::Composition>,
-}
-
-fn is_not_image(facts: &Facts) -> bool {
-    !matches!(facts, Facts::Image(_))
-}
-
-fn serialize_image_facts<S: serde::Serializer>(
-    facts: &Facts,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match facts {
-        Facts::Image(image) => image.serialize(serializer),
-        _ => serializer.serialize_none(),
-    }
-}
-
-impl Asset {
-    /// Whether this asset is part of what browsers download (totals and budgets).
-    pub fn counted(&self) -> bool {
-        self.kind.counted()
-    }
-
-    /// The bytes that travel over the network: compressed size when the format is compressed
-    /// in transit (gzip, the encoding every server and browser supports), raw size otherwise.
-    pub fn transfer(&self) -> u64 {
-        self.gzip.unwrap_or(self.raw)
-    }
-
-    /// The size under a budget's compression; `None` when that size was not computed.
-    pub fn size(&self, compression: Compression) -> Option<u64> {
-        match compression {
-            Compression::None => Some(self.raw),
-            Compression::Gzip if self.format.compressible() => self.gzip,
-            Compression::Brotli if self.format.compressible() => self.brotli,
-            _ => Some(self.raw),
-        }
-    }
-}
-
 #[derive(Clone, Copy, Default)]
 pub struct MeasureOptions<'a> {
     /// Compute brotli sizes (slow: about 1 MB/s per core at quality 11).
     pub brotli: bool,
     /// Worker threads; 0 = one per core.
     pub threads: usize,
-    /// Library signatures to look for in scripts without source maps.
-    pub signatures: Option<&'a crate::knowledge::Signatures>,
-    /// Identifies the package knowledge (cached facts depend on it).
-    pub knowledge_fingerprint: [u8; 32],
     /// Sizes measured by a baseline report (`--baseline`), reused for unchanged content when
     /// the cache does not have them.
     pub known_sizes: Option<&'a crate::baseline::KnownSizes>,
-    /// What image analysis measures.
-    pub image: crate::analyze::image::ImageOptions,
+}
+
+/// Reads what a file's content says from the bytes measuring holds, so that every file is read
+/// once. The analysis stage implements it; measuring does not know what it computes.
+pub trait ContentReader: Sync {
+    /// What a file held in memory says, or its facts from `cache` when the same content was
+    /// read before.
+    fn read(
+        &self,
+        cache: &Cache,
+        file: &ScannedFile,
+        format: Format,
+        bytes: &[u8],
+        content_hash: &ContentHash,
+    ) -> Analysis;
+
+    /// What can be said of a file too large to hold in memory, from its first bytes.
+    fn read_head(&self, format: Format, head: &[u8]) -> Facts;
+}
+
+/// What reading one file's content produced.
+pub struct Analysis {
+    pub facts: Facts,
+    /// The cache entry the facts came from (to mark as used), when they did.
+    pub reused: Option<Key>,
+    /// The source map this file's worker read, if any.
+    pub claimed: Option<ClaimedMap>,
+    /// Facts computed by this run, to add to the cache: (key, JSON).
+    pub computed: Option<(Key, Vec<u8>)>,
 }
 
 /// What measuring produced: assets in scan order, files that could not be measured, and the
@@ -209,7 +153,12 @@ const WORKER_STACK: usize = 64 * 1024 * 1024;
 ///
 /// Two phases: every file but source maps, then the maps that no script or stylesheet claimed
 /// (read them for their hash only).
-pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut Cache) -> Measured {
+pub fn measure(
+    files: &[ScannedFile],
+    options: MeasureOptions,
+    reader: Option<&dyn ContentReader>,
+    cache: &mut Cache,
+) -> Measured {
     let threads = if options.threads == 0 {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -234,18 +183,11 @@ pub fn measure(files: &[ScannedFile], options: MeasureOptions, cache: &mut Cache
             .is_some_and(|e| e.eq_ignore_ascii_case("map"))
     };
 
-    let context = AnalyzeContext::new(
-        files,
-        options.signatures,
-        cache,
-        options.knowledge_fingerprint,
-        options.image,
-    );
     let shared_cache: &Cache = cache;
     let mut first: Vec<usize> = (0..files.len()).filter(|&i| !is_map(&files[i])).collect();
     largest_first(&mut first);
     let mut results = run_pool(&first, threads, |i| {
-        measure_guarded(&files[i], options, shared_cache, Some(&context))
+        measure_guarded(&files[i], options, shared_cache, reader)
     });
 
     let claimed: HashMap<String, ClaimedMap> = results
@@ -388,10 +330,10 @@ fn measure_guarded(
     file: &ScannedFile,
     options: MeasureOptions,
     cache: &Cache,
-    context: Option<&AnalyzeContext>,
+    reader: Option<&dyn ContentReader>,
 ) -> Result<Outcome, Skipped> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        measure_file(file, options, cache, context)
+        measure_file(file, options, cache, reader)
     }))
     .unwrap_or_else(|panic| {
         let detail = crate::error::panic_message(&*panic);
@@ -407,7 +349,7 @@ fn measure_file(
     file: &ScannedFile,
     options: MeasureOptions,
     cache: &Cache,
-    context: Option<&AnalyzeContext>,
+    reader: Option<&dyn ContentReader>,
 ) -> Result<Outcome, Skipped> {
     let mut handle = open_without_following(&file.path).map_err(|e| skip(file, e))?;
     let metadata = handle.metadata().map_err(|e| skip(file, e))?;
@@ -475,9 +417,9 @@ fn measure_file(
     }
 
     // Facts come from the same bytes; files too large to hold in memory are measured only.
-    let (facts, claimed, computed_facts, reused_facts) = match (&bytes, context) {
-        (Some(bytes), Some(context)) => {
-            let analysis = analyze::analyze(context, file, format, bytes, &content_hash);
+    let (facts, claimed, computed_facts, reused_facts) = match (&bytes, reader) {
+        (Some(bytes), Some(reader)) => {
+            let analysis = reader.read(cache, file, format, bytes, &content_hash);
             (
                 analysis.facts,
                 analysis.claimed,
@@ -485,19 +427,7 @@ fn measure_file(
                 analysis.reused,
             )
         }
-        (None, Some(_))
-            if matches!(
-                format,
-                Format::Png | Format::Jpeg | Format::Gif | Format::Webp | Format::Avif
-            ) =>
-        {
-            (
-                Facts::Image(Box::new(analyze::image::too_large_to_read(&head))),
-                None,
-                None,
-                None,
-            )
-        }
+        (None, Some(reader)) => (reader.read_head(format, &head), None, None, None),
         _ => (Facts::None, None, None, None),
     };
     let asset = Asset {

@@ -1,7 +1,6 @@
 //! The report: everything one audit found, in the shape every renderer reads. Renderers only
 //! print; they never measure or decide.
 
-pub mod finding;
 pub mod github;
 pub mod json;
 pub mod junit;
@@ -13,15 +12,14 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use finding::{Finding, Severity, Violation};
+pub use crate::model::finding::{self, Finding, Severity, Violation};
 
 use crate::budget::BudgetCheck;
 use crate::kind::AssetKind;
 use crate::measure::{Asset, Statistics};
 use crate::scan::Skipped;
 
-/// Version of the JSON document; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub use crate::model::SCHEMA_VERSION;
 
 /// The severity from which a run fails (exit code 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

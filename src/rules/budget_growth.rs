@@ -1,6 +1,6 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::baseline::{AssetDelta, Change, MaxIncrease};
-use crate::report::Violation;
+use crate::model::finding::Violation;
 use crate::size::{human, human_delta};
 
 declare_rule! {

@@ -1,5 +1,5 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule, failed_budgets};
-use crate::report::Violation;
+use crate::model::finding::Violation;
 
 declare_rule! {
     /// ## What it does

@@ -1,6 +1,6 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::config::Served;
-use crate::report::Violation;
+use crate::model::finding::Violation;
 use crate::size::human;
 
 /// Lighthouse's thresholds for "Enable text compression": a saving worth reporting must be at

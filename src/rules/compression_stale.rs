@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::Facts;
 use crate::kind::AssetKind;
-use crate::report::Violation;
+use crate::model::finding::Violation;
 
 declare_rule! {
     /// ## What it does

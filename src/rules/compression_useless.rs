@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::kind::AssetKind;
-use crate::report::Violation;
+use crate::model::finding::Violation;
 use crate::size::human;
 
 declare_rule! {

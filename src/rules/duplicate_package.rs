@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
-use crate::report::Violation;
+use crate::model::finding::Violation;
 use crate::size::human;
 
 /// Copies smaller than this are not reported: small helpers are often inlined twice on purpose.

@@ -1,7 +1,7 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::Facts;
 use crate::analyze::css::FontSource;
-use crate::report::Violation;
+use crate::model::finding::Violation;
 
 declare_rule! {
     /// ## What it does

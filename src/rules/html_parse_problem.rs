@@ -1,6 +1,6 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::Facts;
-use crate::report::Violation;
+use crate::model::finding::Violation;
 
 declare_rule! {
     /// ## What it does

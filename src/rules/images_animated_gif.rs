@@ -1,7 +1,7 @@
 use super::image_refs::{image_files, img_uses, kib, place_of};
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::imaging::ImageFormat;
-use crate::report::Violation;
+use crate::model::finding::Violation;
 
 /// Animated GIFs larger than this are reported (Lighthouse's efficient-animated-content
 /// audit uses the same 100 KiB).

@@ -1,7 +1,7 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::Facts;
 use crate::analyze::fold::{Element, fold_guesses};
-use crate::report::Violation;
+use crate::model::finding::Violation;
 
 declare_rule! {
     /// ## What it does

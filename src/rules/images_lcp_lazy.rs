@@ -2,7 +2,7 @@ use super::image_refs::{image_files, img_uses};
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::Facts;
 use crate::analyze::fold::{Element, fold_guesses};
-use crate::report::Violation;
+use crate::model::finding::Violation;
 
 /// Images at least this wide (declared, else intrinsic) can be a page's largest paint.
 pub const LCP_MIN_WIDTH: u32 = 300;

@@ -1,7 +1,7 @@
 use super::image_refs::{image_files, img_uses, kib, modern_source_offered, place_of};
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::image::{AVIF_TO_WEBP_RATIO, WEBP_QUALITY, is_reencoded};
-use crate::report::Violation;
+use crate::model::finding::Violation;
 
 /// Smallest saving worth a finding.
 pub const MIN_SAVING: u64 = 8 * 1024;

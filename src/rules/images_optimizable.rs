@@ -1,7 +1,7 @@
 use super::image_refs::{image_files, img_uses, kib, place_of};
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::image::OptimizeMethod;
-use crate::report::Violation;
+use crate::model::finding::Violation;
 
 /// Smallest saving worth a finding: Lighthouse's uses-optimized-images threshold.
 pub const MIN_SAVING: u64 = 4 * 1024;

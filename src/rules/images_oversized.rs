@@ -4,7 +4,7 @@ use super::image_refs::{ImgUse, Via, image_files, img_uses, kib, place_of};
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::url::Descriptor;
 use crate::imaging::ImageHeader;
-use crate::report::Violation;
+use crate::model::finding::Violation;
 
 /// Smallest estimated saving worth a finding (Lighthouse's uses-responsive-images threshold).
 pub const MIN_SAVING: u64 = 4 * 1024;

@@ -1,6 +1,6 @@
 use super::image_refs::image_files;
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
-use crate::report::Violation;
+use crate::model::finding::Violation;
 
 declare_rule! {
     /// ## What it does

@@ -1,7 +1,7 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::Facts;
 use crate::analyze::minify::{self, JS_MIN_SAVING_RATIO, Minified};
-use crate::report::Violation;
+use crate::model::finding::Violation;
 
 declare_rule! {
     /// ## What it does

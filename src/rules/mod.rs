@@ -39,7 +39,7 @@ mod whole_library_import;
 use crate::budget::BudgetCheck;
 use crate::config::{Config, RuleSetting};
 use crate::measure::Asset;
-use crate::report::{Finding, Severity, Violation};
+use crate::model::finding::{Finding, Severity, Violation};
 
 /// What a rule knows about itself.
 #[derive(Debug)]
@@ -78,7 +78,7 @@ pub struct RuleContext<'a> {
     /// symbolic links): they exist, so a reference to them is not a missing file.
     pub skipped: &'a [crate::scan::Skipped],
     /// `check-url` only: how the live server answered for each asset (empty in an audit).
-    pub responses: &'a [crate::live::Response],
+    pub responses: &'a [crate::model::response::Response],
 }
 
 pub trait Rule: Sync {
@@ -103,7 +103,7 @@ macro_rules! declare_rule {
             pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
                 id: $id,
                 summary: $summary,
-                default_severity: $crate::report::Severity::$severity,
+                default_severity: $crate::model::finding::Severity::$severity,
                 doc: concat!($($doc, "\n"),+),
             };
         }
@@ -164,6 +164,11 @@ pub static REGISTRY: &[&dyn Rule] = &[
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
     REGISTRY.iter().copied().find(|rule| rule.meta().id == id)
+}
+
+/// Refuses a configuration whose `[rules]` names a rule that does not exist.
+pub fn check_config(config: &Config) -> Result<(), crate::Error> {
+    config.check_rule_ids(|id| find(id).is_some())
 }
 
 /// Runs every enabled rule and returns the findings, most severe first, then by path.
@@ -247,7 +252,7 @@ fn at_most_per_file(violations: Vec<Violation>, limit: usize) -> Vec<Violation> 
 /// The response for each asset path, with the asset, for the `server/` rules.
 fn answered<'a>(
     context: &'a RuleContext,
-) -> impl Iterator<Item = (&'a Asset, &'a crate::live::Response)> {
+) -> impl Iterator<Item = (&'a Asset, &'a crate::model::response::Response)> {
     let by_path: std::collections::HashMap<&str, &Asset> = context
         .assets
         .iter()

@@ -5,8 +5,8 @@ use crate::analyze::Facts;
 use crate::analyze::css::{self, CssFacts};
 use crate::analyze::html::{HtmlFacts, ScriptKind};
 use crate::analyze::url::{Location, Resolved, resolve, resolve_in_document};
+use crate::model::finding::Violation;
 use crate::pages::strip_base;
-use crate::report::Violation;
 
 declare_rule! {
     /// ## What it does

@@ -1,5 +1,5 @@
 use super::{Rule, RuleContext, RuleMeta, answered, declare_rule};
-use crate::report::Violation;
+use crate::model::finding::Violation;
 
 /// A year, the lifetime hashed assets are usually given (`max-age=31536000`).
 pub const LONG_MAX_AGE_SECONDS: u64 = 31_536_000;

@@ -1,6 +1,6 @@
 use super::{Rule, RuleContext, RuleMeta, answered, declare_rule};
 use crate::kind::Format;
-use crate::report::Violation;
+use crate::model::finding::Violation;
 
 declare_rule! {
     /// ## What it does

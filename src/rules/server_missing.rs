@@ -1,5 +1,5 @@
 use super::{Rule, RuleContext, RuleMeta, answered, declare_rule};
-use crate::report::Violation;
+use crate::model::finding::Violation;
 
 declare_rule! {
     /// ## What it does

@@ -1,6 +1,6 @@
 use super::compression_missing::{MIN_SAVING_BYTES, MIN_SAVING_RATIO};
 use super::{Rule, RuleContext, RuleMeta, answered, declare_rule};
-use crate::report::Violation;
+use crate::model::finding::Violation;
 use crate::size::human;
 
 declare_rule! {

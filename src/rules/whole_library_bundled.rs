@@ -3,7 +3,7 @@ use crate::analyze::Facts;
 use crate::analyze::sourcemap::package_of;
 use crate::glob::PathPattern;
 use crate::knowledge::{PackageInfo, ProblemKind};
-use crate::report::Violation;
+use crate::model::finding::Violation;
 use crate::size::human;
 
 /// A barrel counts as bundled whole when at least this share of its modules is in the bundle.

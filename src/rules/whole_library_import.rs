@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::Facts;
 use crate::glob::PathPattern;
-use crate::report::Violation;
+use crate::model::finding::Violation;
 use crate::size::human;
 
 declare_rule! {

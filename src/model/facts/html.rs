@@ -1,0 +1,221 @@
+//! What one HTML page holds, as written (entities decoded): the data [`crate::analyze::html`] reads.
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+use super::location::Location;
+
+/// Everything the rules need to know about one HTML page. Every list is in document order.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
+pub struct HtmlFacts {
+    pub scripts: Vec<ScriptTag>,
+    /// `<link>` whose `rel` contains `stylesheet`.
+    pub stylesheets: Vec<LinkTag>,
+    /// One entry per `preload`, `modulepreload` or `prefetch` token of a `<link rel>`, so
+    /// `rel="preload stylesheet"` is both a stylesheet and a preload.
+    pub preloads: Vec<PreloadTag>,
+    pub images: Vec<ImageTag>,
+    pub pictures: Vec<PictureTag>,
+    pub iframes: Vec<IframeTag>,
+    pub videos: Vec<VideoTag>,
+    pub inline_styles: Vec<InlineStyle>,
+    /// `style="…"` attributes of any element that mention `url(` (case-insensitive).
+    pub style_attributes: Vec<StyleAttribute>,
+    /// The `href` of the first `<base href>`: browsers resolve every relative reference of the
+    /// page against it (see [`crate::analyze::url::resolve_in_document`]).
+    pub base_href: Option<String>,
+    /// The `<body>` start tag, when the page has one: what comes before it is in the head.
+    pub body: Option<Location>,
+    pub parse_warnings: Vec<String>,
+}
+
+/// `<script>`, external or inline.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct ScriptTag {
+    pub src: Option<String>,
+    /// The `type` attribute as written.
+    pub type_: Option<String>,
+    /// What the browser does with the element, derived from `type` (and the legacy
+    /// `language`) as the HTML standard says.
+    pub kind: ScriptKind,
+    /// `kind == ScriptKind::Module`.
+    pub module: bool,
+    pub nomodule: bool,
+    pub async_: bool,
+    pub defer: bool,
+    /// The `crossorigin` attribute (`""` when present without a value).
+    pub crossorigin: Option<String>,
+    /// Byte length of the text between `<script>` and `</script>` (browsers ignore it when
+    /// `src` is set).
+    pub inline_bytes: usize,
+    /// Where that text is in the input, to hand inline code to the JavaScript reader.
+    pub inline_range: Range<usize>,
+    pub location: Location,
+}
+
+/// How a browser treats a `<script>` element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub enum ScriptKind {
+    /// Classic JavaScript: no `type`, an empty one, or a JavaScript MIME type.
+    Classic,
+    /// `type="module"`.
+    Module,
+    /// `type="importmap"`: JSON, fetched from nowhere.
+    ImportMap,
+    /// `type="speculationrules"`: JSON.
+    SpeculationRules,
+    /// Any other type (`application/ld+json`, `text/template`, `text/javascript; charset=…`):
+    /// a data block, never fetched or run.
+    Data,
+}
+
+/// `<link rel="stylesheet">`.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct LinkTag {
+    pub href: Option<String>,
+    pub media: Option<String>,
+    /// The `disabled` attribute is present: the sheet is not applied.
+    pub disabled: bool,
+    /// `rel` also contains `alternate`: not applied until the user picks it.
+    pub alternate: bool,
+    pub location: Location,
+}
+
+/// `<link rel="preload" | "modulepreload" | "prefetch">`.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct PreloadTag {
+    pub href: Option<String>,
+    /// The matching `rel` token, lowercase: `preload`, `modulepreload` or `prefetch`.
+    pub rel: String,
+    /// `as`, trimmed and lowercase (an enumerated attribute).
+    pub as_: Option<String>,
+    pub type_: Option<String>,
+    /// `""` when present without a value (which means `anonymous`).
+    pub crossorigin: Option<String>,
+    pub media: Option<String>,
+    pub imagesrcset: Option<String>,
+    pub imagesizes: Option<String>,
+    /// Trimmed and lowercase.
+    pub fetchpriority: Option<String>,
+    pub location: Location,
+}
+
+/// `<img>`.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct ImageTag {
+    pub src: Option<String>,
+    /// As written; see [`ImageTag::srcset_candidates`].
+    pub srcset: Option<String>,
+    pub sizes: Option<String>,
+    /// `width` / `height` as written.
+    pub width: Option<String>,
+    pub height: Option<String>,
+    /// `width` / `height` when they are a plain non-negative integer, optionally followed by
+    /// `px` (`320`, `320px`), surrounding whitespace allowed. `None` for anything else
+    /// (`50%`, `auto`, `1.5`, empty), whose raw value is in `width` / `height`.
+    pub width_px: Option<u32>,
+    pub height_px: Option<u32>,
+    /// `loading`, `decoding` and `fetchpriority` are enumerated attributes, which HTML matches
+    /// case-insensitively: trimmed and lowercase here (`LAZY` → `lazy`).
+    pub loading: Option<String>,
+    pub decoding: Option<String>,
+    pub fetchpriority: Option<String>,
+    pub style: Option<String>,
+    pub alt: Option<String>,
+    /// `src` is a `data:` URL.
+    pub is_data_uri: bool,
+    /// Index into [`HtmlFacts::pictures`] when this is the `<img>` of a `<picture>`.
+    pub in_picture: Option<usize>,
+    /// 0-based position among all `<img>` of the page, in document order.
+    pub order: usize,
+    /// False inside `<template>`, whose content is inert (nothing loads until script clones
+    /// it). An `<img>` written inside `<head>` counts as in the body: the HTML parser moves it
+    /// there. (`<noscript>` content is not reported at all: with scripting on it is text.)
+    pub in_body: bool,
+    pub location: Location,
+}
+
+/// `<picture>` and its `<source>` children.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct PictureTag {
+    pub sources: Vec<SourceTag>,
+    /// Index into [`HtmlFacts::images`] of the picture's `<img>`.
+    pub img: Option<usize>,
+    pub location: Location,
+}
+
+/// `<source>` inside `<picture>`; attributes as written.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct SourceTag {
+    pub srcset: Option<String>,
+    pub type_: Option<String>,
+    pub media: Option<String>,
+    pub sizes: Option<String>,
+    pub width: Option<String>,
+    pub height: Option<String>,
+    pub location: Location,
+}
+
+/// `<iframe>`.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct IframeTag {
+    pub src: Option<String>,
+    /// Trimmed and lowercase.
+    pub loading: Option<String>,
+    pub width: Option<String>,
+    pub height: Option<String>,
+    pub location: Location,
+}
+
+/// `<video>` and its `<source>` children.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct VideoTag {
+    pub src: Option<String>,
+    pub poster: Option<String>,
+    /// Trimmed and lowercase (`none`, `metadata`, `auto`, `""`).
+    pub preload: Option<String>,
+    pub autoplay: bool,
+    pub muted: bool,
+    pub width: Option<String>,
+    pub height: Option<String>,
+    pub sources: Vec<MediaSource>,
+    pub location: Location,
+}
+
+/// `<source>` inside `<video>`.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct MediaSource {
+    pub src: Option<String>,
+    pub type_: Option<String>,
+    pub media: Option<String>,
+    pub location: Location,
+}
+
+/// A `<style>` block. To read it, pass the original bytes of `range` and `location` to
+/// [`crate::analyze::css::parse_at`], so CSS locations point into the HTML file.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct InlineStyle {
+    /// The CSS text (invalid UTF-8 as U+FFFD).
+    pub text: String,
+    /// Byte range of the CSS text in the input.
+    pub range: Range<usize>,
+    /// The first byte of the CSS text (just after `<style …>`).
+    pub location: Location,
+    pub media: Option<String>,
+}
+
+/// A `style="…"` attribute that mentions `url(`. Read it with
+/// [`crate::analyze::css::parse_at`]`(value, value_location)`; an entity in the raw value
+/// (`&quot;`) shifts later columns on that line by the difference.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct StyleAttribute {
+    /// The value, entities decoded.
+    pub value: String,
+    /// The first byte of the value in the input.
+    pub value_location: Location,
+    /// Lowercase tag name of the element.
+    pub tag: String,
+    /// The element's start tag.
+    pub location: Location,
+}

@@ -1,0 +1,40 @@
+//! What one image is: the data [`crate::analyze::image`] reads.
+
+use serde::{Deserialize, Serialize};
+
+use crate::imaging::ImageHeader;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageFacts {
+    /// `None` when even the header could not be read (then `problem` says why).
+    pub header: Option<ImageHeader>,
+    /// Why the image could not be read or decoded, as a sentence for the user.
+    pub problem: Option<String>,
+    /// Lossy WebP size at [`WEBP_QUALITY`] (JPEG, PNG, static GIF that decode).
+    pub webp: Option<u64>,
+    /// The same image in the same format, optimised (JPEG and PNG that decode).
+    pub optimized: Option<Optimized>,
+    /// AVIF size, measured (`--avif`) or estimated.
+    pub avif: Option<AvifSize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Optimized {
+    pub bytes: u64,
+    pub method: OptimizeMethod,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OptimizeMethod {
+    /// oxipng at [`PNG_PRESET`], metadata stripped safely: lossless.
+    Oxipng,
+    /// Re-encoded at JPEG quality [`JPEG_QUALITY`]: lossy, as Lighthouse measures it.
+    JpegQuality,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AvifSize {
+    pub bytes: u64,
+    /// Estimated from the WebP size, not encoded.
+    pub estimated: bool,
+}

@@ -1,0 +1,73 @@
+//! What each file says, as the analysis found it: plain data that every later stage reads.
+
+pub mod css;
+pub mod html;
+pub mod image;
+pub mod js;
+pub mod location;
+pub mod minify;
+pub mod signatures;
+pub mod sourcemap;
+
+use sourcemap::Attribution;
+
+/// What one file's content says, beyond its sizes.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub enum Facts {
+    #[default]
+    None,
+    Script(Box<ScriptFacts>),
+    Stylesheet(Box<StylesheetFacts>),
+    Document(Box<html::HtmlFacts>),
+    Precompressed(Decoded),
+    Image(Box<image::ImageFacts>),
+}
+
+/// What a `.gz` or `.br` file decodes to: compared with its original by the compression rules.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Decoded {
+    /// BLAKE3 of the decoded content; `None` when it could not be decoded.
+    pub hash: Option<[u8; 32]>,
+    pub size: u64,
+    /// Why decoding failed (corrupt stream, or more than [`crate::analyze::MAX_DECODED_BYTES`]).
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ScriptFacts {
+    pub js: js::JsFacts,
+    pub map: Option<MapLink>,
+    /// Known libraries recognised by their signatures (looked for only without a usable map).
+    pub signatures: Vec<signatures::SignatureMatch>,
+    /// The size without comments and unnecessary whitespace (`.js`, `.mjs`, `.cjs` only).
+    #[serde(default)]
+    pub minified: Option<minify::Minified>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct StylesheetFacts {
+    pub css: css::CssFacts,
+    pub map: Option<MapLink>,
+    /// The size without comments and unnecessary whitespace.
+    #[serde(default)]
+    pub minified: Option<minify::Minified>,
+}
+
+/// The source map of a script or stylesheet and what it attributes.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct MapLink {
+    /// The map file, relative to the audited folder; `None` for an inline `data:` map.
+    pub path: Option<String>,
+    /// Where the map was found: a `sourceMappingURL` comment, or a sibling `X.map`.
+    pub declared: bool,
+    pub attribution: Result<Attribution, String>,
+}
+
+/// A map file read by the worker of the file it belongs to, so it is measured without reading
+/// it again.
+#[derive(Debug, Clone)]
+pub struct ClaimedMap {
+    pub path: String,
+    pub raw: u64,
+    pub content_hash: [u8; 32],
+}
