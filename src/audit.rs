@@ -105,7 +105,57 @@ fn image_options(
     }
 }
 
+/// Everything an audit knows before its rules run: the configuration, the measured and
+/// analysed assets, and what was derived from them (page loads, budgets, the baseline
+/// comparison). Built once; the rules and `check-url` read it.
+pub struct Prepared {
+    pub root: PathBuf,
+    pub config: config::Config,
+    pub knowledge: Knowledge,
+    pub assets: Vec<crate::measure::Asset>,
+    pub skipped: Vec<crate::scan::Skipped>,
+    pub pages: Vec<crate::pages::PageLoad>,
+    pub budgets: Vec<budget::BudgetCheck>,
+    pub comparison: Option<crate::baseline::Comparison>,
+    pub notes: Vec<String>,
+    pub statistics: crate::measure::Statistics,
+    pub brotli: bool,
+    pub cache_folder: Option<String>,
+}
+
+impl Prepared {
+    /// The findings of the rules `selected` keeps, given the live server's answers
+    /// (`check-url`; empty for an audit).
+    pub fn findings(
+        &self,
+        responses: &[crate::model::response::Response],
+        selected: impl Fn(&str) -> bool,
+    ) -> Vec<crate::model::finding::Finding> {
+        rules::run_selected(
+            &RuleContext {
+                root: &self.root,
+                assets: &self.assets,
+                budgets: &self.budgets,
+                config: &self.config,
+                knowledge: &self.knowledge,
+                baseline: self.comparison.as_ref(),
+                skipped: &self.skipped,
+                responses,
+            },
+            selected,
+        )
+    }
+}
+
+/// The whole audit: prepare, run every rule, build the report.
 pub fn run(options: &AuditOptions) -> Result<Report, Error> {
+    let prepared = prepare(options)?;
+    let findings = prepared.findings(&[], |_| true);
+    Ok(report(options, prepared, findings))
+}
+
+/// Scan, measure and analyse the folder, and derive what the rules read.
+pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
     scan::check_root(&options.root)?;
     let config = config::load(&options.root, &options.overrides)?;
     rules::check_config(&config)?;
@@ -196,16 +246,41 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
     let mut skipped = scanned.skipped;
     skipped.extend(measured.skipped);
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut findings = rules::run(&RuleContext {
-        root: &options.root,
-        assets: &assets,
-        budgets: &budgets,
-        config: &config,
-        knowledge: &knowledge,
-        baseline: comparison.as_ref(),
-        skipped: &skipped,
-        responses: &[],
-    });
+    Ok(Prepared {
+        root: options.root.clone(),
+        config,
+        knowledge,
+        assets,
+        skipped,
+        pages,
+        budgets,
+        comparison,
+        notes,
+        statistics,
+        brotli,
+        cache_folder,
+    })
+}
+
+/// The report of a prepared audit with its findings.
+pub fn report(
+    options: &AuditOptions,
+    prepared: Prepared,
+    mut findings: Vec<crate::model::finding::Finding>,
+) -> Report {
+    let Prepared {
+        config,
+        assets,
+        skipped,
+        pages,
+        budgets,
+        comparison,
+        notes,
+        statistics,
+        brotli,
+        cache_folder,
+        ..
+    } = prepared;
     let repository = crate::origins::repository_root();
     if let Some(repository) = repository.as_ref().filter(|_| options.original_sources) {
         crate::origins::fill_source_locations(&mut findings, &assets, &options.root, repository);
@@ -221,7 +296,7 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
         infos: count(Severity::Info),
         failed: findings.iter().any(|f| options.fail_on.fails(f.severity)),
     };
-    Ok(Report {
+    Report {
         schema: SCHEMA_VERSION,
         tool: Tool {
             name: "webaudit",
@@ -252,5 +327,5 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
         measurement: statistics,
         baseline: comparison,
         summary,
-    })
+    }
 }

@@ -30,7 +30,6 @@ use crate::audit::AuditOptions;
 use crate::error::Error;
 use crate::measure::Asset;
 use crate::report::{Report, Severity, Summary};
-use crate::rules::{self, RuleContext};
 
 /// How the check talks to the server.
 #[derive(Debug, Clone)]
@@ -387,31 +386,18 @@ pub fn check_folder(audit: &AuditOptions, options: &LiveOptions) -> Result<Repor
     crate::scan::check_root(&audit.root)?;
     probe(&options.base_url, &address, options.connect_timeout)?;
     // Only the asset list and each file's format are needed here, not the image encodes.
-    let mut report = crate::audit::run(&AuditOptions {
+    let options_without_encodes = AuditOptions {
         image_encodes: false,
         ..audit.clone()
-    })?;
+    };
+    let prepared = crate::audit::prepare(&options_without_encodes)?;
     let Checked {
         responses,
         not_checked,
-    } = fetch_all(options, &base, &report.assets, deadline);
-
-    let config = crate::config::load(&audit.root, &audit.overrides)?;
-    crate::rules::check_config(&config)?;
-    let knowledge = crate::knowledge::Knowledge::built_in();
-    let findings = rules::run_selected(
-        &RuleContext {
-            root: &audit.root,
-            assets: &report.assets,
-            budgets: &[],
-            config: &config,
-            knowledge: &knowledge,
-            skipped: &report.skipped,
-            baseline: None,
-            responses: &responses,
-        },
-        |id| id.starts_with("server/"),
-    );
+    } = fetch_all(options, &base, &prepared.assets, deadline);
+    // The same audit, with the server's answers, and only the rules about the server.
+    let findings = prepared.findings(&responses, |id| id.starts_with("server/"));
+    let mut report = crate::audit::report(&options_without_encodes, prepared, Vec::new());
     let failed = responses.iter().filter(|r| r.outcome.is_err()).count();
     report.notes.push(format!(
         "check-url: {} requests to {base} ({} at a time){}",

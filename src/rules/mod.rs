@@ -36,6 +36,8 @@ mod source_map_problem;
 mod whole_library_bundled;
 mod whole_library_import;
 
+pub(crate) mod tester;
+
 use crate::budget::BudgetCheck;
 use crate::config::{Config, RuleSetting};
 use crate::measure::Asset;

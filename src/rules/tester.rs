@@ -1,0 +1,251 @@
+//! Pass and fail cases beside each rule, run in process: a folder is described in memory (files
+//! as text or bytes, real encoded images, a `webaudit.toml`, the live answers `check-url`
+//! would get), written to a temporary folder, and audited by the real pipeline
+//! ([`crate::audit::prepare`], then the rules) without spawning the binary.
+//!
+//! ```ignore
+//! let folder = Folder::new()
+//!     .file("index.html", r#"<body><img src="a.png"></body>"#)
+//!     .png("a.png", 40, 30);
+//! assert_eq!(
+//!     folder.findings("images/unsized"),
+//!     ["index.html:1:7: <img src=\"a.png\"> has no width and height: …"]
+//! );
+//! ```
+//!
+//! A finding prints as `path:line:column: message` (`-` for what it lacks), so a case asserts
+//! the rule's id (by asking for it), where it points and what it says.
+
+#![cfg(test)]
+
+use std::path::Path;
+
+use crate::audit::{AuditOptions, Prepared};
+use crate::model::finding::Finding;
+use crate::model::response::{Answer, Response};
+
+/// A folder to audit, described in memory.
+// Each rule file uses the parts its cases need.
+#[allow(dead_code)]
+pub struct Folder {
+    files: Vec<(String, Vec<u8>)>,
+    responses: Vec<Response>,
+    baseline: Option<String>,
+    brotli: bool,
+}
+
+impl Default for Folder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[allow(dead_code)]
+impl Folder {
+    pub fn new() -> Folder {
+        Folder {
+            files: Vec::new(),
+            responses: Vec::new(),
+            baseline: None,
+            brotli: false,
+        }
+    }
+
+    /// A file with the given content (`path` is `/`-separated, folders are created).
+    pub fn file(mut self, path: &str, content: impl AsRef<[u8]>) -> Folder {
+        self.files
+            .push((path.to_string(), content.as_ref().to_vec()));
+        self
+    }
+
+    /// `webaudit.toml` in the audited folder.
+    pub fn config(self, toml: &str) -> Folder {
+        self.file("webaudit.toml", toml)
+    }
+
+    /// A real PNG of `width`×`height` (a gradient with noise, so it compresses like a photo).
+    pub fn png(self, path: &str, width: u32, height: u32) -> Folder {
+        let bytes = encode(width, height, image::ImageFormat::Png);
+        self.file(path, bytes)
+    }
+
+    /// A real JPEG of `width`×`height` (quality 90).
+    pub fn jpeg(self, path: &str, width: u32, height: u32) -> Folder {
+        let bytes = encode(width, height, image::ImageFormat::Jpeg);
+        self.file(path, bytes)
+    }
+
+    /// `X.gz`: the gzip encoding of `content` (level 9).
+    pub fn gzip(self, path: &str, content: impl AsRef<[u8]>) -> Folder {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(content.as_ref()).unwrap();
+        let bytes = encoder.finish().unwrap();
+        self.file(path, bytes)
+    }
+
+    /// What the live server answers for `path` (`check-url`): status and headers.
+    pub fn response(
+        mut self,
+        path: &str,
+        status: u16,
+        content_type: Option<&str>,
+        content_encoding: Option<&str>,
+        cache_control: Option<&str>,
+    ) -> Folder {
+        self.responses.push(Response {
+            path: path.to_string(),
+            url: format!("http://127.0.0.1/{path}"),
+            outcome: Ok(Answer {
+                status,
+                content_type: content_type.map(String::from),
+                content_encoding: content_encoding.map(String::from),
+                cache_control: cache_control.map(String::from),
+            }),
+        });
+        self
+    }
+
+    /// A request for `path` that got no answer (`why`: timeout, connection reset…).
+    pub fn no_response(mut self, path: &str, why: &str) -> Folder {
+        self.responses.push(Response {
+            path: path.to_string(),
+            url: format!("http://127.0.0.1/{path}"),
+            outcome: Err(why.to_string()),
+        });
+        self
+    }
+
+    /// A baseline report (`--baseline`): the JSON of an earlier run.
+    pub fn baseline(mut self, json: &str) -> Folder {
+        self.baseline = Some(json.to_string());
+        self
+    }
+
+    /// Measure brotli sizes too.
+    pub fn brotli(mut self) -> Folder {
+        self.brotli = true;
+        self
+    }
+
+    /// Writes the folder and prepares its audit; `inspect` sees the result while the folder
+    /// still exists.
+    pub fn prepared<T>(&self, inspect: impl FnOnce(&Prepared, &Path) -> T) -> T {
+        let temporary = tempfile::tempdir().unwrap();
+        let root = temporary.path().join("site");
+        std::fs::create_dir(&root).unwrap();
+        for (path, content) in &self.files {
+            let file = root.join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(&file, content).unwrap();
+        }
+        let mut options = AuditOptions::new(&root);
+        options.brotli = self.brotli;
+        options.threads = 1;
+        if let Some(json) = &self.baseline {
+            let file = temporary.path().join("baseline.json");
+            std::fs::write(&file, json).unwrap();
+            options.baseline = Some(file);
+        }
+        let prepared = crate::audit::prepare(&options)
+            .unwrap_or_else(|error| panic!("the audit failed: {error}"));
+        inspect(&prepared, &root)
+    }
+
+    /// The findings of `rule`, each as `path:line:column: message`.
+    pub fn findings(&self, rule: &str) -> Vec<String> {
+        self.findings_of(rule)
+            .iter()
+            .map(|finding| {
+                let place = |value: Option<u32>| value.map_or("-".to_string(), |v| v.to_string());
+                format!(
+                    "{}:{}:{}: {}",
+                    finding.path.as_deref().unwrap_or("-"),
+                    place(finding.line),
+                    place(finding.column),
+                    finding.message
+                )
+            })
+            .collect()
+    }
+
+    /// The findings of `rule` as the report holds them (fix, saving, severity…).
+    pub fn findings_of(&self, rule: &str) -> Vec<Finding> {
+        assert!(
+            super::find(rule).is_some(),
+            "{rule} is not a rule of the registry"
+        );
+        self.prepared(|prepared, _| prepared.findings(&self.responses, |id| id == rule))
+    }
+
+    /// Asserts that `rule` finds nothing here.
+    #[track_caller]
+    pub fn passes(&self, rule: &str) {
+        let findings = self.findings(rule);
+        assert!(
+            findings.is_empty(),
+            "{rule} should pass, found:\n{findings:#?}"
+        );
+    }
+}
+
+/// A deterministic picture: a gradient with pseudo-random noise, so encoders work as on a photo.
+fn encode(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
+    let mut state = 0x2545_f491_u32;
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let noise = (state % 24) as u8;
+        image::Rgb([
+            ((x * 255 / width.max(1)) as u8).saturating_add(noise),
+            ((y * 255 / height.max(1)) as u8).saturating_add(noise),
+            128u8.saturating_add(noise),
+        ])
+    });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    match format {
+        image::ImageFormat::Jpeg => {
+            let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90);
+            picture.write_with_encoder(encoder).unwrap();
+        }
+        _ => picture.write_to(&mut bytes, format).unwrap(),
+    }
+    bytes.into_inner()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_is_audited_by_the_real_pipeline() {
+        let folder = Folder::new()
+            .file("index.html", "<script src=app.js></script>")
+            .file("app.js", "console.log(1)\n".repeat(50))
+            .png("a.png", 8, 8);
+        folder.prepared(|prepared, root| {
+            assert!(root.join("app.js").is_file());
+            let paths: Vec<&str> = prepared.assets.iter().map(|a| a.path.as_str()).collect();
+            assert_eq!(paths, ["a.png", "app.js", "index.html"]);
+            assert_eq!(prepared.pages[0].initial_scripts.files, ["app.js"]);
+        });
+    }
+
+    #[test]
+    fn findings_name_place_and_message() {
+        let folder = Folder::new().file("index.html", "<script src=gone.js></script>");
+        assert_eq!(
+            folder.findings("references/missing"),
+            [
+                "index.html:1:1: <script src> \"gone.js\" names a file that is not in the folder: the request fails on every visit"
+            ]
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "not a rule")]
+    fn an_unknown_rule_is_refused() {
+        Folder::new().findings("no/such-rule");
+    }
+}
