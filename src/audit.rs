@@ -131,10 +131,12 @@ impl Prepared {
         responses: &[crate::model::response::Response],
         selected: impl Fn(&str) -> bool,
     ) -> Vec<crate::model::finding::Finding> {
+        let site = crate::site::build(&self.assets, &self.skipped, &self.config);
         rules::run_selected(
             &RuleContext {
                 root: &self.root,
                 assets: &self.assets,
+                site: &site,
                 budgets: &self.budgets,
                 config: &self.config,
                 knowledge: &self.knowledge,

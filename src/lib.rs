@@ -29,6 +29,7 @@ pub mod pages;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod site;
 pub mod size;
 
 pub use error::Error;

@@ -2,10 +2,11 @@
 //! fetched later on demand (lazy), from the facts the measuring pass gathered — no file is read.
 //!
 //! Initial: `<script src>` (classic or module; `nomodule` scripts are skipped, modern browsers
-//! ignore them), `<link rel=stylesheet>`, `<link rel=modulepreload>` and `<link rel=preload>` of
+//! ignore them), the static imports of inline `<script type=module>` code, `<link rel=stylesheet>`, `<link rel=modulepreload>` and `<link rel=preload>` of
 //! scripts and styles, then everything those scripts import statically (`import … from`,
 //! `export … from`, `require()`) and everything those stylesheets `@import`. Lazy: scripts
-//! reached only through a dynamic `import()` (and their own static imports), and
+//! reached only through a dynamic `import()` (in files or inline code, and their own static
+//! imports), and
 //! `<link rel=prefetch>`. References to files outside the folder (CDNs) are not counted.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -160,6 +161,21 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             }
             if let Some(path) = local(&script.src, script.location.line, script.location.column) {
                 initial_scripts.push_back(path);
+            }
+            // Inline code: a module's static imports load with the page, dynamic ones later.
+            for import in script.inline_imports.iter().filter(|i| !i.type_only) {
+                if !is_path_like(&import.specifier) {
+                    continue;
+                }
+                let Some(path) = local(&Some(import.specifier.clone()), import.line, import.column)
+                else {
+                    continue;
+                };
+                if import.form.is_static() && script.kind == ScriptKind::Module {
+                    initial_scripts.push_back(path);
+                } else if !import.form.is_static() {
+                    lazy.push_back(path);
+                }
             }
         }
         for link in html

@@ -31,6 +31,11 @@ pub fn parse_at(text: &[u8], base: Location) -> CssFacts {
         stack: vec![Nest::Block(Level::new(BlockKind::Root))],
         rules_seen: false,
         font_declaration: FontDeclaration::default(),
+        style_rules: Vec::new(),
+        top_level_declarations: SizingRule {
+            location: base,
+            ..SizingRule::default()
+        },
     };
     let mut tokenizer = Tokenizer::new(text);
     while let Some(token) = tokenizer.next_token() {
@@ -597,7 +602,9 @@ enum BlockKind {
     Root,
     /// The block of the `@font-face` rule at this index of `facts.font_faces`.
     FontFace(usize),
-    /// Any other `{}` block: a style rule, `@media`, `@supports`, `@layer`, keyframes…
+    /// A style rule's block: index into the parser's `style_rules`.
+    Style(usize),
+    /// Any other `{}` block: `@media`, `@supports`, `@layer`, keyframes…
     Other,
 }
 
@@ -629,6 +636,8 @@ enum Statement {
 struct Level {
     kind: BlockKind,
     statement: Statement,
+    /// Where the current statement began (its first token).
+    statement_start: usize,
 }
 
 impl Level {
@@ -636,6 +645,7 @@ impl Level {
         Level {
             kind,
             statement: Statement::Start,
+            statement_start: 0,
         }
     }
 }
@@ -685,6 +695,10 @@ struct Parser<'a, 'i> {
     /// on browsers ignore `@import`.
     rules_seen: bool,
     font_declaration: FontDeclaration,
+    /// Every style rule seen (sizing or not), and the declarations at the top level (a bare
+    /// declaration list); only those that size something end up in the facts.
+    style_rules: Vec<SizingRule>,
+    top_level_declarations: SizingRule,
 }
 
 impl Parser<'_, '_> {
@@ -763,9 +777,10 @@ impl Parser<'_, '_> {
                     self.level_mut().statement = Statement::Start;
                 }
             }
-            T::OpenBrace => self.open_block(),
+            T::OpenBrace => self.open_block(token.start),
             T::AtKeyword if self.level().statement == Statement::Start => {
                 let name = self.decode(token.value, Escapes::Name).to_ascii_lowercase();
+                self.level_mut().statement_start = token.start;
                 self.level_mut().statement = Statement::AtRule {
                     name,
                     start: token.start,
@@ -774,6 +789,7 @@ impl Parser<'_, '_> {
             }
             T::Ident if self.level().statement == Statement::Start => {
                 let name = self.decode(token.value, Escapes::Name);
+                self.level_mut().statement_start = token.start;
                 self.level_mut().statement = Statement::Name(name);
             }
             T::Colon if matches!(self.level().statement, Statement::Name(_)) => {
@@ -795,6 +811,9 @@ impl Parser<'_, '_> {
                 };
             }
             _ => {
+                if self.level().statement == Statement::Start {
+                    self.level_mut().statement_start = token.start;
+                }
                 if matches!(
                     self.level().statement,
                     Statement::Start | Statement::Name(_)
@@ -821,8 +840,8 @@ impl Parser<'_, '_> {
         }
     }
 
-    /// A `{` that ends the current statement's prelude.
-    fn open_block(&mut self) {
+    /// A `{` (at `brace`) that ends the current statement's prelude.
+    fn open_block(&mut self, brace: usize) {
         let at_top_level = self.stack.len() == 1;
         let kind = match &self.level().statement {
             Statement::Declaration { property, .. } if property.starts_with("--") => {
@@ -836,6 +855,18 @@ impl Parser<'_, '_> {
                     ..FontFace::default()
                 });
                 BlockKind::FontFace(self.facts.font_faces.len() - 1)
+            }
+            // A selector: what reads as a declaration (`a:hover`) or a name is one too when a
+            // block follows.
+            Statement::Prelude | Statement::Name(_) | Statement::Declaration { .. } => {
+                let start = self.level().statement_start.min(brace);
+                let location = self.location(start);
+                self.style_rules.push(SizingRule {
+                    selectors: normalize_value(&self.text[start..brace]),
+                    location,
+                    ..SizingRule::default()
+                });
+                BlockKind::Style(self.style_rules.len() - 1)
             }
             _ => BlockKind::Other,
         };
@@ -864,8 +895,37 @@ impl Parser<'_, '_> {
                 if let (BlockKind::FontFace(face), false) = (level_kind, invalid) {
                     self.end_font_descriptor(face, &property, (value_start, end));
                 }
+                if !invalid {
+                    self.end_declaration(level_kind, &property, (value_start, end));
+                }
             }
             Statement::Start | Statement::Name(_) | Statement::Prelude => {}
+        }
+    }
+
+    /// Notes a finished `width`, `height` or `aspect-ratio` declaration of a style rule (or of
+    /// a bare declaration list) that sets a definite value.
+    fn end_declaration(&mut self, level: BlockKind, property: &str, value: (usize, usize)) {
+        if !matches!(property, "width" | "height" | "aspect-ratio") {
+            return;
+        }
+        let value = normalize_value(&self.text[value.0..value.1]).to_ascii_lowercase();
+        let value = value.trim_end_matches("!important").trim();
+        if matches!(
+            value,
+            "" | "auto" | "inherit" | "initial" | "unset" | "revert" | "revert-layer"
+        ) {
+            return;
+        }
+        let rule = match level {
+            BlockKind::Style(index) => &mut self.style_rules[index],
+            BlockKind::Root => &mut self.top_level_declarations,
+            _ => return,
+        };
+        match property {
+            "width" => rule.width = true,
+            "height" => rule.height = true,
+            _ => rule.aspect_ratio = true,
         }
     }
 
@@ -1075,6 +1135,12 @@ impl Parser<'_, '_> {
             }
             self.stack.pop();
         }
+        let top_level = std::mem::take(&mut self.top_level_declarations);
+        let sizing = |rule: &SizingRule| rule.width || rule.height || rule.aspect_ratio;
+        self.facts.sizing = std::iter::once(top_level)
+            .chain(std::mem::take(&mut self.style_rules))
+            .filter(sizing)
+            .collect();
     }
 }
 

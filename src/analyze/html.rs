@@ -64,6 +64,7 @@ pub fn parse(bytes: &[u8]) -> HtmlFacts {
     for style in &mut collector.facts.inline_styles {
         style.text = String::from_utf8_lossy(&bytes[style.range.clone()]).into_owned();
     }
+    read_embedded_code(bytes, &mut collector.facts);
     if std::str::from_utf8(bytes).is_err() {
         collector
             .facts
@@ -71,6 +72,54 @@ pub fn parse(bytes: &[u8]) -> HtmlFacts {
             .push("not valid UTF-8: invalid bytes were read as U+FFFD".to_owned());
     }
     collector.facts
+}
+
+/// Reads the CSS and JavaScript written inside the page with the same readers as files, located
+/// in the page: `<style>` blocks and `style` attributes as stylesheets, the sizing an `<img>`'s
+/// `style` sets, and what inline scripts import.
+fn read_embedded_code(bytes: &[u8], facts: &mut HtmlFacts) {
+    for style in &mut facts.inline_styles {
+        style.css = super::css::parse_at(&bytes[style.range.clone()], style.location);
+    }
+    for attribute in &mut facts.style_attributes {
+        attribute.css = super::css::parse_at(attribute.value.as_bytes(), attribute.value_location);
+    }
+    for image in &mut facts.images {
+        if let Some(style) = &image.style {
+            image.style_sizing = super::css::parse(style.as_bytes())
+                .sizing
+                .into_iter()
+                .find(|rule| rule.selectors.is_empty());
+        }
+    }
+    let index = LineIndex::new(bytes);
+    for script in &mut facts.scripts {
+        let runs = matches!(script.kind, ScriptKind::Classic | ScriptKind::Module);
+        if script.src.is_some() || !runs || script.inline_range.is_empty() {
+            continue;
+        }
+        let code = &bytes[script.inline_range.clone()];
+        let start = index.location(script.inline_range.start);
+        let syntax = if script.kind == ScriptKind::Module {
+            "mjs"
+        } else {
+            "js"
+        };
+        script.inline_imports = super::js::analyze(syntax, code)
+            .imports
+            .into_iter()
+            .map(|mut import| {
+                let inside = Location {
+                    line: import.line,
+                    column: import.column,
+                    offset: 0,
+                };
+                let located = inside.embedded_in(start);
+                (import.line, import.column) = (located.line, located.column);
+                import
+            })
+            .collect();
+    }
 }
 
 /// State shared by the handlers of one parse. End-tag handlers must be `'static`, hence the
@@ -256,6 +305,7 @@ fn on_script(state: &Shared, index: &LineIndex, el: &mut Element, tag: &Tag) {
         crossorigin: tag.text("crossorigin"),
         inline_bytes: 0,
         inline_range: tag.end..tag.end,
+        inline_imports: Vec::new(),
         location: index.location(tag.start),
     };
     let mut collector = state.borrow_mut();
@@ -271,6 +321,7 @@ fn on_style(state: &Shared, index: &LineIndex, el: &mut Element, tag: &Tag) {
         range: tag.end..tag.end,
         location: index.location(tag.end),
         media: tag.text("media"),
+        css: Default::default(),
     };
     let mut collector = state.borrow_mut();
     collector.facts.inline_styles.push(style);
@@ -368,6 +419,9 @@ fn on_img(state: &Shared, index: &LineIndex, tag: &Tag) {
         decoding: tag.enumerated("decoding"),
         fetchpriority: tag.enumerated("fetchpriority"),
         style: tag.text("style"),
+        style_sizing: None,
+        id: tag.text("id"),
+        class: tag.text("class"),
         alt: tag.text("alt"),
         in_picture: None,
         order: 0,
@@ -467,6 +521,7 @@ fn on_style_attribute(state: &Shared, index: &LineIndex, el: &mut Element) {
         value_location: index.location(value_offset),
         tag: el.tag_name(),
         location: index.location(tag.start),
+        css: Default::default(),
     };
     state.borrow_mut().facts.style_attributes.push(attribute);
 }

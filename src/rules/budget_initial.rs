@@ -45,3 +45,51 @@ impl Rule for BudgetInitial {
         failed_budgets(context, Self::META.id, found);
     }
 }
+
+#[cfg(test)]
+mod site_model_tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "budget/initial";
+
+    /// A chunk of minified-looking code that gzips to well over 1 kB.
+    fn chunk() -> String {
+        (0..400)
+            .map(|i| format!("export const v{i}=(a,b)=>a*{i}+b^{};", i * 7919 % 1000))
+            .collect()
+    }
+
+    #[test]
+    fn an_inline_module_import_makes_the_chunk_initial() {
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                "<!doctype html><body><div id=app></div>\n<script type=\"module\">import {mount} from \"./assets/app.js\";mount(document.getElementById(\"app\"))</script></body>",
+            )
+            .file("assets/app.js", chunk())
+            .config("[[budget.initial]]\nscript = \"1kB\"\n");
+        folder.prepared(|prepared, _| {
+            assert_eq!(prepared.pages[0].initial_scripts.files, ["assets/app.js"]);
+            assert!(prepared.pages[0].lazy_scripts.files.is_empty());
+        });
+        let findings = folder.findings(RULE);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(findings[0].starts_with("index.html:"), "{findings:?}");
+    }
+
+    #[test]
+    fn an_inline_dynamic_import_is_lazy() {
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                "<script type=module>document.body.onclick=()=>import(\"./assets/app.js\")</script>",
+            )
+            .file("assets/app.js", chunk())
+            .config("[[budget.initial]]\nscript = \"1kB\"\n");
+        folder.prepared(|prepared, _| {
+            assert!(prepared.pages[0].initial_scripts.files.is_empty());
+            assert_eq!(prepared.pages[0].lazy_scripts.files, ["assets/app.js"]);
+        });
+        folder.passes(RULE);
+    }
+}

@@ -1,5 +1,4 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
-use crate::analyze::Facts;
 use crate::analyze::css::FontSource;
 use crate::model::finding::Violation;
 
@@ -54,11 +53,9 @@ impl Rule for FontLegacyFormat {
     }
 
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
-        for asset in context.assets {
-            let Facts::Stylesheet(style) = &asset.facts else {
-                continue;
-            };
-            for face in &style.css.font_faces {
+        for declared in &context.site.font_faces {
+            let face = declared.face;
+            {
                 // `local()` sources cost no download; the first file is what gets fetched.
                 let Some(first) = face.sources.iter().find(|s| s.url.is_some()) else {
                     continue;
@@ -80,7 +77,7 @@ impl Rule for FontLegacyFormat {
                     "serve WOFF2 (typically 30% smaller than WOFF, half the size of TTF/OTF) and list it first"
                 };
                 found.push(Violation {
-                    path: Some(asset.path.clone()),
+                    path: Some(declared.path.to_string()),
                     line: Some(first.location.line),
                     column: Some(first.location.column),
                     message: format!(
@@ -90,5 +87,36 @@ impl Rule for FontLegacyFormat {
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod site_model_tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "fonts/legacy-format";
+
+    #[test]
+    fn finds_a_ttf_first_in_a_page_style_block() {
+        let folder = Folder::new().file(
+            "about/index.html",
+            "<html><head><style>\n@font-face{font-family:Body;font-display:swap;src:url(/f/body.ttf) format(\"truetype\"),url(/f/body.woff2) format(\"woff2\")}\n</style></head></html>",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "about/index.html:2:51: @font-face downloads /f/body.ttf (truetype) where WOFF2 is the norm; list the WOFF2 source first"
+            ]
+        );
+    }
+
+    #[test]
+    fn passes_woff2_first_in_a_page_style_block() {
+        Folder::new()
+            .file(
+                "index.html",
+                "<style>@font-face{font-family:Body;src:url(body.woff2) format(\"woff2\"),url(body.ttf)}</style>",
+            )
+            .passes(RULE);
     }
 }

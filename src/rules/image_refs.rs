@@ -9,7 +9,6 @@ use super::RuleContext;
 use crate::analyze::Facts;
 use crate::analyze::html::{HtmlFacts, ImageTag};
 use crate::analyze::image::ImageFacts;
-use crate::analyze::url::{Descriptor, Resolved, resolve_in_document};
 use crate::measure::Asset;
 
 /// One analysed image file.
@@ -30,13 +29,7 @@ pub(super) fn image_files<'a>(context: &RuleContext<'a>) -> BTreeMap<&'a str, Im
         .collect()
 }
 
-/// How an `<img>` refers to a file.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Via {
-    Src,
-    /// A `srcset` candidate with its descriptor (`None` = `1x`).
-    Srcset(Option<Descriptor>),
-}
+pub(super) use crate::site::Via;
 
 /// One file an `<img>` may show.
 pub(super) struct ImgUse<'a> {
@@ -49,35 +42,21 @@ pub(super) struct ImgUse<'a> {
 }
 
 /// Every local file every `<img>` in `<body>` may show, pages in path order, then document
-/// order (`src` before `srcset` candidates).
+/// order (`src` before `srcset` candidates), from the site model.
 pub(super) fn img_uses<'a>(context: &RuleContext<'a>) -> Vec<ImgUse<'a>> {
-    let base_path = context.config.base_path.as_deref();
     let mut uses = Vec::new();
-    for asset in context.assets {
-        let Facts::Document(html) = &asset.facts else {
-            continue;
-        };
-        let resolve = |reference: &str| match resolve_in_document(
-            &asset.path,
-            html.base_href.as_deref(),
-            &crate::pages::strip_base(reference, base_path),
-        ) {
-            Resolved::Local(path) => Some(path),
-            _ => None,
-        };
-        for tag in html.images.iter().filter(|i| i.in_body && !i.is_data_uri) {
-            let src = tag.src.as_deref().and_then(resolve).map(|p| (p, Via::Src));
-            let candidates = tag
-                .srcset_candidates()
-                .into_iter()
-                .filter_map(|c| resolve(&c.url).map(|p| (p, Via::Srcset(c.descriptor))));
-            for (target, via) in src.into_iter().chain(candidates) {
+    for page in &context.site.pages {
+        for image in &page.images {
+            if !image.tag.in_body || image.tag.is_data_uri {
+                continue;
+            }
+            for (target, via) in &image.targets {
                 uses.push(ImgUse {
-                    page: &asset.path,
-                    html,
-                    tag,
-                    target,
-                    via,
+                    page: page.path(),
+                    html: page.html,
+                    tag: image.tag,
+                    target: target.clone(),
+                    via: *via,
                 });
             }
         }

@@ -71,6 +71,8 @@ pub struct RuleContext<'a> {
     /// The audited folder as given on the command line: for the commands that fix a finding.
     pub root: &'a std::path::Path,
     pub assets: &'a [Asset],
+    /// What the assets mean together: pages, references, image uses, `@font-face` rules.
+    pub site: &'a crate::site::Site<'a>,
     pub budgets: &'a [BudgetCheck],
     pub config: &'a Config,
     pub knowledge: &'a crate::knowledge::Knowledge,

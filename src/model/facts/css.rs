@@ -14,6 +14,11 @@ pub struct CssFacts {
     /// Location: the start of `url(` (or of the string).
     pub urls: Vec<CssRef>,
     pub font_faces: Vec<FontFace>,
+    /// Style rules that give an element a size before its content arrives (`width`, `height`,
+    /// `aspect-ratio` with a definite value), in source order. A bare declaration list (a
+    /// `style="…"` value) gives one rule with an empty selector.
+    #[serde(default)]
+    pub sizing: Vec<SizingRule>,
     /// Things a browser ignores or repairs: unterminated comments, strings and `url(`,
     /// `@import` rules it drops.
     pub warnings: Vec<CssWarning>,
@@ -69,4 +74,27 @@ pub struct FontSource {
 pub struct CssWarning {
     pub message: String,
     pub location: Location,
+}
+
+/// A style rule (or a `style="…"` value) that sizes what it applies to.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
+pub struct SizingRule {
+    /// The selector list as written, comments removed and whitespace collapsed; empty for a
+    /// bare declaration list.
+    pub selectors: String,
+    /// `width` / `height` / `aspect-ratio` set to something other than `auto` or a CSS-wide
+    /// keyword (`inherit`, `initial`, `unset`, `revert`, `revert-layer`).
+    pub width: bool,
+    pub height: bool,
+    pub aspect_ratio: bool,
+    /// The first byte of the selector (of the value, for a declaration list).
+    pub location: Location,
+}
+
+impl SizingRule {
+    /// Whether the rule alone tells the browser the box's size before the content arrives:
+    /// both dimensions, or one of them with an aspect ratio.
+    pub fn sizes(&self) -> bool {
+        (self.width && self.height) || ((self.width || self.height) && self.aspect_ratio)
+    }
 }

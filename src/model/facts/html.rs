@@ -4,6 +4,8 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use super::css::{CssFacts, SizingRule};
+use super::js::Import;
 use super::location::Location;
 
 /// Everything the rules need to know about one HTML page. Every list is in document order.
@@ -51,6 +53,10 @@ pub struct ScriptTag {
     pub inline_bytes: usize,
     /// Where that text is in the input, to hand inline code to the JavaScript reader.
     pub inline_range: Range<usize>,
+    /// What the inline code imports (classic and module scripts without `src`), located in
+    /// the page: a module's static imports load with the page.
+    #[serde(default)]
+    pub inline_imports: Vec<Import>,
     pub location: Location,
 }
 
@@ -122,6 +128,14 @@ pub struct ImageTag {
     pub decoding: Option<String>,
     pub fetchpriority: Option<String>,
     pub style: Option<String>,
+    /// What the `style` attribute sets of `width`, `height` and `aspect-ratio`.
+    #[serde(default)]
+    pub style_sizing: Option<SizingRule>,
+    /// `id` and `class` as written: what same-page style rules select the image by.
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub class: Option<String>,
     pub alt: Option<String>,
     /// `src` is a `data:` URL.
     pub is_data_uri: bool,
@@ -203,6 +217,9 @@ pub struct InlineStyle {
     /// The first byte of the CSS text (just after `<style …>`).
     pub location: Location,
     pub media: Option<String>,
+    /// The block read as a stylesheet, located in the page.
+    #[serde(default)]
+    pub css: CssFacts,
 }
 
 /// A `style="…"` attribute that mentions `url(`. Read it with
@@ -218,4 +235,7 @@ pub struct StyleAttribute {
     pub tag: String,
     /// The element's start tag.
     pub location: Location,
+    /// The value read as a declaration list, located in the page.
+    #[serde(default)]
+    pub css: CssFacts,
 }

@@ -1,0 +1,434 @@
+//! The site model: what the analysed files mean together, derived once per audit before any
+//! rule runs. For every HTML page: every reference it makes, resolved to a file of the folder
+//! (or marked missing, or not a request for a file of the folder); every `<img>` with the files
+//! it may show and what gives it a size (its attributes, its `style`, the page's own `<style>`
+//! rules). For the whole site: every `@font-face`, in stylesheets and in pages' `<style>`
+//! blocks. Rules read this model and the measured assets; they never parse text or open files.
+//!
+//! Entry graphs (what a first visit loads) are in [`crate::pages`], part of this stage too.
+
+pub mod selectors;
+
+use std::collections::HashSet;
+
+use crate::analyze::url::{Descriptor, Resolved, parse_srcset, resolve, resolve_in_document};
+use crate::config::Config;
+use crate::model::asset::Asset;
+use crate::model::facts::Facts;
+use crate::model::facts::css::{CssFacts, FontFace, SizingRule};
+use crate::model::facts::html::{HtmlFacts, ImageTag, ScriptKind};
+use crate::model::facts::location::Location;
+use crate::pages::strip_base;
+use crate::scan::Skipped;
+
+/// The whole site, as the rules see it.
+pub struct Site<'a> {
+    /// The HTML pages, in path order.
+    pub pages: Vec<Page<'a>>,
+    /// Every `@font-face`: those of stylesheet files, then those of pages' `<style>` blocks,
+    /// each file in path order and its rules in source order.
+    pub font_faces: Vec<FontFaceUse<'a>>,
+    /// Every reference that pages and stylesheets make to other files, resolved, in file order
+    /// then source order.
+    pub references: Vec<Reference>,
+}
+
+/// One HTML page.
+pub struct Page<'a> {
+    pub asset: &'a Asset,
+    pub html: &'a HtmlFacts,
+    /// The page's `<img>` elements in document order (those inside `<template>` included:
+    /// see [`ImageTag::in_body`]).
+    pub images: Vec<ImageUse<'a>>,
+}
+
+impl Page<'_> {
+    pub fn path(&self) -> &str {
+        &self.asset.path
+    }
+}
+
+/// How an `<img>` refers to a file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Via {
+    Src,
+    /// A `srcset` candidate with its descriptor (`None` = `1x`).
+    Srcset(Option<Descriptor>),
+}
+
+/// One `<img>` and what the model knows about it.
+pub struct ImageUse<'a> {
+    pub tag: &'a ImageTag,
+    /// The files of the folder it may show (`src`, then `srcset` candidates), resolved; not
+    /// checked for presence.
+    pub targets: Vec<(String, Via)>,
+    pub sizing: Sizing<'a>,
+}
+
+/// What tells the browser an image's size before it arrives.
+#[derive(Debug, Clone, Default)]
+pub struct Sizing<'a> {
+    /// `width` / `height` attributes in pixels.
+    pub width_attribute: bool,
+    pub height_attribute: bool,
+    /// What the `style` attribute sets.
+    pub style: Option<&'a SizingRule>,
+    /// The page's `<style>` rules whose selector may apply to the image.
+    pub rules: Vec<&'a SizingRule>,
+}
+
+impl Sizing<'_> {
+    /// Both dimensions are known, or one of them and an aspect ratio: the browser reserves
+    /// the box. Any source counts, as in the cascade (an attribute gives a dimension that a
+    /// rule does not override).
+    pub fn is_sized(&self) -> bool {
+        let css = self.style.into_iter().chain(self.rules.iter().copied());
+        let (mut width, mut height, mut ratio) =
+            (self.width_attribute, self.height_attribute, false);
+        for rule in css {
+            width |= rule.width;
+            height |= rule.height;
+            ratio |= rule.aspect_ratio;
+        }
+        (width && height) || ((width || height) && ratio)
+    }
+
+    /// The first same-page rule that takes part, for messages.
+    pub fn first_rule(&self) -> Option<&SizingRule> {
+        self.rules.first().copied()
+    }
+}
+
+/// One `@font-face` rule and the file that declares it.
+pub struct FontFaceUse<'a> {
+    /// The stylesheet or HTML page holding the rule.
+    pub path: &'a str,
+    pub face: &'a FontFace,
+    /// In a page's `<style>` block rather than in a stylesheet file.
+    pub in_page: bool,
+}
+
+/// A reference from a page or stylesheet to another file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reference {
+    /// The referring file.
+    pub from: String,
+    /// As written (entities and CSS escapes decoded).
+    pub text: String,
+    pub location: Location,
+    /// What holds it: `<script src>`, `url()`, `<img srcset>`…
+    pub holder: String,
+    pub target: Target,
+}
+
+/// What a reference leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A file of the folder (or one left out of the audit, or a folder's `index.html`).
+    Present(String),
+    /// A path inside the folder where no file is: the request fails.
+    Missing(String),
+    /// Not a request for a file of the folder: another origin, a `data:` URL, a fragment, an
+    /// empty reference, or a path above the folder.
+    Elsewhere,
+}
+
+/// Builds the model from the measured and analysed assets. `skipped` are the files the audit
+/// left out: they exist, so a reference to them is not missing.
+pub fn build<'a>(assets: &'a [Asset], skipped: &[Skipped], config: &Config) -> Site<'a> {
+    let folder = Folder {
+        files: assets.iter().map(|a| a.path.as_str()).collect(),
+        skipped: skipped.iter().map(|s| s.path.as_str()).collect(),
+    };
+    let base_path = config.base_path.as_deref();
+    let mut site = Site {
+        pages: Vec::new(),
+        font_faces: Vec::new(),
+        references: Vec::new(),
+    };
+    let mut page_font_faces = Vec::new();
+    for asset in assets {
+        match &asset.facts {
+            Facts::Document(html) => {
+                let page = &asset.path;
+                let locate = |text: &str| {
+                    resolve_in_document(
+                        page,
+                        html.base_href.as_deref(),
+                        &strip_base(text, base_path),
+                    )
+                };
+                let mut references = page_references(html);
+                references.sort_by_key(|(_, location, _)| location.offset);
+                for (text, location, holder) in references {
+                    let target = folder.target(locate(&text));
+                    site.references.push(Reference {
+                        from: page.clone(),
+                        text,
+                        location,
+                        holder,
+                        target,
+                    });
+                }
+                let images = html
+                    .images
+                    .iter()
+                    .map(|tag| image_use(tag, html, &locate))
+                    .collect();
+                site.pages.push(Page {
+                    asset,
+                    html,
+                    images,
+                });
+                for style in &html.inline_styles {
+                    for face in &style.css.font_faces {
+                        page_font_faces.push(FontFaceUse {
+                            path: page,
+                            face,
+                            in_page: true,
+                        });
+                    }
+                }
+            }
+            Facts::Stylesheet(style) => {
+                let mut references = Vec::new();
+                css_references(&style.css, &mut references);
+                for (text, location, holder) in references {
+                    let target = folder.target(resolve(&asset.path, &strip_base(&text, base_path)));
+                    site.references.push(Reference {
+                        from: asset.path.clone(),
+                        text,
+                        location,
+                        holder,
+                        target,
+                    });
+                }
+                site.font_faces
+                    .extend(style.css.font_faces.iter().map(|face| FontFaceUse {
+                        path: &asset.path,
+                        face,
+                        in_page: false,
+                    }));
+            }
+            _ => {}
+        }
+    }
+    site.font_faces.extend(page_font_faces);
+    site
+}
+
+/// An `<img>`'s files and sizing.
+fn image_use<'a>(
+    tag: &'a ImageTag,
+    html: &'a HtmlFacts,
+    locate: &impl Fn(&str) -> Resolved,
+) -> ImageUse<'a> {
+    let local = |reference: &str| match locate(reference) {
+        Resolved::Local(path) => Some(path),
+        _ => None,
+    };
+    let mut targets = Vec::new();
+    if !tag.is_data_uri
+        && let Some(path) = tag.src.as_deref().and_then(local)
+    {
+        targets.push((path, Via::Src));
+    }
+    for candidate in tag.srcset.as_deref().map(parse_srcset).unwrap_or_default() {
+        if let Some(path) = local(&candidate.url) {
+            targets.push((path, Via::Srcset(candidate.descriptor)));
+        }
+    }
+    let classes: Vec<&str> = tag
+        .class
+        .as_deref()
+        .map(|c| c.split_ascii_whitespace().collect())
+        .unwrap_or_default();
+    let rules = html
+        .inline_styles
+        .iter()
+        // A print style sheet does not lay out the screen.
+        .filter(|style| {
+            !style
+                .media
+                .as_deref()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("print"))
+        })
+        .flat_map(|style| style.css.sizing.iter())
+        .filter(|rule| {
+            !rule.selectors.is_empty()
+                && selectors::may_select_img(&rule.selectors, tag.id.as_deref(), &classes)
+        })
+        .collect();
+    ImageUse {
+        tag,
+        targets,
+        sizing: Sizing {
+            width_attribute: tag.width_px.is_some(),
+            height_attribute: tag.height_px.is_some(),
+            style: tag.style_sizing.as_ref(),
+            rules,
+        },
+    }
+}
+
+/// Every reference a page makes that loads something: `(text, location, holder)`.
+fn page_references(html: &HtmlFacts) -> Vec<(String, Location, String)> {
+    let mut found = Vec::new();
+    let mut push = |text: Option<&str>, location: Location, holder: &str| {
+        if let Some(text) = text {
+            found.push((text.to_string(), location, holder.to_string()));
+        }
+    };
+    for script in &html.scripts {
+        if matches!(script.kind, ScriptKind::Classic | ScriptKind::Module) {
+            push(script.src.as_deref(), script.location, "<script src>");
+            // Bare specifiers (`react`) are resolved by an import map, not from the folder.
+            for import in script.inline_imports.iter().filter(|i| {
+                !i.type_only
+                    && (i.specifier.starts_with("./")
+                        || i.specifier.starts_with("../")
+                        || i.specifier.starts_with('/'))
+            }) {
+                let location = Location {
+                    line: import.line,
+                    column: import.column,
+                    offset: script.inline_range.start,
+                };
+                push(
+                    Some(&import.specifier),
+                    location,
+                    "import in inline <script>",
+                );
+            }
+        }
+    }
+    for link in &html.stylesheets {
+        push(
+            link.href.as_deref(),
+            link.location,
+            "<link rel=stylesheet href>",
+        );
+    }
+    for preload in &html.preloads {
+        let holder = format!("<link rel={} href>", preload.rel);
+        push(preload.href.as_deref(), preload.location, &holder);
+    }
+    for image in &html.images {
+        push(image.src.as_deref(), image.location, "<img src>");
+    }
+    for iframe in &html.iframes {
+        push(iframe.src.as_deref(), iframe.location, "<iframe src>");
+    }
+    for video in &html.videos {
+        push(video.src.as_deref(), video.location, "<video src>");
+        push(video.poster.as_deref(), video.location, "<video poster>");
+        for source in &video.sources {
+            push(source.src.as_deref(), source.location, "<source src>");
+        }
+    }
+    let mut srcset = |value: Option<&str>, location: Location, holder: &str| {
+        for candidate in value.map(parse_srcset).unwrap_or_default() {
+            found.push((candidate.url, location, holder.to_string()));
+        }
+    };
+    for preload in &html.preloads {
+        srcset(
+            preload.imagesrcset.as_deref(),
+            preload.location,
+            "<link imagesrcset>",
+        );
+    }
+    for image in &html.images {
+        srcset(image.srcset.as_deref(), image.location, "<img srcset>");
+    }
+    for picture in &html.pictures {
+        for source in &picture.sources {
+            srcset(source.srcset.as_deref(), source.location, "<source srcset>");
+        }
+    }
+    for style in &html.inline_styles {
+        css_references(&style.css, &mut found);
+    }
+    for attribute in &html.style_attributes {
+        css_references(&attribute.css, &mut found);
+    }
+    found
+}
+
+fn css_references(css: &CssFacts, found: &mut Vec<(String, Location, String)>) {
+    for import in &css.imports {
+        found.push((import.url.clone(), import.location, "@import".to_string()));
+    }
+    for url in &css.urls {
+        found.push((url.url.clone(), url.location, "url()".to_string()));
+    }
+}
+
+/// The files of the folder, for presence checks.
+struct Folder<'a> {
+    files: HashSet<&'a str>,
+    /// Paths the scan left out (files, and folders whose content counts as present).
+    skipped: HashSet<&'a str>,
+}
+
+impl Folder<'_> {
+    fn target(&self, resolved: Resolved) -> Target {
+        match resolved {
+            Resolved::Local(path) if self.serves(&path) => Target::Present(path),
+            Resolved::Local(path) => Target::Missing(path),
+            _ => Target::Elsewhere,
+        }
+    }
+
+    /// A file of the audit, or one left out of it: itself or one of its folders skipped. Set
+    /// lookups, one per folder of `path`: a scan over every skipped path for every reference
+    /// made 1,000 pages of 300 references in a site with 1,000 links quadratic.
+    fn has(&self, path: &str) -> bool {
+        self.files.contains(path) || path_and_folders(path).any(|p| self.skipped.contains(p))
+    }
+
+    /// Whether a request for `path` finds a file: the file itself, or the `index.html` of a
+    /// folder.
+    fn serves(&self, path: &str) -> bool {
+        if path.is_empty() || path.ends_with('/') {
+            return self.has(&format!("{path}index.html"));
+        }
+        self.has(path) || self.has(&format!("{path}/index.html"))
+    }
+}
+
+/// `a/b/c.js`, `a/b`, `a`: the path, then each folder it is in, innermost first.
+fn path_and_folders(path: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(path), |p| p.rfind('/').map(|slash| &p[..slash]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_is_present_when_it_or_a_folder_of_it_was_skipped() {
+        assert_eq!(
+            path_and_folders("a/b/c.js").collect::<Vec<_>>(),
+            ["a/b/c.js", "a/b", "a"]
+        );
+        assert_eq!(path_and_folders("c.js").collect::<Vec<_>>(), ["c.js"]);
+        let folder = Folder {
+            files: HashSet::from(["app.js"]),
+            skipped: HashSet::from(["vendor", "img/link.png"]),
+        };
+        for present in ["app.js", "vendor", "vendor/x/y.js", "img/link.png"] {
+            assert!(folder.has(present), "{present}");
+        }
+        for absent in [
+            "vendors/x.js",
+            "img/link.png.webp",
+            "img",
+            "ven",
+            "x/vendor/y.js",
+        ] {
+            assert!(!folder.has(absent), "{absent}");
+        }
+        assert!(folder.serves("vendor/"));
+    }
+}
