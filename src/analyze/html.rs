@@ -18,7 +18,7 @@ use lol_html::{HtmlRewriter, Settings, element};
 use serde::Serialize;
 
 pub use super::url::{LineIndex, Location};
-use super::url::{SrcsetCandidate, find_either_byte, parse_srcset};
+use super::url::{SrcsetCandidate, parse_srcset};
 
 /// Everything the rules need to know about one HTML page. Every list is in document order.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
@@ -828,9 +828,7 @@ fn is_data_url(src: &str) -> bool {
 
 /// Whether `url(` occurs anywhere, in any case.
 fn mentions_url_function(bytes: &[u8]) -> bool {
-    find_either_byte(bytes, b'(', b'(', |i| {
-        i >= 3 && bytes[i - 3..i].eq_ignore_ascii_case(b"url")
-    })
+    memchr::memchr_iter(b'(', bytes).any(|i| i >= 3 && bytes[i - 3..i].eq_ignore_ascii_case(b"url"))
 }
 
 fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {

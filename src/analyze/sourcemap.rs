@@ -323,7 +323,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for MaybeBorrowed<'a> {
 fn strip_json_prefix(json: &[u8]) -> &[u8] {
     let json = json.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(json);
     if json.starts_with(b")]}'") {
-        match json.iter().position(|&b| b == b'\n') {
+        match memchr::memchr(b'\n', json) {
             Some(newline) => &json[newline + 1..],
             None => &[],
         }
@@ -785,7 +785,7 @@ impl<'g> LineWalker<'g> {
     fn finish_line(&mut self) {
         let generated = self.generated;
         let rest = &generated[self.line_start.min(generated.len())..];
-        let (content_len, terminator_len) = match rest.iter().position(|&b| b == b'\n') {
+        let (content_len, terminator_len) = match memchr::memchr(b'\n', rest) {
             Some(newline) if newline > 0 && rest[newline - 1] == b'\r' => (newline - 1, 2),
             Some(newline) => (newline, 1),
             None => (rest.len(), 0),
@@ -1284,11 +1284,8 @@ fn vite_dep(parts: &[&str], at: usize, join: &dyn Fn(usize) -> String) -> Option
 /// source-map library) is not a comment and is ignored.
 pub fn source_mapping_url(generated: &[u8]) -> Option<String> {
     const NEEDLE: &[u8] = b"sourceMappingURL=";
-    // Backwards, with a cheap first-byte test: the comment is near the end, and the file may
-    // be large.
-    let at = (0..=generated.len().checked_sub(NEEDLE.len())?)
-        .rev()
-        .find(|&i| generated[i] == NEEDLE[0] && generated[i..].starts_with(NEEDLE))?;
+    // Backwards: the comment is near the end, and the file may be large.
+    let at = memchr::memmem::rfind(generated, NEEDLE)?;
 
     // Before the needle: `//#` or `/*#` (or `@`), then optional blanks.
     let before = generated[..at].trim_ascii_end();
@@ -1305,10 +1302,7 @@ pub fn source_mapping_url(generated: &[u8]) -> Option<String> {
 
     let value_start = at + NEEDLE.len();
     let rest = &generated[value_start..];
-    let line_end = rest
-        .iter()
-        .position(|&b| b == b'\n' || b == b'\r')
-        .unwrap_or(rest.len());
+    let line_end = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
     let line = &rest[..line_end];
     let (url, after) = if block {
         match find(line, b"*/") {
@@ -1326,7 +1320,7 @@ pub fn source_mapping_url(generated: &[u8]) -> Option<String> {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 fn only_comments_and_whitespace(mut rest: &[u8]) -> bool {
@@ -1336,7 +1330,7 @@ fn only_comments_and_whitespace(mut rest: &[u8]) -> bool {
             return true;
         }
         if rest.starts_with(b"//") {
-            let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+            let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
             rest = &rest[end..];
         } else if rest.starts_with(b"/*") {
             match find(&rest[2..], b"*/") {
