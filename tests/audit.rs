@@ -531,3 +531,89 @@ fn a_closed_stdout_pipe_is_not_an_error() {
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
 }
+
+/// Terminal tables line up by display width: a CJK file name takes two columns per character
+/// and a coloured cell's escape sequences take none.
+#[test]
+fn terminal_tables_align_wide_names_and_coloured_cells() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    fs::create_dir_all(root.join("assets")).unwrap();
+    fs::create_dir_all(root.join("img")).unwrap();
+    let script: String = (0..200)
+        .map(|i| format!("export function f{i}(a){{return a*{i}}}\n"))
+        .collect();
+    fs::write(root.join("assets/图表-组件.js"), &script).unwrap();
+    fs::write(root.join("assets/app.js"), script.repeat(2)).unwrap();
+    fs::write(root.join("assets/🚀.js"), &script[..2000]).unwrap();
+    let mut png = Vec::new();
+    image::RgbImage::new(8, 8)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    // Not compressible: its gzip cell is a dimmed "(same)".
+    fs::write(root.join("img/photo.png"), &png).unwrap();
+    fs::write(
+        root.join("页面.html"),
+        "<!doctype html><script type=module src=\"assets/图表-组件.js\"></script>",
+    )
+    .unwrap();
+    fs::write(
+        root.join("index.html"),
+        "<!doctype html><script type=module src=\"assets/app.js\"></script>",
+    )
+    .unwrap();
+    let args = [
+        root.to_str().unwrap(),
+        "--no-cache",
+        "--no-config",
+        "--top",
+        "0",
+    ];
+    let coloured = run(&[&args[..], &["--color", "always"]].concat());
+    let plain = run(&[&args[..], &["--color", "never"]].concat());
+    assert_eq!(coloured.code, 0, "{}", coloured.stderr);
+    assert!(
+        coloured.stdout.contains("\x1b[2m(same)\x1b[0m"),
+        "{}",
+        coloured.stdout
+    );
+    assert!(!plain.stdout.contains('\x1b'), "{}", plain.stdout);
+    let stripped = anstream::adapter::strip_str(&coloured.stdout).to_string();
+    assert_eq!(stripped, plain.stdout, "colour changes nothing but colour");
+
+    let table = |title: &str| -> Vec<String> {
+        plain
+            .stdout
+            .lines()
+            .skip_while(|line| *line != title)
+            .skip(1)
+            .take_while(|line| !line.is_empty() && !line.contains("gzip sizes;"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let width = |line: &str| unicode_width::UnicodeWidthStr::width(line);
+    // The type column starts at the same display column on every row, and every row ends at
+    // the same one (the size columns are right-aligned).
+    let assets = table("Assets");
+    assert_eq!(assets.len(), 7, "{assets:?}");
+    assert!(assets.iter().any(|line| line.contains("图表-组件.js")));
+    assert!(assets.iter().any(|line| line.contains("🚀.js")));
+    let type_column = |line: &str| {
+        let at = ["type", "script", "image", "document"]
+            .iter()
+            .filter_map(|kind| line.find(&format!("  {kind} ")))
+            .min()
+            .unwrap_or_else(|| panic!("no type column in {line:?}"));
+        width(&line[..at])
+    };
+    for line in &assets {
+        assert_eq!(type_column(line), type_column(&assets[0]), "{assets:#?}");
+        assert_eq!(width(line), width(&assets[0]), "{assets:#?}");
+    }
+    let pages = table("Pages (first visit)");
+    assert_eq!(pages.len(), 3, "{pages:?}");
+    assert!(pages.iter().any(|line| line.contains("页面.html")));
+    for line in &pages {
+        assert_eq!(width(line), width(&pages[0]), "{pages:#?}");
+    }
+}

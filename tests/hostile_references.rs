@@ -89,3 +89,37 @@ fn escaped_slashes_do_not_climb_out_of_the_site() {
     assert_eq!(asset_paths(&audit), ["index.html"], "{audit}");
     assert!(findings(&audit, "references/missing").is_empty(), "{audit}");
 }
+
+#[test]
+fn escaped_slashes_in_css_urls_do_not_climb_out_of_the_site() {
+    let page = concat!(
+        "<!doctype html>\n<link rel=stylesheet href=\"css/site.css\">\n",
+        "<div style=\"background: url(..%2F..%2Fsecret.jpg)\"></div>\n",
+    );
+    let (_outer, root) = site_beside_outside_images(page);
+    fs::create_dir(root.join("css")).unwrap();
+    fs::write(
+        root.join("css/site.css"),
+        concat!(
+            "@import url(\"..%2F..%2Foutside%2Fmore.css\");\n",
+            "a { background: url(..%2F..%2Fsecret.jpg) }\n",
+            "b { background: url('x%2F..%2F..%2F..%2Foutside/photo.jpg') }\n",
+            // Inside the folder and missing: proves these url()s are resolved at all.
+            "c { background: url(..%2Fimg%2Fgone.png) }\n",
+        ),
+    )
+    .unwrap();
+
+    let (_, audit) = json_report(&root, &["--no-config"]);
+    assert_eq!(
+        asset_paths(&audit),
+        ["css/site.css", "index.html"],
+        "{audit}"
+    );
+    let missing: Vec<String> = findings(&audit, "references/missing")
+        .iter()
+        .map(|f| format!("{}:{}", f["path"].as_str().unwrap(), f["line"]))
+        .collect();
+    // Above the folder: not the audit's to report as missing, and nothing read.
+    assert_eq!(missing, ["css/site.css:4"], "{audit}");
+}

@@ -162,3 +162,37 @@ fn root_absolute_css_imports_under_the_base_path_are_found_and_loaded() {
         serde_json::json!(["css/main.css", "css/more.css"])
     );
 }
+
+#[test]
+fn character_references_in_attributes_are_decoded_before_the_file_is_looked_up() {
+    let site = tempfile::tempdir().unwrap();
+    let root = site.path();
+    let mut png = Vec::new();
+    image::RgbImage::new(2, 2)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    fs::write(root.join("café.png"), &png).unwrap();
+    fs::write(root.join("a&copy=2.png"), &png).unwrap();
+    fs::write(
+        root.join("index.html"),
+        concat!(
+            "<!doctype html>\n",
+            "<img src=\"caf&eacute;.png\" width=2 height=2>\n",
+            // A legacy name without `;` decodes before a character that is not a letter,
+            // digit or `=`…
+            "<img src=\"caf&eacute.png\" width=2 height=2>\n",
+            "<img src=\"caf&#233;.png\" width=2 height=2>\n",
+            "<img src=\"caf&#xE9;.png\" width=2 height=2>\n",
+            "<img src=\"caf%C3%A9.png\" width=2 height=2>\n",
+            // …and stays as written before `=`: this is the file `a&copy=2.png`.
+            "<img src=\"a&copy=2.png\" width=2 height=2>\n",
+            "<img src=\"gon&eacute;.png\" width=2 height=2>\n",
+        ),
+    )
+    .unwrap();
+    let (_, report) = json_report(root, &["--no-config"]);
+    let found = missing(&report);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1), ("index.html", 8));
+    assert!(found[0].3.contains("\"goné.png\""), "{:?}", found[0].3);
+}

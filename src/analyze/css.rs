@@ -531,9 +531,7 @@ fn utf8_length(lead: u8) -> usize {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

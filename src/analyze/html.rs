@@ -17,7 +17,7 @@ use lol_html::html_content::{Element, EndTag};
 use lol_html::{HtmlRewriter, Settings, element};
 
 pub use super::url::{LineIndex, Location};
-use super::url::{SrcsetCandidate, find_either_byte, parse_srcset};
+use super::url::{SrcsetCandidate, parse_srcset};
 pub use crate::model::facts::html::*;
 
 impl ImageTag {
@@ -669,9 +669,7 @@ fn is_data_url(src: &str) -> bool {
 
 /// Whether `url(` occurs anywhere, in any case.
 fn mentions_url_function(bytes: &[u8]) -> bool {
-    find_either_byte(bytes, b'(', b'(', |i| {
-        i >= 3 && bytes[i - 3..i].eq_ignore_ascii_case(b"url")
-    })
+    memchr::memchr_iter(b'(', bytes).any(|i| i >= 3 && bytes[i - 3..i].eq_ignore_ascii_case(b"url"))
 }
 
 fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
@@ -680,84 +678,12 @@ fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
         .any(|window| window.eq_ignore_ascii_case(needle))
 }
 
-/// Decodes numeric character references and the named ones that occur in URLs and CSS in
-/// practice (`&amp;`, `&quot;`, `&apos;`, `&lt;`, `&gt;`, `&nbsp;`). Other named references
-/// stay as written: the full table has 2,231 names and none of them matter for file names.
+/// Decodes the character references in an attribute value as a browser does: every name of the
+/// HTML standard's table, numeric references with the standard's replacements (U+FFFD for 0,
+/// surrogates and values past U+10FFFF; windows-1252 for 0x80–0x9F), and the legacy names
+/// written without `;` unless a letter, digit or `=` follows (`?a=1&copy=2` stays as written).
 fn decode_character_references(value: String) -> String {
-    if !value.contains('&') {
-        return value;
-    }
-    let mut out = String::with_capacity(value.len());
-    let mut rest = value.as_str();
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        rest = &rest[amp..];
-        match decode_one_reference(rest) {
-            Some((decoded, length)) => {
-                out.push(decoded);
-                rest = &rest[length..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Decodes the character reference at the start of `text` (which starts with `&`): the
-/// character and the length of the reference.
-fn decode_one_reference(text: &str) -> Option<(char, usize)> {
-    let bytes = text.as_bytes();
-    if bytes.get(1) == Some(&b'#') {
-        let (radix, digits_start) = match bytes.get(2) {
-            Some(b'x' | b'X') => (16, 3),
-            _ => (10, 2),
-        };
-        let digits = bytes[digits_start..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit() || (radix == 16 && b.is_ascii_hexdigit()))
-            .count();
-        if digits == 0 {
-            return None;
-        }
-        let end = digits_start + digits;
-        let code = u32::from_str_radix(&text[digits_start..end], radix).unwrap_or(u32::MAX);
-        let decoded = char::from_u32(code)
-            .filter(|&c| c != '\0')
-            .unwrap_or(char::REPLACEMENT_CHARACTER);
-        let length = end + usize::from(bytes.get(end) == Some(&b';'));
-        return Some((decoded, length));
-    }
-    const NAMED: [(&str, char); 6] = [
-        ("amp", '&'),
-        ("quot", '"'),
-        ("apos", '\''),
-        ("lt", '<'),
-        ("gt", '>'),
-        ("nbsp", '\u{A0}'),
-    ];
-    for (name, decoded) in NAMED {
-        if text[1..].starts_with(name) {
-            let end = 1 + name.len();
-            if bytes.get(end) == Some(&b';') {
-                return Some((decoded, end + 1));
-            }
-            // Without `;`, HTML decodes the legacy names in attributes only when no
-            // alphanumeric or `=` follows (`?a=1&ampx` stays as written).
-            let legacy = name != "apos";
-            let next_is_word = bytes
-                .get(end)
-                .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'=');
-            if legacy && !next_is_word {
-                return Some((decoded, end));
-            }
-            return None;
-        }
-    }
-    None
+    htmlize::unescape_attribute(value).into_owned()
 }
 
 #[cfg(test)]
@@ -986,22 +912,55 @@ mod tests {
 
     #[test]
     fn character_references() {
-        assert_eq!(
-            decode_character_references("a&amp;b&#47;c&#x2F;d".into()),
-            "a&b/c/d"
-        );
-        assert_eq!(
-            decode_character_references("&quot;x&quot&nbsp;".into()),
-            "\"x\"\u{A0}"
-        );
-        assert_eq!(
-            decode_character_references("?a=1&ampx&copy;&#;&#0;&".into()),
-            "?a=1&ampx&copy;&#;\u{FFFD}&"
-        );
-        assert_eq!(
-            decode_character_references("&#99999999999;".into()),
-            "\u{FFFD}"
-        );
+        let decode = |value: &str| decode_character_references(value.to_owned());
+        assert_eq!(decode("a&amp;b&#47;c&#x2F;d"), "a&b/c/d");
+        assert_eq!(decode("&quot;x&quot&nbsp;"), "\"x\"\u{A0}");
+        assert_eq!(decode("?a=1&ampx&copy;&#;&#0;&"), "?a=1&ampx©&#;\u{FFFD}&");
+        assert_eq!(decode("&#99999999999;"), "\u{FFFD}");
+        assert_eq!(decode("plain"), "plain");
+    }
+
+    #[test]
+    fn named_character_references_from_the_whole_table() {
+        let decode = |value: &str| decode_character_references(value.to_owned());
+        assert_eq!(decode("caf&eacute;.png"), "café.png");
+        assert_eq!(decode("&notin;"), "∉");
+        assert_eq!(decode("&NotNestedGreaterGreater;"), "\u{2AA2}\u{338}");
+        assert_eq!(decode("&Eacute;&eacute;&EACUTE;"), "Éé&EACUTE;");
+        // Legacy names (no `;`) decode when no letter, digit or `=` follows…
+        assert_eq!(decode("&not"), "¬");
+        assert_eq!(decode("a&not b"), "a¬ b");
+        assert_eq!(decode("&not;"), "¬");
+        assert_eq!(decode("caf&eacute.png"), "café.png");
+        assert_eq!(decode("&copy-x"), "©-x");
+        // …but not in front of one: in an attribute `&notit;` is not `¬it;`.
+        assert_eq!(decode("&notit;"), "&notit;");
+        assert_eq!(decode("&notin"), "&notin");
+        assert_eq!(decode("?a=1&copy=2"), "?a=1&copy=2");
+        assert_eq!(decode("?a=1&copy2"), "?a=1&copy2");
+        assert_eq!(decode("?lang=en&region=us"), "?lang=en&region=us");
+        // Names that only exist with `;` never decode without it.
+        assert_eq!(decode("&eacutex"), "&eacutex");
+        assert_eq!(decode("&notin x"), "&notin x");
+        assert_eq!(decode("&hellip x"), "&hellip x");
+        assert_eq!(decode("&unknown;&;&"), "&unknown;&;&");
+    }
+
+    #[test]
+    fn numeric_character_references() {
+        let decode = |value: &str| decode_character_references(value.to_owned());
+        assert_eq!(decode("&#233;&#xE9;&#XE9;&#xe9"), "éééé");
+        assert_eq!(decode("&#0000000000065;"), "A");
+        // U+0000, surrogates and values past U+10FFFF become U+FFFD.
+        assert_eq!(decode("&#0;&#x0;"), "\u{FFFD}\u{FFFD}");
+        assert_eq!(decode("&#xD800;&#xDFFF;"), "\u{FFFD}\u{FFFD}");
+        assert_eq!(decode("&#x110000;&#x10FFFF;"), "\u{FFFD}\u{10FFFF}");
+        assert_eq!(decode("&#xFFFFFFFFFFFF;"), "\u{FFFD}");
+        // 0x80–0x9F are read as windows-1252, except the five it leaves undefined.
+        assert_eq!(decode("&#x80;&#150;&#x9F;"), "€–Ÿ");
+        assert_eq!(decode("&#x81;&#x8D;&#x9D;"), "\u{81}\u{8D}\u{9D}");
+        // Not references: no digits.
+        assert_eq!(decode("&#;&#x;&#xg;&#a"), "&#;&#x;&#xg;&#a");
     }
 
     #[test]

@@ -175,7 +175,7 @@ impl<'a> Scanner<'a> {
                 }
                 Some(b'/') if self.at(1) == Some(b'/') => self.skip_line(),
                 Some(b'/') if self.at(1) == Some(b'*') => {
-                    let end = memchr_pair(&self.bytes[self.position + 2..], b'*', b'/')
+                    let end = memchr::memmem::find(&self.bytes[self.position + 2..], b"*/")
                         .ok_or(Suspicious("unterminated comment"))?;
                     self.position += 2 + end + 2;
                 }
@@ -185,12 +185,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn skip_line(&mut self) {
-        while let Some(b) = self.peek() {
-            if b == b'\n' || b == b'\r' {
-                break;
-            }
-            self.position += 1;
-        }
+        self.position += memchr::memchr2(b'\n', b'\r', self.rest()).unwrap_or(self.rest().len());
     }
 
     fn run(&mut self) -> Result<(), Suspicious> {
@@ -506,11 +501,11 @@ impl<'a> Scanner<'a> {
             },
             Some(b'`') => {
                 let start = probe.position + 1;
-                let Some(length) = self.bytes[start..].iter().position(|&b| b == b'`') else {
+                let Some(length) = memchr::memchr(b'`', &self.bytes[start..]) else {
                     return Err(Suspicious("unterminated template literal"));
                 };
                 let text = &self.bytes[start..start + length];
-                if text.windows(2).any(|w| w == b"${") {
+                if memchr::memmem::find(text, b"${").is_some() {
                     return Ok(None);
                 }
                 if text.contains(&b'\\') {
@@ -786,18 +781,6 @@ impl<'a> Scanner<'a> {
             }
         }
     }
-}
-
-fn memchr_pair(haystack: &[u8], first: u8, second: u8) -> Option<usize> {
-    let mut from = 0;
-    while let Some(found) = haystack[from..].iter().position(|&b| b == first) {
-        let index = from + found;
-        if haystack.get(index + 1) == Some(&second) {
-            return Some(index);
-        }
-        from = index + 1;
-    }
-    None
 }
 
 #[cfg(test)]

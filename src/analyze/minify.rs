@@ -103,7 +103,7 @@ fn is_kept_comment(comment: &[u8]) -> bool {
         || comment.starts_with(b"//!")
         || [&b"@license"[..], b"@preserve", b"@cc_on"]
             .iter()
-            .any(|tag| comment.windows(tag.len()).any(|w| w == *tag))
+            .any(|tag| memchr::memmem::find(comment, tag).is_some())
 }
 
 /// Estimates the minified size of a script.
@@ -156,10 +156,7 @@ pub fn comment_bytes_any_start(bytes: &[u8]) -> u64 {
     let mut total = 0u64;
     let mut covered_until = 0usize;
     if bytes.starts_with(b"#!") {
-        covered_until = bytes
-            .iter()
-            .position(|&b| b == b'\n' || b == b'\r')
-            .unwrap_or(bytes.len());
+        covered_until = memchr::memchr2(b'\n', b'\r', bytes).unwrap_or(bytes.len());
         total = covered_until as u64;
     }
     // The next line break at or after some offset, and the next `*/`: cached, since the
@@ -168,7 +165,12 @@ pub fn comment_bytes_any_start(bytes: &[u8]) -> u64 {
     let mut block_end: Option<usize> = None;
     let mut i = 0;
     while i + 1 < bytes.len() {
-        if bytes[i] != b'/' || !matches!(bytes[i + 1], b'/' | b'*') {
+        // The next `/` that has a byte after it.
+        let Some(slash) = memchr::memchr(b'/', &bytes[i..bytes.len() - 1]) else {
+            break;
+        };
+        i += slash;
+        if !matches!(bytes[i + 1], b'/' | b'*') {
             i += 1;
             continue;
         }
@@ -176,19 +178,14 @@ pub fn comment_bytes_any_start(bytes: &[u8]) -> u64 {
         let end = if bytes[i + 1] == b'/' {
             if line_end.is_none_or(|e| e < from) {
                 line_end = Some(
-                    bytes[from..]
-                        .iter()
-                        .position(|&b| b == b'\n' || b == b'\r')
-                        .map_or(bytes.len(), |p| from + p),
+                    memchr::memchr2(b'\n', b'\r', &bytes[from..]).map_or(bytes.len(), |p| from + p),
                 );
             }
             line_end.unwrap_or(bytes.len())
         } else {
             if block_end.is_none_or(|e| e < from + 2) {
                 block_end = Some(
-                    bytes[from..]
-                        .windows(2)
-                        .position(|w| w == b"*/")
+                    memchr::memmem::find(&bytes[from..], b"*/")
                         .map_or(bytes.len(), |p| from + p + 2),
                 );
             }
@@ -279,14 +276,9 @@ fn js_gap(gap: &[u8]) -> Gap {
             continue;
         }
         let comment_length = if rest.starts_with(b"/*") {
-            rest.windows(2)
-                .skip(2)
-                .position(|w| w == b"*/")
-                .map_or(rest.len(), |p| p + 4)
+            memchr::memmem::find(&rest[2..], b"*/").map_or(rest.len(), |p| p + 4)
         } else if rest.starts_with(b"//") || (i == 0 && rest.starts_with(b"#!")) {
-            rest.iter()
-                .position(|&b| b == b'\n' || b == b'\r')
-                .unwrap_or(rest.len())
+            memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len())
         } else {
             0
         };

@@ -27,7 +27,10 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, Visitor};
 
+use super::MAX_MAP_BYTES;
+
 pub use crate::model::facts::sourcemap::*;
+
 impl Attribution {
     /// Bytes per package copy (grouped by [`PackageRef::copy`]), largest first then by copy.
     /// Sources outside any `node_modules/` folder (the app's own code, virtual modules,
@@ -276,7 +279,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for MaybeBorrowed<'a> {
 fn strip_json_prefix(json: &[u8]) -> &[u8] {
     let json = json.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(json);
     if json.starts_with(b")]}'") {
-        match json.iter().position(|&b| b == b'\n') {
+        match memchr::memchr(b'\n', json) {
             Some(newline) => &json[newline + 1..],
             None => &[],
         }
@@ -738,7 +741,7 @@ impl<'g> LineWalker<'g> {
     fn finish_line(&mut self) {
         let generated = self.generated;
         let rest = &generated[self.line_start.min(generated.len())..];
-        let (content_len, terminator_len) = match rest.iter().position(|&b| b == b'\n') {
+        let (content_len, terminator_len) = match memchr::memchr(b'\n', rest) {
             Some(newline) if newline > 0 && rest[newline - 1] == b'\r' => (newline - 1, 2),
             Some(newline) => (newline, 1),
             None => (rest.len(), 0),
@@ -1237,11 +1240,8 @@ fn vite_dep(parts: &[&str], at: usize, join: &dyn Fn(usize) -> String) -> Option
 /// source-map library) is not a comment and is ignored.
 pub fn source_mapping_url(generated: &[u8]) -> Option<String> {
     const NEEDLE: &[u8] = b"sourceMappingURL=";
-    // Backwards, with a cheap first-byte test: the comment is near the end, and the file may
-    // be large.
-    let at = (0..=generated.len().checked_sub(NEEDLE.len())?)
-        .rev()
-        .find(|&i| generated[i] == NEEDLE[0] && generated[i..].starts_with(NEEDLE))?;
+    // Backwards: the comment is near the end, and the file may be large.
+    let at = memchr::memmem::rfind(generated, NEEDLE)?;
 
     // Before the needle: `//#` or `/*#` (or `@`), then optional blanks.
     let before = generated[..at].trim_ascii_end();
@@ -1258,10 +1258,7 @@ pub fn source_mapping_url(generated: &[u8]) -> Option<String> {
 
     let value_start = at + NEEDLE.len();
     let rest = &generated[value_start..];
-    let line_end = rest
-        .iter()
-        .position(|&b| b == b'\n' || b == b'\r')
-        .unwrap_or(rest.len());
+    let line_end = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
     let line = &rest[..line_end];
     let (url, after) = if block {
         match find(line, b"*/") {
@@ -1279,7 +1276,7 @@ pub fn source_mapping_url(generated: &[u8]) -> Option<String> {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 fn only_comments_and_whitespace(mut rest: &[u8]) -> bool {
@@ -1289,7 +1286,7 @@ fn only_comments_and_whitespace(mut rest: &[u8]) -> bool {
             return true;
         }
         if rest.starts_with(b"//") {
-            let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+            let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
             rest = &rest[end..];
         } else if rest.starts_with(b"/*") {
             match find(&rest[2..], b"*/") {
@@ -1304,8 +1301,9 @@ fn only_comments_and_whitespace(mut rest: &[u8]) -> bool {
 
 /// Decodes a `data:` URL holding an inline map: `data:application/json;base64,…` and its
 /// `;charset=utf-8` variants (base64, standard or URL-safe alphabet, padding optional), or the
-/// percent-encoded form `data:application/json,%7B…`. `None` when it is not a data URL or its
-/// payload is not valid base64.
+/// percent-encoded form `data:application/json,%7B…`. `None` when it is not a data URL, its
+/// payload is not valid base64, or it would decode to more than [`MAX_MAP_BYTES`] (the limit a
+/// map file has).
 pub fn decode_data_url(url: &str) -> Option<Vec<u8>> {
     let url = url.trim();
     let scheme = url.get(..5)?;
@@ -1317,69 +1315,47 @@ pub fn decode_data_url(url: &str) -> Option<Vec<u8>> {
         .rsplit(';')
         .next()
         .is_some_and(|last| last.trim().eq_ignore_ascii_case("base64"));
-    let bytes = percent_decode(payload);
+    // `%XX` → byte; a `%` not followed by two hex digits stays as it is.
+    let bytes: Vec<u8> = percent_encoding::percent_decode_str(payload).collect();
     if is_base64 {
-        base64_decode(&bytes)
+        base64_decode(bytes)
     } else {
-        Some(bytes)
+        Some(bytes).filter(|bytes| bytes.len() as u64 <= MAX_MAP_BYTES)
     }
 }
 
-/// `%XX` → byte; a `%` not followed by two hex digits stays as it is.
-fn percent_decode(s: &str) -> Vec<u8> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok());
-            if let Some(value) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(value);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    out
+/// Bytes that `digits` base64 digits (no padding) decode to: three per four, the size is known
+/// before decoding.
+fn base64_decoded_len(digits: usize) -> u64 {
+    let digits = digits as u64;
+    digits / 4 * 3 + digits % 4 * 3 / 4
 }
 
-/// Standard or URL-safe base64; whitespace ignored; `=` padding optional but only at the end.
-fn base64_decode(input: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 3);
-    let mut buffer: u32 = 0;
-    let mut bits = 0u32;
-    let mut padding = false;
-    for &byte in input {
-        let value = match byte {
-            b'-' => 62,
-            b'_' => 63,
-            b'=' => {
-                padding = true;
-                continue;
-            }
-            b if b.is_ascii_whitespace() => continue,
-            b => match BASE64_DIGITS[b as usize] {
-                NOT_A_DIGIT | DELIMITER => return None,
-                v => v,
-            },
-        };
-        if padding {
-            return None;
-        }
-        buffer = (buffer << 6) | u32::from(value);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-            buffer &= (1 << bits) - 1;
+/// Standard or URL-safe base64 (even mixed); whitespace ignored; `=` padding optional but only
+/// at the end; bits left over in the last digit ignored. The base64 crate decodes one alphabet,
+/// rejects white space and wants exact padding, so the input is first brought to that form.
+fn base64_decode(mut input: Vec<u8>) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+            .with_decode_allow_trailing_bits(true),
+    );
+    input.retain(|b| !b.is_ascii_whitespace());
+    for byte in &mut input {
+        match *byte {
+            b'-' => *byte = b'+',
+            b'_' => *byte = b'/',
+            _ => {}
         }
     }
-    // A single leftover digit holds 6 bits: not a whole byte, so the input was cut.
-    (bits < 6).then_some(out)
+    let digits = input.len() - input.iter().rev().take_while(|&&b| b == b'=').count();
+    if base64_decoded_len(digits) > MAX_MAP_BYTES {
+        return None;
+    }
+    LENIENT.decode(&input[..digits]).ok()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2279,6 +2255,50 @@ mod tests {
         assert_eq!(decode_data_url("data:no-comma"), None);
         assert_eq!(decode_data_url("dat"), None);
         assert_eq!(decode_data_url("data:é,"), Some(vec![]));
+        // `%` needs two hex digits (the local decoder took `%+4` for a signed number).
+        assert_eq!(
+            decode_data_url("data:,%+41%4").as_deref(),
+            Some(&b"%+41%4"[..])
+        );
+    }
+
+    /// What the decoder accepted before it used the base64 crate, it still accepts.
+    #[test]
+    fn data_url_base64_stays_lenient() {
+        let json = br#"{"version":3}"#;
+        let decode = |payload: &str| decode_data_url(&format!("data:;base64,{payload}"));
+        // Both alphabets, even mixed.
+        assert_eq!(decode("+/8").as_deref(), Some(&[0xFB, 0xFF][..]));
+        assert_eq!(decode("-/8").as_deref(), Some(&[0xFB, 0xFF][..]));
+        // Padding: none, canonical, short or extra, white space anywhere.
+        for payload in [
+            "eyJ2ZXJzaW9uIjozfQ",
+            "eyJ2ZXJzaW9uIjozfQ=",
+            "eyJ2ZXJzaW9uIjozfQ==",
+            "eyJ2ZXJzaW9uIjozfQ===",
+            " eyJ2\tZXJz aW9u\r\nIjozfQ= =\n",
+            "eyJ2ZXJzaW9uIjozfQ%3d%3D",
+        ] {
+            assert_eq!(decode(payload).as_deref(), Some(&json[..]), "{payload:?}");
+        }
+        // Bits left over in the last digit are ignored, not an error.
+        assert_eq!(decode("eh").as_deref(), Some(&b"z"[..]));
+        assert_eq!(decode("").as_deref(), Some(&b""[..]));
+        assert_eq!(decode("==").as_deref(), Some(&b""[..]));
+        // Padding inside, a lone last digit, or a byte of neither alphabet.
+        for payload in ["ey=J", "eyJ2Z", "e", "eyJ2.", "eyJ2%00"] {
+            assert_eq!(decode(payload), None, "{payload:?}");
+        }
+    }
+
+    #[test]
+    fn base64_decoded_size_is_known_from_the_digits() {
+        use base64::Engine as _;
+        for length in 0..40 {
+            let data = vec![0xA5u8; length];
+            let digits = base64::engine::general_purpose::STANDARD_NO_PAD.encode(&data);
+            assert_eq!(base64_decoded_len(digits.len()), length as u64);
+        }
     }
 
     #[test]

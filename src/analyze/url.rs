@@ -36,12 +36,11 @@ pub struct LineIndex<'a> {
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a [u8]) -> Self {
         let mut line_starts = vec![0];
-        find_either_byte(text, b'\n', b'\r', |i| {
+        for i in memchr::memchr2_iter(b'\n', b'\r', text) {
             if text[i] == b'\n' || text.get(i + 1) != Some(&b'\n') {
                 line_starts.push(i + 1);
             }
-            false
-        });
+        }
         LineIndex {
             text,
             line_starts,
@@ -103,40 +102,6 @@ impl<'a> LineIndex<'a> {
             .get(offset)
             .is_none_or(|&byte| byte & 0xC0 != 0x80)
     }
-}
-
-/// Calls `found` with the offset of each byte of `text` equal to `a` or `b`, in order, until it
-/// returns true; returns whether it did. Eight bytes are tested at a time, which is several times
-/// faster than a byte loop when the bytes looked for are rare (line breaks, `(`).
-pub(crate) fn find_either_byte(
-    text: &[u8],
-    a: u8,
-    b: u8,
-    mut found: impl FnMut(usize) -> bool,
-) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-    // Classic "has a zero byte" test on the word XOR-ed with the byte repeated.
-    let contains = |word: u64, byte: u8| {
-        let x = word ^ (ONES * u64::from(byte));
-        x.wrapping_sub(ONES) & !x & HIGH_BITS != 0
-    };
-    let mut check = |offset: usize, bytes: &[u8]| {
-        bytes
-            .iter()
-            .enumerate()
-            .any(|(i, &byte)| (byte == a || byte == b) && found(offset + i))
-    };
-    let mut chunks = text.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(chunk.try_into().expect("chunks of 8 bytes"));
-        if (contains(word, a) || contains(word, b)) && check(offset, chunk) {
-            return true;
-        }
-        offset += 8;
-    }
-    check(offset, chunks.remainder())
 }
 
 /// Characters in `bytes` as a lossy UTF-8 decoder sees them: one per valid scalar value and one
@@ -827,30 +792,6 @@ mod tests {
         assert_eq!(index.location(2).column, 2);
         assert_eq!(index.location(3).column, 2);
         assert_eq!(index.location(4).column, 3);
-    }
-
-    #[test]
-    fn find_either_byte_finds_every_occurrence_in_order() {
-        let text = b"(ab\ncdefghij(klmnopq\nrstu(";
-        let mut found = Vec::new();
-        assert!(!find_either_byte(text, b'(', b'\n', |i| {
-            found.push(i);
-            false
-        }));
-        let expected: Vec<usize> = (0..text.len())
-            .filter(|&i| matches!(text[i], b'(' | b'\n'))
-            .collect();
-        assert_eq!(found, expected);
-        assert!(find_either_byte(text, b'(', b'(', |i| i > 5));
-        assert!(!find_either_byte(b"", b'(', b'(', |_| true));
-        // Bytes with the high bit set must not confuse the word test.
-        let high: Vec<u8> = (0..=255).collect();
-        let mut found = Vec::new();
-        find_either_byte(&high, 0x80, 0xFF, |i| {
-            found.push(i);
-            false
-        });
-        assert_eq!(found, [0x80, 0xFF]);
     }
 
     #[test]

@@ -823,6 +823,12 @@ mod tests {
                 webp: None,
                 avif: None,
             }),
+            "img/café.jpg" => Some(ImageOnDisk {
+                width: 40,
+                height: 30,
+                webp: Some("café.webp".into()),
+                avif: None,
+            }),
             _ => None,
         }
     }
@@ -855,6 +861,19 @@ mod tests {
         assert!(
             html.contains("<picture><source type=\"image/webp\" srcset=\"img/small.webp 1x\"><img src=\"img/small.jpg\" srcset=\"img/small.jpg 1x\" width=800 height=450 loading=eager></picture>"),
             "{html}"
+        );
+    }
+
+    /// The `src` is looked up with its character references decoded, as a browser requests it;
+    /// the markup around it stays as written.
+    #[test]
+    fn character_references_in_src_name_the_file() {
+        let page = "<body><img src=\"img/caf&eacute;.jpg?a=1&amp;b=2\" alt=x></body>";
+        let result = rewrite(page);
+        let html = String::from_utf8(result.html).unwrap();
+        assert_eq!(
+            html,
+            "<body><picture><source type=\"image/webp\" srcset=\"img/caf%C3%A9.webp?a=1&amp;b=2\"><img src=\"img/caf&eacute;.jpg?a=1&amp;b=2\" alt=x width=\"40\" height=\"30\"></picture></body>"
         );
     }
 

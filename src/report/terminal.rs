@@ -3,8 +3,16 @@
 //! Everything that did not come from webaudit itself (file names, messages quoting them, package
 //! names from source maps, configuration values) goes through [`escape::terminal`], so it cannot
 //! recolour the terminal, forge lines, or start a workflow command in a CI log.
+//!
+//! Columns are padded by display width — what a terminal shows, not bytes or characters: colour
+//! escape sequences take no column, CJK characters and most emoji take two. The report is always
+//! written with colour; without it, anstream's [`StripStream`] removes the escape sequences on
+//! the way out, so both outputs have the same layout.
 
 use std::io::{self, Write};
+
+use anstream::StripStream;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::{Report, Severity, SizeTotal};
 use crate::baseline::Change;
@@ -20,17 +28,12 @@ pub struct TerminalOptions {
     pub quiet: bool,
 }
 
-struct Paint {
-    enabled: bool,
-}
+/// SGR colour sequences. Always written: [`render`] strips them when colour is off.
+struct Paint;
 
 impl Paint {
     fn wrap(&self, code: &str, text: &str) -> String {
-        if self.enabled {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
+        format!("\x1b[{code}m{text}\x1b[0m")
     }
     fn bold(&self, text: &str) -> String {
         self.wrap("1", text)
@@ -57,6 +60,51 @@ impl Paint {
     }
 }
 
+/// The columns `text` takes on a terminal: escape sequences none, wide characters two.
+fn display_width(text: &str) -> usize {
+    anstream::adapter::strip_str(text)
+        .map(UnicodeWidthStr::width)
+        .sum()
+}
+
+/// `text` left-aligned in a cell `width` columns wide (never cut).
+fn pad_end(text: &str, width: usize) -> String {
+    let fill = width.saturating_sub(display_width(text));
+    format!("{text}{:fill$}", "")
+}
+
+/// `text` right-aligned in a cell `width` columns wide (never cut).
+fn pad_start(text: &str, width: usize) -> String {
+    let fill = width.saturating_sub(display_width(text));
+    format!("{:fill$}{text}", "")
+}
+
+/// `text` (plain, no escape sequences) cut to at most `width` columns by keeping its end behind
+/// a `…`: the end of a path is the part that tells files apart.
+fn keep_end(text: &str, width: usize) -> String {
+    if display_width(text) <= width {
+        return text.to_owned();
+    }
+    let budget = width.saturating_sub(1);
+    let mut start = text.len();
+    let mut used = 0;
+    for (i, c) in text.char_indices().rev() {
+        used += c.width().unwrap_or(0);
+        if used > budget {
+            break;
+        }
+        start = i;
+    }
+    // A few sequences (emoji with a variation selector) are wider than their characters.
+    let mut tail = &text[start..];
+    while display_width(tail) > budget {
+        let mut chars = tail.chars();
+        chars.next();
+        tail = chars.as_str();
+    }
+    format!("…{tail}")
+}
+
 fn optional(size: Option<u64>) -> String {
     size.map(human).unwrap_or_else(|| "-".into())
 }
@@ -66,9 +114,21 @@ fn plural(count: usize, word: &str) -> String {
 }
 
 pub fn render(report: &Report, options: TerminalOptions, out: &mut dyn Write) -> io::Result<()> {
-    let paint = Paint {
-        enabled: options.color,
-    };
+    if options.color {
+        render_coloured(report, options, out)
+    } else {
+        let mut plain = StripStream::new(Vec::new());
+        render_coloured(report, options, &mut plain)?;
+        out.write_all(&plain.into_inner())
+    }
+}
+
+fn render_coloured(
+    report: &Report,
+    options: TerminalOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let paint = Paint;
     let brotli = report.settings.brotli.is_some();
 
     if !options.quiet {
@@ -171,7 +231,7 @@ fn render_assets(
     };
     let width = assets[..shown]
         .iter()
-        .map(|a| a.path.chars().count())
+        .map(|a| display_width(&escape::terminal(&a.path)))
         .max()
         .unwrap_or(4)
         .clamp(4, 60);
@@ -198,18 +258,7 @@ fn render_assets(
         })
     )?;
     for asset in &assets[..shown] {
-        let mut path = escape::terminal(&asset.path).into_owned();
-        if path.chars().count() > width {
-            let tail: String = path
-                .chars()
-                .rev()
-                .take(width - 1)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            path = format!("…{tail}");
-        }
+        let path = keep_end(&escape::terminal(&asset.path), width);
         let gzip = if asset.format.compressible() {
             optional(asset.gzip)
         } else {
@@ -217,10 +266,11 @@ fn render_assets(
         };
         write!(
             out,
-            "  {path:<width$}  {:<10} {:>10} {:>10}",
+            "  {}  {:<10} {:>10} {}",
+            pad_end(&path, width),
             asset.kind.name(),
             human(asset.raw),
-            gzip
+            pad_start(&gzip, 10)
         )?;
         if brotli {
             let brotli = if asset.format.compressible() {
@@ -228,7 +278,7 @@ fn render_assets(
             } else {
                 "(same)".into()
             };
-            write!(out, " {brotli:>10}")?;
+            write!(out, " {}", pad_start(&brotli, 10))?;
         }
         writeln!(out)?;
     }
@@ -371,7 +421,7 @@ fn render_baseline(
     };
     let width = differences[..shown]
         .iter()
-        .map(|d| d.path.chars().count())
+        .map(|d| display_width(&escape::terminal(&d.path)))
         .max()
         .unwrap_or(5)
         .clamp(5, 60);
@@ -407,7 +457,8 @@ fn render_baseline(
         };
         writeln!(
             out,
-            "  {path:<width$}  {:>10} {:>10} {} {percent:>8}{was}",
+            "  {}  {:>10} {:>10} {} {percent:>8}{was}",
+            pad_end(&path, width),
             optional(delta.before.map(|s| s.gzip)),
             optional(delta.after.map(|s| s.gzip)),
             signed(delta.gzip_delta),
@@ -465,8 +516,8 @@ fn render_pages(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Resu
     for page in &report.pages {
         writeln!(
             out,
-            "  {:<28} {:>11} {:>11} {:>11} {:>8.2}s {:>6.2}s",
-            escape::terminal(&page.page),
+            "  {} {:>11} {:>11} {:>11} {:>8.2}s {:>6.2}s",
+            pad_end(&escape::terminal(&page.page), 28),
             human(page.initial_scripts.gzip),
             human(page.initial_stylesheets.gzip),
             human(page.lazy_scripts.gzip),
@@ -558,8 +609,8 @@ fn render_composition(
                 .unwrap_or_default();
             writeln!(
                 out,
-                "    {:<36} {:>10} {:>14}",
-                escape::terminal(&format!("{}{version}", share.name)),
+                "    {} {:>10} {:>14}",
+                pad_end(&escape::terminal(&format!("{}{version}", share.name)), 36),
                 human(share.raw),
                 gzip
             )?;
@@ -591,4 +642,38 @@ fn render_composition(
         "  {}",
         paint.dim("raw bytes are exact; gzip shares are estimated in proportion to raw bytes")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn width_is_what_a_terminal_shows() {
+        assert_eq!(display_width("app.js"), 6);
+        assert_eq!(display_width(&Paint.dim("(same)")), 6);
+        assert_eq!(display_width("图表.js"), 7);
+        assert_eq!(display_width("🚀"), 2);
+        assert_eq!(display_width("e\u{301}"), 1);
+        assert_eq!(display_width("…"), 1);
+    }
+
+    #[test]
+    fn cells_pad_to_display_width() {
+        assert_eq!(pad_end("图表", 6), "图表  ");
+        assert_eq!(pad_start("图表", 6), "  图表");
+        let dim = Paint.dim("(same)");
+        assert_eq!(pad_start(&dim, 10), format!("    {dim}"));
+        assert_eq!(pad_end("too wide", 3), "too wide");
+    }
+
+    #[test]
+    fn long_names_keep_their_end() {
+        assert_eq!(keep_end("short", 10), "short");
+        assert_eq!(keep_end("abcdefghij", 5), "…ghij");
+        assert_eq!(keep_end("一二三四五六", 7), "…四五六");
+        // A wide character that does not fit whole is left out, and the cell padded.
+        assert_eq!(keep_end("一二三四五六", 6), "…五六");
+        assert_eq!(display_width(&keep_end("a/🚀🚀🚀.js", 6)), 6);
+    }
 }
