@@ -72,3 +72,77 @@ impl Rule for ReferencesMissing {
         }
     }
 }
+
+#[cfg(test)]
+mod site_model_tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "references/missing";
+
+    #[test]
+    fn a_named_character_reference_resolves() {
+        Folder::new()
+            .file(
+                "index.html",
+                r#"<img src="caf&eacute;.png" width=8 height=8><link rel=preload as=image href="caf&#xE9;.png">"#,
+            )
+            .png("café.png", 8, 8)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn an_encoded_traversal_stays_inside_the_folder() {
+        // `%2F` is decoded before the path is split, as a server sees the request: a reference
+        // that climbs above the folder that way names no file of the folder (nothing is
+        // looked up outside it, nothing is reported), and one that climbs back inside names
+        // the file it reaches.
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                r#"<img src="img/..%2F..%2F..%2Fetc%2Fpasswd"><style>.a{background:url(..%2F..%2Fsecret.png)}</style><img src="img/%2E%2E%2Flogo.png">"#,
+            )
+            .png("logo.png", 8, 8);
+        folder.passes(RULE);
+        folder.prepared(|prepared, _| {
+            let site = crate::site::build(&prepared.assets, &prepared.skipped, &prepared.config);
+            let targets: Vec<_> = site.references.iter().map(|r| r.target.clone()).collect();
+            use crate::site::Target;
+            assert_eq!(
+                targets,
+                [
+                    Target::Elsewhere,
+                    Target::Elsewhere,
+                    Target::Present("logo.png".into())
+                ]
+            );
+        });
+    }
+
+    #[test]
+    fn finds_a_missing_file_imported_by_inline_module_code() {
+        let folder = Folder::new().file(
+            "index.html",
+            "<script type=module>\nimport \"./assets/gone-3f2a.js\";\n</script>",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:2:1: import in inline <script> \"./assets/gone-3f2a.js\" names a file that is not in the folder (the file assets/gone-3f2a.js): the request fails on every visit"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_a_missing_file_in_a_page_style_block() {
+        let folder = Folder::new().file(
+            "index.html",
+            "<style>\n.hero{background-image:url(/img/hero.webp)}\n</style>",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:2:24: url() \"/img/hero.webp\" names a file that is not in the folder (the file img/hero.webp): the request fails on every visit"
+            ]
+        );
+    }
+}
