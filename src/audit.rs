@@ -121,6 +121,8 @@ pub struct Prepared {
     pub statistics: crate::measure::Statistics,
     pub brotli: bool,
     pub cache_folder: Option<String>,
+    /// Source maps kept by the analysis (only with [`AuditOptions::original_sources`]).
+    pub maps: std::collections::HashMap<String, Vec<u8>>,
 }
 
 impl Prepared {
@@ -190,12 +192,15 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         .extend(config.packages.clone())
         .map_err(Error::Usage)?;
     let signatures = Signatures::new(&knowledge);
-    let reader = crate::analyze::AnalyzeContext::new(
+    let mut reader = crate::analyze::AnalyzeContext::new(
         &scanned.files,
         signatures.as_ref(),
         knowledge.fingerprint(),
         image_options(&config, options.avif, options.image_encodes),
     );
+    // Outputs that point at original sources look findings up in the maps the analysis reads:
+    // kept then, so that no map is read twice.
+    reader.retain_maps = options.original_sources;
     let measured = measure::measure(
         &scanned.files,
         MeasureOptions {
@@ -210,6 +215,7 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         notes.push(problem.0);
     }
 
+    let maps = measured.maps;
     let mut assets = measured.assets;
     for asset in &mut assets {
         asset.composition = crate::composition::of(asset);
@@ -261,6 +267,7 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         statistics,
         brotli,
         cache_folder,
+        maps,
     })
 }
 
@@ -281,11 +288,18 @@ pub fn report(
         statistics,
         brotli,
         cache_folder,
+        maps,
         ..
     } = prepared;
     let repository = crate::origins::repository_root();
     if let Some(repository) = repository.as_ref().filter(|_| options.original_sources) {
-        crate::origins::fill_source_locations(&mut findings, &assets, &options.root, repository);
+        crate::origins::fill_source_locations(
+            &mut findings,
+            &assets,
+            &maps,
+            &options.root,
+            repository,
+        );
     }
     let root_in_repository = repository
         .as_deref()

@@ -6,15 +6,15 @@
 //! This runs when the report is assembled, after the rules, only when an output that points at
 //! code asks for it ([`crate::audit::AuditOptions::original_sources`]), and only for findings
 //! that need it (a position or a source hint in a file with a usable map), with one parse and
-//! one walk per map: the measure/analyze hot path is untouched.
+//! one walk per map. The maps are those the analysis read and kept (it is asked to keep them
+//! only then): no map is read twice, and nothing here opens a file.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
+use crate::analyze::Facts;
 use crate::analyze::sourcemap::{self, Lookup};
-use crate::analyze::{Facts, MAX_MAP_BYTES, MapLink};
-use crate::measure::{Asset, open_without_following};
+use crate::measure::Asset;
 use crate::model::finding::{Finding, SourceLocation};
 
 /// The repository root CI outputs name files from: `$GITHUB_WORKSPACE` when set (GitHub
@@ -44,10 +44,12 @@ pub fn relative_to(repository: &Path, path: &Path) -> Option<String> {
 }
 
 /// Fills [`Finding::source`] for findings in generated files whose source map leads to an
-/// original file that exists in the repository.
+/// original file that exists in the repository. `maps` are the source maps the analysis kept, by
+/// the path of the file they map.
 pub fn fill_source_locations(
     findings: &mut [Finding],
     assets: &[Asset],
+    maps: &HashMap<String, Vec<u8>>,
     audited_root: &Path,
     repository: &Path,
 ) {
@@ -77,9 +79,14 @@ pub fn fill_source_locations(
         let Some(link) = link.filter(|l| l.attribution.is_ok()) else {
             continue;
         };
-        let Some((json, map_path)) = read_map(asset, link, audited_root) else {
+        let Some(json) = maps.get(path) else {
             continue;
         };
+        // Sources resolve against the map's place (an inline map's is beside its file).
+        let map_path = link
+            .path
+            .clone()
+            .unwrap_or_else(|| format!("{}.map", asset.path));
         let hints: Vec<Option<String>> = indexes
             .iter()
             .map(|&i| findings.get(i).and_then(|f| f.source_hint.clone()))
@@ -103,7 +110,7 @@ pub fn fill_source_locations(
             // Cannot happen (every index is `wanted`); keep answers aligned regardless.
             continue;
         }
-        let Ok(answers) = sourcemap::original_positions(&json, &map_path, &lookups) else {
+        let Ok(answers) = sourcemap::original_positions(json, &map_path, &lookups) else {
             continue;
         };
         for (&index, original) in indexes.iter().zip(answers) {
@@ -120,34 +127,6 @@ pub fn fill_source_locations(
             }
         }
     }
-}
-
-/// The map's JSON and its path relative to the audited folder (which sources resolve against).
-fn read_map(asset: &Asset, link: &MapLink, audited_root: &Path) -> Option<(Vec<u8>, String)> {
-    match &link.path {
-        Some(map_path) => {
-            let json = read_limited(&audited_root.join(map_path))?;
-            Some((json, map_path.clone()))
-        }
-        None => {
-            // An inline map: it is in the generated file's sourceMappingURL comment.
-            let generated = read_limited(&asset.file)?;
-            let url = sourcemap::source_mapping_url(&generated)?;
-            let json = sourcemap::decode_data_url(&url)?;
-            Some((json, format!("{}.map", asset.path)))
-        }
-    }
-}
-
-fn read_limited(path: &Path) -> Option<Vec<u8>> {
-    let mut file = open_without_following(path).ok()?;
-    let length = file.metadata().ok()?.len();
-    if length > MAX_MAP_BYTES {
-        return None;
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
-    file.read_to_end(&mut bytes).ok()?;
-    Some(bytes)
 }
 
 /// A resolved source name (relative to the audited folder, or absolute) as a path from the

@@ -125,6 +125,9 @@ pub struct AnalyzeContext<'a> {
     pub knowledge_fingerprint: [u8; 32],
     /// What image analysis measures (AVIF encoded or estimated).
     pub image: image::ImageOptions,
+    /// Keep each source map this run reads (for the findings' original positions, see
+    /// [`crate::origins`]), so that no map is read twice.
+    pub retain_maps: bool,
 }
 
 impl<'a> AnalyzeContext<'a> {
@@ -142,6 +145,7 @@ impl<'a> AnalyzeContext<'a> {
             signatures,
             knowledge_fingerprint,
             image,
+            retain_maps: false,
         }
     }
 }
@@ -215,6 +219,7 @@ pub fn analyze(
                 reused: None,
                 claimed: None,
                 computed: None,
+                map_json: None,
             };
         }
     };
@@ -254,14 +259,21 @@ pub fn analyze(
     if let Some(cached) = cache.get(&key)
         && let Ok(facts) = serde_json::from_slice::<Facts>(cached)
     {
+        // The map was read for its hash (part of the key): keep it if asked.
+        let map_json = match map {
+            MapSource::Bytes { bytes, .. } if context.retain_maps => Some(bytes),
+            _ => None,
+        };
         return Analysis {
             facts,
             reused: Some(key),
             claimed,
             computed: None,
+            map_json,
         };
     }
 
+    let mut retained_map = None;
     let facts = match format {
         Format::Js | Format::SourceCode => {
             let syntax = if js::EXTENSIONS.contains(&extension.as_str()) {
@@ -273,7 +285,8 @@ pub fn analyze(
             // Only files browsers run as scripts: TypeScript or JSX sources are not shipped code.
             let minified = matches!(extension.as_str(), "js" | "mjs" | "cjs")
                 .then(|| minify::estimate_js(bytes, syntax, trivia_bytes));
-            let map = attribute(map, file, bytes);
+            let (map, json) = attribute(map, file, bytes);
+            retained_map = json.filter(|_| context.retain_maps);
             let attributed = map.as_ref().is_some_and(|m| m.attribution.is_ok());
             let signatures = match context.signatures {
                 Some(signatures) if !attributed => signatures.find(bytes),
@@ -288,7 +301,11 @@ pub fn analyze(
         }
         Format::Css => Facts::Stylesheet(Box::new(StylesheetFacts {
             css: css::parse(bytes),
-            map: attribute(map, file, bytes),
+            map: {
+                let (map, json) = attribute(map, file, bytes);
+                retained_map = json.filter(|_| context.retain_maps);
+                map
+            },
             minified: Some(minify::Minified::Estimated {
                 bytes: css::minified_size(bytes),
             }),
@@ -308,6 +325,7 @@ pub fn analyze(
         reused: None,
         claimed,
         computed,
+        map_json: retained_map,
     }
 }
 
@@ -334,6 +352,7 @@ fn analyze_image(
             reused: Some(key),
             claimed: None,
             computed: None,
+            map_json: None,
         };
     }
     let facts = Facts::Image(Box::new(image::analyze(bytes, context.image)));
@@ -343,13 +362,19 @@ fn analyze_image(
         reused: None,
         claimed: None,
         computed,
+        map_json: None,
     }
 }
 
-fn attribute(map: MapSource, file: &ScannedFile, generated: &[u8]) -> Option<MapLink> {
+/// The map's attribution, and the map's JSON when it is usable (for the caller to keep or drop).
+fn attribute(
+    map: MapSource,
+    file: &ScannedFile,
+    generated: &[u8],
+) -> (Option<MapLink>, Option<Vec<u8>>) {
     match map {
-        MapSource::None => None,
-        MapSource::Unusable(link) => Some(link),
+        MapSource::None => (None, None),
+        MapSource::Unusable(link) => (Some(link), None),
         MapSource::Bytes {
             path,
             declared,
@@ -361,11 +386,15 @@ fn attribute(map: MapSource, file: &ScannedFile, generated: &[u8]) -> Option<Map
                 .unwrap_or_else(|| format!("{}.map", file.relative_path));
             let attribution =
                 sourcemap::attribute(generated, &bytes, &map_path).map_err(|e| e.to_string());
-            Some(MapLink {
-                path,
-                declared,
-                attribution,
-            })
+            let usable = attribution.is_ok().then_some(bytes);
+            (
+                Some(MapLink {
+                    path,
+                    declared,
+                    attribution,
+                }),
+                usable,
+            )
         }
     }
 }

@@ -68,6 +68,8 @@ pub struct Analysis {
     pub claimed: Option<ClaimedMap>,
     /// Facts computed by this run, to add to the cache: (key, JSON).
     pub computed: Option<(Key, Vec<u8>)>,
+    /// The file's source map, when the reader was asked to keep it.
+    pub map_json: Option<Vec<u8>>,
 }
 
 /// What measuring produced: assets in scan order, files that could not be measured, and the
@@ -77,6 +79,8 @@ pub struct Measured {
     pub assets: Vec<Asset>,
     pub skipped: Vec<Skipped>,
     pub statistics: Statistics,
+    /// The source maps the reader kept, by the path of the file they map.
+    pub maps: HashMap<String, Vec<u8>>,
 }
 
 /// How much compression this run did, and how much the cache spared it.
@@ -104,6 +108,7 @@ struct Outcome {
     facts: Option<(Key, Vec<u8>)>,
     /// The cache entry facts were reused from, to mark as used.
     reused_facts: Option<Key>,
+    map_json: Option<Vec<u8>>,
 }
 
 /// Runs `work` on every index of `order` with `threads` workers, each taking the next index as
@@ -229,6 +234,9 @@ pub fn measure(
                 }
                 measured.statistics.cache_hits += outcome.cache_hits;
                 measured.statistics.baseline_hits += outcome.baseline_hits;
+                if let Some(json) = outcome.map_json {
+                    measured.maps.insert(outcome.asset.path.clone(), json);
+                }
                 measured.assets.push(outcome.asset);
             }
             Err(skipped) => measured.skipped.push(skipped),
@@ -266,6 +274,7 @@ fn claimed_map_outcome(file: &ScannedFile, map: &ClaimedMap) -> Outcome {
         claimed: None,
         facts: None,
         reused_facts: None,
+        map_json: None,
     }
 }
 
@@ -417,7 +426,7 @@ fn measure_file(
     }
 
     // Facts come from the same bytes; files too large to hold in memory are measured only.
-    let (facts, claimed, computed_facts, reused_facts) = match (&bytes, reader) {
+    let (facts, claimed, computed_facts, reused_facts, map_json) = match (&bytes, reader) {
         (Some(bytes), Some(reader)) => {
             let analysis = reader.read(cache, file, format, bytes, &content_hash);
             (
@@ -425,10 +434,11 @@ fn measure_file(
                 analysis.claimed,
                 analysis.computed,
                 analysis.reused,
+                analysis.map_json,
             )
         }
-        (None, Some(reader)) => (reader.read_head(format, &head), None, None, None),
-        _ => (Facts::None, None, None, None),
+        (None, Some(reader)) => (reader.read_head(format, &head), None, None, None, None),
+        _ => (Facts::None, None, None, None, None),
     };
     let asset = Asset {
         path: file.relative_path.clone(),
@@ -454,6 +464,7 @@ fn measure_file(
         claimed,
         facts: computed_facts,
         reused_facts,
+        map_json,
     })
 }
 

@@ -3,8 +3,9 @@ use crate::model::finding::Violation;
 
 declare_rule! {
     /// ## What it does
-    /// Reports `@font-face` rules in stylesheets with no `font-display` descriptor, or with
-    /// `font-display: block` or `auto` (which browsers treat as `block`), at the rule's line.
+    /// Reports `@font-face` rules (in stylesheets and in pages' `<style>` blocks) with no
+    /// `font-display` descriptor, or with `font-display: block` or `auto` (which browsers treat
+    /// as `block`), at the rule's line.
     /// `swap`, `fallback` and `optional` pass, as in Lighthouse's "Ensure text remains visible
     /// during webfont load" audit.
     ///
