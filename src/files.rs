@@ -97,6 +97,16 @@ fn too_large(length: u64, limit: u64, what: &str) -> io::Error {
     )
 }
 
+/// `path` below `root` as a `/`-separated relative path (lossy for names that are not UTF-8).
+pub fn relative_path(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = relative
+        .components()
+        .map(|part| part.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,13 +174,4 @@ mod tests {
             101
         );
     }
-}
-
-pub fn relative_path(root: &Path, path: &Path) -> String {
-    let relative = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<String> = relative
-        .components()
-        .map(|part| part.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    parts.join("/")
 }

@@ -1,9 +1,12 @@
 //! webaudit: audits a built web app folder for size budgets and the problems that make sites
 //! slow. The library does the work; `main.rs` is a thin command line on top.
 //!
-//! The flow is one way: [`scan`] the folder once → [`measure`] each asset once, in parallel →
-//! [`budget`] checks and [`rules`] read the measured assets and emit findings → [`report`]
-//! renderers print them. [`audit::run`] runs the whole flow.
+//! The flow is one way: [`scan`] the folder once → [`measure`] each file once, in parallel,
+//! handing its bytes to [`analyze`] (facts) → derive the [`site`] model and [`pages`] (entry
+//! graphs), [`budget`] checks → [`rules`] read them and emit findings → [`report`] renderers
+//! print them. The data every stage shares lives in [`model`], which imports no stage;
+//! `tests/module_graph.rs` fails when a module imports a later stage. [`audit::run`] runs the
+//! whole flow; [`audit::prepare`] stops before the rules (fixers and `check-url` build on it).
 
 pub mod analyze;
 pub mod atomic;
