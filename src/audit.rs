@@ -133,7 +133,7 @@ impl Prepared {
         responses: &[crate::model::response::Response],
         selected: impl Fn(&str) -> bool,
     ) -> Vec<crate::model::finding::Finding> {
-        let site = crate::site::build(&self.assets, &self.skipped, &self.config);
+        let site = crate::site::build(&self.assets, &self.skipped, &self.config, &self.pages);
         rules::run_selected(
             &RuleContext {
                 root: &self.root,

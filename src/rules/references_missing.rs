@@ -104,7 +104,12 @@ mod site_model_tests {
             .png("logo.png", 8, 8);
         folder.passes(RULE);
         folder.prepared(|prepared, _| {
-            let site = crate::site::build(&prepared.assets, &prepared.skipped, &prepared.config);
+            let site = crate::site::build(
+                &prepared.assets,
+                &prepared.skipped,
+                &prepared.config,
+                &prepared.pages,
+            );
             let targets: Vec<_> = site.references.iter().map(|r| r.target.clone()).collect();
             use crate::site::Target;
             assert_eq!(

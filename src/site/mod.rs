@@ -18,7 +18,7 @@ use crate::model::facts::Facts;
 use crate::model::facts::css::{CssFacts, FontFace, SizingRule};
 use crate::model::facts::html::{HtmlFacts, ImageTag, ScriptKind};
 use crate::model::facts::location::Location;
-use crate::pages::strip_base;
+use crate::pages::{PageLoad, strip_base};
 use crate::scan::Skipped;
 
 /// The whole site, as the rules see it.
@@ -37,6 +37,14 @@ pub struct Site<'a> {
 pub struct Page<'a> {
     pub asset: &'a Asset,
     pub html: &'a HtmlFacts,
+    /// What a first visit loads and what loads later (the entry graph).
+    pub load: Option<&'a PageLoad>,
+    /// Every image the page may request, in document order within each kind: `<img>` `src`
+    /// and `srcset`, `<picture><source srcset>`, `<link rel=preload as=image>` (`href` and
+    /// `imagesrcset`), and `background`/`background-image` URLs of the page's `<style>`
+    /// blocks, `style` attributes and initial stylesheets. (`<meta property=og:image>` is for
+    /// link previews, not a request of the page.)
+    pub image_requests: Vec<ImageRequest>,
     /// The page's `<img>` elements in document order (those inside `<template>` included:
     /// see [`ImageTag::in_body`]).
     pub images: Vec<ImageUse<'a>>,
@@ -54,6 +62,30 @@ pub enum Via {
     Src,
     /// A `srcset` candidate with its descriptor (`None` = `1x`).
     Srcset(Option<Descriptor>),
+}
+
+/// What requests an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageHolder {
+    ImgSrc,
+    ImgSrcset,
+    PictureSource,
+    Preload,
+    /// A `background`/`background-image` URL in the page's own CSS.
+    PageCss,
+    /// The same in a stylesheet the page loads at first visit.
+    Stylesheet,
+}
+
+/// One image a page may request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageRequest {
+    pub holder: ImageHolder,
+    /// The file of the folder, resolved (presence not checked).
+    pub target: String,
+    /// Where it is written: in the page, or in the stylesheet (`stylesheet` set).
+    pub location: Location,
+    pub stylesheet: Option<String>,
 }
 
 /// One `<img>` and what the model knows about it.
@@ -135,7 +167,14 @@ pub enum Target {
 
 /// Builds the model from the measured and analysed assets. `skipped` are the files the audit
 /// left out: they exist, so a reference to them is not missing.
-pub fn build<'a>(assets: &'a [Asset], skipped: &[Skipped], config: &Config) -> Site<'a> {
+pub fn build<'a>(
+    assets: &'a [Asset],
+    skipped: &[Skipped],
+    config: &Config,
+    loads: &'a [PageLoad],
+) -> Site<'a> {
+    let by_path: std::collections::HashMap<&str, &Asset> =
+        assets.iter().map(|a| (a.path.as_str(), a)).collect();
     let folder = Folder {
         files: assets.iter().map(|a| a.path.as_str()).collect(),
         skipped: skipped.iter().map(|s| s.path.as_str()).collect(),
@@ -175,10 +214,14 @@ pub fn build<'a>(assets: &'a [Asset], skipped: &[Skipped], config: &Config) -> S
                     .iter()
                     .map(|tag| image_use(tag, html, &locate))
                     .collect();
+                let load = loads.iter().find(|l| l.page == *page);
+                let image_requests = image_requests(html, load, &by_path, &locate, base_path);
                 site.pages.push(Page {
                     asset,
                     html,
+                    load,
                     images,
+                    image_requests,
                 });
                 for style in &html.inline_styles {
                     for face in &style.css.font_faces {
@@ -215,6 +258,100 @@ pub fn build<'a>(assets: &'a [Asset], skipped: &[Skipped], config: &Config) -> S
     }
     site.font_faces.extend(page_font_faces);
     site
+}
+
+/// Every image a page may request (see [`Page::image_requests`]).
+fn image_requests(
+    html: &HtmlFacts,
+    load: Option<&PageLoad>,
+    by_path: &std::collections::HashMap<&str, &Asset>,
+    locate: &impl Fn(&str) -> Resolved,
+    base_path: Option<&str>,
+) -> Vec<ImageRequest> {
+    let mut requests = Vec::new();
+    let mut add = |text: &str, holder: ImageHolder, location: Location| {
+        if let Resolved::Local(target) = locate(text) {
+            requests.push(ImageRequest {
+                holder,
+                target,
+                location,
+                stylesheet: None,
+            });
+        }
+    };
+    let candidates = |value: Option<&str>| value.map(parse_srcset).unwrap_or_default();
+    for image in html.images.iter().filter(|i| i.in_body) {
+        if !image.is_data_uri
+            && let Some(src) = image.src.as_deref()
+        {
+            add(src, ImageHolder::ImgSrc, image.location);
+        }
+        for candidate in candidates(image.srcset.as_deref()) {
+            add(&candidate.url, ImageHolder::ImgSrcset, image.location);
+        }
+    }
+    for picture in &html.pictures {
+        for source in &picture.sources {
+            for candidate in candidates(source.srcset.as_deref()) {
+                add(&candidate.url, ImageHolder::PictureSource, source.location);
+            }
+        }
+    }
+    for preload in html
+        .preloads
+        .iter()
+        .filter(|p| p.rel == "preload" && p.as_.as_deref() == Some("image"))
+    {
+        if let Some(href) = preload.href.as_deref() {
+            add(href, ImageHolder::Preload, preload.location);
+        }
+        for candidate in candidates(preload.imagesrcset.as_deref()) {
+            add(&candidate.url, ImageHolder::Preload, preload.location);
+        }
+    }
+    let embedded = html
+        .inline_styles
+        .iter()
+        .map(|s| &s.css)
+        .chain(html.style_attributes.iter().map(|a| &a.css));
+    for css in embedded {
+        for url in css
+            .urls
+            .iter()
+            .filter(|u| is_background(u.property.as_deref()))
+        {
+            add(&url.url, ImageHolder::PageCss, url.location);
+        }
+    }
+    for stylesheet in load
+        .map(|l| l.initial_stylesheets.files.as_slice())
+        .unwrap_or_default()
+    {
+        let Some(Facts::Stylesheet(style)) = by_path.get(stylesheet.as_str()).map(|a| &a.facts)
+        else {
+            continue;
+        };
+        for url in style
+            .css
+            .urls
+            .iter()
+            .filter(|u| is_background(u.property.as_deref()))
+        {
+            if let Resolved::Local(target) = resolve(stylesheet, &strip_base(&url.url, base_path)) {
+                requests.push(ImageRequest {
+                    holder: ImageHolder::Stylesheet,
+                    target,
+                    location: url.location,
+                    stylesheet: Some(stylesheet.clone()),
+                });
+            }
+        }
+    }
+    requests
+}
+
+fn is_background(property: Option<&str>) -> bool {
+    matches!(property, Some("background" | "background-image"))
 }
 
 /// An `<img>`'s files and sizing.
@@ -430,5 +567,56 @@ mod tests {
             assert!(!folder.has(absent), "{absent}");
         }
         assert!(folder.serves("vendor/"));
+    }
+
+    #[test]
+    fn every_image_a_page_may_request_is_in_the_model() {
+        let folder = crate::rules::tester::Folder::new()
+            .file(
+                "index.html",
+                concat!(
+                    "<link rel=preload as=image href=hero.avif imagesrcset=\"hero-2x.avif 2x\">",
+                    "<link rel=stylesheet href=site.css>",
+                    "<meta property=og:image content=card.png>",
+                    "<style>.a{background-image:url(bg.webp)}.b{mask:url(m.svg)}</style>",
+                    "<picture><source srcset=\"p.avif 1x, p2.avif 2x\" type=image/avif>",
+                    "<img src=p.jpg srcset=\"p-2x.jpg 2x\"></picture>",
+                    "<div style=\"background:url(tile.png)\"></div>",
+                    "<template><img src=inert.png></template>",
+                ),
+            )
+            .file(
+                "site.css",
+                ".c{background:url(img/c.png)}@font-face{src:url(f.woff2)}",
+            );
+        folder.prepared(|prepared, _| {
+            let site = build(
+                &prepared.assets,
+                &prepared.skipped,
+                &prepared.config,
+                &prepared.pages,
+            );
+            let page = &site.pages[0];
+            assert_eq!(page.load.map(|l| l.page.as_str()), Some("index.html"));
+            let requests: Vec<(ImageHolder, &str)> = page
+                .image_requests
+                .iter()
+                .map(|r| (r.holder, r.target.as_str()))
+                .collect();
+            assert_eq!(
+                requests,
+                [
+                    (ImageHolder::ImgSrc, "p.jpg"),
+                    (ImageHolder::ImgSrcset, "p-2x.jpg"),
+                    (ImageHolder::PictureSource, "p.avif"),
+                    (ImageHolder::PictureSource, "p2.avif"),
+                    (ImageHolder::Preload, "hero.avif"),
+                    (ImageHolder::Preload, "hero-2x.avif"),
+                    (ImageHolder::PageCss, "bg.webp"),
+                    (ImageHolder::PageCss, "tile.png"),
+                    (ImageHolder::Stylesheet, "img/c.png"),
+                ]
+            );
+        });
     }
 }
