@@ -14,10 +14,10 @@ use webaudit::config::Overrides;
 use webaudit::config::migrate::Source;
 use webaudit::escape;
 use webaudit::live::{FollowRedirects, LiveOptions};
+use webaudit::report::emit::{Emission, Format};
 use webaudit::report::terminal::TerminalOptions;
 use webaudit::report::{self, FailOn};
 use webaudit::rules::{self, REGISTRY};
-use webaudit::scan::SkipCategory;
 use webaudit::{Error, size};
 
 const EXAMPLES: &str = "\
@@ -388,20 +388,6 @@ enum RulesFormat {
     Json,
 }
 
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
-enum Format {
-    Terminal,
-    Json,
-    /// GitHub Actions annotations (workflow commands).
-    Github,
-    /// A pull-request comment body.
-    Markdown,
-    /// SARIF 2.1.0, for code scanning.
-    Sarif,
-    /// JUnit XML, for GitLab, Jenkins and other CI test reports.
-    Junit,
-}
-
 /// One `--report FORMAT=PATH`.
 #[derive(Clone, Debug)]
 struct ExtraReport {
@@ -748,25 +734,6 @@ fn audit_options(args: &AuditArgs) -> Result<AuditOptions, Error> {
 
 /// Prints the report as asked and returns the exit code.
 fn emit(args: &AuditArgs, report: &report::Report) -> Result<u8, Error> {
-    for skipped in report
-        .skipped
-        .iter()
-        .filter(|s| s.category != SkipCategory::Ignored)
-    {
-        // Names are data: escaped, so a crafted one cannot forge a line (or, under GitHub
-        // Actions, a workflow command) on stderr.
-        eprintln!(
-            "warning: {}: {}",
-            escape::terminal(&skipped.path),
-            escape::terminal(&skipped.reason)
-        );
-    }
-    if args.format != Format::Terminal {
-        for note in &report.notes {
-            eprintln!("note: {}", escape::terminal(note));
-        }
-    }
-
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
         ColorChoice::Always => true,
@@ -775,90 +742,30 @@ fn emit(args: &AuditArgs, report: &report::Report) -> Result<u8, Error> {
             to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
-    let terminal = TerminalOptions {
-        color,
-        top: args.top,
-        quiet: args.quiet,
+    let emission = Emission {
+        format: args.format,
+        output: args.output.clone(),
+        reports: args
+            .reports
+            .iter()
+            .map(|extra| (extra.format, extra.path.clone()))
+            .collect(),
+        step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from),
+        terminal: TerminalOptions {
+            color,
+            top: args.top,
+            quiet: args.quiet,
+        },
     };
-    let rendered = render(report, args.format, terminal)?;
-    // Files first: when stdout is a closed pipe they are still written.
-    for extra in &args.reports {
-        let bytes = render(report, extra.format, terminal)?;
-        write_atomically(&extra.path, &bytes)?;
-    }
-    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
-        // A summary that cannot be written does not fail the audit: the report itself is out.
-        if let Err(e) = append_step_summary(Path::new(&summary), report) {
-            eprintln!(
-                "warning: {}: cannot append the step summary: {e}",
-                escape::terminal(&summary.to_string_lossy())
-            );
-        }
-    }
-    match &args.output {
-        Some(path) => write_atomically(path, &rendered)?,
-        // A closed pipe (`webaudit | head`) is not a failure of the audit.
-        None => print_to_stdout(&rendered)?,
-    }
+    report::emit::emit(
+        report,
+        &emission,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    )?;
     Ok(report.exit_code() as u8)
-}
-
-fn render(
-    report: &report::Report,
-    format: Format,
-    terminal: TerminalOptions,
-) -> Result<Vec<u8>, Error> {
-    let mut rendered = Vec::new();
-    let written = match format {
-        Format::Terminal => report::terminal::render(report, terminal, &mut rendered),
-        Format::Json => report::json::render(report, &mut rendered),
-        Format::Github => report::github::render(report, &mut rendered),
-        Format::Markdown => report::markdown::render(report, &mut rendered),
-        Format::Sarif => report::sarif::render(report, &mut rendered),
-        Format::Junit => report::junit::render(report, &mut rendered),
-    };
-    written.map_err(|source| Error::Io {
-        path: PathBuf::from("<report>"),
-        action: "cannot render the report",
-        source,
-    })?;
-    Ok(rendered)
-}
-
-/// Appends the Markdown summary to GitHub's step summary file. Appended, never rewritten: other
-/// steps' summaries in the same file stay. GitHub accepts at most 1 MiB per step, so the
-/// summary is made to fit in what the file leaves of it.
-fn append_step_summary(path: &Path, report: &report::Report) -> std::io::Result<()> {
-    use report::markdown::{self, MarkdownOptions, STEP_SUMMARY_LIMIT};
-    let used = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let room = STEP_SUMMARY_LIMIT.saturating_sub(usize::try_from(used).unwrap_or(usize::MAX));
-    if room < 1024 {
-        return Err(std::io::Error::other(
-            "the step summary is already at GitHub's 1 MiB limit",
-        ));
-    }
-    let mut body = markdown::document(report, MarkdownOptions::step_summary(room - 2));
-    body.insert(0, '\n');
-    body.push('\n');
-    let mut file = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)?;
-    file.write_all(body.as_bytes())?;
-    file.sync_all()
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so an
-/// existing report is never left half-written.
-/// Writes the report through the crate's one atomic writer, so an existing report is never
-/// left half-written.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    use webaudit::fix::atomic::{PermissionsFrom, write};
-    write(path, bytes, PermissionsFrom::Target).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        action: "cannot write the report",
-        source,
-    })
 }
 
 fn list_rules(format: RulesFormat) -> Result<u8, Error> {
@@ -924,16 +831,7 @@ fn explain(id: &str) -> Result<u8, Error> {
     Ok(0)
 }
 
-/// Writes to stdout; a closed pipe (`webaudit … | head`) is not an error (`println!` would
-/// panic on it).
+/// Writes to stdout; a closed pipe (`webaudit … | head`) is not an error.
 fn print_to_stdout(bytes: &[u8]) -> Result<(), Error> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
-            path: PathBuf::from("<stdout>"),
-            action: "cannot write the output",
-            source: e,
-        }),
-        _ => Ok(()),
-    }
+    report::emit::write_ignoring_closed_pipe(&mut std::io::stdout().lock(), bytes)
 }
