@@ -133,9 +133,21 @@ fn the_audit_finds_nothing_to_compress_afterwards_and_a_second_run_is_a_no_op() 
     let (_, before) = json_report(&root, &["--no-config"]);
     let missing = findings(&before, "compression/missing");
     assert!(!missing.is_empty());
-    let expected_fix = format!("webaudit compress {}", root.display());
+    // Each finding's fix compresses its one file, safely.
     for finding in &missing {
-        assert_eq!(finding["fix"], expected_fix.as_str());
+        let path = finding["path"].as_str().unwrap();
+        let fix = &finding["fix"];
+        assert_eq!(fix["kind"], "command");
+        assert_eq!(
+            fix["command"],
+            format!("webaudit compress {}", root.join(path).display()).as_str()
+        );
+        assert_eq!(fix["applicability"], "safe");
+        assert_eq!(fix["files"], serde_json::json!([path]));
+        assert_eq!(
+            fix["changes"],
+            serde_json::json!([format!("{path}.gz"), format!("{path}.br")])
+        );
     }
 
     let (code, first, _) = compress(&root, &[]);

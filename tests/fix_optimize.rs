@@ -621,13 +621,23 @@ fn the_audit_finds_nothing_left_to_optimise_afterwards() {
             "{image}: {named:?}"
         );
     }
+    // Each fix names its one image: lossless (safe) for a PNG, --lossy (unsafe) for a JPEG.
     for finding in &optimizable {
-        let fix = finding["fix"].as_str().unwrap();
-        assert!(
-            fix == format!("webaudit optimize {}", root.display())
-                || fix == format!("webaudit optimize --lossy {}", root.display()),
-            "{fix}"
-        );
+        let fix = &finding["fix"];
+        let image = fix["files"][0].as_str().unwrap();
+        assert!(finding["message"].as_str().unwrap().starts_with(image));
+        let file = root.join(image);
+        let (command, applicability) = if image.ends_with(".png") {
+            (format!("webaudit optimize {}", file.display()), "safe")
+        } else {
+            (
+                format!("webaudit optimize --lossy {}", file.display()),
+                "unsafe",
+            )
+        };
+        assert_eq!(fix["command"], command.as_str());
+        assert_eq!(fix["applicability"], applicability);
+        assert_eq!(fix["changes"], serde_json::json!([image]));
     }
     let (code, report, _) = optimize(&root, &["--lossy"]);
     assert_eq!(code, 0, "{report}");

@@ -2,6 +2,7 @@
 //! print; they never measure or decide.
 
 pub mod finding;
+pub mod fix;
 pub mod github;
 pub mod json;
 pub mod junit;
@@ -14,6 +15,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use finding::{Finding, Severity, Violation};
+pub use fix::{Applicability, Fix, FixKind};
 
 use crate::budget::BudgetCheck;
 use crate::kind::AssetKind;
@@ -21,7 +23,7 @@ use crate::measure::{Asset, Statistics};
 use crate::scan::Skipped;
 
 /// Version of the JSON document; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The severity from which a run fails (exit code 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -120,7 +120,10 @@ pub fn render(report: &Report, options: TerminalOptions, out: &mut dyn Write) ->
                 escape::terminal(&finding.message)
             )?;
             if let Some(fix) = &finding.fix {
-                writeln!(out, "          fix: {}", escape::terminal(fix))?;
+                writeln!(out, "          fix: {}", escape::terminal(&fix.headline()))?;
+                if let Some(detail) = fix.detail() {
+                    writeln!(out, "               {}", escape::terminal(&detail))?;
+                }
             }
         }
     }
