@@ -215,6 +215,7 @@ struct OptimizeArgs {
     copies_only: bool,
     /// Also rewrite the HTML pages: <picture> with the WebP/AVIF copies, width/height from the
     /// real image, loading="lazy" below the fold (the audit's guess, [images] above_the_fold).
+    /// With files (or part of the folder): only the <img> showing them, and --root is needed.
     #[arg(long)]
     rewrite_html: bool,
     /// Keep a change only when it saves at least this much.
