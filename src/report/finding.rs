@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::fix::Fix;
+use crate::report::fix::Fix;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
