@@ -274,9 +274,16 @@ pub struct Leftover {
 /// starts with [`TEMPORARY_PREFIX`] and whose creating process is gone (a run still working in
 /// the same folder keeps its own). Links are neither followed nor removed.
 pub fn remove_stale_temporaries(root: &Path) -> Vec<Leftover> {
+    remove_stale_temporaries_to_depth(root, usize::MAX)
+}
+
+/// [`remove_stale_temporaries`] in `folder` and at most `depth` levels below it (1: the
+/// folder's own files): a fixer given one file clears the folder it writes into, no more.
+pub fn remove_stale_temporaries_to_depth(folder: &Path, depth: usize) -> Vec<Leftover> {
     let mut removed = Vec::new();
-    for entry in WalkDir::new(root)
+    for entry in WalkDir::new(folder)
         .follow_links(false)
+        .max_depth(depth)
         .into_iter()
         .filter_map(Result::ok)
     {

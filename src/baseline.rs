@@ -323,7 +323,9 @@ pub fn load(path: &Path) -> Result<Baseline, Error> {
             ));
         }
     };
-    if schema != u64::from(SCHEMA_VERSION) {
+    // Schema 1 differs only in the findings' `fix` (a string then), which a baseline does not
+    // read: its assets and settings are used as they are.
+    if schema != u64::from(SCHEMA_VERSION) && schema != 1 {
         return Err(Error::Usage(format!(
             "{file}: the baseline report has schema {schema}, but this webaudit ({}) reads schema {SCHEMA_VERSION}; write the baseline again with this version",
             env!("CARGO_PKG_VERSION")

@@ -170,8 +170,14 @@ never replaced by a larger one. Every file is written to a temporary file in the
 synced, read back and decoded (lossless results compared pixel by pixel with the original),
 then renamed. Corrupt images and decompression bombs are skipped with a warning.
 
+PATHs are folders and files, mixed as needed: a folder means every image in it, a file that
+image only (its WebP/AVIF copies are written beside it). With --rewrite-html, PATH is the whole
+built app folder, or --root names it: every page of --root is read, and only the <img> that
+show an image named (or in a folder named) are rewritten, so `--rewrite-html --root dist
+dist/img/a.png` changes the tags showing a.png and nothing else.
+
 Exit codes: 0 done (or nothing to do); 1 some file could not be handled (the others were);
-2 the run failed (e.g. the path is not a folder).";
+2 the run failed (e.g. a path does not exist, is a link, or is outside --root).";
 
 #[derive(Args, Clone)]
 struct OptimizeArgs {
@@ -209,6 +215,7 @@ struct OptimizeArgs {
     copies_only: bool,
     /// Also rewrite the HTML pages: <picture> with the WebP/AVIF copies, width/height from the
     /// real image, loading="lazy" below the fold (the audit's guess, [images] above_the_fold).
+    /// With files (or part of the folder): only the <img> showing them, and --root is needed.
     #[arg(long)]
     rewrite_html: bool,
     /// Keep a change only when it saves at least this much.
@@ -219,9 +226,33 @@ struct OptimizeArgs {
     min_saving_percent: f64,
 }
 
+impl FixArgs {
+    /// The root folder, and the PATHs to work on in it (none: all of it, when PATH is that one
+    /// folder).
+    fn targets(&self) -> Result<(PathBuf, Vec<PathBuf>), Error> {
+        let root = webaudit::fix::root_of(&self.paths, self.root.as_deref())?;
+        let whole = self.root.is_none() && self.paths.len() == 1 && self.paths[0] == root;
+        let paths = if whole {
+            Vec::new()
+        } else {
+            self.paths.clone()
+        };
+        Ok((root, paths))
+    }
+}
+
 fn run_optimize(args: &OptimizeArgs) -> Result<u8, Error> {
     survive_file_size_limits();
-    let mut options = webaudit::fix::optimize::OptimizeOptions::new(args.fix.path.clone());
+    let (root, paths) = args.fix.targets()?;
+    if args.rewrite_html && args.fix.root.is_none() && !paths.is_empty() {
+        // Which pages show these images, and where `/img/a.png` in them points, depends on
+        // the site's folder: it is not guessed.
+        return Err(Error::Usage(
+            "--rewrite-html with files (or several folders) needs --root DIR, the built app folder whose pages show them".into(),
+        ));
+    }
+    let mut options = webaudit::fix::optimize::OptimizeOptions::new(root.clone());
+    options.paths = paths;
     options.ignore = ignore_patterns(&args.fix.ignore)?;
     options.level = args.level;
     options.lossy = args.lossy;
@@ -237,7 +268,7 @@ fn run_optimize(args: &OptimizeArgs) -> Result<u8, Error> {
     options.rewrite_html = args.rewrite_html;
     if args.rewrite_html {
         // The lazy-loading guess must be the audit's: same webaudit.toml, same setting.
-        let config = webaudit::config::load(&args.fix.path, &Overrides::default())?;
+        let config = webaudit::config::load(&root, &Overrides::default())?;
         webaudit::rules::check_config(&config)?;
         options.above_the_fold = config.images.above_the_fold;
     }
@@ -255,21 +286,31 @@ A copy is written when the original is at least --min-size and the copy is at mo
 of it. Existing copies that decode to their original are kept; others are rewritten. Every file
 is written to a temporary file in the same folder, synced, read back and decoded, then renamed.
 
+PATHs are folders and files, mixed as needed: a folder means every file in it, a file that file
+only (its .gz and .br are written beside it).
+
 Exit codes: 0 done (or nothing to do); 1 some file could not be handled (the others were);
-2 the run failed (e.g. the path is not a folder).";
+2 the run failed (e.g. a path does not exist, is a link, or is outside --root).";
 
 /// Options every fixer shares.
 #[derive(Args, Clone)]
 struct FixArgs {
-    /// The built app folder to fix, in place.
-    path: PathBuf,
+    /// Folders and files to fix, in place: a folder means every file in it, a file only that
+    /// file (its copies are written beside it). Folders and files can be mixed.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// The built app folder the PATHs are in [default: the PATH when it is one folder, else the
+    /// folder that holds every PATH]. Paths in the summary and --ignore patterns are relative to
+    /// it; --rewrite-html reads its webaudit.toml and rewrites its pages.
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
     /// Print what would change and the savings; write nothing.
     #[arg(long)]
     dry_run: bool,
     /// Output format of the summary (on standard output).
     #[arg(long, value_enum, default_value_t = FixFormat::Terminal)]
     format: FixFormat,
-    /// Skip files matching GLOB (relative to PATH; repeatable).
+    /// Skip files matching GLOB (relative to the root folder; repeatable).
     #[arg(long, value_name = "GLOB")]
     ignore: Vec<String>,
     /// Worker threads (0: one per core).
@@ -338,7 +379,9 @@ fn survive_file_size_limits() {
 
 fn run_compress(args: &CompressArgs) -> Result<u8, Error> {
     survive_file_size_limits();
-    let mut options = webaudit::fix::compress::CompressOptions::new(args.fix.path.clone());
+    let (root, paths) = args.fix.targets()?;
+    let mut options = webaudit::fix::compress::CompressOptions::new(root);
+    options.paths = paths;
     options.ignore = ignore_patterns(&args.fix.ignore)?;
     options.min_size = args.min_size;
     options.max_ratio = args.min_ratio;

@@ -71,6 +71,19 @@ pub fn check_root(root: &Path) -> Result<(), Error> {
 
 /// Lists every regular file below `root`, in a stable (sorted) order.
 pub fn scan(root: &Path, ignore: &[PathPattern]) -> Result<Scan, Error> {
+    scan_part(root, "", ignore)
+}
+
+/// [`scan`] of `folder`, a part of a larger folder where it is at `prefix` (`img`, `/`-separated;
+/// empty for the folder itself): relative paths, and the `ignore` patterns matched against
+/// them, start from the larger folder.
+pub fn scan_part(folder: &Path, prefix: &str, ignore: &[PathPattern]) -> Result<Scan, Error> {
+    let root = folder;
+    let relative_of = |root: &Path, path: &Path| match (prefix, relative_path(root, path)) {
+        ("", relative) => relative,
+        (prefix, relative) if relative.is_empty() => prefix.to_string(),
+        (prefix, relative) => format!("{prefix}/{relative}"),
+    };
     check_root(root)?;
     let mut files = Vec::new();
     let mut skipped = Vec::new();
@@ -84,7 +97,7 @@ pub fn scan(root: &Path, ignore: &[PathPattern]) -> Result<Scan, Error> {
             Err(error) => {
                 let path = error
                     .path()
-                    .map(|p| relative_path(root, p))
+                    .map(|p| relative_of(root, p))
                     .unwrap_or_default();
                 let reason = match error.io_error() {
                     Some(io) => format!("unreadable: {io}"),
@@ -101,7 +114,7 @@ pub fn scan(root: &Path, ignore: &[PathPattern]) -> Result<Scan, Error> {
         if entry.depth() == 0 {
             continue;
         }
-        let relative = relative_path(root, entry.path());
+        let relative = relative_of(root, entry.path());
         let file_type = entry.file_type();
         if file_type.is_dir() {
             let name = entry.file_name().to_string_lossy();

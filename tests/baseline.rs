@@ -453,6 +453,27 @@ fn unusable_baselines_fail_the_run_naming_the_file() {
     }
 }
 
+/// A report of schema 1 (before fixes became objects) is still a baseline: only its findings
+/// differ, and a baseline reads its assets.
+#[test]
+fn a_schema_1_report_is_still_a_baseline() {
+    let folder = tempfile::tempdir().unwrap();
+    let (_, base) = write_report(folder.path(), "base.json", &fixture(BASE), &[]);
+    let mut old = base.clone();
+    old["schema"] = Value::from(1);
+    for finding in old["findings"].as_array_mut().unwrap() {
+        if let Some(command) = finding["fix"].get("command").cloned() {
+            finding["fix"] = command;
+        }
+    }
+    let path = folder.path().join("old.json");
+    fs::write(&path, serde_json::to_vec(&old).unwrap()).unwrap();
+    let (code, report) = compared(&fixture(NEXT), &path, &[]);
+    assert_ne!(code, 2);
+    assert_eq!(report["schema"], 2);
+    assert!(!deltas(&report).is_empty());
+}
+
 #[test]
 fn a_custom_hash_pattern_replaces_the_default() {
     let folder = tempfile::tempdir().unwrap();

@@ -133,9 +133,21 @@ fn the_audit_finds_nothing_to_compress_afterwards_and_a_second_run_is_a_no_op() 
     let (_, before) = json_report(&root, &["--no-config"]);
     let missing = findings(&before, "compression/missing");
     assert!(!missing.is_empty());
-    let expected_fix = format!("webaudit compress {}", root.display());
+    // Each finding's fix compresses its one file, safely.
     for finding in &missing {
-        assert_eq!(finding["fix"], expected_fix.as_str());
+        let path = finding["path"].as_str().unwrap();
+        let fix = &finding["fix"];
+        assert_eq!(fix["kind"], "command");
+        assert_eq!(
+            fix["command"],
+            format!("webaudit compress {}", root.join(path).display()).as_str()
+        );
+        assert_eq!(fix["applicability"], "safe");
+        assert_eq!(fix["files"], serde_json::json!([path]));
+        assert_eq!(
+            fix["changes"],
+            serde_json::json!([format!("{path}.gz"), format!("{path}.br")])
+        );
     }
 
     let (code, first, _) = compress(&root, &[]);
@@ -350,19 +362,107 @@ fn links_are_not_followed_and_leftover_temporaries_are_removed() {
     }
 }
 
+/// Files named on the command line (mixed with folders) are the only ones compressed; their
+/// paths are relative to the folder holding them all; `--force` and the refusal to replace a
+/// stranger's `.gz` hold for a named file as for a folder.
 #[test]
-fn a_path_that_is_not_a_folder_is_refused() {
+fn files_named_are_the_only_ones_compressed() {
     let (_folder, root) = copy_of("images-bad");
+    let before = snapshot(&root);
+    let (code, report, stderr) =
+        compress_paths(&[&root.join("index.html"), &root.join("fonts")], &[]);
+    assert_eq!(code, 0, "{report} {stderr}");
+    assert_eq!(
+        changed_paths(&report),
+        [
+            "fonts/OpenSans-Regular.ttf.br",
+            "fonts/OpenSans-Regular.ttf.gz",
+            "index.html.br",
+            "index.html.gz"
+        ]
+    );
+    for path in changed_paths(&report) {
+        let source = root.join(path.rsplit_once('.').unwrap().0);
+        assert_eq!(
+            decode(&root.join(&path)),
+            fs::read(&source).unwrap(),
+            "{path}"
+        );
+    }
+    let after = snapshot(&root);
+    let mut untouched = after.clone();
+    untouched.retain(|path, _| before.contains_key(path));
+    assert_eq!(untouched, before, "no other file changed");
+    assert_eq!(after.len(), before.len() + 4, "no other file written");
+
+    // A stale copy beside a named file: left alone, then replaced with --force.
+    let normalize = root.join("vendor/normalize.css");
+    let (code, report, _) = compress_paths(&[&normalize], &[]);
+    assert_eq!(code, 0);
+    assert_eq!(report["warnings"][0]["path"], "normalize.css.gz");
+    assert!(changed_paths(&report).iter().all(|p| !p.ends_with(".gz")));
+    let (code, report, _) = compress_paths(&[&normalize], &["--force"]);
+    assert_eq!(code, 0);
+    assert!(changed_paths(&report).contains(&"normalize.css.gz".to_string()));
+    assert_eq!(
+        decode(&root.join("vendor/normalize.css.gz")),
+        fs::read(&normalize).unwrap()
+    );
+
+    // A file that is not one to compress is said so.
+    let (code, report, _) = compress_paths(&[&root.join("img/coffee.png")], &[]);
+    assert_eq!(code, 0);
+    assert!(changed_paths(&report).is_empty());
+    assert!(
+        report["warnings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a compressible format"),
+        "{report}"
+    );
+}
+
+/// A path that is a link, missing, or outside --root is refused before anything is written.
+#[test]
+fn a_link_a_missing_path_or_one_outside_the_root_is_refused() {
+    let (_folder, root) = copy_of("images-bad");
+    std::os::unix::fs::symlink("index.html", root.join("link.html")).unwrap();
+    let before = snapshot(&root);
+    for (args, says) in [
+        (vec![root.join("link.html")], "symbolic link"),
+        (
+            vec![root.join("index.html"), root.join("gone.js")],
+            "gone.js",
+        ),
+        (
+            vec![
+                PathBuf::from("--root"),
+                root.join("vendor"),
+                root.join("index.html"),
+            ],
+            "not inside the root folder",
+        ),
+    ] {
+        let run = to_run(webaudit().arg("compress").args(&args).output().unwrap());
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+        assert_eq!(snapshot(&root), before, "{args:?}");
+    }
+}
+
+fn compress_paths(paths: &[&Path], args: &[&str]) -> (i32, Value, String) {
     let run = to_run(
         webaudit()
             .arg("compress")
-            .arg(root.join("index.html"))
+            .args(paths)
+            .args(["--format", "json", "-q"])
+            .args(args)
             .output()
             .unwrap(),
     );
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("not a folder"), "{}", run.stderr);
-    assert!(!root.join("index.html.gz").exists());
+    let report: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("JSON expected ({e}): {} {}", run.stdout, run.stderr));
+    (run.code, report, run.stderr)
 }
 
 fn is_root() -> bool {

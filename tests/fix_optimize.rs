@@ -362,7 +362,7 @@ fn permissions_are_kept_and_a_read_only_file_is_an_error_for_that_file() {
 }
 
 #[test]
-fn dry_run_writes_nothing_and_a_file_is_refused() {
+fn dry_run_writes_nothing_and_a_link_is_refused() {
     let (_folder, root) = site(&["coffee.png", "wood.jpg"]);
     let files = snapshot(&root);
     let (code, report, _) = optimize(&root, &["--dry-run", "--webp"]);
@@ -370,14 +370,166 @@ fn dry_run_writes_nothing_and_a_file_is_refused() {
     let planned = changes(&report);
     assert!(planned.contains_key("coffee.png") && planned.contains_key("wood.webp"));
     assert_eq!(snapshot(&root), files);
+    // A file is optimised where it is; a link to one is never written through.
+    std::os::unix::fs::symlink("coffee.png", root.join("link.png")).unwrap();
+    let files = snapshot(&root);
     let run = to_run(
         webaudit()
             .arg("optimize")
-            .arg(root.join("coffee.png"))
+            .arg(root.join("link.png"))
             .output()
             .unwrap(),
     );
     assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
+    assert_eq!(snapshot(&root), files);
+}
+
+fn optimize_paths(paths: &[PathBuf], args: &[&str]) -> (i32, Value, String) {
+    let run = to_run(
+        webaudit()
+            .arg("optimize")
+            .args(paths)
+            .args(["--format", "json", "-q"])
+            .args(args)
+            .output()
+            .unwrap(),
+    );
+    let report: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("JSON expected ({e}): {} {}", run.stdout, run.stderr));
+    (run.code, report, run.stderr)
+}
+
+/// Files and folders named on the command line are the only ones changed (what the audit's
+/// per-file fixes rely on: `--max-width 640` for the one image shown at 320 px resizes that
+/// image, not the folder's); paths are relative to the folder holding them all.
+#[test]
+fn only_the_files_and_folders_named_are_changed() {
+    let (_folder, root) = site(&["garden.jpg", "aqua.jpg", "coffee.png"]);
+    let before = tree(&root);
+    let (code, report, stderr) =
+        optimize_paths(&[root.join("garden.jpg")], &["--max-width", "640"]);
+    assert_eq!(code, 0, "{report} {stderr}");
+    let changed = changes(&report);
+    assert_eq!(
+        changed.keys().collect::<Vec<_>>(),
+        ["garden.jpg"],
+        "{report}"
+    );
+    assert_eq!(changed["garden.jpg"]["what"], "jpeg-resized");
+    assert_eq!(decode(&root.join("garden.jpg")).dimensions(), (640, 400));
+    let mut others = tree(&root);
+    others.remove(&root.join("garden.jpg"));
+    let mut expected = before.clone();
+    expected.remove(&root.join("garden.jpg"));
+    assert_eq!(others, expected, "coffee.png and aqua.jpg are not touched");
+
+    // A folder and a file, mixed: copies for what they name, nothing for aqua.jpg.
+    fs::create_dir(root.join("sub")).unwrap();
+    fs::copy(fixture("images-src/wood.jpg"), root.join("sub/wood.jpg")).unwrap();
+    let (code, report, stderr) = optimize_paths(
+        &[root.join("sub"), root.join("coffee.png")],
+        &["--webp", "--copies-only"],
+    );
+    assert_eq!(code, 0, "{report} {stderr}");
+    assert_eq!(
+        changes(&report).keys().collect::<Vec<_>>(),
+        ["coffee.webp", "sub/wood.webp"],
+        "{report}"
+    );
+    assert!(!root.join("aqua.webp").exists());
+    // A file that is not an image is said so.
+    fs::write(root.join("notes.txt"), "not an image").unwrap();
+    let (code, report, _) = optimize_paths(&[root.join("notes.txt")], &[]);
+    assert_eq!(code, 0);
+    assert!(
+        report["warnings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a PNG, JPEG or GIF"),
+        "{report}"
+    );
+}
+
+/// `photo.png` named alone still shares `photo.webp` with the `photo.jpg` beside it: neither
+/// gets a copy (one would be taken for the other's).
+#[test]
+fn a_file_named_alone_still_shares_its_copy_name_with_the_images_beside_it() {
+    let (_folder, root) = site(&["coffee.png"]);
+    fs::copy(fixture("images-src/garden.jpg"), root.join("coffee.jpg")).unwrap();
+    let (code, report, _) =
+        optimize_paths(&[root.join("coffee.png")], &["--webp", "--copies-only"]);
+    assert_eq!(code, 0);
+    assert!(!root.join("coffee.webp").exists(), "{report}");
+    assert!(
+        report["warnings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("same name"),
+        "{report}"
+    );
+}
+
+/// `--rewrite-html` with one image named needs `--root` (the folder whose pages show it), then
+/// changes the `<img>` that show that image and no other tag, page or image.
+#[test]
+fn rewrite_html_for_one_image_changes_only_the_tags_showing_it() {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path().join("site");
+    let copied = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(fixture("images-bad"))
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let before = tree(&root);
+    let wood = root.join("img/wood.jpg");
+    let args = ["--webp", "--copies-only", "--rewrite-html"];
+    let run = to_run(
+        webaudit()
+            .arg("optimize")
+            .args(args)
+            .arg(&wood)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--root"), "{}", run.stderr);
+    assert_eq!(tree(&root), before);
+
+    let mut with_root = args.to_vec();
+    with_root.extend(["--root", root.to_str().unwrap()]);
+    let (code, report, stderr) = optimize_paths(std::slice::from_ref(&wood), &with_root);
+    assert_eq!(code, 0, "{report} {stderr}");
+    assert_eq!(
+        changes(&report).keys().collect::<Vec<_>>(),
+        ["img/wood.webp", "index.html"],
+        "{report}"
+    );
+    let original = String::from_utf8(before[&root.join("index.html")].clone()).unwrap();
+    let page = fs::read_to_string(root.join("index.html")).unwrap();
+    let changed: Vec<(&str, &str)> = original
+        .lines()
+        .zip(page.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    let (old, new) = changed[0];
+    assert!(old.contains("src=\"img/wood.jpg\""), "{old}");
+    assert!(
+        new.contains("<picture><source type=\"image/webp\" srcset=\"img/wood.webp\">"),
+        "{new}"
+    );
+    // The same tag's missing size and lazy loading come with it (README: --rewrite-html).
+    assert!(new.contains("loading=\"lazy\""), "{new}");
+    let mut after = tree(&root);
+    for changed in ["index.html", "img/wood.webp"] {
+        after.remove(&root.join(changed));
+    }
+    let mut expected = before.clone();
+    expected.remove(&root.join("index.html"));
+    assert_eq!(after, expected, "nothing else changed");
 }
 
 /// A few SIGKILLs at spread-out moments (benches/kill_test.py does fifty at random ones): every
@@ -469,13 +621,23 @@ fn the_audit_finds_nothing_left_to_optimise_afterwards() {
             "{image}: {named:?}"
         );
     }
+    // Each fix names its one image: lossless (safe) for a PNG, --lossy (unsafe) for a JPEG.
     for finding in &optimizable {
-        let fix = finding["fix"].as_str().unwrap();
-        assert!(
-            fix == format!("webaudit optimize {}", root.display())
-                || fix == format!("webaudit optimize --lossy {}", root.display()),
-            "{fix}"
-        );
+        let fix = &finding["fix"];
+        let image = fix["files"][0].as_str().unwrap();
+        assert!(finding["message"].as_str().unwrap().starts_with(image));
+        let file = root.join(image);
+        let (command, applicability) = if image.ends_with(".png") {
+            (format!("webaudit optimize {}", file.display()), "safe")
+        } else {
+            (
+                format!("webaudit optimize --lossy {}", file.display()),
+                "unsafe",
+            )
+        };
+        assert_eq!(fix["command"], command.as_str());
+        assert_eq!(fix["applicability"], applicability);
+        assert_eq!(fix["changes"], serde_json::json!([image]));
     }
     let (code, report, _) = optimize(&root, &["--lossy"]);
     assert_eq!(code, 0, "{report}");

@@ -87,25 +87,28 @@ fn each_image_rule_on_the_bad_page_at_the_readme_lines() {
             modern["saving"].as_u64().unwrap(),
             raw - facts["webp"].as_u64().unwrap()
         );
+        // The fix names the one image, and makes the page use the copy (--rewrite-html).
+        let root = fixture("images-bad");
         assert_eq!(
-            modern["fix"],
+            modern["fix"]["command"],
             format!(
-                "webaudit optimize --webp {}",
-                fixture("images-bad").display()
+                "webaudit optimize --webp --copies-only --rewrite-html --root {} {}",
+                root.display(),
+                root.join(image).display()
             )
             .as_str()
         );
+        assert_eq!(modern["fix"]["applicability"], "unsafe");
         let optimizable = finding_at(&bad, "images/optimizable", "index.html", line);
         assert_eq!(
             optimizable["saving"].as_u64().unwrap(),
             raw - facts["optimized"]["bytes"].as_u64().unwrap()
         );
-        assert!(
-            optimizable["fix"]
-                .as_str()
-                .unwrap()
-                .starts_with("webaudit optimize ")
+        assert_eq!(
+            optimizable["fix"]["command"],
+            format!("webaudit optimize {}", root.join(image).display()).as_str()
         );
+        assert_eq!(optimizable["fix"]["applicability"], "safe");
     }
     // libwebp at quality 80 writes what `cwebp -q 80` wrote for the README (PNG input).
     for (image, cwebp) in [
@@ -127,14 +130,16 @@ fn each_image_rule_on_the_bad_page_at_the_readme_lines() {
     assert!(message.contains("also shown by 1 other <img>"), "{message}");
 
     let garden = finding_at(&bad, "images/oversized", "index.html", 43);
+    // The image shown at 320 px, not every image of the folder.
     assert_eq!(
-        garden["fix"],
+        garden["fix"]["command"],
         format!(
             "webaudit optimize --max-width 640 {}",
-            fixture("images-bad").display()
+            fixture("images-bad/img/garden.jpg").display()
         )
         .as_str()
     );
+    assert_eq!(garden["fix"]["applicability"], "unsafe");
     assert!(
         garden["message"]
             .as_str()
@@ -176,10 +181,10 @@ fn above_the_fold_is_configurable() {
     );
     let hero = finding_at(&report, "images/oversized", "index.html", 13);
     assert_eq!(
-        hero["fix"],
+        hero["fix"]["command"],
         format!(
             "webaudit optimize --max-width 1200 {}",
-            fixture("images-bad").display()
+            fixture("images-bad/img/ladybird.jpg").display()
         )
         .as_str()
     );

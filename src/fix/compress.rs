@@ -44,7 +44,10 @@ pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct CompressOptions {
+    /// The folder paths in the report are relative to.
     pub root: PathBuf,
+    /// Folders and files inside `root` to work on, as given; empty: all of `root`.
+    pub paths: Vec<PathBuf>,
     pub ignore: Vec<PathPattern>,
     pub min_size: u64,
     pub max_ratio: f64,
@@ -64,6 +67,7 @@ impl CompressOptions {
     pub fn new(root: PathBuf) -> CompressOptions {
         CompressOptions {
             root,
+            paths: Vec::new(),
             ignore: Vec::new(),
             min_size: DEFAULT_MIN_SIZE,
             max_ratio: DEFAULT_MAX_RATIO,
@@ -139,10 +143,11 @@ fn sibling(path: &Path, encoding: Encoding) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Runs `webaudit compress` over `options.root`.
+/// Runs `webaudit compress` over `options.paths` (or all of `options.root`).
 pub fn run(options: &CompressOptions) -> Result<FixReport, Error> {
+    let targets = super::targets(&options.root, &options.paths)?;
     let (scanned, mut report) =
-        super::begin(&options.root, &options.ignore, "compress", options.dry_run)?;
+        super::begin(&targets, &options.ignore, "compress", options.dry_run)?;
     let files: Vec<&ScannedFile> = scanned.files.iter().collect();
     let encodings: Vec<Encoding> = [
         (options.gzip, Encoding::Gzip),
@@ -154,6 +159,21 @@ pub fn run(options: &CompressOptions) -> Result<FixReport, Error> {
 
     // Candidates by content (magic bytes overrule a wrong extension), as the audit classifies.
     let candidates: Vec<&ScannedFile> = files.iter().copied().filter(|f| is_candidate(f)).collect();
+    // A file named on the command line that is not one to compress is said so, not skipped
+    // silently (a `.gz`/`.br` named with `--clean` is one `clean` looks at).
+    for (_, relative) in &targets.files {
+        let named = files.iter().find(|f| f.relative_path == *relative);
+        let cleaned = options.clean && (relative.ends_with(".gz") || relative.ends_with(".br"));
+        if let Some(file) = named
+            && !candidates.iter().any(|c| c.relative_path == *relative)
+            && !cleaned
+        {
+            report.warnings.push(problem(
+                file,
+                "left alone: not a compressible format that browsers download".into(),
+            ));
+        }
+    }
     super::process_largest_first(
         &candidates,
         options.threads,

@@ -13,10 +13,11 @@ pub mod progress;
 pub mod rewrite_html;
 
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::error::Error;
 use crate::escape;
 use crate::size::human;
 
@@ -176,23 +177,219 @@ impl FixReport {
     }
 }
 
-/// The start every fixer shares: the folder scanned once (links not followed, ignore patterns
-/// applied), an empty report, and — unless it is a dry run — the temporaries of killed runs
-/// removed. The scan's files exclude those temporaries.
+/// What a fixer run works on: the root folder and the folders and files in it that the command
+/// line named.
+#[derive(Debug, Clone)]
+pub struct Targets {
+    /// Paths in the report are relative to it; `--rewrite-html` rewrites its pages.
+    pub root: PathBuf,
+    /// Folders named (as given), each with its place in `root` (`""`: `root` itself).
+    pub folders: Vec<(PathBuf, String)>,
+    /// Files named (as given), each with its path relative to `root`.
+    pub files: Vec<(PathBuf, String)>,
+}
+
+impl Targets {
+    /// The whole root is worked on: it was named itself (or nothing else was).
+    pub fn whole_root(&self) -> bool {
+        self.folders.iter().any(|(_, place)| place.is_empty())
+    }
+}
+
+/// What a named path is.
+enum Named {
+    Folder,
+    File,
+}
+
+fn named(path: &Path) -> Result<Named, Error> {
+    let metadata = std::fs::symlink_metadata(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        action: "cannot open the path to fix",
+        source,
+    })?;
+    if metadata.is_dir() {
+        return Ok(Named::Folder);
+    }
+    if metadata.is_file() {
+        return Ok(Named::File);
+    }
+    if metadata.is_symlink() && std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        // A link to a folder, named as the folder to fix: followed, as it always was.
+        return Ok(Named::Folder);
+    }
+    Err(Error::Usage(format!(
+        "{}: is {}; name regular files and folders (webaudit never writes through links)",
+        path.display(),
+        if metadata.is_symlink() {
+            "a symbolic link"
+        } else {
+            "not a regular file or a folder"
+        }
+    )))
+}
+
+/// The real folder `path` names, or holds when it is a file.
+fn real_folder(path: &Path, kind: &Named) -> Result<PathBuf, Error> {
+    let folder = match kind {
+        Named::Folder => path,
+        Named::File => match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        },
+    };
+    std::fs::canonicalize(folder).map_err(|source| Error::Io {
+        path: folder.to_path_buf(),
+        action: "cannot open the path to fix",
+        source,
+    })
+}
+
+/// The root folder of a run whose command line named `paths` (and `--root`, when given): that
+/// folder; else the one folder named; else the deepest folder that holds every path (for one
+/// file: its folder).
+pub fn root_of(paths: &[PathBuf], root: Option<&Path>) -> Result<PathBuf, Error> {
+    if let Some(root) = root {
+        return Ok(root.to_path_buf());
+    }
+    let mut common: Option<PathBuf> = None;
+    for path in paths {
+        let kind = named(path)?;
+        if paths.len() == 1 && matches!(kind, Named::Folder) {
+            return Ok(path.clone());
+        }
+        let folder = real_folder(path, &kind)?;
+        common = Some(match common {
+            None => folder,
+            Some(common) => common
+                .components()
+                .zip(folder.components())
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| a)
+                .collect(),
+        });
+    }
+    common.ok_or_else(|| Error::Usage("name a folder or files to fix".into()))
+}
+
+/// Resolves the `paths` named on the command line inside `root` (no paths: all of `root`).
+/// Every path must be a folder or a regular file inside `root`; nothing is written before all
+/// of them are checked.
+pub fn targets(root: &Path, paths: &[PathBuf]) -> Result<Targets, Error> {
+    crate::scan::check_root(root)?;
+    let mut targets = Targets {
+        root: root.to_path_buf(),
+        folders: Vec::new(),
+        files: Vec::new(),
+    };
+    if paths.is_empty() {
+        targets.folders.push((root.to_path_buf(), String::new()));
+        return Ok(targets);
+    }
+    let real_root = real_folder(root, &Named::Folder)?;
+    for path in paths {
+        let kind = named(path)?;
+        let folder = real_folder(path, &kind)?;
+        let Ok(inside) = folder.strip_prefix(&real_root) else {
+            return Err(Error::Usage(format!(
+                "{}: is not inside the root folder {}",
+                path.display(),
+                root.display()
+            )));
+        };
+        let place = crate::scan::relative_path(Path::new(""), inside);
+        match kind {
+            Named::Folder => targets.folders.push((path.clone(), place)),
+            Named::File => {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let relative = if place.is_empty() {
+                    name
+                } else {
+                    format!("{place}/{name}")
+                };
+                targets.files.push((path.clone(), relative));
+            }
+        }
+    }
+    Ok(targets)
+}
+
+/// Whether an `--ignore` pattern skips the file at `relative`, or a folder on its way.
+fn ignored(relative: &str, ignore: &[crate::glob::PathPattern]) -> bool {
+    let folders = relative
+        .match_indices('/')
+        .map(|(end, _)| &relative[..end])
+        .flat_map(|folder| [folder.to_string(), format!("{folder}/")]);
+    std::iter::once(relative.to_string())
+        .chain(folders)
+        .any(|path| ignore.iter().any(|p| p.matches(&path)))
+}
+
+/// The start every fixer shares: the folders named scanned once (links not followed, ignore
+/// patterns applied) and the files named added, an empty report, and — unless it is a dry run
+/// — the temporaries of killed runs removed (in each folder named, and in the folder of each
+/// file named). The files exclude those temporaries.
 pub fn begin(
-    root: &Path,
+    targets: &Targets,
     ignore: &[crate::glob::PathPattern],
     command: &'static str,
     dry_run: bool,
-) -> Result<(crate::scan::Scan, FixReport), crate::error::Error> {
-    let mut scanned = crate::scan::scan(root, ignore)?;
+) -> Result<(crate::scan::Scan, FixReport), Error> {
+    let mut scanned = crate::scan::Scan {
+        root: targets.root.clone(),
+        files: Vec::new(),
+        skipped: Vec::new(),
+    };
+    for (folder, place) in &targets.folders {
+        let part = crate::scan::scan_part(folder, place, ignore)?;
+        scanned.files.extend(part.files);
+        scanned.skipped.extend(part.skipped);
+    }
+    for (path, relative) in &targets.files {
+        if ignored(relative, ignore) {
+            continue;
+        }
+        scanned.files.push(crate::scan::ScannedFile {
+            path: path.clone(),
+            relative_path: relative.clone(),
+            extension: path.extension().map(|e| e.to_string_lossy().into_owned()),
+        });
+    }
+    if targets.folders.len() + targets.files.len() > 1 {
+        // Named twice (a folder and a file in it): worked on once, in path order.
+        scanned
+            .files
+            .sort_by(|a, b| a.relative_path.cmp(&b.relative_path));
+        scanned
+            .files
+            .dedup_by(|a, b| a.relative_path == b.relative_path);
+    }
     let mut report = FixReport {
         command,
         dry_run,
         ..FixReport::default()
     };
     if !dry_run {
-        clear_leftovers(root, &mut report);
+        for (folder, place) in &targets.folders {
+            clear_leftovers(folder, place, usize::MAX, &mut report);
+        }
+        let mut cleared: Vec<(PathBuf, String)> = Vec::new();
+        for (path, relative) in &targets.files {
+            let folder = match path.parent() {
+                Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let place = relative.rsplit_once('/').map_or("", |(place, _)| place);
+            if !cleared.iter().any(|(f, _)| *f == folder) {
+                cleared.push((folder, place.to_string()));
+            }
+        }
+        for (folder, place) in &cleared {
+            clear_leftovers(folder, place, 1, &mut report);
+        }
     }
     scanned
         .files
@@ -253,11 +450,17 @@ pub fn process_largest_first(
     }
 }
 
-/// Removes the temporaries of killed runs below `root` and records them in `report`; a
-/// leftover that cannot be removed is an error for that path.
-pub fn clear_leftovers(root: &Path, report: &mut FixReport) {
-    for leftover in atomic::remove_stale_temporaries(root) {
-        let path = crate::scan::relative_path(root, &leftover.path);
+/// Removes the temporaries of killed runs in `folder` (at `place` in the root) and up to
+/// `depth` levels below it, and records them in `report`; a leftover that cannot be removed is
+/// an error for that path.
+pub fn clear_leftovers(folder: &Path, place: &str, depth: usize, report: &mut FixReport) {
+    for leftover in atomic::remove_stale_temporaries_to_depth(folder, depth) {
+        let relative = crate::scan::relative_path(folder, &leftover.path);
+        let path = if place.is_empty() {
+            relative
+        } else {
+            format!("{place}/{relative}")
+        };
         match leftover.result {
             Ok(()) => report.temporaries_removed.push(path),
             Err(e) => report.errors.push(Problem {

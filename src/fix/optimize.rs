@@ -61,15 +61,17 @@ pub const DEFAULT_JPEG_QUALITY: u8 = 85;
 pub const DEFAULT_WEBP_QUALITY: f32 = 80.0;
 pub const DEFAULT_AVIF_QUALITY: f32 = 80.0;
 pub const DEFAULT_AVIF_SPEED: u8 = 4;
-pub const DEFAULT_MIN_SAVING: u64 = 1024;
-pub const DEFAULT_MIN_SAVING_PERCENT: f64 = 5.0;
+pub use crate::model::fix::{DEFAULT_MIN_SAVING, DEFAULT_MIN_SAVING_PERCENT};
 
 /// Image files larger than this are left alone (read whole; no web image comes close).
 pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct OptimizeOptions {
+    /// The folder paths in the report are relative to, whose pages `rewrite_html` rewrites.
     pub root: PathBuf,
+    /// Folders and files inside `root` to work on, as given; empty: all of `root`.
+    pub paths: Vec<PathBuf>,
     pub ignore: Vec<PathPattern>,
     /// oxipng preset, 0–6.
     pub level: u8,
@@ -101,6 +103,7 @@ impl OptimizeOptions {
     pub fn new(root: PathBuf) -> OptimizeOptions {
         OptimizeOptions {
             root,
+            paths: Vec::new(),
             ignore: Vec::new(),
             level: DEFAULT_LEVEL,
             lossy: false,
@@ -166,22 +169,58 @@ fn is_image_candidate(file: &ScannedFile) -> bool {
 /// read-back of each written file.
 const OPTIMIZE_WORKING_COPIES: u64 = 3;
 
-/// Runs `webaudit optimize` over `options.root`.
+/// Runs `webaudit optimize` over `options.paths` (or all of `options.root`).
 pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
     options.check()?;
+    let targets = super::targets(&options.root, &options.paths)?;
     let (scanned, mut report) =
-        super::begin(&options.root, &options.ignore, "optimize", options.dry_run)?;
+        super::begin(&targets, &options.ignore, "optimize", options.dry_run)?;
     let candidates: Vec<&ScannedFile> = scanned
         .files
         .iter()
         .filter(|f| is_image_candidate(f))
         .collect();
-    // `photo.png` and `photo.jpg` would both make `photo.webp`: neither gets one.
+    for (_, relative) in &targets.files {
+        if let Some(file) = scanned.files.iter().find(|f| f.relative_path == *relative)
+            && !is_image_candidate(file)
+        {
+            report.warnings.push(Problem {
+                path: relative.clone(),
+                message: "left alone: not a PNG, JPEG or GIF image (by its name)".into(),
+            });
+        }
+    }
+    // `photo.png` and `photo.jpg` would both make `photo.webp`: neither gets one. A file named
+    // alone is counted with the images beside it, named or not.
     let mut sibling_owner: std::collections::HashMap<PathBuf, usize> = Default::default();
-    for file in &candidates {
-        *sibling_owner
-            .entry(file.path.with_extension(""))
-            .or_default() += 1;
+    let mut counted: std::collections::HashSet<PathBuf> = Default::default();
+    let beside_named_files = targets.files.iter().flat_map(|(path, _)| {
+        let folder = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        std::fs::read_dir(folder)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+            .map(move |entry| folder.join(entry.file_name()))
+    });
+    let images = candidates
+        .iter()
+        .map(|f| f.path.clone())
+        .chain(beside_named_files.filter(|path| {
+            is_image_candidate(&ScannedFile {
+                path: path.clone(),
+                relative_path: String::new(),
+                extension: path.extension().map(|e| e.to_string_lossy().into_owned()),
+            })
+        }))
+        .collect::<Vec<_>>();
+    for path in images {
+        if counted.insert(path.clone()) {
+            *sibling_owner.entry(path.with_extension("")).or_default() += 1;
+        }
     }
     let slow_note = options.avif.then_some(
         "AVIF encoding is slow (rav1e: seconds per large image, 10–50× WebP); progress is shown per file.",
@@ -210,25 +249,43 @@ pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
             .map(|c| c.path.clone())
             .chain(report.current_copies.iter().cloned())
             .collect();
-        let pages = scanned.files.iter().filter(|f| {
-            matches!(
-                f.extension
-                    .as_deref()
-                    .map(str::to_ascii_lowercase)
-                    .as_deref(),
-                Some("html" | "htm")
-            )
-        });
+        // Part of the folder named: every page of the folder is read, and only the <img> that
+        // show an image named (or in a folder named) are rewritten.
+        let whole_root = targets.whole_root();
+        let root_files;
+        let pages: Vec<&ScannedFile> = if whole_root {
+            scanned.files.iter().filter(|f| is_page(f)).collect()
+        } else {
+            root_files = crate::scan::scan(&options.root, &options.ignore)?.files;
+            root_files.iter().filter(|f| is_page(f)).collect()
+        };
+        let selected: Option<std::collections::HashSet<String>> =
+            (!whole_root).then(|| candidates.iter().map(|f| f.relative_path.clone()).collect());
         super::rewrite_html::rewrite_pages(
             &options.root,
-            pages,
+            pages.into_iter(),
             options.above_the_fold,
             &copies,
+            selected.as_ref(),
             options.dry_run,
             &mut report,
         );
     }
     Ok(report)
+}
+
+/// An HTML page `--rewrite-html` rewrites.
+fn is_page(file: &ScannedFile) -> bool {
+    matches!(
+        file.extension
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("html" | "htm")
+    ) && !file
+        .path
+        .file_name()
+        .is_some_and(super::atomic::is_temporary_name)
 }
 
 /// What the image's metadata says about how it must be shown.

@@ -94,6 +94,18 @@ pub fn rewrite_page(
     image_on_disk: &dyn Fn(&str) -> Option<ImageOnDisk>,
     above_the_fold: usize,
 ) -> Result<RewrittenPage, RewriteError> {
+    rewrite_page_selected(page, input, image_on_disk, above_the_fold, None)
+}
+
+/// [`rewrite_page`] of only the `<img>` that may show a file `selected` accepts (their `src`
+/// or a `srcset` candidate, resolved in the page); `None`: every `<img>`.
+pub fn rewrite_page_selected(
+    page: &str,
+    input: &[u8],
+    image_on_disk: &dyn Fn(&str) -> Option<ImageOnDisk>,
+    above_the_fold: usize,
+    selected: Option<&dyn Fn(&str) -> bool>,
+) -> Result<RewrittenPage, RewriteError> {
     let facts = html::parse(input);
     let below_the_fold: std::collections::HashSet<usize> = fold_guesses(&facts, above_the_fold)
         .into_iter()
@@ -119,6 +131,16 @@ pub fn rewrite_page(
         let Some(src) = image.src.as_deref() else {
             continue;
         };
+        if let Some(selected) = selected {
+            let shows_selected = std::iter::once(src.to_owned())
+                .chain(image.srcset.as_deref().map(parse_srcset).unwrap_or_default().into_iter().map(|c| c.url))
+                .any(|reference| {
+                    matches!(resolve_in_document(page, base_href, &reference), Resolved::Local(path) if selected(&path))
+                });
+            if !shows_selected {
+                continue;
+            }
+        }
         // Lazy loading needs nothing from disk; the picture and the size need the file.
         let on_disk = match resolve_in_document(page, base_href, src) {
             Resolved::Local(path) => image_on_disk(&path),
@@ -224,6 +246,7 @@ pub fn rewrite_file(
     page: &str,
     above_the_fold: usize,
     copies: &std::collections::HashSet<String>,
+    selected: Option<&std::collections::HashSet<String>>,
 ) -> Result<RewrittenPage, PageError> {
     let input = std::fs::read(root.join(page)).map_err(PageError::Read)?;
     let seen: RefCell<std::collections::HashMap<String, Option<ImageOnDisk>>> = RefCell::default();
@@ -235,18 +258,23 @@ pub fn rewrite_file(
         seen.borrow_mut().insert(path.to_owned(), found.clone());
         found
     };
-    rewrite_page(page, &input, &image_on_disk, above_the_fold).map_err(PageError::Verify)
+    let in_selected = |path: &str| selected.is_some_and(|set| set.contains(path));
+    let filter = selected.map(|_| &in_selected as &dyn Fn(&str) -> bool);
+    rewrite_page_selected(page, &input, &image_on_disk, above_the_fold, filter)
+        .map_err(PageError::Verify)
 }
 
 /// `--rewrite-html`: rewrites every HTML page of the folder against the images as they are
 /// now (or, in a dry run, as they would be; only `copies` count as copies) and records one
-/// change per page. A page is written through the atomic writer, whose read-back check runs
+/// change per page. With `selected` (the images of a run given files or part of the folder),
+/// only the `<img>` that may show one of them are rewritten. A page is written through the atomic writer, whose read-back check runs
 /// [`verify`] again on the bytes that reached the disk.
 pub fn rewrite_pages<'f>(
     root: &std::path::Path,
     pages: impl Iterator<Item = &'f crate::scan::ScannedFile>,
     above_the_fold: usize,
     copies: &std::collections::HashSet<String>,
+    selected: Option<&std::collections::HashSet<String>>,
     dry_run: bool,
     report: &mut super::FixReport,
 ) {
@@ -255,15 +283,16 @@ pub fn rewrite_pages<'f>(
             path: page.relative_path.clone(),
             message,
         };
-        let rewritten = match rewrite_file(root, &page.relative_path, above_the_fold, copies) {
-            Ok(rewritten) => rewritten,
-            Err(error) => {
-                report
-                    .errors
-                    .push(problem(format!("not rewritten: {error}")));
-                continue;
-            }
-        };
+        let rewritten =
+            match rewrite_file(root, &page.relative_path, above_the_fold, copies, selected) {
+                Ok(rewritten) => rewritten,
+                Err(error) => {
+                    report
+                        .errors
+                        .push(problem(format!("not rewritten: {error}")));
+                    continue;
+                }
+            };
         if rewritten.edits.is_empty() {
             report.up_to_date += 1;
             continue;
@@ -1112,14 +1141,15 @@ mod tests {
         let header = crate::imaging::read_header(&hero).unwrap();
 
         // Only a copy the caller vouches for is used: the same file, not listed, is ignored.
-        let unlisted = rewrite_file(root.path(), "index.html", 3, &Default::default()).unwrap();
+        let unlisted =
+            rewrite_file(root.path(), "index.html", 3, &Default::default(), None).unwrap();
         assert!(
             !String::from_utf8(unlisted.html)
                 .unwrap()
                 .contains("ladybird.webp")
         );
         let copies = std::collections::HashSet::from(["img/ladybird.webp".to_string()]);
-        let result = rewrite_file(root.path(), "index.html", 3, &copies).unwrap();
+        let result = rewrite_file(root.path(), "index.html", 3, &copies, None).unwrap();
         let html = String::from_utf8(result.html).unwrap();
         let line = |n: usize| html.lines().nth(n - 1).unwrap().to_owned();
         assert_eq!(

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::model::fix::Fix;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -39,8 +41,8 @@ pub struct Violation {
     pub actual: Option<u64>,
     pub limit: Option<u64>,
     pub saving: Option<u64>,
-    /// The command that fixes it, when one exists.
-    pub fix: Option<String>,
+    /// How to fix it, when webaudit knows.
+    pub fix: Option<Fix>,
     /// For a finding about a generated file as a whole that comes from one original source (a
     /// bundled library's module), that source as the map's attribution names it: outputs that
     /// point at code (SARIF) then point at its first mapped line.
@@ -60,7 +62,7 @@ pub struct Finding {
     pub limit: Option<u64>,
     /// Estimated saving in bytes.
     pub saving: Option<u64>,
-    pub fix: Option<String>,
+    pub fix: Option<Fix>,
     /// Where the finding comes from in the original sources, through the generated file's
     /// source map; filled by the audit when asked (see [`crate::origins`]) for findings in mapped
     /// files that have a position or a `source_hint`, when that source is in the repository.

@@ -6,8 +6,9 @@ pub mod asset;
 pub mod composition;
 pub mod facts;
 pub mod finding;
+pub mod fix;
 pub mod response;
 
 /// Version of the JSON report; bumped on any incompatible change. A baseline report of another
 /// version is refused.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;

@@ -130,7 +130,7 @@ fn annotation(report: &Report, finding: &Finding) -> String {
     first_line.push_str(&finding.message);
     lines.push(github_data(&first_line));
     if let Some(fix) = &finding.fix {
-        lines.push(github_data(&format!("Fix: {fix}")));
+        lines.push(github_data(&format!("Fix: {}", fix.one_line())));
     }
     lines.push(github_data(&format!("(webaudit explain {})", finding.rule)));
     format!(

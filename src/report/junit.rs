@@ -29,7 +29,7 @@ fn describe(report: &Report, finding: &Finding) -> String {
     }
     line.push_str(&finding.message);
     if let Some(fix) = &finding.fix {
-        let _ = write!(line, " (fix: {fix})");
+        let _ = write!(line, " (fix: {})", fix.one_line());
     }
     line
 }

@@ -344,7 +344,7 @@ fn findings(report: &Report, limit: usize, out: &mut String) {
     for finding in ordered.iter().take(limit) {
         let mut message = escape::markdown(&finding.message);
         if let Some(fix) = &finding.fix {
-            let _ = write!(message, "<br>Fix: {}", escape::markdown(fix));
+            let _ = write!(message, "<br>Fix: {}", escape::markdown(&fix.one_line()));
         }
         let _ = writeln!(
             out,

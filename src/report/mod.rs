@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use crate::model::finding::{self, Finding, Severity, Violation};
+pub use crate::model::fix::{self, Applicability, Fix, FixKind};
 
 use crate::budget::BudgetCheck;
 use crate::kind::AssetKind;

@@ -118,7 +118,10 @@ fn result(
     // named by `uri`, percent-encoded, so they keep their real names.
     let mut message = crate::escape::terminal(&finding.message).into_owned();
     if let Some(fix) = &finding.fix {
-        message.push_str(&format!(" Fix: {}", crate::escape::terminal(fix)));
+        message.push_str(&format!(
+            " Fix: {}",
+            crate::escape::terminal(&fix.one_line())
+        ));
     }
     let mut properties = serde_json::Map::new();
     for (name, value) in [
@@ -129,6 +132,20 @@ fn result(
         if let Some(value) = value {
             properties.insert(name.to_string(), json!(value));
         }
+    }
+    if let Some(fix) = &finding.fix {
+        // SARIF's own `fixes` need byte replacements in text files, which image re-encodes
+        // and new files are not: the fix goes in the property bag, files from the repository
+        // root like every other location.
+        let mut value = json!(fix);
+        for (list, paths) in [("files", &fix.files), ("changes", &fix.changes)] {
+            let paths: Vec<Value> = paths
+                .iter()
+                .map(|path| json!(report.repository_path(path)))
+                .collect();
+            value[list] = Value::Array(paths);
+        }
+        properties.insert("fix".to_string(), value);
     }
     let (location, related) = match (&finding.source, &finding.path) {
         (Some(source), Some(path)) => (

@@ -180,7 +180,10 @@ fn render_coloured(
                 escape::terminal(&finding.message)
             )?;
             if let Some(fix) = &finding.fix {
-                writeln!(out, "          fix: {}", escape::terminal(fix))?;
+                writeln!(out, "          fix: {}", escape::terminal(&fix.headline()))?;
+                if let Some(detail) = fix.detail() {
+                    writeln!(out, "               {}", escape::terminal(&detail))?;
+                }
             }
         }
     }

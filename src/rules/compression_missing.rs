@@ -1,6 +1,7 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::config::Served;
 use crate::model::finding::Violation;
+use crate::model::fix::{Applicability, Fix};
 use crate::size::human;
 
 /// Lighthouse's thresholds for "Enable text compression": a saving worth reporting must be at
@@ -27,8 +28,9 @@ declare_rule! {
     /// CPU on every request or, at the low levels servers use, loses 10–20% against brotli 11.
     ///
     /// ## How to fix it
-    /// `webaudit compress DIR` writes the missing `.gz` (zlib level 9, or `--zopfli`) and `.br`
-    /// (quality 11) copies, safely and only where they save at least 10%.
+    /// `webaudit compress FILE` (the finding's fix; or a whole `DIR`) writes the missing `.gz`
+    /// (zlib level 9, or `--zopfli`) and `.br` (quality 11) copies, safely and only where they
+    /// save at least 10%.
     /// Or precompress at build time with gzip -9 and brotli -11 (e.g. `vite-plugin-compression`,
     /// `compression-webpack-plugin`, or `gzip -9 -k` and `brotli -k -q 11` over the output
     /// folder), and enable serving them (`gzip_static on; brotli_static on;` in nginx).
@@ -78,7 +80,19 @@ impl Rule for CompressionMissing {
                 ),
                 actual: Some(asset.raw),
                 saving: Some(saving),
-                fix: Some(super::fix_command("webaudit compress", context.root)),
+                fix: Some(Fix::command(
+                    format!(
+                        "webaudit compress {}",
+                        super::fix_path(context.root, &asset.path)
+                    ),
+                    Applicability::Safe,
+                    format!(
+                        "writes {path}.gz and {path}.br beside it: lossless copies, the file itself is not changed",
+                        path = asset.path
+                    ),
+                    vec![asset.path.clone()],
+                    vec![format!("{}.gz", asset.path), format!("{}.br", asset.path)],
+                )),
                 ..Violation::default()
             });
         }

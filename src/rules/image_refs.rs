@@ -143,3 +143,22 @@ pub(super) fn place_of(
 pub(super) fn kib(bytes: u64) -> String {
     format!("{} KiB", (bytes + 512) / 1024)
 }
+
+/// `--min-saving-percent 0 ` when `saving` bytes of a `raw`-byte file are under the share
+/// `webaudit optimize` keeps by default: without it, the fix would leave the file as it is (the
+/// rules report savings from 4 or 8 KiB, whatever the file's size).
+pub(super) fn saving_option(raw: u64, saving: u64) -> &'static str {
+    let kept = saving as f64 * 100.0 >= crate::model::fix::DEFAULT_MIN_SAVING_PERCENT * raw as f64;
+    if kept { "" } else { "--min-saving-percent 0 " }
+}
+
+/// Whether `webaudit optimize` rewrites the image at `path`, of header `header`, in place: it
+/// takes files named `.png`, `.jpg`, `.jpeg` (or `.gif`, for copies only) and leaves animated
+/// images alone.
+pub(super) fn optimizer_rewrites(path: &str, header: &crate::imaging::ImageHeader) -> bool {
+    use crate::imaging::ImageFormat;
+    let extension = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    matches!(extension.as_deref(), Some("png" | "jpg" | "jpeg"))
+        && matches!(header.format, ImageFormat::Png | ImageFormat::Jpeg)
+        && !header.animated
+}

@@ -1,7 +1,11 @@
-use super::image_refs::{image_files, img_uses, kib, modern_source_offered, place_of};
+use super::image_refs::{
+    ImgUse, image_files, img_uses, kib, modern_source_offered, place_of, saving_option,
+};
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::image::{AVIF_TO_WEBP_RATIO, WEBP_QUALITY, is_reencoded};
+use crate::analyze::url::{Resolved, resolve_in_document};
 use crate::model::finding::Violation;
+use crate::model::fix::{Applicability, Fix};
 
 /// Smallest saving worth a finding.
 pub const MIN_SAVING: u64 = 8 * 1024;
@@ -29,8 +33,10 @@ declare_rule! {
     /// (since 2020 with Safari 14); AVIF is smaller still.
     ///
     /// ## How to fix it
-    /// `webaudit optimize --webp` writes a WebP next to each image. Serve it directly, or
-    /// keep the original as a fallback:
+    /// `webaudit optimize --webp` writes a WebP next to each image (or to the images named);
+    /// with `--rewrite-html` it also wraps the `<img>` showing them in a `<picture>` — the
+    /// finding's fix does both for its one image. Serve the WebP directly, or keep the original
+    /// as a fallback:
     ///
     /// ```html
     /// <picture>
@@ -92,9 +98,151 @@ impl Rule for ImagesModernFormat {
                 ),
                 actual: Some(raw),
                 saving: Some(saving),
-                fix: Some(super::fix_command("webaudit optimize --webp", context.root)),
+                fix: Some(fix(context, path, &uses, raw, saving)),
                 ..Violation::default()
             });
         }
+    }
+}
+
+/// Why `webaudit optimize --rewrite-html` leaves this `<img>` showing `image` as it is, or
+/// `None` when it wraps it in a `<picture>` offering the copy (the conditions of
+/// `fix::rewrite_html`: an `.html`/`.htm` page, an `<img>` not already in a `<picture>`, with
+/// a `src`, and every file it may show — its `src`, or every `srcset` candidate — this image,
+/// resolved as the rewriter resolves them).
+fn not_rewritten(usage: &ImgUse, image: &str) -> Option<String> {
+    let at = format!("the <img> at {}:{}", usage.page, usage.tag.location.line);
+    let extension = usage
+        .page
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase());
+    if !matches!(extension.as_deref(), Some("html" | "htm")) {
+        return Some(format!(
+            "{} is not an .html page, which --rewrite-html does not rewrite",
+            usage.page
+        ));
+    }
+    if usage.tag.in_picture.is_some() {
+        return Some(format!(
+            "{at} is in a <picture>, whose sources are the author's"
+        ));
+    }
+    let Some(src) = usage.tag.src.as_deref() else {
+        return Some(format!("{at} has no src"));
+    };
+    let references: Vec<String> = match usage.tag.srcset.as_deref() {
+        Some(srcset) if !srcset.trim().is_empty() => usage
+            .tag
+            .srcset_candidates()
+            .into_iter()
+            .map(|c| c.url)
+            .collect(),
+        _ => vec![src.to_string()],
+    };
+    let base = usage.html.base_href.as_deref();
+    let shows_only_this = references.iter().all(|reference| {
+        matches!(resolve_in_document(usage.page, base, reference), Resolved::Local(p) if p == image)
+    });
+    if !shows_only_this {
+        return Some(format!(
+            "{at} names other files too (or names this one through the base path), which need copies as well"
+        ));
+    }
+    None
+}
+
+/// The image's WebP copy, as `webaudit optimize --webp` names it.
+fn webp_name(image: &str) -> String {
+    match image.rsplit_once('.') {
+        Some((stem, _)) => format!("{stem}.webp"),
+        None => format!("{image}.webp"),
+    }
+}
+
+/// `webaudit optimize --webp --copies-only --rewrite-html` on this one image when that makes
+/// every page use the copy; otherwise what to do by hand (the copy alone changes nothing a
+/// visitor gets, and the finding stays).
+fn fix(context: &RuleContext, image: &str, uses: &[ImgUse], raw: u64, saving: u64) -> Fix {
+    let file = super::fix_path(context.root, image);
+    let copy = webp_name(image);
+    let copy_command = format!("webaudit optimize --webp --copies-only {file}");
+    let mut pages: Vec<String> = uses
+        .iter()
+        .filter(|u| u.target == image)
+        .map(|u| u.page.to_string())
+        .collect();
+    pages.dedup();
+    let changes = std::iter::once(copy.clone())
+        .chain(pages.iter().cloned())
+        .collect::<Vec<_>>();
+    let manual = |what: String| {
+        Fix::manual(
+            Applicability::Unsafe,
+            what,
+            vec![image.to_string()],
+            changes.clone(),
+        )
+    };
+    let extension = image.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    if !matches!(extension.as_deref(), Some("png" | "jpg" | "jpeg" | "gif")) {
+        return manual(format!(
+            "convert {image} to WebP (quality 80, lossy) with your image tools and point what loads it at the copy: `webaudit optimize` takes only images named .png, .jpg, .jpeg or .gif"
+        ));
+    }
+    // `photo.png` and `photo.jpg` would both make `photo.webp`: the optimiser writes neither.
+    let stem = copy.trim_end_matches(".webp");
+    let rival = context.assets.iter().find(|a| {
+        a.path != image
+            && a.path.rsplit_once('.').is_some_and(|(s, e)| {
+                s == stem
+                    && matches!(
+                        e.to_ascii_lowercase().as_str(),
+                        "png" | "jpg" | "jpeg" | "gif"
+                    )
+            })
+    });
+    if let Some(rival) = rival {
+        return manual(format!(
+            "convert {image} to WebP under a name of its own and point the pages at it: {image} and {} would both make {copy}, so `webaudit optimize` writes neither",
+            rival.path
+        ));
+    }
+    if pages.is_empty() {
+        return manual(format!(
+            "write a WebP copy with `{copy_command}` (lossy) and change the stylesheet or script that loads {image} to load {copy}: no page shows it in an <img>, so --rewrite-html cannot"
+        ));
+    }
+    let blocked: Vec<String> = uses
+        .iter()
+        .filter(|u| u.target == image && !modern_source_offered(u.html, u.tag))
+        .filter_map(|u| not_rewritten(u, image))
+        .collect();
+    if let Some(reason) = blocked.first() {
+        return manual(format!(
+            "write a WebP copy with `{copy_command}` (lossy) and offer it in the page by hand (<picture> with <source type=\"image/webp\" srcset=\"…\">): {reason}, so --rewrite-html leaves it alone"
+        ));
+    }
+    Fix::command(
+        format!(
+            "webaudit optimize --webp --copies-only --rewrite-html {}--root {} {file}",
+            saving_option(raw, saving),
+            super::fix_folder(context.root)
+        ),
+        Applicability::Unsafe,
+        format!(
+            "writes {copy} (lossy WebP, quality 80) beside {image}, which is not changed, and wraps the <img> showing it in {} in a <picture> offering the copy, adding width/height where missing and loading=\"lazy\" below the fold",
+            and_list(&pages)
+        ),
+        vec![image.to_string()],
+        changes,
+    )
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }

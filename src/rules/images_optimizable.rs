@@ -1,7 +1,9 @@
-use super::image_refs::{image_files, img_uses, kib, place_of};
+use super::image_refs::{image_files, img_uses, kib, optimizer_rewrites, place_of, saving_option};
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::image::OptimizeMethod;
+use crate::imaging::ImageHeader;
 use crate::model::finding::Violation;
+use crate::model::fix::{Applicability, Fix};
 
 /// Smallest saving worth a finding: Lighthouse's uses-optimized-images threshold.
 pub const MIN_SAVING: u64 = 4 * 1024;
@@ -27,8 +29,8 @@ declare_rule! {
     /// editors save JPEGs at qualities well above what a web page needs.
     ///
     /// ## How to fix it
-    /// `webaudit optimize` rewrites the files in place (PNG losslessly with oxipng, verified
-    /// pixel for pixel), or run `oxipng -o 2 --strip safe` and `jpegtran -optimize -copy none`
+    /// `webaudit optimize FILE` rewrites the image in place (PNG losslessly with oxipng, verified
+    /// pixel for pixel; JPEG with `--lossy`), or run `oxipng -o 2 --strip safe` and `jpegtran -optimize -copy none`
     /// / your image pipeline's JPEG quality setting in the build.
     ///
     /// ## Options
@@ -83,15 +85,63 @@ impl Rule for ImagesOptimizable {
                 ),
                 actual: Some(raw),
                 saving: Some(saving),
-                fix: Some(super::fix_command(
-                    match optimized.method {
-                        OptimizeMethod::Oxipng => "webaudit optimize",
-                        OptimizeMethod::JpegQuality => "webaudit optimize --lossy",
-                    },
-                    context.root,
-                )),
+                fix: Some(fix(context, path, &header, raw, saving, optimized.method)),
                 ..Violation::default()
             });
         }
+    }
+}
+
+/// `webaudit optimize` on this one image: lossless for a PNG, `--lossy` for a JPEG.
+fn fix(
+    context: &RuleContext,
+    path: &str,
+    header: &ImageHeader,
+    raw: u64,
+    saving: u64,
+    method: OptimizeMethod,
+) -> Fix {
+    let file = super::fix_path(context.root, path);
+    let threshold = saving_option(raw, saving);
+    if !optimizer_rewrites(path, header) {
+        let how = match method {
+            OptimizeMethod::Oxipng => (
+                "recompress",
+                "with `oxipng -o 2 --strip safe` (lossless)",
+                Applicability::Safe,
+            ),
+            OptimizeMethod::JpegQuality => (
+                "re-encode",
+                "at JPEG quality 85 (lossy)",
+                Applicability::Unsafe,
+            ),
+        };
+        return Fix::manual(
+            how.2,
+            format!(
+                "{} {path} {} with your image tools: `webaudit optimize` takes only still images named .png, .jpg or .jpeg",
+                how.0, how.1
+            ),
+            vec![path.to_string()],
+            vec![path.to_string()],
+        );
+    }
+    match method {
+        OptimizeMethod::Oxipng => Fix::command(
+            format!("webaudit optimize {threshold}{file}"),
+            Applicability::Safe,
+            format!(
+                "recompresses {path} in place with oxipng: the pixels stay the same (compared before the file is replaced); metadata that does not affect display is dropped"
+            ),
+            vec![path.to_string()],
+            vec![path.to_string()],
+        ),
+        OptimizeMethod::JpegQuality => Fix::command(
+            format!("webaudit optimize --lossy {threshold}{file}"),
+            Applicability::Unsafe,
+            format!("re-encodes {path} in place at JPEG quality 85 (lossy)"),
+            vec![path.to_string()],
+            vec![path.to_string()],
+        ),
     }
 }

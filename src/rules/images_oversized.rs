@@ -1,10 +1,13 @@
 use std::collections::BTreeSet;
 
-use super::image_refs::{ImgUse, Via, image_files, img_uses, kib, place_of};
+use super::image_refs::{
+    ImgUse, Via, image_files, img_uses, kib, optimizer_rewrites, place_of, saving_option,
+};
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::url::Descriptor;
 use crate::imaging::ImageHeader;
 use crate::model::finding::Violation;
+use crate::model::fix::{Applicability, Fix};
 
 /// Smallest estimated saving worth a finding (Lighthouse's uses-responsive-images threshold).
 pub const MIN_SAVING: u64 = 4 * 1024;
@@ -37,8 +40,9 @@ declare_rule! {
     /// at 2×.
     ///
     /// ## How to fix it
-    /// `webaudit optimize --max-width N` scales images down to N pixels wide. Better, offer
-    /// several sizes and let the browser choose:
+    /// `webaudit optimize --max-width N FILE` scales that image down to N pixels wide (every
+    /// page showing it gets the smaller file). Better, offer several sizes and let the browser
+    /// choose:
     ///
     /// ```html
     /// <img src="photo-640.jpg" srcset="photo-320.jpg 320w, photo-640.jpg 640w"
@@ -102,6 +106,47 @@ fn target_size(header: &ImageHeader, scale: f64) -> (u32, u32) {
     (scaled(header.width), scaled(header.height))
 }
 
+/// `webaudit optimize --max-width` on this one image: every page showing it gets the smaller
+/// file, which is why the fix is not safe (another page may show it larger).
+fn fix(
+    context: &RuleContext,
+    path: &str,
+    header: &ImageHeader,
+    raw: u64,
+    saving: u64,
+    target: (u32, u32),
+) -> Fix {
+    let (width, height) = target;
+    if !optimizer_rewrites(path, header) {
+        return Fix::manual(
+            Applicability::Unsafe,
+            format!(
+                "scale {path} down to {width}×{height} with your image tools (lossy; every page that shows it gets the smaller file): `webaudit optimize` resizes only still images named .png, .jpg or .jpeg"
+            ),
+            vec![path.to_string()],
+            vec![path.to_string()],
+        );
+    }
+    let encoding = if header.format == crate::imaging::ImageFormat::Png {
+        "re-encoded as PNG"
+    } else {
+        "re-encoded as JPEG at quality 85"
+    };
+    Fix::command(
+        format!(
+            "webaudit optimize --max-width {width} {}{}",
+            saving_option(raw, saving),
+            super::fix_path(context.root, path)
+        ),
+        Applicability::Unsafe,
+        format!(
+            "scales {path} down to {width}×{height} in place, {encoding} (lossy); every page showing it gets the smaller file"
+        ),
+        vec![path.to_string()],
+        vec![path.to_string()],
+    )
+}
+
 impl Rule for ImagesOversized {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -157,9 +202,13 @@ impl Rule for ImagesOversized {
                 actual: Some(u64::from(header.width)),
                 limit: limit.0,
                 saving: Some(saving),
-                fix: Some(super::fix_command(
-                    &format!("webaudit optimize --max-width {target_width}"),
-                    context.root,
+                fix: Some(fix(
+                    context,
+                    &usage.target,
+                    &header,
+                    image.asset.raw,
+                    saving,
+                    (target_width, target_height),
                 )),
                 source_hint: None,
             });
@@ -198,9 +247,13 @@ impl Rule for ImagesOversized {
                 actual: Some(u64::from(header.width)),
                 limit: Some(u64::from(max_width)),
                 saving: Some(saving),
-                fix: Some(super::fix_command(
-                    &format!("webaudit optimize --max-width {max_width}"),
-                    context.root,
+                fix: Some(fix(
+                    context,
+                    path,
+                    &header,
+                    image.asset.raw,
+                    saving,
+                    (target_width, target_height),
                 )),
                 source_hint: None,
             });

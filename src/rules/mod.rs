@@ -115,19 +115,28 @@ macro_rules! declare_rule {
 }
 pub(crate) use declare_rule;
 
-/// `command` followed by the audited folder, quoted for a POSIX shell when it needs to be:
-/// the `fix` of a finding a webaudit fixer resolves (`webaudit compress dist`).
-pub fn fix_command(command: &str, root: &std::path::Path) -> String {
-    let folder = root.to_string_lossy();
-    let plain = !folder.is_empty()
-        && folder
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@".contains(c));
-    if plain {
-        format!("{command} {folder}")
+/// A file of the audited folder (`relative`, `/`-separated) as a fix command names it: joined
+/// to the folder as given on the command line, as one shell word (`dist/img/a.png`), never
+/// mistakable for an option.
+pub fn fix_path(root: &std::path::Path, relative: &str) -> String {
+    let path = root.join(relative).to_string_lossy().into_owned();
+    let path = if path.starts_with('-') {
+        format!("./{path}")
     } else {
-        format!("{command} '{}'", folder.replace('\'', "'\\''"))
-    }
+        path
+    };
+    crate::model::fix::shell_word(&path)
+}
+
+/// The audited folder as a fix command names it (`--root dist`).
+pub fn fix_folder(root: &std::path::Path) -> String {
+    let folder = root.to_string_lossy();
+    let folder = if folder.starts_with('-') {
+        format!("./{folder}")
+    } else {
+        folder.into_owned()
+    };
+    crate::model::fix::shell_word(&folder)
 }
 
 /// Every rule webaudit has, in the order `webaudit rules` lists them.
@@ -290,16 +299,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fix_commands_quote_folders_for_the_shell() {
+    fn fix_commands_name_files_inside_the_folder_quoted_for_the_shell() {
         use std::path::Path;
+        assert_eq!(fix_path(Path::new("dist/"), "img/a.png"), "dist/img/a.png");
         assert_eq!(
-            fix_command("webaudit compress", Path::new("dist/")),
-            "webaudit compress dist/"
+            fix_path(Path::new("my site's out"), "a.js"),
+            "'my site'\\''s out/a.js'"
         );
-        assert_eq!(
-            fix_command("webaudit compress", Path::new("my site's out")),
-            "webaudit compress 'my site'\\''s out'"
-        );
+        assert_eq!(fix_path(Path::new("-out"), "a.js"), "./-out/a.js");
+        assert_eq!(fix_folder(Path::new("dist/")), "dist/");
     }
 
     #[test]
