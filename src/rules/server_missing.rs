@@ -147,7 +147,7 @@ mod tests {
     }
 
     #[test]
-    fn reports_errors_not_warnings() {
+    fn finds_missing_files_as_errors() {
         let folder = vite_build().response("robots.txt", 404, None, None, None);
         let findings = folder.findings_of(RULE);
         assert_eq!(findings.len(), 1);
