@@ -83,59 +83,6 @@ fn the_good_fixtures_and_real_builds_reference_only_existing_files() {
 }
 
 #[test]
-fn the_base_path_ignored_files_folders_and_base_href_are_respected() {
-    let site = tempfile::tempdir().unwrap();
-    let root = site.path();
-    fs::create_dir_all(root.join("img")).unwrap();
-    fs::create_dir_all(root.join("media")).unwrap();
-    fs::create_dir_all(root.join("docs")).unwrap();
-    fs::create_dir_all(root.join("sub")).unwrap();
-    fs::write(root.join("img/a.png"), b"\x89PNG\r\n\x1a\n").unwrap();
-    fs::write(root.join("media/clip.mp4"), b"\0\0\0\x18ftypmp42").unwrap();
-    fs::write(root.join("docs/index.html"), b"<!doctype html><p>docs").unwrap();
-    fs::write(root.join("sub/b.png"), b"\x89PNG\r\n\x1a\n").unwrap();
-    fs::write(root.join("webaudit.toml"), "[pages]\nbase = \"/app/\"\n").unwrap();
-    fs::write(
-        root.join("index.html"),
-        concat!(
-            "<!doctype html>\n",
-            "<img src=\"/app/img/a.png\" width=1 height=1>\n",
-            "<img src=\"/app/img/gone.png\" width=1 height=1>\n",
-            "<video src=\"media/clip.mp4\"></video>\n",
-            "<iframe src=\"docs\"></iframe>\n",
-        ),
-    )
-    .unwrap();
-    fs::write(
-        root.join("with-base.html"),
-        concat!(
-            "<!doctype html><base href=\"sub/\">\n",
-            "<img src=\"b.png\" width=1 height=1>\n",
-            "<img src=\"c.png\" width=1 height=1>\n",
-        ),
-    )
-    .unwrap();
-    let (_, report) = json_report(root, &["--ignore", "media/**"]);
-    let located: Vec<(String, u64)> = missing(&report)
-        .into_iter()
-        .map(|(path, line, _, _)| (path, line))
-        .collect();
-    assert_eq!(
-        located,
-        [
-            ("index.html".to_string(), 3),
-            ("with-base.html".to_string(), 3)
-        ]
-    );
-    let messages: Vec<String> = missing(&report).into_iter().map(|f| f.3).collect();
-    assert!(
-        messages[0].contains("(the file img/gone.png)"),
-        "{messages:?}"
-    );
-    assert!(messages[1].contains("(the file sub/c.png)"), "{messages:?}");
-}
-
-#[test]
 fn root_absolute_css_imports_under_the_base_path_are_found_and_loaded() {
     let site = tempfile::tempdir().unwrap();
     let root = site.path();

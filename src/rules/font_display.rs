@@ -104,3 +104,144 @@ mod site_model_tests {
             .passes(RULE);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "fonts/font-display";
+
+    /// One @font-face of fontsource as Vite minifies it, with `display` as its declaration
+    /// (empty: none).
+    fn inter(display: &str) -> String {
+        format!(
+            "@font-face{{font-family:Inter;font-style:normal;{display}font-weight:400;src:url(/assets/inter-latin-400-normal-C38fXH4l.woff2)format(\"woff2\"),url(/assets/inter-latin-400-normal-CyCys3Eg.woff)format(\"woff\");unicode-range:U+0000-00FF,U+0131,U+0152-0153}}"
+        )
+    }
+
+    const END: &str = ": text using it stays invisible until the font arrives; add `font-display: swap` or `optional`";
+
+    #[test]
+    fn passes_for_swap_as_vite_builds_fontsource() {
+        let css = format!(
+            "{}{}:root{{font-family:Inter,system-ui,sans-serif}}",
+            inter("font-display:swap;"),
+            inter("font-display:swap;")
+        );
+        Folder::new()
+            .file("assets/index-DhzmkGAC.css", css)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_optional_and_fallback_whatever_their_case() {
+        let css = [
+            "/* Self-hosted fonts */",
+            "@font-face {",
+            "  font-family: \"Source Serif\";",
+            "  src: url(\"/fonts/source-serif.woff2\") format(\"woff2\");",
+            "  font-display: OPTIONAL;",
+            "}",
+            "@font-face {",
+            "  font-family: \"JetBrains Mono\";",
+            "  src: url(\"/fonts/jetbrains-mono.woff2\") format(\"woff2\");",
+            "  font-display: fallback /* shorter block than swap */;",
+            "}",
+        ]
+        .join("\n");
+        Folder::new().file("css/fonts.css", css).passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_a_stylesheet_has_no_font_face() {
+        Folder::new()
+            .file(
+                "assets/index-DhzmkGAC.css",
+                ":root{font-family:system-ui,sans-serif;font-display:block}body{margin:0}",
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_font_face_without_font_display() {
+        // fontsource before 4.5 had none; the minified rule is on line 1, each at its column.
+        let css = format!("{}{}", inter("font-display:swap;"), inter(""));
+        let column = inter("font-display:swap;").len() + 1;
+        let folder = Folder::new().file("assets/index-DhzmkGAC.css", css);
+        assert_eq!(
+            folder.findings(RULE),
+            [format!(
+                "assets/index-DhzmkGAC.css:1:{column}: @font-face (Inter) has no font-display{END}"
+            )]
+        );
+    }
+
+    #[test]
+    fn finds_block_and_auto_which_hide_text() {
+        let css = [
+            "@font-face {",
+            "  font-family: \"Open Sans\";",
+            "  src: url(\"fonts/OpenSans-Regular.woff2\") format(\"woff2\");",
+            "  font-display: block;",
+            "}",
+            "@font-face {",
+            "  font-family: 'Open Sans';",
+            "  font-weight: 700;",
+            "  src: url(\"fonts/OpenSans-Bold.woff2\") format(\"woff2\");",
+            "  font-display: Auto;",
+            "}",
+        ]
+        .join("\n");
+        let folder = Folder::new().file("css/site.css", css);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                format!("css/site.css:1:1: @font-face (Open Sans) has font-display: block{END}"),
+                format!("css/site.css:6:1: @font-face (Open Sans) has font-display: auto{END}"),
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_a_font_face_without_a_family_or_with_font_display_only_in_a_comment() {
+        let css = [
+            "@font-face { src: url(icons.woff2) format(\"woff2\") }",
+            "@font-face {",
+            "  font-family: Icons;",
+            "  src: url(icons.woff2) format(\"woff2\");",
+            "  /* font-display: swap; */",
+            "}",
+        ]
+        .join("\n");
+        let folder = Folder::new().file("css/icons.css", css);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                format!("css/icons.css:1:1: @font-face has no font-display{END}"),
+                format!("css/icons.css:2:1: @font-face (Icons) has no font-display{END}"),
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_font_faces_nested_in_conditional_rules_and_later_in_the_cascade() {
+        // In @supports and @media, and a font-display that a later declaration overrides.
+        let css = [
+            "@supports (font-variation-settings: normal) {",
+            "  @font-face { font-family: InterVariable; src: url(inter.var.woff2) format(\"woff2\") }",
+            "}",
+            "@media screen {",
+            "  @font-face { font-family: Lora; src: url(lora.woff2); font-display: swap; font-display: block }",
+            "}",
+        ]
+        .join("\n");
+        let folder = Folder::new().file("css/fonts.css", css);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                format!("css/fonts.css:2:3: @font-face (InterVariable) has no font-display{END}"),
+                format!("css/fonts.css:5:3: @font-face (Lora) has font-display: block{END}"),
+            ]
+        );
+    }
+}

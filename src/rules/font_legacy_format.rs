@@ -120,3 +120,119 @@ mod site_model_tests {
             .passes(RULE);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "fonts/legacy-format";
+
+    const SERVE: &str = "where WOFF2 is the norm; serve WOFF2 (typically 30% smaller than WOFF, half the size of TTF/OTF) and list it first";
+
+    #[test]
+    fn passes_when_woff2_comes_first_as_vite_builds_fontsource() {
+        let css = "@font-face{font-family:Inter;font-style:normal;font-display:swap;font-weight:400;src:url(/assets/inter-latin-400-normal-C38fXH4l.woff2)format(\"woff2\"),url(/assets/inter-latin-400-normal-CyCys3Eg.woff)format(\"woff\");unicode-range:U+0000-00FF}";
+        Folder::new()
+            .file("assets/index-DhzmkGAC.css", css)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_local_fonts_come_before_woff2() {
+        // local() costs no download; the first file is the WOFF2.
+        let css = [
+            "@font-face {",
+            "  font-family: \"Open Sans\";",
+            "  src: local(\"Open Sans\"), local(OpenSans-Regular),",
+            "       url(\"../fonts/open-sans.woff2\") format(\"woff2\"),",
+            "       url(\"../fonts/open-sans.ttf\") format(\"truetype\");",
+            "  font-display: swap;",
+            "}",
+            "@font-face { font-family: System; src: local(\"Helvetica Neue\"), local(Arial) }",
+        ]
+        .join("\n");
+        Folder::new().file("css/site.css", css).passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_woff2_named_by_variations_format_unquoted_format_or_extension() {
+        let css = [
+            "@font-face{font-family:A;src:url(a.woff2) format(\"woff2-variations\"),url(a.ttf) format(\"truetype-variations\")}",
+            "@font-face{font-family:B;src:url(b.woff2) format(woff2) tech(variations)}",
+            "@font-face{font-family:C;src:url(c.WOFF2?v=4.7.0#iefix),url(c.woff)}",
+        ]
+        .join("\n");
+        Folder::new().file("css/fonts.css", css).passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_a_later_src_replaces_a_legacy_one() {
+        // The cascade keeps the last src descriptor.
+        let css = "@font-face{font-family:D;src:url(d.ttf);src:url(d.woff2) format(\"woff2\"),url(d.ttf) format(\"truetype\")}";
+        Folder::new().file("css/fonts.css", css).passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_truetype_font_without_woff2() {
+        // A font package's CSS copied as is: the 212 KiB TTF is what browsers download.
+        let css = [
+            "@font-face {",
+            "  font-family: \"Open Sans\";",
+            "  src: url(\"fonts/OpenSans-Regular.ttf\") format(\"truetype\");",
+            "  font-weight: 400;",
+            "}",
+        ]
+        .join("\n");
+        let folder = Folder::new().file("style.css", css);
+        assert_eq!(
+            folder.findings(RULE),
+            [format!(
+                "style.css:3:8: @font-face downloads fonts/OpenSans-Regular.ttf (truetype) {SERVE}"
+            )]
+        );
+    }
+
+    #[test]
+    fn finds_woff_listed_before_woff2() {
+        let css = "@font-face{font-family:Inter;src:url(/assets/inter-CyCys3Eg.woff) format(\"woff\"),url(/assets/inter-C38fXH4l.woff2) format(\"woff2\")}";
+        let folder = Folder::new().file("assets/index-DhzmkGAC.css", css);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-DhzmkGAC.css:1:34: @font-face downloads /assets/inter-CyCys3Eg.woff (woff) where WOFF2 is the norm; list the WOFF2 source first"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_legacy_formats_known_by_their_extension() {
+        // Without format(): the extension says TrueType, OpenType or WOFF (query ignored).
+        let css = [
+            "@font-face{font-family:A;src:url(a.ttf?v=2)}",
+            "@font-face{font-family:B;src:local(B),url(b.otf),url(b.woff2)}",
+            "@font-face{font-family:C;src:url(c.woff#c)}",
+        ]
+        .join("\n");
+        let folder = Folder::new().file("css/fonts.css", css);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                format!("css/fonts.css:1:30: @font-face downloads a.ttf?v=2 (truetype) {SERVE}"),
+                "css/fonts.css:2:39: @font-face downloads b.otf (opentype) where WOFF2 is the norm; list the WOFF2 source first".to_string(),
+                format!("css/fonts.css:3:30: @font-face downloads c.woff#c (woff) {SERVE}"),
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_a_legacy_src_that_replaces_a_woff2_one() {
+        let css = "@font-face{font-family:W;src:url(w.woff2) format(\"woff2\");src:url(w.ttf)}";
+        let folder = Folder::new().file("css/fonts.css", css);
+        assert_eq!(
+            folder.findings(RULE),
+            [format!(
+                "css/fonts.css:1:63: @font-face downloads w.ttf (truetype) {SERVE}"
+            )]
+        );
+    }
+}

@@ -162,3 +162,93 @@ pub(super) fn optimizer_rewrites(path: &str, header: &crate::imaging::ImageHeade
         && matches!(header.format, ImageFormat::Png | ImageFormat::Jpeg)
         && !header.animated
 }
+
+#[cfg(test)]
+pub(super) mod samples {
+    use std::io::Cursor;
+
+    use image::{ImageEncoder, RgbaImage};
+
+    /// A gradient with pseudo-random noise (as the tester draws), `seed` varying the noise.
+    pub fn photo(width: u32, height: u32, seed: u32) -> RgbaImage {
+        let mut state = 0x2545_f491_u32 ^ seed.wrapping_mul(0x9e37_79b9);
+        RgbaImage::from_fn(width, height, |x, y| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let noise = (state % 24) as u8;
+            image::Rgba([
+                ((x * 255 / width.max(1)) as u8).saturating_add(noise),
+                ((y * 255 / height.max(1)) as u8).saturating_add(noise),
+                128u8.saturating_add(noise),
+                255,
+            ])
+        })
+    }
+
+    /// A PNG as the tester writes it.
+    pub fn png(width: u32, height: u32) -> Vec<u8> {
+        let mut bytes = Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgba8(photo(width, height, 0))
+            .to_rgb8()
+            .write_to(&mut bytes, image::ImageFormat::Png)
+            .unwrap();
+        bytes.into_inner()
+    }
+
+    /// A JPEG saved at `quality` (1–100).
+    pub fn jpeg(width: u32, height: u32, quality: u8) -> Vec<u8> {
+        let picture = image::DynamicImage::ImageRgba8(photo(width, height, 0)).to_rgb8();
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
+            .write_image(&picture, width, height, image::ExtendedColorType::Rgb8)
+            .unwrap();
+        bytes
+    }
+
+    /// A looping GIF of `frames` different pictures (one: a still GIF), 100 ms each, written by
+    /// the `image` crate's encoder (quantised to 256 colours per frame).
+    pub fn gif(width: u32, height: u32, frames: u32) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        {
+            let mut encoder = image::codecs::gif::GifEncoder::new_with_speed(&mut bytes, 30);
+            if frames > 1 {
+                encoder
+                    .set_repeat(image::codecs::gif::Repeat::Infinite)
+                    .unwrap();
+            }
+            encoder
+                .encode_frames((0..frames).map(|seed| {
+                    image::Frame::from_parts(
+                        photo(width, height, seed),
+                        0,
+                        0,
+                        image::Delay::from_numer_denom_ms(100, 1),
+                    )
+                }))
+                .unwrap();
+        }
+        bytes
+    }
+
+    /// A lossy WebP (quality 80, libwebp).
+    pub fn webp(width: u32, height: u32) -> Vec<u8> {
+        let picture = image::DynamicImage::ImageRgba8(photo(width, height, 0));
+        crate::imaging::encode_webp_lossy(&picture, 80.0).unwrap()
+    }
+
+    /// `png` with a chunk added after IHDR (with its CRC).
+    pub fn with_png_chunk(png: &[u8], name: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let after_ihdr = 8 + 8 + 13 + 4;
+        let mut out = png[..after_ihdr].to_vec();
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut crc = flate2::Crc::new();
+        crc.update(name);
+        crc.update(data);
+        out.extend_from_slice(name);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&crc.sum().to_be_bytes());
+        out.extend_from_slice(&png[after_ihdr..]);
+        out
+    }
+}

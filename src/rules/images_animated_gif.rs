@@ -78,3 +78,138 @@ impl Rule for ImagesAnimatedGif {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+
+    use crate::rules::image_refs::samples;
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "images/animated-gif";
+
+    /// A page prerendered by Vite (vite-ssg): `body` starts on line 8.
+    fn page(body: &str) -> String {
+        format!(
+            r#"<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8" />
+    <script type="module" crossorigin src="/assets/index-D7fafypN.js"></script>
+  </head>
+  <body>
+{body}
+  </body>
+</html>
+"#
+        )
+    }
+
+    /// A looping 240×180 GIF of 5 frames, over 100 KiB; encoded once for all cases.
+    fn cradle() -> &'static [u8] {
+        static GIF: OnceLock<Vec<u8>> = OnceLock::new();
+        GIF.get_or_init(|| samples::gif(240, 180, 5))
+    }
+
+    #[test]
+    fn passes_for_an_animated_gif_of_at_most_100_kib() {
+        Folder::new()
+            .file(
+                "index.html",
+                page("    <img src=\"/assets/spinner.gif\" width=\"64\" height=\"64\" alt=\"Loading\">"),
+            )
+            .file("assets/spinner.gif", samples::gif(64, 64, 8))
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_a_still_gif_over_100_kib() {
+        // One frame: nothing a video would do better (images/modern-format compares it with WebP).
+        let still = samples::gif(600, 450, 1);
+        assert!(still.len() > 100 * 1024, "{}", still.len());
+        Folder::new()
+            .file(
+                "index.html",
+                page("    <img src=\"/assets/map.gif\" width=\"600\" height=\"450\" alt=\"\">"),
+            )
+            .file("assets/map.gif", still)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_the_animation_is_already_a_video() {
+        // The GIF converted as the rule advises; an MP4 header is enough for the audit.
+        Folder::new()
+            .file(
+                "index.html",
+                page(concat!(
+                    "    <video autoplay loop muted playsinline width=\"240\" height=\"180\">\n",
+                    "      <source src=\"/assets/cradle.mp4\" type=\"video/mp4\">\n",
+                    "    </video>",
+                )),
+            )
+            .file(
+                "assets/cradle.mp4",
+                b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom\0\0\0\x08free",
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_an_animated_gif_over_100_kib_at_its_img() {
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                page("    <img src=\"/assets/cradle.gif\" width=\"240\" height=\"180\" alt=\"Newton's cradle\">"),
+            )
+            .file("assets/cradle.gif", cradle());
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:8:5: assets/cradle.gif is an animated GIF of 117 KiB (240×180): as a looping MP4/WebM <video> it would be many times smaller"
+            ]
+        );
+        let finding = &folder.findings_of(RULE)[0];
+        assert_eq!(finding.actual, Some(cradle().len() as u64));
+        assert_eq!(finding.limit, Some(100 * 1024));
+    }
+
+    #[test]
+    fn finds_an_animated_gif_no_page_shows_on_the_file_itself() {
+        let folder = Folder::new()
+            .file(
+                "assets/index-DhzmkGAC.css",
+                ".loading{background:url(/assets/cradle.gif) no-repeat center}",
+            )
+            .file("assets/cradle.gif", cradle());
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/cradle.gif:-:-: assets/cradle.gif is an animated GIF of 117 KiB (240×180): as a looping MP4/WebM <video> it would be many times smaller"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_the_first_img_and_counts_the_others() {
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                page(concat!(
+                    "    <img src=\"/assets/cradle.gif\" width=\"240\" height=\"180\" alt=\"\">\n",
+                    "    <img src=\"assets/cradle.gif\" width=\"120\" height=\"90\" alt=\"\">",
+                )),
+            )
+            .file(
+                "blog/index.html",
+                page("    <img src=\"../assets/cradle.gif\" alt=\"\">"),
+            )
+            .file("assets/cradle.gif", cradle());
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "blog/index.html:8:5: assets/cradle.gif is an animated GIF of 117 KiB (240×180): as a looping MP4/WebM <video> it would be many times smaller (also shown by 2 other <img>)"
+            ]
+        );
+    }
+}

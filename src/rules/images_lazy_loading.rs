@@ -106,3 +106,183 @@ impl Rule for ImagesLazyLoading {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "images/lazy-loading";
+
+    /// A page prerendered by Vite (vite-ssg): `body` starts on line 8.
+    fn page(body: &str) -> String {
+        format!(
+            r#"<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8" />
+    <script type="module" crossorigin src="/assets/index-D7fafypN.js"></script>
+  </head>
+  <body>
+{body}
+  </body>
+</html>
+"#
+        )
+    }
+
+    /// `<img>` lines of a gallery: `photo-1.jpg`… at 320×200, with `extra` attributes.
+    fn gallery(count: usize, extra: &str) -> String {
+        (1..=count)
+            .map(|n| {
+                format!(r#"    <img src="/assets/photo-{n}.jpg" width="320" height="200" alt=""{extra}>"#)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn below(line: u32, src: &str, place: usize, element: &str) -> String {
+        format!(
+            "index.html:{line}:5: <{element} src=\"{src}\"> is probably below the fold (image/iframe {place} of <body>; the first 3 are treated as visible) and has no loading=\"lazy\": it loads with the page and competes with what is visible"
+        )
+    }
+
+    #[test]
+    fn passes_when_a_page_has_only_the_first_three_images() {
+        Folder::new()
+            .file("index.html", page(&gallery(3, "")))
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_images_after_the_first_three_are_lazy() {
+        let body = format!(
+            "{}\n{}\n    <iframe src=\"https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ\" loading=\"lazy\"></iframe>",
+            gallery(3, ""),
+            gallery(3, r#" loading="lazy""#).replace("photo-", "more-")
+        );
+        Folder::new().file("index.html", page(&body)).passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_eager_loading_or_high_priority_is_deliberate() {
+        let body = format!(
+            "{}\n{}\n{}\n{}",
+            gallery(3, ""),
+            r#"    <img src="/assets/a.jpg" width="320" height="200" loading="eager" alt="">"#,
+            r#"    <img src="/assets/b.jpg" width="320" height="200" fetchpriority="high" alt="">"#,
+            r#"    <img src="/assets/c.jpg" width="320" height="200" LOADING=" LAZY " alt="">"#,
+        );
+        Folder::new().file("index.html", page(&body)).passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_icons_and_data_uris_take_no_place() {
+        // Six 32-px social icons in the header and a blurred placeholder, then the three places.
+        let icons = (1..=6)
+            .map(|n| {
+                format!(r#"    <img src="/icons/social-{n}.svg" width="32" height="32" alt="">"#)
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let body = format!(
+            "{icons}\n    <img src=\"data:image/jpeg;base64,/9j/4AAQSkZJRg==\" alt=\"\">\n{}\n    <img src=\"/icons/top.png\" width=\"64\" height=\"64\" alt=\"\">",
+            gallery(3, "")
+        );
+        Folder::new().file("index.html", page(&body)).passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_images_in_a_template() {
+        let body = format!(
+            "{}\n    <template id=\"card\">\n{}\n    </template>",
+            gallery(3, ""),
+            gallery(4, "").replace("photo-", "card-")
+        );
+        Folder::new().file("index.html", page(&body)).passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_the_configured_fold_holds_every_image() {
+        Folder::new()
+            .config("[images]\nabove_the_fold = 6\n")
+            .file("index.html", page(&gallery(6, "")))
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_images_after_the_first_three() {
+        let folder = Folder::new().file("index.html", page(&gallery(5, "")));
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                below(11, "/assets/photo-4.jpg", 4, "img"),
+                below(12, "/assets/photo-5.jpg", 5, "img"),
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_an_iframe_below_the_fold() {
+        let body = format!(
+            "{}\n    <iframe src=\"https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ\" width=\"560\" height=\"315\"></iframe>",
+            gallery(3, "")
+        );
+        let folder = Folder::new().file("index.html", page(&body));
+        assert_eq!(
+            folder.findings(RULE),
+            [below(
+                11,
+                "https://www.youtube-nocookie.com/embed/aqz-KE-bpKQ",
+                4,
+                "iframe"
+            )]
+        );
+    }
+
+    #[test]
+    fn finds_images_that_are_not_icons_in_both_dimensions() {
+        // An icon declares both sizes of at most 64 px; these use a place each.
+        let body = concat!(
+            "    <img src=\"/assets/logo.png\" width=\"32\" alt=\"\">\n",
+            "    <img src=\"/assets/banner.png\" width=\"600\" height=\"48\" alt=\"\">\n",
+            "    <img src=\"/assets/hero.jpg\" width=\"1280\" height=\"800\" alt=\"\">\n",
+            "    <img src=\"/assets/photo.jpg\" width=\"320\" height=\"200\" alt=\"\">",
+        );
+        let folder = Folder::new().file("index.html", page(body));
+        assert_eq!(
+            folder.findings(RULE),
+            [below(11, "/assets/photo.jpg", 4, "img")]
+        );
+    }
+
+    #[test]
+    fn finds_loading_values_that_are_not_lazy_or_eager() {
+        let body = format!(
+            "{}\n{}\n{}",
+            gallery(3, ""),
+            r#"    <img src="/assets/a.jpg" width="320" height="200" loading="auto" alt="">"#,
+            r#"    <img src="/assets/b.jpg" width="320" height="200" fetchpriority="low" alt="">"#,
+        );
+        let folder = Folder::new().file("index.html", page(&body));
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                below(11, "/assets/a.jpg", 4, "img"),
+                below(12, "/assets/b.jpg", 5, "img"),
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_the_second_image_when_the_fold_is_configured_to_one() {
+        let folder = Folder::new()
+            .config("[images]\nabove_the_fold = 1\n")
+            .file("index.html", page(&gallery(2, "")));
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:9:5: <img src=\"/assets/photo-2.jpg\"> is probably below the fold (image/iframe 2 of <body>; the first 1 are treated as visible) and has no loading=\"lazy\": it loads with the page and competes with what is visible"
+            ]
+        );
+    }
+}

@@ -106,3 +106,171 @@ impl Rule for ImagesLcpLazy {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "images/lcp-lazy";
+
+    /// A page prerendered by Vite (vite-ssg): `body` starts on line 8.
+    fn page(body: &str) -> String {
+        format!(
+            r#"<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8" />
+    <script type="module" crossorigin src="/assets/index-D7fafypN.js"></script>
+  </head>
+  <body>
+{body}
+  </body>
+</html>
+"#
+        )
+    }
+
+    fn first_large(line: u32, src: &str) -> String {
+        format!(
+            "index.html:{line}:5: <img src=\"{src}\"> is the likely LCP image (the first large image at the top of <body>) but has loading=\"lazy\": it is requested late and delays the page's largest paint; remove loading=\"lazy\""
+        )
+    }
+
+    #[test]
+    fn passes_when_the_hero_loads_eagerly() {
+        let body = concat!(
+            "    <img src=\"/assets/hero-BX3k9f2a.jpg\" width=\"1280\" height=\"800\" fetchpriority=\"high\" alt=\"\">\n",
+            "    <img src=\"/assets/a.jpg\" width=\"320\" height=\"200\" loading=\"lazy\" alt=\"\">\n",
+            "    <img src=\"/assets/b.jpg\" width=\"320\" height=\"200\" loading=\"lazy\" alt=\"\">",
+        );
+        Folder::new().file("index.html", page(body)).passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_the_lazy_images_before_the_hero_are_small() {
+        // 200 px declared, and 120 px intrinsic (no width attribute): neither is the LCP.
+        let body = concat!(
+            "    <img src=\"/assets/badge.png\" width=\"200\" height=\"100\" loading=\"lazy\" alt=\"\">\n",
+            "    <img src=\"/assets/thumb.png\" loading=\"lazy\" alt=\"\">\n",
+            "    <img src=\"/assets/hero.jpg\" width=\"1280\" height=\"800\" alt=\"\">",
+        );
+        Folder::new()
+            .file("index.html", page(body))
+            .png("assets/thumb.png", 120, 90)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_the_large_lazy_image_is_below_the_fold() {
+        let body = concat!(
+            "    <img src=\"/assets/a.jpg\" width=\"200\" height=\"200\" alt=\"\">\n",
+            "    <img src=\"/assets/b.jpg\" width=\"200\" height=\"200\" alt=\"\">\n",
+            "    <img src=\"/assets/c.jpg\" width=\"200\" height=\"200\" alt=\"\">\n",
+            "    <img src=\"/assets/d.jpg\" width=\"1280\" height=\"800\" loading=\"lazy\" alt=\"\">",
+        );
+        Folder::new().file("index.html", page(body)).passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_the_prioritised_image_is_eager_though_another_is_lazy() {
+        // fetchpriority="high" names the LCP image; the lazy one is not it.
+        let body = concat!(
+            "    <img src=\"/assets/banner.jpg\" width=\"1280\" height=\"300\" loading=\"lazy\" alt=\"\">\n",
+            "    <img src=\"/assets/hero.jpg\" width=\"1280\" height=\"800\" fetchpriority=\"high\" alt=\"\">",
+        );
+        Folder::new().file("index.html", page(body)).passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_the_width_is_unknown() {
+        // No width attribute and no file to read it from (another origin, a missing file).
+        let body = concat!(
+            "    <img src=\"https://images.example-cdn.com/hero.jpg\" loading=\"lazy\" alt=\"\">\n",
+            "    <img src=\"/assets/gone.jpg\" loading=\"lazy\" alt=\"\">",
+        );
+        Folder::new().file("index.html", page(body)).passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_a_lazy_hero_in_a_template() {
+        let body = "    <template><img src=\"/assets/hero.jpg\" width=\"1280\" height=\"800\" loading=\"lazy\" alt=\"\"></template>";
+        Folder::new().file("index.html", page(body)).passes(RULE);
+    }
+
+    #[test]
+    fn finds_the_first_large_image_when_it_is_lazy() {
+        // The 32-px logo is an icon (no place), the 200-px badge is too narrow.
+        let body = concat!(
+            "    <img src=\"/assets/logo.svg\" width=\"32\" height=\"32\" alt=\"\">\n",
+            "    <img src=\"/assets/badge.png\" width=\"200\" height=\"100\" alt=\"\">\n",
+            "    <img src=\"/assets/hero-BX3k9f2a.jpg\" width=\"300\" height=\"200\" loading=\"lazy\" alt=\"\">",
+        );
+        let folder = Folder::new().file("index.html", page(body));
+        assert_eq!(
+            folder.findings(RULE),
+            [first_large(10, "/assets/hero-BX3k9f2a.jpg")]
+        );
+    }
+
+    #[test]
+    fn finds_a_lazy_hero_by_the_width_of_its_file() {
+        // No width attribute: the PNG's 400 px decide, read through the page's folder.
+        let folder = Folder::new()
+            .file(
+                "blog/index.html",
+                page("    <img src=\"../assets/hero.png\" loading=\"lazy\" alt=\"\">"),
+            )
+            .png("assets/hero.png", 400, 300);
+        assert_eq!(
+            folder.findings(RULE),
+            [first_large(8, "../assets/hero.png").replace("index.html", "blog/index.html")]
+        );
+    }
+
+    #[test]
+    fn finds_a_prioritised_image_that_is_lazy() {
+        // fetchpriority="high" makes it the LCP image whatever its size or place.
+        let body = concat!(
+            "    <img src=\"/assets/a.jpg\" width=\"320\" height=\"200\" alt=\"\">\n",
+            "    <img src=\"/assets/b.jpg\" width=\"320\" height=\"200\" alt=\"\">\n",
+            "    <img src=\"/assets/c.jpg\" width=\"320\" height=\"200\" alt=\"\">\n",
+            "    <img src=\"/assets/d.jpg\" width=\"120\" height=\"90\" loading=\"lazy\" fetchpriority=\"high\" alt=\"\">",
+        );
+        let folder = Folder::new().file("index.html", page(body));
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:11:5: <img src=\"/assets/d.jpg\"> is the likely LCP image (it has fetchpriority=\"high\") but has loading=\"lazy\": it is requested late and delays the page's largest paint; remove loading=\"lazy\""
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_a_lazy_hero_on_each_page() {
+        let hero = "    <img src=\"/assets/hero.jpg\" width=\"1280\" height=\"800\" loading=\"LAZY\" alt=\"\">";
+        let folder = Folder::new()
+            .file("index.html", page(hero))
+            .file("about.html", page(hero));
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                first_large(8, "/assets/hero.jpg").replace("index.html", "about.html"),
+                first_large(8, "/assets/hero.jpg"),
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_the_hero_within_a_configured_fold() {
+        let body = concat!(
+            "    <img src=\"/assets/a.jpg\" width=\"200\" height=\"200\" alt=\"\">\n",
+            "    <img src=\"/assets/b.jpg\" width=\"200\" height=\"200\" alt=\"\">\n",
+            "    <img src=\"/assets/c.jpg\" width=\"200\" height=\"200\" alt=\"\">\n",
+            "    <img src=\"/assets/d.jpg\" width=\"1280\" height=\"800\" loading=\"lazy\" alt=\"\">",
+        );
+        let folder = Folder::new()
+            .config("[images]\nabove_the_fold = 4\n")
+            .file("index.html", page(body));
+        assert_eq!(folder.findings(RULE), [first_large(11, "/assets/d.jpg")]);
+    }
+}

@@ -246,3 +246,226 @@ fn and_list(items: &[String]) -> String {
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::image_refs::samples;
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "images/modern-format";
+
+    /// A page prerendered by Vite (vite-ssg): `body` starts on line 8.
+    fn page(body: &str) -> String {
+        format!(
+            r#"<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8" />
+    <script type="module" crossorigin src="/assets/index-D7fafypN.js"></script>
+  </head>
+  <body>
+{body}
+  </body>
+</html>
+"#
+        )
+    }
+
+    /// What the rule says of the tester's 100×75 PNG (17,340 bytes; 1,720 as WebP).
+    const PHOTO_PNG: &str = "assets/photo.png (PNG, 17 KiB) is 2 KiB as WebP (quality 80, encoded): 15 KiB (90%) smaller; as AVIF about 1 KiB (estimated: 0.74 × the WebP size; --avif measures it)";
+
+    #[test]
+    fn passes_when_webp_would_save_less_than_8_kib() {
+        // The JPEG saves 5.7 KiB as WebP, the 48-px PNG icon about 6 KiB.
+        Folder::new()
+            .file(
+                "index.html",
+                page(concat!(
+                    "    <img src=\"/assets/card.jpg\" width=\"200\" height=\"150\" alt=\"\">\n",
+                    "    <img src=\"/assets/icon.png\" width=\"48\" height=\"48\" alt=\"\">",
+                )),
+            )
+            .jpeg("assets/card.jpg", 200, 150)
+            .png("assets/icon.png", 48, 48)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_a_picture_offers_webp_by_type() {
+        Folder::new()
+            .file(
+                "index.html",
+                page(concat!(
+                    "    <picture>\n",
+                    "      <source type=\"image/webp\" srcset=\"/assets/photo.webp\">\n",
+                    "      <img src=\"/assets/photo.png\" width=\"100\" height=\"75\" alt=\"\">\n",
+                    "    </picture>",
+                )),
+            )
+            .file("assets/photo.webp", samples::webp(100, 75))
+            .png("assets/photo.png", 100, 75)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_a_picture_offers_avif_by_type_or_by_file_name() {
+        // A type as written by hand (case, spaces), and sources without a type whose every
+        // candidate is .avif/.webp (a query does not hide the extension).
+        Folder::new()
+            .file(
+                "index.html",
+                page(concat!(
+                    "    <picture>\n",
+                    "      <source type=\" IMAGE/AVIF \" srcset=\"/assets/photo.avif\">\n",
+                    "      <img src=\"/assets/photo.png\" width=\"100\" height=\"75\" alt=\"\">\n",
+                    "    </picture>\n",
+                    "    <picture>\n",
+                    "      <source srcset=\"/assets/hero-640.avif?v=2 640w, /assets/hero-1280.webp 1280w\" sizes=\"100vw\">\n",
+                    "      <img src=\"/assets/hero.jpg\" width=\"400\" height=\"300\" alt=\"\">\n",
+                    "    </picture>",
+                )),
+            )
+            .png("assets/photo.png", 100, 75)
+            .jpeg("assets/hero.jpg", 400, 300)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_webp_files_and_animated_gifs() {
+        // A WebP is the modern format; animations are images/animated-gif's.
+        Folder::new()
+            .file(
+                "index.html",
+                page(concat!(
+                    "    <img src=\"/assets/photo.webp\" width=\"200\" height=\"150\" alt=\"\">\n",
+                    "    <img src=\"/assets/spinner.gif\" width=\"200\" height=\"150\" alt=\"\">",
+                )),
+            )
+            .file("assets/photo.webp", samples::webp(200, 150))
+            .file("assets/spinner.gif", samples::gif(200, 150, 3))
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_png_shown_by_an_img_with_the_encoded_webp_size() {
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                page("    <img src=\"/assets/photo.png\" width=\"100\" height=\"75\" alt=\"\">"),
+            )
+            .png("assets/photo.png", 100, 75);
+        assert_eq!(
+            folder.findings(RULE),
+            [format!("index.html:8:5: {PHOTO_PNG}")]
+        );
+        let finding = &folder.findings_of(RULE)[0];
+        assert_eq!(finding.actual, Some(17_340));
+        assert_eq!(finding.saving, Some(17_340 - 1_720));
+        let fix = finding.fix.as_ref().and_then(|f| f.command_line()).unwrap();
+        assert!(
+            fix.starts_with("webaudit optimize --webp --copies-only --rewrite-html --root /")
+                && fix.ends_with("/site/assets/photo.png"),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn finds_an_image_no_page_shows_on_the_file_itself() {
+        // A CSS background: no <img> to point at.
+        let folder = Folder::new()
+            .file(
+                "assets/index-DhzmkGAC.css",
+                ".hero{background:url(/assets/bg.png) center/cover}",
+            )
+            .png("assets/bg.png", 100, 75);
+        assert_eq!(
+            folder.findings(RULE),
+            [PHOTO_PNG
+                .replace("assets/photo.png", "assets/bg.png:-:-: assets/bg.png")
+                .to_string()]
+        );
+    }
+
+    #[test]
+    fn finds_the_img_that_has_no_modern_alternative() {
+        // The same PNG in a <picture> with a WebP source (line 9), then in two plain <img>.
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                page(concat!(
+                    "    <picture><source type=\"image/webp\" srcset=\"/assets/photo.webp\">\n",
+                    "      <img src=\"/assets/photo.png\" width=\"100\" height=\"75\" alt=\"\"></picture>\n",
+                    "    <img src=\"/assets/photo.png\" width=\"100\" height=\"75\" alt=\"\">\n",
+                    "    <img src=\"assets/photo.png\" width=\"100\" height=\"75\" alt=\"\">",
+                )),
+            )
+            .file("assets/photo.webp", samples::webp(100, 75))
+            .png("assets/photo.png", 100, 75);
+        assert_eq!(
+            folder.findings(RULE),
+            [format!(
+                "index.html:10:5: {PHOTO_PNG} (also shown by 1 other <img>)"
+            )]
+        );
+    }
+
+    #[test]
+    fn finds_a_picture_whose_sources_are_not_modern() {
+        // A JPEG <source>, and one mixing WebP and JPEG candidates without a type.
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                page(concat!(
+                    "    <picture>\n",
+                    "      <source type=\"image/jpeg\" media=\"(min-width: 800px)\" srcset=\"/assets/wide.jpg\">\n",
+                    "      <source srcset=\"/assets/photo.webp 1x, /assets/photo@2x.jpg 2x\">\n",
+                    "      <img src=\"/assets/photo.png\" width=\"100\" height=\"75\" alt=\"\">\n",
+                    "    </picture>",
+                )),
+            )
+            .png("assets/photo.png", 100, 75);
+        assert_eq!(
+            folder.findings(RULE),
+            [format!("index.html:11:7: {PHOTO_PNG}")]
+        );
+    }
+
+    #[test]
+    fn finds_images_named_by_srcset_and_resolved_through_base_href() {
+        let folder = Folder::new()
+            .file(
+                "blog/post.html",
+                concat!(
+                    "<!doctype html>\n",
+                    "<html><head><base href=\"/assets/\"></head>\n",
+                    "<body><img src=\"photo-small.jpg\" srcset=\"photo.png 2x\" width=\"50\" height=\"38\" alt=\"\"></body></html>\n",
+                ),
+            )
+            .png("assets/photo.png", 100, 75);
+        assert_eq!(
+            folder.findings(RULE),
+            [format!("blog/post.html:3:7: {PHOTO_PNG}")]
+        );
+    }
+
+    #[test]
+    fn finds_jpegs_and_still_gifs() {
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                page(concat!(
+                    "    <img src=\"/assets/hero.jpg\" width=\"400\" height=\"300\" alt=\"\">\n",
+                    "    <img src=\"/assets/map.gif\" width=\"200\" height=\"150\" alt=\"\">",
+                )),
+            )
+            .jpeg("assets/hero.jpg", 400, 300)
+            .file("assets/map.gif", samples::gif(200, 150, 1));
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:8:5: assets/hero.jpg (JPEG, 41 KiB) is 21 KiB as WebP (quality 80, encoded): 20 KiB (48%) smaller; as AVIF about 15 KiB (estimated: 0.74 × the WebP size; --avif measures it)",
+                "index.html:9:5: assets/map.gif (GIF, 17 KiB) is 5 KiB as WebP (quality 80, encoded): 11 KiB (67%) smaller; as AVIF about 4 KiB (estimated: 0.74 × the WebP size; --avif measures it)",
+            ]
+        );
+    }
+}

@@ -145,3 +145,202 @@ fn fix(
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::image_refs::samples;
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "images/optimizable";
+
+    /// A page prerendered by Vite (vite-ssg): `body` starts on line 8.
+    fn page(body: &str) -> String {
+        format!(
+            r#"<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8" />
+    <script type="module" crossorigin src="/assets/index-D7fafypN.js"></script>
+  </head>
+  <body>
+{body}
+  </body>
+</html>
+"#
+        )
+    }
+
+    /// The 100×75 PNG as oxipng leaves it: nothing more to gain losslessly.
+    fn optimal_png() -> Vec<u8> {
+        crate::imaging::optimize_png(&samples::png(100, 75), 2).unwrap()
+    }
+
+    /// An XMP packet as Photoshop embeds it (in an iTXt chunk), padded as it pads them.
+    fn xmp() -> Vec<u8> {
+        let packet = format!(
+            "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?><x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\" xmp:CreatorTool=\"Adobe Photoshop 25.0 (Macintosh)\"/></rdf:RDF></x:xmpmeta>{}<?xpacket end=\"w\"?>",
+            " ".repeat(10_000)
+        );
+        let mut chunk = b"XML:com.adobe.xmp\0\0\0\0\0".to_vec();
+        chunk.extend_from_slice(packet.as_bytes());
+        chunk
+    }
+
+    #[test]
+    fn passes_when_a_jpeg_is_already_at_quality_85_or_below() {
+        // Re-encoding a quality-75 JPEG at 85 makes it larger.
+        Folder::new()
+            .file(
+                "index.html",
+                page("    <img src=\"/assets/hero.jpg\" width=\"400\" height=\"300\" alt=\"\">"),
+            )
+            .file("assets/hero.jpg", samples::jpeg(400, 300, 75))
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_the_saving_is_under_4_kib() {
+        // The quality-90 JPEG saves 3.8 KB at quality 85; the 48-px icon about 2.5 KB.
+        Folder::new()
+            .file(
+                "index.html",
+                page(concat!(
+                    "    <img src=\"/assets/hero.jpg\" width=\"400\" height=\"300\" alt=\"\">\n",
+                    "    <img src=\"/assets/icon.png\" width=\"48\" height=\"48\" alt=\"\">",
+                )),
+            )
+            .jpeg("assets/hero.jpg", 400, 300)
+            .png("assets/icon.png", 48, 48)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_a_png_oxipng_already_optimised() {
+        Folder::new()
+            .file(
+                "index.html",
+                page("    <img src=\"/assets/photo.png\" width=\"100\" height=\"75\" alt=\"\">"),
+            )
+            .file("assets/photo.png", optimal_png())
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_gif_and_webp_which_are_not_recompressed() {
+        Folder::new()
+            .file(
+                "index.html",
+                page(concat!(
+                    "    <img src=\"/assets/map.gif\" width=\"200\" height=\"150\" alt=\"\">\n",
+                    "    <img src=\"/assets/photo.webp\" width=\"200\" height=\"150\" alt=\"\">",
+                )),
+            )
+            .file("assets/map.gif", samples::gif(200, 150, 1))
+            .file("assets/photo.webp", samples::webp(200, 150))
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_png_that_recompresses_losslessly() {
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                page("    <img src=\"/assets/photo.png\" width=\"100\" height=\"75\" alt=\"\">"),
+            )
+            .png("assets/photo.png", 100, 75);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:8:5: assets/photo.png (PNG, 17 KiB) losslessly recompressed (oxipng preset 2, metadata stripped safely) is 9 KiB: 8 KiB (45%) smaller"
+            ]
+        );
+        let finding = &folder.findings_of(RULE)[0];
+        assert_eq!(finding.actual, Some(17_340));
+        assert_eq!(finding.saving, Some(17_340 - 9_463));
+        let fix = finding.fix.as_ref().and_then(|f| f.command_line()).unwrap();
+        assert!(
+            fix.starts_with("webaudit optimize /") && fix.ends_with("/site/assets/photo.png"),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn finds_a_png_carrying_metadata() {
+        // Optimal pixels, and a 10 KB XMP packet that does not change the display.
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                page("    <img src=\"/assets/photo.png\" width=\"100\" height=\"75\" alt=\"\">"),
+            )
+            .file(
+                "assets/photo.png",
+                samples::with_png_chunk(&optimal_png(), b"iTXt", &xmp()),
+            );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:8:5: assets/photo.png (PNG, 19 KiB) losslessly recompressed (oxipng preset 2, metadata stripped safely) is 9 KiB: 10 KiB (52%) smaller"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_a_jpeg_saved_at_high_quality() {
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                page("    <img src=\"/assets/card.jpg\" width=\"200\" height=\"150\" alt=\"\">"),
+            )
+            .file("assets/card.jpg", samples::jpeg(200, 150, 95));
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:8:5: assets/card.jpg (JPEG, 16 KiB) re-encoded at JPEG quality 85 (as Lighthouse measures it) is 9 KiB: 7 KiB (45%) smaller"
+            ]
+        );
+        let finding = &folder.findings_of(RULE)[0];
+        let fix = finding.fix.as_ref().and_then(|f| f.command_line()).unwrap();
+        assert!(
+            fix.starts_with("webaudit optimize --lossy /")
+                && fix.ends_with("/site/assets/card.jpg"),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn finds_an_image_no_page_shows_on_the_file_itself() {
+        let folder = Folder::new()
+            .file(
+                "assets/index-DhzmkGAC.css",
+                ".hero{background:url(/assets/bg.png) center/cover}",
+            )
+            .png("assets/bg.png", 100, 75);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/bg.png:-:-: assets/bg.png (PNG, 17 KiB) losslessly recompressed (oxipng preset 2, metadata stripped safely) is 9 KiB: 8 KiB (45%) smaller"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_the_first_page_that_shows_it_and_counts_the_others() {
+        // Pages in path order: about.html before index.html; srcset counts as showing it.
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                page("    <img src=\"/assets/photo.png\" width=\"100\" height=\"75\" alt=\"\">"),
+            )
+            .file(
+                "about.html",
+                page("    <img src=\"/assets/small.png\" srcset=\"/assets/photo.png 2x\" width=\"50\" height=\"38\" alt=\"\">"),
+            )
+            .png("assets/photo.png", 100, 75);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "about.html:8:5: assets/photo.png (PNG, 17 KiB) losslessly recompressed (oxipng preset 2, metadata stripped safely) is 9 KiB: 8 KiB (45%) smaller (also shown by 1 other <img>)"
+            ]
+        );
+    }
+}

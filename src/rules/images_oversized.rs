@@ -260,3 +260,212 @@ impl Rule for ImagesOversized {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "images/oversized";
+
+    /// A page prerendered by Vite (vite-ssg): `body` starts on line 8.
+    fn page(body: &str) -> String {
+        format!(
+            r#"<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8" />
+    <script type="module" crossorigin src="/assets/index-D7fafypN.js"></script>
+  </head>
+  <body>
+{body}
+  </body>
+</html>
+"#
+        )
+    }
+
+    /// The tester's 400×300 JPEG (41,602 bytes) at `assets/photo.jpg`, shown by `body`.
+    fn shown(body: &str) -> Folder {
+        Folder::new()
+            .file("index.html", page(body))
+            .jpeg("assets/photo.jpg", 400, 300)
+    }
+
+    #[test]
+    fn passes_when_the_file_is_at_most_twice_the_displayed_size() {
+        shown("    <img src=\"/assets/photo.jpg\" width=\"200\" height=\"150\" alt=\"\">")
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_the_saving_is_under_4_kib() {
+        // A 48-px icon shown at 16 px: a third of 5 KB of pixels is not worth a finding.
+        Folder::new()
+            .file(
+                "index.html",
+                page("    <img src=\"/assets/icon.png\" width=\"16\" height=\"16\" alt=\"\">"),
+            )
+            .png("assets/icon.png", 48, 48)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_the_html_does_not_say_the_displayed_size() {
+        // No attributes, and sizes that are not one pixel length.
+        shown(concat!(
+            "    <img src=\"/assets/photo.jpg\" alt=\"\">\n",
+            "    <img src=\"/assets/photo.jpg\" sizes=\"(max-width: 600px) 100vw, 50vw\" alt=\"\">\n",
+            "    <img src=\"/assets/photo.jpg\" sizes=\"50vw\" width=\"50%\" alt=\"\">",
+        ))
+        .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_srcset_width_descriptors_tell_the_truth() {
+        shown(concat!(
+            "    <img src=\"/assets/photo-200.jpg\" srcset=\"/assets/photo-200.jpg 200w, /assets/photo.jpg 400w\"\n",
+            "         sizes=\"(max-width: 600px) 100vw, 400px\" alt=\"\">",
+        ))
+        .jpeg("assets/photo-200.jpg", 200, 150)
+        .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_a_2x_candidate_is_twice_the_displayed_width() {
+        shown("    <img src=\"/assets/photo-200.jpg\" srcset=\"/assets/photo-200.jpg 1x, /assets/photo.jpg 2x\" width=\"200\" height=\"150\" alt=\"\">")
+            .jpeg("assets/photo-200.jpg", 200, 150)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_images_elsewhere_or_under_max_width() {
+        // Another origin and a data: URI are not files of the folder; the 400-px file is shown
+        // at an unknown size and is far under max_width.
+        shown(concat!(
+            "    <img src=\"https://images.example-cdn.com/photo.jpg\" width=\"40\" height=\"30\" alt=\"\">\n",
+            "    <img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\" width=\"1\" height=\"1\" alt=\"\">\n",
+            "    <img src=\"/assets/photo.jpg\" alt=\"\">",
+        ))
+        .passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_file_shown_at_less_than_half_its_size() {
+        let folder =
+            shown("    <img src=\"/assets/photo.jpg\" width=\"100\" height=\"75\" alt=\"\">");
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:8:5: assets/photo.jpg is 400×300 but it is shown at 100×75 here: resized to 200×150 (2× for high-density screens) it would be about 30 KiB smaller (estimated from the pixel count)"
+            ]
+        );
+        let finding = &folder.findings_of(RULE)[0];
+        assert_eq!(finding.actual, Some(400));
+        assert_eq!(finding.limit, Some(200));
+        // 1 − (200×150)/(400×300) of the file's bytes.
+        assert_eq!(finding.saving, Some(31_202));
+        let fix = finding.fix.as_ref().and_then(|f| f.command_line()).unwrap();
+        assert!(
+            fix.starts_with("webaudit optimize --max-width 200 /")
+                && fix.ends_with("/site/assets/photo.jpg"),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn finds_a_file_by_the_one_dimension_declared() {
+        assert_eq!(
+            shown(concat!(
+                "    <img src=\"/assets/photo.jpg\" width=\"100\" alt=\"\">\n",
+                "    <img src=\"/assets/photo.jpg\" height=\"50px\" alt=\"\">\n",
+                "    <img src=\"/assets/photo.jpg\" sizes=\"120px\" alt=\"\">",
+            ))
+            .findings(RULE),
+            [
+                "index.html:8:5: assets/photo.jpg is 400×300 but it is shown 100 px wide here: resized to 200×150 (2× for high-density screens) it would be about 30 KiB smaller (estimated from the pixel count)",
+                "index.html:9:5: assets/photo.jpg is 400×300 but it is shown 50 px high here: resized to 133×100 (2× for high-density screens) it would be about 36 KiB smaller (estimated from the pixel count)",
+                "index.html:10:5: assets/photo.jpg is 400×300 but it is shown 120 px wide here: resized to 240×180 (2× for high-density screens) it would be about 26 KiB smaller (estimated from the pixel count)",
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_a_srcset_candidate_wider_than_its_descriptor() {
+        let folder = shown(concat!(
+            "    <img src=\"/assets/photo-200.jpg\"\n",
+            "         srcset=\"/assets/photo-200.jpg 200w, /assets/photo.jpg 150w\" sizes=\"100vw\" alt=\"\">",
+        ))
+        .jpeg("assets/photo-200.jpg", 200, 150);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:8:5: assets/photo.jpg is 400×300 but its srcset descriptor says 150w here: resized to 300×225 (2× for high-density screens) it would be about 18 KiB smaller (estimated from the pixel count)"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_files_wider_than_max_width_wherever_they_are() {
+        // Not shown by any page: on the file; shown without a declared size: at the <img>.
+        let folder = Folder::new()
+            .config("[images]\nmax_width = 300\n")
+            .file(
+                "index.html",
+                page("    <img src=\"assets/hero.jpg\" alt=\"\">"),
+            )
+            .file(
+                "assets/index-DhzmkGAC.css",
+                ".hero{background:url(/assets/photo.jpg)}",
+            )
+            .jpeg("assets/photo.jpg", 400, 300)
+            .jpeg("assets/hero.jpg", 400, 300);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/photo.jpg:-:-: assets/photo.jpg is 400×300, wider than the 300 px any common screen needs: resized to 300×225 it would be about 18 KiB smaller (estimated from the pixel count)",
+                "index.html:8:5: assets/hero.jpg is 400×300, wider than the 300 px any common screen needs: resized to 300×225 it would be about 18 KiB smaller (estimated from the pixel count)",
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_each_img_that_shows_the_file_too_small() {
+        // One finding per <img>, through a query and a <base href>.
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                page("    <img src=\"/assets/photo.jpg?v=3\" width=\"100\" height=\"75\" alt=\"\">"),
+            )
+            .file(
+                "blog/post.html",
+                "<!doctype html><html><head><base href=\"/assets/\"></head>\n<body><img src=\"photo.jpg\" width=\"100\" height=\"75\" alt=\"\"></body></html>\n",
+            )
+            .jpeg("assets/photo.jpg", 400, 300);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "blog/post.html:2:7: assets/photo.jpg is 400×300 but it is shown at 100×75 here: resized to 200×150 (2× for high-density screens) it would be about 30 KiB smaller (estimated from the pixel count)",
+                "index.html:8:5: assets/photo.jpg is 400×300 but it is shown at 100×75 here: resized to 200×150 (2× for high-density screens) it would be about 30 KiB smaller (estimated from the pixel count)",
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_images_named_under_the_configured_base_path() {
+        let folder = Folder::new()
+            .config("[pages]\nbase = \"/app/\"\n")
+            .file(
+                "index.html",
+                page(
+                    "    <img src=\"/app/assets/photo.jpg\" width=\"100\" height=\"75\" alt=\"\">",
+                ),
+            )
+            .jpeg("assets/photo.jpg", 400, 300);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:8:5: assets/photo.jpg is 400×300 but it is shown at 100×75 here: resized to 200×150 (2× for high-density screens) it would be about 30 KiB smaller (estimated from the pixel count)"
+            ]
+        );
+    }
+}

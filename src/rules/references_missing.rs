@@ -151,3 +151,391 @@ mod site_model_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "references/missing";
+
+    /// `… names a file that is not in the folder…: the request fails on every visit` for the
+    /// reference `text` in `holder`, `named` saying what it resolved to (or empty).
+    fn missing(place: &str, holder: &str, text: &str, named: &str) -> String {
+        format!(
+            "{place}: {holder} \"{text}\" names a file that is not in the folder{named}: the request fails on every visit"
+        )
+    }
+
+    /// `index.html` as Vite builds it, and the files it names.
+    fn vite_build() -> Folder {
+        Folder::new()
+            .file(
+                "index.html",
+                concat!(
+                    "<!doctype html>\n",
+                    "<html lang=\"en\">\n",
+                    "  <head>\n",
+                    "    <meta charset=\"UTF-8\" />\n",
+                    "    <link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\" />\n",
+                    "    <link rel=\"manifest\" href=\"/site.webmanifest\" />\n",
+                    "    <script type=\"module\" crossorigin src=\"/assets/main-D7fafypN.js\"></script>\n",
+                    "    <link rel=\"modulepreload\" crossorigin href=\"/assets/style-Ddld_3hZ.js\">\n",
+                    "    <link rel=\"stylesheet\" crossorigin href=\"/assets/main-DhzmkGAC.css\">\n",
+                    "  </head>\n",
+                    "  <body>\n",
+                    "    <div id=\"app\"></div>\n",
+                    "  </body>\n",
+                    "</html>\n",
+                ),
+            )
+            .file("favicon.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>")
+            .file("site.webmanifest", "{\"name\":\"Field Notes\"}")
+            .file(
+                "assets/main-D7fafypN.js",
+                "import\"./style-Ddld_3hZ.js\";console.log(\"main\");\n",
+            )
+            .file("assets/style-Ddld_3hZ.js", "console.log(\"style\");\n")
+            .file(
+                "assets/main-DhzmkGAC.css",
+                "@font-face{font-family:Inter;font-display:swap;src:url(/assets/inter-latin-400-normal-C38fXH4l.woff2)format(\"woff2\")}.hero{background:url(./flower-fk9K17a6.jpg) center/cover}",
+            )
+            .file("assets/inter-latin-400-normal-C38fXH4l.woff2", b"wOF2\0\x01\0\0")
+            .jpeg("assets/flower-fk9K17a6.jpg", 40, 30)
+    }
+
+    #[test]
+    fn passes_for_a_vite_build_whose_references_all_exist() {
+        vite_build().passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_references_that_are_not_files_of_the_folder() {
+        // Other origins, data: URLs, fragments, references above the folder (escaped too),
+        // and links, which are navigations.
+        Folder::new()
+            .file(
+                "index.html",
+                concat!(
+                    "<!doctype html><html><head>\n",
+                    "<link rel=\"stylesheet\" href=\"https://fonts.googleapis.com/css2?family=Inter&display=swap\">\n",
+                    "<script src=\"//cdn.jsdelivr.net/npm/alpinejs@3/dist/cdn.min.js\" defer></script>\n",
+                    "<style>.a{background:url(data:image/png;base64,iVBORw0KGgo=)}.b{fill:url(#gradient)}</style>\n",
+                    "</head><body>\n",
+                    "<img src=\"../shared/logo.png\" width=\"10\" height=\"10\" alt=\"\">\n",
+                    "<img src=\"..%2Fsecret.jpg\" width=\"10\" height=\"10\" alt=\"\">\n",
+                    "<a href=\"/gone.html\">Gone</a> <a href=\"#top\">Top</a>\n",
+                    "</body></html>\n",
+                ),
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_a_query_or_fragment_follows_and_escapes_are_decoded() {
+        Folder::new()
+            .file(
+                "index.html",
+                concat!(
+                    "<!doctype html><html><head>\n",
+                    "<script src=\"js/app.js?v=3\"></script>\n",
+                    "<link rel=\"preload\" as=\"image\" href=\"img/sprite.svg#icon-search\">\n",
+                    "</head><body>\n",
+                    "<div style=\"background-image:url('img/texture%20paper.png')\"></div>\n",
+                    "</body></html>\n",
+                ),
+            )
+            .file("js/app.js", "console.log(1)\n")
+            .file(
+                "img/sprite.svg",
+                "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+            )
+            .png("img/texture paper.png", 8, 8)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_folders_served_by_their_index_html() {
+        Folder::new()
+            .file(
+                "index.html",
+                concat!(
+                    "<!doctype html><html><body>\n",
+                    "<iframe src=\"docs/\"></iframe>\n",
+                    "<iframe src=\"docs\"></iframe>\n",
+                    "<iframe src=\"/\"></iframe>\n",
+                    "</body></html>\n",
+                ),
+            )
+            .file("docs/index.html", "<!doctype html><p>Docs</p>\n")
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_under_the_configured_base_path() {
+        // Served under /app/: /app/x means the folder's x, from pages and stylesheets.
+        Folder::new()
+            .config("[pages]\nbase = \"/app/\"\n")
+            .file(
+                "index.html",
+                concat!(
+                    "<!doctype html><html><head>\n",
+                    "<link rel=\"stylesheet\" href=\"/app/css/main.css\">\n",
+                    "</head><body>\n",
+                    "<img src=\"/app/img/a.png\" width=\"8\" height=\"8\" alt=\"\">\n",
+                    "</body></html>\n",
+                ),
+            )
+            .file(
+                "css/main.css",
+                "@import \"/app/css/more.css\";\nbody{background:url(/app/img/a.png)}\n",
+            )
+            .file("css/more.css", "a{color:red}\n")
+            .png("img/a.png", 8, 8)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_files_left_out_of_the_audit() {
+        // Ignored files exist: the server has them.
+        Folder::new()
+            .config("ignore = [\"media/**\"]\n")
+            .file(
+                "index.html",
+                "<!doctype html><html><body>\n<video src=\"media/clip.mp4\" poster=\"media/clip.jpg\"></video>\n</body></html>\n",
+            )
+            .file("media/clip.mp4", b"\0\0\0\x18ftypmp42\0\0\0\0mp42isom")
+            .jpeg("media/clip.jpg", 16, 9)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_references_resolved_from_base_href_and_from_the_stylesheet() {
+        Folder::new()
+            .file(
+                "with-base.html",
+                "<!doctype html><html><head><base href=\"sub/\"></head>\n<body><img src=\"b.png\" width=\"8\" height=\"8\" alt=\"\"></body></html>\n",
+            )
+            .file(
+                "css/site.css",
+                "@import \"typography.css\";\n.card{background:url(\"../img/card-bg.png\")}\n",
+            )
+            .file("css/typography.css", "body{font-family:serif}\n")
+            .png("img/card-bg.png", 8, 8)
+            .png("sub/b.png", 8, 8)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_script_whose_hashed_name_changed() {
+        // The page of an earlier build names a chunk the new build hashed differently.
+        let folder = vite_build().file(
+            "about.html",
+            "<!doctype html>\n<html><head>\n<script type=\"module\" crossorigin src=\"/assets/main-C3kLq0Zx.js\"></script>\n</head><body></body></html>\n",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [missing(
+                "about.html:3:1",
+                "<script src>",
+                "/assets/main-C3kLq0Zx.js",
+                " (the file assets/main-C3kLq0Zx.js)"
+            )]
+        );
+    }
+
+    #[test]
+    fn finds_missing_imports_and_urls_of_a_stylesheet() {
+        let folder = Folder::new().file(
+            "css/site.css",
+            "@import \"typography.css\";\n.card {\n  background: #fff url(\"../img/card-bg.webp\") no-repeat;\n}\n",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                missing(
+                    "css/site.css:1:1",
+                    "@import",
+                    "typography.css",
+                    " (the file css/typography.css)"
+                ),
+                missing(
+                    "css/site.css:3:20",
+                    "url()",
+                    "../img/card-bg.webp",
+                    " (the file img/card-bg.webp)"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_each_missing_srcset_candidate_at_its_tag() {
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                concat!(
+                    "<!doctype html><html><head>\n",
+                    "<link rel=\"preload\" as=\"image\" href=\"img/hero.jpg\" imagesrcset=\"img/hero-640.jpg 640w, img/hero.jpg 1280w\">\n",
+                    "</head><body>\n",
+                    "<picture>\n",
+                    "  <source type=\"image/webp\" srcset=\"img/hero.webp 1x, img/hero@2x.webp 2x\">\n",
+                    "  <img src=\"img/hero.jpg\" srcset=\"img/hero-640.jpg 640w, img/hero.jpg 1280w\" sizes=\"100vw\" alt=\"\">\n",
+                    "</picture>\n",
+                    "</body></html>\n",
+                ),
+            )
+            .jpeg("img/hero.jpg", 64, 40)
+            .file("img/hero.webp", crate::rules::image_refs::samples::webp(64, 40));
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                missing(
+                    "index.html:2:1",
+                    "<link imagesrcset>",
+                    "img/hero-640.jpg",
+                    ""
+                ),
+                missing("index.html:5:3", "<source srcset>", "img/hero@2x.webp", ""),
+                missing("index.html:6:3", "<img srcset>", "img/hero-640.jpg", ""),
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_missing_links_media_and_frames() {
+        let folder = Folder::new().file(
+            "index.html",
+            concat!(
+                "<!doctype html><html><head>\n",
+                "<link rel=\"stylesheet\" media=\"print\" href=\"/css/print.css\">\n",
+                "<link rel=\"preload\" as=\"font\" type=\"font/woff2\" href=\"fonts/inter-latin.woff2\" crossorigin>\n",
+                "<link rel=\"modulepreload\" href=\"/assets/vendor-BQZuk6qB.js\">\n",
+                "</head><body>\n",
+                "<video controls poster=\"img/poster.jpg\" src=\"media/intro.webm\">\n",
+                "  <source src=\"media/clip.mp4\" type=\"video/mp4\">\n",
+                "</video>\n",
+                "<iframe src=\"embed/\"></iframe>\n",
+                "</body></html>\n",
+            ),
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                missing(
+                    "index.html:2:1",
+                    "<link rel=stylesheet href>",
+                    "/css/print.css",
+                    " (the file css/print.css)"
+                ),
+                missing(
+                    "index.html:3:1",
+                    "<link rel=preload href>",
+                    "fonts/inter-latin.woff2",
+                    ""
+                ),
+                missing(
+                    "index.html:4:1",
+                    "<link rel=modulepreload href>",
+                    "/assets/vendor-BQZuk6qB.js",
+                    " (the file assets/vendor-BQZuk6qB.js)"
+                ),
+                missing("index.html:6:1", "<video src>", "media/intro.webm", ""),
+                missing("index.html:6:1", "<video poster>", "img/poster.jpg", ""),
+                missing("index.html:7:3", "<source src>", "media/clip.mp4", ""),
+                missing(
+                    "index.html:9:1",
+                    "<iframe src>",
+                    "embed/",
+                    " (no embed/index.html)"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_references_by_the_file_they_resolve_to() {
+        // A query, a percent-escape, the configured base path and a <base href>: the message
+        // names the file looked for.
+        let folder = Folder::new()
+            .config("[pages]\nbase = \"/app/\"\n")
+            .file(
+                "index.html",
+                concat!(
+                    "<!doctype html><html><head>\n",
+                    "<script src=\"js/app.js?v=3\"></script>\n",
+                    "</head><body>\n",
+                    "<div style=\"background-image: url('img/texture%20paper.png')\"></div>\n",
+                    "<img src=\"/app/img/gone.png\" width=\"8\" height=\"8\" alt=\"\">\n",
+                    "</body></html>\n",
+                ),
+            )
+            .file(
+                "with-base.html",
+                "<!doctype html><html><head><base href=\"sub/\"></head>\n<body><img src=\"c.png\" width=\"8\" height=\"8\" alt=\"\"></body></html>\n",
+            );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                missing(
+                    "index.html:2:1",
+                    "<script src>",
+                    "js/app.js?v=3",
+                    " (the file js/app.js)"
+                ),
+                missing(
+                    "index.html:4:31",
+                    "url()",
+                    "img/texture%20paper.png",
+                    " (the file img/texture paper.png)"
+                ),
+                missing(
+                    "index.html:5:1",
+                    "<img src>",
+                    "/app/img/gone.png",
+                    " (the file img/gone.png)"
+                ),
+                missing(
+                    "with-base.html:2:7",
+                    "<img src>",
+                    "c.png",
+                    " (the file sub/c.png)"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_urls_in_style_blocks_and_attributes_at_their_place() {
+        let folder = Folder::new().file(
+            "index.html",
+            concat!(
+                "<!doctype html><html><head>\n",
+                "<style>\n",
+                "  @import url(\"/css/theme.css\");\n",
+                "  .hero { background: url(/img/hero-bg.jpg) }\n",
+                "</style>\n",
+                "</head><body>\n",
+                "<section class=\"hero\" style=\"background-image:url(img/banner.webp)\"></section>\n",
+                "</body></html>\n",
+            ),
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                missing(
+                    "index.html:3:3",
+                    "@import",
+                    "/css/theme.css",
+                    " (the file css/theme.css)"
+                ),
+                missing(
+                    "index.html:4:23",
+                    "url()",
+                    "/img/hero-bg.jpg",
+                    " (the file img/hero-bg.jpg)"
+                ),
+                missing("index.html:7:47", "url()", "img/banner.webp", ""),
+            ]
+        );
+    }
+}

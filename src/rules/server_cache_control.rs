@@ -132,6 +132,192 @@ impl Rule for ServerCacheControl {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "server/cache-control";
+
+    const YEAR: &str = "public, max-age=31536000, immutable";
+
+    /// A Vite build (`[name]-[hash]` in assets/), a webpack chunk, and unhashed files.
+    fn build() -> Folder {
+        Folder::new()
+            .file(
+                "index.html",
+                "<!doctype html>\n<html lang=\"en\">\n  <head>\n    <script type=\"module\" crossorigin src=\"/assets/index-D7fafypN.js\"></script>\n    <link rel=\"stylesheet\" crossorigin href=\"/assets/index-DhzmkGAC.css\">\n  </head>\n  <body><div id=\"app\"></div></body>\n</html>\n",
+            )
+            .file("assets/index-D7fafypN.js", "console.log(\"app\");\n")
+            .file("assets/index-DhzmkGAC.css", "body{margin:0}\n")
+            .file("assets/inter-latin-400-normal-C38fXH4l.woff2", b"wOF2\0\x01\0\0\0\0\0\0")
+            .file("static/js/main.3f2a1b9c5d6e7f80.js", "console.log(\"webpack\");\n")
+            .file("vendor/jquery-3.7.1.min.js", "/*! jQuery v3.7.1 */\n")
+            .file("robots.txt", "User-agent: *\n")
+    }
+
+    fn short(path: &str, problem: &str) -> String {
+        format!(
+            "{path}:-:-: http://127.0.0.1/{path} has a content-hashed name but {problem}; serve it with `Cache-Control: public, max-age=31536000, immutable`"
+        )
+    }
+
+    #[test]
+    fn passes_when_hashed_assets_are_kept_a_year() {
+        build()
+            .response(
+                "assets/index-D7fafypN.js",
+                200,
+                Some("text/javascript"),
+                None,
+                Some(YEAR),
+            )
+            .response(
+                "assets/index-DhzmkGAC.css",
+                200,
+                Some("text/css"),
+                None,
+                Some("max-age=31536000"),
+            )
+            .response(
+                "assets/inter-latin-400-normal-C38fXH4l.woff2",
+                200,
+                None,
+                None,
+                Some("Immutable"),
+            )
+            .response(
+                "static/js/main.3f2a1b9c5d6e7f80.js",
+                200,
+                None,
+                None,
+                Some("public, MAX-AGE=63072000"),
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_unhashed_files_whatever_their_caching() {
+        build()
+            .response("index.html", 200, Some("text/html"), None, Some("no-cache"))
+            .response(
+                "vendor/jquery-3.7.1.min.js",
+                200,
+                None,
+                None,
+                Some("max-age=600"),
+            )
+            .response("robots.txt", 200, Some("text/plain"), None, None)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_answers_that_are_not_the_file() {
+        build()
+            .response(
+                "assets/index-D7fafypN.js",
+                404,
+                Some("text/html"),
+                None,
+                Some("no-store"),
+            )
+            .response("assets/index-DhzmkGAC.css", 304, None, None, None)
+            .no_response(
+                "static/js/main.3f2a1b9c5d6e7f80.js",
+                "no answer in time (global)",
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_hashed_assets_without_cache_control() {
+        // Python's http.server, or a bucket without metadata.
+        let folder = build()
+            .response(
+                "assets/index-D7fafypN.js",
+                200,
+                Some("text/javascript"),
+                None,
+                None,
+            )
+            .response(
+                "static/js/main.3f2a1b9c5d6e7f80.js",
+                200,
+                Some("text/javascript"),
+                None,
+                None,
+            );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                short("assets/index-D7fafypN.js", "has no Cache-Control"),
+                short("static/js/main.3f2a1b9c5d6e7f80.js", "has no Cache-Control"),
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_hashed_assets_kept_less_than_a_year() {
+        // s-maxage is for shared caches; browsers keep the file for max-age only.
+        let folder = build()
+            .response(
+                "assets/index-D7fafypN.js",
+                200,
+                None,
+                None,
+                Some("public, max-age=3600"),
+            )
+            .response(
+                "assets/index-DhzmkGAC.css",
+                200,
+                None,
+                None,
+                Some("public, s-maxage=31536000"),
+            );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                short(
+                    "assets/index-D7fafypN.js",
+                    "has Cache-Control \"public, max-age=3600\""
+                ),
+                short(
+                    "assets/index-DhzmkGAC.css",
+                    "has Cache-Control \"public, s-maxage=31536000\""
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_hashed_assets_revalidated_or_not_stored() {
+        // no-cache / no-store win over a long max-age, and over immutable.
+        let folder = build()
+            .response(
+                "assets/index-D7fafypN.js",
+                200,
+                None,
+                None,
+                Some("max-age=31536000, no-store"),
+            )
+            .response(
+                "assets/inter-latin-400-normal-C38fXH4l.woff2",
+                200,
+                None,
+                None,
+                Some("no-cache, immutable"),
+            );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                short(
+                    "assets/index-D7fafypN.js",
+                    "has Cache-Control \"max-age=31536000, no-store\" (no-store)"
+                ),
+                short(
+                    "assets/inter-latin-400-normal-C38fXH4l.woff2",
+                    "has Cache-Control \"no-cache, immutable\" (no-cache)"
+                ),
+            ]
+        );
+    }
 
     #[test]
     fn hashed_names() {

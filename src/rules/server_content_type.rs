@@ -151,3 +151,222 @@ impl Rule for ServerContentType {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "server/content-type";
+
+    /// A Vite build with a WebAssembly module, fonts, an image and the web app manifest.
+    fn vite_build() -> Folder {
+        Folder::new()
+            .file(
+                "index.html",
+                "<!doctype html>\n<html lang=\"en\">\n  <head>\n    <link rel=\"manifest\" href=\"/site.webmanifest\" />\n    <script type=\"module\" crossorigin src=\"/assets/index-D7fafypN.js\"></script>\n    <link rel=\"stylesheet\" crossorigin href=\"/assets/index-DhzmkGAC.css\">\n  </head>\n  <body><div id=\"app\"></div></body>\n</html>\n",
+            )
+            .file("assets/index-D7fafypN.js", "console.log(\"app\");\n")
+            .file("assets/index-DhzmkGAC.css", "body{margin:0}\n")
+            .file("assets/inter-latin-400-normal-C38fXH4l.woff2", b"wOF2\0\x01\0\0\0\0\0\0")
+            .file("assets/zstd-C1nco2VV.wasm", b"\0asm\x01\0\0\0\x01\x04\x01\x60\0\0")
+            .jpeg("assets/flower-fk9K17a6.jpg", 40, 30)
+            .file("site.webmanifest", "{\"name\":\"Field Notes\",\"display\":\"standalone\"}\n")
+            .file("data/notes.json", "[{\"id\":1}]\n")
+    }
+
+    #[test]
+    fn passes_when_every_type_matches() {
+        vite_build()
+            .response(
+                "index.html",
+                200,
+                Some("text/html; charset=utf-8"),
+                None,
+                None,
+            )
+            .response(
+                "assets/index-D7fafypN.js",
+                200,
+                Some("application/javascript"),
+                None,
+                None,
+            )
+            .response(
+                "assets/index-DhzmkGAC.css",
+                200,
+                Some("Text/CSS; Charset=UTF-8"),
+                None,
+                None,
+            )
+            .response(
+                "assets/inter-latin-400-normal-C38fXH4l.woff2",
+                200,
+                Some("font/woff2"),
+                None,
+                None,
+            )
+            .response(
+                "assets/zstd-C1nco2VV.wasm",
+                200,
+                Some("application/wasm"),
+                None,
+                None,
+            )
+            .response(
+                "assets/flower-fk9K17a6.jpg",
+                200,
+                Some("image/jpeg"),
+                None,
+                None,
+            )
+            .response(
+                "site.webmanifest",
+                200,
+                Some("application/manifest+json"),
+                None,
+                None,
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_the_older_and_suffixed_types_that_are_accepted() {
+        vite_build()
+            .response(
+                "assets/index-D7fafypN.js",
+                200,
+                Some("text/javascript"),
+                None,
+                None,
+            )
+            .response(
+                "assets/inter-latin-400-normal-C38fXH4l.woff2",
+                200,
+                Some("application/font-woff2"),
+                None,
+                None,
+            )
+            .response(
+                "site.webmanifest",
+                200,
+                Some("application/json"),
+                None,
+                None,
+            )
+            .response(
+                "data/notes.json",
+                200,
+                Some("application/ld+json"),
+                None,
+                None,
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_formats_that_are_not_checked_and_answers_that_are_not_the_file() {
+        vite_build()
+            .file(
+                "assets/index-D7fafypN.js.map",
+                "{\"version\":3,\"sources\":[],\"mappings\":\"\"}",
+            )
+            .response(
+                "assets/index-D7fafypN.js.map",
+                200,
+                Some("application/octet-stream"),
+                None,
+                None,
+            )
+            .response(
+                "assets/index-DhzmkGAC.css",
+                404,
+                Some("text/html"),
+                None,
+                None,
+            )
+            .no_response("assets/zstd-C1nco2VV.wasm", "no answer in time (global)")
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_stylesheet_served_as_text() {
+        let folder = vite_build().response(
+            "assets/index-DhzmkGAC.css",
+            200,
+            Some("text/plain"),
+            None,
+            None,
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-DhzmkGAC.css:-:-: http://127.0.0.1/assets/index-DhzmkGAC.css is served as \"text/plain\"; expected text/css"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_a_script_answered_by_the_spa_fallback() {
+        // A rewrite of every path to index.html answers 200 with the page for a stale chunk.
+        let folder = vite_build().response(
+            "assets/index-D7fafypN.js",
+            200,
+            Some("text/html; charset=utf-8"),
+            None,
+            None,
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-D7fafypN.js:-:-: http://127.0.0.1/assets/index-D7fafypN.js is served as \"text/html; charset=utf-8\"; expected text/javascript"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_types_missing_from_the_servers_table() {
+        // An old nginx mime.types: no woff2, no wasm, no webmanifest.
+        let folder = vite_build()
+            .response(
+                "assets/inter-latin-400-normal-C38fXH4l.woff2",
+                200,
+                None,
+                None,
+                None,
+            )
+            .response(
+                "assets/zstd-C1nco2VV.wasm",
+                200,
+                Some("application/octet-stream"),
+                None,
+                None,
+            )
+            .response("site.webmanifest", 200, Some("text/plain"), None, None);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/inter-latin-400-normal-C38fXH4l.woff2:-:-: http://127.0.0.1/assets/inter-latin-400-normal-C38fXH4l.woff2 has no Content-Type; expected font/woff2",
+                "assets/zstd-C1nco2VV.wasm:-:-: http://127.0.0.1/assets/zstd-C1nco2VV.wasm is served as \"application/octet-stream\"; expected application/wasm",
+                "site.webmanifest:-:-: http://127.0.0.1/site.webmanifest is served as \"text/plain\"; expected application/manifest+json",
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_near_miss_image_types() {
+        // `image/jpg` is not a registered type.
+        let folder = vite_build().response(
+            "assets/flower-fk9K17a6.jpg",
+            200,
+            Some("image/jpg"),
+            None,
+            None,
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/flower-fk9K17a6.jpg:-:-: http://127.0.0.1/assets/flower-fk9K17a6.jpg is served as \"image/jpg\"; expected image/jpeg"
+            ]
+        );
+    }
+}

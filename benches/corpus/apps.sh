@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# Builds the real-apps corpus: the built web front ends that 12 pinned PyPI wheels and npm
+# packages ship, each extracted as the folder a server would serve, so webaudit can be run on
+# what production apps actually look like (pages, hashed bundles, inline <style>/<script>,
+# fonts, images), e.g. to compare two binaries with benches/corpus/diff_findings.py.
+#
+# usage: benches/corpus/apps.sh [--keep-downloads] [NAME...]
+#
+#   name        package (registry)                     bundler                             folder in the package
+#   streamlit   streamlit 1.67.0 (PyPI)                Vite                                streamlit/static/
+#   gradio      gradio 6.31.0 (PyPI)                   Vite (Svelte)                       gradio/templates/frontend/
+#   jupyterlab  jupyterlab 4.6.6 (PyPI)                webpack 5 (module federation)       jupyterlab/static/ (index.html is a Jinja template)
+#   mlflow      mlflow 3.18.0 (PyPI)                   webpack 5 (create-react-app/craco)  mlflow/server/js/build/
+#   tensorboard tensorboard 2.21.0 (PyPI)              Bazel Closure rules (vulcanized)    tensorboard/webfiles.zip (the whole zip)
+#   locust      locust 2.47.0 (PyPI)                   Vite (+ single-file report.html)    locust/webui/dist/
+#   litellm     litellm 1.110.2 (PyPI, manylinux wheel) Next.js (app router, static export) litellm/proxy/_experimental/out/
+#   dagster     dagster-webserver 1.13.27 (PyPI)       Next.js (pages router, export)      dagster_webserver/webapp/build/
+#   mesop       mesop 1.3.7 (PyPI)                     Angular (Bazel + esbuild)           mesop/web/src/app/prod/web_package/
+#   phoenix     arize-phoenix 20.26.1 (PyPI)           Vite 8 (rolldown)                   phoenix/server/static/ + server/templates/index.html as index.html
+#   playwright  playwright-core 1.65.1 (npm)           Vite (trace viewer, UI mode, HTML report, recorder, dashboard)  lib/vite/
+#   rsdoctor    @rsdoctor/client 2.0.2 (npm)           Rsbuild (Rspack)                    dist/
+#
+# - Output: benches/work/apps/<name>/ (override the parent with APPS_DIR=DIR), plus
+#   APPS_DIR/MANIFEST.tsv: name, package@version, registry, bundler, folder, files, bytes, pages.
+# - PyPI wheels: `pip download --no-deps --only-binary=:all:` (for a fixed platform, so the same
+#   wheel comes on any machine), checked against the pinned sha256, into benches/work/apps-dl
+#   (APPS_CACHE=DIR); only the app's folder is unzipped (Python files are dropped). A wheel is deleted
+#   once its app is extracted unless --keep-downloads is given (disk is tight; a rebuild
+#   downloads it again).
+# - npm packages: `npm pack` through benches/corpus/npm-fetch.sh (pinned sha512 integrity),
+#   cached in benches/work/npm like the other corpora.
+# - Idempotent: APPS_DIR/.stamps/<name>.tsv records the spec line and every file with its size;
+#   an app whose folder still matches its stamp is left alone (no download). A changed spec or
+#   a modified folder is rebuilt beside it and swapped in. NAME... limits the run to those apps.
+# - Needs: python3 with pip, unzip, sha256sum; npm + node for the two npm apps. About 190 MB of
+#   downloads (the litellm wheel alone is 44 MB) and 230 MB extracted.
+set -euo pipefail
+shopt -s nullglob
+
+KEEP=0
+ONLY=()
+for arg in "$@"; do
+  case "$arg" in
+    --keep-downloads) KEEP=1 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
+    -*) echo "usage: $0 [--keep-downloads] [NAME...]" >&2; exit 2 ;;
+    *) ONLY+=("$arg") ;;
+  esac
+done
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BENCHES_DIR=$(dirname "$SCRIPT_DIR")
+OUT=${APPS_DIR:-$BENCHES_DIR/work/apps}
+DL=${APPS_CACHE:-$BENCHES_DIR/work/apps-dl}
+CACHE_DIR=$BENCHES_DIR/work/npm # npm-fetch.sh's cache, shared with js-css.sh and js-maps.sh
+
+for tool in python3 unzip sha256sum; do
+  command -v "$tool" >/dev/null || { echo "error: '$tool' is required" >&2; exit 2; }
+done
+
+# name, registry, package, version, artifact (wheel file name | -), hash (wheel sha256 | npm
+# sha512 integrity), folder in the package (a .zip: that zip, extracted whole), extra files
+# (SRC>DEST in the package/app, comma-separated, or -), bundler.
+SPEC=$(cat <<'EOF'
+streamlit	pypi	streamlit	1.67.0	streamlit-1.67.0-py3-none-any.whl	f29da87c443bfbdfc52738616e3d65745d438e718da8faf69e2be0da1e52ce64	streamlit/static	-	Vite
+gradio	pypi	gradio	6.31.0	gradio-6.31.0-py3-none-any.whl	7b50b9b6a2d23cd02851ad4c8b1c8312c88d8b911d1f29c93f9761c98348a64a	gradio/templates/frontend	-	Vite (Svelte)
+jupyterlab	pypi	jupyterlab	4.6.6	jupyterlab-4.6.6-py3-none-any.whl	4261910ccf1ecad6e0b3ca0debe96d4fde9735bfc9707509c125aab850e06b81	jupyterlab/static	-	webpack 5 (module federation)
+mlflow	pypi	mlflow	3.18.0	mlflow-3.18.0-py3-none-any.whl	be7d84ba0d0b12392f5b53260cdb3e6d7b7ef4b80c29da90a89b5a1f6db7102f	mlflow/server/js/build	-	webpack 5 (CRA/craco)
+tensorboard	pypi	tensorboard	2.21.0	tensorboard-2.21.0-py3-none-any.whl	7279316dcb6bd5bc391d623dea841531299cde1887310e8133bc34a996d32255	tensorboard/webfiles.zip	-	Bazel Closure rules
+locust	pypi	locust	2.47.0	locust-2.47.0-py3-none-any.whl	a773af200bb93b1bed0b99c48c18f11343ed159803a8af3ee3ad0696b05b7d09	locust/webui/dist	-	Vite
+litellm	pypi	litellm	1.110.2	litellm-1.110.2-cp310-abi3-manylinux_2_28_x86_64.whl	9d94d1c7d524b6fd10c14f9c8c6c4f0ac31705f9964ac59dcfd8337c046d8917	litellm/proxy/_experimental/out	-	Next.js (app router)
+dagster	pypi	dagster-webserver	1.13.27	dagster_webserver-1.13.27-py3-none-any.whl	80c527117c07c17198a66ab14adfb588252476aacf2dca1591dca9e921e59f6a	dagster_webserver/webapp/build	-	Next.js (pages router)
+mesop	pypi	mesop	1.3.7	mesop-1.3.7-py3-none-any.whl	e7cd218667a445841a624047b40a113a84a9d409d46c36644cc0f573583b251f	mesop/web/src/app/prod/web_package	-	Angular (Bazel + esbuild)
+phoenix	pypi	arize-phoenix	20.26.1	arize_phoenix-20.26.1-py3-none-any.whl	dd318844cba1d7021d8accaa995b7f3716d559eab4afb549dfb1017dd51bab56	phoenix/server/static	phoenix/server/templates/index.html>index.html	Vite 8 (rolldown)
+playwright	npm	playwright-core	1.65.1	-	sha512-hqPpz7blSMPxWVdoeE1yiBSzXsKiVOd2k+kjCvmUywD2GPO2Dd9HfcWnq9NN0GHbNZDFgZ9JfBFr+X5/BLo0qw==	lib/vite	-	Vite
+rsdoctor	npm	@rsdoctor/client	2.0.2	-	sha512-Ub0AhwtwGS4dZ4qqRLMHVqjsHlLkmtAWSmejEvzrQZ6j4HGj9wORJHKjR/nYH18qjINoGMSKl77da2KgT9DewA==	dist	-	Rsbuild (Rspack)
+EOF
+)
+
+log() { printf '[apps] %s\n' "$*" >&2; }
+
+for n in "${ONLY[@]}"; do
+  awk -F'\t' -v n="$n" '$1 == n {found = 1} END {exit !found}' <<<"$SPEC" \
+    || { echo "error: no app named '$n' (see the list at the top of $0)" >&2; exit 2; }
+done
+
+# "path<TAB>bytes" of every file under DIR, sorted.
+listing() { (cd "$1" && find . -type f -printf '%P\t%s\n' | LC_ALL=C sort); }
+
+wanted() {
+  [[ ${#ONLY[@]} -eq 0 ]] && return 0
+  local n
+  for n in "${ONLY[@]}"; do [[ "$n" == "$1" ]] && return 0; done
+  return 1
+}
+
+# Downloads a pinned wheel into $DL (unless there with the right hash); prints its path.
+fetch_wheel() {
+  local package=$1 version=$2 file=$3 sha=$4
+  local path="$DL/$file"
+  if [[ -f "$path" ]] && [[ "$(sha256sum "$path" | cut -d' ' -f1)" == "$sha" ]]; then
+    echo "$path"
+    return
+  fi
+  log "downloading $package==$version"
+  local tmp
+  tmp=$(mktemp -d "$DL/.pip.XXXXXX")
+  # A fixed target (CPython 3.11, manylinux_2_28 x86_64) so pip picks the pinned wheel on
+  # any machine; pure-Python wheels match any platform.
+  if ! python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+      --python-version 3.11 --implementation cp --platform manylinux_2_28_x86_64 \
+      "$package==$version" -d "$tmp" >&2; then
+    rm -rf "$tmp"
+    echo "error: pip download $package==$version failed" >&2
+    return 1
+  fi
+  [[ -f "$tmp/$file" ]] || { echo "error: pip download $package==$version did not give $file: $(ls "$tmp")" >&2; rm -rf "$tmp"; return 1; }
+  local got
+  got=$(sha256sum "$tmp/$file" | cut -d' ' -f1)
+  if [[ "$got" != "$sha" ]]; then
+    rm -rf "$tmp"
+    echo "error: $file sha256 $got does not match the pinned $sha" >&2
+    return 1
+  fi
+  mv "$tmp/$file" "$path"
+  rm -rf "$tmp"
+  echo "$path"
+}
+
+# Copies the app out of a source (a wheel, or an unpacked npm package folder) into STAGE.
+extract_app() {
+  local registry=$1 src=$2 folder=$3 extras=$4 stage=$5
+  local tmp="$stage.x"
+  rm -rf "$tmp"
+  mkdir -p "$tmp" "$stage"
+  if [[ "$registry" == pypi ]]; then
+    if [[ "$folder" == *.zip ]]; then
+      unzip -q "$src" "$folder" -d "$tmp"
+      unzip -q "$tmp/$folder" -d "$stage"
+    else
+      unzip -q "$src" "$folder/*" -d "$tmp"
+      cp -a "$tmp/$folder/." "$stage/"
+    fi
+  else
+    cp -a "$src/$folder/." "$stage/"
+  fi
+  if [[ "$extras" != - ]]; then
+    local pair from to
+    IFS=, read -r -a pairs <<<"$extras"
+    for pair in "${pairs[@]}"; do
+      from=${pair%%>*}
+      to=${pair#*>}
+      mkdir -p "$(dirname "$stage/$to")"
+      if [[ "$registry" == pypi ]]; then
+        unzip -q -p "$src" "$from" >"$stage/$to"
+      else
+        cp "$src/$from" "$stage/$to"
+      fi
+    done
+  fi
+  rm -rf "$tmp"
+  find "$stage" \( -name '*.py' -o -name '*.pyc' \) -type f -delete
+  find "$stage" -name __pycache__ -type d -prune -exec rm -rf {} +
+  chmod -R u+rwX,go+rX "$stage"
+}
+
+mkdir -p "$OUT/.stamps" "$DL"
+if [[ -n "$(awk -F'\t' '$2 == "npm"' <<<"$SPEC")" ]]; then
+  for tool in npm node tar; do
+    command -v "$tool" >/dev/null || { echo "error: '$tool' is required for the npm apps (apt-get install nodejs npm)" >&2; exit 2; }
+  done
+  # shellcheck source=benches/corpus/npm-fetch.sh
+  source "$SCRIPT_DIR/npm-fetch.sh"
+fi
+
+built=0
+kept=0
+while IFS=$'\t' read -r name registry package version artifact hash folder extras bundler; do
+  [[ -z "$name" ]] && continue
+  wanted "$name" || continue
+  line=$(printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s' "$name" "$registry" "$package" "$version" "$artifact" "$hash" "$folder" "$extras" "$bundler")
+  stamp="$OUT/.stamps/$name.tsv"
+  dest="$OUT/$name"
+  if [[ -f "$stamp" && -d "$dest" ]] && [[ "$(head -n 1 "$stamp")" == "$line" ]] \
+      && [[ "$(tail -n +2 "$stamp")" == "$(listing "$dest")" ]]; then
+    kept=$((kept + 1))
+    continue
+  fi
+  if [[ "$registry" == pypi ]]; then
+    src=$(fetch_wheel "$package" "$version" "$artifact" "$hash")
+  else
+    src=$(fetch_package "$package@$version" "$hash")
+  fi
+  log "extracting $name ($package $version: $folder)"
+  stage="$OUT/.stage-$name.$$"
+  rm -rf "$stage"
+  extract_app "$registry" "$src" "$folder" "$extras" "$stage"
+  [[ -n "$(find "$stage" -maxdepth 3 -name '*.html' -print -quit)" ]] || { echo "error: $name: no HTML page in $folder" >&2; exit 1; }
+  rm -rf "$dest" "$stamp"
+  mv "$stage" "$dest"
+  { echo "$line"; listing "$dest"; } >"$stamp"
+  if [[ "$registry" == pypi && $KEEP -eq 0 ]]; then
+    rm -f "$src"
+  fi
+  built=$((built + 1))
+done <<<"$SPEC"
+
+# The manifest always describes every app of the spec that is present.
+{
+  printf 'name\tpackage\tregistry\tbundler\tfolder\tfiles\tbytes\tpages\n'
+  while IFS=$'\t' read -r name registry package version artifact hash folder extras bundler; do
+    [[ -z "$name" || ! -d "$OUT/$name" ]] && continue
+    files=$(find "$OUT/$name" -type f | wc -l)
+    bytes=$(find "$OUT/$name" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
+    pages=$(find "$OUT/$name" -type f \( -name '*.html' -o -name '*.htm' \) | wc -l)
+    printf '%s\t%s@%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$package" "$version" "$registry" "$bundler" "$folder" "$files" "$bytes" "$pages"
+  done <<<"$SPEC"
+} >"$OUT/MANIFEST.tsv.tmp"
+mv "$OUT/MANIFEST.tsv.tmp" "$OUT/MANIFEST.tsv"
+log "$built app(s) extracted, $kept already up to date: $OUT (see MANIFEST.tsv)"
