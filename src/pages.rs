@@ -138,7 +138,13 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             continue;
         };
         let page = asset.path.as_str();
-        let base = html.base_href.as_deref();
+        // A `<base href>` under the served path (`/app/` with `[pages] base = "/app/"`, as
+        // Angular's `--base-href` writes it) is the folder's root.
+        let base = html
+            .base_href
+            .as_deref()
+            .map(|href| strip_base(href, base_path));
+        let base = base.as_deref();
         let mut missing = Vec::new();
         let mut local = |reference: &Option<String>, line: u32, column: u32| -> Option<String> {
             let reference = reference.as_deref()?;

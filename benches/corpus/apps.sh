@@ -13,18 +13,22 @@
 #   mlflow      mlflow 3.18.0 (PyPI)                   webpack 5 (create-react-app/craco)  mlflow/server/js/build/
 #   tensorboard tensorboard 2.21.0 (PyPI)              Bazel Closure rules (vulcanized)    tensorboard/webfiles.zip (the whole zip)
 #   locust      locust 2.47.0 (PyPI)                   Vite (+ single-file report.html)    locust/webui/dist/
-#   litellm     litellm 1.110.2 (PyPI, manylinux wheel) Next.js (app router, static export) litellm/proxy/_experimental/out/
-#   dagster     dagster-webserver 1.13.27 (PyPI)       Next.js (pages router, export)      dagster_webserver/webapp/build/
+#   litellm     litellm 1.110.2 (PyPI, manylinux wheel) Next.js (Turbopack, app router)    litellm/proxy/_experimental/out/ (URLs start /litellm-asset-prefix/)
+#   dagster     dagster-webserver 1.13.27 (PyPI)       Next.js (webpack, pages router)     dagster_webserver/webapp/build/ (URLs start BUILDTIME_ASSETPREFIX_REPLACE_ME/)
 #   mesop       mesop 1.3.7 (PyPI)                     Angular (Bazel + esbuild)           mesop/web/src/app/prod/web_package/
 #   phoenix     arize-phoenix 20.26.1 (PyPI)           Vite 8 (rolldown)                   phoenix/server/static/ + server/templates/index.html as index.html
+#
+# Several pages are server templates served as they are shipped ({{ … }} / {% … %} left in:
+# jupyterlab, gradio, phoenix, homeassistant), and two Next.js exports carry an asset prefix that
+# their server rewrites (litellm: audit with `[pages] base = "/litellm-asset-prefix/"`).
 #   playwright  playwright-core 1.65.1 (npm)           Vite (trace viewer, UI mode, HTML report, recorder, dashboard)  lib/vite/
-#   rsdoctor    @rsdoctor/client 2.0.2 (npm)           Rsbuild (Rspack)                    dist/
+#   homeassistant home-assistant-frontend 20250109.2 (PyPI) Rspack 1.1              hass_frontend/ (modern + ES5 builds, .gz/.br copies)
 #
 # - Output: benches/work/apps/<name>/ (override the parent with APPS_DIR=DIR), plus
 #   APPS_DIR/MANIFEST.tsv: name, package@version, registry, bundler, folder, files, bytes, pages.
 # - PyPI wheels: `pip download --no-deps --only-binary=:all:` (for a fixed platform, so the same
 #   wheel comes on any machine), checked against the pinned sha256, into benches/work/apps-dl
-#   (APPS_CACHE=DIR); only the app's folder is unzipped (Python files are dropped). A wheel is deleted
+#   (APPS_CACHE=DIR); only the app's folder is unzipped (Python files and py.typed are dropped). A wheel is deleted
 #   once its app is extracted unless --keep-downloads is given (disk is tight; a rebuild
 #   downloads it again).
 # - npm packages: `npm pack` through benches/corpus/npm-fetch.sh (pinned sha512 integrity),
@@ -32,8 +36,8 @@
 # - Idempotent: APPS_DIR/.stamps/<name>.tsv records the spec line and every file with its size;
 #   an app whose folder still matches its stamp is left alone (no download). A changed spec or
 #   a modified folder is rebuilt beside it and swapped in. NAME... limits the run to those apps.
-# - Needs: python3 with pip, unzip, sha256sum; npm + node for the two npm apps. About 190 MB of
-#   downloads (the litellm wheel alone is 44 MB) and 230 MB extracted.
+# - Needs: python3 with pip, unzip, sha256sum; npm + node for the npm app. About 270 MB of
+#   downloads (the Home Assistant wheel is 83 MB, litellm's 44 MB) and 440 MB extracted.
 set -euo pipefail
 shopt -s nullglob
 
@@ -68,12 +72,12 @@ jupyterlab	pypi	jupyterlab	4.6.6	jupyterlab-4.6.6-py3-none-any.whl	4261910ccf1ec
 mlflow	pypi	mlflow	3.18.0	mlflow-3.18.0-py3-none-any.whl	be7d84ba0d0b12392f5b53260cdb3e6d7b7ef4b80c29da90a89b5a1f6db7102f	mlflow/server/js/build	-	webpack 5 (CRA/craco)
 tensorboard	pypi	tensorboard	2.21.0	tensorboard-2.21.0-py3-none-any.whl	7279316dcb6bd5bc391d623dea841531299cde1887310e8133bc34a996d32255	tensorboard/webfiles.zip	-	Bazel Closure rules
 locust	pypi	locust	2.47.0	locust-2.47.0-py3-none-any.whl	a773af200bb93b1bed0b99c48c18f11343ed159803a8af3ee3ad0696b05b7d09	locust/webui/dist	-	Vite
-litellm	pypi	litellm	1.110.2	litellm-1.110.2-cp310-abi3-manylinux_2_28_x86_64.whl	9d94d1c7d524b6fd10c14f9c8c6c4f0ac31705f9964ac59dcfd8337c046d8917	litellm/proxy/_experimental/out	-	Next.js (app router)
-dagster	pypi	dagster-webserver	1.13.27	dagster_webserver-1.13.27-py3-none-any.whl	80c527117c07c17198a66ab14adfb588252476aacf2dca1591dca9e921e59f6a	dagster_webserver/webapp/build	-	Next.js (pages router)
+litellm	pypi	litellm	1.110.2	litellm-1.110.2-cp310-abi3-manylinux_2_28_x86_64.whl	9d94d1c7d524b6fd10c14f9c8c6c4f0ac31705f9964ac59dcfd8337c046d8917	litellm/proxy/_experimental/out	-	Next.js (Turbopack)
+dagster	pypi	dagster-webserver	1.13.27	dagster_webserver-1.13.27-py3-none-any.whl	80c527117c07c17198a66ab14adfb588252476aacf2dca1591dca9e921e59f6a	dagster_webserver/webapp/build	-	Next.js (webpack)
 mesop	pypi	mesop	1.3.7	mesop-1.3.7-py3-none-any.whl	e7cd218667a445841a624047b40a113a84a9d409d46c36644cc0f573583b251f	mesop/web/src/app/prod/web_package	-	Angular (Bazel + esbuild)
+homeassistant	pypi	home-assistant-frontend	20250109.2	home_assistant_frontend-20250109.2-py3-none-any.whl	8c4f3e4336147ed405b86809baf15823367d0ec105a0da4f4bde168e693bdd2b	hass_frontend	-	Rspack
 phoenix	pypi	arize-phoenix	20.26.1	arize_phoenix-20.26.1-py3-none-any.whl	dd318844cba1d7021d8accaa995b7f3716d559eab4afb549dfb1017dd51bab56	phoenix/server/static	phoenix/server/templates/index.html>index.html	Vite 8 (rolldown)
 playwright	npm	playwright-core	1.65.1	-	sha512-hqPpz7blSMPxWVdoeE1yiBSzXsKiVOd2k+kjCvmUywD2GPO2Dd9HfcWnq9NN0GHbNZDFgZ9JfBFr+X5/BLo0qw==	lib/vite	-	Vite
-rsdoctor	npm	@rsdoctor/client	2.0.2	-	sha512-Ub0AhwtwGS4dZ4qqRLMHVqjsHlLkmtAWSmejEvzrQZ6j4HGj9wORJHKjR/nYH18qjINoGMSKl77da2KgT9DewA==	dist	-	Rsbuild (Rspack)
 EOF
 )
 
@@ -159,7 +163,7 @@ extract_app() {
     done
   fi
   rm -rf "$tmp"
-  find "$stage" \( -name '*.py' -o -name '*.pyc' \) -type f -delete
+  find "$stage" \( -name '*.py' -o -name '*.pyc' -o -name py.typed \) -type f -delete
   find "$stage" -name __pycache__ -type d -prune -exec rm -rf {} +
   chmod -R u+rwX,go+rX "$stage"
 }

@@ -10,8 +10,9 @@ missing file lists (and reports pages that appear or disappear). Other top-level
 report (assets, totals, budgets, skipped, notes) are compared in summary.
 
 --expect RULE   rules that are expected to change (repeatable; a trailing * matches a prefix,
-                e.g. fonts/*). A change in any other rule is flagged UNEXPECTED and makes the
-                exit status 1. Without --expect, nothing is flagged.
+                e.g. fonts/*; "pages" stands for the pages' file lists). A change in any other
+                rule, or in the pages when "pages" is not expected, is flagged UNEXPECTED and
+                makes the exit status 1. Without --expect, nothing is flagged.
 --counts        print only the per-rule count table.
 --json OUT      also write the differences as JSON to OUT ("-": standard output, and nothing
                 else is printed).
@@ -35,10 +36,15 @@ def load(path):
         with open(path, encoding="utf-8") as f:
             report = json.load(f)
     except (OSError, ValueError) as e:
-        sys.exit(f"error: {path}: {e}")
+        fail(f"{path}: {e}")
     if not isinstance(report, dict) or "findings" not in report:
-        sys.exit(f"error: {path}: not a webaudit JSON report (no findings)")
+        fail(f"{path}: not a webaudit JSON report (no findings)")
     return report
+
+
+def fail(message):
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 def finding_key(f):
@@ -143,6 +149,8 @@ def main():
 
     d = diff_reports(load(args.before), load(args.after))
     changed_rules = {f["rule"] for f in d["removed"] + d["added"]}
+    if d["pages"]:
+        changed_rules.add("pages")
     unexpected = sorted(r for r in changed_rules if args.expect and not rule_matches(r, args.expect))
     d["unexpected_rules"] = unexpected
 

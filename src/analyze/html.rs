@@ -93,6 +93,7 @@ fn read_embedded_code(bytes: &[u8], facts: &mut HtmlFacts) {
         }
     }
     let index = LineIndex::new(bytes);
+    let mut warnings = Vec::new();
     for script in &mut facts.scripts {
         let runs = matches!(script.kind, ScriptKind::Classic | ScriptKind::Module);
         if script.src.is_some() || !runs || script.inline_range.is_empty() {
@@ -100,13 +101,17 @@ fn read_embedded_code(bytes: &[u8], facts: &mut HtmlFacts) {
         }
         let code = &bytes[script.inline_range.clone()];
         let start = index.location(script.inline_range.start);
-        let syntax = if script.kind == ScriptKind::Module {
-            "mjs"
-        } else {
-            "js"
+        // A parser bug on one inline script costs that script's imports, not the page.
+        let imports =
+            std::panic::catch_unwind(|| super::js::analyze(super::js::INLINE_SCRIPT, code).imports);
+        let Ok(imports) = imports else {
+            warnings.push(format!(
+                "the inline <script> at line {} could not be read (a webaudit bug; please report it)",
+                script.location.line
+            ));
+            continue;
         };
-        script.inline_imports = super::js::analyze(syntax, code)
-            .imports
+        script.inline_imports = imports
             .into_iter()
             .map(|mut import| {
                 let inside = Location {
@@ -120,6 +125,7 @@ fn read_embedded_code(bytes: &[u8], facts: &mut HtmlFacts) {
             })
             .collect();
     }
+    facts.parse_warnings.extend(warnings);
 }
 
 /// State shared by the handlers of one parse. End-tag handlers must be `'static`, hence the

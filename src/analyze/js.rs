@@ -59,6 +59,9 @@ pub use super::js_guard::MAX_NESTING;
 /// Extensions parsed as JavaScript or TypeScript.
 pub const EXTENSIONS: [&str; 8] = ["js", "mjs", "cjs", "jsx", "ts", "tsx", "mts", "cts"];
 
+/// The syntax name of code inside an HTML `<script>` element.
+pub const INLINE_SCRIPT: &str = "inline-script";
+
 pub(crate) fn syntax_for(extension: &str) -> Syntax {
     match extension {
         "ts" | "mts" | "cts" => Syntax::Typescript(TsSyntax {
@@ -69,6 +72,12 @@ pub(crate) fn syntax_for(extension: &str) -> Syntax {
         "tsx" => Syntax::Typescript(TsSyntax {
             tsx: true,
             decorators: true,
+            ..Default::default()
+        }),
+        // Code written in a page's <script>: what browsers run, never JSX.
+        INLINE_SCRIPT => Syntax::Es(EsSyntax {
+            jsx: false,
+            import_attributes: true,
             ..Default::default()
         }),
         _ => Syntax::Es(EsSyntax {

@@ -36,28 +36,26 @@ impl Rule for FontDisplay {
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
         for declared in &context.site.font_faces {
             let face = declared.face;
-            {
-                let display = face.font_display.as_deref().map(str::to_ascii_lowercase);
-                let problem = match display.as_deref() {
-                    None => "has no font-display".to_string(),
-                    Some(value @ ("block" | "auto")) => format!("has font-display: {value}"),
-                    Some(_) => continue,
-                };
-                let family = face
-                    .family
-                    .as_deref()
-                    .map(|f| format!(" ({f})"))
-                    .unwrap_or_default();
-                found.push(Violation {
-                    path: Some(declared.path.to_string()),
-                    line: Some(face.location.line),
-                    column: Some(face.location.column),
-                    message: format!(
-                        "@font-face{family} {problem}: text using it stays invisible until the font arrives; add `font-display: swap` or `optional`"
-                    ),
-                    ..Violation::default()
-                });
-            }
+            let display = face.font_display.as_deref().map(str::to_ascii_lowercase);
+            let problem = match display.as_deref() {
+                None => "has no font-display".to_string(),
+                Some(value @ ("block" | "auto")) => format!("has font-display: {value}"),
+                Some(_) => continue,
+            };
+            let family = face
+                .family
+                .as_deref()
+                .map(|f| format!(" ({f})"))
+                .unwrap_or_default();
+            found.push(Violation {
+                path: Some(declared.path.to_string()),
+                line: Some(face.location.line),
+                column: Some(face.location.column),
+                message: format!(
+                    "@font-face{family} {problem}: text using it stays invisible until the font arrives; add `font-display: swap` or `optional`"
+                ),
+                ..Violation::default()
+            });
         }
     }
 }

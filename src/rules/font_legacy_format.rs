@@ -8,7 +8,11 @@ declare_rule! {
     /// or WOFF file listed before any WOFF2 (or with none at all) — at the rule's line. Browsers
     /// take the first source they support, and every current browser supports WOFF2, so a
     /// legacy format listed first is what they download. Fallback sources listed after a WOFF2
-    /// are fine. The format comes from `format()` or, without it, from the file extension.
+    /// are fine. The format comes from `format()` or, without it, from the file extension. A
+    /// source whose `format()` names a format no current browser supports
+    /// (`embedded-opentype`, `svg`) is skipped without a download, as browsers skip it: the
+    /// classic `url(x.eot?#iefix) format("embedded-opentype")` first entry costs nothing. An
+    /// EOT without `format()` is downloaded (and then rejected), so it is reported.
     ///
     /// ## Why is this bad?
     /// WOFF2 is Brotli-compressed font data, typically 30% smaller than WOFF and less than half
@@ -47,6 +51,15 @@ fn format_of(source: &FontSource) -> Option<String> {
     })
 }
 
+/// Browsers skip a source whose `format()` hint names a format they do not support, without
+/// requesting it. No current browser supports these.
+fn skipped_by_browsers(source: &FontSource) -> bool {
+    source.format.as_deref().is_some_and(|format| {
+        let format = format.trim().to_ascii_lowercase();
+        format == "embedded-opentype" || format == "svg"
+    })
+}
+
 impl Rule for FontLegacyFormat {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -55,37 +68,39 @@ impl Rule for FontLegacyFormat {
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
         for declared in &context.site.font_faces {
             let face = declared.face;
-            {
-                // `local()` sources cost no download; the first file is what gets fetched.
-                let Some(first) = face.sources.iter().find(|s| s.url.is_some()) else {
-                    continue;
-                };
-                let Some(format) = format_of(first) else {
-                    continue;
-                };
-                if format.starts_with("woff2") {
-                    continue;
-                }
-                let url = first.url.as_deref().unwrap_or_default();
-                let has_woff2 = face
-                    .sources
-                    .iter()
-                    .any(|s| format_of(s).is_some_and(|f| f.starts_with("woff2")));
-                let advice = if has_woff2 {
-                    "list the WOFF2 source first"
-                } else {
-                    "serve WOFF2 (typically 30% smaller than WOFF, half the size of TTF/OTF) and list it first"
-                };
-                found.push(Violation {
-                    path: Some(declared.path.to_string()),
-                    line: Some(first.location.line),
-                    column: Some(first.location.column),
-                    message: format!(
-                        "@font-face downloads {url} ({format}) where WOFF2 is the norm; {advice}"
-                    ),
-                    ..Violation::default()
-                });
+            // `local()` sources cost no download; the first file is what gets fetched.
+            let Some(first) = face
+                .sources
+                .iter()
+                .find(|s| s.url.is_some() && !skipped_by_browsers(s))
+            else {
+                continue;
+            };
+            let Some(format) = format_of(first) else {
+                continue;
+            };
+            if format.starts_with("woff2") {
+                continue;
             }
+            let url = first.url.as_deref().unwrap_or_default();
+            let has_woff2 = face
+                .sources
+                .iter()
+                .any(|s| format_of(s).is_some_and(|f| f.starts_with("woff2")));
+            let advice = if has_woff2 {
+                "list the WOFF2 source first"
+            } else {
+                "serve WOFF2 (typically 30% smaller than WOFF, half the size of TTF/OTF) and list it first"
+            };
+            found.push(Violation {
+                path: Some(declared.path.to_string()),
+                line: Some(first.location.line),
+                column: Some(first.location.column),
+                message: format!(
+                    "@font-face downloads {url} ({format}) where WOFF2 is the norm; {advice}"
+                ),
+                ..Violation::default()
+            });
         }
     }
 }
@@ -118,6 +133,33 @@ mod site_model_tests {
                 "<style>@font-face{font-family:Body;src:url(body.woff2) format(\"woff2\"),url(body.ttf)}</style>",
             )
             .passes(RULE);
+    }
+
+    #[test]
+    fn passes_the_iefix_eot_that_browsers_skip() {
+        // Font Awesome 4.7's layout: the EOT is named with format("embedded-opentype"), which
+        // no current browser supports, so it is skipped without a request; WOFF2 is taken.
+        Folder::new()
+            .file(
+                "css/fa.css",
+                "@font-face{font-family:FontAwesome;font-display:block;src:url(../fonts/fa.eot?#iefix&v=4.7.0) format('embedded-opentype'),url(../fonts/fa.woff2?v=4.7.0) format('woff2'),url(../fonts/fa.woff?v=4.7.0) format('woff')}",
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_an_eot_without_a_format_hint() {
+        // Without format(), browsers request the EOT, then reject it.
+        let folder = Folder::new().file(
+            "css/site.css",
+            "@font-face{font-family:Icons;src:url(icons.eot),url(icons.woff2) format('woff2')}",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "css/site.css:1:34: @font-face downloads icons.eot (embedded-opentype) where WOFF2 is the norm; list the WOFF2 source first"
+            ]
+        );
     }
 }
 

@@ -1,4 +1,4 @@
-use super::image_refs::{image_files, img_uses, kib, place_of};
+use super::image_refs::{image_files, img_uses, kib, modern_source_offered, place_of};
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::imaging::ImageFormat;
 use crate::model::finding::Violation;
@@ -11,7 +11,9 @@ declare_rule! {
     /// ## What it does
     /// Reports animated GIFs (more than one frame, read from the file's blocks) larger than
     /// 100 KiB, the threshold of Lighthouse's "Use video formats for animated content". The
-    /// finding is placed at the first `<img>` that shows the GIF, or on the file.
+    /// finding is placed at the first `<img>` that shows the GIF, or on the file. A GIF shown
+    /// only as the fallback of a `<picture>` that offers a WebP or AVIF `<source>` is not
+    /// reported: browsers load the modern source.
     ///
     /// ## Why is this bad?
     /// GIF compresses each frame on its own with a 256-colour palette; a video codec stores
@@ -57,7 +59,9 @@ impl Rule for ImagesAnimatedGif {
             if header.format != ImageFormat::Gif || !header.animated || raw <= MAX_ANIMATED_GIF {
                 continue;
             }
-            let Some(place) = place_of(path, &uses, |_| true) else {
+            // Where a <picture> already offers a WebP or AVIF source, browsers take that one.
+            let Some(place) = place_of(path, &uses, |u| !modern_source_offered(u.html, u.tag))
+            else {
                 continue;
             };
             found.push(Violation {

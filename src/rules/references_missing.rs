@@ -150,6 +150,26 @@ mod site_model_tests {
             ]
         );
     }
+
+    #[test]
+    fn a_base_href_under_the_served_path_is_the_folder_root() {
+        // Angular's `--base-href /app/` with `[pages] base = "/app/"`.
+        let folder = Folder::new()
+            .config("[pages]\nbase = \"/app/\"\n")
+            .file(
+                "index.html",
+                "<base href=\"/app/\"><script type=module src=\"main-3f2a1b9c.js\"></script><img src=\"media/logo.png\" width=8 height=8>",
+            )
+            .file("main-3f2a1b9c.js", "console.log(1)")
+            .png("media/logo.png", 8, 8);
+        folder.passes(RULE);
+        folder.prepared(|prepared, _| {
+            assert_eq!(
+                prepared.pages[0].initial_scripts.files,
+                ["main-3f2a1b9c.js"]
+            );
+        });
+    }
 }
 
 #[cfg(test)]

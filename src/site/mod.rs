@@ -190,12 +190,13 @@ pub fn build<'a>(
         match &asset.facts {
             Facts::Document(html) => {
                 let page = &asset.path;
+                // A `<base href>` under the served path is the folder's root (see `pages`).
+                let base_href = html
+                    .base_href
+                    .as_deref()
+                    .map(|href| strip_base(href, base_path));
                 let locate = |text: &str| {
-                    resolve_in_document(
-                        page,
-                        html.base_href.as_deref(),
-                        &strip_base(text, base_path),
-                    )
+                    resolve_in_document(page, base_href.as_deref(), &strip_base(text, base_path))
                 };
                 let mut references = page_references(html);
                 references.sort_by_key(|(_, location, _)| location.offset);
