@@ -1,6 +1,7 @@
 //! The report: everything one audit found, in the shape every renderer reads. Renderers only
 //! print; they never measure or decide.
 
+pub mod catalog;
 pub mod emit;
 pub mod github;
 pub mod json;
