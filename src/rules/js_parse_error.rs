@@ -172,8 +172,10 @@ mod tests {
         let folder = Folder::new()
             .file("assets/a.js", "export {a\\")
             .file("assets/b.js", "import {a\\")
+            .file("assets/c.js", "export * as\\")
             .file("assets/d.js", "`")
             .file("assets/fine.js", "export const ok = 1;\n");
+        // swc recovers from `export * as\` on its own; the other three have a location.
         assert_eq!(
             folder.findings(RULE),
             [
@@ -182,6 +184,8 @@ mod tests {
                 "assets/d.js:1:1: cannot be analysed: Unterminated template"
             ]
         );
+        // Every file is still measured.
+        folder.prepared(|prepared, _| assert_eq!(prepared.assets.len(), 5));
     }
 
     #[test]
