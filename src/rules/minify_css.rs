@@ -205,4 +205,24 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn finds_a_stylesheet_indented_with_tabs_and_crlf() {
+        // A vendored theme last saved on Windows.
+        let theme: String = (0..200)
+            .map(|i| {
+                format!(
+                    ".theme-{i} .btn,\r\n.theme-{i} .btn:focus {{\r\n\tbackground: #{:06x};\r\n\tborder: 1px solid transparent;\r\n}}\r\n\r\n",
+                    (i as u64 * 2_654_435_761) % 0xff_ffff
+                )
+            })
+            .collect();
+        let folder = Folder::new().file("vendor/theme.css", theme);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "vendor/theme.css:-:-: is unminified CSS: removing comments and whitespace saves 3.60 kB (17% of 20.58 kB), about 389 B after gzip; minify it"
+            ]
+        );
+    }
 }
