@@ -276,10 +276,17 @@ mod tests {
             (asset.raw, asset.gzip.unwrap())
         });
         assert_eq!(finding.saving, Some(raw - gzip));
-        let fix = finding.fix.as_deref().unwrap();
+        let fix = finding.fix.as_ref().unwrap();
+        let command = fix.command_line().unwrap();
         assert!(
-            fix.starts_with("webaudit compress /") && fix.ends_with("/site"),
-            "{fix}"
+            command.starts_with("webaudit compress /")
+                && command.ends_with("/site/assets/index-BqP3xK9z.js"),
+            "{command}"
+        );
+        assert_eq!(fix.applicability, crate::model::fix::Applicability::Safe);
+        assert_eq!(
+            fix.changes,
+            ["assets/index-BqP3xK9z.js.gz", "assets/index-BqP3xK9z.js.br"]
         );
     }
 
