@@ -1,29 +1,13 @@
-//! Precompressed files: stale, orphaned, corrupt and useless copies, and text shipped without any.
+//! Precompressed files on the real fixtures: a stale copy and text shipped without any on the bad
+//! page, none on its good twin, and a host that compresses on the fly. Stale, orphaned, corrupt
+//! and useless copies case by case are beside the rules (src/rules/compression_*.rs).
 
 mod common;
 
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 
 use common::*;
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap()
-}
-
-fn brotli(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    brotli::BrotliCompress(
-        &mut &bytes[..],
-        &mut out,
-        &brotli::enc::BrotliEncoderParams::default(),
-    )
-    .unwrap();
-    out
-}
 
 fn located(report: &serde_json::Value, rule: &str) -> Vec<String> {
     let mut paths: Vec<String> = findings(report, rule)
@@ -69,69 +53,6 @@ fn the_bad_page_has_a_stale_gz_and_text_without_copies_and_the_good_twin_has_nei
             findings(&good, rule)
         );
     }
-}
-
-fn folder_with(files: &[(&str, Vec<u8>)]) -> tempfile::TempDir {
-    let folder = tempfile::tempdir().unwrap();
-    for (name, bytes) in files {
-        let path = folder.path().join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, bytes).unwrap();
-    }
-    folder
-}
-
-#[test]
-fn orphaned_corrupt_and_useless_copies() {
-    let script = "export const answer = 42;\n".repeat(400).into_bytes();
-    let photo = fs::read(fixture("images-src/fresh-flower.jpg")).unwrap();
-    let folder = folder_with(&[
-        ("app.js", script.clone()),
-        ("app.js.br", brotli(&script)),
-        ("app.js.gz", gzip(&script)),
-        ("gone.js.gz", gzip(b"old code")),
-        ("corrupt.css", b"body{margin:0}".repeat(200)),
-        (
-            "corrupt.css.gz",
-            b"\x1f\x8b\x08\x00garbage that is not deflate".to_vec(),
-        ),
-        ("photo.jpg", photo.clone()),
-        ("photo.jpg.gz", gzip(&photo)),
-        ("tiny.txt", b"ok".to_vec()),
-        ("tiny.txt.br", brotli(b"ok")),
-        ("release.tar.gz", gzip(b"an archive to download")),
-    ]);
-    let (code, report) = json_report(folder.path(), &["--no-config"]);
-    assert_eq!(code, 1, "stale copies are errors");
-    assert_eq!(
-        located(&report, "compression/stale"),
-        ["corrupt.css.gz", "gone.js.gz"]
-    );
-    let messages: Vec<String> = findings(&report, "compression/stale")
-        .iter()
-        .map(|f| f["message"].to_string())
-        .collect();
-    assert!(
-        messages.iter().any(|m| m.contains("cannot be decoded")),
-        "{messages:?}"
-    );
-    assert!(
-        messages
-            .iter()
-            .any(|m| m.contains("gone.js is not in the folder")),
-        "{messages:?}"
-    );
-    // A JPEG gains nothing from gzip; "ok" grows when brotli-wrapped.
-    assert_eq!(
-        located(&report, "compression/useless"),
-        ["photo.jpg.gz", "tiny.txt.br"]
-    );
-    // A .tar.gz with no original is a download, not a stale copy.
-    assert_eq!(asset(&report, "release.tar.gz")["kind"], "other");
-    assert!(
-        findings(&report, "compression/missing").is_empty(),
-        "app.js has its copies"
-    );
 }
 
 fn write_config(root: &Path, text: &str) -> String {

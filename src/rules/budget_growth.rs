@@ -152,3 +152,218 @@ fn asset_message(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "budget/growth";
+
+    const PAGE: &str = r#"<!doctype html><html lang="en"><head><meta charset="UTF-8"><title>Shop</title><script type="module" crossorigin src="/assets/index-BqP3xK9z.js"></script><link rel="stylesheet" crossorigin href="/assets/index-C8mN2vQa.css"></head><body><div id="root"></div></body></html>"#;
+
+    /// A minified chunk of `components` small React components with distinct names, numbers
+    /// and UI strings, so it does not compress to nothing.
+    fn chunk(components: usize, seed: u32) -> String {
+        const WORDS: [&str; 16] = [
+            "cart", "checkout", "total", "shipping", "address", "coupon", "invalid", "order",
+            "payment", "declined", "retry", "saved", "items", "remove", "quantity", "delivery",
+        ];
+        let mut state = 0x9e37_79b9_u32 ^ seed;
+        let mut word = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            WORDS[state as usize % WORDS.len()]
+        };
+        let mut code = String::from("import{j as e,r as s}from\"./vendor-DkL9x2Qa.js\";");
+        for i in 0..components {
+            let label = format!("{} {} {}", word(), word(), word());
+            code.push_str(&format!(
+                "function C{i}({{items:t,onSelect:n}}){{const[r,o]=s.useState({});return e.jsx(\"ul\",{{className:\"{}-{i:x}\",\"aria-label\":\"{label}\",children:t.slice(0,{}).map(l=>e.jsx(\"li\",{{onClick:()=>n(l.id+{}),children:l.{}}},l.id))}})}}",
+                i % 7,
+                word(),
+                i * 3 % 50 + 1,
+                i * 17 % 1000,
+                word()
+            ));
+        }
+        code.push_str("export{C0 as default};\n");
+        code
+    }
+
+    const STYLES: &str = ":root{--brand:#4f46e5}body{margin:0;font-family:Inter,system-ui,sans-serif}.btn{padding:.5rem 1rem;border-radius:.375rem;background:var(--brand);color:#fff}";
+
+    /// The base branch's build: an entry chunk of `entry` components, a vendor chunk and a
+    /// stylesheet; `config` is its webaudit.toml (the same in both builds, so it does not grow).
+    fn build(entry_file: &str, entry: usize, config: &str) -> Folder {
+        let page = PAGE.replace("index-BqP3xK9z.js", entry_file);
+        let mut folder = Folder::new()
+            .file("index.html", page)
+            .file(&format!("assets/{entry_file}"), chunk(entry, 1))
+            .file("assets/vendor-DkL9x2Qa.js", chunk(60, 2))
+            .file("assets/index-C8mN2vQa.css", STYLES);
+        if !config.is_empty() {
+            folder = folder.config(config);
+        }
+        folder
+    }
+
+    /// The JSON report of `folder`, as CI saves it on the base branch.
+    fn report_of(folder: &Folder) -> String {
+        folder.prepared(|_, root| {
+            let mut options = crate::audit::AuditOptions::new(root);
+            options.threads = 1;
+            let report = crate::audit::run(&options).unwrap();
+            let mut json = Vec::new();
+            crate::report::json::render(&report, &mut json).unwrap();
+            String::from_utf8(json).unwrap()
+        })
+    }
+
+    /// The findings, with the temporary folder of the baseline file left out.
+    fn growth(folder: &Folder) -> Vec<String> {
+        folder
+            .findings(RULE)
+            .into_iter()
+            .map(|finding| match finding.rsplit_once(" against ") {
+                Some((head, file)) if file.ends_with("/baseline.json") => {
+                    format!("{head} against …/baseline.json")
+                }
+                _ => finding,
+            })
+            .collect()
+    }
+
+    /// The gzip growth of the total and of the entry chunk from `base` to `next`.
+    fn deltas(base: &Folder, next: Folder) -> (i64, i64) {
+        next.baseline(&report_of(base)).prepared(|prepared, _| {
+            let comparison = prepared.comparison.as_ref().unwrap();
+            let entry = comparison
+                .differences()
+                .into_iter()
+                .find(|d| d.path.starts_with("assets/index-") && d.path.ends_with(".js"))
+                .unwrap()
+                .gzip_delta;
+            (comparison.gzip_delta, entry)
+        })
+    }
+
+    #[test]
+    fn passes_without_a_baseline_and_says_so() {
+        let folder = build("index-BqP3xK9z.js", 80, "[budget]\nmax_increase = \"1%\"\n");
+        folder.passes(RULE);
+        folder.prepared(|prepared, _| {
+            assert_eq!(
+                prepared.notes,
+                ["webaudit.toml:2: a maximum increase of 1% is set, but there is no --baseline to compare with: budget/growth was not checked"]
+            );
+        });
+    }
+
+    #[test]
+    fn passes_without_a_maximum_increase() {
+        let base = report_of(&build("index-BqP3xK9z.js", 10, ""));
+        build("index-D7fafypN.js", 80, "")
+            .baseline(&base)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_growth_stays_within_the_percentage() {
+        let config = "[budget]\nmax_increase = \"10%\"\n";
+        let base = report_of(&build("index-BqP3xK9z.js", 40, config));
+        build("index-D7fafypN.js", 41, config)
+            .baseline(&base)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_assets_shrink_or_are_removed() {
+        let config = "[budget]\nmax_increase = \"0%\"\n";
+        let base = report_of(
+            &build("index-BqP3xK9z.js", 40, config).file("assets/legacy-Zq81Lm0p.js", chunk(30, 3)),
+        );
+        build("index-D7fafypN.js", 30, config)
+            .baseline(&base)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_the_growth_equals_a_byte_limit() {
+        let (total, entry) = deltas(
+            &build("index-BqP3xK9z.js", 40, ""),
+            build("index-BqP3xK9z.js", 44, ""),
+        );
+        assert_eq!(total, entry, "only the entry chunk changed");
+        let config = format!("[budget]\nmax_increase = {total}\n");
+        let base = report_of(&build("index-BqP3xK9z.js", 40, &config));
+        build("index-BqP3xK9z.js", 44, &config)
+            .baseline(&base)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_the_total_and_the_chunk_one_byte_over_a_byte_limit() {
+        let (total, _) = deltas(
+            &build("index-BqP3xK9z.js", 40, ""),
+            build("index-BqP3xK9z.js", 44, ""),
+        );
+        let config = format!("[budget]\nmax_increase = {}\n", total - 1);
+        let base = report_of(&build("index-BqP3xK9z.js", 40, &config));
+        let folder = build("index-BqP3xK9z.js", 44, &config).baseline(&base);
+        assert_eq!(
+            growth(&folder),
+            [
+                "-:-:-: the total transfer size grew by +87 B gzip (+2.6%), from 3.33 kB to 3.42 kB; more than the maximum increase of 86 B (webaudit.toml:2) against …/baseline.json",
+                "assets/index-BqP3xK9z.js:-:-: grew by +87 B gzip (+6.9%), from 1.26 kB to 1.35 kB; more than the maximum increase of 86 B (webaudit.toml:2) against …/baseline.json"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_the_total_and_a_chunk_grown_past_a_percentage() {
+        let config = "[budget]\nmax_increase = \"5%\"\n";
+        let base = report_of(&build("index-BqP3xK9z.js", 40, config));
+        let folder = build("index-D7fafypN.js", 80, config).baseline(&base);
+        assert_eq!(
+            growth(&folder),
+            [
+                "-:-:-: the total transfer size grew by +812 B gzip (+24.4%), from 3.33 kB to 4.14 kB; more than the maximum increase of 5% = 166 B (webaudit.toml:2) against …/baseline.json",
+                "assets/index-D7fafypN.js:-:-: grew by +819 B gzip (+64.7%), from 1.26 kB to 2.08 kB (was assets/index-BqP3xK9z.js); more than the maximum increase of 5% = 63 B (webaudit.toml:2) against …/baseline.json"
+            ]
+        );
+        let findings = folder.findings_of(RULE);
+        assert_eq!(findings[0].severity, crate::model::finding::Severity::Error);
+        assert!(findings[0].actual > findings[0].limit);
+    }
+
+    #[test]
+    fn finds_a_new_chunk_against_a_size_limit() {
+        let config = "[budget]\nmax_increase = \"2kB\"\n";
+        let base = report_of(&build("index-BqP3xK9z.js", 40, config));
+        let folder = build("index-BqP3xK9z.js", 40, config)
+            .file("assets/settings-Cq81LmZp.js", chunk(120, 4));
+        assert_eq!(
+            growth(&folder.baseline(&base)),
+            [
+                "-:-:-: the total transfer size grew by +2.83 kB gzip (+84.9%), from 3.33 kB to 6.16 kB; more than the maximum increase of 2 kB (webaudit.toml:2) against …/baseline.json",
+                "assets/settings-Cq81LmZp.js:-:-: new asset of 2.83 kB gzip; more than the maximum increase of 2 kB (webaudit.toml:2) against …/baseline.json"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_only_the_total_when_a_new_chunk_comes_under_a_percentage() {
+        // A percentage of nothing is nothing: new assets count through the total only.
+        let config = "[budget]\nmax_increase = \"10%\"\n";
+        let base = report_of(&build("index-BqP3xK9z.js", 40, config));
+        let folder = build("index-BqP3xK9z.js", 40, config)
+            .file("assets/settings-Cq81LmZp.js", chunk(120, 4));
+        assert_eq!(
+            growth(&folder.baseline(&base)),
+            [
+                "-:-:-: the total transfer size grew by +2.83 kB gzip (+84.9%), from 3.33 kB to 6.16 kB; more than the maximum increase of 10% = 333 B (webaudit.toml:2) against …/baseline.json"
+            ]
+        );
+    }
+}

@@ -44,3 +44,181 @@ impl Rule for BudgetTotal {
         failed_budgets(context, Self::META.id, found);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "budget/total";
+
+    const PAGE: &str = r#"<!doctype html><html lang="en"><head><meta charset="UTF-8"><meta name="viewport" content="width=device-width,initial-scale=1.0"><title>Shop</title><script type="module" crossorigin src="/assets/index-BqP3xK9z.js"></script><link rel="stylesheet" crossorigin href="/assets/index-C8mN2vQa.css"></head><body><div id="root"></div></body></html>"#;
+
+    /// A minified chunk as Rollup emits it: `components` small React components with distinct
+    /// names, numbers and UI strings, so it does not compress to nothing.
+    fn chunk(components: usize) -> String {
+        const WORDS: [&str; 16] = [
+            "cart", "checkout", "total", "shipping", "address", "coupon", "invalid", "order",
+            "payment", "declined", "retry", "saved", "items", "remove", "quantity", "delivery",
+        ];
+        let mut state = 0x9e37_79b9_u32;
+        let mut word = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            WORDS[state as usize % WORDS.len()]
+        };
+        let mut code = String::from("import{j as e,r as s}from\"./vendor-DkL9x2Qa.js\";");
+        for i in 0..components {
+            let label = format!("{} {} {}", word(), word(), word());
+            code.push_str(&format!(
+                "function C{i}({{items:t,onSelect:n}}){{const[r,o]=s.useState({});return e.jsx(\"ul\",{{className:\"{}-{i:x}\",\"aria-label\":\"{label}\",children:t.slice(0,{}).map(l=>e.jsx(\"li\",{{onClick:()=>n(l.id+{}),children:l.{}}},l.id))}})}}",
+                i % 7,
+                word(),
+                i * 3 % 50 + 1,
+                i * 17 % 1000,
+                word()
+            ));
+        }
+        code.push_str("export{C0 as default};\n");
+        code
+    }
+
+    /// A minified stylesheet of `rules` utility classes.
+    fn stylesheet(rules: usize) -> String {
+        (0..rules)
+            .map(|i| {
+                format!(
+                    ".card-{i:x}{{display:flex;margin:{}px auto;color:#{:06x}}}",
+                    i % 24,
+                    (i as u64 * 2_654_435_761) % 0xff_ffff
+                )
+            })
+            .collect()
+    }
+
+    fn app() -> Folder {
+        Folder::new()
+            .file("index.html", PAGE)
+            .file("assets/index-BqP3xK9z.js", chunk(60))
+            .file("assets/index-C8mN2vQa.css", stylesheet(80))
+    }
+
+    /// What the total budget measured in `folder`.
+    fn measured(folder: &Folder) -> u64 {
+        folder.prepared(|prepared, _| {
+            prepared
+                .budgets
+                .iter()
+                .find(|check| check.rule == RULE)
+                .expect("a total budget")
+                .actual
+        })
+    }
+
+    #[test]
+    fn passes_under_the_default_200_kb() {
+        app().passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_the_total_is_disabled() {
+        app().config("[budget]\ntotal = false\n").passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_only_images_fonts_and_pages_are_large() {
+        app()
+            .config("[budget]\ntotal = \"3kB\"\n")
+            .png("assets/hero-Dx8aK2.png", 96, 64)
+            .file(
+                "assets/inter-latin-400-Bq2.woff2",
+                b"wOF2\0\x01\0\0".repeat(600),
+            )
+            .file("about.html", PAGE.repeat(20))
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_only_source_maps_and_precompressed_copies_are_large() {
+        let map = format!(
+            r#"{{"version":3,"file":"index-BqP3xK9z.js","sources":["../../src/main.tsx"],"sourcesContent":[{:?}],"names":[],"mappings":"AAAA"}}"#,
+            chunk(200)
+        );
+        app()
+            .config("[budget]\ntotal = \"3kB\"\n")
+            .file("assets/index-BqP3xK9z.js.map", map)
+            .gzip("assets/index-BqP3xK9z.js.gz", chunk(60))
+            .gzip("assets/index-C8mN2vQa.css.gz", stylesheet(80))
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_at_exactly_the_limit() {
+        let limit = measured(&app());
+        app()
+            .config(&format!("[budget]\ntotal = {limit}\n"))
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_scripts_and_stylesheets_over_the_total() {
+        let folder = app().config("[budget]\ntotal = \"1kB\"\n");
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "-:-:-: total (script + stylesheet) is 2.44 kB gzip, over the 1 kB budget by 1.44 kB (244%; webaudit.toml:2)"
+            ]
+        );
+        let finding = &folder.findings_of(RULE)[0];
+        assert_eq!(finding.severity, crate::model::finding::Severity::Error);
+        assert_eq!(finding.limit, Some(1000));
+        assert_eq!(finding.actual, Some(measured(&folder)));
+    }
+
+    #[test]
+    fn finds_one_byte_over_the_limit() {
+        let limit = measured(&app()) - 1;
+        let folder = app().config(&format!("[budget]\ntotal = {limit}\n"));
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "-:-:-: total (script + stylesheet) is 2.44 kB gzip, over the 2.44 kB budget by 1 B (100%; webaudit.toml:2)"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_the_total_in_brotli_when_asked() {
+        let folder = app().config("[budget]\ntotal = \"1kB\"\ncompression = \"brotli\"\n");
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "-:-:-: total (script + stylesheet) is 1.89 kB brotli, over the 1 kB budget by 894 B (189%; webaudit.toml:2)"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_raw_bytes_with_compression_none() {
+        let folder = app().config("[budget]\ntotal = \"10kB\"\ncompression = \"none\"\n");
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "-:-:-: total (script + stylesheet) is 18.20 kB raw, over the 10 kB budget by 8.20 kB (182%; webaudit.toml:2)"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_images_when_total_types_include_them() {
+        let folder = app()
+            .config("[budget]\ntotal = \"5kB\"\ntotal_types = [\"script\", \"stylesheet\", \"image\"]\n")
+            .png("assets/hero-Dx8aK2.png", 96, 64);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "-:-:-: total (script + stylesheet + image) is 16.73 kB gzip, over the 5 kB budget by 11.73 kB (335%; webaudit.toml:2)"
+            ]
+        );
+    }
+}

@@ -42,3 +42,173 @@ impl Rule for BudgetType {
         failed_budgets(context, Self::META.id, found);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "budget/type";
+
+    const PAGE: &str = r#"<!doctype html><html lang="en"><head><meta charset="UTF-8"><title>Shop</title><script type="module" crossorigin src="/assets/index-BqP3xK9z.js"></script><link rel="stylesheet" crossorigin href="/assets/index-C8mN2vQa.css"></head><body><div id="root"></div></body></html>"#;
+
+    /// A minified chunk as Rollup emits it: `components` small React components with distinct
+    /// names, numbers and UI strings, so it does not compress to nothing.
+    fn chunk(components: usize) -> String {
+        const WORDS: [&str; 16] = [
+            "cart", "checkout", "total", "shipping", "address", "coupon", "invalid", "order",
+            "payment", "declined", "retry", "saved", "items", "remove", "quantity", "delivery",
+        ];
+        let mut state = 0x9e37_79b9_u32;
+        let mut word = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            WORDS[state as usize % WORDS.len()]
+        };
+        let mut code = String::from("import{j as e,r as s}from\"./vendor-DkL9x2Qa.js\";");
+        for i in 0..components {
+            let label = format!("{} {} {}", word(), word(), word());
+            code.push_str(&format!(
+                "function C{i}({{items:t,onSelect:n}}){{const[r,o]=s.useState({});return e.jsx(\"ul\",{{className:\"{}-{i:x}\",\"aria-label\":\"{label}\",children:t.slice(0,{}).map(l=>e.jsx(\"li\",{{onClick:()=>n(l.id+{}),children:l.{}}},l.id))}})}}",
+                i % 7,
+                word(),
+                i * 3 % 50 + 1,
+                i * 17 % 1000,
+                word()
+            ));
+        }
+        code.push_str("export{C0 as default};\n");
+        code
+    }
+
+    /// A minified stylesheet of `rules` utility classes.
+    fn stylesheet(rules: usize) -> String {
+        (0..rules)
+            .map(|i| {
+                format!(
+                    ".card-{i:x}{{display:flex;margin:{}px auto;color:#{:06x}}}",
+                    i % 24,
+                    (i as u64 * 2_654_435_761) % 0xff_ffff
+                )
+            })
+            .collect()
+    }
+
+    /// A built app with a hero image; `config` is its webaudit.toml.
+    fn app(config: &str) -> Folder {
+        Folder::new()
+            .file("index.html", PAGE)
+            .file("assets/index-BqP3xK9z.js", chunk(60))
+            .file("assets/index-C8mN2vQa.css", stylesheet(80))
+            .png("assets/hero-Dx8aK2.png", 96, 64)
+            .config(config)
+    }
+
+    /// The size of `path` on disk in `folder`.
+    fn raw(folder: &Folder, path: &str) -> u64 {
+        folder.prepared(|prepared, _| {
+            prepared
+                .assets
+                .iter()
+                .find(|asset| asset.path == path)
+                .expect("the asset")
+                .raw
+        })
+    }
+
+    #[test]
+    fn passes_when_every_type_is_under_its_budget() {
+        app("[budget.types]\nscript = \"50kB\"\nstylesheet = \"10kB\"\nimage = \"100kB\"\n")
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_types_without_a_budget() {
+        app("[budget.types]\nfont = \"100kB\"\nmedia = \"1MB\"\n").passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_an_image_budget_is_exactly_the_size_on_disk() {
+        let png = raw(&app(""), "assets/hero-Dx8aK2.png");
+        app(&format!("[budget.types]\nimage = {png}\n")).passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_only_source_maps_and_precompressed_copies_are_large() {
+        let map = format!(
+            r#"{{"version":3,"sources":["../../src/main.tsx"],"sourcesContent":[{:?}],"names":[],"mappings":"AAAA"}}"#,
+            chunk(200)
+        );
+        app("[budget.types]\nscript = \"3kB\"\nother = \"1kB\"\n")
+            .file("assets/index-BqP3xK9z.js.map", map)
+            .gzip("assets/index-BqP3xK9z.js.gz", chunk(60))
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_scripts_over_their_budget() {
+        let folder = app("[budget.types]\nscript = \"1kB\"\nimage = \"100kB\"\n");
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "-:-:-: script is 1.68 kB gzip, over the 1 kB budget by 675 B (168%; webaudit.toml:2)"
+            ]
+        );
+        let finding = &folder.findings_of(RULE)[0];
+        assert_eq!(finding.severity, crate::model::finding::Severity::Error);
+        assert_eq!(finding.limit, Some(1000));
+    }
+
+    #[test]
+    fn finds_images_over_their_budget_at_their_size_on_disk() {
+        // PNG is not gzipped in transit: it counts at its size on disk (the message still
+        // calls the measure "gzip", the budget's compression).
+        let folder = app("[budget.types]\nimage = \"10kB\"\n");
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "-:-:-: image is 14.29 kB gzip, over the 10 kB budget by 4.29 kB (143%; webaudit.toml:2)"
+            ]
+        );
+        let png = raw(&folder, "assets/hero-Dx8aK2.png");
+        assert_eq!(folder.findings_of(RULE)[0].actual, Some(png));
+    }
+
+    #[test]
+    fn finds_each_type_over_its_budget_with_its_line() {
+        let folder =
+            app("[budget.types]\nscript = \"1kB\"\nstylesheet = \"500B\"\nimage = \"1MB\"\n");
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "-:-:-: script is 1.68 kB gzip, over the 1 kB budget by 675 B (168%; webaudit.toml:2)",
+                "-:-:-: stylesheet is 761 B gzip, over the 500 B budget by 261 B (152%; webaudit.toml:3)"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_everything_downloaded_over_the_total_type() {
+        let folder = app("[budget.types]\ntotal = \"10kB\"\n").file(
+            "assets/inter-latin-400-Bq2.woff2",
+            b"wOF2\0\x01\0\0".repeat(300),
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "-:-:-: total is 19.36 kB gzip, over the 10 kB budget by 9.36 kB (194%; webaudit.toml:2)"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_raw_bytes_with_compression_none() {
+        let folder = app("[budget]\ncompression = \"none\"\n\n[budget.types]\nscript = \"10kB\"\n");
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "-:-:-: script is 14.02 kB raw, over the 10 kB budget by 4.02 kB (140%; webaudit.toml:5)"
+            ]
+        );
+    }
+}

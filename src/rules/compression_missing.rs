@@ -98,3 +98,228 @@ impl Rule for CompressionMissing {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "compression/missing";
+
+    /// A minified chunk of `components` small React components with distinct names, numbers
+    /// and UI strings: about 14 kB for 60, which gzip shrinks by 88%.
+    fn chunk(components: usize) -> String {
+        const WORDS: [&str; 16] = [
+            "cart", "checkout", "total", "shipping", "address", "coupon", "invalid", "order",
+            "payment", "declined", "retry", "saved", "items", "remove", "quantity", "delivery",
+        ];
+        let mut state = 0x9e37_79b9_u32;
+        let mut word = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            WORDS[state as usize % WORDS.len()]
+        };
+        let mut code = String::from("import{j as e,r as s}from\"./vendor-DkL9x2Qa.js\";");
+        for i in 0..components {
+            let label = format!("{} {} {}", word(), word(), word());
+            code.push_str(&format!(
+                "function C{i}({{items:t,onSelect:n}}){{const[r,o]=s.useState({});return e.jsx(\"ul\",{{className:\"{}-{i:x}\",\"aria-label\":\"{label}\",children:t.slice(0,{}).map(l=>e.jsx(\"li\",{{onClick:()=>n(l.id+{}),children:l.{}}},l.id))}})}}",
+                i % 7,
+                word(),
+                i * 3 % 50 + 1,
+                i * 17 % 1000,
+                word()
+            ));
+        }
+        code.push_str("export{C0 as default};\n");
+        code
+    }
+
+    fn brotli(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        brotli::BrotliCompress(
+            &mut &bytes[..],
+            &mut out,
+            &brotli::enc::BrotliEncoderParams::default(),
+        )
+        .unwrap();
+        out
+    }
+
+    /// An icon sprite as SVG: a few kB of path data.
+    fn sprite() -> String {
+        let symbols: String = (0..40)
+            .map(|i| {
+                format!(
+                    "<symbol id=\"icon-{i}\" viewBox=\"0 0 24 24\"><path d=\"M{} {}l{} {}h-{}v{}z\" fill=\"currentColor\"/></symbol>",
+                    i % 24,
+                    (i * 7) % 24,
+                    (i * 3) % 11,
+                    (i * 5) % 13,
+                    i % 9,
+                    (i * 11) % 17
+                )
+            })
+            .collect();
+        format!("<svg xmlns=\"http://www.w3.org/2000/svg\" style=\"display:none\">{symbols}</svg>")
+    }
+
+    /// A TrueType header and glyph data: pseudo-random bytes, every other one zero, so gzip
+    /// saves a third, as on real fonts.
+    fn truetype() -> Vec<u8> {
+        let mut state = 0x2545_f491_u32;
+        let mut font = b"\0\x01\0\0\0\x10\x01\0".to_vec();
+        for _ in 0..3_000 {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            font.extend([state as u8, 0]);
+        }
+        font
+    }
+
+    /// What gzip saves on the only file of `folder`: bytes, and share of the file (rounded to
+    /// hundredths).
+    fn saving(folder: &Folder) -> (u64, f64) {
+        folder.prepared(|prepared, _| {
+            let asset = &prepared.assets[0];
+            let saving = asset.raw - asset.gzip.unwrap();
+            (
+                saving,
+                (saving as f64 * 100.0 / asset.raw as f64).round() / 100.0,
+            )
+        })
+    }
+
+    #[test]
+    fn passes_when_each_text_asset_has_a_gz_or_br_copy() {
+        let script = chunk(60);
+        Folder::new()
+            .file("assets/index-BqP3xK9z.js", &script)
+            .gzip("assets/index-BqP3xK9z.js.gz", &script)
+            .file("assets/icons-Dq1pX0.svg", sprite())
+            .file("assets/icons-Dq1pX0.svg.br", brotli(sprite().as_bytes()))
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_gzip_would_save_under_1400_bytes() {
+        // A small chunk: gzip saves well over 10%, but less than about one TCP packet.
+        let folder = Folder::new().file("assets/index-BqP3xK9z.js", chunk(5));
+        folder.passes(RULE);
+        assert_eq!(saving(&folder), (828, 0.67));
+    }
+
+    #[test]
+    fn passes_when_gzip_would_save_under_10_percent() {
+        // A WebAssembly module that is mostly embedded compressed data: gzip saves more than
+        // 1,400 bytes, but only 7% of the file.
+        let mut state = 0x2545_f491_u32;
+        let mut module = b"\0asm\x01\0\0\0".to_vec();
+        module.extend((0..20_000).map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as u8
+        }));
+        module.extend([0u8; 1_600]);
+        let folder = Folder::new().file("assets/decoder-Bx81LmZp.wasm", module);
+        folder.passes(RULE);
+        assert_eq!(saving(&folder), (1_516, 0.07));
+    }
+
+    #[test]
+    fn passes_for_formats_that_are_already_compressed() {
+        Folder::new()
+            .png("assets/hero-Dx8aK2.png", 160, 90)
+            .jpeg("assets/team-Cq81Lm.jpg", 160, 90)
+            .file(
+                "assets/inter-latin-400-Bq2.woff2",
+                b"wOF2\0\x01\0\0".repeat(800),
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_source_maps_and_sources_browsers_never_download() {
+        let map = format!(
+            r#"{{"version":3,"sources":["../../src/App.tsx"],"sourcesContent":[{:?}],"names":[],"mappings":"AAAA"}}"#,
+            chunk(60)
+        );
+        Folder::new()
+            .file("assets/index-BqP3xK9z.js.map", map)
+            .file("src/App.tsx", chunk(60))
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_the_host_compresses_on_the_fly() {
+        Folder::new()
+            .file("assets/index-BqP3xK9z.js", chunk(60))
+            .config("[compression]\nserved = \"dynamic\"\n")
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_bundle_without_any_copy() {
+        let folder = Folder::new().file("assets/index-BqP3xK9z.js", chunk(60));
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-BqP3xK9z.js:-:-: has no precompressed .br or .gz copy; gzip saves 12.34 kB (88% of 14.02 kB). webaudit expects precompressed files; set `[compression] served = \"dynamic\"` if your host compresses on the fly"
+            ]
+        );
+        let finding = &folder.findings_of(RULE)[0];
+        assert_eq!(finding.severity, crate::model::finding::Severity::Warning);
+        let (raw, gzip) = folder.prepared(|prepared, _| {
+            let asset = &prepared.assets[0];
+            (asset.raw, asset.gzip.unwrap())
+        });
+        assert_eq!(finding.saving, Some(raw - gzip));
+        let fix = finding.fix.as_ref().unwrap();
+        let command = fix.command_line().unwrap();
+        assert!(
+            command.starts_with("webaudit compress /")
+                && command.ends_with("/site/assets/index-BqP3xK9z.js"),
+            "{command}"
+        );
+        assert_eq!(fix.applicability, crate::model::fix::Applicability::Safe);
+        assert_eq!(
+            fix.changes,
+            ["assets/index-BqP3xK9z.js.gz", "assets/index-BqP3xK9z.js.br"]
+        );
+    }
+
+    #[test]
+    fn finds_each_text_format_without_a_copy() {
+        let folder = Folder::new()
+            .file("index.html", format!("<!doctype html><html><head><title>Icons</title></head><body>{}</body></html>", sprite()))
+            .file("assets/icons-Dq1pX0.svg", sprite())
+            .file("data/products.json", format!("[{}]", (0..80).map(|i| format!("{{\"id\":{i},\"name\":\"Product {i}\",\"price\":{}.99,\"inStock\":{}}}", i * 3 % 50, i % 3 == 0)).collect::<Vec<_>>().join(",")))
+            .file("fonts/OpenSans-Regular.ttf", truetype());
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/icons-Dq1pX0.svg:-:-: has no precompressed .br or .gz copy; gzip saves 3.35 kB (84% of 3.97 kB). webaudit expects precompressed files; set `[compression] served = \"dynamic\"` if your host compresses on the fly",
+                "data/products.json:-:-: has no precompressed .br or .gz copy; gzip saves 4.09 kB (86% of 4.74 kB). webaudit expects precompressed files; set `[compression] served = \"dynamic\"` if your host compresses on the fly",
+                "fonts/OpenSans-Regular.ttf:-:-: has no precompressed .br or .gz copy; gzip saves 1.99 kB (33% of 6.01 kB). webaudit expects precompressed files; set `[compression] served = \"dynamic\"` if your host compresses on the fly",
+                "index.html:-:-: has no precompressed .br or .gz copy; gzip saves 3.37 kB (83% of 4.04 kB). webaudit expects precompressed files; set `[compression] served = \"dynamic\"` if your host compresses on the fly"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_a_file_when_only_its_neighbour_has_a_copy() {
+        let entry = chunk(60);
+        let folder = Folder::new()
+            .file("assets/index-BqP3xK9z.js", &entry)
+            .gzip("assets/index-BqP3xK9z.js.gz", &entry)
+            .file("assets/vendor-DkL9x2Qa.js", chunk(61));
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/vendor-DkL9x2Qa.js:-:-: has no precompressed .br or .gz copy; gzip saves 12.55 kB (88% of 14.25 kB). webaudit expects precompressed files; set `[compression] served = \"dynamic\"` if your host compresses on the fly"
+            ]
+        );
+    }
+}

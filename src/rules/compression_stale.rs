@@ -75,3 +75,138 @@ impl Rule for CompressionStale {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "compression/stale";
+
+    const ENTRY: &str = "import{r as o,j as e}from\"./vendor-DkL9x2Qa.js\";function n(){const[t,s]=o.useState(0);return e.jsxs(\"button\",{onClick:()=>s(t+1),children:[\"Clicked \",t,\" times\"]})}o.createRoot(document.getElementById(\"root\")).render(e.jsx(n,{}));\n";
+    /// The same entry from the previous build: the label changed since.
+    const PREVIOUS_ENTRY: &str = "import{r as o,j as e}from\"./vendor-DkL9x2Qa.js\";function n(){const[t,s]=o.useState(0);return e.jsxs(\"button\",{onClick:()=>s(t+1),children:[\"Count: \",t]})}o.createRoot(document.getElementById(\"root\")).render(e.jsx(n,{}));\n";
+    const STYLES: &str = ":root{--brand:#4f46e5}body{margin:0;font-family:Inter,system-ui,sans-serif}.btn{padding:.5rem 1rem;border-radius:.375rem;background:var(--brand);color:#fff}";
+
+    fn brotli(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        brotli::BrotliCompress(
+            &mut &bytes[..],
+            &mut out,
+            &brotli::enc::BrotliEncoderParams::default(),
+        )
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn passes_when_copies_decode_to_their_originals() {
+        Folder::new()
+            .file("assets/index-BqP3xK9z.js", ENTRY)
+            .gzip("assets/index-BqP3xK9z.js.gz", ENTRY)
+            .file("assets/index-BqP3xK9z.js.br", brotli(ENTRY.as_bytes()))
+            .file("assets/index-C8mN2vQa.css", STYLES)
+            .gzip("assets/index-C8mN2vQa.css.gz", STYLES)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_compressed_downloads_that_encode_no_asset() {
+        let folder = Folder::new()
+            .gzip("downloads/release-2.4.0.tar.gz", b"press-kit/logo.svg\0")
+            .gzip("downloads/fonts.tgz", b"inter/Inter.woff2\0");
+        folder.passes(RULE);
+        folder.prepared(|prepared, _| {
+            for asset in &prepared.assets {
+                assert_eq!(asset.kind, crate::kind::AssetKind::Other, "{}", asset.path);
+            }
+        });
+    }
+
+    #[test]
+    fn passes_for_copies_of_source_maps_and_data() {
+        let map = r#"{"version":3,"sources":["../../src/main.tsx"],"names":[],"mappings":"AAAA"}"#;
+        Folder::new()
+            .file("assets/index-BqP3xK9z.js.map", map)
+            .gzip("assets/index-BqP3xK9z.js.map.gz", map)
+            .file("data/products.json", "[{\"id\":1,\"name\":\"Mug\"}]")
+            .file(
+                "data/products.json.br",
+                brotli(b"[{\"id\":1,\"name\":\"Mug\"}]"),
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_copy_of_the_previous_build() {
+        let folder = Folder::new()
+            .file("assets/index-BqP3xK9z.js", ENTRY)
+            .gzip("assets/index-BqP3xK9z.js.gz", PREVIOUS_ENTRY);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-BqP3xK9z.js.gz:-:-: does not decode to assets/index-BqP3xK9z.js: it holds 221 bytes of other content (a stale build artefact), while assets/index-BqP3xK9z.js has 231"
+            ]
+        );
+        assert_eq!(
+            folder.findings_of(RULE)[0].severity,
+            crate::model::finding::Severity::Error
+        );
+    }
+
+    #[test]
+    fn finds_a_stale_brotli_copy_beside_a_current_gzip_one() {
+        let folder = Folder::new()
+            .file("assets/index-BqP3xK9z.js", ENTRY)
+            .gzip("assets/index-BqP3xK9z.js.gz", ENTRY)
+            .file(
+                "assets/index-BqP3xK9z.js.br",
+                brotli(PREVIOUS_ENTRY.as_bytes()),
+            );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-BqP3xK9z.js.br:-:-: does not decode to assets/index-BqP3xK9z.js: it holds 221 bytes of other content (a stale build artefact), while assets/index-BqP3xK9z.js has 231"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_copies_that_cannot_be_decoded() {
+        let gzip = {
+            use std::io::Write;
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            encoder.write_all(STYLES.as_bytes()).unwrap();
+            encoder.finish().unwrap()
+        };
+        let folder = Folder::new()
+            .file("assets/index-C8mN2vQa.css", STYLES)
+            .file("assets/index-C8mN2vQa.css.gz", &gzip[..gzip.len() / 2])
+            .file("assets/index-BqP3xK9z.js", ENTRY)
+            .file(
+                "assets/index-BqP3xK9z.js.br",
+                b"<!DOCTYPE html><title>404 Not Found</title>",
+            );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-BqP3xK9z.js.br:-:-: cannot be decoded: Invalid Data",
+                "assets/index-C8mN2vQa.css.gz:-:-: cannot be decoded: incomplete deflate stream"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_a_copy_whose_original_is_gone() {
+        let folder = Folder::new()
+            .file("assets/index-BqP3xK9z.js", ENTRY)
+            .gzip("assets/index-BqP3xK9z.js.gz", ENTRY)
+            .gzip("assets/index-D7fafypN.js.gz", PREVIOUS_ENTRY);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-D7fafypN.js.gz:-:-: its original assets/index-D7fafypN.js is not in the folder: a leftover of an earlier build"
+            ]
+        );
+    }
+}

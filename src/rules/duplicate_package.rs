@@ -158,3 +158,260 @@ fn same_package_twice(context: &RuleContext, found: &mut Vec<Violation>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "bundle/duplicate-package";
+
+    /// Minified module code of at least `bytes` bytes, its functions named after `name`.
+    fn module(name: &str, bytes: usize) -> String {
+        let mut code = String::new();
+        let mut i = 0;
+        while code.len() < bytes {
+            code.push_str(&format!(
+                "function {name}{i}(n,t){{return n==null?t:n.map(e=>e+{i})}}"
+            ));
+            i += 1;
+        }
+        code
+    }
+
+    /// Appends `value` to `out` as a source-map VLQ.
+    fn vlq(value: i64, out: &mut String) {
+        const DIGITS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut rest = if value < 0 {
+            ((-value) << 1) | 1
+        } else {
+            value << 1
+        } as u64;
+        loop {
+            let mut digit = rest & 31;
+            rest >>= 5;
+            if rest > 0 {
+                digit |= 32;
+            }
+            out.push(DIGITS[digit as usize] as char);
+            if rest == 0 {
+                break;
+            }
+        }
+    }
+
+    /// A chunk at `path` as Rollup writes it, one minified line of `modules` (source as the map
+    /// names it, code), with a v3 source map beside it: one segment where each module starts.
+    fn chunk(folder: Folder, path: &str, modules: &[(&str, String)]) -> Folder {
+        let mut code = String::new();
+        let mut mappings = String::new();
+        for (index, (_, text)) in modules.iter().enumerate() {
+            // Relative to the previous segment: columns on, the next source, its line 0 column 0.
+            let column = match index {
+                0 => 0,
+                _ => {
+                    mappings.push(',');
+                    modules[index - 1].1.len() as i64
+                }
+            };
+            for delta in [column, (index > 0) as i64, 0, 0] {
+                vlq(delta, &mut mappings);
+            }
+            code.push_str(text);
+        }
+        let name = path.rsplit('/').next().unwrap();
+        code.push_str(&format!("\n//# sourceMappingURL={name}.map\n"));
+        let sources: Vec<&str> = modules.iter().map(|(source, _)| *source).collect();
+        let map = serde_json::json!({
+            "version": 3, "file": name, "sources": sources, "names": [], "mappings": mappings
+        });
+        folder
+            .file(path, code)
+            .file(&format!("{path}.map"), map.to_string())
+    }
+
+    #[test]
+    fn passes_for_one_copy_of_each_package() {
+        let folder = chunk(
+            Folder::new(),
+            "assets/vendor-DkL9x2Qa.js",
+            &[
+                (
+                    "../../node_modules/react/cjs/react.production.min.js",
+                    module("r", 12_000),
+                ),
+                ("../../node_modules/lodash/lodash.js", module("l", 24_000)),
+                ("../../src/main.tsx", module("m", 3_000)),
+            ],
+        );
+        folder.passes(RULE);
+        // The generated map is a real one: it matches its chunk.
+        folder.passes("bundle/source-map");
+    }
+
+    #[test]
+    fn passes_for_small_helpers_bundled_twice() {
+        // Copies under 10 KiB are often inlined twice on purpose.
+        chunk(
+            Folder::new(),
+            "assets/index-BqP3xK9z.js",
+            &[
+                ("../../node_modules/tslib/tslib.es6.mjs", module("t", 9_000)),
+                (
+                    "../../node_modules/@floating-ui/dom/node_modules/tslib/tslib.es6.mjs",
+                    module("u", 9_000),
+                ),
+                ("../../src/main.tsx", module("m", 3_000)),
+            ],
+        )
+        .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_only_one_of_two_versions_is_large() {
+        chunk(
+            Folder::new(),
+            "assets/index-BqP3xK9z.js",
+            &[
+                ("../../node_modules/lodash/lodash.js", module("l", 24_000)),
+                (
+                    "../../node_modules/legacy-widget/node_modules/lodash/debounce.js",
+                    module("d", 2_000),
+                ),
+            ],
+        )
+        .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_several_modules_of_one_copy() {
+        chunk(
+            Folder::new(),
+            "assets/index-BqP3xK9z.js",
+            &[
+                ("../../node_modules/date-fns/format.js", module("f", 12_000)),
+                ("../../node_modules/date-fns/parse.js", module("p", 12_000)),
+                (
+                    "../../node_modules/date-fns/locale/en-US.js",
+                    module("e", 11_000),
+                ),
+            ],
+        )
+        .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_one_copy_is_split_across_chunks() {
+        let folder = chunk(
+            Folder::new(),
+            "assets/index-BqP3xK9z.js",
+            &[("../../node_modules/date-fns/format.js", module("f", 12_000))],
+        );
+        chunk(
+            folder,
+            "assets/calendar-Cq81LmZp.js",
+            &[("../../node_modules/date-fns/parse.js", module("p", 12_000))],
+        )
+        .passes(RULE);
+    }
+
+    #[test]
+    fn finds_two_versions_of_a_package() {
+        let folder = chunk(
+            Folder::new(),
+            "assets/index-BqP3xK9z.js",
+            &[
+                ("../../node_modules/lodash/lodash.js", module("l", 24_000)),
+                (
+                    "../../node_modules/legacy-widget/node_modules/lodash/lodash.js",
+                    module("k", 20_000),
+                ),
+                ("../../src/main.tsx", module("m", 3_000)),
+            ],
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-BqP3xK9z.js:-:-: `lodash` is bundled 2 times: ../node_modules/lodash (24.01 kB), ../node_modules/legacy-widget/node_modules/lodash (20.01 kB); the extra copies cost 20.01 kB raw"
+            ]
+        );
+        let finding = &folder.findings_of(RULE)[0];
+        assert_eq!(finding.severity, crate::model::finding::Severity::Warning);
+        assert_eq!(finding.saving, Some(module("k", 20_000).len() as u64));
+    }
+
+    #[test]
+    fn finds_two_pnpm_versions_in_two_chunks() {
+        let folder = chunk(
+            Folder::new(),
+            "assets/index-BqP3xK9z.js",
+            &[(
+                "../../node_modules/.pnpm/date-fns@3.6.0/node_modules/date-fns/format.js",
+                module("f", 14_000),
+            )],
+        );
+        let folder = chunk(
+            folder,
+            "assets/calendar-Cq81LmZp.js",
+            &[(
+                "../../node_modules/.pnpm/date-fns@2.30.0/node_modules/date-fns/esm/format/index.js",
+                module("g", 12_000),
+            )],
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/calendar-Cq81LmZp.js:-:-: `date-fns` is bundled 2 times: ../node_modules/.pnpm/date-fns@3.6.0/node_modules/date-fns 3.6.0 (14.03 kB), ../node_modules/.pnpm/date-fns@2.30.0/node_modules/date-fns 2.30.0 (12 kB); the extra copies cost 12 kB raw"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_a_scoped_package_three_times() {
+        let folder = chunk(
+            Folder::new(),
+            "assets/index-BqP3xK9z.js",
+            &[
+                (
+                    "../../node_modules/@emotion/react/dist/emotion-react.browser.esm.js",
+                    module("a", 16_000),
+                ),
+                (
+                    "../../node_modules/@mui/material/node_modules/@emotion/react/dist/emotion-react.browser.esm.js",
+                    module("b", 15_000),
+                ),
+                (
+                    "../../node_modules/@mui/system/node_modules/@emotion/react/dist/emotion-react.browser.esm.js",
+                    module("c", 14_000),
+                ),
+            ],
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-BqP3xK9z.js:-:-: `@emotion/react` is bundled 3 times: ../node_modules/@emotion/react (16.00 kB), ../node_modules/@mui/material/node_modules/@emotion/react (15.02 kB), ../node_modules/@mui/system/node_modules/@emotion/react (14.03 kB); the extra copies cost 29.04 kB raw"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_one_version_bundled_through_two_entry_files() {
+        let folder = chunk(
+            Folder::new(),
+            "assets/index-BqP3xK9z.js",
+            &[
+                ("../../node_modules/moment/moment.js", module("m", 30_000)),
+                (
+                    "../../node_modules/moment/dist/moment.js",
+                    module("d", 29_000),
+                ),
+                ("../../src/main.tsx", module("s", 3_000)),
+            ],
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-BqP3xK9z.js:-:-: ../node_modules/moment is bundled through 2 files named moment.js: ../node_modules/moment/moment.js (30.04 kB), ../node_modules/moment/dist/moment.js (29.00 kB); the smaller cost 29.00 kB raw"
+            ]
+        );
+    }
+}

@@ -58,3 +58,171 @@ impl Rule for MinifyCss {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "minify/css";
+
+    /// A stylesheet as written by hand: comments, one declaration a line, `rules` rules.
+    fn readable(rules: usize) -> String {
+        (0..rules)
+            .map(|i| {
+                format!(
+                    "/* Card variant {i}: used on the product grid */\n.card-{i} {{\n  display: flex;\n  margin: {}px auto;\n  color: #{:06x};\n  box-shadow: 0 1px 3px rgba(0, 0, 0, 0.2);\n}}\n\n.card-{i} > .title:hover {{\n  text-decoration: underline;\n}}\n\n",
+                    i % 24,
+                    (i as u64 * 2_654_435_761) % 0xff_ffff
+                )
+            })
+            .collect()
+    }
+
+    /// The same rules as a minifier leaves them.
+    fn minified(rules: usize) -> String {
+        (0..rules)
+            .map(|i| {
+                format!(
+                    ".card-{i}{{display:flex;margin:{}px auto;color:#{:06x};box-shadow:0 1px 3px rgba(0,0,0,.2)}}.card-{i}>.title:hover{{text-decoration:underline}}",
+                    i % 24,
+                    (i as u64 * 2_654_435_761) % 0xff_ffff
+                )
+            })
+            .collect()
+    }
+
+    /// The size of the only file of `folder`, and the bytes minifying would remove from it.
+    fn removable(folder: &Folder) -> (u64, u64) {
+        use crate::analyze::Facts;
+        use crate::analyze::minify::Minified;
+        folder.prepared(|prepared, _| {
+            let asset = &prepared.assets[0];
+            let Facts::Stylesheet(style) = &asset.facts else {
+                panic!("not a stylesheet")
+            };
+            match style.minified.as_ref().unwrap() {
+                Minified::Estimated { bytes } => (asset.raw, asset.raw - bytes),
+                Minified::BelowThreshold { removable_at_most } => (asset.raw, *removable_at_most),
+                Minified::Failed(why) => panic!("{why}"),
+            }
+        })
+    }
+
+    #[test]
+    fn passes_for_minified_stylesheets() {
+        Folder::new()
+            .file("assets/index-C8mN2vQa.css", minified(200))
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_the_saving_is_under_2_kib() {
+        let folder = Folder::new().file("css/style.css", readable(20));
+        folder.passes(RULE);
+        let (raw, removable) = removable(&folder);
+        assert!(
+            removable < 2_048 && removable * 20 > raw,
+            "{removable} of {raw}"
+        );
+    }
+
+    #[test]
+    fn passes_when_the_saving_is_under_5_percent() {
+        // A large minified stylesheet with a readable block: its whitespace and comments are
+        // over 2 KiB, but under 5% of the file.
+        let folder = Folder::new().file(
+            "assets/index-C8mN2vQa.css",
+            format!("{}{}", minified(1_000), readable(30)),
+        );
+        folder.passes(RULE);
+        let (raw, removable) = removable(&folder);
+        assert!(
+            removable >= 2_048 && removable * 20 < raw,
+            "{removable} of {raw}"
+        );
+    }
+
+    #[test]
+    fn passes_for_licence_comments_and_strings() {
+        let licence: String = (0..30)
+            .map(|i| format!("/*! normalize.css v8.0.1 | MIT License | github.com/necolas/normalize.css | line {i} */\n"))
+            .collect();
+        let content: String = (0..40)
+            .map(|i| {
+                format!(
+                    ".quote-{i}::before{{content:\"  \\201C  {}  \"}}",
+                    "  ".repeat(20)
+                )
+            })
+            .collect();
+        let folder = Folder::new().file(
+            "assets/index-C8mN2vQa.css",
+            format!("{licence}{content}{}", minified(40)),
+        );
+        folder.passes(RULE);
+        // Only the line breaks after the licence comments can go.
+        assert_eq!(removable(&folder).1, 30);
+    }
+
+    #[test]
+    fn finds_a_vendored_stylesheet_shipped_unminified() {
+        let folder = Folder::new().file("vendor/cards.css", readable(30));
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "vendor/cards.css:-:-: is unminified CSS: removing comments and whitespace saves 2.48 kB (38% of 6.58 kB), about 261 B after gzip; minify it"
+            ]
+        );
+        let finding = &folder.findings_of(RULE)[0];
+        assert_eq!(finding.severity, crate::model::finding::Severity::Warning);
+        assert!(finding.saving.unwrap() >= 2_048);
+    }
+
+    #[test]
+    fn finds_a_minified_file_with_a_readable_block_over_5_percent() {
+        let folder = Folder::new().file(
+            "assets/index-C8mN2vQa.css",
+            format!("{}{}", minified(150), readable(30)),
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-C8mN2vQa.css:-:-: is unminified CSS: removing comments and whitespace saves 2.48 kB (9% of 27.15 kB), about 234 B after gzip; minify it"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_comment_heavy_stylesheets() {
+        let docs: String = (0..60)
+            .map(|i| format!("/**\n * Token {i}: spacing scale step, see the design system docs.\n */\n:root{{--space-{i}:{}px}}\n", i * 4))
+            .collect();
+        let folder = Folder::new().file("css/tokens.css", docs);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "css/tokens.css:-:-: is unminified CSS: removing comments and whitespace saves 4.19 kB (76% of 5.53 kB), about 394 B after gzip; minify it"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_a_stylesheet_indented_with_tabs_and_crlf() {
+        // A vendored theme last saved on Windows.
+        let theme: String = (0..200)
+            .map(|i| {
+                format!(
+                    ".theme-{i} .btn,\r\n.theme-{i} .btn:focus {{\r\n\tbackground: #{:06x};\r\n\tborder: 1px solid transparent;\r\n}}\r\n\r\n",
+                    (i as u64 * 2_654_435_761) % 0xff_ffff
+                )
+            })
+            .collect();
+        let folder = Folder::new().file("vendor/theme.css", theme);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "vendor/theme.css:-:-: is unminified CSS: removing comments and whitespace saves 3.60 kB (17% of 20.58 kB), about 389 B after gzip; minify it"
+            ]
+        );
+    }
+}

@@ -103,3 +103,176 @@ pub(super) fn unminified(
         ..Violation::default()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "minify/js";
+
+    /// A vendored library as its authors wrote it: JSDoc comments and two-space indentation,
+    /// `functions` functions long.
+    fn readable(functions: usize) -> String {
+        let mut code = String::from("'use strict';\n\n");
+        for i in 0..functions {
+            code.push_str(&format!(
+                "/**\n * Zooms image number {i} to fit the viewport.\n *\n * @param {{HTMLElement}} target - the image to zoom\n * @param {{number}} margin - space around it, in pixels\n * @returns {{Promise<void>}}\n */\nfunction zoom{i}(target, margin) {{\n  const bounds = target.getBoundingClientRect();\n  const scale = Math.min(\n    (window.innerWidth - margin * 2) / bounds.width,\n    (window.innerHeight - margin * 2) / bounds.height\n  );\n  if (scale <= {i}) {{\n    return Promise.resolve();\n  }}\n  return animate(target, {{ transform: `scale(${{scale}})` }});\n}}\n\n"
+            ));
+        }
+        code.push_str("export { zoom0 as default };\n");
+        code
+    }
+
+    /// The same library as a minifier leaves it.
+    fn minified(functions: usize) -> String {
+        let mut code = String::from("\"use strict\";");
+        for i in 0..functions {
+            code.push_str(&format!(
+                "function z{i}(t,n){{const e=t.getBoundingClientRect(),o=Math.min((window.innerWidth-n*2)/e.width,(window.innerHeight-n*2)/e.height);return o<={i}?Promise.resolve():animate(t,{{transform:`scale(${{o}})`}})}}"
+            ));
+        }
+        code.push_str("export{z0 as default};\n");
+        code
+    }
+
+    /// The size of the only file of `folder`, and the bytes minifying would remove from it (the
+    /// estimate, or the bound under which it was not estimated).
+    fn removable(folder: &Folder) -> (u64, u64) {
+        use crate::analyze::Facts;
+        use crate::analyze::minify::Minified;
+        folder.prepared(|prepared, _| {
+            let asset = &prepared.assets[0];
+            let Facts::Script(script) = &asset.facts else {
+                panic!("not a script")
+            };
+            match script.minified.as_ref().unwrap() {
+                Minified::Estimated { bytes } => (asset.raw, asset.raw - bytes),
+                Minified::BelowThreshold { removable_at_most } => (asset.raw, *removable_at_most),
+                Minified::Failed(why) => panic!("{why}"),
+            }
+        })
+    }
+
+    #[test]
+    fn passes_for_minified_bundles() {
+        Folder::new()
+            .file("assets/zoom-Cq81LmZp.js", minified(80))
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_when_the_saving_is_under_2_kib() {
+        // Half the file is comments and indentation, but that is under 2 KiB.
+        let folder = Folder::new().file("assets/zoom.js", readable(7));
+        folder.passes(RULE);
+        let (raw, removable) = removable(&folder);
+        assert!(
+            removable < 2_048 && removable * 10 > raw,
+            "{removable} of {raw}"
+        );
+    }
+
+    #[test]
+    fn passes_when_the_saving_is_under_10_percent() {
+        // Mostly minified code, with one readable module: its comments and indentation are over
+        // 2 KiB, but under 10% of the file.
+        let folder = Folder::new().file(
+            "assets/zoom-Cq81LmZp.js",
+            format!("{}{}", minified(200), readable(10)),
+        );
+        folder.passes(RULE);
+        let (raw, removable) = removable(&folder);
+        assert!(
+            removable >= 2_048 && removable * 10 < raw,
+            "{removable} of {raw}"
+        );
+    }
+
+    #[test]
+    fn passes_for_licence_comments_minifiers_keep() {
+        let licence: String = (0..40)
+            .map(|i| format!("/*! medium-zoom 1.1.0 | MIT License | clause {i}: THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND */\n"))
+            .collect();
+        let folder = Folder::new().file(
+            "assets/zoom-Cq81LmZp.js",
+            format!("{licence}{}", minified(40)),
+        );
+        folder.passes(RULE);
+        // Only the line breaks after the licence comments and at the end can go.
+        assert_eq!(removable(&folder).1, 41);
+    }
+
+    #[test]
+    fn passes_for_sources_browsers_never_download() {
+        Folder::new()
+            .file("src/zoom.ts", readable(20))
+            .file("src/Zoom.jsx", readable(20))
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_vendored_library_shipped_unminified() {
+        let folder = Folder::new().file("vendor/medium-zoom.js", readable(20));
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "vendor/medium-zoom.js:-:-: is unminified JavaScript: removing comments and whitespace saves 5.02 kB (47% of 10.61 kB), about 272 B after gzip; minify it"
+            ]
+        );
+        let finding = &folder.findings_of(RULE)[0];
+        assert_eq!(finding.severity, crate::model::finding::Severity::Warning);
+        assert!(finding.saving.unwrap() >= 2_048);
+    }
+
+    #[test]
+    fn finds_mjs_and_cjs_modules() {
+        let folder = Folder::new().file("vendor/zoom.mjs", readable(10)).file(
+            "vendor/zoom.cjs",
+            readable(10).replace("export { zoom0 as default };", "module.exports = zoom0;"),
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "vendor/zoom.cjs:-:-: is unminified JavaScript: removing comments and whitespace saves 2.50 kB (47% of 5.31 kB), about 220 B after gzip; minify it",
+                "vendor/zoom.mjs:-:-: is unminified JavaScript: removing comments and whitespace saves 2.51 kB (47% of 5.31 kB), about 222 B after gzip; minify it"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_a_chunk_with_one_readable_module_over_10_percent() {
+        let folder = Folder::new().file(
+            "assets/zoom-Cq81LmZp.js",
+            format!("{}{}", minified(40), readable(10)),
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/zoom-Cq81LmZp.js:-:-: is unminified JavaScript: removing comments and whitespace saves 2.51 kB (19% of 13.25 kB), about 154 B after gzip; minify it"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_a_chunk_built_with_minify_turned_off() {
+        // Vite with `build.minify: false`: Rollup's readable output, `//#region` comments
+        // and all.
+        let modules: String = (0..30)
+            .map(|i| {
+                format!(
+                    "//#region src/components/Card{i}.tsx\nfunction Card{i}({{ title, items }}) {{\n\tconst [open, setOpen] = useState(false);\n\treturn /* @__PURE__ */ jsxs(\"section\", {{\n\t\tclassName: \"card card-{i}\",\n\t\tchildren: [/* @__PURE__ */ jsx(\"h2\", {{ children: title }}), open && items.map((item) => /* @__PURE__ */ jsx(Item, {{ ...item }}, item.id))]\n\t}});\n}}\n\n//#endregion\n"
+                )
+            })
+            .collect();
+        let folder = Folder::new().file(
+            "assets/index-BqP3xK9z.js",
+            format!("import {{ jsx, jsxs, useState }} from \"./vendor-DkL9x2Qa.js\";\n\n{modules}export {{ Card0 as default }};\n"),
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-BqP3xK9z.js:-:-: is unminified JavaScript: removing comments and whitespace saves 4.05 kB (39% of 10.41 kB), about 230 B after gzip; minify it"
+            ]
+        );
+    }
+}

@@ -171,3 +171,304 @@ impl Rule for WholeLibraryBundled {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "tree-shaking/whole-library-bundled";
+
+    /// Minified module code of at least `bytes` bytes, its functions named after `name`.
+    fn module(name: &str, bytes: usize) -> String {
+        let mut code = String::new();
+        let mut i = 0;
+        while code.len() < bytes {
+            code.push_str(&format!(
+                "function {name}{i}(n,t){{return n==null?t:n.map(e=>e+{i})}}"
+            ));
+            i += 1;
+        }
+        code
+    }
+
+    /// Appends `value` to `out` as a source-map VLQ.
+    fn vlq(value: i64, out: &mut String) {
+        const DIGITS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut rest = if value < 0 {
+            ((-value) << 1) | 1
+        } else {
+            value << 1
+        } as u64;
+        loop {
+            let mut digit = rest & 31;
+            rest >>= 5;
+            if rest > 0 {
+                digit |= 32;
+            }
+            out.push(DIGITS[digit as usize] as char);
+            if rest == 0 {
+                break;
+            }
+        }
+    }
+
+    /// A chunk at `path` as Rollup writes it, one minified line of `modules` (source as the map
+    /// names it, code), with a v3 source map beside it: one segment where each module starts.
+    fn chunk(path: &str, modules: &[(String, String)]) -> Folder {
+        let mut code = String::new();
+        let mut mappings = String::new();
+        for (index, (_, text)) in modules.iter().enumerate() {
+            // Relative to the previous segment: columns on, the next source, its line 0 column 0.
+            let column = match index {
+                0 => 0,
+                _ => {
+                    mappings.push(',');
+                    modules[index - 1].1.len() as i64
+                }
+            };
+            for delta in [column, (index > 0) as i64, 0, 0] {
+                vlq(delta, &mut mappings);
+            }
+            code.push_str(text);
+        }
+        let name = path.rsplit('/').next().unwrap();
+        code.push_str(&format!("\n//# sourceMappingURL={name}.map\n"));
+        let sources: Vec<&str> = modules.iter().map(|(source, _)| source.as_str()).collect();
+        let map = serde_json::json!({
+            "version": 3, "file": name, "sources": sources, "names": [], "mappings": mappings
+        });
+        Folder::new()
+            .file(path, code)
+            .file(&format!("{path}.map"), map.to_string())
+    }
+
+    /// `(source, code)` for a module of `bytes` bytes.
+    fn from(source: &str, name: &str, bytes: usize) -> (String, String) {
+        (source.to_string(), module(name, bytes))
+    }
+
+    /// The first `count` icon modules of lucide-react's ES build.
+    fn icons(count: usize) -> Vec<(String, String)> {
+        (0..count)
+            .map(|i| {
+                (
+                    format!("../../node_modules/lucide-react/dist/esm/icons/icon-{i}.mjs"),
+                    format!(
+                        "const i{i}=c(\"icon-{i}\",[[\"path\",{{d:\"M{} {}h{}\",key:\"k{i}\"}}]]);",
+                        i % 24,
+                        i % 17,
+                        i % 9
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn passes_for_per_method_lodash_modules() {
+        chunk(
+            "assets/index-BqP3xK9z.js",
+            &[
+                from("../../node_modules/lodash/debounce.js", "d", 1_600),
+                from("../../node_modules/lodash/throttle.js", "t", 900),
+                from("../../node_modules/lodash/_root.js", "r", 300),
+                from("../../src/main.tsx", "m", 4_000),
+            ],
+        )
+        .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_a_few_icons_of_a_barrel() {
+        let mut modules = icons(40);
+        modules.push(from(
+            "../../node_modules/lucide-react/dist/esm/createLucideIcon.mjs",
+            "c",
+            1_200,
+        ));
+        modules.push(from("../../src/App.tsx", "a", 3_000));
+        chunk("assets/index-BqP3xK9z.js", &modules).passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_single_core_js_polyfills() {
+        chunk(
+            "assets/polyfills-Cq81LmZp.js",
+            &[
+                from(
+                    "../../node_modules/core-js/modules/es.array.flat.js",
+                    "f",
+                    1_400,
+                ),
+                from(
+                    "../../node_modules/core-js/internals/flatten-into-array.js",
+                    "i",
+                    900,
+                ),
+                from(
+                    "../../node_modules/core-js/modules/es.promise.finally.js",
+                    "p",
+                    1_100,
+                ),
+            ],
+        )
+        .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_packages_the_knowledge_base_does_not_list() {
+        chunk(
+            "assets/vendor-DkL9x2Qa.js",
+            &[
+                from(
+                    "../../node_modules/react-dom/cjs/react-dom.production.min.js",
+                    "r",
+                    40_000,
+                ),
+                from(
+                    "../../node_modules/scheduler/cjs/scheduler.production.min.js",
+                    "s",
+                    4_000,
+                ),
+            ],
+        )
+        .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_barrel_strings_in_a_bundle_without_a_map() {
+        // A few icons carry the same names as the whole set: barrels are not judged by signature.
+        Folder::new()
+            .file(
+                "assets/index-BqP3xK9z.js",
+                "import{c as e}from\"./vendor-DkL9x2Qa.js\";const a=e(\"alarm-clock-minus\",[[\"path\",{d:\"M12 6v6l4 2\",key:\"1\"}]]),b=e(\"square-dashed-bottom-code\",[[\"path\",{d:\"M10 9.5 8 12l2 2.5\",key:\"2\"}]]);export{a as AlarmClockMinus,b as SquareDashedBottomCode};\n",
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_lodash_js_through_the_source_map() {
+        let folder = chunk(
+            "assets/index-BqP3xK9z.js",
+            &[
+                from("../../node_modules/lodash/lodash.js", "l", 24_000),
+                from("../../src/main.tsx", "m", 3_000),
+            ],
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-BqP3xK9z.js:-:-: lodash is bundled whole: lodash.js is bundled; it costs 24.01 kB raw, ~2.43 kB gzip (estimated) in this bundle. Every form of import from the `lodash` root resolves to the single CommonJS file lodash.js, so one helper drags in all ~300. Import per method (`import debounce from 'lodash/debounce'`), or switch to `lodash-es` / `es-toolkit` with named imports. `lodash/fp` as a whole is also a full copy (it wraps lodash.min.js); use `lodash/fp/<method>`. The standalone `lodash.<method>` packages work but are frozen at old versions and duplicate lodash internals when several are installed."
+            ]
+        );
+        let finding = &folder.findings_of(RULE)[0];
+        assert_eq!(finding.severity, crate::model::finding::Severity::Warning);
+        assert_eq!(finding.actual, Some(module("l", 24_000).len() as u64));
+        assert_eq!(
+            finding.source_hint.as_deref(),
+            Some("../node_modules/lodash/lodash.js")
+        );
+    }
+
+    #[test]
+    fn finds_moment_with_its_locales() {
+        let folder = chunk(
+            "assets/index-BqP3xK9z.js",
+            &[
+                from("../../node_modules/moment/moment.js", "m", 20_000),
+                from("../../node_modules/moment/locale/de.js", "d", 2_000),
+                from("../../node_modules/moment/locale/fr.js", "f", 2_000),
+                from("../../node_modules/moment/locale/ja.js", "j", 2_000),
+                from("../../src/main.tsx", "s", 3_000),
+            ],
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-BqP3xK9z.js:-:-: moment is bundled whole: moment.js and locale/de.js is bundled (and 2 more of its whole-library files), with 3 locale modules; it costs 26.10 kB raw, ~2.47 kB gzip (estimated) in this bundle. moment is a single non-tree-shakeable file, and its dynamic `require('./locale/' + name)` makes webpack bundle every locale in moment/locale/. At minimum strip locales (webpack IgnorePlugin or moment-locales-webpack-plugin) and import only the ones you use; moment is in maintenance mode, so prefer `date-fns`, `dayjs`, `luxon` or native `Intl` / `Temporal`."
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_half_of_a_barrels_modules() {
+        let mut modules = icons(1_046);
+        modules.push(from("../../src/App.tsx", "a", 3_000));
+        let folder = chunk("assets/index-BqP3xK9z.js", &modules);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-BqP3xK9z.js:-:-: lucide-react is bundled whole: 1046 of its 2092 modules (dist/esm/icons/*.mjs) are bundled; it costs 63.60 kB raw, ~11.35 kB gzip (estimated) in this bundle. The entry re-exports ~2,100 icons. Named imports tree-shake, but `import * as Icons`, the `icons` export (an object of every icon) and `dynamicIconImports` / `lucide-react/dynamic` pull in all of them. Import icons by name, or by path for bundlers without tree shaking."
+            ]
+        );
+        let one_short = {
+            let mut modules = icons(1_045);
+            modules.push(from("../../src/App.tsx", "a", 3_000));
+            chunk("assets/index-BqP3xK9z.js", &modules)
+        };
+        one_short.passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_barrels_all_in_one_build() {
+        let folder = chunk(
+            "assets/index-BqP3xK9z.js",
+            &[
+                from(
+                    "../../node_modules/lucide-react/dist/cjs/lucide-react.js",
+                    "l",
+                    30_000,
+                ),
+                from("../../src/App.tsx", "a", 3_000),
+            ],
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-BqP3xK9z.js:-:-: lucide-react is bundled whole: its all-in-one module dist/cjs/lucide-react.js is bundled; it costs 30.04 kB raw, ~3.04 kB gzip (estimated) in this bundle. The entry re-exports ~2,100 icons. Named imports tree-shake, but `import * as Icons`, the `icons` export (an object of every icon) and `dynamicIconImports` / `lucide-react/dynamic` pull in all of them. Import icons by name, or by path for bundlers without tree shaking."
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_the_full_core_js_entry() {
+        let folder = chunk(
+            "assets/polyfills-Cq81LmZp.js",
+            &[
+                from("../../node_modules/core-js/index.js", "i", 200),
+                from("../../node_modules/core-js/full/index.js", "f", 300),
+                from(
+                    "../../node_modules/core-js/modules/es.array.flat.js",
+                    "a",
+                    1_400,
+                ),
+                from(
+                    "../../node_modules/core-js/modules/es.promise.finally.js",
+                    "p",
+                    1_100,
+                ),
+            ],
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/polyfills-Cq81LmZp.js:-:-: core-js is bundled whole: full/index.js and index.js is bundled; it costs 3.14 kB raw, ~362 B gzip (estimated) in this bundle. `import 'core-js'` (= core-js/full), `core-js/stable` and `core-js/actual` install every polyfill whether the target browsers need it or not. Let @babel/preset-env inject only what your code uses and your browserslist lacks (`useBuiltIns: 'usage'`, `corejs: 3`), or import single features (`core-js/actual/array/flat`)."
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_lodash_by_its_strings_when_there_is_no_map() {
+        let folder = Folder::new().file(
+            "assets/vendor-DkL9x2Qa.js",
+            "var e=\"__lodash_hash_undefined__\",t=\"__lodash_placeholder__\",n=9007199254740991;function r(o){return o===void 0?e:t}export{r as _};\n",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/vendor-DkL9x2Qa.js:-:-: lower confidence (no source map): lodash appears to be bundled whole, recognised by \"__lodash_hash_undefined__\" and \"__lodash_placeholder__\"; typically 26.63 kB gzip. Every form of import from the `lodash` root resolves to the single CommonJS file lodash.js, so one helper drags in all ~300. Import per method (`import debounce from 'lodash/debounce'`), or switch to `lodash-es` / `es-toolkit` with named imports. `lodash/fp` as a whole is also a full copy (it wraps lodash.min.js); use `lodash/fp/<method>`. The standalone `lodash.<method>` packages work but are frozen at old versions and duplicate lodash internals when several are installed."
+            ]
+        );
+        assert_eq!(folder.findings_of(RULE)[0].saving, Some(26_634));
+    }
+}

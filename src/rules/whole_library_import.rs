@@ -109,3 +109,216 @@ impl Rule for WholeLibraryImport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "tree-shaking/whole-library-import";
+
+    #[test]
+    fn passes_for_per_method_and_es_module_imports() {
+        Folder::new()
+            .file(
+                "src/search.js",
+                "import debounce from 'lodash/debounce';\nimport { groupBy } from 'lodash-es';\nimport throttle from 'lodash/throttle.js';\n\nexport const search = debounce((q) => groupBy(q, 'type'), 300);\nexport const scroll = throttle(() => {}, 100);\n",
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_named_icon_imports() {
+        Folder::new()
+            .file(
+                "src/Toolbar.jsx",
+                "import { Camera, Trash2 } from 'lucide-react';\nimport Bell from 'lucide-react/icons/bell';\n\nexport function Toolbar() {\n  return <div><Camera /><Trash2 /><Bell /></div>;\n}\n",
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_type_only_imports() {
+        Folder::new()
+            .file(
+                "src/dates.ts",
+                "import type { Moment } from 'moment';\nimport { type LucideIcon } from 'lucide-react';\n\nexport function label(date: Moment, icon: LucideIcon): string {\n  return `${icon.displayName}: ${date.toISOString()}`;\n}\n",
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_safe_subpaths() {
+        Folder::new()
+            .file(
+                "src/polyfills.js",
+                "import 'core-js/actual/array/flat';\nimport 'core-js/modules/es.promise.finally';\nimport de from 'moment/locale/de';\nimport S3 from 'aws-sdk/clients/s3';\nimport map from 'lodash/fp/map';\n\nexport { de, S3, map };\n",
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_relative_and_unknown_packages() {
+        Folder::new()
+            .file(
+                "src/main.js",
+                "import _ from './lodash';\nimport * as utils from '../utils/index.js';\nimport React from 'react';\nimport moment from 'https://esm.sh/moment';\n\nexport { _, utils, React, moment };\n",
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_imports_written_in_strings_and_comments() {
+        Folder::new()
+            .file(
+                "assets/docs-BqP3xK9z.js",
+                "// import _ from 'lodash';\n/* require('moment') */\nconst example=\"import * as Icons from 'lucide-react'\";export{example};\n",
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_default_and_named_imports_of_lodash() {
+        let folder = Folder::new().file(
+            "src/App.jsx",
+            "import React from 'react';\nimport _ from 'lodash';\nimport { debounce } from 'lodash';\n\nexport default function App() {\n  return <input onChange={debounce(_.noop, 300)} />;\n}\n",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "src/App.jsx:2:8: default import from 'lodash' ships all of lodash: a CommonJS monolith: any import ships the whole library (typically 26.63 kB gzip). Every form of import from the `lodash` root resolves to the single CommonJS file lodash.js, so one helper drags in all ~300. Import per method (`import debounce from 'lodash/debounce'`), or switch to `lodash-es` / `es-toolkit` with named imports. `lodash/fp` as a whole is also a full copy (it wraps lodash.min.js); use `lodash/fp/<method>`. The standalone `lodash.<method>` packages work but are frozen at old versions and duplicate lodash internals when several are installed.",
+                "src/App.jsx:3:1: named import from 'lodash' ships all of lodash: a CommonJS monolith: any import ships the whole library (typically 26.63 kB gzip). Every form of import from the `lodash` root resolves to the single CommonJS file lodash.js, so one helper drags in all ~300. Import per method (`import debounce from 'lodash/debounce'`), or switch to `lodash-es` / `es-toolkit` with named imports. `lodash/fp` as a whole is also a full copy (it wraps lodash.min.js); use `lodash/fp/<method>`. The standalone `lodash.<method>` packages work but are frozen at old versions and duplicate lodash internals when several are installed."
+            ]
+        );
+        let finding = &folder.findings_of(RULE)[0];
+        assert_eq!(finding.severity, crate::model::finding::Severity::Warning);
+        assert_eq!(finding.saving, Some(26_634));
+    }
+
+    #[test]
+    fn finds_a_namespace_import_of_an_icon_barrel() {
+        let folder = Folder::new().file(
+            "src/Icon.tsx",
+            "import * as Icons from 'lucide-react';\n\nexport function Icon({ name }: { name: keyof typeof Icons }) {\n  const Component = Icons[name] as React.FC;\n  return <Component />;\n}\n",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "src/Icon.tsx:1:8: namespace import (`* as`) of 'lucide-react' ships all of lucide-react: a barrel re-exporting every module of the library (typically 222.26 kB gzip). The entry re-exports ~2,100 icons. Named imports tree-shake, but `import * as Icons`, the `icons` export (an object of every icon) and `dynamicIconImports` / `lucide-react/dynamic` pull in all of them. Import icons by name, or by path for bundlers without tree shaking."
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_require_of_moment_in_commonjs() {
+        let folder = Folder::new().file(
+            "server/format.cjs",
+            "'use strict';\nconst moment = require('moment');\n\nmodule.exports = (d) => moment(d).format('LL');\n",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "server/format.cjs:2:16: `require('moment')` ships all of moment: every locale is bundled (typically 78.79 kB gzip). moment is a single non-tree-shakeable file, and its dynamic `require('./locale/' + name)` makes webpack bundle every locale in moment/locale/. At minimum strip locales (webpack IgnorePlugin or moment-locales-webpack-plugin) and import only the ones you use; moment is in maintenance mode, so prefer `date-fns`, `dayjs`, `luxon` or native `Intl` / `Temporal`."
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_the_full_polyfill_imported_for_its_side_effects() {
+        let folder = Folder::new().file(
+            "src/main.ts",
+            "import 'core-js';\nimport 'regenerator-runtime/runtime';\nimport { createApp } from 'vue';\nimport App from './App.vue';\n\ncreateApp(App).mount('#app');\n",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "src/main.ts:1:1: `import 'core-js'` ships all of core-js: a full polyfill set for every browser (typically 106.55 kB gzip). `import 'core-js'` (= core-js/full), `core-js/stable` and `core-js/actual` install every polyfill whether the target browsers need it or not. Let @babel/preset-env inject only what your code uses and your browserslist lacks (`useBuiltIns: 'usage'`, `corejs: 3`), or import single features (`core-js/actual/array/flat`)."
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_a_dynamic_import_of_an_icon_barrel() {
+        let folder = Folder::new().file(
+            "src/lazyIcon.js",
+            "export async function load(name) {\n  const icons = await import('lucide-react');\n  return icons[name];\n}\n",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "src/lazyIcon.js:2:23: `import('lucide-react')` ships all of lucide-react: a barrel re-exporting every module of the library (typically 222.26 kB gzip). The entry re-exports ~2,100 icons. Named imports tree-shake, but `import * as Icons`, the `icons` export (an object of every icon) and `dynamicIconImports` / `lucide-react/dynamic` pull in all of them. Import icons by name, or by path for bundlers without tree shaking."
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_lodash_fp_as_a_whole() {
+        let folder = Folder::new().file(
+            "src/pipeline.js",
+            "import fp from 'lodash/fp';\n\nexport const clean = fp.flow(fp.compact, fp.uniq);\n",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "src/pipeline.js:1:8: default import from 'lodash/fp' ships all of lodash: a CommonJS monolith: any import ships the whole library (typically 26.63 kB gzip). Every form of import from the `lodash` root resolves to the single CommonJS file lodash.js, so one helper drags in all ~300. Import per method (`import debounce from 'lodash/debounce'`), or switch to `lodash-es` / `es-toolkit` with named imports. `lodash/fp` as a whole is also a full copy (it wraps lodash.min.js); use `lodash/fp/<method>`. The standalone `lodash.<method>` packages work but are frozen at old versions and duplicate lodash internals when several are installed."
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_an_unbundled_module_in_a_built_folder_at_its_column() {
+        let folder = Folder::new().file(
+            "assets/chart-PeU972xK.js",
+            "import{h as e}from\"./index-BqP3xK9z.js\";import t from\"moment\";const n=o=>t(o).format(\"MMM D\");export{n as f};\n",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/chart-PeU972xK.js:1:48: default import from 'moment' ships all of moment: every locale is bundled (typically 78.79 kB gzip). moment is a single non-tree-shakeable file, and its dynamic `require('./locale/' + name)` makes webpack bundle every locale in moment/locale/. At minimum strip locales (webpack IgnorePlugin or moment-locales-webpack-plugin) and import only the ones you use; moment is in maintenance mode, so prefer `date-fns`, `dayjs`, `luxon` or native `Intl` / `Temporal`."
+            ]
+        );
+    }
+
+    const DESIGN_SYSTEM: &str = r#"
+[[knowledge.package]]
+name = "@acme/design-system"
+kind = "barrel"
+harmful_imports = ["namespace"]
+replacement = "Import components from their own paths."
+typical_gzip_bytes = 120000
+
+# Replaces the built-in entry: this team accepts lodash default imports.
+[[knowledge.package]]
+name = "lodash"
+kind = "commonjs-monolith"
+harmful_imports = ["require"]
+replacement = "n/a"
+typical_gzip_bytes = 1
+"#;
+
+    #[test]
+    fn passes_for_forms_a_replaced_entry_in_webaudit_toml_allows() {
+        Folder::new()
+            .file(
+                "src/main.js",
+                "import _ from 'lodash';\nimport { Button } from '@acme/design-system';\n\nexport { _, Button };\n",
+            )
+            .config(DESIGN_SYSTEM)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_package_added_in_webaudit_toml() {
+        let folder = Folder::new()
+            .file(
+                "src/main.js",
+                "import * as DS from '@acme/design-system';\nimport _ from 'lodash';\n\nconsole.log(DS, _);\n",
+            )
+            .config(DESIGN_SYSTEM);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "src/main.js:1:8: namespace import (`* as`) of '@acme/design-system' ships all of @acme/design-system: a barrel re-exporting every module of the library (typically 120 kB gzip). Import components from their own paths."
+            ]
+        );
+    }
+}
