@@ -38,7 +38,7 @@ fn subject_may_match(compound: &str, id: Option<&str>, classes: &[&str]) -> bool
     let mut i = 0;
     // The type selector, when there is one.
     let name_end = compound
-        .find(|c: char| matches!(c, '.' | '#' | '[' | ':'))
+        .find(['.', '#', '[', ':'])
         .unwrap_or(compound.len());
     let element = &compound[..name_end];
     let element = element.rsplit('|').next().unwrap_or(element);
@@ -50,7 +50,7 @@ fn subject_may_match(compound: &str, id: Option<&str>, classes: &[&str]) -> bool
         match bytes[i] {
             b'.' | b'#' => {
                 let end = compound[i + 1..]
-                    .find(|c: char| matches!(c, '.' | '#' | '[' | ':'))
+                    .find(['.', '#', '[', ':'])
                     .map_or(compound.len(), |e| i + 1 + e);
                 let name = &compound[i + 1..end];
                 let matches = if bytes[i] == b'.' {
