@@ -56,7 +56,8 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BENCHES_DIR=$(dirname "$SCRIPT_DIR")
 OUT=${APPS_DIR:-$BENCHES_DIR/work/apps}
 DL=${APPS_CACHE:-$BENCHES_DIR/work/apps-dl}
-CACHE_DIR=$BENCHES_DIR/work/npm # npm-fetch.sh's cache, shared with js-css.sh and js-maps.sh
+# npm-fetch.sh's cache, shared with js-css.sh and js-maps.sh.
+export CACHE_DIR=$BENCHES_DIR/work/npm
 
 for tool in python3 unzip sha256sum; do
   command -v "$tool" >/dev/null || { echo "error: '$tool' is required" >&2; exit 2; }
