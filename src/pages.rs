@@ -13,7 +13,9 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use serde::Serialize;
 
-use crate::analyze::url::{Resolved, resolve, resolve_in_document};
+use crate::analyze::url::{
+    Resolved, has_placeholder_segment, is_template, resolve, resolve_in_document,
+};
 use crate::analyze::{Facts, html::ScriptKind};
 use crate::kind::AssetKind;
 use crate::measure::Asset;
@@ -143,13 +145,20 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
         let base = html
             .base_href
             .as_deref()
+            .filter(|href| !is_template(href))
             .map(|href| strip_base(href, base_path));
         let base = base.as_deref();
         let mut missing = Vec::new();
         let mut local = |reference: &Option<String>, line: u32, column: u32| -> Option<String> {
             let reference = reference.as_deref()?;
+            // A placeholder the server fills in names no file as shipped: neither loaded nor
+            // missing.
+            if is_template(reference) {
+                return None;
+            }
             match resolve_in_document(page, base, &strip_base(reference, base_path)) {
                 Resolved::Local(path) if graph.by_path.contains_key(path.as_str()) => Some(path),
+                Resolved::Local(path) if has_placeholder_segment(&path) => None,
                 Resolved::Local(_) => {
                     missing.push((reference.to_string(), line, column));
                     None

@@ -230,6 +230,51 @@ pub fn resolve(from: &str, reference: &str) -> Resolved {
     Resolved::Local(resolved)
 }
 
+/// Whether a reference is a placeholder a server or deploy step fills in, not a URL: template
+/// syntax (`{{ base_url }}`, `{% static 'x' %}`, `<%= url %>`, `${prefix}`) or a `%NAME%`
+/// token (`%PUBLIC_URL%`). Such a page is served after substitution; the text as shipped names
+/// no file.
+pub fn is_template(reference: &str) -> bool {
+    if ["{{", "{%", "<%", "${"]
+        .iter()
+        .any(|open| reference.contains(open))
+    {
+        return true;
+    }
+    // `%NAME%`: capitals, digits and `_` between two percent signs. A percent-escape (`%` and
+    // two hex digits, `%C3%A9`) looks alike, so a name must have a `_` or not start with two
+    // hex digits.
+    let between: Vec<&str> = reference.split('%').collect();
+    between.len() >= 3
+        && between[1..between.len() - 1].iter().any(|name| {
+            let hex = |i: usize| name.as_bytes().get(i).is_some_and(u8::is_ascii_hexdigit);
+            name.len() >= 3
+                && name.starts_with(|c: char| c.is_ascii_uppercase())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                && (name.contains('_') || !(hex(0) && hex(1)))
+        })
+}
+
+/// Whether a path has a segment written as a build-time placeholder constant: capitals and
+/// digits in at least two `_`-joined words (`BUILDTIME_ASSETPREFIX_REPLACE_ME`,
+/// `__PUBLIC_PATH__`). Such a segment in a path that names no file is a prefix a deploy step
+/// replaces, not a folder that went missing.
+pub fn has_placeholder_segment(path: &str) -> bool {
+    path.split('/').any(|segment| {
+        let core = segment.trim_matches('_');
+        let words: Vec<&str> = core.split('_').collect();
+        words.len() >= 2
+            && words.iter().all(|w| {
+                !w.is_empty()
+                    && w.chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            })
+            && core.starts_with(|c: char| c.is_ascii_uppercase())
+    })
+}
+
 /// Resolves `reference` found in the HTML document `document`, honouring the document's
 /// `<base href>`, which browsers apply to every relative reference in the page.
 ///
@@ -827,5 +872,41 @@ mod tests {
                 offset: 240
             }
         );
+    }
+
+    #[test]
+    fn template_placeholders_are_told_from_urls() {
+        for template in [
+            "{{ base_url | default('./assets/index-X.js') }}",
+            "{% static 'app.js' %}",
+            "<%= BASE_URL %>app.js",
+            "${prefix}/app.js",
+            "%PUBLIC_URL%/favicon.ico",
+            "%BASE_URL%x.js",
+        ] {
+            assert!(is_template(template), "{template}");
+        }
+        for url in [
+            "caf%C3%A9.png",
+            "a%20b%20c.js",
+            "100%.png",
+            "/assets/index-X.js",
+            "%E2%80%99x%E2%80%99.png",
+            "a%41BC%42.png",
+        ] {
+            assert!(!is_template(url), "{url}");
+        }
+        assert!(has_placeholder_segment(
+            "BUILDTIME_ASSETPREFIX_REPLACE_ME/_next/static/x.js"
+        ));
+        assert!(has_placeholder_segment("__PUBLIC_PATH__/a.js"));
+        for path in [
+            "_next/static/x.js",
+            "assets/README_en.md",
+            "assets/A_b.js",
+            "JS/x.js",
+        ] {
+            assert!(!has_placeholder_segment(path), "{path}");
+        }
     }
 }

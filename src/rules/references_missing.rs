@@ -18,8 +18,12 @@ declare_rule! {
     /// of the audit (ignored, unreadable) count as present.
     ///
     /// Not reported: other origins (`https://…`, `//cdn…`), `data:` URLs, fragments (`#icon`),
-    /// and references that climb above the folder (`../x`), which may be served by a parent
-    /// site. Links (`<a href>`) are navigations, not loads, and are not checked.
+    /// references that climb above the folder (`../x`), which may be served by a parent site,
+    /// and placeholders a server or deploy step fills in: template syntax (`{{ … }}`,
+    /// `{% … %}`, `<%= … %>`, `${…}`), `%NAME%` tokens (`%PUBLIC_URL%`), and a path segment
+    /// written as a constant (`ASSET_PREFIX_PLACEHOLDER/…`) where no such folder exists. A
+    /// templated `<base href>` is ignored. Links (`<a href>`) are navigations, not loads, and
+    /// are not checked.
     ///
     /// ## Why is this bad?
     /// A missing file is a failed request on every visit: a broken image, unstyled text, a
@@ -169,6 +173,48 @@ mod site_model_tests {
                 ["main-3f2a1b9c.js"]
             );
         });
+    }
+
+    #[test]
+    fn passes_server_template_placeholders() {
+        // Pages served as templates (Jinja, EJS, CRA's %PUBLIC_URL%, a Next.js asset prefix a
+        // deploy step replaces): the text as shipped names no file.
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                concat!(
+                    "<base href=\"{{ base_url | default('./') }}\">",
+                    "<link rel=icon href=\"%PUBLIC_URL%/favicon.ico\">",
+                    "<script src=\"{{ base_url | default('./assets/index-X.js') }}\"></script>",
+                    "<script src=\"BUILDTIME_ASSETPREFIX_REPLACE_ME/_next/static/chunks/main-3f2a.js\"></script>",
+                    "<script type=module src=\"./assets/app-9c1d.js\"></script>",
+                ),
+            )
+            .file("assets/app-9c1d.js", "console.log(1)");
+        folder.passes(RULE);
+        // The templated <base href> is ignored: the real chunk still loads with the page.
+        folder.prepared(|prepared, _| {
+            assert_eq!(
+                prepared.pages[0].initial_scripts.files,
+                ["assets/app-9c1d.js"]
+            );
+            assert!(prepared.pages[0].missing.is_empty());
+        });
+    }
+
+    #[test]
+    fn finds_a_missing_file_beside_placeholders() {
+        let folder = Folder::new().file(
+            "index.html",
+            "<link rel=stylesheet href=\"{{ static }}/a.css\"><script src=\"assets/GONE_FILE.js\"></script><img src=\"100%.png\">",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:1:48: <script src> \"assets/GONE_FILE.js\" names a file that is not in the folder: the request fails on every visit",
+                "index.html:1:91: <img src> \"100%.png\" names a file that is not in the folder: the request fails on every visit",
+            ]
+        );
     }
 }
 

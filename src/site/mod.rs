@@ -11,7 +11,10 @@ pub mod selectors;
 
 use std::collections::HashSet;
 
-use crate::analyze::url::{Descriptor, Resolved, parse_srcset, resolve, resolve_in_document};
+use crate::analyze::url::{
+    Descriptor, Resolved, has_placeholder_segment, is_template, parse_srcset, resolve,
+    resolve_in_document,
+};
 use crate::config::Config;
 use crate::model::asset::Asset;
 use crate::model::facts::Facts;
@@ -163,6 +166,10 @@ pub enum Target {
     /// Not a request for a file of the folder: another origin, a `data:` URL, a fragment, an
     /// empty reference, or a path above the folder.
     Elsewhere,
+    /// A placeholder the server or a deploy step fills in (`{{ base_url }}`, `%PUBLIC_URL%`,
+    /// a `SOME_PREFIX_PLACEHOLDER/` segment naming no folder): the page as shipped is a
+    /// template, and the reference names no file until it is filled.
+    Template,
 }
 
 /// Builds the model from the measured and analysed assets. `skipped` are the files the audit
@@ -191,9 +198,12 @@ pub fn build<'a>(
             Facts::Document(html) => {
                 let page = &asset.path;
                 // A `<base href>` under the served path is the folder's root (see `pages`).
+                // A templated `<base href="{{ base_url }}">` is filled by the server; until then
+                // references resolve as if there were none.
                 let base_href = html
                     .base_href
                     .as_deref()
+                    .filter(|href| !is_template(href))
                     .map(|href| strip_base(href, base_path));
                 let locate = |text: &str| {
                     resolve_in_document(page, base_href.as_deref(), &strip_base(text, base_path))
@@ -201,7 +211,7 @@ pub fn build<'a>(
                 let mut references = page_references(html);
                 references.sort_by_key(|(_, location, _)| location.offset);
                 for (text, location, holder) in references {
-                    let target = folder.target(locate(&text));
+                    let target = folder.target(&text, locate(&text));
                     site.references.push(Reference {
                         from: page.clone(),
                         text,
@@ -238,7 +248,8 @@ pub fn build<'a>(
                 let mut references = Vec::new();
                 css_references(&style.css, &mut references);
                 for (text, location, holder) in references {
-                    let target = folder.target(resolve(&asset.path, &strip_base(&text, base_path)));
+                    let target =
+                        folder.target(&text, resolve(&asset.path, &strip_base(&text, base_path)));
                     site.references.push(Reference {
                         from: asset.path.clone(),
                         text,
@@ -510,9 +521,13 @@ struct Folder<'a> {
 }
 
 impl Folder<'_> {
-    fn target(&self, resolved: Resolved) -> Target {
+    fn target(&self, text: &str, resolved: Resolved) -> Target {
+        if is_template(text) {
+            return Target::Template;
+        }
         match resolved {
             Resolved::Local(path) if self.serves(&path) => Target::Present(path),
+            Resolved::Local(path) if has_placeholder_segment(&path) => Target::Template,
             Resolved::Local(path) => Target::Missing(path),
             _ => Target::Elsewhere,
         }
