@@ -102,6 +102,8 @@ pub enum Format {
     Json,
     Xml,
     Txt,
+    /// Comma- or tab-separated values (`.csv`, `.tsv`): data tables fetched by charts and maps.
+    Csv,
     WebManifest,
     Gzip,
     Brotli,
@@ -122,7 +124,7 @@ impl Format {
             Mp4 | Webm | Mp3 | Ogg | Wav | Flac => AssetKind::Media,
             Wasm => AssetKind::Wasm,
             SourceMap => AssetKind::SourceMap,
-            Json | Xml | Txt | WebManifest => AssetKind::Data,
+            Json | Xml | Txt | Csv | WebManifest => AssetKind::Data,
             Gzip | Brotli => AssetKind::Precompressed,
             SourceCode => AssetKind::Source,
             Unknown => AssetKind::Other,
@@ -149,6 +151,7 @@ impl Format {
                 | Json
                 | Xml
                 | Txt
+                | Csv
                 | WebManifest
                 | Wav
         )
@@ -181,7 +184,9 @@ impl Format {
             "flac" => Flac,
             "wasm" => Wasm,
             "map" => SourceMap,
-            "json" => Json,
+            // GeoJSON and TopoJSON are JSON (maps ship tens of MB of them).
+            "json" | "geojson" | "topojson" => Json,
+            "csv" | "tsv" => Csv,
             "xml" => Xml,
             "txt" => Txt,
             "webmanifest" => WebManifest,

@@ -309,6 +309,35 @@ mod tests {
     }
 
     #[test]
+    fn finds_map_data_and_tables_without_a_copy() {
+        // GeoJSON, TopoJSON and CSV are data a page fetches (maps and charts ship megabytes of
+        // them): measured and judged like JSON.
+        let features: String = (0..60)
+            .map(|i| format!("{{\"type\":\"Feature\",\"properties\":{{\"name\":\"Region {i}\"}},\"geometry\":{{\"type\":\"Point\",\"coordinates\":[{}.{},{}.5]}}}}", i % 180, i * 37 % 100, i % 90))
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows: String = (0..200)
+            .map(|i| format!("{i},Product {i},{}.99,{}\n", i * 3 % 50, i % 7))
+            .collect();
+        let folder = Folder::new()
+            .file(
+                "data/regions.geojson",
+                format!("{{\"type\":\"FeatureCollection\",\"features\":[{features}]}}"),
+            )
+            .file("data/sales.csv", format!("id,name,price,stock\n{rows}"));
+        let findings = folder.findings(RULE);
+        assert_eq!(findings.len(), 2, "{findings:#?}");
+        assert!(findings[0].starts_with("data/regions.geojson:-:-: has no precompressed"));
+        assert!(findings[1].starts_with("data/sales.csv:-:-: has no precompressed"));
+        folder.prepared(|prepared, _| {
+            for asset in &prepared.assets {
+                assert_eq!(asset.kind, crate::kind::AssetKind::Data, "{}", asset.path);
+                assert!(asset.gzip.is_some(), "{}", asset.path);
+            }
+        });
+    }
+
+    #[test]
     fn finds_a_file_when_only_its_neighbour_has_a_copy() {
         let entry = chunk(60);
         let folder = Folder::new()

@@ -95,6 +95,7 @@ pub fn accepted_types(format: Format) -> Option<&'static [&'static str]> {
         WebManifest => &["application/manifest+json", "application/json"],
         Xml => &["application/xml", "text/xml"],
         Txt => &["text/plain"],
+        Csv => &["text/csv", "text/tab-separated-values", "text/plain"],
         _ => return None,
     })
 }
