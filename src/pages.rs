@@ -44,6 +44,23 @@ pub struct PageLoad {
     pub initial_seconds_4g: f64,
     /// References to files that are not in the folder: `(reference, line, column)`.
     pub missing: Vec<(String, u32, u32)>,
+    /// Entry points of the first visit (`<script src>`, inline module imports, stylesheets)
+    /// that could not be measured: not in the folder, or a placeholder a server fills in. The
+    /// initial figures leave them out, so a budget on them cannot pass.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmeasured: Vec<Unmeasured>,
+}
+
+/// An entry reference of a page that names no file of the folder as shipped.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Unmeasured {
+    pub reference: String,
+    /// `script` or `stylesheet`.
+    pub entry: &'static str,
+    /// `missing` (not in the folder) or `template` (a placeholder).
+    pub why: &'static str,
+    pub line: u32,
+    pub column: u32,
 }
 
 struct Graph<'a> {
@@ -149,17 +166,40 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             .map(|href| strip_base(href, base_path));
         let base = base.as_deref();
         let mut missing = Vec::new();
-        let mut local = |reference: &Option<String>, line: u32, column: u32| -> Option<String> {
+        let mut unmeasured = Vec::new();
+        // `entry`: the reference is an entry point of the first visit (`script`/`stylesheet`),
+        // whose size the initial figures need.
+        let mut local = |reference: &Option<String>,
+                         line: u32,
+                         column: u32,
+                         entry: Option<&'static str>|
+         -> Option<String> {
             let reference = reference.as_deref()?;
-            // A placeholder the server fills in names no file as shipped: neither loaded nor
-            // missing.
+            let mut unmeasured_as = |why: &'static str| {
+                if let Some(entry) = entry {
+                    unmeasured.push(Unmeasured {
+                        reference: reference.to_string(),
+                        entry,
+                        why,
+                        line,
+                        column,
+                    });
+                }
+            };
+            // A placeholder the server fills in names no file as shipped: not missing, but not
+            // measurable either.
             if is_template(reference) {
+                unmeasured_as("template");
                 return None;
             }
             match resolve_in_document(page, base, &strip_base(reference, base_path)) {
                 Resolved::Local(path) if graph.by_path.contains_key(path.as_str()) => Some(path),
-                Resolved::Local(path) if has_placeholder_segment(&path) => None,
+                Resolved::Local(path) if has_placeholder_segment(&path) => {
+                    unmeasured_as("template");
+                    None
+                }
                 Resolved::Local(_) => {
+                    unmeasured_as("missing");
                     missing.push((reference.to_string(), line, column));
                     None
                 }
@@ -174,7 +214,13 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             if script.nomodule || !matches!(script.kind, ScriptKind::Classic | ScriptKind::Module) {
                 continue;
             }
-            if let Some(path) = local(&script.src, script.location.line, script.location.column) {
+            let entry = Some("script");
+            if let Some(path) = local(
+                &script.src,
+                script.location.line,
+                script.location.column,
+                entry,
+            ) {
                 initial_scripts.push_back(path);
             }
             // Inline code: a module's static imports load with the page, dynamic ones later.
@@ -182,8 +228,13 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
                 if !is_path_like(&import.specifier) {
                     continue;
                 }
-                let Some(path) = local(&Some(import.specifier.clone()), import.line, import.column)
-                else {
+                let initial = import.form.is_static() && script.kind == ScriptKind::Module;
+                let Some(path) = local(
+                    &Some(import.specifier.clone()),
+                    import.line,
+                    import.column,
+                    initial.then_some("script"),
+                ) else {
                     continue;
                 };
                 if import.form.is_static() && script.kind == ScriptKind::Module {
@@ -198,7 +249,12 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             .iter()
             .filter(|l| !l.disabled && !l.alternate)
         {
-            if let Some(path) = local(&link.href, link.location.line, link.location.column) {
+            if let Some(path) = local(
+                &link.href,
+                link.location.line,
+                link.location.column,
+                Some("stylesheet"),
+            ) {
                 initial_styles.push_back(path);
             }
         }
@@ -207,6 +263,7 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
                 &preload.href,
                 preload.location.line,
                 preload.location.column,
+                None,
             ) else {
                 continue;
             };
@@ -273,6 +330,7 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             initial_stylesheets,
             lazy_scripts: graph.group(lazy_set),
             missing,
+            unmeasured,
         });
     }
     pages

@@ -10,6 +10,11 @@ declare_rule! {
     /// are gzip transfer sizes. The report shows every page's initial and lazy sizes and a
     /// transfer-time estimate at slow 3G (50 KiB/s) and 4G (1.6 Mbit/s), without latency.
     ///
+    /// A page whose entry points (a `<script src>`, a static import of inline module code, a
+    /// stylesheet) name no file as shipped — not in the folder, or a placeholder a server fills
+    /// in (`{{ static_url }}`, `%PUBLIC_URL%`) — cannot be measured whole: its check fails and
+    /// says which references it left out, rather than passing on an under-count (0 B).
+    ///
     /// ## Why is this bad?
     /// The initial load decides how soon a page is usable. A total budget over the whole folder
     /// cannot tell a lazily loaded admin screen from the code every visitor pays for on the
@@ -91,6 +96,54 @@ mod site_model_tests {
             assert_eq!(prepared.pages[0].lazy_scripts.files, ["assets/app.js"]);
         });
         folder.passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_page_whose_entry_points_are_not_in_the_folder() {
+        // Measured, the page loads 0 B; it passing a budget would be a silent under-count.
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                "<!doctype html><head><script type=module src=\"/assets/index-4f1c.js\"></script></head>",
+            )
+            .config("[[budget.initial]]\nscript = \"170kB\"\n");
+        let findings = folder.findings(RULE);
+        assert_eq!(
+            findings,
+            [
+                "index.html:-:-: the page's initial JS cannot be checked: 1 of its entry references names no file as shipped (/assets/index-4f1c.js at line 1: not in the folder); the 0 B gzip measured leaves it out against a 170 kB budget (webaudit.toml:2)"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_a_page_whose_entry_points_are_placeholders() {
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                "<script src=\"BUILDTIME_ASSETPREFIX_REPLACE_ME/_next/static/chunks/main-28206b.js\"></script>\n<link rel=stylesheet href=\"{{ static_url }}/app.css\">",
+            )
+            .config("[[budget.initial]]\ntotal = \"200kB\"\n");
+        let findings = folder.findings(RULE);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert!(
+            findings[0]
+                .contains("cannot be checked: 2 of its entry references name no file as shipped")
+                && findings[0].contains("a placeholder the server fills in"),
+            "{findings:#?}"
+        );
+    }
+
+    #[test]
+    fn passes_a_script_budget_when_only_a_stylesheet_is_missing() {
+        Folder::new()
+            .file(
+                "index.html",
+                "<script src=app.js></script><link rel=stylesheet href=gone.css>",
+            )
+            .file("app.js", "console.log(1)")
+            .config("[[budget.initial]]\nscript = \"1kB\"\n")
+            .passes(RULE);
     }
 }
 
