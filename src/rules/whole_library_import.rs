@@ -157,6 +157,18 @@ mod tests {
     }
 
     #[test]
+    fn passes_for_nested_safe_subpaths() {
+        // The per-language imports react-syntax-highlighter's README recommends sit two levels
+        // below `languages/` (`hljs/`, `prism/`), in the ESM and the CommonJS builds.
+        Folder::new()
+            .file(
+                "src/Code.jsx",
+                "import { PrismLight as SyntaxHighlighter } from 'react-syntax-highlighter';\nimport Light from 'react-syntax-highlighter/dist/esm/light';\nimport js from 'react-syntax-highlighter/dist/esm/languages/hljs/javascript';\nimport tsx from 'react-syntax-highlighter/dist/cjs/languages/prism/tsx';\nimport oneDark from 'react-syntax-highlighter/dist/esm/styles/prism/one-dark';\n\nexport { SyntaxHighlighter, Light, js, tsx, oneDark };\n",
+            )
+            .passes(RULE);
+    }
+
+    #[test]
     fn passes_for_relative_and_unknown_packages() {
         Folder::new()
             .file(
