@@ -13,7 +13,8 @@ declare_rule! {
     /// versions (`node_modules/lodash` and `node_modules/a/node_modules/lodash`, or two pnpm
     /// versions), or the same package through two entry files (`moment/moment.js` and
     /// `moment/dist/moment.js`, both of which contain the whole library). Copies under 10 KiB are
-    /// ignored. The saving is the bytes of every copy but the largest.
+    /// ignored. The saving is the bytes of every copy but the largest. A package's stylesheets
+    /// and its scripts are compared apart: its CSS is never a copy of its JS.
     ///
     /// ## Why is this bad?
     /// Users download, parse and run the same code twice. Duplicates come from version ranges that
@@ -48,15 +49,18 @@ impl Rule for DuplicatePackage {
     }
 
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
-        // package name -> copy folder -> bytes across all chunks
-        let mut packages: BTreeMap<&str, BTreeMap<&str, Copy>> = BTreeMap::new();
+        // (package name, code kind) -> copy folder -> bytes across all chunks. A package's
+        // stylesheet and its scripts are different code, never copies of each other, even when
+        // their maps name the package folder differently.
+        let mut packages: BTreeMap<(&str, bool), BTreeMap<&str, Copy>> = BTreeMap::new();
         for asset in context.assets {
             let Some(composition) = &asset.composition else {
                 continue;
             };
+            let stylesheet = asset.kind == crate::kind::AssetKind::Stylesheet;
             for share in &composition.packages {
                 let copy = packages
-                    .entry(&share.name)
+                    .entry((&share.name, stylesheet))
                     .or_default()
                     .entry(&share.copy)
                     .or_default();
@@ -65,7 +69,7 @@ impl Rule for DuplicatePackage {
                 copy.chunks.push(asset.path.clone());
             }
         }
-        for (name, copies) in packages {
+        for ((name, _), copies) in packages {
             let mut copies: Vec<(&str, Copy)> = copies
                 .into_iter()
                 .filter(|(_, c)| c.bytes >= MIN_COPY_BYTES)
@@ -246,6 +250,30 @@ mod tests {
         folder.passes(RULE);
         // The generated map is a real one: it matches its chunk.
         folder.passes("bundle/source-map");
+    }
+
+    #[test]
+    fn passes_for_a_packages_stylesheet_and_its_script() {
+        // KaTeX's CSS (through css-loader, named from the app's root) and its JS (named from
+        // the chunk's folder): the same package folder written two ways, but different code,
+        // never two copies.
+        let folder = chunk(
+            Folder::new(),
+            "assets/vendor-Cq1pX0.js",
+            &[(
+                "../../node_modules/katex/dist/katex.mjs",
+                module("k", 14_000),
+            )],
+        );
+        let folder = chunk(
+            folder,
+            "assets/vendor-Bf8Lw2.css",
+            &[(
+                "webpack://app/./node_modules/katex/dist/katex.css",
+                module("c", 12_000),
+            )],
+        );
+        folder.passes(RULE);
     }
 
     #[test]
