@@ -231,6 +231,29 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         ));
     }
     let statistics = measured.statistics;
+    // Files a browser never requests are measured but not counted: say which, once.
+    let left_out = |kind: crate::kind::AssetKind| assets.iter().filter(|a| a.kind == kind).count();
+    let (sources, licenses) = (
+        left_out(crate::kind::AssetKind::Source),
+        left_out(crate::kind::AssetKind::License),
+    );
+    if sources + licenses > 0 {
+        let mut parts = Vec::new();
+        if sources > 0 {
+            parts.push(format!(
+                "{sources} TypeScript/JSX source or declaration file(s) (.ts, .d.ts, .tsx, .jsx)"
+            ));
+        }
+        if licenses > 0 {
+            parts.push(format!(
+                "{licenses} extracted license file(s) (X.LICENSE.txt beside X)"
+            ));
+        }
+        notes.push(format!(
+            "not counted in totals and budgets, and not checked for compression or source maps, because browsers never request them: {}",
+            parts.join(", ")
+        ));
+    }
     let pages = crate::pages::page_loads(&assets, config.base_path.as_deref());
     let budgets = budget::evaluate(&config, &assets, &pages);
     notes.extend(budget::unmatched_path_budgets(&config, &assets));

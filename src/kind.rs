@@ -23,10 +23,14 @@ pub enum AssetKind {
     /// TypeScript and JSX sources (`.ts`, `.tsx`, `.jsx`…): analysed for imports when webaudit
     /// is pointed at source files, never counted (browsers get the compiled output).
     Source,
+    /// `X.LICENSE.txt` beside `X`: the license comments a minifier moved out of a bundle
+    /// (webpack's default `extractComments`); the bundle only names it in a comment, browsers
+    /// never request it.
+    License,
 }
 
 impl AssetKind {
-    pub const ALL: [AssetKind; 12] = [
+    pub const ALL: [AssetKind; 13] = [
         AssetKind::Document,
         AssetKind::Script,
         AssetKind::Stylesheet,
@@ -39,6 +43,7 @@ impl AssetKind {
         AssetKind::SourceMap,
         AssetKind::Precompressed,
         AssetKind::Source,
+        AssetKind::License,
     ];
 
     pub fn name(self) -> &'static str {
@@ -55,6 +60,7 @@ impl AssetKind {
             AssetKind::SourceMap => "source-map",
             AssetKind::Precompressed => "precompressed",
             AssetKind::Source => "source",
+            AssetKind::License => "license",
         }
     }
 
@@ -66,7 +72,10 @@ impl AssetKind {
     pub fn counted(self) -> bool {
         !matches!(
             self,
-            AssetKind::SourceMap | AssetKind::Precompressed | AssetKind::Source
+            AssetKind::SourceMap
+                | AssetKind::Precompressed
+                | AssetKind::Source
+                | AssetKind::License
         )
     }
 }

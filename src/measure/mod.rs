@@ -484,6 +484,15 @@ fn link_variants(assets: &mut [Asset]) {
         .enumerate()
         .map(|(i, a)| (a.path.clone(), i))
         .collect();
+    // `X.LICENSE.txt` beside `X`: extracted license comments, never requested by a browser.
+    for i in 0..assets.len() {
+        let Some(bundle) = assets[i].path.strip_suffix(".LICENSE.txt") else {
+            continue;
+        };
+        if assets[i].format == Format::Txt && index.contains_key(bundle) {
+            assets[i].kind = AssetKind::License;
+        }
+    }
     for i in 0..assets.len() {
         let by_name = matches!(assets[i].path.rsplit('.').next(), Some("gz" | "br" | "map"));
         if !by_name {

@@ -338,6 +338,45 @@ mod tests {
     }
 
     #[test]
+    fn passes_for_files_browsers_never_request() {
+        // webpack 5's production default moves license comments to `X.LICENSE.txt`, named only
+        // in a comment of `X`; `.d.ts` declarations ship beside bundles for editors.
+        let license: String = (0..40)
+            .map(|i| format!("/*!\n * package-{i} v1.{i}.0 | MIT License | https://example.org/package-{i}\n */\n"))
+            .collect();
+        let declarations: String = (0..60)
+            .map(|i| format!("export declare function helper{i}(value: string, options?: Options{i}): Promise<Result{i}>;\n"))
+            .collect();
+        let folder = Folder::new()
+            .file("static/js/main.3f2a.js", "/*! For license information please see main.3f2a.js.LICENSE.txt */\nconsole.log(1);")
+            .file("static/js/main.3f2a.js.LICENSE.txt", license)
+            .file("types/index.d.ts", declarations);
+        folder.passes(RULE);
+        folder.prepared(|prepared, _| {
+            let kinds: Vec<(&str, &str)> = prepared
+                .assets
+                .iter()
+                .map(|a| (a.path.as_str(), a.kind.name()))
+                .collect();
+            assert_eq!(
+                kinds,
+                [
+                    ("static/js/main.3f2a.js", "script"),
+                    ("static/js/main.3f2a.js.LICENSE.txt", "license"),
+                    ("types/index.d.ts", "source"),
+                ]
+            );
+            assert!(
+                prepared.notes.iter().any(|n| n
+                    .contains("1 TypeScript/JSX source or declaration file(s)")
+                    && n.contains("1 extracted license file(s)")),
+                "{:?}",
+                prepared.notes
+            );
+        });
+    }
+
+    #[test]
     fn finds_a_file_when_only_its_neighbour_has_a_copy() {
         let entry = chunk(60);
         let folder = Folder::new()
