@@ -485,12 +485,12 @@ fn link_variants(assets: &mut [Asset]) {
         .map(|(i, a)| (a.path.clone(), i))
         .collect();
     // `X.LICENSE.txt` beside `X`: extracted license comments, never requested by a browser.
-    for i in 0..assets.len() {
-        let Some(bundle) = assets[i].path.strip_suffix(".LICENSE.txt") else {
+    for asset in assets.iter_mut() {
+        let Some(bundle) = asset.path.strip_suffix(".LICENSE.txt") else {
             continue;
         };
-        if assets[i].format == Format::Txt && index.contains_key(bundle) {
-            assets[i].kind = AssetKind::License;
+        if asset.format == Format::Txt && index.contains_key(bundle) {
+            asset.kind = AssetKind::License;
         }
     }
     for i in 0..assets.len() {
