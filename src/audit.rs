@@ -255,6 +255,7 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         ));
     }
     let pages = crate::pages::page_loads(&assets, config.base_path.as_deref());
+    notes.extend(count_copies_shipped_alone(&mut assets, &pages));
     let budgets = budget::evaluate(&config, &assets, &pages);
     notes.extend(budget::unmatched_path_budgets(&config, &assets));
     let comparison = baseline.as_ref().map(|baseline| {
@@ -292,6 +293,68 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         cache_folder,
         maps,
     })
+}
+
+/// A deployment that ships some files only precompressed (`app.js.gz` without `app.js`, as
+/// compression plugins do with `deleteOriginalAssets`) serves each copy in its original's
+/// place. A copy with no original counts as the asset it encodes, at its own (transfer) size,
+/// when a page loads it or when no file of its format ships uncompressed; a copy of a format
+/// that also ships uncompressed and that no page loads stays a leftover (`compression/stale`).
+/// Returns the note naming the pattern.
+fn count_copies_shipped_alone(
+    assets: &mut [crate::measure::Asset],
+    pages: &[crate::pages::PageLoad],
+) -> Option<String> {
+    use crate::kind::{AssetKind, Format};
+    let loaded: std::collections::HashSet<&str> = pages
+        .iter()
+        .flat_map(|p| {
+            p.initial_scripts
+                .files
+                .iter()
+                .chain(&p.initial_stylesheets.files)
+                .chain(&p.lazy_scripts.files)
+        })
+        .map(String::as_str)
+        .collect();
+    let shipped_uncompressed: std::collections::HashSet<Format> = assets
+        .iter()
+        .filter(|a| a.kind != AssetKind::Precompressed)
+        .map(|a| a.format)
+        .collect();
+    let mut alone = Vec::new();
+    for (index, asset) in assets.iter().enumerate() {
+        if asset.kind != AssetKind::Precompressed || asset.original.is_some() {
+            continue;
+        }
+        let Some(format) = asset
+            .path
+            .rsplit_once('.')
+            .and_then(|(stem, _)| stem.rsplit_once('.'))
+            .and_then(|(_, extension)| Format::from_extension(extension))
+        else {
+            continue;
+        };
+        if loaded.contains(asset.path.as_str()) || !shipped_uncompressed.contains(&format) {
+            alone.push((index, format));
+        }
+    }
+    if alone.is_empty() {
+        return None;
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for &(index, format) in &alone {
+        assets[index].kind = format.kind();
+    }
+    for &(index, _) in alone.iter().take(3) {
+        names.push(&assets[index].path);
+    }
+    Some(format!(
+        "{} file(s) are shipped only precompressed ({}{}): each is counted as the file it encodes, at its compressed size, and references to that file resolve to it",
+        alone.len(),
+        names.join(", "),
+        if alone.len() > 3 { ", …" } else { "" }
+    ))
 }
 
 /// The report of a prepared audit with its findings.

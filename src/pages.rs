@@ -114,6 +114,19 @@ impl<'a> Graph<'a> {
             .collect()
     }
 
+    /// The precompressed copy that stands for `path` when only the copy was shipped
+    /// (`app.js.br` or `app.js.gz` without `app.js`): servers that serve precompressed files
+    /// answer a request for `app.js` with it.
+    fn copy_of(&self, path: &str) -> Option<String> {
+        ["br", "gz"].iter().find_map(|extension| {
+            let copy = format!("{path}.{extension}");
+            self.by_path
+                .get(copy.as_str())
+                .filter(|a| a.kind == AssetKind::Precompressed && a.original.is_none())
+                .map(|_| copy)
+        })
+    }
+
     fn is(&self, path: &str, kind: AssetKind) -> bool {
         self.by_path.get(path).is_some_and(|a| a.kind == kind)
     }
@@ -194,6 +207,7 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             }
             match resolve_in_document(page, base, &strip_base(reference, base_path)) {
                 Resolved::Local(path) if graph.by_path.contains_key(path.as_str()) => Some(path),
+                Resolved::Local(path) if graph.copy_of(&path).is_some() => graph.copy_of(&path),
                 Resolved::Local(path) if has_placeholder_segment(&path) => {
                     unmeasured_as("template");
                     None

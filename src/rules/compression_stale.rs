@@ -209,4 +209,43 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn passes_a_deployment_that_ships_files_only_precompressed() {
+        // A compression plugin with `deleteOriginalAssets`: the server answers `app.js` with
+        // `app.js.gz`. The copies are the assets, not leftovers.
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                "<!doctype html><link rel=stylesheet href=/assets/index-D7fafypN.css><script type=module src=/assets/index-BqP3xK9z.js></script>",
+            )
+            .gzip("assets/index-BqP3xK9z.js.gz", ENTRY)
+            .file("assets/index-D7fafypN.css.br", brotli(STYLES.as_bytes()));
+        folder.passes(RULE);
+        folder.passes("references/missing");
+        folder.prepared(|prepared, _| {
+            let page = &prepared.pages[0];
+            assert_eq!(page.initial_scripts.files, ["assets/index-BqP3xK9z.js.gz"]);
+            assert_eq!(
+                page.initial_stylesheets.files,
+                ["assets/index-D7fafypN.css.br"]
+            );
+            let copy = prepared
+                .assets
+                .iter()
+                .find(|a| a.path == "assets/index-BqP3xK9z.js.gz")
+                .unwrap();
+            // Counted as the script it encodes, at the size that travels.
+            assert_eq!(copy.kind, crate::kind::AssetKind::Script);
+            assert_eq!(page.initial_scripts.gzip, copy.raw);
+            assert!(
+                prepared
+                    .notes
+                    .iter()
+                    .any(|n| n.starts_with("2 file(s) are shipped only precompressed")),
+                "{:?}",
+                prepared.notes
+            );
+        });
+    }
 }

@@ -546,7 +546,11 @@ impl Folder<'_> {
         if path.is_empty() || path.ends_with('/') {
             return self.has(&format!("{path}index.html"));
         }
-        self.has(path) || self.has(&format!("{path}/index.html"))
+        // A precompressed copy answers for a file shipped only that way (`app.js.gz`).
+        self.has(path)
+            || self.has(&format!("{path}/index.html"))
+            || self.has(&format!("{path}.br"))
+            || self.has(&format!("{path}.gz"))
     }
 }
 
