@@ -14,7 +14,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use serde::Serialize;
 
 use crate::analyze::url::{
-    Resolved, has_placeholder_segment, is_template, resolve, resolve_in_document,
+    Resolved, has_placeholder_segment, is_template, resolve, resolve_in_document, template_default,
 };
 use crate::analyze::{Facts, html::ScriptKind};
 use crate::kind::AssetKind;
@@ -188,6 +188,8 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
                          entry: Option<&'static str>|
          -> Option<String> {
             let reference = reference.as_deref()?;
+            // A template that shows a literal default names that file.
+            let reference = template_default(reference).unwrap_or(reference);
             let mut unmeasured_as = |why: &'static str| {
                 if let Some(entry) = entry {
                     unmeasured.push(Unmeasured {

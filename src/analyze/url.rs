@@ -257,6 +257,18 @@ pub fn is_template(reference: &str) -> bool {
         })
 }
 
+/// The literal a template falls back to, when it shows one: Jinja's and Nunjucks's
+/// `{{ base_url | default('./assets/index-X.js') }}` (or `default("…")`), the only part of a
+/// template reference that names a file as shipped.
+pub fn template_default(reference: &str) -> Option<&str> {
+    let start = reference.find("default(")? + "default(".len();
+    let rest = reference[start..].trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let literal = &rest[1..];
+    let end = literal.find(quote)?;
+    Some(&literal[..end]).filter(|l| !l.is_empty() && !is_template(l))
+}
+
 /// Whether a path has a segment written as a build-time placeholder constant: capitals and
 /// digits in at least two `_`-joined words (`BUILDTIME_ASSETPREFIX_REPLACE_ME`,
 /// `__PUBLIC_PATH__`). Such a segment in a path that names no file is a prefix a deploy step
@@ -908,5 +920,19 @@ mod tests {
         ] {
             assert!(!has_placeholder_segment(path), "{path}");
         }
+    }
+
+    #[test]
+    fn a_template_default_literal_is_found() {
+        assert_eq!(
+            template_default("{{ base_url | default('./assets/index-X.js') }}"),
+            Some("./assets/index-X.js")
+        );
+        assert_eq!(
+            template_default("{{ url|default(\"/static/app.css\") }}"),
+            Some("/static/app.css")
+        );
+        assert_eq!(template_default("{{ base_url }}/app.js"), None);
+        assert_eq!(template_default("{{ x | default(y) }}"), None);
     }
 }

@@ -22,7 +22,8 @@ declare_rule! {
     /// and placeholders a server or deploy step fills in: template syntax (`{{ … }}`,
     /// `{% … %}`, `<%= … %>`, `${…}`), `%NAME%` tokens (`%PUBLIC_URL%`), and a path segment
     /// written as a constant (`ASSET_PREFIX_PLACEHOLDER/…`) where no such folder exists. A
-    /// templated `<base href>` is ignored. Links (`<a href>`) are navigations, not loads, and
+    /// templated `<base href>` is ignored. A template that shows a literal default
+    /// (`{{ base_url | default('./assets/app.js') }}`) names that file, and is checked. Links (`<a href>`) are navigations, not loads, and
     /// are not checked.
     ///
     /// ## Why is this bad?
@@ -190,13 +191,15 @@ mod site_model_tests {
                     "<script type=module src=\"./assets/app-9c1d.js\"></script>",
                 ),
             )
-            .file("assets/app-9c1d.js", "console.log(1)");
+            .file("assets/app-9c1d.js", "console.log(1)")
+            .file("assets/index-X.js", "console.log(2)");
         folder.passes(RULE);
-        // The templated <base href> is ignored: the real chunk still loads with the page.
+        // The templated <base href> is ignored: the real chunk still loads with the page, and
+        // the template's literal default names the other.
         folder.prepared(|prepared, _| {
             assert_eq!(
                 prepared.pages[0].initial_scripts.files,
-                ["assets/app-9c1d.js"]
+                ["assets/app-9c1d.js", "assets/index-X.js"]
             );
             assert!(prepared.pages[0].missing.is_empty());
         });
@@ -215,6 +218,27 @@ mod site_model_tests {
                 "index.html:1:91: <img src> \"100%.png\" names a file that is not in the folder: the request fails on every visit",
             ]
         );
+    }
+
+    #[test]
+    fn a_jinja_default_literal_is_the_file_the_page_loads() {
+        // Gradio's template: the literal default is what the page loads as shipped.
+        let page = "<script type=module src=\"{{ base_url | default('./assets/index-DphvyggB.js') }}\"></script>\n<link rel=stylesheet href=\"{{ base_url | default('./assets/index-Gone.css') }}\">";
+        let folder = Folder::new()
+            .file("index.html", page)
+            .file("assets/index-DphvyggB.js", "console.log(1)");
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:2:1: <link rel=stylesheet href> \"{{ base_url | default('./assets/index-Gone.css') }}\" names a file that is not in the folder (the file assets/index-Gone.css): the request fails on every visit"
+            ]
+        );
+        folder.prepared(|prepared, _| {
+            assert_eq!(
+                prepared.pages[0].initial_scripts.files,
+                ["assets/index-DphvyggB.js"]
+            );
+        });
     }
 }
 

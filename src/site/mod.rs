@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 use crate::analyze::url::{
     Descriptor, Resolved, has_placeholder_segment, is_template, parse_srcset, resolve,
-    resolve_in_document,
+    resolve_in_document, template_default,
 };
 use crate::config::Config;
 use crate::model::asset::Asset;
@@ -211,7 +211,11 @@ pub fn build<'a>(
                 let mut references = page_references(html);
                 references.sort_by_key(|(_, location, _)| location.offset);
                 for (text, location, holder) in references {
-                    let target = folder.target(&text, locate(&text));
+                    // A template that shows a literal default names that file.
+                    let target = match template_default(&text) {
+                        Some(literal) => folder.target(literal, locate(literal)),
+                        None => folder.target(&text, locate(&text)),
+                    };
                     site.references.push(Reference {
                         from: page.clone(),
                         text,
