@@ -165,72 +165,19 @@ fn same_package_twice(context: &RuleContext, found: &mut Vec<Violation>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::tester::Folder;
+    use crate::rules::tester::{Folder, module_code};
 
     const RULE: &str = "bundle/duplicate-package";
 
     /// Minified module code of at least `bytes` bytes, its functions named after `name`.
     fn module(name: &str, bytes: usize) -> String {
-        let mut code = String::new();
-        let mut i = 0;
-        while code.len() < bytes {
-            code.push_str(&format!(
-                "function {name}{i}(n,t){{return n==null?t:n.map(e=>e+{i})}}"
-            ));
-            i += 1;
-        }
-        code
-    }
-
-    /// Appends `value` to `out` as a source-map VLQ.
-    fn vlq(value: i64, out: &mut String) {
-        const DIGITS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut rest = if value < 0 {
-            ((-value) << 1) | 1
-        } else {
-            value << 1
-        } as u64;
-        loop {
-            let mut digit = rest & 31;
-            rest >>= 5;
-            if rest > 0 {
-                digit |= 32;
-            }
-            out.push(DIGITS[digit as usize] as char);
-            if rest == 0 {
-                break;
-            }
-        }
+        module_code(name, bytes)
     }
 
     /// A chunk at `path` as Rollup writes it, one minified line of `modules` (source as the map
     /// names it, code), with a v3 source map beside it: one segment where each module starts.
     fn chunk(folder: Folder, path: &str, modules: &[(&str, String)]) -> Folder {
-        let mut code = String::new();
-        let mut mappings = String::new();
-        for (index, (_, text)) in modules.iter().enumerate() {
-            // Relative to the previous segment: columns on, the next source, its line 0 column 0.
-            let column = match index {
-                0 => 0,
-                _ => {
-                    mappings.push(',');
-                    modules[index - 1].1.len() as i64
-                }
-            };
-            for delta in [column, (index > 0) as i64, 0, 0] {
-                vlq(delta, &mut mappings);
-            }
-            code.push_str(text);
-        }
-        let name = path.rsplit('/').next().unwrap();
-        code.push_str(&format!("\n//# sourceMappingURL={name}.map\n"));
-        let sources: Vec<&str> = modules.iter().map(|(source, _)| *source).collect();
-        let map = serde_json::json!({
-            "version": 3, "file": name, "sources": sources, "names": [], "mappings": mappings
-        });
-        folder
-            .file(path, code)
-            .file(&format!("{path}.map"), map.to_string())
+        folder.mapped_chunk(path, modules)
     }
 
     #[test]
