@@ -47,7 +47,7 @@ impl Rule for BudgetPath {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::tester::Folder;
+    use crate::rules::tester::{Folder, react_components};
 
     const RULE: &str = "budget/path";
 
@@ -56,30 +56,7 @@ mod tests {
     /// A minified chunk of `components` small React components with distinct names, numbers
     /// and UI strings, so it does not compress to nothing.
     fn chunk(components: usize, seed: u32) -> String {
-        const WORDS: [&str; 16] = [
-            "cart", "checkout", "total", "shipping", "address", "coupon", "invalid", "order",
-            "payment", "declined", "retry", "saved", "items", "remove", "quantity", "delivery",
-        ];
-        let mut state = 0x9e37_79b9_u32 ^ seed;
-        let mut word = || {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            WORDS[state as usize % WORDS.len()]
-        };
-        let mut code = String::new();
-        for i in 0..components {
-            let label = format!("{} {} {}", word(), word(), word());
-            code.push_str(&format!(
-                "function C{i}({{items:t,onSelect:n}}){{const[r,o]=s.useState({});return e.jsx(\"ul\",{{className:\"{}-{i:x}\",\"aria-label\":\"{label}\",children:t.slice(0,{}).map(l=>e.jsx(\"li\",{{onClick:()=>n(l.id+{}),children:l.{}}},l.id))}})}}",
-                i % 7,
-                word(),
-                i * 3 % 50 + 1,
-                i * 17 % 1000,
-                word()
-            ));
-        }
-        code
+        react_components(components, seed)
     }
 
     /// A built app: a small entry chunk, a large vendor chunk (both gzip over 1 kB, the vendor

@@ -101,38 +101,14 @@ impl Rule for CompressionMissing {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::tester::Folder;
+    use crate::rules::tester::{Folder, react_chunk};
 
     const RULE: &str = "compression/missing";
 
     /// A minified chunk of `components` small React components with distinct names, numbers
     /// and UI strings: about 14 kB for 60, which gzip shrinks by 88%.
     fn chunk(components: usize) -> String {
-        const WORDS: [&str; 16] = [
-            "cart", "checkout", "total", "shipping", "address", "coupon", "invalid", "order",
-            "payment", "declined", "retry", "saved", "items", "remove", "quantity", "delivery",
-        ];
-        let mut state = 0x9e37_79b9_u32;
-        let mut word = || {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            WORDS[state as usize % WORDS.len()]
-        };
-        let mut code = String::from("import{j as e,r as s}from\"./vendor-DkL9x2Qa.js\";");
-        for i in 0..components {
-            let label = format!("{} {} {}", word(), word(), word());
-            code.push_str(&format!(
-                "function C{i}({{items:t,onSelect:n}}){{const[r,o]=s.useState({});return e.jsx(\"ul\",{{className:\"{}-{i:x}\",\"aria-label\":\"{label}\",children:t.slice(0,{}).map(l=>e.jsx(\"li\",{{onClick:()=>n(l.id+{}),children:l.{}}},l.id))}})}}",
-                i % 7,
-                word(),
-                i * 3 % 50 + 1,
-                i * 17 % 1000,
-                word()
-            ));
-        }
-        code.push_str("export{C0 as default};\n");
-        code
+        react_chunk(components, 0)
     }
 
     fn brotli(bytes: &[u8]) -> Vec<u8> {

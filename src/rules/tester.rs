@@ -218,6 +218,44 @@ impl Folder {
     }
 }
 
+/// Minified React components as a bundler emits them: `count` small components with distinct
+/// names, numbers and UI strings (so they do not compress to nothing), drawn from `seed`.
+pub fn react_components(count: usize, seed: u32) -> String {
+    const WORDS: [&str; 16] = [
+        "cart", "checkout", "total", "shipping", "address", "coupon", "invalid", "order",
+        "payment", "declined", "retry", "saved", "items", "remove", "quantity", "delivery",
+    ];
+    let mut state = 0x9e37_79b9_u32 ^ seed;
+    let mut word = || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        WORDS[state as usize % WORDS.len()]
+    };
+    let mut code = String::new();
+    for i in 0..count {
+        let label = format!("{} {} {}", word(), word(), word());
+        code.push_str(&format!(
+            "function C{i}({{items:t,onSelect:n}}){{const[r,o]=s.useState({});return e.jsx(\"ul\",{{className:\"{}-{i:x}\",\"aria-label\":\"{label}\",children:t.slice(0,{}).map(l=>e.jsx(\"li\",{{onClick:()=>n(l.id+{}),children:l.{}}},l.id))}})}}",
+            i % 7,
+            word(),
+            i * 3 % 50 + 1,
+            i * 17 % 1000,
+            word()
+        ));
+    }
+    code
+}
+
+/// A whole minified entry chunk: the components between an import of the vendor chunk and an
+/// export.
+pub fn react_chunk(count: usize, seed: u32) -> String {
+    format!(
+        "import{{j as e,r as s}}from\"./vendor-DkL9x2Qa.js\";{}export{{C0 as default}};\n",
+        react_components(count, seed)
+    )
+}
+
 /// Minified module code of at least `bytes` bytes, its functions named after `name`.
 pub fn module_code(name: &str, bytes: usize) -> String {
     let mut code = String::new();
