@@ -88,25 +88,13 @@ mod tests {
     use std::sync::OnceLock;
 
     use crate::rules::image_refs::samples;
-    use crate::rules::tester::Folder;
+    use crate::rules::tester::{Folder, vite_page};
 
     const RULE: &str = "images/animated-gif";
 
     /// A page prerendered by Vite (vite-ssg): `body` starts on line 8.
     fn page(body: &str) -> String {
-        format!(
-            r#"<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="UTF-8" />
-    <script type="module" crossorigin src="/assets/index-D7fafypN.js"></script>
-  </head>
-  <body>
-{body}
-  </body>
-</html>
-"#
-        )
+        vite_page(body)
     }
 
     /// A looping 240×180 GIF of 5 frames, over 100 KiB; encoded once for all cases.

@@ -109,25 +109,13 @@ impl Rule for ImagesLcpLazy {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::tester::Folder;
+    use crate::rules::tester::{Folder, vite_page};
 
     const RULE: &str = "images/lcp-lazy";
 
     /// A page prerendered by Vite (vite-ssg): `body` starts on line 8.
     fn page(body: &str) -> String {
-        format!(
-            r#"<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="UTF-8" />
-    <script type="module" crossorigin src="/assets/index-D7fafypN.js"></script>
-  </head>
-  <body>
-{body}
-  </body>
-</html>
-"#
-        )
+        vite_page(body)
     }
 
     fn first_large(line: u32, src: &str) -> String {

@@ -250,25 +250,13 @@ fn and_list(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use crate::rules::image_refs::samples;
-    use crate::rules::tester::Folder;
+    use crate::rules::tester::{Folder, vite_page};
 
     const RULE: &str = "images/modern-format";
 
     /// A page prerendered by Vite (vite-ssg): `body` starts on line 8.
     fn page(body: &str) -> String {
-        format!(
-            r#"<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="UTF-8" />
-    <script type="module" crossorigin src="/assets/index-D7fafypN.js"></script>
-  </head>
-  <body>
-{body}
-  </body>
-</html>
-"#
-        )
+        vite_page(body)
     }
 
     /// What the rule says of the tester's 100×75 PNG (17,340 bytes; 1,720 as WebP).

@@ -149,25 +149,13 @@ fn fix(
 #[cfg(test)]
 mod tests {
     use crate::rules::image_refs::samples;
-    use crate::rules::tester::Folder;
+    use crate::rules::tester::{Folder, vite_page};
 
     const RULE: &str = "images/optimizable";
 
     /// A page prerendered by Vite (vite-ssg): `body` starts on line 8.
     fn page(body: &str) -> String {
-        format!(
-            r#"<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="UTF-8" />
-    <script type="module" crossorigin src="/assets/index-D7fafypN.js"></script>
-  </head>
-  <body>
-{body}
-  </body>
-</html>
-"#
-        )
+        vite_page(body)
     }
 
     /// The 100×75 PNG as oxipng leaves it: nothing more to gain losslessly.

@@ -263,25 +263,13 @@ impl Rule for ImagesOversized {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::tester::Folder;
+    use crate::rules::tester::{Folder, vite_page};
 
     const RULE: &str = "images/oversized";
 
     /// A page prerendered by Vite (vite-ssg): `body` starts on line 8.
     fn page(body: &str) -> String {
-        format!(
-            r#"<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="UTF-8" />
-    <script type="module" crossorigin src="/assets/index-D7fafypN.js"></script>
-  </head>
-  <body>
-{body}
-  </body>
-</html>
-"#
-        )
+        vite_page(body)
     }
 
     /// The tester's 400×300 JPEG (41,602 bytes) at `assets/photo.jpg`, shown by `body`.

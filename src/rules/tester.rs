@@ -218,6 +218,23 @@ impl Folder {
     }
 }
 
+/// A page prerendered by Vite (vite-ssg) around `body`, which starts on line 8.
+pub fn vite_page(body: &str) -> String {
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8" />
+    <script type="module" crossorigin src="/assets/index-D7fafypN.js"></script>
+  </head>
+  <body>
+{body}
+  </body>
+</html>
+"#
+    )
+}
+
 /// Minified React components as a bundler emits them: `count` small components with distinct
 /// names, numbers and UI strings (so they do not compress to nothing), drawn from `seed`.
 pub fn react_components(count: usize, seed: u32) -> String {
