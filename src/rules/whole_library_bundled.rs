@@ -21,8 +21,11 @@ declare_rule! {
     ///
     /// Bundles without a source map are searched for signatures: strings that survive
     /// minification (error messages, version banners). Such findings say they are lower
-    /// confidence and give the library's typical size instead of measured bytes. Barrels are not
-    /// judged by signature, since a few icons carry the same strings as the whole set.
+    /// confidence and give the library's typical size instead of measured bytes. A signature
+    /// (a banner especially) shows the library is there, not that all of it is: a bundle whose
+    /// transfer size is under half the library's typical size cannot hold it whole, and is
+    /// reported as holding part of it, with no saving claimed. Barrels are not judged by
+    /// signature, since a few icons carry the same strings as the whole set.
     ///
     /// ## Why is this bad?
     /// This is what users actually download: a whole library where the app uses a few
@@ -155,12 +158,34 @@ impl Rule for WholeLibraryBundled {
                 let Some(package) = context.knowledge.get(&hit.package) else {
                     continue;
                 };
+                let recognised_by = hit
+                    .signatures
+                    .iter()
+                    .map(|s| format!("{s:?}"))
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                // Signatures say the library is there, not that all of it is: a banner survives
+                // in every partial build. A chunk smaller than half the whole library cannot
+                // hold it whole, so it is reported as present, with no saving claimed.
+                if asset.transfer() * 2 < package.typical_gzip_bytes {
+                    found.push(Violation {
+                        path: Some(asset.path.clone()),
+                        message: format!(
+                            "lower confidence (no source map): {} is present, recognised by {recognised_by}, but this chunk ({} gzip) is too small to hold all of it (typically {} gzip): probably a part of it. If it is more than you use: {}",
+                            package.name,
+                            human(asset.transfer()),
+                            human(package.typical_gzip_bytes),
+                            package.replacement
+                        ),
+                        ..Violation::default()
+                    });
+                    continue;
+                }
                 found.push(Violation {
                     path: Some(asset.path.clone()),
                     message: format!(
-                        "lower confidence (no source map): {} appears to be bundled whole, recognised by {}; typically {} gzip. {}",
+                        "lower confidence (no source map): {} appears to be bundled whole, recognised by {recognised_by}; typically {} gzip. {}",
                         package.name,
-                        hit.signatures.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(" and "),
                         human(package.typical_gzip_bytes),
                         package.replacement
                     ),
@@ -406,16 +431,37 @@ mod tests {
 
     #[test]
     fn finds_lodash_by_its_strings_when_there_is_no_map() {
+        // A vendor chunk big enough to hold lodash whole, carrying its internal strings.
         let folder = Folder::new().file(
             "assets/vendor-DkL9x2Qa.js",
-            "var e=\"__lodash_hash_undefined__\",t=\"__lodash_placeholder__\",n=9007199254740991;function r(o){return o===void 0?e:t}export{r as _};\n",
+            format!(
+                "var e=\"__lodash_hash_undefined__\",t=\"__lodash_placeholder__\",n=9007199254740991;function r(o){{return o===void 0?e:t}}{}export{{r as _}};\n",
+                crate::rules::tester::react_components(900, 7)
+            ),
+        );
+        let findings = folder.findings(RULE);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert!(
+            findings[0].starts_with("assets/vendor-DkL9x2Qa.js:-:-: lower confidence (no source map): lodash appears to be bundled whole, recognised by \"__lodash_hash_undefined__\" and \"__lodash_placeholder__\"; typically 26.63 kB gzip."),
+            "{findings:#?}"
+        );
+        assert_eq!(folder.findings_of(RULE)[0].saving, Some(26_634));
+    }
+
+    #[test]
+    fn finds_only_presence_in_a_chunk_too_small_to_hold_the_library() {
+        // A polyfill chunk with a few core-js modules: every core-js build carries its banner,
+        // so the signature says core-js is there, not that all 106 kB of it is.
+        let folder = Folder::new().file(
+            "assets/polyfills-3f2a.js",
+            "/*! core-js 3.37 | Denis Pushkarev (zloirock.ru) | https://github.com/zloirock/core-js/blob/v3.37.1/LICENSE */\n!function(){\"use strict\";var t=Array.prototype;t.flat||(t.flat=function(n){return this.reduce(function(r,e){return r.concat(Array.isArray(e)&&n>1?e.flat(n-1):e)},[])})}();\n",
         );
         assert_eq!(
             folder.findings(RULE),
             [
-                "assets/vendor-DkL9x2Qa.js:-:-: lower confidence (no source map): lodash appears to be bundled whole, recognised by \"__lodash_hash_undefined__\" and \"__lodash_placeholder__\"; typically 26.63 kB gzip. Every form of import from the `lodash` root resolves to the single CommonJS file lodash.js, so one helper drags in all ~300. Import per method (`import debounce from 'lodash/debounce'`), or switch to `lodash-es` / `es-toolkit` with named imports. `lodash/fp` as a whole is also a full copy (it wraps lodash.min.js); use `lodash/fp/<method>`. The standalone `lodash.<method>` packages work but are frozen at old versions and duplicate lodash internals when several are installed."
+                "assets/polyfills-3f2a.js:-:-: lower confidence (no source map): core-js is present, recognised by \"Denis Pushkarev (zloirock.ru)\" and \"https://github.com/zloirock/core-js\", but this chunk (232 B gzip) is too small to hold all of it (typically 106.55 kB gzip): probably a part of it. If it is more than you use: `import 'core-js'` (= core-js/full), `core-js/stable` and `core-js/actual` install every polyfill whether the target browsers need it or not. Let @babel/preset-env inject only what your code uses and your browserslist lacks (`useBuiltIns: 'usage'`, `corejs: 3`), or import single features (`core-js/actual/array/flat`)."
             ]
         );
-        assert_eq!(folder.findings_of(RULE)[0].saving, Some(26_634));
+        assert_eq!(folder.findings_of(RULE)[0].saving, None);
     }
 }
