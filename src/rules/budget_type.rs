@@ -45,7 +45,7 @@ impl Rule for BudgetType {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::tester::{Folder, react_chunk};
+    use crate::rules::tester::{Folder, react_chunk, utility_css};
 
     const RULE: &str = "budget/type";
 
@@ -59,15 +59,7 @@ mod tests {
 
     /// A minified stylesheet of `rules` utility classes.
     fn stylesheet(rules: usize) -> String {
-        (0..rules)
-            .map(|i| {
-                format!(
-                    ".card-{i:x}{{display:flex;margin:{}px auto;color:#{:06x}}}",
-                    i % 24,
-                    (i as u64 * 2_654_435_761) % 0xff_ffff
-                )
-            })
-            .collect()
+        utility_css(rules)
     }
 
     /// A built app with a hero image; `config` is its webaudit.toml.

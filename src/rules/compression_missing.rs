@@ -101,7 +101,7 @@ impl Rule for CompressionMissing {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::tester::{Folder, react_chunk};
+    use crate::rules::tester::{Folder, brotli_encode, react_chunk};
 
     const RULE: &str = "compression/missing";
 
@@ -112,14 +112,7 @@ mod tests {
     }
 
     fn brotli(bytes: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        brotli::BrotliCompress(
-            &mut &bytes[..],
-            &mut out,
-            &brotli::enc::BrotliEncoderParams::default(),
-        )
-        .unwrap();
-        out
+        brotli_encode(bytes)
     }
 
     /// An icon sprite as SVG: a few kB of path data.

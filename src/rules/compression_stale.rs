@@ -78,7 +78,7 @@ impl Rule for CompressionStale {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::tester::Folder;
+    use crate::rules::tester::{Folder, brotli_encode};
 
     const RULE: &str = "compression/stale";
 
@@ -88,14 +88,7 @@ mod tests {
     const STYLES: &str = ":root{--brand:#4f46e5}body{margin:0;font-family:Inter,system-ui,sans-serif}.btn{padding:.5rem 1rem;border-radius:.375rem;background:var(--brand);color:#fff}";
 
     fn brotli(bytes: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        brotli::BrotliCompress(
-            &mut &bytes[..],
-            &mut out,
-            &brotli::enc::BrotliEncoderParams::default(),
-        )
-        .unwrap();
-        out
+        brotli_encode(bytes)
     }
 
     #[test]

@@ -78,21 +78,14 @@ impl Rule for CompressionUseless {
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::tester::Folder;
+    use crate::rules::tester::{Folder, brotli_encode};
 
     const RULE: &str = "compression/useless";
 
     const STYLES: &str = ":root{--brand:#4f46e5}body{margin:0;font-family:Inter,system-ui,sans-serif}.btn{padding:.5rem 1rem;border-radius:.375rem;background:var(--brand);color:#fff}.btn:hover{filter:brightness(1.1)}.card{padding:1rem;border-radius:.5rem;box-shadow:0 1px 3px #0002}";
 
     fn brotli(bytes: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        brotli::BrotliCompress(
-            &mut &bytes[..],
-            &mut out,
-            &brotli::enc::BrotliEncoderParams::default(),
-        )
-        .unwrap();
-        out
+        brotli_encode(bytes)
     }
 
     fn gzip(bytes: &[u8]) -> Vec<u8> {

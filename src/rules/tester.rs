@@ -273,6 +273,31 @@ pub fn react_chunk(count: usize, seed: u32) -> String {
     )
 }
 
+/// `bytes` brotli-encoded (the encoder's default parameters): a `.br` copy.
+pub fn brotli_encode(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    brotli::BrotliCompress(
+        &mut &bytes[..],
+        &mut out,
+        &brotli::enc::BrotliEncoderParams::default(),
+    )
+    .unwrap();
+    out
+}
+
+/// A minified stylesheet of `rules` utility classes.
+pub fn utility_css(rules: usize) -> String {
+    (0..rules)
+        .map(|i| {
+            format!(
+                ".card-{i:x}{{display:flex;margin:{}px auto;color:#{:06x}}}",
+                i % 24,
+                (i as u64 * 2_654_435_761) % 0xff_ffff
+            )
+        })
+        .collect()
+}
+
 /// Minified module code of at least `bytes` bytes, its functions named after `name`.
 pub fn module_code(name: &str, bytes: usize) -> String {
     let mut code = String::new();
