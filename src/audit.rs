@@ -296,17 +296,28 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
 }
 
 /// A deployment that ships some files only precompressed (`app.js.gz` without `app.js`, as
-/// compression plugins do with `deleteOriginalAssets`) serves each copy in its original's
-/// place. A copy with no original counts as the asset it encodes, at its own (transfer) size,
-/// when a page loads it or when no file of its format ships uncompressed; a copy of a format
-/// that also ships uncompressed and that no page loads stays a leftover (`compression/stale`).
-/// Returns the note naming the pattern.
+/// compression plugins do with `deleteOriginalAssets`, or as Cockpit's packages do) serves each
+/// copy in its original's place. Whether an orphan copy is such an asset or a leftover of an
+/// earlier build is decided from its folder, since one build writes a folder one way:
+/// - a page loads it (a reference to `app.js` resolved to `app.js.gz`): an asset;
+/// - its folder also holds copies beside their originals (`x.js` + `x.js.gz`), or files of its
+///   format shipped plain without any copy: the build there keeps originals, so an orphan is a
+///   leftover (`compression/stale`);
+/// - otherwise (its folder ships that format only precompressed): an asset.
+///
+/// Such a copy is counted as the file it encodes: its kind and format are the original's, its
+/// raw size is the decoded size, and its own size is the transfer size of its encoding (a `.br`
+/// shipped with a `.gz` of the same file becomes that asset's brotli variant). Returns the note
+/// naming the pattern.
 fn count_copies_shipped_alone(
     assets: &mut [crate::measure::Asset],
     pages: &[crate::pages::PageLoad],
 ) -> Option<String> {
+    use crate::analyze::Facts;
     use crate::kind::{AssetKind, Format};
-    let loaded: std::collections::HashSet<&str> = pages
+    use crate::model::asset::Algorithm;
+    use std::collections::{HashMap, HashSet};
+    let loaded: HashSet<&str> = pages
         .iter()
         .flat_map(|p| {
             p.initial_scripts
@@ -317,43 +328,108 @@ fn count_copies_shipped_alone(
         })
         .map(String::as_str)
         .collect();
-    let shipped_uncompressed: std::collections::HashSet<Format> = assets
-        .iter()
-        .filter(|a| a.kind != AssetKind::Precompressed)
-        .map(|a| a.format)
-        .collect();
-    let mut alone = Vec::new();
+    let folder_of = |path: &str| {
+        path.rsplit_once('/')
+            .map_or("", |(folder, _)| folder)
+            .to_string()
+    };
+    // The format an encoded copy's name says it holds: `app.js.gz` -> JavaScript.
+    let encoded_format = |path: &str| {
+        path.rsplit_once('.')
+            .and_then(|(stem, _)| stem.rsplit_once('.'))
+            .and_then(|(_, extension)| Format::from_extension(extension))
+    };
+    // Per folder and format: does the build there keep originals?
+    let mut keeps_originals: HashSet<(String, Format)> = HashSet::new();
+    for asset in assets.iter() {
+        let plain_without_copy = asset.kind != AssetKind::Precompressed
+            && asset.counted()
+            && asset.format.compressible()
+            && asset.variants.is_empty();
+        let copy_with_original = asset.kind == AssetKind::Precompressed && asset.original.is_some();
+        let format = if copy_with_original {
+            encoded_format(&asset.path)
+        } else if plain_without_copy {
+            Some(asset.format)
+        } else {
+            None
+        };
+        if let Some(format) = format {
+            keeps_originals.insert((folder_of(&asset.path), format));
+        }
+    }
+    let mut alone: Vec<(usize, Format)> = Vec::new();
     for (index, asset) in assets.iter().enumerate() {
         if asset.kind != AssetKind::Precompressed || asset.original.is_some() {
             continue;
         }
-        let Some(format) = asset
-            .path
-            .rsplit_once('.')
-            .and_then(|(stem, _)| stem.rsplit_once('.'))
-            .and_then(|(_, extension)| Format::from_extension(extension))
-        else {
+        let Some(format) = encoded_format(&asset.path) else {
             continue;
         };
-        if loaded.contains(asset.path.as_str()) || !shipped_uncompressed.contains(&format) {
+        if loaded.contains(asset.path.as_str())
+            || !keeps_originals.contains(&(folder_of(&asset.path), format))
+        {
             alone.push((index, format));
         }
     }
     if alone.is_empty() {
         return None;
     }
-    let mut names: Vec<&str> = Vec::new();
-    for &(index, format) in &alone {
-        assets[index].kind = format.kind();
+    let names: Vec<String> = alone
+        .iter()
+        .take(3)
+        .map(|&(index, _)| assets[index].path.clone())
+        .collect();
+    let count = alone.len();
+    // When one file is shipped as both `.gz` and `.br`, the `.gz` stands for it (the encoding
+    // every browser accepts) and the `.br` is its brotli variant.
+    let by_path: HashMap<String, usize> = alone
+        .iter()
+        .map(|&(index, _)| (assets[index].path.clone(), index))
+        .collect();
+    for &(index, _) in &alone {
+        let path = assets[index].path.clone();
+        let Some(stem) = path.strip_suffix(".br") else {
+            continue;
+        };
+        if let Some(&gzip_copy) = by_path.get(&format!("{stem}.gz")) {
+            assets[index].original = Some(assets[gzip_copy].path.clone());
+            let own = assets[index].raw;
+            assets[gzip_copy].variants.push(path);
+            assets[gzip_copy].brotli = Some(own);
+        }
     }
-    for &(index, _) in alone.iter().take(3) {
-        names.push(&assets[index].path);
+    for &(index, format) in &alone {
+        let asset = &mut assets[index];
+        if asset.original.is_some() {
+            continue;
+        }
+        let algorithm = if asset.path.ends_with(".br") {
+            Algorithm::Brotli
+        } else {
+            Algorithm::Gzip
+        };
+        let own = asset.raw;
+        match &asset.facts {
+            Facts::Precompressed(decoded) if decoded.error.is_none() => {
+                asset.raw = decoded.size;
+                asset.format = format;
+                match algorithm {
+                    Algorithm::Gzip => asset.gzip = Some(own),
+                    // Its gzip size stays unknown (`Asset::transfer` then uses this size).
+                    Algorithm::Brotli => asset.brotli = Some(own),
+                }
+                asset.encoded_only = Some(algorithm);
+            }
+            // A copy that does not decode stays a copy: `compression/stale` reports it.
+            _ => continue,
+        }
+        asset.kind = format.kind();
     }
     Some(format!(
-        "{} file(s) are shipped only precompressed ({}{}): each is counted as the file it encodes, at its compressed size, and references to that file resolve to it",
-        alone.len(),
+        "{count} file(s) are shipped only precompressed ({}{}), and their folders ship no plain copy of that format: each is counted as the file it encodes (raw = decoded size, gzip/brotli = the file's own size), and references to that file resolve to it",
         names.join(", "),
-        if alone.len() > 3 { ", …" } else { "" }
+        if count > 3 { ", …" } else { "" }
     ))
 }
 

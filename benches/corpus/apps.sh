@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the real-apps corpus: the built web front ends that 12 pinned PyPI wheels and npm
-# packages ship, each extracted as the folder a server would serve, so webaudit can be run on
+# Builds the real-apps corpus: the built web front ends that 13 pinned PyPI wheels, npm
+# packages and Debian packages ship, each extracted as the folder a server would serve, so webaudit can be run on
 # what production apps actually look like (pages, hashed bundles, inline <style>/<script>,
 # fonts, images), e.g. to compare two binaries with benches/corpus/diff_findings.py.
 #
@@ -23,6 +23,9 @@
 # their server rewrites (litellm: audit with `[pages] base = "/litellm-asset-prefix/"`).
 #   playwright  playwright-core 1.65.1 (npm)           Vite (trace viewer, UI mode, HTML report, recorder, dashboard)  lib/vite/
 #   homeassistant home-assistant-frontend 20250109.2 (PyPI) Rspack 1.1              hass_frontend/ (modern + ES5 builds, .gz/.br copies)
+#   cockpit     cockpit 287.1-0+deb12u3 (Debian 12)   esbuild                             usr/share/cockpit/ of cockpit-bridge, -ws, -system,
+#                                                                                         -storaged, -networkmanager: scripts and styles shipped
+#                                                                                         only as X.js.gz / X.css.gz (cockpit-ws serves them)
 #
 # - Output: benches/work/apps/<name>/ (override the parent with APPS_DIR=DIR), plus
 #   APPS_DIR/MANIFEST.tsv: name, package@version, registry, bundler, folder, files, bytes, pages.
@@ -31,6 +34,10 @@
 #   (APPS_CACHE=DIR); only the app's folder is unzipped (Python files and py.typed are dropped). A wheel is deleted
 #   once its app is extracted unless --keep-downloads is given (disk is tight; a rebuild
 #   downloads it again).
+# - Debian packages: `apt-get download PACKAGE=VERSION` (the machine's apt sources must carry
+#   the pinned version: Debian 12 "bookworm"; run `apt-get update` first on a fresh machine),
+#   each .deb checked against its pinned sha256 and unpacked with dpkg-deb; the artifact column
+#   lists the packages (comma-separated) and the hash column their sha256s in the same order.
 # - npm packages: `npm pack` through benches/corpus/npm-fetch.sh (pinned sha512 integrity),
 #   cached in benches/work/npm like the other corpora.
 # - Idempotent: APPS_DIR/.stamps/<name>.tsv records the spec line and every file with its size;
@@ -78,6 +85,7 @@ dagster	pypi	dagster-webserver	1.13.27	dagster_webserver-1.13.27-py3-none-any.wh
 mesop	pypi	mesop	1.3.7	mesop-1.3.7-py3-none-any.whl	e7cd218667a445841a624047b40a113a84a9d409d46c36644cc0f573583b251f	mesop/web/src/app/prod/web_package	-	Angular (Bazel + esbuild)
 homeassistant	pypi	home-assistant-frontend	20250109.2	home_assistant_frontend-20250109.2-py3-none-any.whl	8c4f3e4336147ed405b86809baf15823367d0ec105a0da4f4bde168e693bdd2b	hass_frontend	-	Rspack
 phoenix	pypi	arize-phoenix	20.26.1	arize_phoenix-20.26.1-py3-none-any.whl	dd318844cba1d7021d8accaa995b7f3716d559eab4afb549dfb1017dd51bab56	phoenix/server/static	phoenix/server/templates/index.html>index.html	Vite 8 (rolldown)
+cockpit	debian	cockpit	287.1-0+deb12u3	cockpit-bridge,cockpit-ws,cockpit-system,cockpit-storaged,cockpit-networkmanager	8fdd58f6c7f07a4a5097ca8c3b5a03e77c81b8721468c7465e67aecf3a2573a3,635816d9b22d0c341d47f515fdcea1f34a69ccf4d1fc33b77995a874b0ab1f4c,3df78ed5635c0c125353e2ac212666ac4947df74014a0e50581cca7b86a5b6d4,b9ece1597dce815997928be9ca4fd16aa9885c3c5929fe6e76200007de9b8be0,355971b595378b10eec896a541da23cc57cee0bc98d2f256c011fdf0fa75bc31	usr/share/cockpit	-	esbuild (precompressed .gz only)
 playwright	npm	playwright-core	1.65.1	-	sha512-hqPpz7blSMPxWVdoeE1yiBSzXsKiVOd2k+kjCvmUywD2GPO2Dd9HfcWnq9NN0GHbNZDFgZ9JfBFr+X5/BLo0qw==	lib/vite	-	Vite
 EOF
 )
@@ -130,6 +138,35 @@ fetch_wheel() {
   mv "$tmp/$file" "$path"
   rm -rf "$tmp"
   echo "$path"
+}
+
+# Downloads the pinned .deb files of one Debian source into $DL (unless there with the right
+# hashes) and unpacks them all into one folder under $DL; prints that folder.
+fetch_debs() {
+  local version=$1 packages=$2 hashes=$3
+  command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null \
+    || { echo "error: apt-get and dpkg-deb are required for the Debian apps" >&2; return 1; }
+  local root="$DL/debian-root.$$"
+  rm -rf "$root"
+  mkdir -p "$root"
+  local -a names sums
+  IFS=, read -r -a names <<<"$packages"
+  IFS=, read -r -a sums <<<"$hashes"
+  local i deb got
+  for i in "${!names[@]}"; do
+    deb=$(find "$DL" -maxdepth 1 -name "${names[$i]}_${version//:/%3a}_*.deb" -print -quit)
+    if [[ -z "$deb" ]] || [[ "$(sha256sum "$deb" | cut -d' ' -f1)" != "${sums[$i]}" ]]; then
+      log "downloading ${names[$i]}=$version"
+      (cd "$DL" && apt-get download -q "${names[$i]}=$version" >&2) \
+        || { echo "error: apt-get download ${names[$i]}=$version failed (apt-get update? a Debian 12 source?)" >&2; return 1; }
+      deb=$(find "$DL" -maxdepth 1 -name "${names[$i]}_${version//:/%3a}_*.deb" -print -quit)
+    fi
+    got=$(sha256sum "$deb" | cut -d' ' -f1)
+    [[ "$got" == "${sums[$i]}" ]] \
+      || { echo "error: $deb sha256 $got does not match the pinned ${sums[$i]}" >&2; return 1; }
+    dpkg-deb -x "$deb" "$root"
+  done
+  echo "$root"
 }
 
 # Copies the app out of a source (a wheel, or an unpacked npm package folder) into STAGE.
@@ -193,6 +230,8 @@ while IFS=$'\t' read -r name registry package version artifact hash folder extra
   fi
   if [[ "$registry" == pypi ]]; then
     src=$(fetch_wheel "$package" "$version" "$artifact" "$hash")
+  elif [[ "$registry" == debian ]]; then
+    src=$(fetch_debs "$version" "$artifact" "$hash")
   else
     src=$(fetch_package "$package@$version" "$hash")
   fi
@@ -206,6 +245,10 @@ while IFS=$'\t' read -r name registry package version artifact hash folder extra
   { echo "$line"; listing "$dest"; } >"$stamp"
   if [[ "$registry" == pypi && $KEEP -eq 0 ]]; then
     rm -f "$src"
+  fi
+  if [[ "$registry" == debian ]]; then
+    rm -rf "$src"
+    [[ $KEEP -eq 0 ]] && for deb in ${artifact//,/ }; do rm -f "$DL/${deb}_"*.deb; done
   fi
   built=$((built + 1))
 done <<<"$SPEC"

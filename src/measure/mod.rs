@@ -264,6 +264,7 @@ fn claimed_map_outcome(file: &ScannedFile, map: &ClaimedMap) -> Outcome {
         original: None,
         variants: Vec::new(),
         facts: Facts::None,
+        encoded_only: None,
         composition: None,
     };
     Outcome {
@@ -454,6 +455,7 @@ fn measure_file(
         original: None,
         variants: Vec::new(),
         facts,
+        encoded_only: None,
         composition: None,
     };
     Ok(Outcome {
@@ -485,11 +487,20 @@ fn link_variants(assets: &mut [Asset]) {
         .map(|(i, a)| (a.path.clone(), i))
         .collect();
     // `X.LICENSE.txt` beside `X`: extracted license comments, never requested by a browser.
+    // In a deployment that ships files only precompressed, `X.LICENSE.txt.gz` beside `X.gz`.
+    let shipped = |path: &str| {
+        ["", ".gz", ".br"]
+            .iter()
+            .any(|encoding| index.contains_key(&format!("{path}{encoding}")))
+    };
     for asset in assets.iter_mut() {
-        let Some(bundle) = asset.path.strip_suffix(".LICENSE.txt") else {
-            continue;
+        let bundle = match asset.format {
+            Format::Txt => asset.path.strip_suffix(".LICENSE.txt"),
+            Format::Gzip => asset.path.strip_suffix(".LICENSE.txt.gz"),
+            Format::Brotli => asset.path.strip_suffix(".LICENSE.txt.br"),
+            _ => None,
         };
-        if asset.format == Format::Txt && index.contains_key(bundle) {
+        if bundle.is_some_and(shipped) {
             asset.kind = AssetKind::License;
         }
     }

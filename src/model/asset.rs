@@ -40,7 +40,8 @@ impl Compression {
 }
 
 /// What a compressed size was measured with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Algorithm {
     Gzip,
     Brotli,
@@ -84,6 +85,11 @@ pub struct Asset {
         serialize_with = "serialize_image_facts"
     )]
     pub facts: Facts,
+    /// Set when the file is shipped only encoded (`app.js.gz` without `app.js`) and counted as
+    /// the file it encodes: `raw` is then the decoded size and this encoding's size is the
+    /// file's own size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoded_only: Option<Algorithm>,
     /// Bytes per npm package, from the source map (filled after measuring).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub composition: Option<Composition>,
@@ -112,14 +118,23 @@ impl Asset {
     /// The bytes that travel over the network: compressed size when the format is compressed
     /// in transit (gzip, the encoding every server and browser supports), raw size otherwise.
     pub fn transfer(&self) -> u64 {
-        self.gzip.unwrap_or(self.raw)
+        self.gzip.or_else(|| self.brotli_only()).unwrap_or(self.raw)
+    }
+
+    /// The size of a file shipped only as brotli: every visitor receives that copy.
+    fn brotli_only(&self) -> Option<u64> {
+        (self.encoded_only == Some(Algorithm::Brotli))
+            .then_some(self.brotli)
+            .flatten()
     }
 
     /// The size under a budget's compression; `None` when that size was not computed.
     pub fn size(&self, compression: Compression) -> Option<u64> {
         match compression {
             Compression::None => Some(self.raw),
-            Compression::Gzip if self.format.compressible() => self.gzip,
+            Compression::Gzip if self.format.compressible() => {
+                self.gzip.or_else(|| self.brotli_only())
+            }
             Compression::Brotli if self.format.compressible() => self.brotli,
             _ => Some(self.raw),
         }

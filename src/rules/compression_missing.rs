@@ -56,7 +56,8 @@ impl Rule for CompressionMissing {
         for asset in context
             .assets
             .iter()
-            .filter(|a| a.counted() && a.format.compressible())
+            // A file shipped only encoded (`app.js.gz` alone) is its own compressed copy.
+            .filter(|a| a.counted() && a.format.compressible() && a.encoded_only.is_none())
         {
             let Some(gzip) = asset.gzip else { continue };
             let saving = asset.raw.saturating_sub(gzip);

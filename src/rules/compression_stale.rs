@@ -59,6 +59,16 @@ impl Rule for CompressionStale {
                     )
                 }
                 (Some(original), Some(hash), None) => match by_path.get(original.as_str()) {
+                    // The `.br` of a file shipped only as `.gz`: both must decode alike.
+                    Some(asset) if asset.encoded_only.is_some() => match &asset.facts {
+                        Facts::Precompressed(other) if other.hash.is_some_and(|h| h != *hash) => {
+                            format!(
+                                "does not decode to what {original} decodes to: it holds {} bytes of other content (a stale build artefact), while {original} holds {}",
+                                decoded.size, asset.raw
+                            )
+                        }
+                        _ => continue,
+                    },
                     Some(asset) if asset.content_hash != *hash => format!(
                         "does not decode to {original}: it holds {} bytes of other content (a stale build artefact), while {original} has {}",
                         decoded.size, asset.raw
@@ -228,9 +238,17 @@ mod tests {
                 .iter()
                 .find(|a| a.path == "assets/index-BqP3xK9z.js.gz")
                 .unwrap();
-            // Counted as the script it encodes, at the size that travels.
+            // Counted as the script it encodes: raw is what it decodes to, and its own size is
+            // what travels.
             assert_eq!(copy.kind, crate::kind::AssetKind::Script);
-            assert_eq!(page.initial_scripts.gzip, copy.raw);
+            assert_eq!(copy.raw, ENTRY.len() as u64);
+            let own = std::fs::metadata(&copy.file).unwrap().len();
+            assert_eq!(copy.gzip, Some(own));
+            assert_eq!(page.initial_scripts.gzip, own);
+            assert_eq!(
+                copy.encoded_only,
+                Some(crate::model::asset::Algorithm::Gzip)
+            );
             assert!(
                 prepared
                     .notes
@@ -240,5 +258,81 @@ mod tests {
                 prepared.notes
             );
         });
+    }
+
+    #[test]
+    fn passes_copies_no_page_loads_in_a_folder_shipped_precompressed() {
+        // Cockpit's packages: translations `po.de.js.gz` fetched by its server, never named by
+        // a page, in folders with no plain script, beside another folder (`static/`) that
+        // ships its scripts plain. The build writes each folder one way: these are the assets.
+        let folder = Folder::new()
+            .file("static/login.js", ENTRY)
+            .gzip("users/users.js.gz", ENTRY)
+            .gzip("users/po.de.js.gz", PREVIOUS_ENTRY)
+            .gzip("users/po.fr.js.gz", STYLES)
+            .file("users/po.pt_BR.js.br", brotli(STYLES.as_bytes()));
+        folder.passes(RULE);
+        folder.prepared(|prepared, _| {
+            let kinds: Vec<_> = prepared
+                .assets
+                .iter()
+                .filter(|a| a.path.starts_with("users/"))
+                .map(|a| (a.path.as_str(), a.kind, a.raw))
+                .collect();
+            assert!(
+                kinds
+                    .iter()
+                    .all(|(_, kind, _)| *kind == crate::kind::AssetKind::Script),
+                "{kinds:?}"
+            );
+        });
+    }
+
+    #[test]
+    fn a_brotli_copy_beside_a_gzip_copy_of_a_file_shipped_only_precompressed_is_its_variant() {
+        let folder = Folder::new()
+            .gzip("assets/app-BqP3xK9z.js.gz", ENTRY)
+            .file("assets/app-BqP3xK9z.js.br", brotli(ENTRY.as_bytes()));
+        folder.passes(RULE);
+        folder.prepared(|prepared, _| {
+            let gzip = prepared
+                .assets
+                .iter()
+                .find(|a| a.path == "assets/app-BqP3xK9z.js.gz")
+                .unwrap();
+            assert_eq!(gzip.variants, ["assets/app-BqP3xK9z.js.br"]);
+            let brotli_size = std::fs::metadata(gzip.file.with_extension("br"))
+                .unwrap()
+                .len();
+            assert_eq!(gzip.brotli, Some(brotli_size));
+        });
+        // A brotli copy that decodes to something else than the gzip copy is stale.
+        let folder = Folder::new().gzip("assets/app-BqP3xK9z.js.gz", ENTRY).file(
+            "assets/app-BqP3xK9z.js.br",
+            brotli(PREVIOUS_ENTRY.as_bytes()),
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [format!(
+                "assets/app-BqP3xK9z.js.br:-:-: does not decode to what assets/app-BqP3xK9z.js.gz decodes to: it holds {} bytes of other content (a stale build artefact), while assets/app-BqP3xK9z.js.gz holds {}",
+                PREVIOUS_ENTRY.len(),
+                ENTRY.len()
+            )]
+        );
+    }
+
+    #[test]
+    fn finds_an_orphan_copy_in_a_folder_that_ships_that_format_plain() {
+        // The build in `assets/` writes plain scripts without copies: an orphan `.gz` there is
+        // left from an earlier build.
+        let folder = Folder::new()
+            .file("assets/index-BqP3xK9z.js", ENTRY)
+            .gzip("assets/index-D7fafypN.js.gz", PREVIOUS_ENTRY);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/index-D7fafypN.js.gz:-:-: its original assets/index-D7fafypN.js is not in the folder: a leftover of an earlier build"
+            ]
+        );
     }
 }

@@ -23,8 +23,11 @@ declare_rule! {
     /// `{% … %}`, `<%= … %>`, `${…}`), `%NAME%` tokens (`%PUBLIC_URL%`), and a path segment
     /// written as a constant (`ASSET_PREFIX_PLACEHOLDER/…`) where no such folder exists. A
     /// templated `<base href>` is ignored. A template that shows a literal default
-    /// (`{{ base_url | default('./assets/app.js') }}`) names that file, and is checked. Links (`<a href>`) are navigations, not loads, and
-    /// are not checked.
+    /// (`{{ base_url | default('./assets/app.js') }}`) names that file, and is checked. Also not
+    /// reported: a name that two or more language variants in its folder stand for (`po.js`
+    /// beside `po.de.js`, `po.fr.js.gz`: the server picks the visitor's language) and a path
+    /// with a `*` segment (`../*/po.js`, a pattern the server expands). Links (`<a href>`) are
+    /// navigations, not loads, and are not checked.
     ///
     /// ## Why is this bad?
     /// A missing file is a failed request on every visit: a broken image, unstyled text, a
@@ -625,6 +628,43 @@ mod tests {
                     " (the file img/hero-bg.jpg)"
                 ),
                 missing("index.html:7:47", "url()", "img/banner.webp", ""),
+            ]
+        );
+    }
+
+    #[test]
+    fn passes_a_name_the_server_answers_with_a_language_variant() {
+        // Cockpit's pages load `po.js`; its server answers with `po.de.js.gz` or another
+        // language's file, and expands `../*/po.js` over its packages.
+        Folder::new()
+            .file(
+                "users/index.html",
+                r#"<script src="po.js"></script><script src="../base1/po.js"></script><script src="../*/po.js"></script>"#,
+            )
+            .gzip("users/po.de.js.gz", "var po={};")
+            .gzip("users/po.pt_BR.js.gz", "var po={};")
+            .file("base1/po.zh-TW.js", "var po={};")
+            .file("base1/po.fr.js", "var po={};")
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_name_with_one_variant_or_hashed_builds_only() {
+        // One translation is not a set of variants; two content-hashed builds of `main.js`
+        // are not language variants: the plain name is missing.
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                r#"<script src="po.js"></script><script src="main.js"></script>"#,
+            )
+            .file("po.de.js", "var po={};")
+            .file("main.3f2a9c1b.js", "1")
+            .file("main.77aa01ce.js", "2");
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:1:1: <script src> \"po.js\" names a file that is not in the folder: the request fails on every visit",
+                "index.html:1:30: <script src> \"main.js\" names a file that is not in the folder: the request fails on every visit"
             ]
         );
     }

@@ -170,6 +170,10 @@ pub enum Target {
     /// a `SOME_PREFIX_PLACEHOLDER/` segment naming no folder): the page as shipped is a
     /// template, and the reference names no file until it is filled.
     Template,
+    /// A name the server answers with one of several language variants of the folder
+    /// (`po.js` for `po.de.js`, `po.pt_BR.js.gz`, …: content negotiation, as Apache's
+    /// MultiViews or an app server's locale lookup do), or a server-side pattern (`../*/po.js`).
+    Negotiated,
 }
 
 /// Builds the model from the measured and analysed assets. `skipped` are the files the audit
@@ -185,6 +189,7 @@ pub fn build<'a>(
     let folder = Folder {
         files: assets.iter().map(|a| a.path.as_str()).collect(),
         skipped: skipped.iter().map(|s| s.path.as_str()).collect(),
+        negotiable: language_variant_names(assets.iter().map(|a| a.path.as_str())),
     };
     let base_path = config.base_path.as_deref();
     let mut site = Site {
@@ -522,6 +527,57 @@ struct Folder<'a> {
     files: HashSet<&'a str>,
     /// Paths the scan left out (files, and folders whose content counts as present).
     skipped: HashSet<&'a str>,
+    /// Names a server answers with a language variant (see [`language_variant_names`]).
+    negotiable: HashSet<String>,
+}
+
+/// The names that at least two language variants of the folder stand for: `po.de.js` and
+/// `po.fr.js.gz` make `po.js` (a server picks the visitor's language). A variant's middle
+/// segment is a language tag (`de`, `pt_BR`, `zh-TW`), which a content hash never is.
+fn language_variant_names<'a>(paths: impl Iterator<Item = &'a str>) -> HashSet<String> {
+    let mut variants: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for path in paths {
+        let path = path
+            .strip_suffix(".gz")
+            .or_else(|| path.strip_suffix(".br"))
+            .unwrap_or(path);
+        let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let mut parts = name.rsplitn(3, '.');
+        let (Some(extension), Some(tag), Some(stem)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        if stem.is_empty() || extension.is_empty() || !is_language_tag(tag) {
+            continue;
+        }
+        let standing_for = if folder.is_empty() {
+            format!("{stem}.{extension}")
+        } else {
+            format!("{folder}/{stem}.{extension}")
+        };
+        *variants.entry(standing_for).or_default() += 1;
+    }
+    variants
+        .into_iter()
+        .filter(|(_, count)| *count >= 2)
+        .map(|(name, _)| name)
+        .collect()
+}
+
+/// A BCP 47-like language tag as file names carry them: `de`, `fil`, `pt_BR`, `zh-TW`.
+fn is_language_tag(tag: &str) -> bool {
+    let (language, region) = match tag.split_once(['_', '-']) {
+        Some((language, region)) => (language, Some(region)),
+        None => (tag, None),
+    };
+    (2..=3).contains(&language.len())
+        && language.chars().all(|c| c.is_ascii_lowercase())
+        && region.is_none_or(|region| {
+            (region.len() == 2 && region.chars().all(|c| c.is_ascii_uppercase()))
+                || (region.len() == 4
+                    && region.starts_with(|c: char| c.is_ascii_uppercase())
+                    && region[1..].chars().all(|c| c.is_ascii_lowercase()))
+        })
 }
 
 impl Folder<'_> {
@@ -532,6 +588,11 @@ impl Folder<'_> {
         match resolved {
             Resolved::Local(path) if self.serves(&path) => Target::Present(path),
             Resolved::Local(path) if has_placeholder_segment(&path) => Target::Template,
+            Resolved::Local(path)
+                if self.negotiable.contains(&path) || path.split('/').any(|s| s == "*") =>
+            {
+                Target::Negotiated
+            }
             Resolved::Local(path) => Target::Missing(path),
             _ => Target::Elsewhere,
         }
@@ -577,6 +638,7 @@ mod tests {
         let folder = Folder {
             files: HashSet::from(["app.js"]),
             skipped: HashSet::from(["vendor", "img/link.png"]),
+            negotiable: HashSet::new(),
         };
         for present in ["app.js", "vendor", "vendor/x/y.js", "img/link.png"] {
             assert!(folder.has(present), "{present}");
