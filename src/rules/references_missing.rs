@@ -26,8 +26,10 @@ declare_rule! {
     /// (`{{ base_url | default('./assets/app.js') }}`) names that file, and is checked. Also not
     /// reported: a name that two or more language variants in its folder stand for (`po.js`
     /// beside `po.de.js`, `po.fr.js.gz`: the server picks the visitor's language) and a path
-    /// with a `*` segment (`../*/po.js`, a pattern the server expands). Links (`<a href>`) are
-    /// navigations, not loads, and are not checked.
+    /// with a `*` segment (`../*/po.js`, a pattern the server expands), and a route with no
+    /// file extension (`/get_image`, `/api/avatar`) that names no file or folder: the server
+    /// answers those itself, while built files always carry an extension. Links (`<a href>`)
+    /// are navigations, not loads, and are not checked.
     ///
     /// ## Why is this bad?
     /// A missing file is a failed request on every visit: a broken image, unstyled text, a
@@ -646,6 +648,33 @@ mod tests {
             .file("base1/po.zh-TW.js", "var po={};")
             .file("base1/po.fr.js", "var po={};")
             .passes(RULE);
+    }
+
+    #[test]
+    fn passes_a_server_route_without_a_file_extension() {
+        // LiteLLM's pages load their logo from the proxy's `/get_image` endpoint.
+        Folder::new()
+            .file(
+                "index.html",
+                r#"<link rel=preload as=image href="/get_image?theme=dark"><img src="/get_image" width=8 height=8>"#,
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_missing_file_with_an_extension_and_a_folder_without_its_index() {
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                r#"<img src="/img/logo.png" width=8 height=8><iframe src="/docs/"></iframe>"#,
+            )
+            .file("docs/readme.txt", "x");
+        assert_eq!(
+            folder.findings(RULE).len(),
+            2,
+            "{:?}",
+            folder.findings(RULE)
+        );
     }
 
     #[test]

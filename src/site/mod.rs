@@ -170,10 +170,12 @@ pub enum Target {
     /// a `SOME_PREFIX_PLACEHOLDER/` segment naming no folder): the page as shipped is a
     /// template, and the reference names no file until it is filled.
     Template,
-    /// A name the server answers with one of several language variants of the folder
-    /// (`po.js` for `po.de.js`, `po.pt_BR.js.gz`, …: content negotiation, as Apache's
-    /// MultiViews or an app server's locale lookup do), or a server-side pattern (`../*/po.js`).
-    Negotiated,
+    /// A request the server answers itself rather than from a file: one of several language
+    /// variants of the folder (`po.js` for `po.de.js`, `po.pt_BR.js.gz`, …: content
+    /// negotiation, as Apache's MultiViews or an app server's locale lookup do), a server-side
+    /// pattern (`../*/po.js`), or a route with no file extension that names no file or folder
+    /// (`/get_image`, `/api/avatar`): built files always carry an extension.
+    Dynamic,
 }
 
 /// Builds the model from the measured and analysed assets. `skipped` are the files the audit
@@ -190,6 +192,10 @@ pub fn build<'a>(
         files: assets.iter().map(|a| a.path.as_str()).collect(),
         skipped: skipped.iter().map(|s| s.path.as_str()).collect(),
         negotiable: language_variant_names(assets.iter().map(|a| a.path.as_str())),
+        folders: assets
+            .iter()
+            .flat_map(|a| path_and_folders(&a.path).skip(1))
+            .collect(),
     };
     let base_path = config.base_path.as_deref();
     let mut site = Site {
@@ -529,6 +535,8 @@ struct Folder<'a> {
     skipped: HashSet<&'a str>,
     /// Names a server answers with a language variant (see [`language_variant_names`]).
     negotiable: HashSet<String>,
+    /// Every folder that holds a file of the audit (`a`, `a/b` for `a/b/c.js`).
+    folders: HashSet<&'a str>,
 }
 
 /// The names that at least two language variants of the folder stand for: `po.de.js` and
@@ -589,13 +597,23 @@ impl Folder<'_> {
             Resolved::Local(path) if self.serves(&path) => Target::Present(path),
             Resolved::Local(path) if has_placeholder_segment(&path) => Target::Template,
             Resolved::Local(path)
-                if self.negotiable.contains(&path) || path.split('/').any(|s| s == "*") =>
+                if self.negotiable.contains(&path)
+                    || path.split('/').any(|s| s == "*")
+                    || self.is_route(&path) =>
             {
-                Target::Negotiated
+                Target::Dynamic
             }
             Resolved::Local(path) => Target::Missing(path),
             _ => Target::Elsewhere,
         }
+    }
+
+    /// A path with no file extension that names neither a file nor a folder of the audit
+    /// (`get_image`, `api/avatar`): a route the server answers. A folder's own path (`docs`,
+    /// `docs/`) is not a route: it is served by its `index.html` or fails.
+    fn is_route(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or_default();
+        !name.is_empty() && !name.contains('.') && !self.folders.contains(path)
     }
 
     /// A file of the audit, or one left out of it: itself or one of its folders skipped. Set
@@ -639,6 +657,7 @@ mod tests {
             files: HashSet::from(["app.js"]),
             skipped: HashSet::from(["vendor", "img/link.png"]),
             negotiable: HashSet::new(),
+            folders: HashSet::new(),
         };
         for present in ["app.js", "vendor", "vendor/x/y.js", "img/link.png"] {
             assert!(folder.has(present), "{present}");
