@@ -161,10 +161,19 @@ pub fn run(options: &AuditOptions) -> Result<Report, Error> {
 /// Scan, measure and analyse the folder, and derive what the rules read.
 pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
     scan::check_root(&options.root)?;
-    let config = config::load(&options.root, &options.overrides)?;
+    let mut config = config::load(&options.root, &options.overrides)?;
     rules::check_config(&config)?;
     let scanned = scan::scan(&options.root, &config.ignore)?;
     let mut notes = config.notes.clone();
+    if !config.served_written
+        && let Some((file, host)) = scan::dynamic_host(&options.root)
+    {
+        config.served = config::Served::Dynamic;
+        notes.push(format!(
+            "{} says the site is deployed to {host}, which compresses responses on the fly: precompressed copies are not expected (compression/missing is off; set `[compression] served = \"precompressed\"` to check for them anyway)",
+            display(&file)
+        ));
+    }
     // Read before measuring: a missing or foreign baseline fails the run before any work, and
     // its sizes spare compressing the files it already measured.
     let baseline = options

@@ -56,6 +56,44 @@ pub struct Scan {
 
 pub use crate::files::relative_path;
 
+/// Deployment files of hosts that compress every response on the fly (gzip and brotli), so
+/// that precompressed copies are not needed: found in the audited folder (`_headers`,
+/// `.nojekyll`, … are copied into the output) or in a folder above it up to the repository
+/// root (`netlify.toml`, `vercel.json`, … sit at the project's root).
+const DYNAMIC_HOSTS: &[(&str, &str)] = &[
+    ("netlify.toml", "Netlify"),
+    ("_headers", "Netlify or Cloudflare Pages"),
+    ("_redirects", "Netlify or Cloudflare Pages"),
+    ("vercel.json", "Vercel"),
+    (".vercel/project.json", "Vercel"),
+    ("wrangler.toml", "Cloudflare"),
+    ("firebase.json", "Firebase Hosting"),
+    ("staticwebapp.config.json", "Azure Static Web Apps"),
+    (".nojekyll", "GitHub Pages"),
+];
+
+/// How many folders above the audited one are searched for a host's deployment file (a
+/// repository root found first ends the search).
+pub const MAX_HOST_SEARCH_DEPTH: usize = 4;
+
+/// The host the folder is deployed to, when a deployment file says it is one that compresses
+/// on the fly: `(file found, host)`.
+pub fn dynamic_host(root: &Path) -> Option<(PathBuf, &'static str)> {
+    let start = root.canonicalize().ok()?;
+    for folder in start.ancestors().take(MAX_HOST_SEARCH_DEPTH + 1) {
+        for (name, host) in DYNAMIC_HOSTS {
+            let candidate = folder.join(name);
+            if std::fs::symlink_metadata(&candidate).is_ok_and(|m| m.is_file()) {
+                return Some((candidate, host));
+            }
+        }
+        if folder.join(".git").exists() {
+            break;
+        }
+    }
+    None
+}
+
 /// Checks that `root` is a folder that can be audited: a missing path or a file is fatal.
 pub fn check_root(root: &Path) -> Result<(), Error> {
     let metadata = std::fs::metadata(root).map_err(|source| Error::Io {

@@ -10,7 +10,9 @@ run     audits every app of benches/work/apps/MANIFEST.tsv with the given binary
         benches/corpus/apps/<app>.toml when there is one (e.g. an asset prefix its server maps).
 table   reads those reports and benches/corpus/judgments.tsv and prints, per rule: findings,
         correct, false positives, debatable, unjudged, precision (correct / (correct + false
-        positive)), and the largest number of false positives of that rule on one app.
+        positive)), the same counting debatable findings as wrong, and the largest number of
+        false positives of that rule on one app. `--out benches/work/precision-before` judges
+        the reports of an earlier binary with the same file.
         --markdown prints the table as Markdown (for benches/README.md); --unjudged N lists up
         to N findings no judgment matches.
 
@@ -146,24 +148,29 @@ def table(args):
     ok = not unjudged
     lines = []
     header = ["rule", "findings", "correct", "false positive", "debatable", "unjudged",
-              "precision", "most FP on one app"]
+              "precision", "precision if debatable were wrong", "most FP on one app"]
     for rule in sorted(rows):
         row = rows[rule]
         decided = row["correct"] + row["false-positive"]
         precision = row["correct"] / decided if decided else 1.0
+        judged = decided + row["debatable"]
+        strict = row["correct"] / judged if judged else 1.0
         worst = per_app_fp[rule].most_common(1)
         worst_text = f"{worst[0][1]} ({worst[0][0]})" if worst else "0"
         if precision < MIN_PRECISION or (worst and worst[0][1] > MAX_FALSE_POSITIVES_PER_APP):
             ok = False
         lines.append([rule, row["findings"], row["correct"], row["false-positive"],
-                      row["debatable"], row["unjudged"], f"{precision:.1%}", worst_text])
+                      row["debatable"], row["unjudged"], f"{precision:.1%}", f"{strict:.1%}",
+                      worst_text])
     total = collections.Counter()
     for row in rows.values():
         total.update(row)
     decided = total["correct"] + total["false-positive"]
+    judged = decided + total["debatable"]
     lines.append(["all rules", total["findings"], total["correct"], total["false-positive"],
                   total["debatable"], total["unjudged"],
-                  f"{total['correct'] / decided:.1%}" if decided else "-", ""])
+                  f"{total['correct'] / decided:.1%}" if decided else "-",
+                  f"{total['correct'] / judged:.1%}" if judged else "-", ""])
     if args.markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))

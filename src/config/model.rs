@@ -160,6 +160,9 @@ pub struct Config {
     pub initial_budgets: Vec<InitialBudget>,
     /// `[compression] served`.
     pub served: Served,
+    /// Whether `served` was written in a configuration file (otherwise the audit may infer it
+    /// from the deployment, see [`crate::scan::dynamic_host`]).
+    pub served_written: bool,
     /// `[images]`.
     pub images: ImageSettings,
     /// `[pages] base`: the URL path the folder is served under (`/app/`), stripped from

@@ -296,6 +296,7 @@ pub fn apply(path: &Path, text: &str, config: &mut Config) -> Result<(), Error> 
     }
 
     if let Some(served) = file.compression.and_then(|c| c.served) {
+        config.served_written = true;
         config.served = match served.get_ref().as_str() {
             "precompressed" => super::model::Served::Precompressed,
             "dynamic" => super::model::Served::Dynamic,

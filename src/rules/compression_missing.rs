@@ -36,7 +36,11 @@ declare_rule! {
     /// folder), and enable serving them (`gzip_static on; brotli_static on;` in nginx).
     ///
     /// ## Options
-    /// `[compression] served = "precompressed"` (default) or `"dynamic"`.
+    /// `[compression] served = "precompressed"` (default) or `"dynamic"`. Unset, it is
+    /// `"dynamic"` when the folder, or a folder above it up to the repository root, holds the
+    /// deployment file of a host that compresses on the fly (`netlify.toml`, `_headers`,
+    /// `_redirects`, `vercel.json`, `wrangler.toml`, `firebase.json`,
+    /// `staticwebapp.config.json`, `.nojekyll`); a note names the file.
     CompressionMissing {
         id: "compression/missing",
         summary: "A compressible asset shipped without a .br or .gz copy (when the host serves precompressed files)",
@@ -276,6 +280,36 @@ mod tests {
                 "index.html:-:-: has no precompressed .br or .gz copy; gzip saves 3.37 kB (83% of 4.04 kB). webaudit expects precompressed files; set `[compression] served = \"dynamic\"` if your host compresses on the fly"
             ]
         );
+    }
+
+    #[test]
+    fn passes_a_folder_deployed_to_a_host_that_compresses_on_the_fly() {
+        // A `_headers` file (Netlify, Cloudflare Pages) copied into the output: the host
+        // compresses every response, and the report says why nothing is checked.
+        let folder = Folder::new()
+            .file("assets/icons-Dq1pX0.svg", sprite())
+            .file(
+                "_headers",
+                "/assets/*\n  Cache-Control: public, max-age=31536000, immutable\n",
+            );
+        folder.passes(RULE);
+        folder.prepared(|prepared, _| {
+            assert!(
+                prepared.notes.iter().any(|n| n
+                    .contains("_headers says the site is deployed to Netlify or Cloudflare Pages")),
+                "{:?}",
+                prepared.notes
+            );
+        });
+    }
+
+    #[test]
+    fn finds_copies_missing_on_such_a_host_when_the_configuration_asks() {
+        let folder = Folder::new()
+            .file("assets/icons-Dq1pX0.svg", sprite())
+            .file(".nojekyll", "")
+            .config("[compression]\nserved = \"precompressed\"\n");
+        assert_eq!(folder.findings(RULE).len(), 1);
     }
 
     #[test]
