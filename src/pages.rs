@@ -157,6 +157,17 @@ pub(crate) fn strip_base<'r>(reference: &'r str, base: Option<&str>) -> std::bor
     }
 }
 
+/// Whether an HTML file is a page a visitor opens: written as a document (a doctype, `<html>`,
+/// `<head>` or `<body>`), or a folder's `index.html`, which a server opens for the folder's URL
+/// whatever it holds. Any other file without document markup is a fragment pulled into a
+/// page (a Polymer import, a component template).
+pub fn is_page(path: &str, html: &crate::analyze::html::HtmlFacts) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    !html.fragment
+        || name.eq_ignore_ascii_case("index.html")
+        || name.eq_ignore_ascii_case("index.htm")
+}
+
 /// Computes the initial and lazy load of every HTML page in `assets`. `base_path` is the URL
 /// path the folder is served under (`[pages] base`), if not `/`.
 pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
@@ -169,6 +180,9 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
         let Facts::Document(html) = &asset.facts else {
             continue;
         };
+        if !is_page(&asset.path, html) {
+            continue;
+        }
         let page = asset.path.as_str();
         // A `<base href>` under the served path (`/app/` with `[pages] base = "/app/"`, as
         // Angular's `--base-href` writes it) is the folder's root.

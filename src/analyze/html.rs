@@ -65,6 +65,7 @@ pub fn parse(bytes: &[u8]) -> HtmlFacts {
         style.text = String::from_utf8_lossy(&bytes[style.range.clone()]).into_owned();
     }
     read_embedded_code(bytes, &mut collector.facts);
+    collector.facts.fragment = !has_document_markup(bytes);
     if std::str::from_utf8(bytes).is_err() {
         collector
             .facts
@@ -72,6 +73,25 @@ pub fn parse(bytes: &[u8]) -> HtmlFacts {
             .push("not valid UTF-8: invalid bytes were read as U+FFFD".to_owned());
     }
     collector.facts
+}
+
+/// Whether the file is written as a document: a doctype, or an `<html>`, `<head>` or `<body>`
+/// tag (matched case-insensitively, followed by `>`, whitespace or `/`). Browsers imply these
+/// for any HTML, but a file that writes none of them is a fragment another page or a script
+/// pulls in (a Polymer import, a component template), not a page a visitor opens.
+fn has_document_markup(bytes: &[u8]) -> bool {
+    const OPENINGS: [&[u8]; 4] = [b"!doctype", b"html", b"head", b"body"];
+    memchr::memchr_iter(b'<', bytes).any(|at| {
+        let rest = &bytes[at + 1..];
+        OPENINGS.iter().any(|opening| {
+            rest.len() > opening.len()
+                && rest[..opening.len()].eq_ignore_ascii_case(opening)
+                && matches!(
+                    rest[opening.len()],
+                    b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'
+                )
+        })
+    })
 }
 
 /// Reads the CSS and JavaScript written inside the page with the same readers as files, located

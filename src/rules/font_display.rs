@@ -18,6 +18,10 @@ declare_rule! {
     /// `font-display: optional;` (no swap if the font is late; best for layout stability) to each
     /// `@font-face`. Font services take a parameter (`&display=swap` for Google Fonts).
     ///
+    /// Not reported: faces that download nothing, so nothing is waited for — every source is
+    /// `local()`, or the first source a browser would fetch is a `data:` URL (KaTeX inlines
+    /// its smallest fonts; next/font's metric-adjusted fallbacks are `local(Arial)`).
+    ///
     /// ## Options
     /// None. `@font-face` rules in stylesheet files and in `<style>` blocks of HTML pages are
     /// checked (a `style` attribute cannot hold one).
@@ -36,6 +40,9 @@ impl Rule for FontDisplay {
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
         for declared in &context.site.font_faces {
             let face = declared.face;
+            if !downloads(face) {
+                continue;
+            }
             let display = face.font_display.as_deref().map(str::to_ascii_lowercase);
             let problem = match display.as_deref() {
                 None => "has no font-display".to_string(),
@@ -60,6 +67,26 @@ impl Rule for FontDisplay {
     }
 }
 
+/// Whether a browser fetches a file for this face: its first source with a URL in a format
+/// browsers use (`embedded-opentype` and `svg` are skipped, as browsers skip them) is not a
+/// `data:` URL. `local()` sources are passed over: whether one is installed is unknown, and
+/// either way nothing is fetched for it.
+fn downloads(face: &crate::analyze::css::FontFace) -> bool {
+    face.sources
+        .iter()
+        .filter_map(|source| Some((source.url.as_deref()?, source.format.as_deref())))
+        .find(|(_, format)| {
+            !format.is_some_and(|f| {
+                f.eq_ignore_ascii_case("embedded-opentype") || f.eq_ignore_ascii_case("svg")
+            })
+        })
+        .is_some_and(|(url, _)| {
+            !url.trim_start()
+                .get(..5)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:"))
+        })
+}
+
 #[cfg(test)]
 mod site_model_tests {
     use crate::rules::tester::Folder;
@@ -78,6 +105,50 @@ mod site_model_tests {
                 "index.html:2:8: @font-face (Inter) has no font-display: text using it stays invisible until the font arrives; add `font-display: swap` or `optional`"
             ]
         );
+    }
+
+    #[test]
+    fn passes_faces_that_download_nothing() {
+        // KaTeX's smallest face: a data: URL first; next/font's fallback: local() only.
+        Folder::new()
+            .file(
+                "assets/katex.css",
+                "@font-face{font-family:KaTeX_Size3;font-display:block;src:url(data:font/woff2;base64,d09GMgABAAAAAA4oAA4AAAAAHbQAAA3TAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAGYAAggg) format(\"woff2\"),url(KaTeX_Size3-Regular.woff) format(\"woff\")}",
+            )
+            .file(
+                "assets/next.css",
+                "@font-face{font-family:Inter Fallback;src:local(\"Arial\");ascent-override:90.2%}",
+            )
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_face_whose_first_usable_source_is_a_file() {
+        // An EOT listed first is skipped by browsers: the woff2 after it is fetched.
+        let folder = Folder::new().file(
+            "assets/icons.css",
+            "@font-face{font-family:Icons;src:local(Icons),url(icons.eot) format(\"embedded-opentype\"),url(icons.woff2) format(\"woff2\"),url(data:font/woff;base64,AAAA) format(\"woff\")}",
+        );
+        assert_eq!(folder.findings(RULE).len(), 1);
+    }
+
+    #[test]
+    fn passes_a_fragment_that_is_not_a_page() {
+        // TensorBoard ships a Polymer import (`font-roboto/roboto.html`: a `<style>` and no
+        // document markup) whose faces its index.html also inlines: not a page a visitor opens.
+        let face =
+            "<style>@font-face{font-family:Roboto;src:url(roboto.woff2) format(\"woff2\")}</style>";
+        let folder = Folder::new().file(
+            "font-roboto/roboto.html",
+            format!("<!-- @license -->\n{face}"),
+        );
+        folder.passes(RULE);
+        folder.prepared(|prepared, _| assert!(prepared.pages.is_empty()));
+        // The same markup in a document is a page, and its face is reported.
+        let folder = Folder::new().file("index.html", format!("<!DOCTYPE html>\n{face}"));
+        assert_eq!(folder.findings(RULE).len(), 1);
+        let folder = Folder::new().file("index.html", format!("<HTML lang=en>\n{face}"));
+        assert_eq!(folder.findings(RULE).len(), 1);
     }
 
     #[test]

@@ -57,6 +57,10 @@ impl Rule for ImagesLazyLoading {
             let Facts::Document(html) = &asset.facts else {
                 continue;
             };
+            // A fragment's place in the page that pulls it in is unknown: it has no fold.
+            if !crate::pages::is_page(&asset.path, html) {
+                continue;
+            }
             for guess in fold_guesses(html, above).into_iter().filter(|g| g.below) {
                 let (element, src, loading, fetchpriority, location) = match guess.element {
                     Element::Image(index) => {

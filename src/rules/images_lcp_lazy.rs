@@ -52,6 +52,10 @@ impl Rule for ImagesLcpLazy {
             let Facts::Document(html) = &asset.facts else {
                 continue;
             };
+            // A fragment's place in the page that pulls it in is unknown: it has no fold.
+            if !crate::pages::is_page(&asset.path, html) {
+                continue;
+            }
             let intrinsic_width = |index: usize| {
                 let image = html.images.get(index)?;
                 let file = uses.iter().find(|u| {

@@ -206,7 +206,8 @@ pub fn build<'a>(
     let mut page_font_faces = Vec::new();
     for asset in assets {
         match &asset.facts {
-            Facts::Document(html) => {
+            // A fragment is pulled into a page, never opened as one (see `pages`).
+            Facts::Document(html) if crate::pages::is_page(&asset.path, html) => {
                 let page = &asset.path;
                 // A `<base href>` under the served path is the folder's root (see `pages`).
                 // A templated `<base href="{{ base_url }}">` is filled by the server; until then

@@ -30,6 +30,10 @@ pub struct HtmlFacts {
     /// The `<body>` start tag, when the page has one: what comes before it is in the head.
     pub body: Option<Location>,
     pub parse_warnings: Vec<String>,
+    /// The file writes no doctype and no `<html>`, `<head>` or `<body>` tag: a fragment that
+    /// another page or a script pulls in, not a page (see `analyze::html`).
+    #[serde(default)]
+    pub fragment: bool,
 }
 
 /// `<script>`, external or inline.
