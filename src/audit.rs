@@ -240,14 +240,24 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         ));
     }
     let statistics = measured.statistics;
+    let build_inputs = mark_build_inputs(&mut assets);
     // Files a browser never requests are measured but not counted: say which, once.
     let left_out = |kind: crate::kind::AssetKind| assets.iter().filter(|a| a.kind == kind).count();
     let (sources, licenses) = (
         left_out(crate::kind::AssetKind::Source),
         left_out(crate::kind::AssetKind::License),
     );
-    if sources + licenses > 0 {
+    let sources = sources - build_inputs.len();
+    if sources + licenses + build_inputs.len() > 0 {
         let mut parts = Vec::new();
+        if !build_inputs.is_empty() {
+            parts.push(format!(
+                "{} JavaScript build input(s) ({}{}): ES modules that import bare package names (`import … from \"react\"`) while no page has an import map, so no browser can run them",
+                build_inputs.len(),
+                build_inputs.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+                if build_inputs.len() > 3 { ", …" } else { "" }
+            ));
+        }
         if sources > 0 {
             parts.push(format!(
                 "{sources} TypeScript/JSX source or declaration file(s) (.ts, .d.ts, .tsx, .jsx)"
@@ -440,6 +450,48 @@ fn count_copies_shipped_alone(
         names.join(", "),
         if count > 3 { ", …" } else { "" }
     ))
+}
+
+/// Marks as sources the `.js` files a browser cannot run as shipped: ES modules with a static
+/// `import`/`export … from` of a bare package name (`@jupyterlab/coreutils`), when no page has
+/// an import map to resolve such names (JupyterLab copies its webpack entry `index.out.js`
+/// into its static folder). `require("react")` does not count: UMD bundles carry it in a
+/// branch browsers never take. Returns their paths.
+fn mark_build_inputs(assets: &mut [crate::measure::Asset]) -> Vec<String> {
+    use crate::analyze::{Facts, html::ScriptKind, js::ImportForm};
+    let import_map = assets.iter().any(|asset| match &asset.facts {
+        Facts::Document(html) => html.scripts.iter().any(|s| s.kind == ScriptKind::ImportMap),
+        _ => false,
+    });
+    if import_map {
+        return Vec::new();
+    }
+    let is_bare = |specifier: &str| {
+        !specifier.is_empty()
+            && !specifier.starts_with(['.', '/'])
+            && !specifier.contains("://")
+            && !specifier.starts_with("data:")
+            && !specifier.starts_with("blob:")
+    };
+    let mut marked = Vec::new();
+    for asset in assets.iter_mut() {
+        if asset.kind != crate::kind::AssetKind::Script {
+            continue;
+        }
+        let Facts::Script(script) = &asset.facts else {
+            continue;
+        };
+        let imports_bare_names = script.js.imports.iter().any(|import| {
+            !import.type_only
+                && !matches!(import.form, ImportForm::Require | ImportForm::Dynamic)
+                && is_bare(&import.specifier)
+        });
+        if imports_bare_names {
+            asset.kind = crate::kind::AssetKind::Source;
+            marked.push(asset.path.clone());
+        }
+    }
+    marked
 }
 
 /// The report of a prepared audit with its findings.

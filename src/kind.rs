@@ -21,7 +21,9 @@ pub enum AssetKind {
     /// `X.gz` / `X.br`: an encoding of another asset, which is what gets counted.
     Precompressed,
     /// TypeScript and JSX sources (`.ts`, `.tsx`, `.jsx`…): analysed for imports when webaudit
-    /// is pointed at source files, never counted (browsers get the compiled output).
+    /// is pointed at source files, never counted (browsers get the compiled output). Also a
+    /// `.js` build input left in the output: an ES module importing bare package names with no
+    /// import map to resolve them (see `audit`).
     Source,
     /// `X.LICENSE.txt` beside `X`: the license comments a minifier moved out of a bundle
     /// (webpack's default `extractComments`); the bundle only names it in a comment, browsers

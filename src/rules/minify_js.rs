@@ -52,7 +52,8 @@ impl Rule for MinifyJs {
     }
 
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
-        for asset in context.assets {
+        // Only downloads: not TypeScript sources or build inputs left in the folder.
+        for asset in context.assets.iter().filter(|a| a.counted()) {
             let Facts::Script(script) = &asset.facts else {
                 continue;
             };
@@ -158,6 +159,52 @@ mod tests {
         Folder::new()
             .file("assets/zoom-Cq81LmZp.js", minified(80))
             .passes(RULE);
+    }
+
+    #[test]
+    fn passes_a_build_input_no_browser_can_run() {
+        // JupyterLab copies its webpack entry into the output: an ES module importing bare
+        // package names, with no import map on any page. It is a source, not a download.
+        let entry = format!(
+            "import {{ PageConfig }} from '@jupyterlab/coreutils';\nimport './style.js';\n{}",
+            readable(40)
+        );
+        let folder = Folder::new()
+            .file("index.html", "<!doctype html><script src=main.js></script>")
+            .file("main.js", minified(80))
+            .file("index.out.js", entry.clone());
+        folder.passes(RULE);
+        folder.prepared(|prepared, _| {
+            let input = prepared
+                .assets
+                .iter()
+                .find(|a| a.path == "index.out.js")
+                .unwrap();
+            assert_eq!(input.kind, crate::kind::AssetKind::Source);
+            assert!(
+                prepared
+                    .notes
+                    .iter()
+                    .any(|n| n.contains("1 JavaScript build input(s) (index.out.js)")),
+                "{:?}",
+                prepared.notes
+            );
+        });
+        // With an import map, the browser resolves those names: the module is shipped code.
+        let folder = Folder::new()
+            .file("index.html", "<!doctype html><script type=importmap>{\"imports\":{\"@jupyterlab/coreutils\":\"/coreutils.js\"}}</script><script type=module src=index.out.js></script>")
+            .file("index.out.js", entry);
+        assert_eq!(folder.findings(RULE).len(), 1);
+    }
+
+    #[test]
+    fn finds_a_umd_bundle_that_requires_a_package() {
+        // `require("react")` sits in a UMD wrapper's CommonJS branch: the file is shipped code.
+        let folder = Folder::new().file(
+            "vendor/widget.js",
+            format!("(function (global, factory) {{\n  typeof exports === 'object'\n    ? factory(require('react'))\n    : factory(global.React);\n}})(this, function (React) {{\n{}}});\n", readable(40).replace("export { zoom0 as default };\n", "")),
+        );
+        assert_eq!(folder.findings(RULE).len(), 1);
     }
 
     #[test]
