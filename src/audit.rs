@@ -275,6 +275,20 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
     }
     let pages = crate::pages::page_loads(&assets, config.base_path.as_deref());
     notes.extend(count_copies_shipped_alone(&mut assets, &pages));
+    {
+        let skipped = &measured.skipped;
+        let site = crate::site::build(&assets, skipped, &config, &pages);
+        let unused = &site.unreferenced_images;
+        if !unused.is_empty() {
+            let named: Vec<&str> = unused.iter().take(3).copied().collect();
+            notes.push(format!(
+                "{} image(s) are used by nothing in the folder ({}{}): no page or stylesheet references them and no script or page names them. Unused, or named only by a server; the images/* rules leave them out",
+                unused.len(),
+                named.join(", "),
+                if unused.len() > 3 { ", …" } else { "" }
+            ));
+        }
+    }
     let budgets = budget::evaluate(&config, &assets, &pages);
     notes.extend(budget::unmatched_path_budgets(&config, &assets));
     let comparison = baseline.as_ref().map(|baseline| {

@@ -11,6 +11,7 @@ pub mod image;
 pub mod js;
 pub mod js_guard;
 pub mod js_scan;
+pub mod mentions;
 pub mod minify;
 pub mod sourcemap;
 pub mod url;
@@ -29,7 +30,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-6";
+pub const ANALYZER_VERSION: &str = "facts-7";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -297,6 +298,7 @@ pub fn analyze(
                 map,
                 signatures,
                 minified,
+                image_names: mentions::image_names(bytes),
             }))
         }
         Format::Css => Facts::Stylesheet(Box::new(StylesheetFacts {
@@ -317,7 +319,11 @@ pub fn analyze(
                 original_size: None,
             }),
         )),
-        _ => Facts::Document(Box::new(html::parse(bytes))),
+        _ => {
+            let mut html = html::parse(bytes);
+            html.image_names = mentions::image_names(bytes);
+            Facts::Document(Box::new(html))
+        }
     };
     let computed = serde_json::to_vec(&facts).ok().map(|json| (key, json));
     Analysis {

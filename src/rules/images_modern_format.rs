@@ -27,6 +27,10 @@ declare_rule! {
     /// The finding is placed at the first `<img>` that shows the image without a modern
     /// alternative, or on the image file when no page shows it (a CSS background, a script).
     ///
+    /// Images that nothing in the folder uses (no page or stylesheet references them, no script
+    /// or page names their file) are left out, with one note listing them: what they cost no
+    /// visitor is known to pay.
+    ///
     /// ## Why is this bad?
     /// WebP is typically 25–35% smaller than JPEG at the same visual quality, and photos stored
     /// as PNG are often 5–10× larger than needed. Every browser in use supports WebP
@@ -62,6 +66,10 @@ impl Rule for ImagesModernFormat {
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
         let uses = img_uses(context);
         for (path, image) in image_files(context) {
+            // An image nothing in the folder uses costs no visitor anything known.
+            if context.site.unreferenced_images.contains(path) {
+                continue;
+            }
             let (Some(header), Some(webp)) = (image.facts.header, image.facts.webp) else {
                 continue;
             };

@@ -23,6 +23,10 @@ declare_rule! {
     /// The sizes are measured by running the encoders on the image, not estimated. The finding
     /// is placed at the first `<img>` that shows the image, or on the file when no page does.
     ///
+    /// Images that nothing in the folder uses (no page or stylesheet references them, no script
+    /// or page names their file) are left out, with one note listing them: what they cost no
+    /// visitor is known to pay.
+    ///
     /// ## Why is this bad?
     /// The extra bytes are sent to every visitor and bring nothing: PNG exporters rarely
     /// compress well and often embed metadata (EXIF, XMP, timestamps, thumbnails); cameras and
@@ -50,6 +54,10 @@ impl Rule for ImagesOptimizable {
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
         let uses = img_uses(context);
         for (path, image) in image_files(context) {
+            // An image nothing in the folder uses costs no visitor anything known.
+            if context.site.unreferenced_images.contains(path) {
+                continue;
+            }
             let (Some(header), Some(optimized)) = (image.facts.header, image.facts.optimized)
             else {
                 continue;
@@ -249,6 +257,44 @@ mod tests {
         assert!(
             fix.starts_with("webaudit optimize /") && fix.ends_with("/site/assets/photo.png"),
             "{fix}"
+        );
+    }
+
+    #[test]
+    fn passes_an_image_nothing_uses_and_says_so() {
+        // Locust ships promo screenshots that no file of its build names: unused here.
+        let folder = Folder::new()
+            .file("index.html", page("    <p>No images</p>"))
+            .file("assets/app-DkL9x2Qa.js", "console.log(1)")
+            .png("assets/graphs-dark.png", 100, 75);
+        folder.passes(RULE);
+        folder.passes("images/modern-format");
+        folder.prepared(|prepared, _| {
+            assert!(
+                prepared.notes.iter().any(|n| n.starts_with(
+                    "1 image(s) are used by nothing in the folder (assets/graphs-dark.png)"
+                )),
+                "{:?}",
+                prepared.notes
+            );
+        });
+    }
+
+    #[test]
+    fn finds_a_png_a_script_names() {
+        // Bundlers write an imported image's URL into the script as a string.
+        let folder = Folder::new()
+            .file("index.html", page("    <div id=root></div>"))
+            .file(
+                "assets/app-DkL9x2Qa.js",
+                "const l=\"/assets/Photo-Bq3xK9z.png\";document.body.append(Object.assign(new Image,{src:l}));",
+            )
+            .png("assets/Photo-Bq3xK9z.png", 100, 75);
+        assert_eq!(
+            folder.findings(RULE).len(),
+            1,
+            "{:?}",
+            folder.findings(RULE)
         );
     }
 

@@ -34,6 +34,10 @@ declare_rule! {
     /// uses-responsive-images threshold). The intrinsic size comes from the file's header
     /// (EXIF rotation is not applied). CSS can also size images; that is not visible here.
     ///
+    /// Images that nothing in the folder uses (no page or stylesheet references them, no script
+    /// or page names their file) are left out, with one note listing them: what they cost no
+    /// visitor is known to pay.
+    ///
     /// ## Why is this bad?
     /// The browser downloads and decodes every pixel, then throws most away when scaling
     /// down: a 2560-pixel photo in a 320-pixel card is 64× the pixels needed at 1×, and 16×
@@ -216,6 +220,10 @@ impl Rule for ImagesOversized {
 
         let max_width = context.config.images.max_width;
         for (path, image) in &files {
+            // An image nothing in the folder uses costs no visitor anything known.
+            if context.site.unreferenced_images.contains(path) {
+                continue;
+            }
             let Some(header) = image.facts.header else {
                 continue;
             };

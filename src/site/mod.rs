@@ -9,7 +9,7 @@
 
 pub mod selectors;
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use crate::analyze::url::{
     Descriptor, Resolved, has_placeholder_segment, is_template, parse_srcset, resolve,
@@ -34,6 +34,10 @@ pub struct Site<'a> {
     /// Every reference that pages and stylesheets make to other files, resolved, in file order
     /// then source order.
     pub references: Vec<Reference>,
+    /// Images of the folder that nothing in it uses: no reference resolves to them and no
+    /// script or HTML file mentions their file name. Unused, or named only by a server (an
+    /// API that returns their URL): what they cost no visitor is known to pay.
+    pub unreferenced_images: BTreeSet<&'a str>,
 }
 
 /// One HTML page.
@@ -202,6 +206,7 @@ pub fn build<'a>(
         pages: Vec::new(),
         font_faces: Vec::new(),
         references: Vec::new(),
+        unreferenced_images: BTreeSet::new(),
     };
     let mut page_font_faces = Vec::new();
     for asset in assets {
@@ -285,6 +290,7 @@ pub fn build<'a>(
         }
     }
     site.font_faces.extend(page_font_faces);
+    site.unreferenced_images = unreferenced_images(assets, &site.references);
     site
 }
 
@@ -538,6 +544,37 @@ struct Folder<'a> {
     negotiable: HashSet<String>,
     /// Every folder that holds a file of the audit (`a`, `a/b` for `a/b/c.js`).
     folders: HashSet<&'a str>,
+}
+
+/// The images no reference resolves to and no script or HTML file names (see
+/// [`Site::unreferenced_images`]).
+fn unreferenced_images<'a>(assets: &'a [Asset], references: &[Reference]) -> BTreeSet<&'a str> {
+    let referenced: HashSet<&str> = references
+        .iter()
+        .filter_map(|reference| match &reference.target {
+            Target::Present(path) => Some(path.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mentioned: HashSet<&str> = assets
+        .iter()
+        .flat_map(|asset| match &asset.facts {
+            Facts::Script(script) => script.image_names.as_slice(),
+            Facts::Document(html) => html.image_names.as_slice(),
+            _ => &[],
+        })
+        .map(String::as_str)
+        .collect();
+    assets
+        .iter()
+        .filter(|asset| matches!(asset.facts, Facts::Image(_)))
+        .map(|asset| asset.path.as_str())
+        .filter(|path| !referenced.contains(path))
+        .filter(|path| {
+            let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+            !mentioned.contains(name.as_str())
+        })
+        .collect()
 }
 
 /// The names that at least two language variants of the folder stand for: `po.de.js` and

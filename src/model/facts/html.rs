@@ -34,6 +34,10 @@ pub struct HtmlFacts {
     /// another page or a script pulls in, not a page (see `analyze::html`).
     #[serde(default)]
     pub fragment: bool,
+    /// The image file names the text mentions anywhere (inline scripts, icons, markup; see
+    /// `analyze::mentions`), lowercased.
+    #[serde(default)]
+    pub image_names: Vec<String>,
 }
 
 /// `<script>`, external or inline.

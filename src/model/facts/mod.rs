@@ -42,6 +42,9 @@ pub struct ScriptFacts {
     /// The size without comments and unnecessary whitespace (`.js`, `.mjs`, `.cjs` only).
     #[serde(default)]
     pub minified: Option<minify::Minified>,
+    /// The image file names the text mentions (see `analyze::mentions`), lowercased.
+    #[serde(default)]
+    pub image_names: Vec<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
