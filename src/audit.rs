@@ -273,8 +273,11 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
             parts.join(", ")
         ));
     }
+    // Copies shipped without their original are read as the files they encode while the pages
+    // are followed (a page's `app.js` may be `app.js.gz`, and what it imports counts).
+    let encoded = open_encoded_copies(&mut assets);
     let pages = crate::pages::page_loads(&assets, config.base_path.as_deref());
-    notes.extend(count_copies_shipped_alone(&mut assets, &pages));
+    notes.extend(count_copies_shipped_alone(&mut assets, &pages, encoded));
     {
         let skipped = &measured.skipped;
         let site = crate::site::build(&assets, skipped, &config, &pages);
@@ -342,9 +345,47 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
 /// raw size is the decoded size, and its own size is the transfer size of its encoding (a `.br`
 /// shipped with a `.gz` of the same file becomes that asset's brotli variant). Returns the note
 /// naming the pattern.
+/// What a copy decodes to: recorded when its content was opened, or its own facts.
+fn decoded_of(
+    asset: &crate::measure::Asset,
+    encoded: &std::collections::HashMap<String, crate::analyze::Decoded>,
+) -> Option<crate::analyze::Decoded> {
+    match (&asset.facts, encoded.get(&asset.path)) {
+        (_, Some(decoded)) => Some(decoded.clone()),
+        (crate::analyze::Facts::Precompressed(decoded), None) => Some(decoded.clone()),
+        _ => None,
+    }
+}
+
+/// Gives every copy analysed as the file it encodes (`Facts::Encoded`) that file's facts, and
+/// returns what each decodes to, by path.
+fn open_encoded_copies(
+    assets: &mut [crate::measure::Asset],
+) -> std::collections::HashMap<String, crate::analyze::Decoded> {
+    let mut decoded = std::collections::HashMap::new();
+    for asset in assets.iter_mut() {
+        if !matches!(asset.facts, crate::analyze::Facts::Encoded(_)) {
+            continue;
+        }
+        let crate::analyze::Facts::Encoded(encoded) =
+            std::mem::replace(&mut asset.facts, crate::analyze::Facts::None)
+        else {
+            continue;
+        };
+        let crate::model::facts::Encoded {
+            decoded: what,
+            content,
+        } = *encoded;
+        asset.facts = content;
+        decoded.insert(asset.path.clone(), what);
+    }
+    decoded
+}
+
 fn count_copies_shipped_alone(
     assets: &mut [crate::measure::Asset],
     pages: &[crate::pages::PageLoad],
+    mut encoded: std::collections::HashMap<String, crate::analyze::Decoded>,
 ) -> Option<String> {
     use crate::analyze::Facts;
     use crate::kind::{AssetKind, Format};
@@ -405,6 +446,15 @@ fn count_copies_shipped_alone(
             alone.push((index, format));
         }
     }
+    let is_alone: HashSet<usize> = alone.iter().map(|&(index, _)| index).collect();
+    // A copy that stays a copy (a leftover) is compared with what it decodes to.
+    for (index, asset) in assets.iter_mut().enumerate() {
+        if !is_alone.contains(&index)
+            && let Some(decoded) = encoded.remove(&asset.path)
+        {
+            asset.facts = Facts::Precompressed(decoded);
+        }
+    }
     if alone.is_empty() {
         return None;
     }
@@ -426,10 +476,31 @@ fn count_copies_shipped_alone(
             continue;
         };
         if let Some(&gzip_copy) = by_path.get(&format!("{stem}.gz")) {
-            assets[index].original = Some(assets[gzip_copy].path.clone());
+            let gzip_path = assets[gzip_copy].path.clone();
+            assets[index].original = Some(gzip_path.clone());
             let own = assets[index].raw;
-            assets[gzip_copy].variants.push(path);
+            assets[gzip_copy].variants.push(path.clone());
             assets[gzip_copy].brotli = Some(own);
+            // The variant stays a copy: `compression/stale` checks it decodes to what the
+            // `.gz` decodes to.
+            let brotli_decoded = decoded_of(&assets[index], &encoded);
+            let gzip_decoded = decoded_of(&assets[gzip_copy], &encoded);
+            let mut decoded = brotli_decoded.unwrap_or(crate::analyze::Decoded {
+                hash: None,
+                size: 0,
+                error: None,
+            });
+            if let (Some(gzip), Some(brotli)) = (gzip_decoded, decoded.hash)
+                && decoded.error.is_none()
+                && gzip.hash.is_some_and(|hash| hash != brotli)
+            {
+                decoded.error = Some(format!(
+                    "does not decode to what {gzip_path} decodes to: it holds {} bytes of other content (a stale build artefact), while {gzip_path} holds {}",
+                    decoded.size, gzip.size
+                ));
+            }
+            encoded.remove(&path);
+            assets[index].facts = Facts::Precompressed(decoded);
         }
     }
     for &(index, format) in &alone {
@@ -443,8 +514,15 @@ fn count_copies_shipped_alone(
             Algorithm::Gzip
         };
         let own = asset.raw;
-        match &asset.facts {
-            Facts::Precompressed(decoded) if decoded.error.is_none() => {
+        let decoded = match encoded.remove(&asset.path) {
+            Some(decoded) => Some(decoded),
+            None => match &asset.facts {
+                Facts::Precompressed(decoded) => Some(decoded.clone()),
+                _ => None,
+            },
+        };
+        match decoded {
+            Some(decoded) if decoded.error.is_none() => {
                 asset.raw = decoded.size;
                 asset.format = format;
                 match algorithm {

@@ -86,7 +86,7 @@ impl<'a> Graph<'a> {
                     // Bare specifiers ("react") are resolved by an import map or a bundler, not
                     // by the browser from this folder.
                     Resolved::Local(target) if is_path_like(&import.specifier) => {
-                        Some((target, import.form.is_static()))
+                        Some((self.file_serving(target), import.form.is_static()))
                     }
                     _ => None,
                 }
@@ -107,11 +107,19 @@ impl<'a> Graph<'a> {
             .iter()
             .filter_map(
                 |import| match resolve(path, &strip_base(&import.url, self.base_path)) {
-                    Resolved::Local(target) => Some(target),
+                    Resolved::Local(target) => Some(self.file_serving(target)),
                     _ => None,
                 },
             )
             .collect()
+    }
+
+    /// The file a request for `path` gets: itself, or the copy shipped in its place.
+    fn file_serving(&self, path: String) -> String {
+        if self.by_path.contains_key(path.as_str()) {
+            return path;
+        }
+        self.copy_of(&path).unwrap_or(path)
     }
 
     /// The precompressed copy that stands for `path` when only the copy was shipped

@@ -30,7 +30,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-7";
+pub const ANALYZER_VERSION: &str = "facts-8";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -113,6 +113,77 @@ fn decode(format: Format, bytes: &[u8], limit: DecodeLimit) -> Decoded {
                     error: Some(format!("cannot be decoded: {e}")),
                 };
             }
+        }
+    }
+}
+
+/// The formats whose precompressed copies, shipped without their original, are decoded and
+/// analysed as the file they encode.
+const ENCODED_CONTENT: &[&str] = &["js", "mjs", "cjs", "css", "html", "htm"];
+
+/// Decodes a `.gz`/`.br` whole into memory, within `limit`: what it decodes to (size, hash)
+/// and the decoded bytes; on failure, the `Decoded` that says why.
+fn decode_to_memory(
+    format: Format,
+    bytes: &[u8],
+    limit: DecodeLimit,
+) -> Result<(Decoded, Vec<u8>), Decoded> {
+    let reader: Box<dyn Read> = match format {
+        Format::Gzip => Box::new(flate2::read::MultiGzDecoder::new(bytes)),
+        _ => Box::new(brotli::Decompressor::new(bytes, 64 * 1024)),
+    };
+    let mut content = Vec::new();
+    // One byte past the limit tells a stream that exceeds it from one that ends there.
+    match reader.take(limit.bytes() + 1).read_to_end(&mut content) {
+        Ok(_) if content.len() as u64 > limit.bytes() => Err(Decoded {
+            hash: None,
+            size: content.len() as u64,
+            error: Some(limit.exceeded()),
+        }),
+        Ok(_) => Ok((
+            Decoded {
+                hash: Some(*blake3::hash(&content).as_bytes()),
+                size: content.len() as u64,
+                error: None,
+            },
+            content,
+        )),
+        Err(e) => Err(Decoded {
+            hash: None,
+            size: content.len() as u64,
+            error: Some(format!("cannot be decoded: {e}")),
+        }),
+    }
+}
+
+/// The facts of a precompressed copy's decoded content, read as the file it encodes
+/// (`extension` is the original's). No source map is looked for: a map names the original.
+fn encoded_content_facts(context: &AnalyzeContext, extension: &str, content: &[u8]) -> Facts {
+    match extension {
+        "js" | "mjs" | "cjs" => {
+            let (js, trivia_bytes) = js::analyze_counting_trivia(extension, content);
+            Facts::Script(Box::new(ScriptFacts {
+                js,
+                map: None,
+                signatures: context
+                    .signatures
+                    .map(|signatures| signatures.find(content))
+                    .unwrap_or_default(),
+                minified: Some(minify::estimate_js(content, extension, trivia_bytes)),
+                image_names: mentions::image_names(content),
+            }))
+        }
+        "css" => Facts::Stylesheet(Box::new(StylesheetFacts {
+            css: css::parse(content),
+            map: None,
+            minified: Some(minify::Minified::Estimated {
+                bytes: css::minified_size(content),
+            }),
+        })),
+        _ => {
+            let mut html = html::parse(content);
+            html.image_names = mentions::image_names(content);
+            Facts::Document(Box::new(html))
         }
     }
 }
@@ -312,13 +383,34 @@ pub fn analyze(
                 bytes: css::minified_size(bytes),
             }),
         })),
-        Format::Gzip | Format::Brotli => Facts::Precompressed(decode(
-            format,
-            bytes,
-            decode_limit.unwrap_or(DecodeLimit {
+        Format::Gzip | Format::Brotli => {
+            let limit = decode_limit.unwrap_or(DecodeLimit {
                 original_size: None,
-            }),
-        )),
+            });
+            let encodes = file
+                .relative_path
+                .rsplit_once('.')
+                .and_then(|(stem, _)| stem.rsplit_once('.'))
+                .map(|(_, extension)| extension.to_ascii_lowercase());
+            match encodes {
+                // Without its original, the copy may be the asset itself: read what it holds.
+                Some(encodes)
+                    if limit.original_size.is_none()
+                        && ENCODED_CONTENT.contains(&encodes.as_str()) =>
+                {
+                    match decode_to_memory(format, bytes, limit) {
+                        Ok((decoded, content)) => {
+                            Facts::Encoded(Box::new(crate::model::facts::Encoded {
+                                decoded,
+                                content: encoded_content_facts(context, &encodes, &content),
+                            }))
+                        }
+                        Err(decoded) => Facts::Precompressed(decoded),
+                    }
+                }
+                _ => Facts::Precompressed(decode(format, bytes, limit)),
+            }
+        }
         _ => {
             let mut html = html::parse(bytes);
             html.image_names = mentions::image_names(bytes);

@@ -20,7 +20,19 @@ pub enum Facts {
     Stylesheet(Box<StylesheetFacts>),
     Document(Box<html::HtmlFacts>),
     Precompressed(Decoded),
+    /// A `.gz`/`.br` whose original is not in the folder, decoded and analysed as the file it
+    /// encodes (`app.js.gz` as a script): the audit counts it as that file when the deployment
+    /// ships it alone (see `audit`), and as a copy otherwise.
+    Encoded(Box<Encoded>),
     Image(Box<image::ImageFacts>),
+}
+
+/// A precompressed file shipped without its original: what it decodes to, and the facts of
+/// the decoded content.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Encoded {
+    pub decoded: Decoded,
+    pub content: Facts,
 }
 
 /// What a `.gz` or `.br` file decodes to: compared with its original by the compression rules.
