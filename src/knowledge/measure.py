@@ -89,10 +89,10 @@ RECIPES = {
         external=["moment"],
         dist=["node_modules/moment-timezone/builds/moment-timezone-with-data.min.js"]),
     "jquery": dict(
-        install=["jquery@4.0.0"],
+        install=["jquery@4.0.0", "jquery-3@npm:jquery@3.7.1"],
         whole="import m from 'jquery';" + KEEP,
         single="import m from 'jquery/slim';" + KEEP,
-        dist=["node_modules/jquery/dist/jquery.min.js"]),
+        dist=["node_modules/jquery/dist/jquery.min.js", "node_modules/jquery-3/dist/jquery.min.js"]),
     "aws-sdk": dict(
         install=["aws-sdk@2.1693.0"],
         whole="import m from 'aws-sdk';" + KEEP,
@@ -303,9 +303,10 @@ RECIPES = {
         whole="import * as m from '@faker-js/faker';" + KEEP,
         single="import { faker as m } from '@faker-js/faker';" + KEEP),
     "plotly.js-dist-min": dict(
-        install=["plotly.js-dist-min@4.1.2"],
+        install=["plotly.js-dist-min@4.1.2", "plotly.js-dist-min-2@npm:plotly.js-dist-min@2.35.3"],
         whole="import m from 'plotly.js-dist-min';" + KEEP,
-        dist=["node_modules/plotly.js-dist-min/plotly.min.js"]),
+        dist=["node_modules/plotly.js-dist-min/plotly.min.js",
+              "node_modules/plotly.js-dist-min-2/plotly.min.js"]),
     # measured only to decide whether it belongs in the knowledge base (it does not, see README)
     "axios": dict(install=["axios@1.21.1"], whole="import m from 'axios';" + KEEP),
     "@headlessui/react": dict(

@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::sourcemap::package_of;
@@ -106,7 +106,10 @@ declare_rule! {
     /// the build-format folders in front (`dist`, `lib`, `es`, `esm`, `cjs`, `umd`, `build`, ...)
     /// and without format suffixes (`.min`, `.production`, `.development`, `.esm`, `.cjs`) and
     /// extension; `src/utils/index.js` and `src/components/index.js` are different modules.
-    /// Copies and modules under 10 KiB are ignored. The saving is the bytes of every copy but
+    /// Two builds of a module count when they are in one chunk, or in chunks one page loads
+    /// (initially or lazily): a folder with a modern and a legacy build of the app has every
+    /// module twice, but a browser runs one of them. Copies and modules under 10 KiB are
+    /// ignored. The saving is the bytes of every copy but
     /// the largest. A package's stylesheets and its scripts are compared apart: its CSS is never
     /// a copy of its JS. Versions come from the path where it has one (pnpm, Yarn berry);
     /// otherwise a copy is named by its install folder.
@@ -271,6 +274,31 @@ fn one_module_twice(context: &RuleContext, found: &mut Vec<Violation>) {
             });
         }
     }
+    // Script groups a page loads (initial and lazy): two builds in different chunks are only
+    // a duplicate when one visit can load both. A folder holding a modern and a legacy build
+    // of the app (`frontend_latest/` and `frontend_es5/`, `main-es2015.js` and
+    // `main-es5.js`) has each module twice, but a browser loads one of them.
+    let page_scripts: Vec<BTreeSet<&str>> = context
+        .site
+        .pages
+        .iter()
+        .filter_map(|page| page.load)
+        .map(|load| {
+            load.initial_scripts
+                .files
+                .iter()
+                .chain(&load.lazy_scripts.files)
+                .map(String::as_str)
+                .collect()
+        })
+        .collect();
+    let loaded_together = |a: &Build, b: &Build| {
+        a.chunks.iter().any(|chunk| b.chunks.contains(chunk))
+            || page_scripts.iter().any(|scripts| {
+                a.chunks.iter().any(|c| scripts.contains(c.as_str()))
+                    && b.chunks.iter().any(|c| scripts.contains(c.as_str()))
+            })
+    };
     for ((copy, _, _), builds) in modules {
         let mut large: Vec<(String, Build)> = builds
             .into_iter()
@@ -280,6 +308,17 @@ fn one_module_twice(context: &RuleContext, found: &mut Vec<Violation>) {
             continue;
         }
         large.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then(a.0.cmp(&b.0)));
+        // Keep the largest build and those loaded with it.
+        let keep: Vec<bool> = large
+            .iter()
+            .enumerate()
+            .map(|(index, (_, build))| index == 0 || loaded_together(&large[0].1, build))
+            .collect();
+        let mut keep = keep.into_iter();
+        large.retain(|_| keep.next().unwrap_or(false));
+        if large.len() < 2 {
+            continue;
+        }
         let wasted: u64 = large[1..].iter().map(|(_, b)| b.bytes).sum();
         let listed: Vec<String> = large
             .iter()
@@ -617,8 +656,8 @@ mod tests {
 
     #[test]
     fn finds_a_production_and_a_development_build_in_two_chunks() {
-        // One chunk took the production build, a lazy one the development build: the version
-        // comes from the pnpm store path.
+        // One chunk took the production build, another the development build, and the page
+        // loads both: the version comes from the pnpm store path.
         let store = "../../node_modules/.pnpm/react-dom@18.3.1_react@18.3.1/node_modules/react-dom";
         let folder = chunk(
             Folder::new(),
@@ -636,12 +675,46 @@ mod tests {
                 module("d", 60_000),
             )],
         );
+        // Without a page, nothing says one visit loads both chunks.
+        folder.passes(RULE);
+        let folder = folder.file(
+            "index.html",
+            "<!doctype html><script type=\"module\" src=\"/assets/index-BqP3xK9z.js\"></script><script type=\"module\" src=\"/assets/editor-Cq81LmZp.js\"></script>",
+        );
         assert_eq!(
             folder.findings(RULE),
             [
                 "assets/editor-Cq81LmZp.js:-:-: react-dom@18.3.1 (../node_modules/.pnpm/react-dom@18.3.1_react@18.3.1/node_modules/react-dom) bundles one module through 2 of its builds: ../node_modules/.pnpm/react-dom@18.3.1_react@18.3.1/node_modules/react-dom/cjs/react-dom.development.js (60.04 kB), ../node_modules/.pnpm/react-dom@18.3.1_react@18.3.1/node_modules/react-dom/cjs/react-dom.production.min.js (40.03 kB); the extra builds cost 40.03 kB raw"
             ]
         );
+    }
+
+    #[test]
+    fn passes_for_the_modern_and_the_legacy_build_of_an_app() {
+        // Differential serving: each build has its own copy of every module, but a browser
+        // runs the module build or the nomodule one, never both.
+        let folder = chunk(
+            Folder::new(),
+            "frontend_latest/app-BqP3xK9z.js",
+            &[(
+                "../../node_modules/decimal.js/decimal.mjs",
+                module("m", 32_000),
+            )],
+        );
+        let folder = chunk(
+            folder,
+            "frontend_es5/app-Cq81LmZp.js",
+            &[(
+                "../../node_modules/decimal.js/decimal.js",
+                module("c", 32_000),
+            )],
+        );
+        folder
+            .file(
+                "index.html",
+                "<!doctype html><script type=\"module\" src=\"/frontend_latest/app-BqP3xK9z.js\"></script><script nomodule src=\"/frontend_es5/app-Cq81LmZp.js\"></script>",
+            )
+            .passes(RULE);
     }
 
     #[test]
