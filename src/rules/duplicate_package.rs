@@ -106,10 +106,10 @@ declare_rule! {
     /// the build-format folders in front (`dist`, `lib`, `es`, `esm`, `cjs`, `umd`, `build`, ...)
     /// and without format suffixes (`.min`, `.production`, `.development`, `.esm`, `.cjs`) and
     /// extension; `src/utils/index.js` and `src/components/index.js` are different modules.
-    /// Two builds of a module count when they are in one chunk, or in chunks one page loads
-    /// (initially or lazily): a folder with a modern and a legacy build of the app has every
-    /// module twice, but a browser runs one of them. Copies and modules under 10 KiB are
-    /// ignored. The saving is the bytes of every copy but
+    /// Two builds of a module in different chunks count when the chunks share a folder (one
+    /// bundler output) or a page loads both: an app shipped as a modern and a legacy build in
+    /// two folders has every module once per build, but a browser runs one of them. Copies and
+    /// modules under 10 KiB are ignored. The saving is the bytes of every copy but
     /// the largest. A package's stylesheets and its scripts are compared apart: its CSS is never
     /// a copy of its JS. Versions come from the path where it has one (pnpm, Yarn berry);
     /// otherwise a copy is named by its install folder.
@@ -274,10 +274,12 @@ fn one_module_twice(context: &RuleContext, found: &mut Vec<Violation>) {
             });
         }
     }
-    // Script groups a page loads (initial and lazy): two builds in different chunks are only
-    // a duplicate when one visit can load both. A folder holding a modern and a legacy build
-    // of the app (`frontend_latest/` and `frontend_es5/`, `main-es2015.js` and
-    // `main-es5.js`) has each module twice, but a browser loads one of them.
+    // Two builds in different chunks are a duplicate when one visit may load both: the chunks
+    // share a folder (one bundler output: Vite's `assets/`, webpack's lazy chunks, which load
+    // each other at run time where no page shows it), or a page loads both (initial and lazy
+    // scripts). A folder holding a modern and a legacy build of the app in two folders
+    // (`frontend_latest/`, `frontend_es5/`) has a copy of each module per build, but a
+    // browser runs one build.
     let page_scripts: Vec<BTreeSet<&str>> = context
         .site
         .pages
@@ -292,8 +294,15 @@ fn one_module_twice(context: &RuleContext, found: &mut Vec<Violation>) {
                 .collect()
         })
         .collect();
+    let folder_of = |chunk: &str| {
+        chunk
+            .rsplit_once('/')
+            .map_or("", |(folder, _)| folder)
+            .to_string()
+    };
     let loaded_together = |a: &Build, b: &Build| {
-        a.chunks.iter().any(|chunk| b.chunks.contains(chunk))
+        let folders: BTreeSet<String> = a.chunks.iter().map(|c| folder_of(c)).collect();
+        b.chunks.iter().any(|c| folders.contains(&folder_of(c)))
             || page_scripts.iter().any(|scripts| {
                 a.chunks.iter().any(|c| scripts.contains(c.as_str()))
                     && b.chunks.iter().any(|c| scripts.contains(c.as_str()))
@@ -656,8 +665,8 @@ mod tests {
 
     #[test]
     fn finds_a_production_and_a_development_build_in_two_chunks() {
-        // One chunk took the production build, another the development build, and the page
-        // loads both: the version comes from the pnpm store path.
+        // One chunk took the production build, another (in the same bundler output) the
+        // development build: the version comes from the pnpm store path.
         let store = "../../node_modules/.pnpm/react-dom@18.3.1_react@18.3.1/node_modules/react-dom";
         let folder = chunk(
             Folder::new(),
@@ -675,17 +684,40 @@ mod tests {
                 module("d", 60_000),
             )],
         );
-        // Without a page, nothing says one visit loads both chunks.
-        folder.passes(RULE);
-        let folder = folder.file(
-            "index.html",
-            "<!doctype html><script type=\"module\" src=\"/assets/index-BqP3xK9z.js\"></script><script type=\"module\" src=\"/assets/editor-Cq81LmZp.js\"></script>",
-        );
         assert_eq!(
             folder.findings(RULE),
             [
                 "assets/editor-Cq81LmZp.js:-:-: react-dom@18.3.1 (../node_modules/.pnpm/react-dom@18.3.1_react@18.3.1/node_modules/react-dom) bundles one module through 2 of its builds: ../node_modules/.pnpm/react-dom@18.3.1_react@18.3.1/node_modules/react-dom/cjs/react-dom.development.js (60.04 kB), ../node_modules/.pnpm/react-dom@18.3.1_react@18.3.1/node_modules/react-dom/cjs/react-dom.production.min.js (40.03 kB); the extra builds cost 40.03 kB raw"
             ]
+        );
+    }
+
+    #[test]
+    fn finds_two_builds_in_two_folders_a_page_loads() {
+        let folder = chunk(
+            Folder::new(),
+            "js/app-BqP3xK9z.js",
+            &[("../../node_modules/widget/es/index.js", module("e", 20_000))],
+        );
+        let folder = chunk(
+            folder,
+            "vendor/legacy-Cq81LmZp.js",
+            &[(
+                "../../node_modules/widget/lib/index.js",
+                module("l", 20_000),
+            )],
+        );
+        // Two folders and no page: two builds of the app, as far as anything shows.
+        folder.passes(RULE);
+        let folder = folder.file(
+            "index.html",
+            "<!doctype html><script type=\"module\" src=\"/js/app-BqP3xK9z.js\"></script><script src=\"/vendor/legacy-Cq81LmZp.js\"></script>",
+        );
+        assert_eq!(
+            folder.findings(RULE).len(),
+            1,
+            "{:#?}",
+            folder.findings(RULE)
         );
     }
 
