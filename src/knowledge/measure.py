@@ -57,6 +57,9 @@ TOLERANCE = 0.02  # 2 % drift allowed between the TOML and a re-measurement
 #            minified build where apps commonly ship one (installed under an npm alias), so a
 #            marker is not a string only recent versions have
 #   external: extra modules to leave out of the bundle (peer frameworks)
+#   smallest_whole: JS entry of the smallest form that still counts as the whole library
+#            (`core-js/stable`: every stable polyfill, without the proposals of core-js/full);
+#            wholeness markers must occur in it too, so that form is recognised as whole
 #   markers_located_in: for a monolith, the entry whose bundle places its strings in modules
 #            for --derive-markers (see derive_markers)
 KEEP = "globalThis.__keep = m;"
@@ -102,6 +105,7 @@ RECIPES = {
         install=["core-js@3.51.0", "core-js-bundle@3.50.0", "core-js-bundle-3.21@npm:core-js-bundle@3.21.1"],
         whole="import 'core-js';",
         single="import 'core-js/actual/array/flat';",
+        smallest_whole="import 'core-js/stable';",
         dist=["node_modules/core-js-bundle/minified.js", "node_modules/core-js-bundle-3.21/minified.js"]),
     "@babel/polyfill": dict(
         install=["@babel/polyfill@7.12.1"],
@@ -459,6 +463,9 @@ def measure(esbuild, work, name, recipe):
         res["single_gzip"] = gzip9(s)
         res["_single_text"] = s
         res["_single_inputs"] = package_inputs(inputs, name)
+    if recipe.get("smallest_whole"):
+        res["_smallest_whole_text"], _, _ = bundle(esbuild, d, "smallest-whole",
+                                                   recipe["smallest_whole"], ext)
     dist = {}
     for f in recipe.get("dist", []):
         p = os.path.join(d, f)
@@ -571,7 +578,8 @@ def derive_markers(r, others, located=None):
     all over the library is in any part of it), in every dist file of the recipe (the
     package's own minified builds, an older release's among them), in no other measured
     entry's bundle, and not in the "single" bundle: what the cheap import ships is no evidence
-    that more than that was bundled. Rarer strings are preferred, then strings with spaces
+    that more than that was bundled; and in the "smallest_whole" bundle where the recipe has
+    one, so that every form that ships the whole library holds every marker. Rarer strings are preferred, then strings with spaces
     (messages), then longer ones."""
     import bisect
     located = located or r
@@ -590,6 +598,8 @@ def derive_markers(r, others, located=None):
         if not 1 <= occurrences <= 3 or value in r.get("_single_text", b""):
             continue
         if any(data is None or value not in data for data in r["_dist"].values()):
+            continue
+        if value not in r.get("_smallest_whole_text", value):
             continue
         if any(value in o["_whole_text"] for o in others):
             continue
@@ -695,6 +705,8 @@ def main():
                              + ("absent-file" if data is None else "yes" if b in data else "NO"))
             if "_single_text" in r:
                 where.append("single-import:" + ("ALSO" if b in r["_single_text"] else "absent"))
+            if "_smallest_whole_text" in r:
+                where.append("smallest-whole:" + ("yes" if b in r["_smallest_whole_text"] else "NO"))
             others = [o for o, ro in results.items() if o != n and b in ro["_whole_text"]]
             if where[0] != "bundle" or any(w.endswith((":NO", ":absent-file", ":ALSO")) for w in where):
                 bad.add(n)
