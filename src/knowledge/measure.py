@@ -14,10 +14,14 @@ For every [[package]] entry that has a recipe below this script:
    compares that with barrel_module_count; the number of matching files on disk is printed too,
 5. checks that every string in `signatures` occurs in the whole-import bundle and in each
    shipped minified dist file named by the recipe, and reports any other entry's bundle
-   that also contains it.
+   that also contains it,
+6. checks the same for every string in `wholeness_markers`, and also that none of them is in
+   the "single" bundle; with --derive-markers, prints a new `wholeness_markers` list chosen
+   from the whole-import bundle (see derive_markers).
 
 Usage:
-    python3 measure.py [--toml PATH] [--work DIR] [--jobs N] [--json OUT] [NAME ...]
+    python3 measure.py [--toml PATH] [--work DIR] [--jobs N] [--json OUT] [--derive-markers]
+                       [NAME ...]
 
 Needs node + npm (esbuild is installed into WORK/_tools). Nothing outside WORK is written.
 Exit status is 1 when a measured number or a count disagrees with the TOML by more than
@@ -48,15 +52,24 @@ TOLERANCE = 0.02  # 2 % drift allowed between the TOML and a re-measurement
 #            install dir; used where the harmful form is a prebuilt file esbuild cannot
 #            reproduce (moment's locale context)
 #   single:  JS entry for the cheap way, for comparison only
-#   dist:    shipped minified files (relative to the install dir) the signatures must appear in
+#   dist:    shipped minified files (relative to the install dir) the signatures and the
+#            wholeness markers must appear in; for the markers these include an older release's
+#            minified build where apps commonly ship one (installed under an npm alias), so a
+#            marker is not a string only recent versions have
 #   external: extra modules to leave out of the bundle (peer frameworks)
+#   smallest_whole: JS entry of the smallest form that still counts as the whole library
+#            (`core-js/stable`: every stable polyfill, without the proposals of core-js/full);
+#            wholeness markers must occur in it too, so that form is recognised as whole
+#   markers_located_in: for a monolith, the entry whose bundle places its strings in modules
+#            for --derive-markers (see derive_markers)
 KEEP = "globalThis.__keep = m;"
 RECIPES = {
     "lodash": dict(
-        install=["lodash@4.18.1"],
+        install=["lodash@4.18.1", "lodash-4.17.21@npm:lodash@4.17.21"],
         whole="import * as m from 'lodash';" + KEEP,
         single="import m from 'lodash/debounce';" + KEEP,
-        dist=["node_modules/lodash/lodash.min.js"]),
+        dist=["node_modules/lodash/lodash.min.js", "node_modules/lodash-4.17.21/lodash.min.js"],
+        markers_located_in="lodash-es"),
     "lodash-es": dict(
         install=["lodash-es@4.18.1"],
         whole="import * as m from 'lodash-es';" + KEEP,
@@ -67,10 +80,11 @@ RECIPES = {
         single="import m from 'underscore/modules/debounce.js';" + KEEP,
         dist=["node_modules/underscore/underscore-umd-min.js"]),
     "moment": dict(
-        install=["moment@2.31.0"],
+        install=["moment@2.31.0", "moment-2.29@npm:moment@2.29.4"],
         files=["node_modules/moment/min/moment-with-locales.min.js"],
         single="import m from 'moment';" + KEEP,
-        dist=["node_modules/moment/min/moment-with-locales.min.js"]),
+        dist=["node_modules/moment/min/moment-with-locales.min.js",
+              "node_modules/moment-2.29/min/moment-with-locales.min.js"]),
     "moment-timezone": dict(
         install=["moment-timezone@0.6.6", "moment@2.31.0"],
         whole="import m from 'moment-timezone';" + KEEP,
@@ -78,19 +92,21 @@ RECIPES = {
         external=["moment"],
         dist=["node_modules/moment-timezone/builds/moment-timezone-with-data.min.js"]),
     "jquery": dict(
-        install=["jquery@4.0.0"],
+        install=["jquery@4.0.0", "jquery-3@npm:jquery@3.7.1"],
         whole="import m from 'jquery';" + KEEP,
         single="import m from 'jquery/slim';" + KEEP,
-        dist=["node_modules/jquery/dist/jquery.min.js"]),
+        dist=["node_modules/jquery/dist/jquery.min.js", "node_modules/jquery-3/dist/jquery.min.js"]),
     "aws-sdk": dict(
         install=["aws-sdk@2.1693.0"],
         whole="import m from 'aws-sdk';" + KEEP,
         single="import m from 'aws-sdk/clients/s3';" + KEEP,
         dist=["node_modules/aws-sdk/dist/aws-sdk.min.js"]),
     "core-js": dict(
-        install=["core-js@3.51.0"],
+        install=["core-js@3.51.0", "core-js-bundle@3.50.0", "core-js-bundle-3.21@npm:core-js-bundle@3.21.1"],
         whole="import 'core-js';",
-        single="import 'core-js/actual/array/flat';"),
+        single="import 'core-js/actual/array/flat';",
+        smallest_whole="import 'core-js/stable';",
+        dist=["node_modules/core-js-bundle/minified.js", "node_modules/core-js-bundle-3.21/minified.js"]),
     "@babel/polyfill": dict(
         install=["@babel/polyfill@7.12.1"],
         whole="import '@babel/polyfill';",
@@ -100,10 +116,11 @@ RECIPES = {
         whole="import 'babel-polyfill';",
         dist=["node_modules/babel-polyfill/dist/polyfill.min.js"]),
     "rxjs": dict(
-        install=["rxjs@7.8.2"],
+        install=["rxjs@7.8.2", "rxjs-7.5@npm:rxjs@7.5.7"],
         whole="import * as m from 'rxjs';" + KEEP,
         single="import { map as m } from 'rxjs';" + KEEP,
-        dist=["node_modules/rxjs/dist/bundles/rxjs.umd.min.js"]),
+        dist=["node_modules/rxjs/dist/bundles/rxjs.umd.min.js",
+              "node_modules/rxjs-7.5/dist/bundles/rxjs.umd.min.js"]),
     "rxjs-compat": dict(
         install=["rxjs@6.6.7", "rxjs-compat@6.6.7"],
         whole="import * as m from 'rxjs/Rx';" + KEEP,
@@ -290,9 +307,10 @@ RECIPES = {
         whole="import * as m from '@faker-js/faker';" + KEEP,
         single="import { faker as m } from '@faker-js/faker';" + KEEP),
     "plotly.js-dist-min": dict(
-        install=["plotly.js-dist-min@4.1.2"],
+        install=["plotly.js-dist-min@4.1.2", "plotly.js-dist-min-2@npm:plotly.js-dist-min@2.35.3"],
         whole="import m from 'plotly.js-dist-min';" + KEEP,
-        dist=["node_modules/plotly.js-dist-min/plotly.min.js"]),
+        dist=["node_modules/plotly.js-dist-min/plotly.min.js",
+              "node_modules/plotly.js-dist-min-2/plotly.min.js"]),
     # measured only to decide whether it belongs in the knowledge base (it does not, see README)
     "axios": dict(install=["axios@1.21.1"], whole="import m from 'axios';" + KEEP),
     "@headlessui/react": dict(
@@ -364,7 +382,10 @@ def bundle(esbuild, d, tag, code, external):
            "--define:process.env.NODE_ENV=\"production\"", "--define:global=globalThis",
            "--loader:.css=empty", "--loader:.less=empty", "--loader:.woff=empty",
            "--loader:.woff2=empty", "--loader:.ttf=empty", "--loader:.svg=empty",
-           "--loader:.png=empty", f"--outfile={out}", f"--metafile={out}.meta.json"]
+           "--loader:.png=empty", f"--outfile={out}", f"--metafile={out}.meta.json",
+           # external: the map is written beside the output without a comment in it, so the
+           # measured bytes are those of the bundle alone; derive_markers reads the map
+           "--sourcemap=external"]
     cmd += [f"--external:{x}" for x in REACT + NODE_BUILTINS + list(external)]
     r = run(cmd, d, os.path.join(d, f"esbuild-{tag}.log"))
     if r.returncode:
@@ -372,9 +393,9 @@ def bundle(esbuild, d, tag, code, external):
     meta = json.load(open(out + ".meta.json"))
     # modules that contribute code to the output (what a source map would list); modules that
     # were parsed but tree-shaken away, or pure re-export barrels, have bytesInOutput == 0
-    (output,) = [o for o in meta["outputs"].values() if "inputs" in o]
+    (output,) = [o for k, o in meta["outputs"].items() if "inputs" in o and not k.endswith(".map")]
     kept = [i for i, v in output["inputs"].items() if v.get("bytesInOutput", 0) > 0]
-    return open(out, "rb").read(), kept
+    return open(out, "rb").read(), kept, json.load(open(out + ".map"))
 
 
 def glob_regex(pattern):
@@ -429,7 +450,7 @@ def measure(esbuild, work, name, recipe):
         blob = b"".join(open(os.path.join(d, f), "rb").read() for f in recipe["files"])
         res["method"] = "files: " + ", ".join(recipe["files"])
     else:
-        blob, inputs = bundle(esbuild, d, "whole", recipe["whole"], ext)
+        blob, inputs, res["_whole_map"] = bundle(esbuild, d, "whole", recipe["whole"], ext)
         res["_whole_inputs"] = package_inputs(inputs, name)
         with open(os.path.join(d, "inputs-whole.txt"), "w") as f:
             f.write("\n".join(sorted(inputs)) + "\n")
@@ -438,10 +459,13 @@ def measure(esbuild, work, name, recipe):
     res["whole_gzip"] = gzip9(blob)
     res["_whole_text"] = blob
     if recipe.get("single"):
-        s, inputs = bundle(esbuild, d, "single", recipe["single"], ext)
+        s, inputs, _ = bundle(esbuild, d, "single", recipe["single"], ext)
         res["single_gzip"] = gzip9(s)
         res["_single_text"] = s
         res["_single_inputs"] = package_inputs(inputs, name)
+    if recipe.get("smallest_whole"):
+        res["_smallest_whole_text"], _, _ = bundle(esbuild, d, "smallest-whole",
+                                                   recipe["smallest_whole"], ext)
     dist = {}
     for f in recipe.get("dist", []):
         p = os.path.join(d, f)
@@ -451,12 +475,165 @@ def measure(esbuild, work, name, recipe):
     return res
 
 
+# Wholeness markers: strings that show how much of a library a bundle holds. A signature (a
+# banner, a string of a core module) is in every partial build; markers are taken from places
+# spread over the whole build, so a bundle holding part of the library holds few of them.
+MARKER_COUNT = 12
+# A candidate is printable ASCII without quotes, backslashes or backticks, so the text is the same
+# whatever quote style or escaping a minifier picks, and without code punctuation (a sign the
+# scanner below lost its way). It has a space or a separator: a bare identifier-like string
+# (`findLastIndex`) is a name many libraries share.
+MARKER_TEXT = re.compile(rb"[^\"'`\\\x00-\x1f\x7f-\xff{}();=<>|]{10,80}")
+MARKER_SEPARATOR = re.compile(rb"[ _./:@#-]")
+# Code that a regular expression may follow; after anything else `/` divides.
+BEFORE_REGEX = set(b"(,=:[!&|?{};+-*%<>~^") | {None}
+WORDS_BEFORE_REGEX = (b"return", b"typeof", b"case", b"in", b"of", b"void", b"delete",
+                      b"throw", b"new", b"else", b"do", b"instanceof", b"yield", b"await")
+
+
+def string_literals(text):
+    """(offset, content) of the quoted strings of minified JS, scanned left to right past
+    comments and regular expression literals (which may hold quotes)."""
+    i, n = 0, len(text)
+    last = None  # the last code byte before i that is not a space
+    while i < n:
+        c = text[i]
+        if c in b"\"'`":
+            j = i + 1
+            while j < n and text[j] != c and (c == 96 or text[j] != 10):
+                j += 2 if text[j] == 92 else 1
+            yield i + 1, text[i + 1:j]
+            i, last = j + 1, c
+        elif c == 47 and text[i + 1:i + 2] == b"/":
+            end = text.find(b"\n", i)
+            i = n if end < 0 else end
+        elif c == 47 and text[i + 1:i + 2] == b"*":
+            end = text.find(b"*/", i + 2)
+            i = n if end < 0 else end + 2
+        elif c == 47 and (last in BEFORE_REGEX or text[:i].rstrip().endswith(WORDS_BEFORE_REGEX)):
+            j, in_class = i + 1, False
+            while j < n and text[j] != 10:
+                if text[j] == 92:
+                    j += 1
+                elif text[j] == 91:
+                    in_class = True
+                elif text[j] == 93:
+                    in_class = False
+                elif text[j] == 47 and not in_class:
+                    break
+                j += 1
+            i, last = j + 1, 47
+        else:
+            if c not in b" \t\r\n":
+                last = c
+            i += 1
+
+
+VLQ = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+
+
+def source_at(sourcemap):
+    """A function from (line, column) of the generated file to the source path that the map
+    says the byte came from (the last segment at or before it), or None."""
+    import bisect
+    lines, source = [], 0
+    for text in sourcemap.get("mappings", "").split(";"):
+        columns, sources, column = [], [], 0
+        for segment in filter(None, text.split(",")):
+            fields, value, shift = [], 0, 0
+            for ch in segment:
+                digit = VLQ[ch]
+                value += (digit & 31) << shift
+                shift += 5
+                if not digit & 32:
+                    fields.append(-(value >> 1) if value & 1 else value >> 1)
+                    value, shift = 0, 0
+            column += fields[0]
+            if len(fields) >= 4:
+                source += fields[1]
+                columns.append(column)
+                sources.append(source)
+        lines.append((columns, sources))
+    names = sourcemap.get("sources", [])
+
+    def lookup(line, column):
+        if line >= len(lines):
+            return None
+        columns, sources = lines[line]
+        i = bisect.bisect_right(columns, column) - 1
+        return names[sources[i]] if i >= 0 and sources[i] < len(names) else None
+    return lookup
+
+
+def derive_markers(r, others, located=None):
+    """Up to MARKER_COUNT string literals of the package's code, spread over it: one from each
+    of MARKER_COUNT modules taken evenly from the bundle's modules in order (where the bundle
+    has a source map and the strings come from several modules), or else one from each of
+    MARKER_COUNT equal stretches of the bundle. `located` is the measurement whose bundle and
+    source map the strings are found and placed in, when not the entry's own: a monolith
+    (lodash.js) keeps its strings together at the top, so they are placed by the modules of
+    its modular twin (lodash-es, the same functions one per file).
+
+    A candidate must occur at most 3 times in the entry's whole-import bundle (a string used
+    all over the library is in any part of it), in every dist file of the recipe (the
+    package's own minified builds, an older release's among them), in no other measured
+    entry's bundle, and not in the "single" bundle: what the cheap import ships is no evidence
+    that more than that was bundled; and in the "smallest_whole" bundle where the recipe has
+    one, so that every form that ships the whole library holds every marker. Rarer strings are preferred, then strings with spaces
+    (messages), then longer ones."""
+    import bisect
+    located = located or r
+    text = located["_whole_text"]
+    lookup = source_at(located["_whole_map"]) if located.get("_whole_map") else None
+    line_starts = [0] + [m.end() for m in re.finditer(rb"\n", text)]
+    candidates = {}  # value -> (score, offset, module)
+    for start, value in string_literals(text):
+        if value in candidates:
+            continue
+        if not MARKER_TEXT.fullmatch(value) or not MARKER_SEPARATOR.search(value):
+            continue
+        if re.search(rb"[,{]\w+:|!\d", value):  # code (`,name:`, `!0`): the scanner lost its way
+            continue
+        occurrences = r["_whole_text"].count(value)
+        if not 1 <= occurrences <= 3 or value in r.get("_single_text", b""):
+            continue
+        if any(data is None or value not in data for data in r["_dist"].values()):
+            continue
+        if value not in r.get("_smallest_whole_text", value):
+            continue
+        if any(value in o["_whole_text"] for o in others):
+            continue
+        module = None
+        if lookup:
+            line = bisect.bisect_right(line_starts, start) - 1
+            module = lookup(line, start - line_starts[line])
+        score = (-occurrences, b" " in value, min(len(value), 40))
+        candidates[value] = (score, start, module)
+    best = lambda group: max(group, key=lambda c: c[1][0])
+    by_module = {}
+    for value, (score, start, module) in candidates.items():
+        by_module.setdefault(module, []).append((value, (score, start, module)))
+    if None not in by_module and len(by_module) > 1:
+        groups = sorted(by_module.values(), key=lambda g: min(c[1][1] for c in g))
+    else:
+        stretches = [[] for _ in range(MARKER_COUNT)]
+        for value, info in candidates.items():
+            stretches[info[1] * MARKER_COUNT // len(text)].append((value, info))
+        groups = [g for g in stretches if g]
+    if len(groups) > MARKER_COUNT:
+        groups = [groups[round(k * (len(groups) - 1) / (MARKER_COUNT - 1))]
+                  for k in range(MARKER_COUNT)]
+    chosen = [best(g) for g in groups]
+    return [(value.decode(), info[2]) for value, info in sorted(chosen, key=lambda c: c[1][1])]
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--toml", default=os.path.join(HERE, "packages.toml"))
     ap.add_argument("--work", default="/tmp/webaudit-measure")
     ap.add_argument("--jobs", type=int, default=4)
     ap.add_argument("--json")
+    ap.add_argument("--derive-markers", action="store_true",
+                    help="print a wholeness_markers list for each entry, derived from its bundles")
     ap.add_argument("names", nargs="*")
     a = ap.parse_args()
 
@@ -520,6 +697,35 @@ def main():
             if not ok:
                 bad.add(n)
             print(f"    sig {sig!r}: {' '.join(where)}" + (f"  also in: {', '.join(sorted(others))}" if others else ""))
+        for marker in e.get("wholeness_markers", []):
+            b = marker.encode()
+            where = ["bundle" if b in r["_whole_text"] else "NOT-IN-BUNDLE"]
+            for f, data in r["_dist"].items():
+                where.append(f"{os.path.basename(os.path.dirname(f))}/{os.path.basename(f)}:"
+                             + ("absent-file" if data is None else "yes" if b in data else "NO"))
+            if "_single_text" in r:
+                where.append("single-import:" + ("ALSO" if b in r["_single_text"] else "absent"))
+            if "_smallest_whole_text" in r:
+                where.append("smallest-whole:" + ("yes" if b in r["_smallest_whole_text"] else "NO"))
+            others = [o for o, ro in results.items() if o != n and b in ro["_whole_text"]]
+            if where[0] != "bundle" or any(w.endswith((":NO", ":absent-file", ":ALSO")) for w in where):
+                bad.add(n)
+            print(f"    marker {marker!r}: {' '.join(where)}" + (f"  also in: {', '.join(sorted(others))}" if others else ""))
+        if a.derive_markers:
+            # Entries sharing a signature are one family (lodash and lodash-es are the same
+            # code): their common strings say nothing about which of them is there.
+            family = set(e.get("signatures", []))
+            others = [ro for o, ro in results.items() if o != n
+                      and not family & set(entries.get(o, {}).get("signatures", []))]
+            twin = RECIPES[n].get("markers_located_in")
+            if twin and twin not in results:
+                print(f"    cannot derive markers: measure {twin} in the same run")
+                bad.add(n)
+                continue
+            chosen = derive_markers(r, others, results.get(twin))
+            for value, module in chosen:
+                print(f"    derived marker {value!r} from {module or 'the bundle'}")
+            print("    wholeness_markers = " + json.dumps([v for v, _ in chosen]))
     if a.json:
         with open(a.json, "w") as f:
             json.dump({n: {k: v for k, v in r.items() if not k.startswith("_")} for n, r in results.items()},

@@ -70,6 +70,11 @@ pub struct PackageInfo {
     /// Strings that identify the library inside a minified bundle without a source map.
     #[serde(default)]
     pub signatures: Vec<String>,
+    /// Strings from modules spread over the whole library (derived by `measure.py
+    /// --derive-markers`): a bundle holding most of them holds the whole library, one holding
+    /// a few holds part of it. Empty when the library has too few such strings.
+    #[serde(default)]
+    pub wholeness_markers: Vec<String>,
     #[serde(default)]
     pub references: Vec<String>,
 }
@@ -184,53 +189,86 @@ impl Knowledge {
 }
 
 /// Finds known libraries inside bundles that have no source map, by strings that survive
-/// minification. Barrels are left out: their strings (icon names) appear in any bundle that
-/// uses a few of their modules, which says nothing about the whole barrel being shipped.
+/// minification, and counts their wholeness markers. Barrels are left out: their strings (icon
+/// names) appear in any bundle that uses a few of their modules, which says nothing about the
+/// whole barrel being shipped.
 pub struct Signatures {
     automaton: aho_corasick::AhoCorasick,
-    /// For each pattern: the package it identifies.
-    owners: Vec<String>,
+    /// For each pattern (each string once, though a string may be both a package's signature
+    /// and its marker, or belong to two packages of one family): what it is evidence of.
+    roles: Vec<Vec<Role>>,
     patterns: Vec<String>,
+    /// How many signatures each package lists.
+    listed: BTreeMap<String, usize>,
+}
+
+/// What finding one string says: `package` is there (a signature) or how much of it (a marker).
+struct Role {
+    package: String,
+    marker: bool,
 }
 
 impl Signatures {
     pub fn new(knowledge: &Knowledge) -> Option<Signatures> {
-        let mut owners = Vec::new();
-        let mut patterns = Vec::new();
+        let mut roles: Vec<Vec<Role>> = Vec::new();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut listed = BTreeMap::new();
         for package in knowledge.iter().filter(|p| p.kind != ProblemKind::Barrel) {
-            for signature in package.signatures.iter().filter(|s| s.len() >= 8) {
-                owners.push(package.name.clone());
-                patterns.push(signature.clone());
+            let signatures = package.signatures.iter().map(|s| (s, false));
+            let markers = package.wholeness_markers.iter().map(|s| (s, true));
+            for (text, marker) in signatures.chain(markers).filter(|(s, _)| s.len() >= 8) {
+                if !marker {
+                    *listed.entry(package.name.clone()).or_insert(0) += 1;
+                }
+                let role = Role {
+                    package: package.name.clone(),
+                    marker,
+                };
+                match patterns.iter().position(|p| p == text) {
+                    Some(index) => roles[index].push(role),
+                    None => {
+                        patterns.push(text.clone());
+                        roles.push(vec![role]);
+                    }
+                }
             }
         }
         let automaton = aho_corasick::AhoCorasick::new(&patterns).ok()?;
         Some(Signatures {
             automaton,
-            owners,
+            roles,
             patterns,
+            listed,
         })
     }
 
     /// The packages whose signatures all occur in `bytes` (a package listing several needs at
-    /// least two of them, so one common-looking string is never enough), with what was found.
+    /// least two of them, so one common-looking string is never enough), with what was found
+    /// and which of their wholeness markers occur. Markers alone identify nothing.
     pub fn find(&self, bytes: &[u8]) -> Vec<SignatureMatch> {
-        let mut found: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        // package -> (signatures, markers) found
+        let mut found: BTreeMap<&str, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
         for hit in self.automaton.find_overlapping_iter(bytes) {
             let index = hit.pattern().as_usize();
-            let signatures = found.entry(&self.owners[index]).or_default();
-            if !signatures.contains(&self.patterns[index].as_str()) {
-                signatures.push(&self.patterns[index]);
+            let text = self.patterns[index].as_str();
+            for role in &self.roles[index] {
+                let (signatures, markers) = found.entry(&role.package).or_default();
+                let list = if role.marker { markers } else { signatures };
+                if !list.contains(&text) {
+                    list.push(text);
+                }
             }
         }
         found
             .into_iter()
-            .filter(|(package, signatures)| {
-                let listed = self.owners.iter().filter(|o| o == package).count();
-                signatures.len() >= listed.min(2)
+            .filter(|(package, (signatures, _))| {
+                let listed = self.listed.get(*package).copied().unwrap_or(0);
+                listed > 0 && signatures.len() >= listed.min(2)
             })
-            .map(|(package, signatures)| SignatureMatch {
+            .map(|(package, (signatures, markers))| SignatureMatch {
                 package: package.to_string(),
                 signatures: signatures.into_iter().map(str::to_string).collect(),
+                markers: markers.into_iter().map(str::to_string).collect(),
             })
             .collect()
     }
@@ -258,6 +296,17 @@ mod tests {
             assert!(
                 package.typical_gzip_bytes > 0,
                 "{} has no measured cost",
+                package.name
+            );
+            // Wholeness is a share of the markers: one or two would make it all or nothing.
+            assert!(
+                package.wholeness_markers.is_empty() || package.wholeness_markers.len() >= 3,
+                "{} lists too few wholeness markers to take a share of",
+                package.name
+            );
+            assert!(
+                package.wholeness_markers.iter().all(|m| m.len() >= 8),
+                "{} lists a wholeness marker shorter than the 8 bytes that are searched for",
                 package.name
             );
         }

@@ -9,6 +9,16 @@ use crate::size::human;
 /// A barrel counts as bundled whole when at least this share of its modules is in the bundle.
 pub const BARREL_SHARE: f64 = 0.5;
 
+/// Without a source map, a library counts as bundled whole when at least this share of its
+/// wholeness markers (strings from modules spread over it) is in the chunk: a few markers can
+/// be missing from an older or newer release, or from a build that drops one module.
+pub const WHOLE_MARKER_SHARE: f64 = 0.8;
+
+/// Without a source map and without markers, a library counts as bundled whole only when the
+/// chunk's transfer size is at least this share of the library's typical size (a size close
+/// to the full build).
+pub const FULL_BUILD_SHARE: f64 = 0.8;
+
 declare_rule! {
     /// ## What it does
     /// Looks inside built bundles, through their source maps, for known libraries shipped in
@@ -22,10 +32,13 @@ declare_rule! {
     /// Bundles without a source map are searched for signatures: strings that survive
     /// minification (error messages, version banners). Such findings say they are lower
     /// confidence and give the library's typical size instead of measured bytes. A signature
-    /// (a banner especially) shows the library is there, not that all of it is: a bundle whose
-    /// transfer size is under half the library's typical size cannot hold it whole, and is
-    /// reported as holding part of it, with no saving claimed. Barrels are not judged by
-    /// signature, since a few icons carry the same strings as the whole set.
+    /// (a banner especially) shows the library is there, not that all of it is. The claim
+    /// "bundled whole" needs evidence of wholeness: at least 80 % of the library's wholeness
+    /// markers (strings taken from modules spread over the whole library) in the chunk, and a
+    /// chunk at least half the library's typical transfer size; for a library without markers,
+    /// a chunk at least 80 % of its typical size. Otherwise the library is reported as present,
+    /// probably in part, with no saving claimed. Barrels are not judged by signature, since a
+    /// few icons carry the same strings as the whole set.
     ///
     /// ## Why is this bad?
     /// This is what users actually download: a whole library where the app uses a few
@@ -40,7 +53,7 @@ declare_rule! {
     ///
     /// ## Options
     /// `[[knowledge.package]]` in webaudit.toml (`bundled_module_paths`, `barrel_module_glob`,
-    /// `barrel_module_count`, `signatures`).
+    /// `barrel_module_count`, `signatures`, `wholeness_markers`).
     WholeLibraryBundled {
         id: "tree-shaking/whole-library-bundled",
         summary: "A known library bundled whole (seen through source maps, or by signature without one)",
@@ -165,31 +178,60 @@ impl Rule for WholeLibraryBundled {
                     .collect::<Vec<_>>()
                     .join(" and ");
                 // Signatures say the library is there, not that all of it is: a banner survives
-                // in every partial build. A chunk smaller than half the whole library cannot
-                // hold it whole, so it is reported as present, with no saving claimed.
-                if asset.transfer() * 2 < package.typical_gzip_bytes {
+                // in every partial build. Wholeness needs its own evidence: most of the markers
+                // spread over the library, in a chunk big enough to hold it.
+                let typical = package.typical_gzip_bytes;
+                let listed = package.wholeness_markers.len();
+                let held = hit.markers.len();
+                let big_enough = asset.transfer() * 2 >= typical;
+                let most_markers = held as f64 >= WHOLE_MARKER_SHARE * listed as f64;
+                let whole = if listed > 0 {
+                    most_markers && big_enough
+                } else {
+                    asset.transfer() as f64 >= FULL_BUILD_SHARE * typical as f64
+                };
+                let markers = format!("{held} of its {listed} markers spread over the library");
+                if whole {
+                    let evidence = if listed > 0 {
+                        format!("with {markers}")
+                    } else {
+                        format!(
+                            "in a chunk ({} gzip) close to its full size",
+                            human(asset.transfer())
+                        )
+                    };
                     found.push(Violation {
                         path: Some(asset.path.clone()),
                         message: format!(
-                            "lower confidence (no source map): {} is present, recognised by {recognised_by}, but this chunk ({} gzip) is too small to hold all of it (typically {} gzip): probably a part of it. If it is more than you use: {}",
+                            "lower confidence (no source map): {} appears to be bundled whole, recognised by {recognised_by}, {evidence}; typically {} gzip. {}",
                             package.name,
-                            human(asset.transfer()),
-                            human(package.typical_gzip_bytes),
+                            human(typical),
                             package.replacement
                         ),
+                        saving: Some(typical),
                         ..Violation::default()
                     });
                     continue;
                 }
+                let mut short_of: Vec<String> = Vec::new();
+                if listed > 0 && !most_markers {
+                    short_of.push(format!("this chunk holds only {markers}"));
+                }
+                if !big_enough || listed == 0 {
+                    short_of.push(format!(
+                        "this chunk ({} gzip) is too small to hold all of it (typically {} gzip)",
+                        human(asset.transfer()),
+                        human(typical)
+                    ));
+                }
                 found.push(Violation {
                     path: Some(asset.path.clone()),
                     message: format!(
-                        "lower confidence (no source map): {} appears to be bundled whole, recognised by {recognised_by}; typically {} gzip. {}",
+                        "lower confidence (no source map): {} is present, recognised by {recognised_by}, but {}: probably a part of it. If it is more than you use: {}",
                         package.name,
-                        human(package.typical_gzip_bytes),
+                        short_of.join(" and "),
                         package.replacement
                     ),
-                    saving: Some(package.typical_gzip_bytes),
                     ..Violation::default()
                 });
             }
@@ -429,23 +471,127 @@ mod tests {
         );
     }
 
+    /// The wholeness markers the knowledge base lists for `package`.
+    fn markers(package: &str) -> Vec<String> {
+        crate::knowledge::Knowledge::built_in()
+            .get(package)
+            .map(|p| p.wholeness_markers.clone())
+            .unwrap_or_default()
+    }
+
+    /// A minified chunk without a source map: `head` (a banner, library code), each of
+    /// `strings` as a string literal, then `components` React components of app code (about
+    /// 15 B gzip each), which make the chunk as big as a test needs.
+    fn unmapped_chunk(head: &str, strings: &[String], components: usize) -> String {
+        let literals: Vec<String> = strings.iter().map(|s| format!("\"{s}\"")).collect();
+        format!(
+            "{head}var L=[{}];{}export{{L as _}};\n",
+            literals.join(","),
+            crate::rules::tester::react_components(components, 7)
+        )
+    }
+
+    /// core-js's banner, as every core-js build carries it.
+    const CORE_JS_BANNER: &str = "/*! core-js 3.37 | Denis Pushkarev (zloirock.ru) | https://github.com/zloirock/core-js/blob/v3.37.1/LICENSE */\n";
+
     #[test]
     fn finds_lodash_by_its_strings_when_there_is_no_map() {
-        // A vendor chunk big enough to hold lodash whole, carrying its internal strings.
+        // A vendor chunk big enough to hold lodash whole, carrying its signatures and every
+        // one of its markers.
         let folder = Folder::new().file(
             "assets/vendor-DkL9x2Qa.js",
-            format!(
-                "var e=\"__lodash_hash_undefined__\",t=\"__lodash_placeholder__\",n=9007199254740991;function r(o){{return o===void 0?e:t}}{}export{{r as _}};\n",
-                crate::rules::tester::react_components(900, 7)
+            unmapped_chunk("var n=9007199254740991;", &markers("lodash"), 900),
+        );
+        let findings = folder.findings(RULE);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert!(
+            findings[0].starts_with("assets/vendor-DkL9x2Qa.js:-:-: lower confidence (no source map): lodash appears to be bundled whole, recognised by \"__lodash_placeholder__\" and \"__lodash_hash_undefined__\", with 4 of its 4 markers spread over the library; typically 26.63 kB gzip."),
+            "{findings:#?}"
+        );
+        assert_eq!(folder.findings_of(RULE)[0].saving, Some(26_634));
+    }
+
+    #[test]
+    fn finds_only_presence_of_lodash_functions_bundled_one_by_one() {
+        // Per-method lodash modules (memoize, uniq, curry) carry the two signatures, but not
+        // the strings of the rest of the library, however big the chunk.
+        let folder = Folder::new().file(
+            "assets/vendor-DkL9x2Qa.js",
+            unmapped_chunk(
+                "",
+                &[
+                    "__lodash_hash_undefined__".to_string(),
+                    "__lodash_placeholder__".to_string(),
+                ],
+                2_000,
             ),
         );
         let findings = folder.findings(RULE);
         assert_eq!(findings.len(), 1, "{findings:#?}");
         assert!(
-            findings[0].starts_with("assets/vendor-DkL9x2Qa.js:-:-: lower confidence (no source map): lodash appears to be bundled whole, recognised by \"__lodash_hash_undefined__\" and \"__lodash_placeholder__\"; typically 26.63 kB gzip."),
+            findings[0].starts_with("assets/vendor-DkL9x2Qa.js:-:-: lower confidence (no source map): lodash is present, recognised by \"__lodash_hash_undefined__\" and \"__lodash_placeholder__\", but this chunk holds only 2 of its 4 markers spread over the library: probably a part of it."),
             "{findings:#?}"
         );
-        assert_eq!(folder.findings_of(RULE)[0].saving, Some(26_634));
+        assert_eq!(folder.findings_of(RULE)[0].saving, None);
+    }
+
+    #[test]
+    fn finds_a_whole_core_js_build_by_its_markers() {
+        // The banner, every marker (strings of polyfill modules spread over core-js), and a
+        // chunk over half of core-js's typical size.
+        let folder = Folder::new().file(
+            "assets/polyfills-3f2a.js",
+            unmapped_chunk(CORE_JS_BANNER, &markers("core-js"), 4_000),
+        );
+        let findings = folder.findings(RULE);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert!(
+            findings[0].starts_with("assets/polyfills-3f2a.js:-:-: lower confidence (no source map): core-js appears to be bundled whole, recognised by \"Denis Pushkarev (zloirock.ru)\" and \"https://github.com/zloirock/core-js\", with 12 of its 12 markers spread over the library; typically 106.55 kB gzip."),
+            "{findings:#?}"
+        );
+    }
+
+    #[test]
+    fn finds_only_presence_of_a_core_js_subset_in_a_big_chunk() {
+        // A chunk as big as the whole library, but its core-js part is the banner and three
+        // polyfills: what a banner-only signature used to call "bundled whole".
+        let subset: Vec<String> = markers("core-js").into_iter().take(3).collect();
+        let folder = Folder::new().file(
+            "assets/index-3f2a.js",
+            unmapped_chunk(CORE_JS_BANNER, &subset, 4_000),
+        );
+        let findings = folder.findings(RULE);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert!(
+            findings[0].starts_with("assets/index-3f2a.js:-:-: lower confidence (no source map): core-js is present, recognised by \"Denis Pushkarev (zloirock.ru)\" and \"https://github.com/zloirock/core-js\", but this chunk holds only 3 of its 12 markers spread over the library: probably a part of it."),
+            "{findings:#?}"
+        );
+        assert_eq!(folder.findings_of(RULE)[0].saving, None);
+    }
+
+    #[test]
+    fn whole_needs_eighty_percent_of_the_markers() {
+        // core-js lists 12 markers: 10 (83 %) are enough, 9 (75 %) are not.
+        let all = markers("core-js");
+        assert_eq!(all.len(), 12);
+        let chunk_with = |count: usize| {
+            Folder::new().file(
+                "assets/polyfills-3f2a.js",
+                unmapped_chunk(CORE_JS_BANNER, &all[..count], 4_000),
+            )
+        };
+        let ten = chunk_with(10).findings(RULE);
+        assert!(
+            ten[0].contains("core-js appears to be bundled whole")
+                && ten[0].contains("with 10 of its 12 markers"),
+            "{ten:#?}"
+        );
+        let nine = chunk_with(9).findings(RULE);
+        assert!(
+            nine[0].contains("core-js is present")
+                && nine[0].contains("holds only 9 of its 12 markers"),
+            "{nine:#?}"
+        );
     }
 
     #[test]
@@ -459,9 +605,30 @@ mod tests {
         assert_eq!(
             folder.findings(RULE),
             [
-                "assets/polyfills-3f2a.js:-:-: lower confidence (no source map): core-js is present, recognised by \"Denis Pushkarev (zloirock.ru)\" and \"https://github.com/zloirock/core-js\", but this chunk (232 B gzip) is too small to hold all of it (typically 106.55 kB gzip): probably a part of it. If it is more than you use: `import 'core-js'` (= core-js/full), `core-js/stable` and `core-js/actual` install every polyfill whether the target browsers need it or not. Let @babel/preset-env inject only what your code uses and your browserslist lacks (`useBuiltIns: 'usage'`, `corejs: 3`), or import single features (`core-js/actual/array/flat`)."
+                "assets/polyfills-3f2a.js:-:-: lower confidence (no source map): core-js is present, recognised by \"Denis Pushkarev (zloirock.ru)\" and \"https://github.com/zloirock/core-js\", but this chunk holds only 0 of its 12 markers spread over the library and this chunk (232 B gzip) is too small to hold all of it (typically 106.55 kB gzip): probably a part of it. If it is more than you use: `import 'core-js'` (= core-js/full), `core-js/stable` and `core-js/actual` install every polyfill whether the target browsers need it or not. Let @babel/preset-env inject only what your code uses and your browserslist lacks (`useBuiltIns: 'usage'`, `corejs: 3`), or import single features (`core-js/actual/array/flat`)."
             ]
         );
         assert_eq!(folder.findings_of(RULE)[0].saving, None);
+    }
+
+    #[test]
+    fn a_library_without_markers_needs_a_chunk_close_to_its_full_size() {
+        // moment-timezone lists no markers (its strings are zone data): only the chunk's size
+        // can say it is whole. Its typical size is 38.31 kB gzip.
+        let head = "var a=\"Moment Timezone has no data for \",b=\"Moment Timezone setDefault() requires Moment.js\";";
+        let small = Folder::new().file("assets/tz-3f2a.js", unmapped_chunk(head, &[], 1_500));
+        let findings = small.findings(RULE);
+        assert!(
+            findings[0].contains("moment-timezone is present")
+                && findings[0].contains("is too small to hold all of it"),
+            "{findings:#?}"
+        );
+        let big = Folder::new().file("assets/tz-3f2a.js", unmapped_chunk(head, &[], 3_000));
+        let findings = big.findings(RULE);
+        assert!(
+            findings[0].contains("moment-timezone appears to be bundled whole")
+                && findings[0].contains("close to its full size"),
+            "{findings:#?}"
+        );
     }
 }
