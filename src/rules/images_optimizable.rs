@@ -281,6 +281,18 @@ mod tests {
     }
 
     #[test]
+    fn finds_images_in_a_folder_of_images_alone() {
+        // No page, no script: a folder of images audited by itself (an image library).
+        let folder = Folder::new().png("photos/graphs-dark.png", 100, 75);
+        assert_eq!(
+            folder.findings(RULE).len(),
+            1,
+            "{:?}",
+            folder.findings(RULE)
+        );
+    }
+
+    #[test]
     fn finds_a_png_a_script_names() {
         // Bundlers write an imported image's URL into the script as a string.
         let folder = Folder::new()

@@ -36,7 +36,8 @@ pub struct Site<'a> {
     pub references: Vec<Reference>,
     /// Images of the folder that nothing in it uses: no reference resolves to them and no
     /// script or HTML file mentions their file name. Unused, or named only by a server (an
-    /// API that returns their URL): what they cost no visitor is known to pay.
+    /// API that returns their URL): what they cost no visitor is known to pay. Empty for a
+    /// folder with no page (a folder of images audited by itself).
     pub unreferenced_images: BTreeSet<&'a str>,
 }
 
@@ -290,7 +291,12 @@ pub fn build<'a>(
         }
     }
     site.font_faces.extend(page_font_faces);
-    site.unreferenced_images = unreferenced_images(assets, &site.references);
+    // Only a site can leave an image unused: a folder of images alone (an image library, a
+    // `public/images` audited by itself) has nothing that could name them, and every image
+    // in it is judged.
+    if !site.pages.is_empty() {
+        site.unreferenced_images = unreferenced_images(assets, &site.references);
+    }
     site
 }
 
