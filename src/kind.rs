@@ -115,6 +115,12 @@ pub enum Format {
     Txt,
     /// Comma- or tab-separated values (`.csv`, `.tsv`): data tables fetched by charts and maps.
     Csv,
+    /// Newline-delimited JSON (`.ndjson`, `.jsonl`): logs and data streams, compressible text.
+    Ndjson,
+    /// Binary vector map tiles (`.pbf`, `.mvt`: Mapbox Vector Tile protobuf). Tile pipelines
+    /// store them gzip-compressed and serve them with `Content-Encoding: gzip`, so they are
+    /// treated as already compressed.
+    VectorTile,
     WebManifest,
     Gzip,
     Brotli,
@@ -135,7 +141,7 @@ impl Format {
             Mp4 | Webm | Mp3 | Ogg | Wav | Flac => AssetKind::Media,
             Wasm => AssetKind::Wasm,
             SourceMap => AssetKind::SourceMap,
-            Json | Xml | Txt | Csv | WebManifest => AssetKind::Data,
+            Json | Xml | Txt | Csv | Ndjson | VectorTile | WebManifest => AssetKind::Data,
             Gzip | Brotli => AssetKind::Precompressed,
             SourceCode => AssetKind::Source,
             Unknown => AssetKind::Other,
@@ -163,6 +169,7 @@ impl Format {
                 | Xml
                 | Txt
                 | Csv
+                | Ndjson
                 | WebManifest
                 | Wav
         )
@@ -198,6 +205,8 @@ impl Format {
             // GeoJSON and TopoJSON are JSON (maps ship tens of MB of them).
             "json" | "geojson" | "topojson" => Json,
             "csv" | "tsv" => Csv,
+            "ndjson" | "jsonl" => Ndjson,
+            "pbf" | "mvt" => VectorTile,
             "xml" => Xml,
             "txt" => Txt,
             "webmanifest" => WebManifest,
@@ -295,6 +304,11 @@ pub fn classify(extension: Option<&str>, head: &[u8]) -> Classification {
         // A brotli stream has no magic bytes, and a `.gz` is known by its name and checked below.
         (Some(Format::Brotli), _) => Classification {
             format: Format::Brotli,
+            extension_mismatch: false,
+        },
+        // Vector tiles are stored gzip-compressed: gzip bytes are what a `.pbf` should hold.
+        (Some(Format::VectorTile), Some(Format::Gzip)) => Classification {
+            format: Format::VectorTile,
             extension_mismatch: false,
         },
         (Some(declared), Some(sniffed)) if declared != sniffed => Classification {

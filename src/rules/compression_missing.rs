@@ -283,6 +283,38 @@ mod tests {
     }
 
     #[test]
+    fn finds_newline_delimited_json_and_passes_vector_tiles() {
+        // NDJSON is text that compresses like JSON; `.pbf` map tiles are stored gzip-compressed
+        // by tile pipelines and travel as they are.
+        let lines: String = (0..200)
+            .map(|i| {
+                format!(
+                    "{{\"ts\":{},\"level\":\"info\",\"message\":\"request {i} served\"}}\n",
+                    1_700_000_000 + i
+                )
+            })
+            .collect();
+        let folder = Folder::new()
+            .file("data/events.ndjson", lines)
+            .gzip("tiles/3/4/2.pbf", &"\u{1a}layer-water".repeat(400));
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "data/events.ndjson:-:-: has no precompressed .br or .gz copy; gzip saves 11.61 kB (92% of 12.69 kB). webaudit expects precompressed files; set `[compression] served = \"dynamic\"` if your host compresses on the fly"
+            ]
+        );
+        folder.prepared(|prepared, _| {
+            let tile = prepared
+                .assets
+                .iter()
+                .find(|a| a.path == "tiles/3/4/2.pbf")
+                .unwrap();
+            assert_eq!(tile.kind, crate::kind::AssetKind::Data);
+            assert_eq!(tile.gzip, None);
+        });
+    }
+
+    #[test]
     fn passes_a_folder_deployed_to_a_host_that_compresses_on_the_fly() {
         // A `_headers` file (Netlify, Cloudflare Pages) copied into the output: the host
         // compresses every response, and the report says why nothing is checked.

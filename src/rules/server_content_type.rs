@@ -96,6 +96,17 @@ pub fn accepted_types(format: Format) -> Option<&'static [&'static str]> {
         Xml => &["application/xml", "text/xml"],
         Txt => &["text/plain"],
         Csv => &["text/csv", "text/tab-separated-values", "text/plain"],
+        Ndjson => &[
+            "application/x-ndjson",
+            "application/jsonl",
+            "application/json",
+            "text/plain",
+        ],
+        VectorTile => &[
+            "application/x-protobuf",
+            "application/vnd.mapbox-vector-tile",
+            "application/octet-stream",
+        ],
         _ => return None,
     })
 }
