@@ -54,6 +54,8 @@ pub struct AuditOptions {
     /// for `check-url`, which reports only how the server answers: encoding every image
     /// there would be the slowest part of the run for nothing.
     pub image_encodes: bool,
+    /// The network profile that ranks findings by impact (`--profile`).
+    pub profile: crate::impact::Profile,
 }
 
 impl AuditOptions {
@@ -69,6 +71,7 @@ impl AuditOptions {
             baseline: None,
             original_sources: false,
             image_encodes: true,
+            profile: crate::impact::MOBILE,
         }
     }
 }
@@ -123,6 +126,8 @@ pub struct Prepared {
     pub cache_folder: Option<String>,
     /// Source maps kept by the analysis (only with [`AuditOptions::original_sources`]).
     pub maps: std::collections::HashMap<String, Vec<u8>>,
+    /// The network profile findings are ranked under.
+    pub profile: crate::impact::Profile,
 }
 
 impl Prepared {
@@ -134,7 +139,7 @@ impl Prepared {
         selected: impl Fn(&str) -> bool,
     ) -> Vec<crate::model::finding::Finding> {
         let site = crate::site::build(&self.assets, &self.skipped, &self.config, &self.pages);
-        rules::run_selected(
+        let mut findings = rules::run_selected(
             &RuleContext {
                 root: &self.root,
                 assets: &self.assets,
@@ -147,7 +152,11 @@ impl Prepared {
                 responses,
             },
             selected,
-        )
+        );
+        let critical =
+            crate::impact::critical_files(&site, &self.pages, self.config.images.above_the_fold);
+        crate::impact::assess(&mut findings, &self.assets, &critical, self.profile);
+        findings
     }
 }
 
@@ -328,6 +337,7 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         brotli,
         cache_folder,
         maps,
+        profile: options.profile,
     })
 }
 
@@ -627,6 +637,7 @@ pub fn report(
         infos: count(Severity::Info),
         failed: findings.iter().any(|f| options.fail_on.fails(f.severity)),
     };
+    let opportunities = crate::impact::opportunities(&findings, options.profile);
     Report {
         schema: SCHEMA_VERSION,
         tool: Tool {
@@ -647,12 +658,14 @@ pub fn report(
                 .filter(|(_, setting)| matches!(setting, config::RuleSetting::Off))
                 .map(|(id, _)| id.clone())
                 .collect(),
+            profile: options.profile.name,
         },
         totals: Totals::of(&assets, brotli),
         assets,
         budgets,
         pages,
         findings,
+        opportunities,
         skipped,
         notes,
         measurement: statistics,

@@ -323,9 +323,10 @@ pub fn load(path: &Path) -> Result<Baseline, Error> {
             ));
         }
     };
-    // Schema 1 differs only in the findings' `fix` (a string then), which a baseline does not
-    // read: its assets and settings are used as they are.
-    if schema != u64::from(SCHEMA_VERSION) && schema != 1 {
+    // Schemas 1 and 2 differ only in the findings (`fix` a string in 1; no `impact`,
+    // `subject` or `opportunities` before 3), which a baseline does not read: their assets and
+    // settings are used as they are.
+    if schema != u64::from(SCHEMA_VERSION) && schema != 2 && schema != 1 {
         return Err(Error::Usage(format!(
             "{file}: the baseline report has schema {schema}, but this webaudit ({}) reads schema {SCHEMA_VERSION}; write the baseline again with this version",
             env!("CARGO_PKG_VERSION")

@@ -456,6 +456,10 @@ pub struct AuditArgs {
     /// Encode images as AVIF to measure that saving (slow: 10-50x WebP); estimated otherwise.
     #[arg(long)]
     pub avif: bool,
+    /// The network that ranks findings by impact: mobile (Lighthouse's 1.6 Mbit/s, 150 ms
+    /// RTT), desktop (10 Mbit/s, 40 ms) or slow3g (50 KiB/s, 400 ms).
+    #[arg(long, value_enum, default_value = "mobile")]
+    pub profile: ProfileArg,
     /// Folder of the size cache [default: ~/.cache/webaudit].
     #[arg(long, value_name = "DIR", env = "WEBAUDIT_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
@@ -474,4 +478,13 @@ pub struct AuditArgs {
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// `--profile`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProfileArg {
+    Mobile,
+    Desktop,
+    #[value(name = "slow3g")]
+    Slow3g,
 }

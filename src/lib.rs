@@ -3,8 +3,8 @@
 //!
 //! The flow is one way: [`scan`] the folder once → [`measure`] each file once, in parallel,
 //! handing its bytes to [`analyze`] (facts) → derive the [`site`] model and [`pages`] (entry
-//! graphs), [`budget`] checks → [`rules`] read them and emit findings → [`report`] renderers
-//! print them. The data every stage shares lives in [`model`], which imports no stage;
+//! graphs), [`budget`] checks → [`rules`] read them and emit findings, [`impact`] weighs each
+//! finding's saving for a visitor → [`report`] renderers print them. The data every stage shares lives in [`model`], which imports no stage;
 //! `tests/module_graph.rs` fails when a module imports a later stage. [`audit::run`] runs the
 //! whole flow; [`audit::prepare`] stops before the rules (fixers and `check-url` build on it).
 
@@ -21,6 +21,7 @@ pub mod files;
 pub mod fix;
 pub mod glob;
 pub mod imaging;
+pub mod impact;
 pub mod init;
 pub mod kind;
 pub mod knowledge;

@@ -304,6 +304,11 @@ fn audit_options(args: &AuditArgs) -> Result<AuditOptions, Error> {
             .any(|f| matches!(f, Format::Github | Format::Sarif | Format::Markdown))
             || std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|v| !v.is_empty()),
         image_encodes: true,
+        profile: match args.profile {
+            cli::ProfileArg::Mobile => webaudit::impact::MOBILE,
+            cli::ProfileArg::Desktop => webaudit::impact::DESKTOP,
+            cli::ProfileArg::Slow3g => webaudit::impact::SLOW_3G,
+        },
         fail_on: match args.fail_on {
             FailOnArg::Error => FailOn::Error,
             FailOnArg::Warning => FailOn::Warning,

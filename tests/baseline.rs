@@ -470,7 +470,25 @@ fn a_schema_1_report_is_still_a_baseline() {
     fs::write(&path, serde_json::to_vec(&old).unwrap()).unwrap();
     let (code, report) = compared(&fixture(NEXT), &path, &[]);
     assert_ne!(code, 2);
-    assert_eq!(report["schema"], 2);
+    assert_eq!(report["schema"], webaudit::model::SCHEMA_VERSION);
+    assert!(!deltas(&report).is_empty());
+}
+
+/// A report of schema 2 (before findings had an impact) is still a baseline.
+#[test]
+fn a_schema_2_report_is_still_a_baseline() {
+    let folder = tempfile::tempdir().unwrap();
+    let (_, base) = write_report(folder.path(), "base.json", &fixture(BASE), &[]);
+    let mut old = base.clone();
+    old["schema"] = Value::from(2);
+    old.as_object_mut().unwrap().remove("opportunities");
+    for finding in old["findings"].as_array_mut().unwrap() {
+        finding.as_object_mut().unwrap().remove("impact");
+    }
+    let path = folder.path().join("old.json");
+    fs::write(&path, serde_json::to_vec(&old).unwrap()).unwrap();
+    let (code, report) = compared(&fixture(NEXT), &path, &[]);
+    assert_ne!(code, 2);
     assert!(!deltas(&report).is_empty());
 }
 
@@ -645,8 +663,18 @@ fn the_terminal_report_shows_changed_assets_and_the_total_delta() {
         .split_once("Changes against ")
         .unwrap_or_else(|| panic!("no comparison in {}", run.stdout))
         .1;
-    // The section ends where the findings begin (they may name any asset).
-    let section = section.split("\nFindings").next().unwrap_or(section);
+    // The section ends where the next one begins (opportunities and findings may name any
+    // asset).
+    let section = section
+        .split(['\n'])
+        .take_while(|line| {
+            !["Notes", "Top opportunities", "Findings"]
+                .iter()
+                .any(|h| line.starts_with(h))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let section = section.as_str();
     let main_line = section
         .lines()
         .find(|l| l.trim_start().starts_with("assets/main-CrzbACqt.js"))

@@ -26,7 +26,7 @@ const STAGES: &[(&str, &[&str])] = &[
     ("measure", &["measure"]),
     ("analyze", &["analyze"]),
     ("site model", &["site", "pages", "composition", "origins"]),
-    ("rules", &["budget", "rules"]),
+    ("rules", &["budget", "rules", "impact"]),
     ("report", &["report"]),
     ("audit", &["audit"]),
     // Built on the whole audit.

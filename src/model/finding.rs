@@ -47,6 +47,9 @@ pub struct Violation {
     /// bundled library's module), that source as the map's attribution names it: outputs that
     /// point at code (SARIF) then point at its first mapped line.
     pub source_hint: Option<String>,
+    /// The file the saving is in, when the finding is placed elsewhere (an image's finding at
+    /// the `<img>` of the page that shows it).
+    pub subject: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -70,6 +73,13 @@ pub struct Finding {
     pub source: Option<SourceLocation>,
     #[serde(skip)]
     pub source_hint: Option<String>,
+    /// The file the saving is in, when the finding is placed elsewhere (see [`Violation`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// What fixing it saves a visitor (see `impact`): set for findings that save bytes or
+    /// requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impact: Option<crate::model::impact::Impact>,
 }
 
 /// A place in an original source file, named from the repository root.
@@ -95,6 +105,7 @@ impl Finding {
             saving,
             fix,
             source_hint,
+            subject,
         } = violation;
         Finding {
             rule,
@@ -109,6 +120,8 @@ impl Finding {
             fix,
             source: None,
             source_hint,
+            subject,
+            impact: None,
         }
     }
 }

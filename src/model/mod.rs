@@ -7,8 +7,9 @@ pub mod composition;
 pub mod facts;
 pub mod finding;
 pub mod fix;
+pub mod impact;
 pub mod response;
 
 /// Version of the JSON report; bumped on any incompatible change. A baseline report of another
 /// version is refused.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;

@@ -64,6 +64,8 @@ pub struct Settings {
     /// Rules turned off by the configuration (they did not run).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rules_off: Vec<String>,
+    /// The network profile findings are ranked under (`--profile`).
+    pub profile: &'static str,
 }
 
 /// Sizes of a group of assets. Already-compressed formats count at raw size in `gzip` and
@@ -159,6 +161,9 @@ pub struct Report {
     /// For each HTML page: what the first visit downloads and what is loaded later.
     pub pages: Vec<crate::pages::PageLoad>,
     pub findings: Vec<Finding>,
+    /// Findings with a saving, most costly for a visitor first (see `impact`), under
+    /// `settings.profile`.
+    pub opportunities: Vec<crate::model::impact::Opportunity>,
     pub skipped: Vec<Skipped>,
     /// Things the user should know that are not findings (configuration not applied, cache).
     pub notes: Vec<String>,

@@ -161,6 +161,10 @@ fn render_coloured(
         }
     }
 
+    if !options.quiet {
+        render_opportunities(report, &paint, out)?;
+    }
+
     if !report.findings.is_empty() {
         writeln!(out, "\n{}", paint.bold("Findings"))?;
         for finding in &report.findings {
@@ -204,6 +208,70 @@ fn render_coloured(
         paint.green("passed")
     };
     writeln!(out, "\n{counts}: {verdict}")
+}
+
+/// How many opportunities the terminal lists.
+const TOP_OPPORTUNITIES: usize = 10;
+
+/// A saving in time, as a person reads it: `~1.2 s`, `~340 ms`.
+fn duration(ms: u64) -> String {
+    if ms >= 1000 {
+        format!("~{:.1} s", ms as f64 / 1000.0)
+    } else {
+        format!("~{ms} ms")
+    }
+}
+
+/// The findings that save the most for a visitor, one line each (the report's ranked list),
+/// and what they add up to.
+fn render_opportunities(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    if report.opportunities.is_empty() {
+        return Ok(());
+    }
+    let profile =
+        crate::impact::Profile::parse(report.settings.profile).unwrap_or(crate::impact::MOBILE);
+    writeln!(
+        out,
+        "\n{} {}",
+        paint.bold("Top opportunities"),
+        paint.dim(&format!(
+            "(time saved on {}: {:.1} Mbit/s, {} ms round trips)",
+            profile.name,
+            profile.throughput as f64 / 1_048_576.0,
+            profile.round_trip_ms
+        ))
+    )?;
+    for opportunity in report.opportunities.iter().take(TOP_OPPORTUNITIES) {
+        let head = format!(
+            "  {}  {}  {}  {}  ",
+            opportunity.priority.name(),
+            pad_start(&format!("-{}", human(opportunity.bytes)), 10),
+            pad_end(&duration(opportunity.ms), 8),
+            pad_end(opportunity.rule, 22),
+        );
+        let path = opportunity.path.as_deref().unwrap_or("");
+        let room = 80usize.saturating_sub(display_width(&head) + 2);
+        let lazy = if opportunity.critical_path { "" } else { " ·" };
+        writeln!(
+            out,
+            "{}{}{}",
+            head,
+            escape::terminal(&keep_end(path, room)),
+            paint.dim(lazy)
+        )?;
+    }
+    let bytes: u64 = report.opportunities.iter().map(|o| o.bytes).sum();
+    let ms: u64 = report.opportunities.iter().map(|o| o.ms).sum();
+    writeln!(
+        out,
+        "  {}",
+        paint.dim(&format!(
+            "all {}: -{} on the wire, {} (· off the first visit; savings on one file overlap)",
+            report.opportunities.len(),
+            human(bytes),
+            duration(ms)
+        ))
+    )
 }
 
 fn fail_on_name(report: &Report) -> &'static str {

@@ -92,6 +92,7 @@ impl Rule for ImagesModernFormat {
                 None => String::new(),
             };
             found.push(Violation {
+                subject: Some(path.to_string()),
                 path: Some(place.path.clone()),
                 line: place.line,
                 column: place.column,

@@ -79,6 +79,7 @@ impl Rule for ImagesOptimizable {
                 }
             };
             found.push(Violation {
+                subject: Some(path.to_string()),
                 path: Some(place.path.clone()),
                 line: place.line,
                 column: place.column,

@@ -193,6 +193,7 @@ impl Rule for ImagesOversized {
             };
             reported.insert(usage.target.as_str());
             found.push(Violation {
+                subject: Some(usage.target.clone()),
                 path: Some(usage.page.to_string()),
                 line: Some(usage.tag.location.line),
                 column: Some(usage.tag.location.column),
@@ -242,6 +243,7 @@ impl Rule for ImagesOversized {
             };
             let (target_width, target_height) = target_size(&header, scale);
             found.push(Violation {
+                subject: Some(path.to_string()),
                 path: Some(place.path.clone()),
                 line: place.line,
                 column: place.column,

@@ -1,0 +1,146 @@
+//! What each finding costs a visitor: the bytes its fix saves on the wire, whether those bytes
+//! are on the critical path of a first visit, and the milliseconds they take under named network
+//! profiles; from that, a priority (P0–P3) that ranks findings. Severity gates a build; priority
+//! only orders what to fix first.
+//!
+//! The model is Lighthouse's simple transfer estimate: `bytes × 8 / throughput`, plus one round
+//! trip for every request a fix removes (a request that fails still costs its round trip). It
+//! ignores CPU cost (parsing, compiling and running JavaScript, decoding images), caching (a
+//! repeat visit pays nothing), HTTP/2 multiplexing and TCP slow start (bytes of parallel requests
+//! are counted as if sent one after another at full throughput), and the server's think time.
+
+use std::collections::HashSet;
+
+use crate::model::finding::Finding;
+use crate::pages::PageLoad;
+use crate::site::Site;
+
+pub use crate::model::impact::*;
+
+/// The files a first visit needs before a page renders, over every page.
+pub fn critical_files(site: &Site, pages: &[PageLoad], above_the_fold: usize) -> HashSet<String> {
+    let mut files = HashSet::new();
+    for page in pages {
+        files.insert(page.page.clone());
+        files.extend(page.initial_scripts.files.iter().cloned());
+        files.extend(page.initial_stylesheets.files.iter().cloned());
+    }
+    for page in &site.pages {
+        let guesses = crate::analyze::fold::fold_guesses(page.html, above_the_fold);
+        for guess in guesses.iter().filter(|g| !g.below) {
+            let crate::analyze::fold::Element::Image(index) = guess.element else {
+                continue;
+            };
+            let Some(tag) = page.html.images.get(index) else {
+                continue;
+            };
+            for image in page.images.iter().filter(|i| std::ptr::eq(i.tag, tag)) {
+                files.extend(image.targets.iter().map(|(path, _)| path.clone()));
+            }
+        }
+        for request in &page.image_requests {
+            if request.holder == crate::site::ImageHolder::Preload {
+                files.insert(request.target.clone());
+            }
+        }
+    }
+    files
+}
+
+/// Fills in the impact of every finding that saves bytes or requests, ranked under `profile`.
+pub fn assess(
+    findings: &mut [Finding],
+    assets: &[crate::measure::Asset],
+    critical: &HashSet<String>,
+    profile: Profile,
+) {
+    let by_path: std::collections::HashMap<&str, &crate::measure::Asset> =
+        assets.iter().map(|a| (a.path.as_str(), a)).collect();
+    for finding in findings.iter_mut() {
+        let subject = finding.subject.as_deref().or(finding.path.as_deref());
+        let asset = subject.and_then(|path| by_path.get(path).copied());
+        let requests = u64::from(finding.rule == "references/missing");
+        let Some(bytes) = wire_saving(finding, asset).or((requests > 0).then_some(0)) else {
+            continue;
+        };
+        let critical_path = subject.is_some_and(|path| critical.contains(path))
+            || finding
+                .path
+                .as_deref()
+                .is_some_and(|path| critical.contains(path) && finding.subject.is_none());
+        let ms = ProfileMilliseconds {
+            mobile: MOBILE.milliseconds(bytes, requests),
+            desktop: DESKTOP.milliseconds(bytes, requests),
+            slow3g: SLOW_3G.milliseconds(bytes, requests),
+        };
+        finding.impact = Some(Impact {
+            bytes,
+            requests,
+            critical_path,
+            ms,
+            priority: priority(ms.of(profile), critical_path),
+        });
+    }
+}
+
+/// The bytes a finding's fix saves on the wire. Rules state savings in raw bytes except where
+/// the saving is the compression itself; a raw saving inside a file served compressed shrinks
+/// the transfer by about the file's own compression ratio.
+fn wire_saving(finding: &Finding, asset: Option<&crate::measure::Asset>) -> Option<u64> {
+    let saving = finding.saving?;
+    if saving == 0 {
+        return None;
+    }
+    // `compression/missing` states raw − gzip: the wire saving itself.
+    if finding.rule == "compression/missing" {
+        return Some(saving);
+    }
+    let Some(asset) = asset else {
+        return Some(saving);
+    };
+    match (asset.format.compressible(), asset.transfer(), asset.raw) {
+        (true, transfer, raw) if raw > 0 && transfer < raw => {
+            Some((saving as u128 * transfer as u128 / raw as u128) as u64)
+        }
+        _ => Some(saving),
+    }
+}
+
+/// The findings with an impact, most costly first under `profile`: critical-path savings before
+/// others of the same priority, then by milliseconds, then by bytes.
+pub fn ranked(findings: &[Finding], profile: Profile) -> Vec<&Finding> {
+    let mut ranked: Vec<&Finding> = findings.iter().filter(|f| f.impact.is_some()).collect();
+    ranked.sort_by(|a, b| {
+        let (a, b) = (a.impact.as_ref().unwrap(), b.impact.as_ref().unwrap());
+        a.priority
+            .cmp(&b.priority)
+            .then(b.critical_path.cmp(&a.critical_path))
+            .then(b.ms.of(profile).cmp(&a.ms.of(profile)))
+            .then(b.bytes.cmp(&a.bytes))
+    });
+    ranked
+}
+
+/// The report's ranked list: every finding with a saving, most costly first (see [`ranked`]).
+pub fn opportunities(findings: &[Finding], profile: Profile) -> Vec<Opportunity> {
+    let index: std::collections::HashMap<*const Finding, usize> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f as *const Finding, i))
+        .collect();
+    ranked(findings, profile)
+        .into_iter()
+        .filter_map(|finding| {
+            let impact = finding.impact.as_ref()?;
+            Some(Opportunity {
+                finding: index[&(finding as *const Finding)],
+                rule: finding.rule,
+                path: finding.subject.clone().or_else(|| finding.path.clone()),
+                priority: impact.priority,
+                critical_path: impact.critical_path,
+                bytes: impact.bytes,
+                ms: impact.ms.of(profile),
+            })
+        })
+        .collect()
+}
