@@ -709,7 +709,14 @@ fn invalid_utf8_keeps_positions_exact() {
 #[test]
 fn empty_and_garbage_input() {
     let empty = html::parse(b"");
-    assert_eq!(empty, HtmlFacts::default());
+    // No doctype, `<html>`, `<head>` or `<body>`: a fragment, and nothing else.
+    assert_eq!(
+        empty,
+        HtmlFacts {
+            fragment: true,
+            ..HtmlFacts::default()
+        }
+    );
     assert_eq!(css::parse(b""), CssFacts::default());
     for garbage in [
         &b"<"[..],
