@@ -475,6 +475,10 @@ pub struct AuditArgs {
     /// Print only findings and the summary line.
     #[arg(short, long)]
     pub quiet: bool,
+    /// List every finding of every rule (by default: the 3 that save the most per rule, and
+    /// every error).
+    #[arg(short, long)]
+    pub verbose: bool,
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

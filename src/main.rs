@@ -343,6 +343,8 @@ fn emit(args: &AuditArgs, report: &report::Report) -> Result<u8, Error> {
             color,
             top: args.top,
             quiet: args.quiet,
+            verbose: args.verbose,
+            width: terminal_width(),
         },
     };
     report::emit::emit(
@@ -371,4 +373,18 @@ fn explain(id: &str) -> Result<u8, Error> {
 /// Writes to stdout; a closed pipe (`webaudit … | head`) is not an error.
 fn print_to_stdout(bytes: &[u8]) -> Result<(), Error> {
     report::emit::write_ignoring_closed_pipe(&mut std::io::stdout().lock(), bytes)
+}
+
+/// Columns the terminal report wraps at: `COLUMNS` when set, else the terminal's width when
+/// standard output is one, else 80 (a pipe, a CI log).
+fn terminal_width() -> usize {
+    const DEFAULT: usize = 80;
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c >= 40)
+    {
+        return columns;
+    }
+    DEFAULT
 }

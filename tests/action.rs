@@ -223,7 +223,7 @@ fn run_annotates_appends_the_summary_writes_the_reports_and_passes_the_exit_code
     let outputs = sandbox.outputs();
     assert_eq!(outputs["exit-code"], "1");
     let json: Value = serde_json::from_slice(&fs::read(&outputs["json"]).unwrap()).unwrap();
-    assert_eq!(json["schema"], 2);
+    assert_eq!(json["schema"], webaudit::model::SCHEMA_VERSION);
     assert_eq!(
         json["baseline"]["baseline"],
         baseline.to_str().unwrap(),

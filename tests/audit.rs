@@ -57,7 +57,7 @@ fn default_run_passes_and_reports_every_asset() {
     let app = small_app();
     let (code, report) = json_report(app.path(), &["--no-config"]);
     assert_eq!(code, 0);
-    assert_eq!(report["schema"], 2);
+    assert_eq!(report["schema"], webaudit::model::SCHEMA_VERSION);
     assert_eq!(report["tool"]["name"], "webaudit");
     assert_eq!(report["assets"].as_array().unwrap().len(), 9);
 
@@ -446,7 +446,7 @@ fn report_can_be_written_to_a_file() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.is_empty());
     let report: serde_json::Value = serde_json::from_slice(&fs::read(&file).unwrap()).unwrap();
-    assert_eq!(report["schema"], 2);
+    assert_eq!(report["schema"], webaudit::model::SCHEMA_VERSION);
     assert_eq!(
         fs::read_dir(out.path()).unwrap().count(),
         1,

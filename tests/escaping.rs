@@ -146,7 +146,8 @@ fn audit(root: &Path, format: &str) -> Run {
     to_run(
         webaudit()
             .arg(root)
-            .args(["--no-cache", "--top", "0", "--format", format])
+            .args(["--no-cache", "--top", "0", "--verbose", "--format", format])
+            .env("COLUMNS", "100000")
             .env_remove("GITHUB_STEP_SUMMARY")
             .output()
             .unwrap(),

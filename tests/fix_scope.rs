@@ -30,8 +30,17 @@ fn audit(folder: &Path) -> (String, Value) {
     let run = to_run(
         webaudit()
             .arg(folder)
-            .args(["--no-config", "--color", "never", "--fail-on", "never"])
+            .args([
+                "--no-config",
+                "--color",
+                "never",
+                "--fail-on",
+                "never",
+                "--verbose",
+            ])
             .args(["--top", "1", "--report", &report, "--cache-dir"])
+            // One line per finding and per fix: no wrapping.
+            .env("COLUMNS", "100000")
             .arg(cache())
             .output()
             .unwrap(),

@@ -26,7 +26,14 @@ pub struct TerminalOptions {
     pub top: usize,
     /// Only findings and the summary line.
     pub quiet: bool,
+    /// Every finding of every rule, not the first few of each.
+    pub verbose: bool,
+    /// Columns to wrap at.
+    pub width: usize,
 }
+
+/// Findings listed per rule unless `--verbose`: errors are always all listed.
+const FINDINGS_PER_RULE: usize = 3;
 
 /// SGR colour sequences. Always written: [`render`] strips them when colour is off.
 struct Paint;
@@ -162,34 +169,11 @@ fn render_coloured(
     }
 
     if !options.quiet {
-        render_opportunities(report, &paint, out)?;
+        render_opportunities(report, options.width, &paint, out)?;
     }
 
     if !report.findings.is_empty() {
-        writeln!(out, "\n{}", paint.bold("Findings"))?;
-        for finding in &report.findings {
-            let location = match (&finding.path, finding.line, finding.column) {
-                (Some(path), Some(line), Some(column)) => {
-                    format!("{}:{line}:{column}: ", escape::terminal(path))
-                }
-                (Some(path), Some(line), None) => format!("{}:{line}: ", escape::terminal(path)),
-                (Some(path), None, _) => format!("{}: ", escape::terminal(path)),
-                (None, ..) => String::new(),
-            };
-            writeln!(
-                out,
-                "  {} {} {location}{}",
-                paint.severity(finding.severity),
-                paint.dim(finding.rule),
-                escape::terminal(&finding.message)
-            )?;
-            if let Some(fix) = &finding.fix {
-                writeln!(out, "          fix: {}", escape::terminal(&fix.headline()))?;
-                if let Some(detail) = fix.detail() {
-                    writeln!(out, "               {}", escape::terminal(&detail))?;
-                }
-            }
-        }
+        render_findings(report, options, &paint, out)?;
     }
 
     let summary = &report.summary;
@@ -210,6 +194,126 @@ fn render_coloured(
     writeln!(out, "\n{counts}: {verdict}")
 }
 
+/// `text` broken at spaces into lines of at most `width` columns after `indent` spaces (the
+/// first line after `first` columns already used); a word longer than a line is kept whole.
+fn wrap(text: &str, first: usize, indent: usize, width: usize) -> String {
+    let mut out = String::new();
+    let mut used = first;
+    let mut line_start = true;
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let word_width = display_width(word);
+        if !line_start && used + 1 + word_width > width {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            used = indent;
+            line_start = true;
+        }
+        if !line_start {
+            out.push(' ');
+            used += 1;
+        }
+        out.push_str(word);
+        used += word_width;
+        line_start = false;
+    }
+    out
+}
+
+/// One line (wrapped) per finding: place, message, fix.
+fn render_finding(
+    finding: &crate::model::finding::Finding,
+    options: TerminalOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let location = match (&finding.path, finding.line, finding.column) {
+        (Some(path), Some(line), Some(column)) => {
+            format!("{}:{line}:{column}: ", escape::terminal(path))
+        }
+        (Some(path), Some(line), None) => format!("{}:{line}: ", escape::terminal(path)),
+        (Some(path), None, _) => format!("{}: ", escape::terminal(path)),
+        (None, ..) => String::new(),
+    };
+    let text = format!("{location}{}", escape::terminal(&finding.message));
+    writeln!(out, "    {}", wrap(&text, 4, 6, options.width))?;
+    if let Some(fix) = &finding.fix {
+        let headline = format!("fix: {}", escape::terminal(&fix.headline()));
+        writeln!(out, "      {}", wrap(&headline, 6, 11, options.width))?;
+        if let Some(detail) = fix.detail() {
+            writeln!(
+                out,
+                "           {}",
+                wrap(&escape::terminal(&detail), 11, 11, options.width)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Findings grouped by rule, rules in the order of their first finding: a header with the
+/// count and the bytes their fixes save, then the findings that save the most (all of them for
+/// errors, or with `--verbose`).
+fn render_findings(
+    report: &Report,
+    options: TerminalOptions,
+    paint: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(out, "\n{}", paint.bold("Findings"))?;
+    let mut rules: Vec<&'static str> = Vec::new();
+    for finding in &report.findings {
+        if !rules.contains(&finding.rule) {
+            rules.push(finding.rule);
+        }
+    }
+    for rule in rules {
+        let mut findings: Vec<&crate::model::finding::Finding> =
+            report.findings.iter().filter(|f| f.rule == rule).collect();
+        let severity = findings
+            .iter()
+            .map(|f| f.severity)
+            .max()
+            .unwrap_or(Severity::Info);
+        let bytes: u64 = findings
+            .iter()
+            .filter_map(|f| f.impact.as_ref().map(|i| i.bytes))
+            .sum();
+        let mut header = format!(
+            "{} {}  {}",
+            paint.severity(severity),
+            paint.bold(rule),
+            plural(findings.len(), "finding")
+        );
+        if bytes > 0 {
+            header.push_str(&format!(", -{} on the wire", human(bytes)));
+        }
+        writeln!(out, "  {header}")?;
+        // The costliest first (findings without a saving keep their order); `--verbose` lists
+        // every finding in the report's order.
+        if !options.verbose {
+            findings.sort_by_key(|f| std::cmp::Reverse(f.impact.as_ref().map_or(0, |i| i.bytes)));
+        }
+        let shown = if options.verbose || severity == Severity::Error {
+            findings.len()
+        } else {
+            FINDINGS_PER_RULE.min(findings.len())
+        };
+        for finding in &findings[..shown] {
+            render_finding(finding, options, out)?;
+        }
+        if shown < findings.len() {
+            writeln!(
+                out,
+                "    {}",
+                paint.dim(&format!(
+                    "… {} more (--verbose lists them; webaudit explain {rule})",
+                    findings.len() - shown
+                ))
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// How many opportunities the terminal lists.
 const TOP_OPPORTUNITIES: usize = 10;
 
@@ -224,7 +328,12 @@ fn duration(ms: u64) -> String {
 
 /// The findings that save the most for a visitor, one line each (the report's ranked list),
 /// and what they add up to.
-fn render_opportunities(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Result<()> {
+fn render_opportunities(
+    report: &Report,
+    width: usize,
+    paint: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if report.opportunities.is_empty() {
         return Ok(());
     }
@@ -250,7 +359,7 @@ fn render_opportunities(report: &Report, paint: &Paint, out: &mut dyn Write) -> 
             pad_end(opportunity.rule, 22),
         );
         let path = opportunity.path.as_deref().unwrap_or("");
-        let room = 80usize.saturating_sub(display_width(&head) + 2);
+        let room = width.saturating_sub(display_width(&head) + 2);
         let lazy = if opportunity.critical_path { "" } else { " ·" };
         writeln!(
             out,
@@ -266,7 +375,7 @@ fn render_opportunities(report: &Report, paint: &Paint, out: &mut dyn Write) -> 
         out,
         "  {}",
         paint.dim(&format!(
-            "all {}: -{} on the wire, {} (· off the first visit; savings on one file overlap)",
+            "all {}: -{}, {} (· off the first visit; one file's savings overlap)",
             report.opportunities.len(),
             human(bytes),
             duration(ms)
