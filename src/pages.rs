@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::analyze::url::{
     Resolved, has_placeholder_segment, is_template, resolve, resolve_in_document, template_default,
 };
-use crate::analyze::{Facts, html::ScriptKind};
+use crate::analyze::{Facts, html::ScriptKind, js::ChunkLoading};
 use crate::kind::AssetKind;
 use crate::measure::Asset;
 
@@ -49,6 +49,11 @@ pub struct PageLoad {
     /// initial figures leave them out, so a budget on them cannot pass.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unmeasured: Vec<Unmeasured>,
+    /// Parts of the first visit webaudit could not resolve from the files: a start-up chunk no
+    /// file stands for, a chunk loading runtime it cannot read, module federation. The initial
+    /// figures leave them out, so a budget on them cannot pass.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub incomplete: Vec<String>,
 }
 
 /// An entry reference of a page that names no file of the folder as shipped.
@@ -125,6 +130,89 @@ impl<'a> Graph<'a> {
                 .filter(|a| a.kind == AssetKind::Precompressed && a.original.is_none())
                 .map(|_| copy)
         })
+    }
+
+    /// Moves `queue` into the initial set with everything it imports statically; its dynamic
+    /// imports go to `lazy`. `order` records the files in the order they were reached.
+    fn close_initial(
+        &self,
+        queue: &mut VecDeque<String>,
+        initial: &mut BTreeSet<String>,
+        order: &mut Vec<String>,
+        lazy: &mut VecDeque<String>,
+    ) {
+        while let Some(path) = queue.pop_front() {
+            if !initial.insert(path.clone()) {
+                continue;
+            }
+            order.push(path.clone());
+            for (target, is_static) in self.script_imports(&path) {
+                if !self.by_path.contains_key(target.as_str()) {
+                    continue;
+                }
+                if is_static {
+                    queue.push_back(target)
+                } else {
+                    lazy.push_back(target)
+                }
+            }
+        }
+    }
+
+    /// What a script says about bundler chunk loading.
+    fn chunks(&self, path: &str) -> Option<&'a ChunkLoading> {
+        match &self.by_path.get(path)?.facts {
+            Facts::Script(script) if !script.js.chunks.is_empty() => Some(&script.js.chunks),
+            _ => None,
+        }
+    }
+
+    /// `path` as shipped: the file, or the precompressed copy that stands for it.
+    fn shipped(&self, path: &str) -> Option<String> {
+        if self.by_path.contains_key(path) {
+            Some(path.to_string())
+        } else {
+            self.copy_of(path)
+        }
+    }
+
+    /// The file a bundler runtime at `runtime` (a file, or the page for an inline runtime)
+    /// fetches for `file`, a chunk file name relative to its public path. The public path is
+    /// tried when it is a constant; otherwise (and when it leads nowhere) the output folder is
+    /// found as the runtime's own folder or one above it, since the runtime was written into
+    /// the output folder too (`static/js/runtime.js` beside `static/js/` chunks, Next.js's
+    /// `_next/static/chunks/webpack.js` under `_next/`).
+    fn locate_chunk(
+        &self,
+        document: (&str, Option<&str>),
+        runtime: &str,
+        public_path: Option<&str>,
+        file: &str,
+    ) -> Option<String> {
+        let (page, base) = document;
+        if let Some(public_path) = public_path.filter(|p| !p.is_empty() && *p != "auto") {
+            let reference = format!("{public_path}{file}");
+            if let Resolved::Local(path) =
+                resolve_in_document(page, base, &strip_base(&reference, self.base_path))
+                && let Some(found) = self.shipped(&path)
+            {
+                return Some(found);
+            }
+        }
+        let mut folder = runtime.rsplit_once('/').map_or("", |(folder, _)| folder);
+        loop {
+            // `file` relative to a file in `folder`.
+            let from = format!("{folder}/.");
+            if let Resolved::Local(path) = resolve(&from, file)
+                && let Some(found) = self.shipped(&path)
+            {
+                return Some(found);
+            }
+            if folder.is_empty() {
+                return None;
+            }
+            folder = folder.rsplit_once('/').map_or("", |(parent, _)| parent);
+        }
     }
 
     fn is(&self, path: &str, kind: AssetKind) -> bool {
@@ -294,23 +382,181 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             }
         }
 
-        // Everything reachable through static imports from the initial scripts is initial.
+        // Everything reachable through static imports from the initial scripts is initial;
+        // `initial_order` keeps the order files were reached in (the page's order first).
         let mut initial = BTreeSet::new();
-        while let Some(path) = initial_scripts.pop_front() {
-            if !initial.insert(path.clone()) {
-                continue;
-            }
-            for (target, is_static) in graph.script_imports(&path) {
-                if !graph.by_path.contains_key(target.as_str()) {
-                    continue;
-                }
-                if is_static {
-                    initial_scripts.push_back(target)
-                } else {
-                    lazy.push_back(target)
+        let mut initial_order: Vec<String> = Vec::new();
+        graph.close_initial(
+            &mut initial_scripts,
+            &mut initial,
+            &mut initial_order,
+            &mut lazy,
+        );
+
+        // Next.js: the chunks the build records for this page (pages router: its route and
+        // `/_app` in the build manifest; app router: the files its flight data names).
+        let mut incomplete = Vec::new();
+        if let Some(route) = &html.next_route {
+            let manifest = initial_order.iter().find_map(|path| {
+                graph
+                    .chunks(path)
+                    .filter(|c| !c.next_routes.is_empty())
+                    .map(|c| (path.clone(), c))
+            });
+            if let Some((manifest_path, manifest)) = manifest {
+                for (listed, files) in &manifest.next_routes {
+                    if listed != route && listed != "/_app" {
+                        continue;
+                    }
+                    for file in files {
+                        match graph.locate_chunk((page, base), &manifest_path, None, file) {
+                            Some(path) if graph.is(&path, AssetKind::Stylesheet) => {
+                                initial_styles.push_back(path)
+                            }
+                            Some(path) => initial_scripts.push_back(path),
+                            None => incomplete.push(format!(
+                                "the Next.js build manifest ({manifest_path}) lists {file} for route {listed}, not in the folder"
+                            )),
+                        }
+                    }
                 }
             }
         }
+        for file in &html.next_flight_files {
+            let found = if file.starts_with('/') {
+                local(&Some(file.clone()), 1, 1, None)
+            } else {
+                initial_order
+                    .iter()
+                    .find_map(|from| graph.locate_chunk((page, base), from, None, file))
+            };
+            match found {
+                Some(path) if graph.is(&path, AssetKind::Stylesheet) => {
+                    initial_styles.push_back(path)
+                }
+                Some(path) => initial_scripts.push_back(path),
+                None => incomplete.push(format!(
+                    "the page's Next.js flight data names {file}, not in the folder"
+                )),
+            }
+        }
+        graph.close_initial(
+            &mut initial_scripts,
+            &mut initial,
+            &mut initial_order,
+            &mut lazy,
+        );
+
+        // Bundler start-up (webpack, rspack): the chunks an entry waits for (`.O(0, [ids])`)
+        // or has its runtime fetch (`.X(0, [ids])`) are initial. A chunk is there when a file
+        // already loaded declares its id; otherwise the runtime's chunk filename function names
+        // its file. Each file added may wait for more chunks: repeat until nothing is added.
+        let inline_chunks: Vec<&ChunkLoading> = html
+            .scripts
+            .iter()
+            .filter(|s| s.src.is_none() && !s.nomodule)
+            .map(|s| &s.inline_chunks)
+            .filter(|c| !c.is_empty())
+            .collect();
+        let mut handled: BTreeSet<String> = BTreeSet::new();
+        let mut missing_chunks: Vec<String> = Vec::new();
+        let mut runtime_at: Option<(String, &ChunkLoading)>;
+        loop {
+            // Where chunk facts come from: inline code (at the page), then the loaded files.
+            let sources: Vec<(String, &ChunkLoading)> = inline_chunks
+                .iter()
+                .map(|c| (page.to_string(), *c))
+                .chain(
+                    initial_order
+                        .iter()
+                        .filter_map(|path| graph.chunks(path).map(|c| (path.clone(), c))),
+                )
+                .collect();
+            runtime_at = sources
+                .iter()
+                .find(|(_, c)| c.script_files.is_some() || !c.unresolved.is_empty())
+                .cloned();
+            let declared: BTreeSet<&str> = sources
+                .iter()
+                .flat_map(|(_, c)| c.declared.iter().map(String::as_str))
+                .collect();
+            let mut added = false;
+            for id in sources.iter().flat_map(|(_, c)| c.startup.iter()) {
+                if !handled.insert(id.clone()) {
+                    continue;
+                }
+                let runtime = runtime_at.as_ref();
+                // The chunk's CSS (mini-css-extract-plugin) is needed before it runs too.
+                if let Some((at, runtime)) = runtime
+                    && let Some(file) = runtime.stylesheet_files.as_ref().and_then(|f| f.file(id))
+                    && let Some(path) =
+                        graph.locate_chunk((page, base), at, runtime.public_path.as_deref(), &file)
+                {
+                    initial_styles.push_back(path);
+                }
+                if declared.contains(id.as_str()) {
+                    continue;
+                }
+                let file = runtime.and_then(|(at, runtime)| {
+                    let file = runtime.script_files.as_ref()?.file(id)?;
+                    graph.locate_chunk((page, base), at, runtime.public_path.as_deref(), &file)
+                });
+                match file {
+                    Some(path) => {
+                        initial_scripts.push_back(path);
+                        added = true;
+                    }
+                    None => missing_chunks.push(id.clone()),
+                }
+            }
+            if !added {
+                break;
+            }
+            graph.close_initial(
+                &mut initial_scripts,
+                &mut initial,
+                &mut initial_order,
+                &mut lazy,
+            );
+        }
+        // Ids the runtime did not resolve at first may be declared by a file added later.
+        let declared: BTreeSet<&str> = initial_order
+            .iter()
+            .filter_map(|path| graph.chunks(path))
+            .chain(inline_chunks.iter().copied())
+            .flat_map(|c| c.declared.iter().map(String::as_str))
+            .collect();
+        missing_chunks.retain(|id| !declared.contains(id.as_str()));
+        if !missing_chunks.is_empty() {
+            let listed = missing_chunks.join(", ");
+            let s = if missing_chunks.len() == 1 { "" } else { "s" };
+            incomplete.push(match &runtime_at {
+                Some((at, runtime)) if runtime.script_files.is_some() => format!(
+                    "start-up chunk{s} {listed}: the runtime ({at}) names no file of the folder for {}",
+                    if missing_chunks.len() == 1 { "it" } else { "them" }
+                ),
+                Some(_) => format!("start-up chunk{s} {listed}: the runtime's chunk file names could not be read"),
+                None => format!(
+                    "start-up chunk{s} {listed}: no file of the page declares {}, and no chunk loading runtime among its scripts names a file",
+                    if missing_chunks.len() == 1 { "it" } else { "them" }
+                ),
+            });
+        }
+        // What a runtime among the page's scripts cannot tell (module federation, an unread
+        // filename function) leaves the start-up unknown.
+        let mut seen_reasons = BTreeSet::new();
+        for (at, chunks) in inline_chunks.iter().map(|c| (page.to_string(), *c)).chain(
+            initial_order
+                .iter()
+                .filter_map(|path| graph.chunks(path).map(|c| (path.clone(), c))),
+        ) {
+            for reason in &chunks.unresolved {
+                if seen_reasons.insert(reason.clone()) {
+                    incomplete.push(format!("{at}: {reason}"));
+                }
+            }
+        }
+
         let mut styles = BTreeSet::new();
         while let Some(path) = initial_styles.pop_front() {
             if styles.insert(path.clone()) {
@@ -322,7 +568,38 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
                 );
             }
         }
-        // Lazy chunks and their own imports, minus what the first load already brought.
+        // Chunks loaded on demand (`import()`, `__webpack_require__.e(id)`) and their own
+        // imports and chunks, minus what the first load already brought.
+        let on_demand = |path: &str| -> Vec<String> {
+            let Some((at, runtime)) = &runtime_at else {
+                return Vec::new();
+            };
+            let Some(files) = &runtime.script_files else {
+                return Vec::new();
+            };
+            let chunks = if path == page {
+                None
+            } else {
+                graph.chunks(path)
+            };
+            chunks
+                .into_iter()
+                .chain(if path == page {
+                    inline_chunks.clone()
+                } else {
+                    Vec::new()
+                })
+                .flat_map(|c| c.on_demand.iter())
+                .filter_map(|id| files.file(id))
+                .filter_map(|file| {
+                    graph.locate_chunk((page, base), at, runtime.public_path.as_deref(), &file)
+                })
+                .collect()
+        };
+        lazy.extend(on_demand(page));
+        for path in &initial_order {
+            lazy.extend(on_demand(path));
+        }
         let mut lazy_set = BTreeSet::new();
         while let Some(path) = lazy.pop_front() {
             if initial.contains(&path) || !lazy_set.insert(path.clone()) {
@@ -333,6 +610,7 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
                     lazy.push_back(target);
                 }
             }
+            lazy.extend(on_demand(&path));
         }
         // Initial scripts that are stylesheets by mistake (or vice versa) stay where the page put them.
         let initial_scripts = graph.group(initial);
@@ -347,6 +625,7 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             lazy_scripts: graph.group(lazy_set),
             missing,
             unmeasured,
+            incomplete,
         });
     }
     pages

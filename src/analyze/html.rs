@@ -94,12 +94,21 @@ fn read_embedded_code(bytes: &[u8], facts: &mut HtmlFacts) {
     }
     let index = LineIndex::new(bytes);
     let mut warnings = Vec::new();
+    let mut flight = String::new();
     for script in &mut facts.scripts {
-        let runs = matches!(script.kind, ScriptKind::Classic | ScriptKind::Module);
-        if script.src.is_some() || !runs || script.inline_range.is_empty() {
+        if script.src.is_some() || script.inline_range.is_empty() {
             continue;
         }
         let code = &bytes[script.inline_range.clone()];
+        if script.kind == ScriptKind::Data && facts.next_route.is_none() {
+            facts.next_route = next_data_route(code);
+        }
+        let runs = matches!(script.kind, ScriptKind::Classic | ScriptKind::Module);
+        if !runs {
+            continue;
+        }
+        script.inline_chunks = super::webpack::chunk_loading(code);
+        append_flight_data(code, &mut flight);
         let start = index.location(script.inline_range.start);
         // A parser bug on one inline script costs that script's imports, not the page.
         let imports =
@@ -126,6 +135,94 @@ fn read_embedded_code(bytes: &[u8], facts: &mut HtmlFacts) {
             .collect();
     }
     facts.parse_warnings.extend(warnings);
+    facts.next_flight_files = next_flight_files(&flight);
+}
+
+/// The `page` of Next.js's `<script id="__NEXT_DATA__" type="application/json">`: a JSON data
+/// block with `page` and `buildId`.
+fn next_data_route(code: &[u8]) -> Option<String> {
+    if memchr::memmem::find(code, b"\"buildId\"").is_none() {
+        return None;
+    }
+    let data: serde_json::Value = serde_json::from_slice(code).ok()?;
+    data.get("buildId")?;
+    Some(data.get("page")?.as_str()?.to_string())
+}
+
+/// Appends the text each `self.__next_f.push([1, "…"])` of inline code carries: React's flight
+/// rows, split across scripts at arbitrary points.
+fn append_flight_data(code: &[u8], flight: &mut String) {
+    const PUSH: &[u8] = b"self.__next_f.push([1,";
+    for at in memchr::memmem::find_iter(code, PUSH) {
+        let rest = &code[at + PUSH.len()..];
+        let Some(start) = rest.iter().position(|b| !b.is_ascii_whitespace()) else {
+            continue;
+        };
+        if rest[start] != b'"' {
+            continue;
+        }
+        // The literal is JSON.stringify's output: it ends at the first unescaped quote.
+        let mut end = start + 1;
+        while end < rest.len() && rest[end] != b'"' {
+            end += if rest[end] == b'\\' { 2 } else { 1 };
+        }
+        if let Some(literal) = rest.get(start..=end)
+            && let Ok(text) = serde_json::from_slice::<String>(literal)
+        {
+            flight.push_str(&text);
+        }
+    }
+}
+
+/// Files named by flight rows, at most this many per page.
+const MAX_FLIGHT_FILES: usize = 10_000;
+
+/// The chunk files of the client references (`5:I[419159,["static/chunks/x.js",…],"default"]`,
+/// or `["$2","$3"]` pointing at string rows `2:"/_next/static/chunks/x.js"`) and the
+/// stylesheets of style hints (`:HL["/_next/static/css/a.css","style"]`).
+fn next_flight_files(flight: &str) -> Vec<String> {
+    if flight.is_empty() {
+        return Vec::new();
+    }
+    let string_rows: std::collections::HashMap<&str, String> = flight
+        .lines()
+        .filter_map(|line| {
+            let (id, value) = line.split_once(':')?;
+            let value = serde_json::from_str::<String>(value.strip_prefix('"').map(|_| value)?);
+            Some((id, value.ok()?))
+        })
+        .collect();
+    let mut files = Vec::new();
+    let mut add = |name: &str| {
+        let name = name
+            .strip_prefix('$')
+            .and_then(|row| string_rows.get(row))
+            .map_or(name, |value| value.as_str());
+        let is_file = name.ends_with(".js") || name.ends_with(".css");
+        if is_file && files.len() < MAX_FLIGHT_FILES && !files.iter().any(|f| f == name) {
+            files.push(name.to_string());
+        }
+    };
+    for (marker, position) in [(":I[", 1usize), (":HL[", 0)] {
+        for (at, _) in flight.match_indices(marker) {
+            let array = &flight[at + marker.len() - 1..];
+            let Some(Ok(serde_json::Value::Array(items))) =
+                serde_json::Deserializer::from_str(array)
+                    .into_iter::<serde_json::Value>()
+                    .next()
+            else {
+                continue;
+            };
+            match items.get(position) {
+                Some(serde_json::Value::Array(chunks)) => {
+                    chunks.iter().filter_map(|c| c.as_str()).for_each(&mut add)
+                }
+                Some(serde_json::Value::String(href)) => add(href),
+                _ => {}
+            }
+        }
+    }
+    files
 }
 
 /// State shared by the handlers of one parse. End-tag handlers must be `'static`, hence the
@@ -312,6 +409,7 @@ fn on_script(state: &Shared, index: &LineIndex, el: &mut Element, tag: &Tag) {
         inline_bytes: 0,
         inline_range: tag.end..tag.end,
         inline_imports: Vec::new(),
+        inline_chunks: Default::default(),
         location: index.location(tag.start),
     };
     let mut collector = state.borrow_mut();
