@@ -232,6 +232,35 @@ impl<'a> Graph<'a> {
     }
 }
 
+/// The file of chunk `id` (its stylesheet when `stylesheet`), as the `preferred` runtime, else
+/// the first of `runtimes` that names a file of the folder for it, says; with the runtime's
+/// index. A page can carry several runtimes (one per entry, or a legacy build beside a modern
+/// one) whose chunk ids overlap: the one that loads the chunk knows its file.
+fn resolve_chunk(
+    graph: &Graph,
+    document: (&str, Option<&str>),
+    runtimes: &[(String, &ChunkLoading)],
+    preferred: Option<usize>,
+    id: &str,
+    stylesheet: bool,
+) -> Option<(String, usize)> {
+    preferred
+        .into_iter()
+        .chain((0..runtimes.len()).filter(|&index| Some(index) != preferred))
+        .find_map(|index| {
+            let (at, runtime) = runtimes.get(index)?;
+            let files = if stylesheet {
+                runtime.stylesheet_files.as_ref()
+            } else {
+                runtime.script_files.as_ref()
+            };
+            let file = files?.file(id)?;
+            graph
+                .locate_chunk(document, at, runtime.public_path.as_deref(), &file)
+                .map(|path| (path, index))
+        })
+}
+
 fn is_path_like(specifier: &str) -> bool {
     specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/')
 }
@@ -449,7 +478,7 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
 
         // Bundler start-up (webpack, rspack): the chunks an entry waits for (`.O(0, [ids])`)
         // or has its runtime fetch (`.X(0, [ids])`) are initial. A chunk is there when a file
-        // already loaded declares its id; otherwise the runtime's chunk filename function names
+        // already loaded declares its id; otherwise a runtime's chunk filename function names
         // its file. Each file added may wait for more chunks: repeat until nothing is added.
         let inline_chunks: Vec<&ChunkLoading> = html
             .scripts
@@ -458,55 +487,56 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             .map(|s| &s.inline_chunks)
             .filter(|c| !c.is_empty())
             .collect();
-        let mut handled: BTreeSet<String> = BTreeSet::new();
-        let mut missing_chunks: Vec<String> = Vec::new();
-        let mut runtime_at: Option<(String, &ChunkLoading)>;
-        loop {
-            // Where chunk facts come from: inline code (at the page), then the loaded files.
-            let sources: Vec<(String, &ChunkLoading)> = inline_chunks
+        // Where chunk facts come from: inline code (at the page), then the loaded files.
+        let sources = |order: &[String]| -> Vec<(String, &ChunkLoading)> {
+            inline_chunks
                 .iter()
                 .map(|c| (page.to_string(), *c))
                 .chain(
-                    initial_order
+                    order
                         .iter()
                         .filter_map(|path| graph.chunks(path).map(|c| (path.clone(), c))),
                 )
-                .collect();
-            runtime_at = sources
+                .collect()
+        };
+        let mut handled: BTreeSet<String> = BTreeSet::new();
+        let mut missing_chunks: Vec<String> = Vec::new();
+        let mut runtimes: Vec<(String, &ChunkLoading)>;
+        loop {
+            let loaded = sources(&initial_order);
+            runtimes = loaded
                 .iter()
-                .find(|(_, c)| c.script_files.is_some() || !c.unresolved.is_empty())
-                .cloned();
-            let declared: BTreeSet<&str> = sources
+                .filter(|(_, c)| c.script_files.is_some() || !c.unresolved.is_empty())
+                .cloned()
+                .collect();
+            let declared: BTreeSet<&str> = loaded
                 .iter()
                 .flat_map(|(_, c)| c.declared.iter().map(String::as_str))
                 .collect();
             let mut added = false;
-            for id in sources.iter().flat_map(|(_, c)| c.startup.iter()) {
-                if !handled.insert(id.clone()) {
-                    continue;
-                }
-                let runtime = runtime_at.as_ref();
-                // The chunk's CSS (mini-css-extract-plugin) is needed before it runs too.
-                if let Some((at, runtime)) = runtime
-                    && let Some(file) = runtime.stylesheet_files.as_ref().and_then(|f| f.file(id))
-                    && let Some(path) =
-                        graph.locate_chunk((page, base), at, runtime.public_path.as_deref(), &file)
-                {
-                    initial_styles.push_back(path);
-                }
-                if declared.contains(id.as_str()) {
-                    continue;
-                }
-                let file = runtime.and_then(|(at, runtime)| {
-                    let file = runtime.script_files.as_ref()?.file(id)?;
-                    graph.locate_chunk((page, base), at, runtime.public_path.as_deref(), &file)
-                });
-                match file {
-                    Some(path) => {
-                        initial_scripts.push_back(path);
-                        added = true;
+            for (at, chunks) in &loaded {
+                for id in &chunks.startup {
+                    if !handled.insert(id.clone()) {
+                        continue;
                     }
-                    None => missing_chunks.push(id.clone()),
+                    // An entry's own runtime (runtime in the entry chunk) comes first.
+                    let own = runtimes.iter().position(|(runtime, _)| runtime == at);
+                    // The chunk's CSS (mini-css-extract-plugin) is needed before it runs too.
+                    if let Some((path, _)) =
+                        resolve_chunk(&graph, (page, base), &runtimes, own, id, true)
+                    {
+                        initial_styles.push_back(path);
+                    }
+                    if declared.contains(id.as_str()) {
+                        continue;
+                    }
+                    match resolve_chunk(&graph, (page, base), &runtimes, own, id, false) {
+                        Some((path, _)) => {
+                            initial_scripts.push_back(path);
+                            added = true;
+                        }
+                        None => missing_chunks.push(id.clone()),
+                    }
                 }
             }
             if !added {
@@ -519,37 +549,45 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
                 &mut lazy,
             );
         }
-        // Ids the runtime did not resolve at first may be declared by a file added later.
-        let declared: BTreeSet<&str> = initial_order
+        // Ids no runtime resolved may be declared by a file added later.
+        let declared: BTreeSet<String> = sources(&initial_order)
             .iter()
-            .filter_map(|path| graph.chunks(path))
-            .chain(inline_chunks.iter().copied())
-            .flat_map(|c| c.declared.iter().map(String::as_str))
+            .flat_map(|(_, c)| c.declared.iter().cloned())
             .collect();
-        missing_chunks.retain(|id| !declared.contains(id.as_str()));
+        missing_chunks.retain(|id| !declared.contains(id));
         if !missing_chunks.is_empty() {
             let listed = missing_chunks.join(", ");
             let s = if missing_chunks.len() == 1 { "" } else { "s" };
-            incomplete.push(match &runtime_at {
-                Some((at, runtime)) if runtime.script_files.is_some() => format!(
-                    "start-up chunk{s} {listed}: the runtime ({at}) names no file of the folder for {}",
-                    if missing_chunks.len() == 1 { "it" } else { "them" }
+            let them = if missing_chunks.len() == 1 {
+                "it"
+            } else {
+                "them"
+            };
+            let readable: Vec<&str> = runtimes
+                .iter()
+                .filter(|(_, c)| c.script_files.is_some())
+                .map(|(at, _)| at.as_str())
+                .collect();
+            incomplete.push(match readable.as_slice() {
+                [] if !runtimes.is_empty() => format!(
+                    "start-up chunk{s} {listed}: the runtime's chunk file names could not be read"
                 ),
-                Some(_) => format!("start-up chunk{s} {listed}: the runtime's chunk file names could not be read"),
-                None => format!(
-                    "start-up chunk{s} {listed}: no file of the page declares {}, and no chunk loading runtime among its scripts names a file",
-                    if missing_chunks.len() == 1 { "it" } else { "them" }
+                [] => format!(
+                    "start-up chunk{s} {listed}: no file of the page declares {them}, and no chunk loading runtime among its scripts names a file"
+                ),
+                [one] => format!(
+                    "start-up chunk{s} {listed}: the runtime ({one}) names no file of the folder for {them}"
+                ),
+                several => format!(
+                    "start-up chunk{s} {listed}: no runtime of the page ({}) names a file of the folder for {them}",
+                    several.join(", ")
                 ),
             });
         }
         // What a runtime among the page's scripts cannot tell (module federation, an unread
         // filename function) leaves the start-up unknown.
         let mut seen_reasons = BTreeSet::new();
-        for (at, chunks) in inline_chunks.iter().map(|c| (page.to_string(), *c)).chain(
-            initial_order
-                .iter()
-                .filter_map(|path| graph.chunks(path).map(|c| (path.clone(), c))),
-        ) {
+        for (at, chunks) in sources(&initial_order) {
             for reason in &chunks.unresolved {
                 if seen_reasons.insert(reason.clone()) {
                     incomplete.push(format!("{at}: {reason}"));
@@ -569,48 +607,42 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             }
         }
         // Chunks loaded on demand (`import()`, `__webpack_require__.e(id)`) and their own
-        // imports and chunks, minus what the first load already brought.
-        let on_demand = |path: &str| -> Vec<String> {
-            let Some((at, runtime)) = &runtime_at else {
-                return Vec::new();
-            };
-            let Some(files) = &runtime.script_files else {
-                return Vec::new();
-            };
-            let chunks = if path == page {
-                None
-            } else {
-                graph.chunks(path)
-            };
+        // imports and chunks, minus what the first load already brought. A chunk's on-demand
+        // ids are resolved by its own runtime, else by the runtime that loaded it, else by the
+        // first of the page's runtimes that names a file for them.
+        let on_demand = |chunks: Option<&ChunkLoading>, preferred: Option<usize>| {
             chunks
                 .into_iter()
-                .chain(if path == page {
-                    inline_chunks.clone()
-                } else {
-                    Vec::new()
-                })
                 .flat_map(|c| c.on_demand.iter())
-                .filter_map(|id| files.file(id))
-                .filter_map(|file| {
-                    graph.locate_chunk((page, base), at, runtime.public_path.as_deref(), &file)
+                .filter_map(|id| {
+                    resolve_chunk(&graph, (page, base), &runtimes, preferred, id, false)
                 })
-                .collect()
+                .map(|(path, runtime)| (path, Some(runtime)))
+                .collect::<Vec<_>>()
         };
-        lazy.extend(on_demand(page));
+        let own_runtime = |at: &str| runtimes.iter().position(|(runtime, _)| runtime == at);
+        let mut lazy: VecDeque<(String, Option<usize>)> =
+            lazy.into_iter().map(|path| (path, None)).collect();
+        for chunks in &inline_chunks {
+            lazy.extend(on_demand(Some(chunks), own_runtime(page)));
+        }
         for path in &initial_order {
-            lazy.extend(on_demand(path));
+            lazy.extend(on_demand(graph.chunks(path), own_runtime(path)));
         }
         let mut lazy_set = BTreeSet::new();
-        while let Some(path) = lazy.pop_front() {
+        while let Some((path, loaded_by)) = lazy.pop_front() {
             if initial.contains(&path) || !lazy_set.insert(path.clone()) {
                 continue;
             }
             for (target, _) in graph.script_imports(&path) {
                 if graph.by_path.contains_key(target.as_str()) {
-                    lazy.push_back(target);
+                    lazy.push_back((target, loaded_by));
                 }
             }
-            lazy.extend(on_demand(&path));
+            lazy.extend(on_demand(
+                graph.chunks(&path),
+                own_runtime(&path).or(loaded_by),
+            ));
         }
         // Initial scripts that are stylesheets by mistake (or vice versa) stay where the page put them.
         let initial_scripts = graph.group(initial);

@@ -32,6 +32,9 @@ pub const MAX_CHUNK_IDS: usize = 100_000;
 pub const MAX_CALL_BYTES: usize = 16 << 10;
 /// Occurrences of one anchor looked at per file: a bound on hostile files made of anchors.
 pub const MAX_CANDIDATES: usize = 200_000;
+/// Assignments to a runtime-looking object's `.u` (or CSS `.miniCssF`/`.k`) read per file
+/// before giving up: minified libraries reuse the names, the runtime has one of each.
+pub const MAX_RUNTIME_CANDIDATES: usize = 64;
 /// Steps of evaluating one chunk filename function for all its ids (a ternary chain over `n`
 /// ids costs about `n²` steps: 1,200 chunks take 4 million). Past it the function is unread.
 pub const MAX_EVALUATION_STEPS: u64 = 20_000_000;
@@ -39,28 +42,50 @@ pub const MAX_EVALUATION_STEPS: u64 = 20_000_000;
 /// Reads the chunk loading facts of one script. Cheap when the file has none of the anchors.
 pub fn chunk_loading(bytes: &[u8]) -> ChunkLoading {
     let mut facts = ChunkLoading::default();
-    // The runtime object (`__webpack_require__`, minified `r`): the one that is given both a
-    // chunk filename function `.u` and the chunk loader `.e`. Requiring both keeps unrelated
-    // `x.u = …` properties out.
-    let loaders: Vec<&[u8]> = assignments(bytes, b".e")
-        .map(|(object, _)| object)
-        .collect();
-    let is_runtime = |object: &[u8]| loaders.contains(&object);
-    // A runtime assigns each of these once: the first assignment to the runtime object is it.
-    if let Some((object, at)) = assignments(bytes, b".u").find(|(o, _)| is_runtime(o)) {
+    // The runtime object (`__webpack_require__`, minified `r`): one that is given the chunk
+    // loader `.e` and its handlers `.f` besides a chunk filename function `.u`. Minified
+    // libraries reuse one-letter names (`e.u=+n[0]` in d3, `n.u=void 0` in signals), so each
+    // candidate is read, and the first that is a filename function wins.
+    let has = |property: &'static [u8]| -> Vec<&[u8]> {
+        assignments(bytes, property)
+            .map(|(object, _)| object)
+            .collect()
+    };
+    let (loaders, handlers) = (has(b".e"), has(b".f"));
+    let is_runtime = |object: &[u8]| loaders.contains(&object) && handlers.contains(&object);
+    let mut unreadable = None;
+    for (object, at) in assignments(bytes, b".u")
+        .filter(|(o, _)| is_runtime(o))
+        .take(MAX_RUNTIME_CANDIDATES)
+    {
         match read_filename_function(bytes, at) {
-            Some(files) => facts.script_files = Some(files),
-            None => facts.unresolved.push(format!(
-                "the chunk filename function ({}.u) could not be read",
-                String::from_utf8_lossy(object)
-            )),
+            FilenameFunction::Read(files) => {
+                facts.script_files = Some(files);
+                break;
+            }
+            FilenameFunction::Unreadable => unreadable = unreadable.or(Some(object)),
+            FilenameFunction::NotOne => {}
         }
     }
+    if facts.script_files.is_none()
+        && let Some(object) = unreadable
+    {
+        facts.unresolved.push(format!(
+            "the chunk filename function ({}.u) could not be read",
+            String::from_utf8_lossy(object)
+        ));
+    }
     for property in [&b".miniCssF"[..], b".k"] {
-        if facts.stylesheet_files.is_none()
-            && let Some((_, at)) = assignments(bytes, property).find(|(o, _)| is_runtime(o))
+        for (_, at) in assignments(bytes, property)
+            .filter(|(o, _)| is_runtime(o))
+            .take(MAX_RUNTIME_CANDIDATES)
         {
-            facts.stylesheet_files = read_filename_function(bytes, at);
+            if facts.stylesheet_files.is_some() {
+                break;
+            }
+            if let FilenameFunction::Read(files) = read_filename_function(bytes, at) {
+                facts.stylesheet_files = Some(files);
+            }
         }
     }
     if let Some((_, at)) = assignments(bytes, b".p").find(|(o, _)| is_runtime(o)) {
@@ -235,9 +260,38 @@ fn next_build_manifest(bytes: &[u8]) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
+/// What a `.u = …` assignment turned out to be.
+enum FilenameFunction {
+    Read(ChunkFilenames),
+    /// A one-parameter function that builds script file names (a `.js` string is in its first
+    /// kilobyte) which could not be evaluated: a runtime this reader does not understand.
+    Unreadable,
+    /// Anything else: some library's property of the same name.
+    NotOne,
+}
+
 /// Reads `e => …` / `function(e){return …}` at `at` and evaluates it for every chunk id it
-/// names. `None` when it is not such a function or names no file at all.
-fn read_filename_function(bytes: &[u8], at: usize) -> Option<ChunkFilenames> {
+/// names.
+fn read_filename_function(bytes: &[u8], at: usize) -> FilenameFunction {
+    let head = &bytes[at.min(bytes.len())..bytes.len().min(at + 1024)];
+    let names_scripts = [&b".js\""[..], b".js'", b".js`", b".mjs\""]
+        .iter()
+        .any(|suffix| memmem::find(head, suffix).is_some());
+    let function_start = {
+        let mut probe = Parser::new(bytes, at, MAX_CALL_BYTES);
+        probe.arrow_params().is_some() || {
+            let mut probe = Parser::new(bytes, at, MAX_CALL_BYTES);
+            probe.eat(b"function")
+        }
+    };
+    match evaluate_filename_function(bytes, at) {
+        Some(files) => FilenameFunction::Read(files),
+        None if function_start && names_scripts => FilenameFunction::Unreadable,
+        None => FilenameFunction::NotOne,
+    }
+}
+
+fn evaluate_filename_function(bytes: &[u8], at: usize) -> Option<ChunkFilenames> {
     let mut parser = Parser::new(bytes, at, MAX_EXPRESSION_BYTES);
     let Node::Function { params, body } = parser.assignment(0)? else {
         return None;
@@ -999,7 +1053,7 @@ mod tests {
 
     #[test]
     fn reads_a_minified_runtime_with_name_and_hash_maps() {
-        let runtime = br#"(()=>{var r={};r.e=e=>Promise.all([]),r.u=e=>"static/chunks/"+(({860:"icons",4566:"8c30eb02"})[e]||e)+"."+({506:"4f04",860:"3cbf",4566:"5e0d"})[e]+".js",r.miniCssF=e=>"static/css/"+({1113:"81b1"})[e]+".css",r.p="/_next/",r.O=(t,a,n,o)=>{};var s=self.webpackChunk_N_E=self.webpackChunk_N_E||[]})();"#;
+        let runtime = br#"(()=>{var r={};r.f={},r.e=e=>Promise.all([]),r.u=e=>"static/chunks/"+(({860:"icons",4566:"8c30eb02"})[e]||e)+"."+({506:"4f04",860:"3cbf",4566:"5e0d"})[e]+".js",r.miniCssF=e=>"static/css/"+({1113:"81b1"})[e]+".css",r.p="/_next/",r.O=(t,a,n,o)=>{};var s=self.webpackChunk_N_E=self.webpackChunk_N_E||[]})();"#;
         let facts = chunk_loading(runtime);
         assert_eq!(
             files(&facts),
@@ -1020,7 +1074,7 @@ mod tests {
 
     #[test]
     fn reads_ternary_chains_function_bodies_and_templates() {
-        let chain = br#"n.e=e=>0,n.u=e=>9961===e?"static/js/9961.0cfc.chunk.js":8975===e?"worker.js":void 0,n.p="static-files/";"#;
+        let chain = br#"n.f={},n.e=e=>0,n.u=e=>9961===e?"static/js/9961.0cfc.chunk.js":8975===e?"worker.js":void 0,n.p="static-files/";"#;
         assert_eq!(
             files(&chunk_loading(chain)),
             pairs(&[
@@ -1028,12 +1082,12 @@ mod tests {
                 ("9961", "static/js/9961.0cfc.chunk.js")
             ])
         );
-        let function = br#"c.e=function(e){},c.u=function(e){return({36961:"recorder"}[e]||e)+"."+{10106:"e6ab",36961:"77aa"}[e]+".js"},c.p="/frontend_latest/""#;
+        let function = br#"c.f={},c.e=function(e){},c.u=function(e){return({36961:"recorder"}[e]||e)+"."+{10106:"e6ab",36961:"77aa"}[e]+".js"},c.p="/frontend_latest/""#;
         assert_eq!(
             files(&chunk_loading(function)),
             pairs(&[("10106", "10106.e6ab.js"), ("36961", "recorder.77aa.js")])
         );
-        let template = b"__webpack_require__.e = (chunkId) => {};\n__webpack_require__.u = (chunkId) => {\n  // named chunks\n  return `js/${chunkId}.chunk.js`;\n};";
+        let template = b"__webpack_require__.f = {};\n__webpack_require__.e = (chunkId) => {};\n__webpack_require__.u = (chunkId) => {\n  // named chunks\n  return `js/${chunkId}.chunk.js`;\n};";
         let facts = chunk_loading(template);
         let pattern = facts.script_files.unwrap();
         assert!(pattern.by_id.is_empty());
@@ -1041,7 +1095,7 @@ mod tests {
             pattern.file("src_x_js").as_deref(),
             Some("js/src_x_js.chunk.js")
         );
-        let jupyter = br#"__webpack_require__.e=e=>1,__webpack_require__.u=e=>""+(5531===e?"jlab_core":e)+"."+({1014:"0733",5531:"aaaa"})[e]+".js""#;
+        let jupyter = br#"__webpack_require__.f={},__webpack_require__.e=e=>1,__webpack_require__.u=e=>""+(5531===e?"jlab_core":e)+"."+({1014:"0733",5531:"aaaa"})[e]+".js""#;
         assert_eq!(
             files(&chunk_loading(jupyter)),
             pairs(&[("1014", "1014.0733.js"), ("5531", "jlab_core.aaaa.js")])
@@ -1064,11 +1118,17 @@ mod tests {
 
     #[test]
     fn ignores_look_alikes() {
+        // Minified libraries reuse the runtime's one-letter names: d3's `e.u=+n[0]` beside
+        // decimal.js's `e.e=` and `e.f=`, signals' `n.u=void 0` before the real runtime.
+        let libraries = br#"function rq(e,t){return n?(e.u=+n[0],r):-1}e.e=r,e.f=c;function S(n){n.u=void 0,n.f=2}var __webpack_require__;n.f={},n.e=e=>1,n.u=e=>"js/"+{7:"a1"}[e]+".js""#;
+        let facts = chunk_loading(libraries);
+        assert!(facts.unresolved.is_empty(), "{:?}", facts.unresolved);
+        assert_eq!(files(&facts), pairs(&[("7", "js/a1.js")]));
         // Not a runtime: `.u` without a chunk loader `.e`, data arrays, calls with variables.
         let code = br#"P.u=R.prototype;this.u=function(e){return"x"+e};a.push([[1,2],[3,4]]);t.e(n);x.O(a,[1])"#;
         let facts = chunk_loading(code);
         assert!(facts.is_empty(), "{facts:?}");
-        let strings = br#"var __webpack_require__;s="r.e=1,r.u=e=>\"a\"+e";"#;
+        let strings = br#"var __webpack_require__;s="r.f={},r.e=1,r.u=e=>\"a\"+e";"#;
         // Inside a string the function is still read: harmless, since only ids a page asks for
         // are looked up; what matters is that nothing panics and nothing is made up.
         let _ = chunk_loading(strings);
@@ -1076,7 +1136,8 @@ mod tests {
 
     #[test]
     fn reports_what_it_cannot_read() {
-        let computed = br#"r.e=e=>1,r.u=e=>"js/"+e+"."+hashes[e]+".js",r.f.remotes=(e,t)=>{}"#;
+        let computed =
+            br#"r.f={},r.e=e=>1,r.u=e=>"js/"+e+"."+hashes[e]+".js",r.f.remotes=(e,t)=>{}"#;
         let facts = chunk_loading(computed);
         assert_eq!(facts.script_files, None);
         assert_eq!(facts.unresolved.len(), 2, "{:?}", facts.unresolved);
@@ -1113,14 +1174,14 @@ mod tests {
     #[test]
     fn hostile_input_is_bounded() {
         let deep = format!(
-            "r.e=1,r.u=e=>{}\"x\"{}",
+            "r.f={{}},r.e=1,r.u=e=>{}\"x\"{}",
             "(".repeat(100_000),
             ")".repeat(100_000)
         );
         assert_eq!(chunk_loading(deep.as_bytes()).script_files, None);
         let chain = |ids: usize| {
             let chain: String = (0..ids).map(|i| format!("{i}===e?\"{i}.js\":")).collect();
-            chunk_loading(format!("r.e=1,r.u=e=>{chain}void 0").as_bytes())
+            chunk_loading(format!("r.f={{}},r.e=1,r.u=e=>{chain}void 0").as_bytes())
         };
         assert_eq!(chain(1_500).script_files.unwrap().by_id.len(), 1_500);
         // Quadratic in the ids: past the step budget it is reported unread, not half read.
@@ -1128,14 +1189,14 @@ mod tests {
         assert_eq!(too_long.script_files, None);
         assert_eq!(too_long.unresolved.len(), 1);
         for cut in [
-            "r.e=1,r.u=e=>\"a",
-            "r.e=1,r.u=e=>({1:",
-            "r.e=1,r.u=",
+            "r.f={},r.e=1,r.u=e=>\"a",
+            "r.f={},r.e=1,r.u=e=>({1:",
+            "r.f={},r.e=1,r.u=",
             "x.O(0,[1,",
             ".push([[",
             "self.__BUILD_MANIFEST=function(",
-            "r.e=1,r.u=e=>`a${",
-            "r.e=1,r.u=e=>\"\\u12",
+            "r.f={},r.e=1,r.u=e=>`a${",
+            "r.f={},r.e=1,r.u=e=>\"\\u12",
         ] {
             let _ = chunk_loading(cut.as_bytes());
         }

@@ -537,7 +537,7 @@ mod startup_tests {
             )
             .file(
                 "_next/static/chunks/webpack-aa11.js",
-                r#"(()=>{var r={};r.e=e=>Promise.all([]),r.u=e=>"static/chunks/"+e+"."+({7:"c3"})[e]+".js",r.p="/_next/"})();"#,
+                r#"(()=>{var r={};r.f={},r.e=e=>Promise.all([]),r.u=e=>"static/chunks/"+e+"."+({7:"c3"})[e]+".js",r.p="/_next/"})();"#,
             )
             .file("_next/static/chunks/main-bb22.js", chunk(600, 4, 10))
             .file(
@@ -601,7 +601,7 @@ mod startup_tests {
             )
             .file(
                 "_next/static/chunks/webpack-aa11.js",
-                r#"(()=>{var r={};r.e=e=>Promise.all([]),r.u=e=>"static/chunks/"+e+".js",r.p="/_next/"})();"#,
+                r#"(()=>{var r={};r.f={},r.e=e=>Promise.all([]),r.u=e=>"static/chunks/"+e+".js",r.p="/_next/"})();"#,
             )
             .file("_next/static/chunks/turbo-77.js", chunk(77, 8, 10))
             .file("_next/static/chunks/client-88.js", chunk(88, 9, 10))
