@@ -15,6 +15,13 @@ declare_rule! {
     /// in (`{{ static_url }}`, `%PUBLIC_URL%`) — cannot be measured whole: its check fails and
     /// says which references it left out, rather than passing on an under-count (0 B).
     ///
+    /// With a webpack-style runtime (webpack 5, rspack, Next.js), the chunks an entry waits for
+    /// at start-up count too, found through the runtime's chunk filename map when the page does
+    /// not list them; chunks loaded with `__webpack_require__.e()` are lazy. Next.js pages add
+    /// the chunks their build manifest route or flight data names. When webaudit cannot resolve
+    /// a page's start-up (a chunk id with no file, a runtime it cannot read, module federation)
+    /// the check fails as "cannot be verified", with the reason.
+    ///
     /// ## Why is this bad?
     /// The initial load decides how soon a page is usable. A total budget over the whole folder
     /// cannot tell a lazily loaded admin screen from the code every visitor pays for on the
@@ -34,7 +41,9 @@ declare_rule! {
     ///
     /// ## Options
     /// `[[budget.initial]]`: `page` (pattern of HTML paths, default every page), `script`,
-    /// `stylesheet`, `total` (sizes, gzip).
+    /// `stylesheet`, `total` (sizes, gzip). To report pages that cannot be measured or
+    /// verified as warnings rather than errors, lower the rule's severity:
+    /// `[rules] "budget/initial" = "warning"`.
     BudgetInitial {
         id: "budget/initial",
         summary: "A page's initial JavaScript or CSS (what the first visit downloads) over its budget",
@@ -524,6 +533,39 @@ mod startup_tests {
         let findings = folder.findings(RULE);
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert!(findings[0].contains("module federation"), "{findings:?}");
+    }
+
+    #[test]
+    fn each_runtime_resolves_its_own_chunks() {
+        // Two entries with a runtime each (homeassistant's core.js and app.js): both ask for
+        // chunk 5, which is a different file in each build.
+        let runtime = |map: &str| {
+            format!(
+                r#"(()=>{{var r={{}};r.f={{}},r.e=e=>Promise.all([]),r.u=e=>{map},r.p="/js/";r.e(5).then(r.bind(r,1))}})();"#
+            )
+        };
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                r#"<script src="/js/core.js"></script><script src="/js/app.js"></script>"#,
+            )
+            .file("js/core.js", runtime(r#"""+e+".c0re.js""#))
+            .file("js/app.js", runtime(r#"e+"."+{5:"a99",6:"b77"}[e]+".js""#))
+            .file("js/5.c0re.js", chunk(5, 10, 5))
+            .file(
+                "js/5.a99.js",
+                format!(
+                    "(self.webpackChunkapp=self.webpackChunkapp||[]).push([[5],{{51:(e,t,n)=>{{n.e(6)}}}}]);{}",
+                    react_components(5, 11)
+                ),
+            )
+            .file("js/6.b77.js", chunk(6, 12, 5));
+        folder.prepared(|prepared, _| {
+            assert_eq!(
+                prepared.pages[0].lazy_scripts.files,
+                ["js/5.a99.js", "js/5.c0re.js", "js/6.b77.js"]
+            );
+        });
     }
 
     /// A statically exported Next.js pages-router page: the HTML lists the framework chunks,
