@@ -71,6 +71,9 @@ pub struct Unmeasured {
 struct Graph<'a> {
     by_path: HashMap<&'a str, &'a Asset>,
     base_path: Option<&'a str>,
+    /// Every chunk id a file of the folder declares, with the files (to say where a start-up
+    /// chunk the page does not load is).
+    declared_by: HashMap<&'a str, Vec<&'a str>>,
 }
 
 impl<'a> Graph<'a> {
@@ -277,9 +280,18 @@ pub(crate) fn strip_base<'r>(reference: &'r str, base: Option<&str>) -> std::bor
 /// Computes the initial and lazy load of every HTML page in `assets`. `base_path` is the URL
 /// path the folder is served under (`[pages] base`), if not `/`.
 pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
+    let mut declared_by: HashMap<&str, Vec<&str>> = HashMap::new();
+    for asset in assets {
+        if let Facts::Script(script) = &asset.facts {
+            for id in &script.js.chunks.declared {
+                declared_by.entry(id).or_default().push(&asset.path);
+            }
+        }
+    }
     let graph = Graph {
         by_path: assets.iter().map(|a| (a.path.as_str(), a)).collect(),
         base_path,
+        declared_by,
     };
     let mut pages = Vec::new();
     for asset in assets {
@@ -568,21 +580,37 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
                 .filter(|(_, c)| c.script_files.is_some())
                 .map(|(at, _)| at.as_str())
                 .collect();
-            incomplete.push(match readable.as_slice() {
+            let mut reason = match readable.as_slice() {
                 [] if !runtimes.is_empty() => format!(
                     "start-up chunk{s} {listed}: the runtime's chunk file names could not be read"
                 ),
                 [] => format!(
-                    "start-up chunk{s} {listed}: no file of the page declares {them}, and no chunk loading runtime among its scripts names a file"
+                    "start-up chunk{s} {listed}: no file the page loads declares {them}, and no chunk loading runtime among its scripts names a file"
                 ),
                 [one] => format!(
-                    "start-up chunk{s} {listed}: the runtime ({one}) names no file of the folder for {them}"
+                    "start-up chunk{s} {listed}: no file the page loads declares {them}, and the runtime ({one}) names no file of the folder for {them}"
                 ),
                 several => format!(
-                    "start-up chunk{s} {listed}: no runtime of the page ({}) names a file of the folder for {them}",
+                    "start-up chunk{s} {listed}: no file the page loads declares {them}, and no runtime of the page ({}) names a file of the folder for {them}",
                     several.join(", ")
                 ),
-            });
+            };
+            // webpack's runtime names async chunks only: a start-up chunk is the page's to
+            // list. Say which file it is when the folder has it.
+            let elsewhere: Vec<String> = missing_chunks
+                .iter()
+                .filter_map(|id| {
+                    let files = graph.declared_by.get(id.as_str())?;
+                    Some(format!("{id} is declared by {}", files.join(", ")))
+                })
+                .collect();
+            if !elsewhere.is_empty() {
+                reason.push_str(&format!(
+                    " ({}, which the page does not load)",
+                    elsewhere.join("; ")
+                ));
+            }
+            incomplete.push(reason);
         }
         // What a runtime among the page's scripts cannot tell (module federation, an unread
         // filename function) leaves the start-up unknown.

@@ -149,6 +149,12 @@ fn a_start_up_chunk_the_page_does_not_list_makes_it_incomplete() {
         declared.contains(&format!(".push([[{id}],")),
         "{reason} names the vendor chunk's id"
     );
+    assert!(
+        reason.ends_with(&format!(
+            "({id} is declared by {vendor}, which the page does not load)"
+        )),
+        "{reason}"
+    );
 }
 
 fn walk(dir: &std::path::Path) -> Vec<PathBuf> {

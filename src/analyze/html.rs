@@ -141,9 +141,8 @@ fn read_embedded_code(bytes: &[u8], facts: &mut HtmlFacts) {
 /// The `page` of Next.js's `<script id="__NEXT_DATA__" type="application/json">`: a JSON data
 /// block with `page` and `buildId`.
 fn next_data_route(code: &[u8]) -> Option<String> {
-    if memchr::memmem::find(code, b"\"buildId\"").is_none() {
-        return None;
-    }
+    // Most data blocks are something else: skip the JSON parse unless the key is there.
+    memchr::memmem::find(code, b"\"buildId\"")?;
     let data: serde_json::Value = serde_json::from_slice(code).ok()?;
     data.get("buildId")?;
     Some(data.get("page")?.as_str()?.to_string())

@@ -422,6 +422,30 @@ mod startup_tests {
     }
 
     #[test]
+    fn a_runtime_written_into_the_page_resolves_start_up_chunks() {
+        // create-react-app's InlineChunkHtmlPlugin writes the runtime chunk into the page.
+        let folder = app("/").file(
+            "index.html",
+            format!(
+                r#"<!doctype html><html><head><script>{}</script><script defer src="/static/js/main.33cc44dd.js"></script></head><body></body></html>"#,
+                runtime("/")
+            ),
+        );
+        folder.prepared(|prepared, _| {
+            let page = &prepared.pages[0];
+            assert_eq!(
+                page.initial_scripts.files,
+                [
+                    "static/js/main.33cc44dd.js",
+                    "static/js/vendor.4c1d2e3f.chunk.js"
+                ]
+            );
+            assert_eq!(page.lazy_scripts.files, ["static/js/331.9a8b7c6d.chunk.js"]);
+            assert!(page.incomplete.is_empty(), "{:?}", page.incomplete);
+        });
+    }
+
+    #[test]
     fn chunks_loaded_with_ensure_chunk_are_lazy() {
         app("/").prepared(|prepared, _| {
             let page = &prepared.pages[0];
@@ -490,7 +514,7 @@ mod startup_tests {
         folder.prepared(|prepared, _| {
             assert_eq!(
                 prepared.pages[0].incomplete,
-                ["start-up chunk 4242: the runtime (static/js/runtime.11aa22bb.js) names no file of the folder for it"]
+                ["start-up chunk 4242: no file the page loads declares it, and the runtime (static/js/runtime.11aa22bb.js) names no file of the folder for it"]
             );
         });
         let findings = folder.findings(RULE);
