@@ -123,7 +123,12 @@ pub fn chunk_loading(bytes: &[u8]) -> ChunkLoading {
             if !parser.startup_marker() || !parser.eat(b",") {
                 continue;
             }
-            if let Some(ids) = parser.id_list() {
+            // The entry's start callback follows: it tells the runtime's call from any
+            // `x.O(0, [1, 2], …)` of a library.
+            if let Some(ids) = parser.id_list()
+                && parser.eat(b",")
+                && parser.function_follows()
+            {
                 push_ids(&mut facts.startup, ids);
             }
         }
@@ -650,6 +655,14 @@ impl<'a> Parser<'a> {
         Some(String::from_utf8_lossy(&rest[..length]).into_owned())
     }
 
+    /// Whether a function expression (`() => …`, `e => …`, `function …`) starts here.
+    fn function_follows(&mut self) -> bool {
+        let start = self.position;
+        let found = self.arrow_params().is_some() || self.eat(b"function");
+        self.position = start;
+        found
+    }
+
     /// `0`, `void 0`, `undefined` or `null`: the first argument of a start-up `.O(…)`/`.X(…)`.
     fn startup_marker(&mut self) -> bool {
         self.eat(b"0")
@@ -1118,6 +1131,9 @@ mod tests {
 
     #[test]
     fn ignores_look_alikes() {
+        // Start-up calls pass the entry's callback; a library's `x.O(0, [1, 2], v)` does not.
+        let library = br#"var __webpack_require__;m.O(0,[1,2],v),m.X(void 0,[3],null);"#;
+        assert!(chunk_loading(library).startup.is_empty());
         // Minified libraries reuse the runtime's one-letter names: d3's `e.u=+n[0]` beside
         // decimal.js's `e.e=` and `e.f=`, signals' `n.u=void 0` before the real runtime.
         let libraries = br#"function rq(e,t){return n?(e.u=+n[0],r):-1}e.e=r,e.f=c;function S(n){n.u=void 0,n.f=2}var __webpack_require__;n.f={},n.e=e=>1,n.u=e=>"js/"+{7:"a1"}[e]+".js""#;
@@ -1169,6 +1185,21 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn every_prefix_of_a_runtime_and_entry_is_read_without_panicking() {
+        let code = concat!(
+            r#"(()=>{var r={};r.f={},r.e=e=>Promise.all([]),r.u=e=>"static/chunks/"+(({860:"icons"})[e]||e)+"."+({506:"4f04",860:"3cbf"})[e]+".js",r.miniCssF=e=>`static/css/${e}.css`,r.p="/_next/"})();"#,
+            r#"(self.webpackChunk_N_E=self.webpackChunk_N_E||[]).push([[3332],{1:(e,t,l)=>{Promise.all([l.e(12),l.e("v")]).then(l.bind(l,5))}},e=>{e.O(0,[636,6593],()=>e(e.s=27420)),_N_E=e.O()}]);"#,
+            r#"self.__BUILD_MANIFEST=function(e,r){return{"/":[e,"static/chunks/pages/index-37.js"],sortedPages:["/"]}}("static/chunks/s.js",1e-4);"#,
+        );
+        let whole = chunk_loading(code.as_bytes());
+        assert_eq!(whole.startup, ["636", "6593"]);
+        assert_eq!(whole.next_routes.len(), 1);
+        for end in 0..code.len() {
+            let _ = chunk_loading(&code.as_bytes()[..end]);
+        }
     }
 
     #[test]
