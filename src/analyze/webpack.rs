@@ -141,18 +141,24 @@ pub fn chunk_loading(bytes: &[u8]) -> ChunkLoading {
             push_ids(&mut facts.on_demand, vec![id]);
         }
     }
+    facts.startup = distinct(std::mem::take(&mut facts.startup));
+    facts.on_demand = distinct(std::mem::take(&mut facts.on_demand));
     facts
 }
 
+/// Appends `ids` up to [`MAX_CHUNK_IDS`]; [`distinct`] removes repeats once the list is whole
+/// (a search per id would be quadratic in a file of many calls).
 fn push_ids(list: &mut Vec<ChunkId>, ids: Vec<ChunkId>) {
-    for id in ids {
-        if list.len() >= MAX_CHUNK_IDS {
-            return;
-        }
-        if !list.contains(&id) {
-            list.push(id);
-        }
-    }
+    let room = MAX_CHUNK_IDS.saturating_sub(list.len());
+    list.extend(ids.into_iter().take(room));
+}
+
+/// `ids` without repeats, in first-seen order.
+fn distinct(ids: Vec<ChunkId>) -> Vec<ChunkId> {
+    let mut seen = std::collections::HashSet::new();
+    ids.into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect()
 }
 
 fn is_ident_byte(byte: u8) -> bool {
@@ -226,7 +232,7 @@ fn declared_chunks(bytes: &[u8]) -> Vec<ChunkId> {
             push_ids(&mut declared, ids);
         }
     }
-    declared
+    distinct(declared)
 }
 
 /// Next.js's `self.__BUILD_MANIFEST = {…}` (or `= function(a, b){return {…}}(x, y)`, how it
@@ -1210,6 +1216,12 @@ mod tests {
             ")".repeat(100_000)
         );
         assert_eq!(chunk_loading(deep.as_bytes()).script_files, None);
+        // Many calls: linear, capped, repeats removed.
+        let calls: String = (0..150_000)
+            .map(|i| format!("n.e({}),", i % 120_000))
+            .collect();
+        let many = chunk_loading(format!("var __webpack_require__;{calls}").as_bytes());
+        assert_eq!(many.on_demand.len(), 100_000);
         let chain = |ids: usize| {
             let chain: String = (0..ids).map(|i| format!("{i}===e?\"{i}.js\":")).collect();
             chunk_loading(format!("r.f={{}},r.e=1,r.u=e=>{chain}void 0").as_bytes())

@@ -108,6 +108,7 @@ impl ChunkLoading {
 /// the pattern it follows, if any (`"js/" + e + ".js"` gives `("js/", ".js")`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ChunkFilenames {
+    /// Sorted by id (as text), for [`ChunkFilenames::file`]'s binary search.
     pub by_id: Vec<(ChunkId, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<(String, String)>,
@@ -116,8 +117,11 @@ pub struct ChunkFilenames {
 impl ChunkFilenames {
     /// The file the runtime requests for chunk `id`, relative to the public path.
     pub fn file(&self, id: &str) -> Option<String> {
-        if let Some((_, file)) = self.by_id.iter().find(|(known, _)| known == id) {
-            return Some(file.clone());
+        if let Ok(index) = self
+            .by_id
+            .binary_search_by(|(known, _)| known.as_str().cmp(id))
+        {
+            return Some(self.by_id[index].1.clone());
         }
         self.pattern
             .as_ref()
