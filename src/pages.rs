@@ -464,8 +464,16 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             }
         }
         for file in &html.next_flight_files {
-            let found = if file.starts_with('/') {
-                local(&Some(file.clone()), 1, 1, None)
+            // Not through `local`: a file the flight data names has no place in the page to
+            // report it at; it makes the page incomplete instead. Root-absolute paths resolve
+            // like the page's own references (another origin is not counted, as a CDN script
+            // is not); relative ones (`static/chunks/x.js`) under `_next/`, found above the
+            // page's scripts.
+            let found = if file.starts_with('/') || file.contains("://") {
+                match resolve_in_document(page, base, &strip_base(file, base_path)) {
+                    Resolved::Local(path) => graph.shipped(&path),
+                    _ => continue,
+                }
             } else {
                 initial_order
                     .iter()

@@ -663,7 +663,7 @@ mod startup_tests {
         let folder = Folder::new()
             .file(
                 "index.html",
-                r#"<!DOCTYPE html><html><head><link rel="stylesheet" href="/_next/static/css/app-1.css"><script src="/_next/static/chunks/webpack-aa11.js" async=""></script></head><body><script>(self.__next_f=self.__next_f||[]).push([0])</script><script>self.__next_f.push([1,"1:\"$Sreact.fragment\"\n2:\"/_next/static/chunks/turbo-77.js\"\n3:I[4121,[\"static/chunks/client-88.js\",\"$2\"],\"default\"]\n"])</script><script>self.__next_f.push([1,":HL[\"/_next/static/css/extra-9.css\",\"style\"]\n"])</script></body></html>"#,
+                r#"<!DOCTYPE html><html><head><link rel="stylesheet" href="/_next/static/css/app-1.css"><script src="/_next/static/chunks/webpack-aa11.js" async=""></script></head><body><script>(self.__next_f=self.__next_f||[]).push([0])</script><script>self.__next_f.push([1,"1:\"$Sreact.fragment\"\n2:\"/_next/static/chunks/turbo-77.js\"\n3:I[4121,[\"static/chunks/client-88.js\",\"$2\"],\"default\"]\n"])</script><script>self.__next_f.push([1,":HL[\"/_next/static/css/extra-9.css\",\"style\"]\n4:I[7,[\"static/chunks/gone-1.js\",\"https://cdn.example.com/_next/static/chunks/cdn-2.js\"],\"Chart\"]\n"])</script></body></html>"#,
             )
             .file(
                 "_next/static/chunks/webpack-aa11.js",
@@ -687,6 +687,13 @@ mod startup_tests {
                 page.initial_stylesheets.files,
                 ["_next/static/css/app-1.css", "_next/static/css/extra-9.css"]
             );
+            // A file the build names that the folder lacks: the page cannot be verified. One
+            // on another origin is not counted, like any CDN script.
+            assert_eq!(
+                page.incomplete,
+                ["the page's Next.js flight data names static/chunks/gone-1.js, not in the folder"]
+            );
+            assert!(page.missing.is_empty(), "{:?}", page.missing);
         });
     }
 }
