@@ -8,6 +8,13 @@
 //! reached only through a dynamic `import()` (in files or inline code, and their own static
 //! imports), and
 //! `<link rel=prefetch>`. References to files outside the folder (CDNs) are not counted.
+//!
+//! Bundles with a webpack-style runtime (webpack 5, rspack, Next.js) load more than they import:
+//! an entry waits for start-up chunks (`.O(0, [ids])`, `.X(0, [ids])`), which are initial (with
+//! their CSS) when no loaded file declares their ids, found through the runtime's chunk filename
+//! map; chunks of `__webpack_require__.e(id)` are lazy. Next.js pages add what the build records
+//! for them: the route's files in `_buildManifest.js`, the files their flight data names. What
+//! cannot be resolved makes the page incomplete ([`PageLoad::incomplete`]), with the reason.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
