@@ -1078,3 +1078,46 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod next_tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_next_route_and_flight_files() {
+        let page = br#"<script id="__NEXT_DATA__" type="application/json">{"props":{},"page":"/runs/[id]","buildId":"b1"}</script><script>self.__next_f.push([1,"2:\"/_next/static/chunks/a.js\"\n3:I[9,[\"$2\",\"static/chunks/b.js\"],\"x\"]\n4:I[1"])</script><script>self.__next_f.push([1,"0,[\"static/chunks/c.js\"],\"y\"]\n:HL[\"/_next/static/css/d.css\",\"style\"]\n"])</script>"#;
+        let facts = parse(page);
+        assert_eq!(facts.next_route.as_deref(), Some("/runs/[id]"));
+        // Rows split across pushes are joined before they are read.
+        assert_eq!(
+            facts.next_flight_files,
+            [
+                "/_next/static/chunks/a.js",
+                "static/chunks/b.js",
+                "static/chunks/c.js",
+                "/_next/static/css/d.css"
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_flight_data_and_look_alikes_yield_nothing_and_never_panic() {
+        let pages: [&[u8]; 6] = [
+            br#"<script>self.__next_f.push([1,"unterminated</script>"#,
+            br#"<script>self.__next_f.push([1,"3:I[9,[\"$77\"],\"x\"]\n"])</script>"#,
+            br#"<script>self.__next_f.push([1,"3:I[9,[\"a.js\""])</script>"#,
+            br#"<script>self.__next_f.push([1,"\\"])</script>"#,
+            br#"<script type="application/json">{"page":"/x"}</script>"#,
+            br#"<script type="application/json">{"buildId":1,"page":</script>"#,
+        ];
+        for page in pages {
+            let facts = parse(page);
+            assert!(facts.next_flight_files.is_empty(), "{facts:?}");
+            assert_eq!(facts.next_route, None);
+        }
+        let code = br#"<script>self.__next_f.push([1,"2:\"/a.js\"\n3:I[9,[\"$2\",\"b.js\"],\"x\"]\n:HL[\"/d.css\",\"style\"]"])</script>"#;
+        for end in 0..code.len() {
+            let _ = parse(&code[..end]);
+        }
+    }
+}
