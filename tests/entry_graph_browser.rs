@@ -4,8 +4,8 @@
 //! click that triggers the `import()`, and the initial gzip bytes equal the sum of the
 //! independent zlib oracle's sizes of those files.
 //!
-//! Needs Debian's `chromium` (`.ci/run` installs it) and Node ≥ 20 (for the DevTools
-//! protocol's WebSocket): the oracle is `tests/oracle/chromium_requests.js`.
+//! Needs Debian's `chromium` (`.ci/run` installs it) and Node: the oracle is
+//! `tests/oracle/chromium_requests.js`, which drives the browser over the DevTools protocol.
 
 mod common;
 
@@ -28,7 +28,6 @@ fn strings(value: &Value) -> BTreeSet<String> {
 /// What Chromium requests: (first load, after clicking `selector`), scripts and stylesheets.
 fn browser_requests(folder: &std::path::Path, page: &str, selector: Option<&str>) -> Value {
     let output = Command::new("node")
-        .arg("--experimental-websocket")
         .arg(repo().join("tests/oracle/chromium_requests.js"))
         .arg(folder)
         .arg(page)

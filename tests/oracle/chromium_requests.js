@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Independent oracle for a page's entry graph: what a real browser requests.
 //
-// usage: node --experimental-websocket chromium_requests.js FOLDER PAGE [SELECTOR]
+// usage: node chromium_requests.js FOLDER PAGE [SELECTOR]
 //
 // Serves FOLDER over HTTP on 127.0.0.1 (Node's http module, the folder as the site root),
 // opens PAGE in headless Chromium (`$CHROMIUM`, default `chromium`, Debian's package) and
@@ -57,22 +57,13 @@ function serve(root) {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
-async function waitForFile(file) {
-  for (let i = 0; i < 200; i++) {
-    if (fs.existsSync(file)) {
-      const text = fs.readFileSync(file, "utf8");
-      if (text.includes("\n")) return text;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`Chromium did not write ${file}`);
-}
-
 async function main() {
   const root = path.resolve(folder);
   const server = await serve(root);
   const origin = `http://127.0.0.1:${server.address().port}`;
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "webaudit-chromium-"));
+  // The DevTools protocol over a pipe (fd 3: commands in, fd 4: messages out, each ended by
+  // a NUL byte): no WebSocket client needed, so any Node version will do.
   const browser = spawn(
     process.env.CHROMIUM || "chromium",
     [
@@ -82,35 +73,33 @@ async function main() {
       "--no-first-run",
       "--disable-extensions",
       "--disable-background-networking",
-      "--remote-debugging-port=0",
+      "--remote-debugging-pipe",
       `--user-data-dir=${profile}`,
       "about:blank",
     ],
-    { stdio: ["ignore", "ignore", "ignore"] },
+    { stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"] },
   );
+  browser.once("error", (error) => {
+    console.error(`cannot start Chromium (${process.env.CHROMIUM || "chromium"}): ${error.message}`);
+    server.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+    process.exit(1);
+  });
   try {
-    const [port] = (await waitForFile(path.join(profile, "DevToolsActivePort"))).split("\n");
-    const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
-    const target = targets.find((t) => t.type === "page");
-    const socket = new WebSocket(target.webSocketDebuggerUrl);
-    await new Promise((resolve, reject) => {
-      socket.onopen = resolve;
-      socket.onerror = reject;
-    });
-
     let nextId = 1;
     const pending = new Map();
     const inFlight = new Set();
     let lastActivity = Date.now();
     let loaded = false;
+    let sessionId;
     const requested = [];
-    socket.onmessage = (message) => {
-      const data = JSON.parse(message.data);
+    const onMessage = (data) => {
       if (data.id && pending.has(data.id)) {
         pending.get(data.id)(data);
         pending.delete(data.id);
         return;
       }
+      if (data.sessionId !== sessionId) return;
       if (data.method === "Network.requestWillBeSent") {
         inFlight.add(data.params.requestId);
         lastActivity = Date.now();
@@ -126,11 +115,22 @@ async function main() {
         loaded = true;
       }
     };
-    const send = (method, params = {}) =>
-      new Promise((resolve) => {
+    let buffered = Buffer.alloc(0);
+    browser.stdio[4].on("data", (chunk) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      let end;
+      while ((end = buffered.indexOf(0)) !== -1) {
+        onMessage(JSON.parse(buffered.subarray(0, end).toString("utf8")));
+        buffered = buffered.subarray(end + 1);
+      }
+    });
+    const send = (method, params = {}, inSession = true) =>
+      new Promise((resolve, reject) => {
         const id = nextId++;
-        pending.set(id, resolve);
-        socket.send(JSON.stringify({ id, method, params }));
+        pending.set(id, (reply) => (reply.error ? reject(new Error(`${method}: ${reply.error.message}`)) : resolve(reply.result)));
+        const message = { id, method, params };
+        if (inSession) message.sessionId = sessionId;
+        browser.stdio[3].write(JSON.stringify(message) + "\0");
       });
     const settle = async () => {
       while (!loaded || inFlight.size > 0 || Date.now() - lastActivity < QUIET_MS) {
@@ -138,6 +138,8 @@ async function main() {
       }
     };
 
+    const { targetId } = await send("Target.createTarget", { url: "about:blank" }, false);
+    ({ sessionId } = await send("Target.attachToTarget", { targetId, flatten: true }, false));
     await send("Page.enable");
     await send("Network.enable");
     await send("Network.setCacheDisabled", { cacheDisabled: true });
@@ -151,7 +153,7 @@ async function main() {
         expression: `(() => { const e = document.querySelector(${JSON.stringify(selector)}); if (!e) return false; e.click(); return true; })()`,
         returnByValue: true,
       });
-      if (!clicked.result || !clicked.result.result || clicked.result.result.value !== true) {
+      if (!clicked.result || clicked.result.value !== true) {
         throw new Error(`nothing matches ${selector}`);
       }
       lastActivity = Date.now();
@@ -159,7 +161,6 @@ async function main() {
       afterClick = [...new Set(requested.slice(before))].filter((p) => !initial.includes(p)).sort();
     }
     process.stdout.write(JSON.stringify({ initial, after_click: afterClick }));
-    socket.close();
   } finally {
     // The profile is removed once the browser has exited and stopped writing to it.
     if (browser.exitCode === null && browser.signalCode === null) {
