@@ -542,7 +542,14 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
                 .collect();
             let mut added = false;
             for (at, chunks) in &loaded {
-                for id in &chunks.startup {
+                // Next.js records the `next/dynamic` modules a page rendered when it was built:
+                // their chunks load with the page, like start-up chunks.
+                let recorded = chunks
+                    .module_chunks
+                    .iter()
+                    .filter(|(module, _)| html.next_dynamic_ids.contains(module))
+                    .flat_map(|(_, ids)| ids);
+                for id in chunks.startup.iter().chain(recorded) {
                     if !handled.insert(id.clone()) {
                         continue;
                     }

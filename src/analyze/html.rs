@@ -100,8 +100,12 @@ fn read_embedded_code(bytes: &[u8], facts: &mut HtmlFacts) {
             continue;
         }
         let code = &bytes[script.inline_range.clone()];
-        if script.kind == ScriptKind::Data && facts.next_route.is_none() {
-            facts.next_route = next_data_route(code);
+        if script.kind == ScriptKind::Data
+            && facts.next_route.is_none()
+            && let Some((route, dynamic_ids)) = next_data(code)
+        {
+            facts.next_route = Some(route);
+            facts.next_dynamic_ids = dynamic_ids;
         }
         let runs = matches!(script.kind, ScriptKind::Classic | ScriptKind::Module);
         if !runs {
@@ -138,14 +142,28 @@ fn read_embedded_code(bytes: &[u8], facts: &mut HtmlFacts) {
     facts.next_flight_files = next_flight_files(&flight);
 }
 
-/// The `page` of Next.js's `<script id="__NEXT_DATA__" type="application/json">`: a JSON data
-/// block with `page` and `buildId`.
-fn next_data_route(code: &[u8]) -> Option<String> {
+/// The `page` and `dynamicIds` of Next.js's `<script id="__NEXT_DATA__" type="application/json">`:
+/// a JSON data block with `page` and `buildId`.
+fn next_data(code: &[u8]) -> Option<(String, Vec<String>)> {
     // Most data blocks are something else: skip the JSON parse unless the key is there.
     memchr::memmem::find(code, b"\"buildId\"")?;
     let data: serde_json::Value = serde_json::from_slice(code).ok()?;
     data.get("buildId")?;
-    Some(data.get("page")?.as_str()?.to_string())
+    let route = data.get("page")?.as_str()?.to_string();
+    let dynamic_ids = data
+        .get("dynamicIds")
+        .and_then(|ids| ids.as_array())
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|id| match id {
+                    serde_json::Value::Number(number) => Some(number.to_string()),
+                    serde_json::Value::String(text) => Some(text.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some((route, dynamic_ids))
 }
 
 /// Appends the text each `self.__next_f.push([1, "…"])` of inline code carries: React's flight

@@ -138,7 +138,34 @@ pub fn chunk_loading(bytes: &[u8]) -> ChunkLoading {
         if let Some(id) = parser.id_literal()
             && parser.eat(b")")
         {
+            // `r.e(1).then(r.bind(r, 4120))`: one chunk, then the module.
+            if facts.module_chunks.len() < MAX_CHUNK_IDS
+                && let Some(module) = parser.then_module()
+            {
+                facts.module_chunks.push((module, vec![id.clone()]));
+            }
             push_ids(&mut facts.on_demand, vec![id]);
+        }
+    }
+    // `Promise.all([r.e(1), r.e(2)]).then(r.bind(r, 4120))`: several chunks, then the module.
+    for at in memmem::find_iter(bytes, b"Promise.all([").take(MAX_CANDIDATES) {
+        if facts.module_chunks.len() >= MAX_CHUNK_IDS {
+            break;
+        }
+        let mut parser = Parser::new(bytes, at + b"Promise.all([".len(), MAX_CALL_BYTES);
+        let mut ids = Vec::new();
+        while let Some(id) = parser.ensure_chunk_call() {
+            ids.push(id);
+            if !parser.eat(b",") {
+                break;
+            }
+        }
+        if !ids.is_empty()
+            && parser.eat(b"]")
+            && parser.eat(b")")
+            && let Some(module) = parser.then_module()
+        {
+            facts.module_chunks.push((module, ids));
         }
     }
     facts.startup = distinct(std::mem::take(&mut facts.startup));
@@ -661,6 +688,37 @@ impl<'a> Parser<'a> {
         Some(String::from_utf8_lossy(&rest[..length]).into_owned())
     }
 
+    /// `r.e(123)`: the id of a chunk loaded on demand.
+    fn ensure_chunk_call(&mut self) -> Option<ChunkId> {
+        self.identifier()?;
+        if !(self.eat(b".") && self.eat(b"e") && self.eat(b"(")) {
+            return None;
+        }
+        let id = self.id_literal()?;
+        self.eat(b")").then_some(id)
+    }
+
+    /// `.then(r.bind(r, 4120))` or `.then(r.t.bind(r, 4120, 23))`: the module required once
+    /// the chunks are in.
+    fn then_module(&mut self) -> Option<String> {
+        if !(self.eat(b".") && self.eat(b"then") && self.eat(b"(")) {
+            return None;
+        }
+        self.identifier()?;
+        self.eat(b".");
+        if self.eat(b"t") {
+            self.eat(b".");
+        }
+        if !(self.eat(b"bind") && self.eat(b"(")) {
+            return None;
+        }
+        self.identifier()?;
+        if !self.eat(b",") {
+            return None;
+        }
+        self.id_literal()
+    }
+
     /// Whether a function expression (`() => …`, `e => …`, `function …`) starts here.
     fn function_follows(&mut self) -> bool {
         let start = self.position;
@@ -1128,6 +1186,16 @@ mod tests {
         assert_eq!(facts.declared, ["3332"]);
         assert_eq!(facts.startup, ["636", "6593"]);
         assert_eq!(facts.on_demand, ["12", "vendors-x", "7"]);
+        assert_eq!(
+            facts.module_chunks,
+            vec![
+                ("8".to_string(), vec!["7".to_string()]),
+                (
+                    "5".to_string(),
+                    vec!["12".to_string(), "vendors-x".to_string()]
+                ),
+            ]
+        );
         let runtime_in_main = b"var __webpack_exports__ = __webpack_require__.O(undefined, [\"vendors\", 592], () => (__webpack_require__(1234)));\n__webpack_exports__ = __webpack_require__.O(__webpack_exports__);";
         assert_eq!(chunk_loading(runtime_in_main).startup, ["vendors", "592"]);
         let module_chunk =

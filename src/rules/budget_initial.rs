@@ -658,6 +658,57 @@ mod startup_tests {
         );
     }
 
+    /// A pages-router page with two `next/dynamic` components; `dynamic_ids` is what its
+    /// `__NEXT_DATA__` records as rendered at build time.
+    fn next_dynamic_page(dynamic_ids: &str) -> Folder {
+        Folder::new()
+            .file(
+                "index.html",
+                format!(
+                    r#"<script src="/_next/static/chunks/webpack-aa11.js" defer=""></script><script src="/_next/static/chunks/pages/index-11.js" defer=""></script><script id="__NEXT_DATA__" type="application/json">{{"props":{{}},"page":"/","buildId":"Bld1"{dynamic_ids}}}</script>"#
+                ),
+            )
+            .file(
+                "_next/static/chunks/webpack-aa11.js",
+                r#"(()=>{var r={};r.f={},r.e=e=>Promise.all([]),r.u=e=>"static/chunks/"+e+"."+({4827:"c3",2541:"d4",99:"e5"})[e]+".js",r.miniCssF=e=>"static/css/"+({2541:"f6"})[e]+".css",r.p="/_next/"})();"#,
+            )
+            .file(
+                "_next/static/chunks/pages/index-11.js",
+                format!(
+                    r#"(self.webpackChunk_N_E=self.webpackChunk_N_E||[]).push([[3332],{{37795:(e,t,l)=>{{let s=o()(()=>Promise.all([l.e(4827),l.e(2541)]).then(l.bind(l,64074)),{{loadableGenerated:{{webpack:()=>[64074]}},ssr:!0}}),c=o()(()=>l.e(99).then(l.bind(l,100)),{{loadableGenerated:{{webpack:()=>[100]}}}});{}}}}},e=>{{e.O(0,[],()=>e(e.s=37795))}}]);"#,
+                    react_components(4, 13)
+                ),
+            )
+            .file("_next/static/chunks/4827.c3.js", chunk(4827, 14, 10))
+            .file("_next/static/chunks/2541.d4.js", chunk(2541, 15, 10))
+            .file("_next/static/chunks/99.e5.js", chunk(99, 16, 10))
+            .file("_next/static/css/f6.css", ".grid{display:grid}")
+    }
+
+    #[test]
+    fn next_dynamic_chunks_the_page_recorded_are_initial() {
+        next_dynamic_page(r#","dynamicIds":[64074]"#).prepared(|prepared, _| {
+            let page = &prepared.pages[0];
+            assert_eq!(
+                page.initial_scripts.files,
+                [
+                    "_next/static/chunks/2541.d4.js",
+                    "_next/static/chunks/4827.c3.js",
+                    "_next/static/chunks/pages/index-11.js",
+                    "_next/static/chunks/webpack-aa11.js",
+                ]
+            );
+            assert_eq!(page.initial_stylesheets.files, ["_next/static/css/f6.css"]);
+            assert_eq!(page.lazy_scripts.files, ["_next/static/chunks/99.e5.js"]);
+        });
+        // Not recorded (`ssr: false`, or not rendered when built): loaded on demand.
+        next_dynamic_page("").prepared(|prepared, _| {
+            let page = &prepared.pages[0];
+            assert_eq!(page.initial_scripts.files.len(), 2);
+            assert_eq!(page.lazy_scripts.files.len(), 3);
+        });
+    }
+
     #[test]
     fn next_app_router_flight_data_chunks_are_initial() {
         let folder = Folder::new()

@@ -34,6 +34,10 @@ pub struct HtmlFacts {
     /// its chunks in the build manifest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_route: Option<String>,
+    /// Next.js pages router: the modules of the `next/dynamic` components the page rendered
+    /// when it was built (`"dynamicIds"` of its `__NEXT_DATA__`), which load with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next_dynamic_ids: Vec<String>,
     /// Next.js app router: the script and stylesheet files the page's flight data
     /// (`self.__next_f.push(…)`) names for the client components and styles it hydrates, as
     /// written (`/_next/static/chunks/x.js`, or `static/chunks/x.js` under `_next/`).

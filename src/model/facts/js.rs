@@ -96,6 +96,11 @@ pub struct ChunkLoading {
     /// that the route's page loads.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub next_routes: Vec<(String, Vec<String>)>,
+    /// Modules brought in on demand with the chunks they need: `Promise.all([r.e(1), r.e(2)])
+    /// .then(r.bind(r, 4120))` gives `("4120", ["1", "2"])`. Next.js records the modules of
+    /// `next/dynamic` components a page rendered (`__NEXT_DATA__.dynamicIds`) by these ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub module_chunks: Vec<(String, Vec<ChunkId>)>,
 }
 
 impl ChunkLoading {
