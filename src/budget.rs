@@ -30,11 +30,30 @@ pub struct BudgetCheck {
     /// initial load): the check cannot pass while there are any.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unmeasured: Vec<String>,
+    /// Why the page's start-up could not be resolved whole (a page's initial load): chunks the
+    /// figure may leave out, so the check cannot pass either.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub incomplete: Vec<String>,
 }
 
 impl BudgetCheck {
     /// "script + stylesheet is 212.40 kB gzip, over the 200 kB budget by 12.40 kB (106%)".
     pub fn failure_message(&self) -> String {
+        if self.unmeasured.is_empty() && !self.incomplete.is_empty() {
+            let over = if self.actual > self.limit {
+                format!(", already over the {} budget", human(self.limit))
+            } else {
+                format!(" against a {} budget", human(self.limit))
+            };
+            return format!(
+                "the page's {} cannot be verified: webaudit could not resolve all of what its start-up loads ({}); the {} {} measured may leave chunks out{over} ({})",
+                self.name,
+                self.incomplete.join("; "),
+                human(self.actual),
+                self.measure,
+                self.origin
+            );
+        }
         if !self.unmeasured.is_empty() {
             let over = if self.actual > self.limit {
                 format!(", already over the {} budget", human(self.limit))
@@ -122,6 +141,7 @@ fn size_check(
         files: selected.len(),
         origin: budget.origin.clone(),
         unmeasured: Vec::new(),
+        incomplete: Vec::new(),
     }
 }
 
@@ -162,6 +182,7 @@ pub fn evaluate(config: &Config, assets: &[Asset], pages: &[PageLoad]) -> Vec<Bu
                     files: matched.len(),
                     origin: budget.origin.clone(),
                     unmeasured: Vec::new(),
+                    incomplete: Vec::new(),
                 });
             }
             Aggregate::Each => {
@@ -178,6 +199,7 @@ pub fn evaluate(config: &Config, assets: &[Asset], pages: &[PageLoad]) -> Vec<Bu
                         files: 1,
                         origin: budget.origin.clone(),
                         unmeasured: Vec::new(),
+                        incomplete: Vec::new(),
                     });
                 }
             }
@@ -199,6 +221,7 @@ pub fn evaluate(config: &Config, assets: &[Asset], pages: &[PageLoad]) -> Vec<Bu
             files: count as usize,
             origin: budget.origin.clone(),
             unmeasured: Vec::new(),
+            incomplete: Vec::new(),
         });
     }
     for budget in &config.initial_budgets {
@@ -252,10 +275,11 @@ pub fn evaluate(config: &Config, assets: &[Asset], pages: &[PageLoad]) -> Vec<Bu
                     measure: "gzip",
                     actual,
                     limit,
-                    passed: actual <= limit && unmeasured.is_empty(),
+                    passed: actual <= limit && unmeasured.is_empty() && page.incomplete.is_empty(),
                     files,
                     origin: budget.origin.clone(),
                     unmeasured,
+                    incomplete: page.incomplete.clone(),
                 });
             }
         }

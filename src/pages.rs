@@ -8,6 +8,13 @@
 //! reached only through a dynamic `import()` (in files or inline code, and their own static
 //! imports), and
 //! `<link rel=prefetch>`. References to files outside the folder (CDNs) are not counted.
+//!
+//! Bundles with a webpack-style runtime (webpack 5, rspack, Next.js) load more than they import:
+//! an entry waits for start-up chunks (`.O(0, [ids])`, `.X(0, [ids])`), which are initial (with
+//! their CSS) when no loaded file declares their ids, found through the runtime's chunk filename
+//! map; chunks of `__webpack_require__.e(id)` are lazy. Next.js pages add what the build records
+//! for them: the route's files in `_buildManifest.js`, the files their flight data names. What
+//! cannot be resolved makes the page incomplete ([`PageLoad::incomplete`]), with the reason.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
@@ -16,7 +23,7 @@ use serde::Serialize;
 use crate::analyze::url::{
     Resolved, has_placeholder_segment, is_template, resolve, resolve_in_document, template_default,
 };
-use crate::analyze::{Facts, html::ScriptKind};
+use crate::analyze::{Facts, html::ScriptKind, js::ChunkLoading};
 use crate::kind::AssetKind;
 use crate::measure::Asset;
 
@@ -49,6 +56,11 @@ pub struct PageLoad {
     /// initial figures leave them out, so a budget on them cannot pass.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unmeasured: Vec<Unmeasured>,
+    /// Parts of the first visit webaudit could not resolve from the files: a start-up chunk no
+    /// file stands for, a chunk loading runtime it cannot read, module federation. The initial
+    /// figures leave them out, so a budget on them cannot pass.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub incomplete: Vec<String>,
 }
 
 /// An entry reference of a page that names no file of the folder as shipped.
@@ -66,6 +78,9 @@ pub struct Unmeasured {
 struct Graph<'a> {
     by_path: HashMap<&'a str, &'a Asset>,
     base_path: Option<&'a str>,
+    /// Every chunk id a file of the folder declares, with the files (to say where a start-up
+    /// chunk the page does not load is).
+    declared_by: HashMap<&'a str, Vec<&'a str>>,
 }
 
 impl<'a> Graph<'a> {
@@ -135,6 +150,89 @@ impl<'a> Graph<'a> {
         })
     }
 
+    /// Moves `queue` into the initial set with everything it imports statically; its dynamic
+    /// imports go to `lazy`. `order` records the files in the order they were reached.
+    fn close_initial(
+        &self,
+        queue: &mut VecDeque<String>,
+        initial: &mut BTreeSet<String>,
+        order: &mut Vec<String>,
+        lazy: &mut VecDeque<String>,
+    ) {
+        while let Some(path) = queue.pop_front() {
+            if !initial.insert(path.clone()) {
+                continue;
+            }
+            order.push(path.clone());
+            for (target, is_static) in self.script_imports(&path) {
+                if !self.by_path.contains_key(target.as_str()) {
+                    continue;
+                }
+                if is_static {
+                    queue.push_back(target)
+                } else {
+                    lazy.push_back(target)
+                }
+            }
+        }
+    }
+
+    /// What a script says about bundler chunk loading.
+    fn chunks(&self, path: &str) -> Option<&'a ChunkLoading> {
+        match &self.by_path.get(path)?.facts {
+            Facts::Script(script) if !script.js.chunks.is_empty() => Some(&script.js.chunks),
+            _ => None,
+        }
+    }
+
+    /// `path` as shipped: the file, or the precompressed copy that stands for it.
+    fn shipped(&self, path: &str) -> Option<String> {
+        if self.by_path.contains_key(path) {
+            Some(path.to_string())
+        } else {
+            self.copy_of(path)
+        }
+    }
+
+    /// The file a bundler runtime at `runtime` (a file, or the page for an inline runtime)
+    /// fetches for `file`, a chunk file name relative to its public path. The public path is
+    /// tried when it is a constant; otherwise (and when it leads nowhere) the output folder is
+    /// found as the runtime's own folder or one above it, since the runtime was written into
+    /// the output folder too (`static/js/runtime.js` beside `static/js/` chunks, Next.js's
+    /// `_next/static/chunks/webpack.js` under `_next/`).
+    fn locate_chunk(
+        &self,
+        document: (&str, Option<&str>),
+        runtime: &str,
+        public_path: Option<&str>,
+        file: &str,
+    ) -> Option<String> {
+        let (page, base) = document;
+        if let Some(public_path) = public_path.filter(|p| !p.is_empty() && *p != "auto") {
+            let reference = format!("{public_path}{file}");
+            if let Resolved::Local(path) =
+                resolve_in_document(page, base, &strip_base(&reference, self.base_path))
+                && let Some(found) = self.shipped(&path)
+            {
+                return Some(found);
+            }
+        }
+        let mut folder = runtime.rsplit_once('/').map_or("", |(folder, _)| folder);
+        loop {
+            // `file` relative to a file in `folder`.
+            let from = format!("{folder}/.");
+            if let Resolved::Local(path) = resolve(&from, file)
+                && let Some(found) = self.shipped(&path)
+            {
+                return Some(found);
+            }
+            if folder.is_empty() {
+                return None;
+            }
+            folder = folder.rsplit_once('/').map_or("", |(parent, _)| parent);
+        }
+    }
+
     fn is(&self, path: &str, kind: AssetKind) -> bool {
         self.by_path.get(path).is_some_and(|a| a.kind == kind)
     }
@@ -150,6 +248,35 @@ impl<'a> Graph<'a> {
             gzip,
         }
     }
+}
+
+/// The file of chunk `id` (its stylesheet when `stylesheet`), as the `preferred` runtime, else
+/// the first of `runtimes` that names a file of the folder for it, says; with the runtime's
+/// index. A page can carry several runtimes (one per entry, or a legacy build beside a modern
+/// one) whose chunk ids overlap: the one that loads the chunk knows its file.
+fn resolve_chunk(
+    graph: &Graph,
+    document: (&str, Option<&str>),
+    runtimes: &[(String, &ChunkLoading)],
+    preferred: Option<usize>,
+    id: &str,
+    stylesheet: bool,
+) -> Option<(String, usize)> {
+    preferred
+        .into_iter()
+        .chain((0..runtimes.len()).filter(|&index| Some(index) != preferred))
+        .find_map(|index| {
+            let (at, runtime) = runtimes.get(index)?;
+            let files = if stylesheet {
+                runtime.stylesheet_files.as_ref()
+            } else {
+                runtime.script_files.as_ref()
+            };
+            let file = files?.file(id)?;
+            graph
+                .locate_chunk(document, at, runtime.public_path.as_deref(), &file)
+                .map(|path| (path, index))
+        })
 }
 
 fn is_path_like(specifier: &str) -> bool {
@@ -179,9 +306,18 @@ pub fn is_page(path: &str, html: &crate::analyze::html::HtmlFacts) -> bool {
 /// Computes the initial and lazy load of every HTML page in `assets`. `base_path` is the URL
 /// path the folder is served under (`[pages] base`), if not `/`.
 pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
+    let mut declared_by: HashMap<&str, Vec<&str>> = HashMap::new();
+    for asset in assets {
+        if let Facts::Script(script) = &asset.facts {
+            for id in &script.js.chunks.declared {
+                declared_by.entry(id).or_default().push(&asset.path);
+            }
+        }
+    }
     let graph = Graph {
         by_path: assets.iter().map(|a| (a.path.as_str(), a)).collect(),
         base_path,
+        declared_by,
     };
     let mut pages = Vec::new();
     for asset in assets {
@@ -316,23 +452,221 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             }
         }
 
-        // Everything reachable through static imports from the initial scripts is initial.
+        // Everything reachable through static imports from the initial scripts is initial;
+        // `initial_order` keeps the order files were reached in (the page's order first).
         let mut initial = BTreeSet::new();
-        while let Some(path) = initial_scripts.pop_front() {
-            if !initial.insert(path.clone()) {
-                continue;
-            }
-            for (target, is_static) in graph.script_imports(&path) {
-                if !graph.by_path.contains_key(target.as_str()) {
-                    continue;
-                }
-                if is_static {
-                    initial_scripts.push_back(target)
-                } else {
-                    lazy.push_back(target)
+        let mut initial_order: Vec<String> = Vec::new();
+        graph.close_initial(
+            &mut initial_scripts,
+            &mut initial,
+            &mut initial_order,
+            &mut lazy,
+        );
+
+        // Next.js: the chunks the build records for this page (pages router: its route and
+        // `/_app` in the build manifest; app router: the files its flight data names).
+        let mut incomplete = Vec::new();
+        if let Some(route) = &html.next_route {
+            let manifest = initial_order.iter().find_map(|path| {
+                graph
+                    .chunks(path)
+                    .filter(|c| !c.next_routes.is_empty())
+                    .map(|c| (path.clone(), c))
+            });
+            if let Some((manifest_path, manifest)) = manifest {
+                for (listed, files) in &manifest.next_routes {
+                    if listed != route && listed != "/_app" {
+                        continue;
+                    }
+                    for file in files {
+                        match graph.locate_chunk((page, base), &manifest_path, None, file) {
+                            Some(path) if graph.is(&path, AssetKind::Stylesheet) => {
+                                initial_styles.push_back(path)
+                            }
+                            Some(path) => initial_scripts.push_back(path),
+                            None => incomplete.push(format!(
+                                "the Next.js build manifest ({manifest_path}) lists {file} for route {listed}, not in the folder"
+                            )),
+                        }
+                    }
                 }
             }
         }
+        for file in &html.next_flight_files {
+            // Not through `local`: a file the flight data names has no place in the page to
+            // report it at; it makes the page incomplete instead. Root-absolute paths resolve
+            // like the page's own references (another origin is not counted, as a CDN script
+            // is not); relative ones (`static/chunks/x.js`) under `_next/`, found above the
+            // page's scripts.
+            let found = if file.starts_with('/') || file.contains("://") {
+                match resolve_in_document(page, base, &strip_base(file, base_path)) {
+                    Resolved::Local(path) => graph.shipped(&path),
+                    _ => continue,
+                }
+            } else {
+                initial_order
+                    .iter()
+                    .find_map(|from| graph.locate_chunk((page, base), from, None, file))
+            };
+            match found {
+                Some(path) if graph.is(&path, AssetKind::Stylesheet) => {
+                    initial_styles.push_back(path)
+                }
+                Some(path) => initial_scripts.push_back(path),
+                None => incomplete.push(format!(
+                    "the page's Next.js flight data names {file}, not in the folder"
+                )),
+            }
+        }
+        graph.close_initial(
+            &mut initial_scripts,
+            &mut initial,
+            &mut initial_order,
+            &mut lazy,
+        );
+
+        // Bundler start-up (webpack, rspack): the chunks an entry waits for (`.O(0, [ids])`)
+        // or has its runtime fetch (`.X(0, [ids])`) are initial. A chunk is there when a file
+        // already loaded declares its id; otherwise a runtime's chunk filename function names
+        // its file. Each file added may wait for more chunks: repeat until nothing is added.
+        let inline_chunks: Vec<&ChunkLoading> = html
+            .scripts
+            .iter()
+            .filter(|s| s.src.is_none() && !s.nomodule)
+            .map(|s| &s.inline_chunks)
+            .filter(|c| !c.is_empty())
+            .collect();
+        // Where chunk facts come from: inline code (at the page), then the loaded files.
+        let sources = |order: &[String]| -> Vec<(String, &ChunkLoading)> {
+            inline_chunks
+                .iter()
+                .map(|c| (page.to_string(), *c))
+                .chain(
+                    order
+                        .iter()
+                        .filter_map(|path| graph.chunks(path).map(|c| (path.clone(), c))),
+                )
+                .collect()
+        };
+        let mut handled: BTreeSet<String> = BTreeSet::new();
+        let mut missing_chunks: Vec<String> = Vec::new();
+        let mut runtimes: Vec<(String, &ChunkLoading)>;
+        loop {
+            let loaded = sources(&initial_order);
+            runtimes = loaded
+                .iter()
+                .filter(|(_, c)| c.script_files.is_some() || !c.unresolved.is_empty())
+                .cloned()
+                .collect();
+            let declared: BTreeSet<&str> = loaded
+                .iter()
+                .flat_map(|(_, c)| c.declared.iter().map(String::as_str))
+                .collect();
+            let mut added = false;
+            for (at, chunks) in &loaded {
+                // Next.js records the `next/dynamic` modules a page rendered when it was built:
+                // their chunks load with the page, like start-up chunks.
+                let recorded = chunks
+                    .module_chunks
+                    .iter()
+                    .filter(|(module, _)| html.next_dynamic_ids.contains(module))
+                    .flat_map(|(_, ids)| ids);
+                for id in chunks.startup.iter().chain(recorded) {
+                    if !handled.insert(id.clone()) {
+                        continue;
+                    }
+                    // An entry's own runtime (runtime in the entry chunk) comes first.
+                    let own = runtimes.iter().position(|(runtime, _)| runtime == at);
+                    // The chunk's CSS (mini-css-extract-plugin) is needed before it runs too.
+                    if let Some((path, _)) =
+                        resolve_chunk(&graph, (page, base), &runtimes, own, id, true)
+                    {
+                        initial_styles.push_back(path);
+                    }
+                    if declared.contains(id.as_str()) {
+                        continue;
+                    }
+                    match resolve_chunk(&graph, (page, base), &runtimes, own, id, false) {
+                        Some((path, _)) => {
+                            initial_scripts.push_back(path);
+                            added = true;
+                        }
+                        None => missing_chunks.push(id.clone()),
+                    }
+                }
+            }
+            if !added {
+                break;
+            }
+            graph.close_initial(
+                &mut initial_scripts,
+                &mut initial,
+                &mut initial_order,
+                &mut lazy,
+            );
+        }
+        // Ids no runtime resolved may be declared by a file added later.
+        let declared: BTreeSet<String> = sources(&initial_order)
+            .iter()
+            .flat_map(|(_, c)| c.declared.iter().cloned())
+            .collect();
+        missing_chunks.retain(|id| !declared.contains(id));
+        if !missing_chunks.is_empty() {
+            let listed = missing_chunks.join(", ");
+            let s = if missing_chunks.len() == 1 { "" } else { "s" };
+            let them = if missing_chunks.len() == 1 {
+                "it"
+            } else {
+                "them"
+            };
+            let readable: Vec<&str> = runtimes
+                .iter()
+                .filter(|(_, c)| c.script_files.is_some())
+                .map(|(at, _)| at.as_str())
+                .collect();
+            let mut reason = match readable.as_slice() {
+                [] if !runtimes.is_empty() => format!(
+                    "start-up chunk{s} {listed}: the runtime's chunk file names could not be read"
+                ),
+                [] => format!(
+                    "start-up chunk{s} {listed}: no file the page loads declares {them}, and no chunk loading runtime among its scripts names a file"
+                ),
+                [one] => format!(
+                    "start-up chunk{s} {listed}: no file the page loads declares {them}, and the runtime ({one}) names no file of the folder for {them}"
+                ),
+                several => format!(
+                    "start-up chunk{s} {listed}: no file the page loads declares {them}, and no runtime of the page ({}) names a file of the folder for {them}",
+                    several.join(", ")
+                ),
+            };
+            // webpack's runtime names async chunks only: a start-up chunk is the page's to
+            // list. Say which file it is when the folder has it.
+            let elsewhere: Vec<String> = missing_chunks
+                .iter()
+                .filter_map(|id| {
+                    let files = graph.declared_by.get(id.as_str())?;
+                    Some(format!("{id} is declared by {}", files.join(", ")))
+                })
+                .collect();
+            if !elsewhere.is_empty() {
+                reason.push_str(&format!(
+                    " ({}, which the page does not load)",
+                    elsewhere.join("; ")
+                ));
+            }
+            incomplete.push(reason);
+        }
+        // What a runtime among the page's scripts cannot tell (module federation, an unread
+        // filename function) leaves the start-up unknown.
+        let mut seen_reasons = BTreeSet::new();
+        for (at, chunks) in sources(&initial_order) {
+            for reason in &chunks.unresolved {
+                if seen_reasons.insert(reason.clone()) {
+                    incomplete.push(format!("{at}: {reason}"));
+                }
+            }
+        }
+
         let mut styles = BTreeSet::new();
         while let Some(path) = initial_styles.pop_front() {
             if styles.insert(path.clone()) {
@@ -344,17 +678,43 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
                 );
             }
         }
-        // Lazy chunks and their own imports, minus what the first load already brought.
+        // Chunks loaded on demand (`import()`, `__webpack_require__.e(id)`) and their own
+        // imports and chunks, minus what the first load already brought. A chunk's on-demand
+        // ids are resolved by its own runtime, else by the runtime that loaded it, else by the
+        // first of the page's runtimes that names a file for them.
+        let on_demand = |chunks: Option<&ChunkLoading>, preferred: Option<usize>| {
+            chunks
+                .into_iter()
+                .flat_map(|c| c.on_demand.iter())
+                .filter_map(|id| {
+                    resolve_chunk(&graph, (page, base), &runtimes, preferred, id, false)
+                })
+                .map(|(path, runtime)| (path, Some(runtime)))
+                .collect::<Vec<_>>()
+        };
+        let own_runtime = |at: &str| runtimes.iter().position(|(runtime, _)| runtime == at);
+        let mut lazy: VecDeque<(String, Option<usize>)> =
+            lazy.into_iter().map(|path| (path, None)).collect();
+        for chunks in &inline_chunks {
+            lazy.extend(on_demand(Some(chunks), own_runtime(page)));
+        }
+        for path in &initial_order {
+            lazy.extend(on_demand(graph.chunks(path), own_runtime(path)));
+        }
         let mut lazy_set = BTreeSet::new();
-        while let Some(path) = lazy.pop_front() {
+        while let Some((path, loaded_by)) = lazy.pop_front() {
             if initial.contains(&path) || !lazy_set.insert(path.clone()) {
                 continue;
             }
             for (target, _) in graph.script_imports(&path) {
                 if graph.by_path.contains_key(target.as_str()) {
-                    lazy.push_back(target);
+                    lazy.push_back((target, loaded_by));
                 }
             }
+            lazy.extend(on_demand(
+                graph.chunks(&path),
+                own_runtime(&path).or(loaded_by),
+            ));
         }
         // Initial scripts that are stylesheets by mistake (or vice versa) stay where the page put them.
         let initial_scripts = graph.group(initial);
@@ -369,6 +729,7 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             lazy_scripts: graph.group(lazy_set),
             missing,
             unmeasured,
+            incomplete,
         });
     }
     pages

@@ -114,12 +114,25 @@ fn read_embedded_code(bytes: &[u8], facts: &mut HtmlFacts) {
     }
     let index = LineIndex::new(bytes);
     let mut warnings = Vec::new();
+    let mut flight = String::new();
     for script in &mut facts.scripts {
-        let runs = matches!(script.kind, ScriptKind::Classic | ScriptKind::Module);
-        if script.src.is_some() || !runs || script.inline_range.is_empty() {
+        if script.src.is_some() || script.inline_range.is_empty() {
             continue;
         }
         let code = &bytes[script.inline_range.clone()];
+        if script.kind == ScriptKind::Data
+            && facts.next_route.is_none()
+            && let Some((route, dynamic_ids)) = next_data(code)
+        {
+            facts.next_route = Some(route);
+            facts.next_dynamic_ids = dynamic_ids;
+        }
+        let runs = matches!(script.kind, ScriptKind::Classic | ScriptKind::Module);
+        if !runs {
+            continue;
+        }
+        script.inline_chunks = super::webpack::chunk_loading(code);
+        append_flight_data(code, &mut flight);
         let start = index.location(script.inline_range.start);
         // A parser bug on one inline script costs that script's imports, not the page.
         let imports =
@@ -146,6 +159,107 @@ fn read_embedded_code(bytes: &[u8], facts: &mut HtmlFacts) {
             .collect();
     }
     facts.parse_warnings.extend(warnings);
+    facts.next_flight_files = next_flight_files(&flight);
+}
+
+/// The `page` and `dynamicIds` of Next.js's `<script id="__NEXT_DATA__" type="application/json">`:
+/// a JSON data block with `page` and `buildId`.
+fn next_data(code: &[u8]) -> Option<(String, Vec<String>)> {
+    // Most data blocks are something else: skip the JSON parse unless the key is there.
+    memchr::memmem::find(code, b"\"buildId\"")?;
+    let data: serde_json::Value = serde_json::from_slice(code).ok()?;
+    data.get("buildId")?;
+    let route = data.get("page")?.as_str()?.to_string();
+    let dynamic_ids = data
+        .get("dynamicIds")
+        .and_then(|ids| ids.as_array())
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|id| match id {
+                    serde_json::Value::Number(number) => Some(number.to_string()),
+                    serde_json::Value::String(text) => Some(text.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some((route, dynamic_ids))
+}
+
+/// Appends the text each `self.__next_f.push([1, "…"])` of inline code carries: React's flight
+/// rows, split across scripts at arbitrary points.
+fn append_flight_data(code: &[u8], flight: &mut String) {
+    const PUSH: &[u8] = b"self.__next_f.push([1,";
+    for at in memchr::memmem::find_iter(code, PUSH) {
+        let rest = &code[at + PUSH.len()..];
+        let Some(start) = rest.iter().position(|b| !b.is_ascii_whitespace()) else {
+            continue;
+        };
+        if rest[start] != b'"' {
+            continue;
+        }
+        // The literal is JSON.stringify's output: it ends at the first unescaped quote.
+        let mut end = start + 1;
+        while end < rest.len() && rest[end] != b'"' {
+            end += if rest[end] == b'\\' { 2 } else { 1 };
+        }
+        if let Some(literal) = rest.get(start..=end)
+            && let Ok(text) = serde_json::from_slice::<String>(literal)
+        {
+            flight.push_str(&text);
+        }
+    }
+}
+
+/// Files named by flight rows, at most this many per page.
+const MAX_FLIGHT_FILES: usize = 10_000;
+
+/// The chunk files of the client references (`5:I[419159,["static/chunks/x.js",…],"default"]`,
+/// or `["$2","$3"]` pointing at string rows `2:"/_next/static/chunks/x.js"`) and the
+/// stylesheets of style hints (`:HL["/_next/static/css/a.css","style"]`).
+fn next_flight_files(flight: &str) -> Vec<String> {
+    if flight.is_empty() {
+        return Vec::new();
+    }
+    let string_rows: std::collections::HashMap<&str, String> = flight
+        .lines()
+        .filter_map(|line| {
+            let (id, value) = line.split_once(':')?;
+            let value = serde_json::from_str::<String>(value.strip_prefix('"').map(|_| value)?);
+            Some((id, value.ok()?))
+        })
+        .collect();
+    let mut files = Vec::new();
+    let mut add = |name: &str| {
+        let name = name
+            .strip_prefix('$')
+            .and_then(|row| string_rows.get(row))
+            .map_or(name, |value| value.as_str());
+        let is_file = name.ends_with(".js") || name.ends_with(".css");
+        if is_file && files.len() < MAX_FLIGHT_FILES && !files.iter().any(|f| f == name) {
+            files.push(name.to_string());
+        }
+    };
+    for (marker, position) in [(":I[", 1usize), (":HL[", 0)] {
+        for (at, _) in flight.match_indices(marker) {
+            let array = &flight[at + marker.len() - 1..];
+            let Some(Ok(serde_json::Value::Array(items))) =
+                serde_json::Deserializer::from_str(array)
+                    .into_iter::<serde_json::Value>()
+                    .next()
+            else {
+                continue;
+            };
+            match items.get(position) {
+                Some(serde_json::Value::Array(chunks)) => {
+                    chunks.iter().filter_map(|c| c.as_str()).for_each(&mut add)
+                }
+                Some(serde_json::Value::String(href)) => add(href),
+                _ => {}
+            }
+        }
+    }
+    files
 }
 
 /// State shared by the handlers of one parse. End-tag handlers must be `'static`, hence the
@@ -332,6 +446,7 @@ fn on_script(state: &Shared, index: &LineIndex, el: &mut Element, tag: &Tag) {
         inline_bytes: 0,
         inline_range: tag.end..tag.end,
         inline_imports: Vec::new(),
+        inline_chunks: Default::default(),
         location: index.location(tag.start),
     };
     let mut collector = state.borrow_mut();
@@ -998,6 +1113,49 @@ mod tests {
             "", "px", "-1", "+1", "1.5", "50%", "auto", "3 20", "320 px", "１",
         ] {
             assert_eq!(parse_pixels(invalid), None, "{invalid:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod next_tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_next_route_and_flight_files() {
+        let page = br#"<script id="__NEXT_DATA__" type="application/json">{"props":{},"page":"/runs/[id]","buildId":"b1"}</script><script>self.__next_f.push([1,"2:\"/_next/static/chunks/a.js\"\n3:I[9,[\"$2\",\"static/chunks/b.js\"],\"x\"]\n4:I[1"])</script><script>self.__next_f.push([1,"0,[\"static/chunks/c.js\"],\"y\"]\n:HL[\"/_next/static/css/d.css\",\"style\"]\n"])</script>"#;
+        let facts = parse(page);
+        assert_eq!(facts.next_route.as_deref(), Some("/runs/[id]"));
+        // Rows split across pushes are joined before they are read.
+        assert_eq!(
+            facts.next_flight_files,
+            [
+                "/_next/static/chunks/a.js",
+                "static/chunks/b.js",
+                "static/chunks/c.js",
+                "/_next/static/css/d.css"
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_flight_data_and_look_alikes_yield_nothing_and_never_panic() {
+        let pages: [&[u8]; 6] = [
+            br#"<script>self.__next_f.push([1,"unterminated</script>"#,
+            br#"<script>self.__next_f.push([1,"3:I[9,[\"$77\"],\"x\"]\n"])</script>"#,
+            br#"<script>self.__next_f.push([1,"3:I[9,[\"a.js\""])</script>"#,
+            br#"<script>self.__next_f.push([1,"\\"])</script>"#,
+            br#"<script type="application/json">{"page":"/x"}</script>"#,
+            br#"<script type="application/json">{"buildId":1,"page":</script>"#,
+        ];
+        for page in pages {
+            let facts = parse(page);
+            assert!(facts.next_flight_files.is_empty(), "{facts:?}");
+            assert_eq!(facts.next_route, None);
+        }
+        let code = br#"<script>self.__next_f.push([1,"2:\"/a.js\"\n3:I[9,[\"$2\",\"b.js\"],\"x\"]\n:HL[\"/d.css\",\"style\"]"])</script>"#;
+        for end in 0..code.len() {
+            let _ = parse(&code[..end]);
         }
     }
 }

@@ -110,6 +110,7 @@ pub fn analyze_counting_trivia(extension: &str, bytes: &[u8]) -> (JsFacts, Optio
             imports: scanned.imports,
             problem: None,
             invalid_utf8: false,
+            chunks: super::webpack::chunk_loading(bytes),
         };
         return (facts, Some(scanned.trivia_bytes));
     }
@@ -124,6 +125,8 @@ pub fn parse(extension: &str, bytes: &[u8]) -> JsFacts {
     };
     let mut facts = JsFacts {
         invalid_utf8,
+        // Read from the bytes, not the tree: a file swc cannot parse may still be a runtime.
+        chunks: super::webpack::chunk_loading(bytes),
         ..JsFacts::default()
     };
     if let Err(message) = super::js_guard::check(&text, is_jsx_syntax(extension)) {

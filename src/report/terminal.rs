@@ -728,6 +728,20 @@ fn render_pages(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Resu
             listed.join(", ")
         )?;
     }
+    for page in report.pages.iter().filter(|p| !p.incomplete.is_empty()) {
+        let reasons: Vec<String> = page
+            .incomplete
+            .iter()
+            .map(|reason| escape::terminal(reason).into_owned())
+            .collect();
+        writeln!(
+            out,
+            "  {} {}: incomplete, the initial figures may leave chunks out: {}",
+            paint.yellow("!"),
+            escape::terminal(&page.page),
+            reasons.join("; ")
+        )?;
+    }
     writeln!(
         out,
         "  {}",

@@ -5,7 +5,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use super::css::{CssFacts, SizingRule};
-use super::js::Import;
+use super::js::{ChunkLoading, Import};
 use super::location::Location;
 
 /// Everything the rules need to know about one HTML page. Every list is in document order.
@@ -38,6 +38,19 @@ pub struct HtmlFacts {
     /// `analyze::mentions`), lowercased.
     #[serde(default)]
     pub image_names: Vec<String>,
+    /// Next.js pages router: the page's route (`"page"` of its `__NEXT_DATA__`), which names
+    /// its chunks in the build manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_route: Option<String>,
+    /// Next.js pages router: the modules of the `next/dynamic` components the page rendered
+    /// when it was built (`"dynamicIds"` of its `__NEXT_DATA__`), which load with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next_dynamic_ids: Vec<String>,
+    /// Next.js app router: the script and stylesheet files the page's flight data
+    /// (`self.__next_f.push(…)`) names for the client components and styles it hydrates, as
+    /// written (`/_next/static/chunks/x.js`, or `static/chunks/x.js` under `_next/`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next_flight_files: Vec<String>,
 }
 
 /// `<script>`, external or inline.
@@ -65,6 +78,9 @@ pub struct ScriptTag {
     /// the page: a module's static imports load with the page.
     #[serde(default)]
     pub inline_imports: Vec<Import>,
+    /// What inline code says about chunk loading (a bundler runtime written into the page).
+    #[serde(default, skip_serializing_if = "ChunkLoading::is_empty")]
+    pub inline_chunks: ChunkLoading,
     pub location: Location,
 }
 

@@ -55,4 +55,81 @@ pub struct JsFacts {
     /// The content is not valid UTF-8 and was read with replacement characters.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub invalid_utf8: bool,
+    /// What the file says about loading a bundler's chunks (webpack, rspack, Next.js).
+    #[serde(default, skip_serializing_if = "ChunkLoading::is_empty")]
+    pub chunks: ChunkLoading,
+}
+
+/// A bundler chunk id as the runtime writes it: `179` (production ids) or
+/// `"vendors-node_modules_react_index_js"` (named ids), kept as its decimal or string text.
+pub type ChunkId = String;
+
+/// What a webpack-style runtime (webpack 5, rspack, Next.js's webpack build) or a chunk of its
+/// build says about chunk loading: read from the code by [`crate::analyze::webpack`], so the site
+/// model can tell which chunks a page's start-up loads without reading any file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ChunkLoading {
+    /// The chunk script filename function (`__webpack_require__.u = e => "static/js/" + e + …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script_files: Option<ChunkFilenames>,
+    /// The CSS chunk filename function (mini-css-extract-plugin's `.miniCssF`, native CSS `.k`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stylesheet_files: Option<ChunkFilenames>,
+    /// `__webpack_require__.p = "/"`: the public path, when it is a constant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_path: Option<String>,
+    /// Chunk ids this file registers when it runs (`push([[179, 42], {…}])`, `__webpack_ids__`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub declared: Vec<ChunkId>,
+    /// Chunks that must be loaded before this entry starts (`.O(0, [736, 592], …)` for JSONP
+    /// loading, `.X(0, […], …)` where the runtime fetches them itself).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub startup: Vec<ChunkId>,
+    /// Chunks loaded on demand (`__webpack_require__.e(123)`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_demand: Vec<ChunkId>,
+    /// Why chunks this runtime loads at start-up cannot be resolved from the files: a chunk
+    /// filename function that could not be read, module federation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unresolved: Vec<String>,
+    /// Next.js's `_buildManifest.js`: each route with the chunk files (relative to `_next/`)
+    /// that the route's page loads.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next_routes: Vec<(String, Vec<String>)>,
+    /// Modules brought in on demand with the chunks they need: `Promise.all([r.e(1), r.e(2)])
+    /// .then(r.bind(r, 4120))` gives `("4120", ["1", "2"])`. Next.js records the modules of
+    /// `next/dynamic` components a page rendered (`__NEXT_DATA__.dynamicIds`) by these ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub module_chunks: Vec<(String, Vec<ChunkId>)>,
+}
+
+impl ChunkLoading {
+    pub fn is_empty(&self) -> bool {
+        *self == ChunkLoading::default()
+    }
+}
+
+/// A chunk filename function, evaluated: the file of every chunk id it names, and for other ids
+/// the pattern it follows, if any (`"js/" + e + ".js"` gives `("js/", ".js")`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ChunkFilenames {
+    /// Sorted by id (as text), for [`ChunkFilenames::file`]'s binary search.
+    pub by_id: Vec<(ChunkId, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<(String, String)>,
+}
+
+impl ChunkFilenames {
+    /// The file the runtime requests for chunk `id`, relative to the public path.
+    pub fn file(&self, id: &str) -> Option<String> {
+        if let Ok(index) = self
+            .by_id
+            .binary_search_by(|(known, _)| known.as_str().cmp(id))
+        {
+            return Some(self.by_id[index].1.clone());
+        }
+        self.pattern
+            .as_ref()
+            .map(|(prefix, suffix)| format!("{prefix}{id}{suffix}"))
+    }
 }
