@@ -140,8 +140,7 @@ fn render_coloured(
 
     if !options.quiet {
         let counted = report.assets.iter().filter(|a| a.counted()).count();
-        writeln!(
-            out,
+        let heading = format!(
             "{} {} — {} ({}, {} not counted{})",
             paint.bold("webaudit"),
             report.tool.version,
@@ -153,7 +152,8 @@ fn render_coloured(
             } else {
                 format!(", {} skipped", report.skipped.len())
             }
-        )?;
+        );
+        writeln!(out, "{}", wrap(&heading, 0, 2, options.width))?;
         render_assets(report, options, &paint, brotli, out)?;
         render_totals(report, &paint, brotli, out)?;
         render_composition(report, options, &paint, out)?;
@@ -163,7 +163,11 @@ fn render_coloured(
         if !report.notes.is_empty() {
             writeln!(out, "\n{}", paint.bold("Notes"))?;
             for note in &report.notes {
-                writeln!(out, "  {}", escape::terminal(note))?;
+                writeln!(
+                    out,
+                    "  {}",
+                    wrap(&escape::terminal(note), 2, 4, options.width)
+                )?;
             }
         }
     }
@@ -301,14 +305,11 @@ fn render_findings(
             render_finding(finding, options, out)?;
         }
         if shown < findings.len() {
-            writeln!(
-                out,
-                "    {}",
-                paint.dim(&format!(
-                    "… {} more (--verbose lists them; webaudit explain {rule})",
-                    findings.len() - shown
-                ))
-            )?;
+            let more = format!(
+                "… {} more (--verbose lists them; webaudit explain {rule})",
+                findings.len() - shown
+            );
+            writeln!(out, "    {}", paint.dim(&wrap(&more, 4, 6, options.width)))?;
         }
     }
     Ok(())
