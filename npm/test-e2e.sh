@@ -38,11 +38,15 @@ export npm_config_fund=false
 export npm_config_update_notifier=false
 : >"$work/npmrc"
 
+# The package carries the binary without its debug sections: cargo's debug build is 300 MB of
+# debug information, which npm would take 30 s to pack. The code is the same.
+strip --strip-debug -o "$work/webaudit" "$binary" 2>/dev/null || cp "$binary" "$work/webaudit"
 node "$repo/npm/build-platform-package.mjs" --target x86_64-unknown-linux-musl \
-  --binary "$binary" --out "$work/stage/linux-x64" >/dev/null
+  --binary "$work/webaudit" --out "$work/stage/linux-x64" >/dev/null
 node "$repo/npm/build-main-package.mjs" --out "$work/stage/webaudit" >/dev/null
 mkdir "$work/tarballs"
 for package in linux-x64 webaudit; do
+  # A path without ./ or / would be read as a GitHub owner/repo; $work is absolute.
   npm pack --silent --pack-destination "$work/tarballs" "$work/stage/$package" >/dev/null
 done
 launcher_tarball="$work/tarballs/webaudit-$version.tgz"
@@ -76,6 +80,12 @@ grep -q "^webaudit $version — dist (26 assets" "$work/report.txt" \
   || fail "npx webaudit dist printed no report header for dist: $(head -n 5 "$work/report.txt")"
 grep -q '^Totals by type' "$work/report.txt" || fail "the report has no 'Totals by type' section"
 echo "ok: npx webaudit dist -> exit 0, $(head -n 1 "$work/report.txt")"
+
+# The binary's exit code comes through the launcher: 1 when a finding reaches --fail-on.
+status=0
+NO_COLOR=1 npx --no-install webaudit --no-cache --budget 1kB dist >"$work/over-budget.txt" 2>&1 || status=$?
+[ "$status" -eq 1 ] || fail "npx webaudit --budget 1kB dist exited with $status, expected 1: $(cat "$work/over-budget.txt")"
+echo "ok: npx webaudit --budget 1kB dist -> exit 1"
 
 # Without the platform package (npm --omit=optional, node_modules from another OS), the
 # launcher must say which package is missing, and exit 2 like a failed webaudit run.
