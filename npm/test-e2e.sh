@@ -3,8 +3,9 @@
 # package from BINARY, packs it and the `webaudit` launcher with `npm pack`, installs both
 # tarballs into a fresh project with no registry (--offline, an empty npm cache), then runs
 # `npx webaudit --version` (must print Cargo.toml's version) and `npx webaudit dist` on a copy
-# of fixtures/vite-app/dist (must exit 0 and print the report). Last, it removes the platform
-# package and checks that the launcher names it in its error.
+# of fixtures/vite-app/dist (must exit 0 and print the report), then over a 1 kB budget (the
+# binary's exit code 1 must come through). Last, it removes the platform package and checks
+# that the launcher names it in its error.
 #
 # Usage: npm/test-e2e.sh BINARY
 #   BINARY  a linux x86_64 webaudit binary (tests/npm_package.rs passes cargo's; .ci/run the
