@@ -80,7 +80,8 @@ fn no_dependency_needs_a_newer_rust_than_rust_version() {
             (parse_version(needs) > parse_version(declared)).then(|| {
                 format!(
                     "{} {} needs Rust {needs}",
-                    package["name"], package["version"]
+                    package["name"].as_str().unwrap(),
+                    package["version"].as_str().unwrap()
                 )
             })
         })
