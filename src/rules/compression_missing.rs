@@ -296,7 +296,7 @@ mod tests {
             .collect();
         let folder = Folder::new()
             .file("data/events.ndjson", lines)
-            .gzip("tiles/3/4/2.pbf", &"\u{1a}layer-water".repeat(400));
+            .gzip("tiles/3/4/2.pbf", "\u{1a}layer-water".repeat(400));
         assert_eq!(
             folder.findings(RULE),
             [
