@@ -61,6 +61,11 @@ pub struct PageLoad {
     /// figures leave them out, so a budget on them cannot pass.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub incomplete: Vec<String>,
+    /// The page is a server template as shipped: its `<base href>` or a reference it loads is
+    /// a placeholder a server or deploy step fills in (`{{ base_url }}`, `%PUBLIC_URL%`,
+    /// `ASSET_PREFIX_PLACEHOLDER/…`). Its figures are those of the file as shipped.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub template: bool,
 }
 
 /// An entry reference of a page that names no file of the folder as shipped.
@@ -301,6 +306,17 @@ pub fn is_page(path: &str, html: &crate::analyze::html::HtmlFacts) -> bool {
     !html.fragment
         || name.eq_ignore_ascii_case("index.html")
         || name.eq_ignore_ascii_case("index.htm")
+}
+
+/// Whether a page is a server template as shipped: its `<base href>`, or a script, stylesheet,
+/// preload or image it loads, is written with template syntax (see `url::is_template`).
+fn is_template_page(html: &crate::analyze::html::HtmlFacts) -> bool {
+    let texts = std::iter::once(html.base_href.as_deref())
+        .chain(html.scripts.iter().map(|s| s.src.as_deref()))
+        .chain(html.stylesheets.iter().map(|l| l.href.as_deref()))
+        .chain(html.preloads.iter().map(|p| p.href.as_deref()))
+        .chain(html.images.iter().map(|i| i.src.as_deref()));
+    texts.flatten().any(is_template)
 }
 
 /// Computes the initial and lazy load of every HTML page in `assets`. `base_path` is the URL
@@ -727,6 +743,7 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             initial_scripts,
             initial_stylesheets,
             lazy_scripts: graph.group(lazy_set),
+            template: is_template_page(html) || unmeasured.iter().any(|u| u.why == "template"),
             missing,
             unmeasured,
             incomplete,

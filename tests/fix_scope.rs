@@ -101,11 +101,20 @@ fn parse_command(command: &str) -> (String, Options, Vec<PathBuf>) {
     (words[1].clone(), options, paths)
 }
 
+/// The findings with a fix, in the order the terminal lists them with `--verbose`: grouped by
+/// rule, rules in the order of their first finding, findings in report order within a rule.
 fn with_fixes(report: &Value) -> Vec<&Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
+    let findings = report["findings"].as_array().unwrap();
+    let mut rules: Vec<&str> = Vec::new();
+    for finding in findings {
+        let rule = finding["rule"].as_str().unwrap();
+        if !rules.contains(&rule) {
+            rules.push(rule);
+        }
+    }
+    rules
         .iter()
+        .flat_map(|rule| findings.iter().filter(move |f| f["rule"] == *rule))
         .filter(|f| !f["fix"].is_null())
         .collect()
 }

@@ -692,6 +692,14 @@ fn render_baseline(
     )
 }
 
+/// A page's name for the pages table, cut to `width` columns; a template says so
+/// (`index.html (template)`).
+fn page_label(page: &crate::pages::PageLoad, width: usize) -> String {
+    let suffix = if page.template { " (template)" } else { "" };
+    let name = keep_end(&page.page, width.saturating_sub(suffix.len()));
+    format!("{}{suffix}", escape::terminal(&name))
+}
+
 fn render_pages(
     report: &Report,
     width: usize,
@@ -716,7 +724,7 @@ fn render_pages(
         writeln!(
             out,
             "  {} {:>10} {:>11} {:>10} {:>7.2}s {:>5.2}s",
-            pad_end(&escape::terminal(&keep_end(&page.page, PAGE)), PAGE),
+            pad_end(&page_label(page, PAGE), PAGE),
             human(page.initial_scripts.gzip),
             human(page.initial_stylesheets.gzip),
             human(page.lazy_scripts.gzip),

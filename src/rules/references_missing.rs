@@ -243,7 +243,17 @@ mod site_model_tests {
                 prepared.pages[0].initial_scripts.files,
                 ["assets/index-DphvyggB.js"]
             );
+            // The page is labelled a template in the report.
+            assert!(prepared.pages[0].template);
         });
+        // A page without template syntax is not.
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                "<script type=module src=\"./assets/index-DphvyggB.js\"></script>",
+            )
+            .file("assets/index-DphvyggB.js", "console.log(1)");
+        folder.prepared(|prepared, _| assert!(!prepared.pages[0].template));
     }
 }
 

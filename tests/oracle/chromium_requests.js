@@ -170,7 +170,13 @@ async function main() {
       });
     }
     server.close();
-    fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+    // Chromium's helper processes may still be writing for a moment after it exits: retry,
+    // and never let the clean-up of a temporary profile fail the measurement.
+    try {
+      fs.rmSync(profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+    } catch (error) {
+      process.stderr.write(`note: could not remove ${profile}: ${error.message}\n`);
+    }
   }
 }
 
