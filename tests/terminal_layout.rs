@@ -105,7 +105,7 @@ fn findings_of_one_rule_are_one_group_with_the_top_three_unless_verbose() {
         );
     }
     assert!(
-        default.contains("… 297 more (--verbose lists them; webaudit explain compression/missing)"),
+        default.contains("… 297 more (--verbose lists all, with fixes; webaudit explain"),
         "{default}"
     );
     let verbose = terminal(folder.path(), &["--color", "never", "--verbose"]);

@@ -157,7 +157,7 @@ fn render_coloured(
         render_assets(report, options, &paint, brotli, out)?;
         render_totals(report, &paint, brotli, out)?;
         render_composition(report, options, &paint, out)?;
-        render_pages(report, options.width, &paint, out)?;
+        render_pages(report, options.width, options.verbose, &paint, out)?;
         render_budgets(report, &paint, out)?;
         render_baseline(report, options, &paint, out)?;
         if !report.notes.is_empty() {
@@ -223,6 +223,20 @@ fn wrap(text: &str, first: usize, indent: usize, width: usize) -> String {
     out
 }
 
+/// The first sentence of a message: up to a `. ` followed by a capital letter or a backquote
+/// (a sentence that starts with code), the rest dropped.
+fn first_sentence(message: &str) -> &str {
+    let bytes = message.as_bytes();
+    for (i, _) in message.match_indices(". ") {
+        if let Some(&next) = bytes.get(i + 2)
+            && (next.is_ascii_uppercase() || next == b'`')
+        {
+            return &message[..=i];
+        }
+    }
+    message
+}
+
 /// One line (wrapped) per finding: place, message, fix.
 fn render_finding(
     finding: &crate::model::finding::Finding,
@@ -237,8 +251,18 @@ fn render_finding(
         (Some(path), None, _) => format!("{}: ", escape::terminal(path)),
         (None, ..) => String::new(),
     };
-    let text = format!("{location}{}", escape::terminal(&finding.message));
+    // Without --verbose, the fact and its numbers: the first sentence (the explanation is in
+    // `webaudit explain RULE`, the fix in --verbose and the JSON report).
+    let message = if options.verbose {
+        finding.message.as_str()
+    } else {
+        first_sentence(&finding.message)
+    };
+    let text = format!("{location}{}", escape::terminal(message));
     writeln!(out, "    {}", wrap(&text, 4, 6, options.width))?;
+    if !options.verbose {
+        return Ok(());
+    }
     if let Some(fix) = &finding.fix {
         let headline = format!("fix: {}", escape::terminal(&fix.headline()));
         writeln!(out, "      {}", wrap(&headline, 6, 11, options.width))?;
@@ -306,7 +330,7 @@ fn render_findings(
         }
         if shown < findings.len() {
             let more = format!(
-                "… {} more (--verbose lists them; webaudit explain {rule})",
+                "… {} more (--verbose lists all, with fixes; webaudit explain {rule})",
                 findings.len() - shown
             );
             writeln!(out, "    {}", paint.dim(&wrap(&more, 4, 6, options.width)))?;
@@ -703,6 +727,7 @@ fn page_label(page: &crate::pages::PageLoad, width: usize) -> String {
 fn render_pages(
     report: &Report,
     width: usize,
+    verbose: bool,
     paint: &Paint,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -720,7 +745,15 @@ fn render_pages(
             "page", "initial JS", "initial CSS", "lazy JS", "slow 3G", "4G"
         ))
     )?;
-    for page in &report.pages {
+    // The ten heaviest first visits unless --verbose; every page in path order with it.
+    let mut pages: Vec<&crate::pages::PageLoad> = report.pages.iter().collect();
+    if !verbose && pages.len() > PAGES_SHOWN {
+        pages.sort_by_key(|p| {
+            std::cmp::Reverse(p.initial_scripts.gzip + p.initial_stylesheets.gzip)
+        });
+        pages.truncate(PAGES_SHOWN);
+    }
+    for page in &pages {
         writeln!(
             out,
             "  {} {:>10} {:>11} {:>10} {:>7.2}s {:>5.2}s",
@@ -732,7 +765,22 @@ fn render_pages(
             page.initial_seconds_4g
         )?;
     }
+    if pages.len() < report.pages.len() {
+        writeln!(
+            out,
+            "  {}",
+            paint.dim(&format!(
+                "… {} more pages (--verbose lists all)",
+                report.pages.len() - pages.len()
+            ))
+        )?;
+    }
+    let mut warned = 0;
     for page in report.pages.iter().filter(|p| !p.missing.is_empty()) {
+        warned += 1;
+        if !verbose && warned > PAGES_SHOWN / 2 {
+            continue;
+        }
         let listed: Vec<String> = page
             .missing
             .iter()
@@ -755,6 +803,10 @@ fn render_pages(
         writeln!(out, "  {} {}", paint.yellow("!"), wrap(&text, 4, 6, width))?;
     }
     for page in report.pages.iter().filter(|p| !p.incomplete.is_empty()) {
+        warned += 1;
+        if !verbose && warned > PAGES_SHOWN / 2 {
+            continue;
+        }
         let reasons: Vec<String> = page
             .incomplete
             .iter()
@@ -767,12 +819,25 @@ fn render_pages(
         );
         writeln!(out, "  {} {}", paint.yellow("!"), wrap(&text, 4, 6, width))?;
     }
+    if !verbose && warned > PAGES_SHOWN / 2 {
+        writeln!(
+            out,
+            "  {}",
+            paint.dim(&format!(
+                "… {} more pages with missing or unresolved entries (--verbose lists all)",
+                warned - PAGES_SHOWN / 2
+            ))
+        )?;
+    }
     writeln!(
         out,
         "  {}",
         paint.dim("gzip sizes; transfer time at 50 KiB/s (slow 3G), 1.6 Mbit/s (4G), no latency")
     )
 }
+
+/// Pages the table lists without --verbose.
+const PAGES_SHOWN: usize = 10;
 
 /// Packages in each bundle that has a source map, largest bundles first.
 fn render_composition(
@@ -790,10 +855,17 @@ fn render_composition(
         return Ok(());
     }
     bundles.sort_by(|a, b| b.raw.cmp(&a.raw).then(a.path.cmp(&b.path)));
-    let limit = if options.top == 0 {
-        usize::MAX
-    } else {
-        options.top
+    // The three largest bundles and their five largest packages, unless asked for more
+    // (`--top N` bundles, `--top 0` or `--verbose` all): the report should fit a screen.
+    let limit = match (options.top, options.verbose) {
+        (0, _) => usize::MAX,
+        (top, true) => top,
+        (top, false) => top.min(3),
+    };
+    let packages_per_bundle = match (options.top, options.verbose) {
+        (0, _) => usize::MAX,
+        (_, true) => 8,
+        (_, false) => 5,
     };
     writeln!(
         out,
@@ -810,10 +882,7 @@ fn render_composition(
             escape::terminal(&asset.path),
             paint.dim(&format!("({} raw)", human(asset.raw)))
         )?;
-        let shown = composition
-            .packages
-            .len()
-            .min(if options.top == 0 { usize::MAX } else { 8 });
+        let shown = composition.packages.len().min(packages_per_bundle);
         for share in &composition.packages[..shown] {
             let gzip = share
                 .gzip_estimate
@@ -852,6 +921,16 @@ fn render_composition(
             "    {:<36} {:>10}",
             "[unmapped]",
             human(composition.unmapped)
+        )?;
+    }
+    if bundles.len() > limit {
+        writeln!(
+            out,
+            "  {}",
+            paint.dim(&format!(
+                "… {} more bundles with source maps (--verbose or --top N lists more)",
+                bundles.len() - limit
+            ))
         )?;
     }
     writeln!(
