@@ -63,11 +63,7 @@ pub fn assess(
         let Some(bytes) = wire_saving(finding, asset).or((requests > 0).then_some(0)) else {
             continue;
         };
-        let critical_path = subject.is_some_and(|path| critical.contains(path))
-            || finding
-                .path
-                .as_deref()
-                .is_some_and(|path| critical.contains(path) && finding.subject.is_none());
+        let critical_path = subject.is_some_and(|path| critical.contains(path));
         let ms = ProfileMilliseconds {
             mobile: MOBILE.milliseconds(bytes, requests),
             desktop: DESKTOP.milliseconds(bytes, requests),
@@ -143,4 +139,116 @@ pub fn opportunities(findings: &[Finding], profile: Profile) -> Vec<Opportunity>
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::finding::{Severity, Violation};
+
+    fn finding(rule: &'static str, path: &str, bytes: u64, critical_path: bool) -> Finding {
+        let mut finding = Finding::new(
+            rule,
+            Severity::Warning,
+            Violation {
+                path: Some(path.to_string()),
+                saving: Some(bytes),
+                ..Violation::default()
+            },
+        );
+        let ms = ProfileMilliseconds {
+            mobile: MOBILE.milliseconds(bytes, 0),
+            desktop: DESKTOP.milliseconds(bytes, 0),
+            slow3g: SLOW_3G.milliseconds(bytes, 0),
+        };
+        finding.impact = Some(Impact {
+            bytes,
+            requests: 0,
+            critical_path,
+            ms,
+            priority: priority(ms.mobile, critical_path),
+        });
+        finding
+    }
+
+    #[test]
+    fn ranking_puts_priority_then_the_critical_path_then_time_first() {
+        let findings = vec![
+            // 20 kB on the first visit: 98 ms, P2.
+            finding("minify/js", "small-initial.js", 20_000, true),
+            // 300 kB lazy: 1465 ms, P0 off the path -> P1.
+            finding("compression/missing", "lazy.js", 300_000, false),
+            // 50 kB on the path: 245 ms, P1; ranks above the lazy P1 though it saves less.
+            finding("images/oversized", "hero.jpg", 50_000, true),
+            // 250 kB on the path: 1221 ms, P0.
+            finding("images/modern-format", "banner.png", 250_000, true),
+            // No saving: not ranked.
+            Finding::new("budget/total", Severity::Error, Violation::default()),
+        ];
+        let order: Vec<&str> = ranked(&findings, MOBILE)
+            .iter()
+            .map(|f| f.path.as_deref().unwrap())
+            .collect();
+        assert_eq!(
+            order,
+            ["banner.png", "hero.jpg", "lazy.js", "small-initial.js"]
+        );
+        let listed = opportunities(&findings, MOBILE);
+        assert_eq!(listed[0].finding, 3);
+        assert_eq!(listed[0].priority, Priority::P0);
+        assert_eq!(listed[0].ms, 1221);
+        assert_eq!(listed.len(), 4);
+    }
+
+    #[test]
+    fn a_raw_saving_in_a_compressed_file_counts_at_its_ratio() {
+        let asset = crate::measure::Asset {
+            raw: 100_000,
+            gzip: Some(25_000),
+            format: crate::kind::Format::Js,
+            ..test_asset()
+        };
+        let minify = Finding::new(
+            "minify/js",
+            Severity::Warning,
+            Violation {
+                saving: Some(40_000),
+                ..Violation::default()
+            },
+        );
+        assert_eq!(wire_saving(&minify, Some(&asset)), Some(10_000));
+        // compression/missing states raw - gzip: already what the wire saves.
+        let missing = Finding {
+            rule: "compression/missing",
+            ..minify.clone()
+        };
+        assert_eq!(wire_saving(&missing, Some(&asset)), Some(40_000));
+        // An image travels as it is.
+        let image = crate::measure::Asset {
+            format: crate::kind::Format::Jpeg,
+            gzip: None,
+            ..asset
+        };
+        assert_eq!(wire_saving(&minify, Some(&image)), Some(40_000));
+    }
+
+    fn test_asset() -> crate::measure::Asset {
+        crate::measure::Asset {
+            path: "app.js".into(),
+            file: "app.js".into(),
+            kind: crate::kind::AssetKind::Script,
+            format: crate::kind::Format::Js,
+            raw: 0,
+            gzip: None,
+            brotli: None,
+            hash: String::new(),
+            content_hash: [0; 32],
+            extension_mismatch: false,
+            original: None,
+            variants: Vec::new(),
+            facts: crate::analyze::Facts::None,
+            encoded_only: None,
+            composition: None,
+        }
+    }
 }
