@@ -36,6 +36,13 @@ pub const SLOW_3G: Profile = Profile {
 
 pub const PROFILES: [Profile; 3] = [MOBILE, DESKTOP, SLOW_3G];
 
+impl Default for Profile {
+    /// Lighthouse's default: mobile.
+    fn default() -> Profile {
+        MOBILE
+    }
+}
+
 impl Profile {
     pub fn parse(name: &str) -> Option<Profile> {
         PROFILES.into_iter().find(|p| p.name == name)
@@ -123,6 +130,12 @@ pub fn priority(ms: u64, critical_path: bool) -> Priority {
     }
 }
 
+/// A SARIF `rank` (0–100: how much the result matters) for a saving of `ms` milliseconds: 5
+/// points per 100 ms, so 2 s or more is 100.
+pub fn sarif_rank(ms: u64) -> u64 {
+    (ms / 20).min(100)
+}
+
 /// One entry of the report's ranked list of what to fix first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Opportunity {
@@ -173,6 +186,15 @@ mod tests {
         assert_eq!(priority(300, false), Priority::P2);
         assert_eq!(priority(60, false), Priority::P3);
         assert_eq!(priority(10, false), Priority::P3);
+    }
+
+    #[test]
+    fn sarif_rank_grows_with_the_time_saved_up_to_100() {
+        assert_eq!(sarif_rank(0), 0);
+        assert_eq!(sarif_rank(19), 0);
+        assert_eq!(sarif_rank(1000), 50);
+        assert_eq!(sarif_rank(2000), 100);
+        assert_eq!(sarif_rank(60_000), 100);
     }
 
     #[test]

@@ -200,10 +200,23 @@ impl Report {
     /// how far over its limit, else the size), then path and line. Outputs that can show only
     /// some findings (annotations, comments) show these first.
     pub fn findings_by_importance(&self) -> Vec<&Finding> {
+        let profile =
+            crate::model::impact::Profile::parse(self.settings.profile).unwrap_or_default();
+        // What a visitor saves, most first: priority, the critical path, milliseconds; findings
+        // that save nothing measurable after those that do.
+        let impact_key = |finding: &Finding| match &finding.impact {
+            Some(impact) => (
+                impact.priority as u8,
+                !impact.critical_path,
+                std::cmp::Reverse(impact.ms.of(profile)),
+            ),
+            None => (u8::MAX, true, std::cmp::Reverse(0)),
+        };
         let mut findings: Vec<&Finding> = self.findings.iter().collect();
         findings.sort_by(|a, b| {
             b.severity
                 .cmp(&a.severity)
+                .then_with(|| impact_key(a).cmp(&impact_key(b)))
                 .then_with(|| bytes_at_stake(b).cmp(&bytes_at_stake(a)))
                 .then_with(|| a.path.cmp(&b.path))
                 .then_with(|| a.line.cmp(&b.line))

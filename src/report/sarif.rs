@@ -181,6 +181,11 @@ fn result(
     if let Some(index) = rule_index {
         result["ruleIndex"] = json!(index);
     }
+    if let Some(impact) = &finding.impact {
+        let profile =
+            crate::model::impact::Profile::parse(report.settings.profile).unwrap_or_default();
+        result["rank"] = json!(crate::model::impact::sarif_rank(impact.ms.of(profile)));
+    }
     if let Some(location) = location {
         result["locations"] = json!([{"physicalLocation": location}]);
     }
