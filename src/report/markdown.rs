@@ -111,6 +111,7 @@ fn compose(report: &Report, options: MarkdownOptions, rows: Rows) -> String {
     }
     status(report, &mut out);
     budgets(report, &mut out);
+    opportunities(report, &mut out);
     if let Some(comparison) = &report.baseline {
         baseline(comparison, rows, &mut out);
     }
@@ -328,6 +329,49 @@ fn place(report: &Report, finding: &Finding) -> String {
         );
     }
     place
+}
+
+/// How many of the report's ranked opportunities the comment lists.
+const OPPORTUNITIES: usize = 5;
+
+/// What to fix first: the findings that save a visitor the most (see `impact`).
+fn opportunities(report: &Report, out: &mut String) {
+    if report.opportunities.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "### Top opportunities\n\n| Priority | Saves | Time ({}) | Rule | File |\n|---|---:|---:|---|---|",
+        report.settings.profile
+    );
+    for opportunity in report.opportunities.iter().take(OPPORTUNITIES) {
+        let file = opportunity
+            .path
+            .as_deref()
+            .map(|path| escape::markdown(&report.repository_path(path)))
+            .unwrap_or_else(|| "whole app".into());
+        let _ = writeln!(
+            out,
+            "| {}{} | {} | {} ms | {} | {file} |",
+            opportunity.priority.name(),
+            if opportunity.critical_path {
+                ""
+            } else {
+                " (later)"
+            },
+            crate::size::human(opportunity.bytes),
+            opportunity.ms,
+            opportunity.rule,
+        );
+    }
+    if report.opportunities.len() > OPPORTUNITIES {
+        let _ = writeln!(
+            out,
+            "\n_…and {} more findings with a saving in the full report; \"later\": not on the first visit's critical path._",
+            report.opportunities.len() - OPPORTUNITIES
+        );
+    }
+    out.push('\n');
 }
 
 /// The most important findings (see [`Report::findings_by_importance`]).
