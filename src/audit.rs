@@ -524,14 +524,7 @@ fn count_copies_shipped_alone(
             Algorithm::Gzip
         };
         let own = asset.raw;
-        let decoded = match encoded.remove(&asset.path) {
-            Some(decoded) => Some(decoded),
-            None => match &asset.facts {
-                Facts::Precompressed(decoded) => Some(decoded.clone()),
-                _ => None,
-            },
-        };
-        match decoded {
+        match decoded_of(asset, &encoded) {
             Some(decoded) if decoded.error.is_none() => {
                 asset.raw = decoded.size;
                 asset.format = format;

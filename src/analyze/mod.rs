@@ -161,32 +161,56 @@ fn decode_to_memory(
 /// (`extension` is the original's). No source map is looked for: a map names the original.
 fn encoded_content_facts(context: &AnalyzeContext, extension: &str, content: &[u8]) -> Facts {
     match extension {
-        "js" | "mjs" | "cjs" => {
-            let (js, trivia_bytes) = js::analyze_counting_trivia(extension, content);
-            Facts::Script(Box::new(ScriptFacts {
-                js,
-                map: None,
-                signatures: context
-                    .signatures
-                    .map(|signatures| signatures.find(content))
-                    .unwrap_or_default(),
-                minified: Some(minify::estimate_js(content, extension, trivia_bytes)),
-                image_names: mentions::image_names(content),
-            }))
-        }
-        "css" => Facts::Stylesheet(Box::new(StylesheetFacts {
-            css: css::parse(content),
-            map: None,
-            minified: Some(minify::Minified::Estimated {
-                bytes: css::minified_size(content),
-            }),
-        })),
-        _ => {
-            let mut html = html::parse(content);
-            html.image_names = mentions::image_names(content);
-            Facts::Document(Box::new(html))
-        }
+        "js" | "mjs" | "cjs" => Facts::Script(Box::new(script_facts(
+            context, extension, true, content, None,
+        ))),
+        "css" => Facts::Stylesheet(Box::new(stylesheet_facts(content, None))),
+        _ => Facts::Document(Box::new(document_facts(content))),
     }
+}
+
+/// What a script says: imports, library signatures (looked for only without a usable map,
+/// which names the packages exactly), the minified size of a `shipped` script (not of a
+/// TypeScript or JSX source) and the image names it mentions.
+fn script_facts(
+    context: &AnalyzeContext,
+    syntax: &str,
+    shipped: bool,
+    bytes: &[u8],
+    map: Option<MapLink>,
+) -> ScriptFacts {
+    let (js, trivia_bytes) = js::analyze_counting_trivia(syntax, bytes);
+    let minified = shipped.then(|| minify::estimate_js(bytes, syntax, trivia_bytes));
+    let attributed = map.as_ref().is_some_and(|m| m.attribution.is_ok());
+    let signatures = match context.signatures {
+        Some(signatures) if !attributed => signatures.find(bytes),
+        _ => Vec::new(),
+    };
+    ScriptFacts {
+        js,
+        map,
+        signatures,
+        minified,
+        image_names: mentions::image_names(bytes),
+    }
+}
+
+/// What a stylesheet says, and its minified size.
+fn stylesheet_facts(bytes: &[u8], map: Option<MapLink>) -> StylesheetFacts {
+    StylesheetFacts {
+        css: css::parse(bytes),
+        map,
+        minified: Some(minify::Minified::Estimated {
+            bytes: css::minified_size(bytes),
+        }),
+    }
+}
+
+/// What a page says, with the image names it mentions.
+fn document_facts(bytes: &[u8]) -> html::HtmlFacts {
+    let mut html = html::parse(bytes);
+    html.image_names = mentions::image_names(bytes);
+    html
 }
 
 /// What analysing a file needs besides its bytes: the other files of the folder (to find
@@ -354,36 +378,17 @@ pub fn analyze(
             } else {
                 "js"
             };
-            let (js, trivia_bytes) = js::analyze_counting_trivia(syntax, bytes);
-            // Only files browsers run as scripts: TypeScript or JSX sources are not shipped code.
-            let minified = matches!(extension.as_str(), "js" | "mjs" | "cjs")
-                .then(|| minify::estimate_js(bytes, syntax, trivia_bytes));
             let (map, json) = attribute(map, file, bytes);
             retained_map = json.filter(|_| context.retain_maps);
-            let attributed = map.as_ref().is_some_and(|m| m.attribution.is_ok());
-            let signatures = match context.signatures {
-                Some(signatures) if !attributed => signatures.find(bytes),
-                _ => Vec::new(),
-            };
-            Facts::Script(Box::new(ScriptFacts {
-                js,
-                map,
-                signatures,
-                minified,
-                image_names: mentions::image_names(bytes),
-            }))
+            // Only files browsers run as scripts: TypeScript or JSX sources are not shipped code.
+            let shipped = matches!(extension.as_str(), "js" | "mjs" | "cjs");
+            Facts::Script(Box::new(script_facts(context, syntax, shipped, bytes, map)))
         }
-        Format::Css => Facts::Stylesheet(Box::new(StylesheetFacts {
-            css: css::parse(bytes),
-            map: {
-                let (map, json) = attribute(map, file, bytes);
-                retained_map = json.filter(|_| context.retain_maps);
-                map
-            },
-            minified: Some(minify::Minified::Estimated {
-                bytes: css::minified_size(bytes),
-            }),
-        })),
+        Format::Css => {
+            let (map, json) = attribute(map, file, bytes);
+            retained_map = json.filter(|_| context.retain_maps);
+            Facts::Stylesheet(Box::new(stylesheet_facts(bytes, map)))
+        }
         Format::Gzip | Format::Brotli => {
             let limit = decode_limit.unwrap_or(DecodeLimit {
                 original_size: None,
@@ -412,11 +417,7 @@ pub fn analyze(
                 _ => Facts::Precompressed(decode(format, bytes, limit)),
             }
         }
-        _ => {
-            let mut html = html::parse(bytes);
-            html.image_names = mentions::image_names(bytes);
-            Facts::Document(Box::new(html))
-        }
+        _ => Facts::Document(Box::new(document_facts(bytes))),
     };
     let computed = serde_json::to_vec(&facts).ok().map(|json| (key, json));
     Analysis {
