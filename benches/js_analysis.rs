@@ -482,7 +482,12 @@ fn run() -> ExitCode {
     let mut unmapped_bytes = 0u64;
     for script in &mapped {
         let map = script.map.as_ref().expect("mapped");
-        match sourcemap::attribute(&script.bytes, &map.bytes, &map.rel) {
+        match sourcemap::attribute(
+            &script.bytes,
+            &map.bytes,
+            &map.rel,
+            sourcemap::GeneratedLanguage::Script,
+        ) {
             Ok(attribution) => {
                 unmapped_bytes += attribution.unmapped;
                 if !attribution.warnings.is_empty() {
@@ -504,6 +509,7 @@ fn run() -> ExitCode {
                 black_box(&s.bytes),
                 black_box(&map.bytes),
                 &map.rel,
+                sourcemap::GeneratedLanguage::Script,
             ));
             true
         }
@@ -512,7 +518,12 @@ fn run() -> ExitCode {
     let both = time_scripts(&scripts, SINGLE_RUNS, |s| {
         black_box(js::analyze(&s.extension, black_box(&s.bytes)));
         if let Some(map) = &s.map {
-            let _ = black_box(sourcemap::attribute(&s.bytes, &map.bytes, &map.rel));
+            let _ = black_box(sourcemap::attribute(
+                &s.bytes,
+                &map.bytes,
+                &map.rel,
+                sourcemap::GeneratedLanguage::Script,
+            ));
         }
         true
     });

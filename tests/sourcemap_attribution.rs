@@ -30,8 +30,13 @@ impl Chunk {
         relative(&self.map, &self.dist)
     }
     fn attribute(&self) -> Attribution {
-        let a = attribute(&read(&self.js), &read(&self.map), &self.map_path())
-            .unwrap_or_else(|e| panic!("{}: {e}", self.map.display()));
+        let a = attribute(
+            &read(&self.js),
+            &read(&self.map),
+            &self.map_path(),
+            GeneratedLanguage::Script,
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", self.map.display()));
         check_invariant(&a);
         a
     }
@@ -234,7 +239,7 @@ fn a_map_for_a_longer_file_warns_and_does_not_panic() {
 
     // Half of the lines: the map's later lines point past the end of the file.
     let half = lines[..lines.len() / 2].join(&b'\n');
-    let a = attribute(&half, &map, &chunk.map_path()).unwrap();
+    let a = attribute(&half, &map, &chunk.map_path(), GeneratedLanguage::Script).unwrap();
     check_invariant(&a);
     assert_eq!(a.generated_bytes, half.len() as u64);
     assert!(
@@ -248,7 +253,7 @@ fn a_map_for_a_longer_file_warns_and_does_not_panic() {
 
     // Cut in the middle of a line too: columns past the end of the last line are clamped.
     let cut = &js[..js.len() / 2];
-    let a = attribute(cut, &map, &chunk.map_path()).unwrap();
+    let a = attribute(cut, &map, &chunk.map_path(), GeneratedLanguage::Script).unwrap();
     check_invariant(&a);
     assert!(
         a.warnings
@@ -260,7 +265,7 @@ fn a_map_for_a_longer_file_warns_and_does_not_panic() {
 
     // The same map against an unrelated file, and against nothing.
     for other in [&b""[..], b"\n\n\n", &read(&fixture_chunks()[1].js)] {
-        let a = attribute(other, &map, &chunk.map_path()).unwrap();
+        let a = attribute(other, &map, &chunk.map_path(), GeneratedLanguage::Script).unwrap();
         check_invariant(&a);
         assert!(!a.warnings.is_empty());
     }
@@ -306,7 +311,8 @@ fn an_inline_map_gives_the_same_attribution() {
         let decoded = decode_data_url(&url).expect("valid base64");
         assert_eq!(decoded, map);
         // An inline map resolves sources against the script's folder: the same as its sibling.
-        let inline = attribute(&js, &decoded, &chunk.map_path()).unwrap();
+        let inline =
+            attribute(&js, &decoded, &chunk.map_path(), GeneratedLanguage::Script).unwrap();
         check_invariant(&inline);
         assert_eq!(inline.sources, external.sources);
     }
@@ -326,7 +332,15 @@ fn an_index_map_of_two_real_chunks_adds_them_up() {
 
     let separately: Vec<Attribution> = [(first, &body_first), (second, &body_second)]
         .iter()
-        .map(|(c, body)| attribute(body, &read(&c.map), &c.map_path()).unwrap())
+        .map(|(c, body)| {
+            attribute(
+                body,
+                &read(&c.map),
+                &c.map_path(),
+                GeneratedLanguage::Script,
+            )
+            .unwrap()
+        })
         .collect();
     let mut expected: BTreeMap<String, u64> = BTreeMap::new();
     for a in &separately {
@@ -355,7 +369,13 @@ fn an_index_map_of_two_real_chunks_adds_them_up() {
                 {"offset": offset, "map": parse(second)},
             ]
         });
-        let a = attribute(&generated, index.to_string().as_bytes(), &first.map_path()).unwrap();
+        let a = attribute(
+            &generated,
+            index.to_string().as_bytes(),
+            &first.map_path(),
+            GeneratedLanguage::Script,
+        )
+        .unwrap();
         check_invariant(&a);
         assert!(a.warnings.is_empty(), "{:?}", a.warnings);
         let got: BTreeMap<String, u64> = a
@@ -454,10 +474,17 @@ fn a_50_mb_map_streams_through() {
         &copy_code,
         &with_mappings(&copy_mappings),
         &chunk.map_path(),
+        GeneratedLanguage::Script,
     )
     .unwrap();
     let started = Instant::now();
-    let big = attribute(&big_code, &big_map, &chunk.map_path()).unwrap();
+    let big = attribute(
+        &big_code,
+        &big_map,
+        &chunk.map_path(),
+        GeneratedLanguage::Script,
+    )
+    .unwrap();
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "{copies} copies: {:.1} MB map + {:.1} MB code in {seconds:.2} s ({:.0} MB/s of map)",
@@ -484,7 +511,7 @@ fn throughput_on_the_largest_real_map() {
     let rounds = 10;
     let started = Instant::now();
     for _ in 0..rounds {
-        let a = attribute(&js, &map, &chunk.map_path()).unwrap();
+        let a = attribute(&js, &map, &chunk.map_path(), GeneratedLanguage::Script).unwrap();
         assert!(!a.sources.is_empty());
     }
     let seconds = started.elapsed().as_secs_f64() / rounds as f64;
@@ -524,12 +551,17 @@ fn corrupted_real_maps_never_panic() {
                 let at = mappings_at + random(broken.len() - mappings_at);
                 broken[at] = noise[random(noise.len())];
             }
-            if let Ok(a) = attribute(&js, &broken, &chunk.map_path()) {
+            if let Ok(a) = attribute(&js, &broken, &chunk.map_path(), GeneratedLanguage::Script) {
                 check_invariant(&a);
                 assert!(a.warnings.len() <= 9);
             }
             let cut = random(map.len());
-            if let Ok(a) = attribute(&js, &map[..cut], &chunk.map_path()) {
+            if let Ok(a) = attribute(
+                &js,
+                &map[..cut],
+                &chunk.map_path(),
+                GeneratedLanguage::Script,
+            ) {
                 check_invariant(&a);
             }
         }

@@ -89,6 +89,9 @@ struct Scanner<'a> {
     /// Trivia before this offset is counted already (the scan steps back to re-read a few
     /// tokens after `import`/`export`).
     counted_until: usize,
+    /// When recording: the offset of every line feed inside a literal (template text, or a
+    /// string continued by a backslash), so the line after it starts inside that literal.
+    literal_line_feeds: Option<Vec<usize>>,
 }
 
 /// What one pass of the module lexer found.
@@ -106,35 +109,60 @@ pub fn scan(bytes: &[u8]) -> Result<Vec<Import>, Suspicious> {
 
 /// [`scan`], also counting the white space and comments it skips between tokens.
 pub fn scan_counting_comments(bytes: &[u8]) -> Result<Scanned, Suspicious> {
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let first = text.iter().copied().find(|b| !b.is_ascii_whitespace());
-    if first == Some(b'<') {
-        return Err(Suspicious("starts with markup"));
-    }
-    let mut scanner = Scanner {
-        bytes,
-        position: bytes.len() - text.len(),
-        last: Last::ExpressionStart,
-        frames: Vec::new(),
-        parens: Vec::new(),
-        previous_ident: b"",
-        last_byte: 0,
-        lines: LineIndex::new(bytes),
-        imports: Vec::new(),
-        trivia_bytes: 0,
-        counted_until: 0,
-    };
-    scanner.run()?;
-    if !scanner.frames.is_empty() || !scanner.parens.is_empty() {
-        return Err(Suspicious("unbalanced brackets"));
-    }
+    let scanner = Scanner::run_over(bytes, false)?;
     Ok(Scanned {
         imports: scanner.imports,
         trivia_bytes: scanner.trivia_bytes,
     })
 }
 
+/// The offsets of the line feeds that fall inside a string or template literal: the lines after
+/// them start in the middle of a literal. Source-map checks need them because some minifiers
+/// count columns wrongly on such lines ([`crate::analyze::sourcemap`]). `Err` when the file
+/// does not scan cleanly (then no line is known to start inside a literal).
+pub fn literal_line_feeds(bytes: &[u8]) -> Result<Vec<usize>, Suspicious> {
+    let scanner = Scanner::run_over(bytes, true)?;
+    Ok(scanner.literal_line_feeds.unwrap_or_default())
+}
+
 impl<'a> Scanner<'a> {
+    /// Scans all of `bytes`, recording line feeds inside literals when asked.
+    fn run_over(bytes: &'a [u8], record_literal_line_feeds: bool) -> Result<Self, Suspicious> {
+        let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let first = text.iter().copied().find(|b| !b.is_ascii_whitespace());
+        if first == Some(b'<') {
+            return Err(Suspicious("starts with markup"));
+        }
+        let mut scanner = Scanner {
+            bytes,
+            position: bytes.len() - text.len(),
+            last: Last::ExpressionStart,
+            frames: Vec::new(),
+            parens: Vec::new(),
+            previous_ident: b"",
+            last_byte: 0,
+            lines: LineIndex::new(bytes),
+            imports: Vec::new(),
+            trivia_bytes: 0,
+            counted_until: 0,
+            literal_line_feeds: record_literal_line_feeds.then(Vec::new),
+        };
+        scanner.run()?;
+        if !scanner.frames.is_empty() || !scanner.parens.is_empty() {
+            return Err(Suspicious("unbalanced brackets"));
+        }
+        Ok(scanner)
+    }
+
+    /// Notes a line feed inside a literal, when recording them.
+    fn literal_line_feed(&mut self, offset: usize) {
+        if let Some(feeds) = &mut self.literal_line_feeds
+            && self.bytes.get(offset) == Some(&b'\n')
+        {
+            feeds.push(offset);
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.position).copied()
     }
@@ -391,8 +419,10 @@ impl<'a> Scanner<'a> {
                     i += if self.bytes.get(i + 1) == Some(&b'\r')
                         && self.bytes.get(i + 2) == Some(&b'\n')
                     {
+                        self.literal_line_feed(i + 2);
                         3
                     } else {
+                        self.literal_line_feed(i + 1);
                         2
                     };
                 }
@@ -414,7 +444,14 @@ impl<'a> Scanner<'a> {
         loop {
             match self.peek() {
                 None => return Err(Suspicious("unterminated template literal")),
-                Some(b'\\') => self.position += 2,
+                Some(b'\\') => {
+                    self.literal_line_feed(self.position + 1);
+                    self.position += 2
+                }
+                Some(b'\n') => {
+                    self.literal_line_feed(self.position);
+                    self.position += 1
+                }
                 Some(b'`') => {
                     self.position += 1;
                     self.last = Last::Value;
@@ -486,6 +523,7 @@ impl<'a> Scanner<'a> {
             imports: Vec::new(),
             frames: Vec::new(),
             parens: Vec::new(),
+            literal_line_feeds: None,
             ..*self
         };
         probe.skip_trivia()?;
@@ -796,6 +834,22 @@ mod tests {
             "scan and parse disagree on {source:?}"
         );
         scanned
+    }
+
+    #[test]
+    fn line_feeds_inside_literals_are_found() {
+        // A template's raw line break, one inside `${}` code (not a literal's), a string
+        // continued by a backslash, and a `` ` `` in a comment and a regex (no literal).
+        let code = "a=`x\n${f(\n)}y\n`;b='p\\\nq';/*`*/c=/`/;\nd";
+        let feeds = literal_line_feeds(code.as_bytes()).unwrap();
+        let lines: Vec<usize> = feeds
+            .iter()
+            .map(|&offset| code[..offset].matches('\n').count())
+            .collect();
+        // Feeds at line ends 0 (template text), 2 (template text) and 3 (string continuation);
+        // the feed inside `${f(\n)}` (end of line 1) and the last one are code.
+        assert_eq!(lines, vec![0, 2, 3]);
+        assert!(literal_line_feeds(b"a=`unterminated\n").is_err());
     }
 
     #[test]

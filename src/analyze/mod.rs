@@ -24,6 +24,7 @@ use crate::kind::Format;
 use crate::measure::Analysis;
 use crate::measure::cache::{self, Cache};
 use crate::scan::ScannedFile;
+use sourcemap::GeneratedLanguage;
 
 pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, StylesheetFacts};
 
@@ -31,7 +32,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-9";
+pub const ANALYZER_VERSION: &str = "facts-10";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -378,14 +379,14 @@ pub fn analyze(
             } else {
                 "js"
             };
-            let (map, json) = attribute(map, file, bytes);
+            let (map, json) = attribute(map, file, bytes, GeneratedLanguage::Script);
             retained_map = json.filter(|_| context.retain_maps);
             // Only files browsers run as scripts: TypeScript or JSX sources are not shipped code.
             let shipped = matches!(extension.as_str(), "js" | "mjs" | "cjs");
             Facts::Script(Box::new(script_facts(context, syntax, shipped, bytes, map)))
         }
         Format::Css => {
-            let (map, json) = attribute(map, file, bytes);
+            let (map, json) = attribute(map, file, bytes, GeneratedLanguage::Stylesheet);
             retained_map = json.filter(|_| context.retain_maps);
             Facts::Stylesheet(Box::new(stylesheet_facts(bytes, map)))
         }
@@ -471,6 +472,7 @@ fn attribute(
     map: MapSource,
     file: &ScannedFile,
     generated: &[u8],
+    language: GeneratedLanguage,
 ) -> (Option<MapLink>, Option<Vec<u8>>) {
     match map {
         MapSource::None => (None, None),
@@ -484,8 +486,8 @@ fn attribute(
             let map_path = path
                 .clone()
                 .unwrap_or_else(|| format!("{}.map", file.relative_path));
-            let attribution =
-                sourcemap::attribute(generated, &bytes, &map_path).map_err(|e| e.to_string());
+            let attribution = sourcemap::attribute(generated, &bytes, &map_path, language)
+                .map_err(|e| e.to_string());
             let usable = attribution.is_ok().then_some(bytes);
             (
                 Some(MapLink {

@@ -10,6 +10,12 @@ declare_rule! {
     /// end of the file or of a line, bad source indexes, broken encoding). webaudit never reads
     /// the original sources a map names, so a map pointing outside the folder is only a name.
     ///
+    /// A column past the end of a script line that starts inside a multi-line template literal
+    /// (or a string continued by a backslash) is not reported: minifiers have been seen to count
+    /// a raw line break inside a literal as the two characters `\n`, so a few columns on the
+    /// next line overrun while the map is otherwise exact. webaudit clamps those mappings to the
+    /// line end, which moves at most a few bytes of attribution.
+    ///
     /// ## Why is this bad?
     /// A broken or stale map hides what a bundle is made of (the tree-shaking and duplicate
     /// checks see nothing) and misleads every tool that uses it: error trackers, browser dev
