@@ -631,6 +631,7 @@ pub fn report(
         failed: findings.iter().any(|f| options.fail_on.fails(f.severity)),
     };
     let opportunities = crate::impact::opportunities(&findings, options.profile);
+    let scorecard = crate::impact::scorecard(&assets, &pages, &budgets, options.profile);
     Report {
         schema: SCHEMA_VERSION,
         tool: Tool {
@@ -659,6 +660,7 @@ pub fn report(
         pages,
         findings,
         opportunities,
+        scorecard,
         skipped,
         notes,
         measurement: statistics,

@@ -469,9 +469,10 @@ pub struct AuditArgs {
     /// Worker threads (0: one per core).
     #[arg(short = 'j', long, default_value_t = 0)]
     pub threads: usize,
-    /// How many of the largest assets to list (0: all).
-    #[arg(long, default_value_t = 10)]
-    pub top: usize,
+    /// How many of the largest assets (and changed assets) to list; 0 lists all [default: 5,
+    /// or 10 with --verbose].
+    #[arg(long)]
+    pub top: Option<usize>,
     /// Print only findings and the summary line.
     #[arg(short, long)]
     pub quiet: bool,

@@ -141,6 +141,132 @@ pub fn opportunities(findings: &[Finding], profile: Profile) -> Vec<Opportunity>
         .collect()
 }
 
+/// The first screen of a report: every budget against its target, the heaviest first visit
+/// (its initial JS and CSS, requests and estimated transfer time under `profile`), and what
+/// the site transfers by type.
+///
+/// The transfer time of a first visit is the page's HTML and initial scripts and stylesheets at
+/// the profile's throughput, plus one round trip for the page and one for its resources (HTTP/2
+/// requests them in parallel); images, fonts and what scripts fetch later are left out.
+pub fn scorecard(
+    assets: &[crate::measure::Asset],
+    pages: &[PageLoad],
+    budgets: &[crate::budget::BudgetCheck],
+    profile: Profile,
+) -> crate::model::scorecard::Scorecard {
+    use crate::kind::AssetKind;
+    use crate::model::scorecard::{ScoreRow, Scorecard, Unit};
+
+    let row = |metric: &str, subject: Option<String>, unit: Unit, current: u64| ScoreRow {
+        metric: metric.to_string(),
+        subject,
+        unit,
+        current,
+        target: None,
+        passed: None,
+        origin: None,
+    };
+    let mut rows: Vec<ScoreRow> = budgets
+        .iter()
+        .map(|check| ScoreRow {
+            metric: format!("{}, {}", check.name, check.measure),
+            subject: check.path.clone(),
+            unit: if check.measure == "requests" {
+                Unit::Requests
+            } else {
+                Unit::Bytes
+            },
+            current: check.actual,
+            target: Some(check.limit),
+            passed: Some(check.passed),
+            origin: Some(check.origin.clone()),
+        })
+        .collect();
+
+    let transfer_of = |path: &str| {
+        assets
+            .iter()
+            .find(|a| a.path == path)
+            .map_or(0, |a| a.transfer())
+    };
+    let first_visit = |page: &PageLoad| {
+        transfer_of(&page.page) + page.initial_scripts.gzip + page.initial_stylesheets.gzip
+    };
+    let heaviest = pages.iter().max_by(|a, b| {
+        first_visit(a)
+            .cmp(&first_visit(b))
+            .then(b.page.cmp(&a.page))
+    });
+    if let Some(page) = heaviest {
+        let resources =
+            (page.initial_scripts.files.len() + page.initial_stylesheets.files.len()) as u64;
+        let round_trips = 1 + u64::from(resources > 0);
+        rows.push(row(
+            "initial JS, transfer",
+            Some(page.page.clone()),
+            Unit::Bytes,
+            page.initial_scripts.gzip,
+        ));
+        rows.push(row(
+            "initial CSS, transfer",
+            Some(page.page.clone()),
+            Unit::Bytes,
+            page.initial_stylesheets.gzip,
+        ));
+        rows.push(row(
+            "requests (page, initial JS and CSS)",
+            Some(page.page.clone()),
+            Unit::Requests,
+            1 + resources,
+        ));
+        rows.push(row(
+            "first-visit transfer time",
+            Some(page.page.clone()),
+            Unit::Milliseconds,
+            profile.milliseconds(first_visit(page), round_trips),
+        ));
+    }
+    // Scripts and stylesheets are the total budget's figure when there is one.
+    let has_total_budget = budgets.iter().any(|c| c.rule == "budget/total");
+    let transfer_of_kinds = |kinds: &[AssetKind]| -> u64 {
+        assets
+            .iter()
+            .filter(|a| kinds.contains(&a.kind))
+            .map(|a| a.transfer())
+            .sum()
+    };
+    if !has_total_budget {
+        rows.push(row(
+            "scripts and stylesheets, transfer",
+            None,
+            Unit::Bytes,
+            transfer_of_kinds(&[AssetKind::Script, AssetKind::Stylesheet]),
+        ));
+    }
+    for kind in [AssetKind::Image, AssetKind::Font] {
+        let transfer = transfer_of_kinds(&[kind]);
+        if transfer > 0 {
+            rows.push(row(
+                &format!("all {}s, transfer", kind.name()),
+                None,
+                Unit::Bytes,
+                transfer,
+            ));
+        }
+    }
+    let all: u64 = assets
+        .iter()
+        .filter(|a| a.counted())
+        .map(|a| a.transfer())
+        .sum();
+    rows.push(row("all files, transfer", None, Unit::Bytes, all));
+    Scorecard {
+        profile: profile.name,
+        heaviest_page: heaviest.map(|p| p.page.clone()),
+        rows,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -142,11 +142,29 @@ fn terminal_output_names_units_and_budget_verdicts() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("Totals by type"));
+    // The scorecard leads: the budget's metric, current, target and gap.
+    assert!(run.stdout.contains("Scorecard"), "{}", run.stdout);
+    let budget_row = run
+        .stdout
+        .lines()
+        .find(|line| line.contains("✗ total (script + stylesheet), gzip"))
+        .unwrap_or_else(|| panic!("no failed budget row: {}", run.stdout));
+    assert!(budget_row.contains("1.02 kB"), "{budget_row}");
+    assert!(budget_row.contains('+'), "the gap: {budget_row}");
+    // The table of totals by type is in --verbose.
+    assert!(!run.stdout.contains("Totals by type"), "{}", run.stdout);
+    let verbose = common::run(&[
+        app.path().to_str().unwrap(),
+        "--no-cache",
+        "--no-config",
+        "--budget",
+        "1KiB",
+        "--verbose",
+    ]);
     assert!(
-        run.stdout.contains("✗ FAIL  total (script + stylesheet)"),
+        verbose.stdout.contains("Totals by type"),
         "{}",
-        run.stdout
+        verbose.stdout
     );
     assert!(
         run.stdout.contains("1.02 kB"),
@@ -610,7 +628,7 @@ fn terminal_tables_align_wide_names_and_coloured_cells() {
         assert_eq!(type_column(line), type_column(&assets[0]), "{assets:#?}");
         assert_eq!(width(line), width(&assets[0]), "{assets:#?}");
     }
-    let pages = table("Pages (first visit)");
+    let pages = table("Pages (first visit, gzip)");
     assert_eq!(pages.len(), 3, "{pages:?}");
     assert!(pages.iter().any(|line| line.contains("页面.html")));
     for line in &pages {

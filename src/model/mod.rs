@@ -9,6 +9,7 @@ pub mod finding;
 pub mod fix;
 pub mod impact;
 pub mod response;
+pub mod scorecard;
 
 /// Version of the JSON report; bumped on any incompatible change. A baseline report of another
 /// version is refused.

@@ -164,6 +164,8 @@ pub struct Report {
     /// Findings with a saving, most costly for a visitor first (see `impact`), under
     /// `settings.profile`.
     pub opportunities: Vec<crate::model::impact::Opportunity>,
+    /// Where the site stands against its targets: the report's first screen.
+    pub scorecard: crate::model::scorecard::Scorecard,
     pub skipped: Vec<Skipped>,
     /// Things the user should know that are not findings (configuration not applied, cache).
     pub notes: Vec<String>,

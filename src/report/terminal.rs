@@ -22,8 +22,8 @@ use crate::size::{human, human_delta};
 #[derive(Debug, Clone, Copy)]
 pub struct TerminalOptions {
     pub color: bool,
-    /// How many of the largest assets to list; 0 lists all.
-    pub top: usize,
+    /// How many of the largest assets to list; 0 lists all; `None`: 5, or 10 with `verbose`.
+    pub top: Option<usize>,
     /// Only findings and the summary line.
     pub quiet: bool,
     /// Every finding of every rule, not the first few of each.
@@ -32,8 +32,21 @@ pub struct TerminalOptions {
     pub width: usize,
 }
 
-/// Findings listed per rule unless `--verbose`: errors are always all listed.
+/// Findings named per rule unless `--verbose` (the first with its message, the others by
+/// place): errors are always all listed.
 const FINDINGS_PER_RULE: usize = 3;
+
+impl TerminalOptions {
+    /// How many of the largest (or changed) assets to list: `usize::MAX` for all.
+    fn assets_shown(&self) -> usize {
+        match self.top {
+            Some(0) => usize::MAX,
+            Some(top) => top,
+            None if self.verbose => 10,
+            None => 5,
+        }
+    }
+}
 
 /// SGR colour sequences. Always written: [`render`] strips them when colour is off.
 struct Paint;
@@ -154,19 +167,23 @@ fn render_coloured(
             }
         );
         writeln!(out, "{}", wrap(&heading, 0, 2, options.width))?;
+        render_scorecard(report, options, &paint, out)?;
         render_assets(report, options, &paint, brotli, out)?;
-        render_totals(report, &paint, brotli, out)?;
+        if options.verbose {
+            render_totals(report, &paint, brotli, out)?;
+        }
         render_composition(report, options, &paint, out)?;
         render_pages(report, options.width, options.verbose, &paint, out)?;
-        render_budgets(report, &paint, out)?;
         render_baseline(report, options, &paint, out)?;
         if !report.notes.is_empty() {
             writeln!(out, "\n{}", paint.bold("Notes"))?;
             for note in &report.notes {
+                // One line each by default (the rest with --verbose or in the JSON report).
+                let lines = if options.verbose { usize::MAX } else { 1 };
                 writeln!(
                     out,
                     "  {}",
-                    wrap(&escape::terminal(note), 2, 4, options.width)
+                    clip(&escape::terminal(note), 2, 4, options.width, lines)
                 )?;
             }
         }
@@ -223,6 +240,29 @@ fn wrap(text: &str, first: usize, indent: usize, width: usize) -> String {
     out
 }
 
+/// [`wrap`], kept to at most `lines` lines: what does not fit ends in `…`.
+fn clip(text: &str, first: usize, indent: usize, width: usize, lines: usize) -> String {
+    let wrapped = wrap(text, first, indent, width);
+    let mut kept: Vec<&str> = wrapped.split('\n').collect();
+    if kept.len() <= lines {
+        return wrapped;
+    }
+    kept.truncate(lines);
+    let last = kept.pop().unwrap_or_default();
+    let room = width.saturating_sub(if kept.is_empty() { first } else { 0 });
+    let mut cut = String::new();
+    for c in last.chars() {
+        if display_width(&cut) + c.width().unwrap_or(0) + 1 > room {
+            break;
+        }
+        cut.push(c);
+    }
+    kept.iter()
+        .map(|l| format!("{l}\n"))
+        .chain(std::iter::once(format!("{}…", cut.trim_end())))
+        .collect()
+}
+
 /// The first sentence of a message: up to a `. ` followed by a capital letter or a backquote
 /// (a sentence that starts with code), the rest dropped.
 fn first_sentence(message: &str) -> &str {
@@ -258,8 +298,17 @@ fn render_finding(
     } else {
         first_sentence(&finding.message)
     };
+    // Messages that start with their file's name would say it twice after the location.
+    let message = match &finding.path {
+        Some(path) if !location.is_empty() => message
+            .strip_prefix(path.as_str())
+            .filter(|rest| rest.starts_with(' '))
+            .map_or(message, str::trim_start),
+        _ => message,
+    };
     let text = format!("{location}{}", escape::terminal(message));
-    writeln!(out, "    {}", wrap(&text, 4, 6, options.width))?;
+    let lines = if options.verbose { usize::MAX } else { 2 };
+    writeln!(out, "    {}", clip(&text, 4, 6, options.width, lines))?;
     if !options.verbose {
         return Ok(());
     }
@@ -320,23 +369,82 @@ fn render_findings(
         if !options.verbose {
             findings.sort_by_key(|f| std::cmp::Reverse(f.impact.as_ref().map_or(0, |i| i.bytes)));
         }
-        let shown = if options.verbose || severity == Severity::Error {
-            findings.len()
-        } else {
-            FINDINGS_PER_RULE.min(findings.len())
-        };
-        for finding in &findings[..shown] {
-            render_finding(finding, options, out)?;
+        if options.verbose || severity == Severity::Error {
+            for finding in &findings {
+                render_finding(finding, options, out)?;
+            }
+            continue;
         }
-        if shown < findings.len() {
-            let more = format!(
-                "… {} more (--verbose lists all, with fixes; webaudit explain {rule})",
-                findings.len() - shown
-            );
-            writeln!(out, "    {}", paint.dim(&wrap(&more, 4, 6, options.width)))?;
+        // The costliest finding with its first sentence (two lines at most), then where the
+        // next ones are: one screen for hundreds of findings (`--verbose` lists every one).
+        render_finding(findings[0], options, out)?;
+        let others = &findings[1..];
+        if others.is_empty() {
+            continue;
         }
+        writeln!(
+            out,
+            "    {}",
+            paint.dim(&also_line(others, options.width.saturating_sub(4)))
+        )?;
+    }
+    if !options.verbose && report.findings.len() > 1 {
+        writeln!(
+            out,
+            "  {}",
+            paint.dim(&wrap(
+                "--verbose lists every finding with its fix; webaudit explain RULE says why",
+                2,
+                4,
+                options.width
+            ))
+        )?;
     }
     Ok(())
+}
+
+/// `also A, B and N more`: the places of the next findings of a rule, as many of the first
+/// two as fit in `width` columns.
+fn also_line(others: &[&crate::model::finding::Finding], width: usize) -> String {
+    let mut line = String::from("also");
+    let mut named = 0;
+    for finding in others.iter().take(FINDINGS_PER_RULE - 1) {
+        let place = escape::terminal(&place(finding)).into_owned();
+        let rest = others.len() - named - 1;
+        let tail = if rest > 0 {
+            format!(" and {rest} more")
+        } else {
+            String::new()
+        };
+        let separator = if named == 0 { " " } else { ", " };
+        if display_width(&line) + separator.len() + display_width(&place) + display_width(&tail)
+            > width
+        {
+            break;
+        }
+        line.push_str(separator);
+        line.push_str(&place);
+        named += 1;
+    }
+    let rest = others.len() - named;
+    match (named, rest) {
+        (_, 0) => line,
+        (0, rest) => format!("and {rest} more"),
+        (_, rest) => format!("{line} and {rest} more"),
+    }
+}
+
+/// Where a finding is: `path:line:column`, `path`, or the rule's subject.
+fn place(finding: &crate::model::finding::Finding) -> String {
+    match (&finding.path, finding.line, finding.column) {
+        (Some(path), Some(line), Some(column)) => format!("{path}:{line}:{column}"),
+        (Some(path), Some(line), None) => format!("{path}:{line}"),
+        (Some(path), None, _) => path.clone(),
+        (None, ..) => finding
+            .subject
+            .clone()
+            .unwrap_or_else(|| "(site)".to_string()),
+    }
 }
 
 /// How many opportunities the terminal lists.
@@ -429,11 +537,7 @@ fn render_assets(
         return writeln!(out, "\nNo assets to measure.");
     }
     assets.sort_by(|a, b| b.transfer().cmp(&a.transfer()).then(a.path.cmp(&b.path)));
-    let shown = if options.top == 0 {
-        assets.len()
-    } else {
-        options.top.min(assets.len())
-    };
+    let shown = options.assets_shown().min(assets.len());
     let width = assets[..shown]
         .iter()
         .map(|a| display_width(&escape::terminal(&a.path)))
@@ -567,45 +671,136 @@ fn render_totals(
     )
 }
 
-fn render_budgets(report: &Report, paint: &Paint, out: &mut dyn Write) -> io::Result<()> {
-    if report.budgets.is_empty() {
+/// Budgets listed without `--verbose` when they pass (every failed one is always listed).
+const PASSED_BUDGETS_SHOWN: usize = 5;
+
+/// A figure of the scorecard in its unit.
+fn figure(value: u64, unit: crate::model::scorecard::Unit) -> String {
+    use crate::model::scorecard::Unit;
+    match unit {
+        Unit::Bytes => human(value),
+        Unit::Requests => value.to_string(),
+        Unit::Milliseconds => duration(value),
+    }
+}
+
+/// The first screen: metric, current, target and gap for every budget, the heaviest first visit
+/// and the transfer by type (the report's [`Scorecard`](crate::model::scorecard::Scorecard)).
+fn render_scorecard(
+    report: &Report,
+    options: TerminalOptions,
+    paint: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    use crate::model::scorecard::Unit;
+    let card = &report.scorecard;
+    if card.rows.is_empty() {
         return Ok(());
     }
-    writeln!(out, "\n{}", paint.bold("Budgets"))?;
-    for check in &report.budgets {
-        let mark = if check.passed {
-            paint.green("✓ pass")
-        } else {
-            paint.red("✗ FAIL")
+    let profile = crate::impact::Profile::parse(card.profile).unwrap_or(crate::impact::MOBILE);
+    writeln!(
+        out,
+        "\n{} {}",
+        paint.bold("Scorecard"),
+        paint.dim(&format!(
+            "(transfer time on {}: {:.1} Mbit/s, {} ms round trips)",
+            profile.name,
+            profile.throughput as f64 / 1_048_576.0,
+            profile.round_trip_ms
+        ))
+    )?;
+    // Mark, metric, then three figures of 10 columns: the metric gets what they leave.
+    let metric_width = options.width.saturating_sub(4 + 3 * 11).max(20);
+    writeln!(
+        out,
+        "{}",
+        paint.dim(&format!(
+            "    {:<metric_width$} {:>10} {:>10} {:>10}",
+            "metric", "current", "target", "gap"
+        ))
+    )?;
+    let passed_budgets = card.rows.iter().filter(|r| r.passed == Some(true)).count();
+    let mut passed_shown = 0;
+    let mut page_said = false;
+    for row in &card.rows {
+        if row.passed == Some(true) && !options.verbose {
+            passed_shown += 1;
+            if passed_shown > PASSED_BUDGETS_SHOWN {
+                continue;
+            }
+        }
+        let mark = match row.passed {
+            Some(true) => paint.green("✓"),
+            Some(false) => paint.red("✗"),
+            None => " ".into(),
         };
-        let subject = match &check.path {
-            Some(path) => format!(
-                "{} [{}]",
-                escape::terminal(&check.name),
-                escape::terminal(path)
+        let on_heaviest_page =
+            row.target.is_none() && row.subject.is_some() && row.subject == card.heaviest_page;
+        if on_heaviest_page && !page_said {
+            // The page's line carries its transfer time; the rows under it, the rest.
+            page_said = true;
+            let subject = row.subject.as_deref().unwrap_or_default();
+            let time = card
+                .rows
+                .iter()
+                .find(|r| r.subject == row.subject && r.unit == Unit::Milliseconds)
+                .map(|r| figure(r.current, r.unit))
+                .unwrap_or_default();
+            let label = keep_end(
+                &format!("first visit of {}", escape::terminal(subject)),
+                metric_width,
+            );
+            writeln!(
+                out,
+                "    {} {}",
+                pad_end(&label, metric_width),
+                pad_start(&time, 10)
+            )?;
+        }
+        if on_heaviest_page && row.unit == Unit::Milliseconds {
+            continue;
+        }
+        let (indent, label) = match (&row.subject, on_heaviest_page) {
+            (_, true) => ("  ", row.metric.clone()),
+            (Some(subject), false) => ("", format!("{} [{}]", row.metric, subject)),
+            (None, false) => ("", row.metric.clone()),
+        };
+        let label = keep_end(&escape::terminal(&label), metric_width - indent.len());
+        let gap = match row.gap() {
+            Some(gap) if row.unit == Unit::Bytes => human_delta(gap),
+            Some(gap) if row.unit == Unit::Requests => format!("{gap:+}"),
+            Some(gap) => format!(
+                "{}{}",
+                if gap < 0 { "-" } else { "+" },
+                duration(gap.unsigned_abs())
             ),
-            None => escape::terminal(&check.name).into_owned(),
+            None => String::new(),
         };
-        let (actual, limit) = if check.measure == "requests" {
-            (
-                format!("{} requests", check.actual),
-                check.limit.to_string(),
-            )
+        let gap = if row.passed == Some(false) {
+            paint.red(&gap)
         } else {
-            (
-                format!("{} {}", human(check.actual), check.measure),
-                human(check.limit),
-            )
+            gap
         };
-        let percent = if check.limit == 0 {
-            String::new()
-        } else {
-            format!("{:>4.0}%", check.actual as f64 * 100.0 / check.limit as f64)
-        };
+        let line = format!(
+            "  {mark} {} {} {} {}",
+            pad_end(&format!("{indent}{label}"), metric_width),
+            pad_start(&figure(row.current, row.unit), 10),
+            pad_start(
+                &row.target.map(|t| figure(t, row.unit)).unwrap_or_default(),
+                10
+            ),
+            pad_start(&gap, 10),
+        );
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    if passed_shown > PASSED_BUDGETS_SHOWN {
         writeln!(
             out,
-            "  {mark}  {subject}: {actual} of {limit} {percent}  {}",
-            paint.dim(&format!("({})", escape::terminal(&check.origin)))
+            "    {}",
+            paint.dim(&format!(
+                "… {} more budgets pass (--verbose lists all)",
+                passed_budgets - PASSED_BUDGETS_SHOWN
+            ))
         )?;
     }
     Ok(())
@@ -630,11 +825,7 @@ fn render_baseline(
         ))
     )?;
     let differences: Vec<_> = comparison.differences().collect();
-    let shown = if options.top == 0 {
-        differences.len()
-    } else {
-        options.top.min(differences.len())
-    };
+    let shown = options.assets_shown().min(differences.len());
     let width = differences[..shown]
         .iter()
         .map(|d| display_width(&escape::terminal(&d.path)))
@@ -736,7 +927,7 @@ fn render_pages(
     }
     // 76 columns: the page name gets what the five figures leave.
     const PAGE: usize = 24;
-    writeln!(out, "\n{}", paint.bold("Pages (first visit)"))?;
+    writeln!(out, "\n{}", paint.bold("Pages (first visit, gzip)"))?;
     writeln!(
         out,
         "{}",
@@ -775,12 +966,41 @@ fn render_pages(
             ))
         )?;
     }
-    let mut warned = 0;
-    for page in report.pages.iter().filter(|p| !p.missing.is_empty()) {
-        warned += 1;
-        if !verbose && warned > PAGES_SHOWN / 2 {
-            continue;
+    let missing = report
+        .pages
+        .iter()
+        .filter(|p| !p.missing.is_empty())
+        .count();
+    let incomplete = report
+        .pages
+        .iter()
+        .filter(|p| !p.incomplete.is_empty())
+        .count();
+    if !verbose && missing + incomplete > 0 {
+        // One line: the pages' own entries are in --verbose, the JSON report and (when they
+        // matter) the findings of references/missing and budget/initial.
+        let verb = |count: usize, one: &str, many: &str| {
+            format!(
+                "{} {}",
+                plural(count, "page"),
+                if count == 1 { one } else { many }
+            )
+        };
+        let mut said = Vec::new();
+        if missing > 0 {
+            said.push(verb(missing, "names files", "name files") + " not in the folder");
         }
+        if incomplete > 0 {
+            said.push(verb(incomplete, "loads chunks", "load chunks") + " not resolved");
+        }
+        let text = format!("{} (not counted; --verbose lists them)", said.join("; "));
+        writeln!(out, "  {} {}", paint.yellow("!"), wrap(&text, 4, 6, width))?;
+    }
+    for page in report
+        .pages
+        .iter()
+        .filter(|p| verbose && !p.missing.is_empty())
+    {
         let listed: Vec<String> = page
             .missing
             .iter()
@@ -802,11 +1022,11 @@ fn render_pages(
         );
         writeln!(out, "  {} {}", paint.yellow("!"), wrap(&text, 4, 6, width))?;
     }
-    for page in report.pages.iter().filter(|p| !p.incomplete.is_empty()) {
-        warned += 1;
-        if !verbose && warned > PAGES_SHOWN / 2 {
-            continue;
-        }
+    for page in report
+        .pages
+        .iter()
+        .filter(|p| verbose && !p.incomplete.is_empty())
+    {
         let reasons: Vec<String> = page
             .incomplete
             .iter()
@@ -819,25 +1039,20 @@ fn render_pages(
         );
         writeln!(out, "  {} {}", paint.yellow("!"), wrap(&text, 4, 6, width))?;
     }
-    if !verbose && warned > PAGES_SHOWN / 2 {
+    if verbose {
         writeln!(
             out,
             "  {}",
-            paint.dim(&format!(
-                "… {} more pages with missing or unresolved entries (--verbose lists all)",
-                warned - PAGES_SHOWN / 2
-            ))
+            paint.dim(
+                "gzip sizes; transfer time at 50 KiB/s (slow 3G), 1.6 Mbit/s (4G), no latency"
+            )
         )?;
     }
-    writeln!(
-        out,
-        "  {}",
-        paint.dim("gzip sizes; transfer time at 50 KiB/s (slow 3G), 1.6 Mbit/s (4G), no latency")
-    )
+    Ok(())
 }
 
 /// Pages the table lists without --verbose.
-const PAGES_SHOWN: usize = 10;
+const PAGES_SHOWN: usize = 5;
 
 /// Packages in each bundle that has a source map, largest bundles first.
 fn render_composition(
@@ -858,12 +1073,13 @@ fn render_composition(
     // The three largest bundles and their five largest packages, unless asked for more
     // (`--top N` bundles, `--top 0` or `--verbose` all): the report should fit a screen.
     let limit = match (options.top, options.verbose) {
-        (0, _) => usize::MAX,
-        (top, true) => top,
-        (top, false) => top.min(3),
+        (Some(0), _) => usize::MAX,
+        (Some(top), _) => top,
+        (None, true) => 10,
+        (None, false) => 3,
     };
     let packages_per_bundle = match (options.top, options.verbose) {
-        (0, _) => usize::MAX,
+        (Some(0), _) => usize::MAX,
         (_, true) => 8,
         (_, false) => 5,
     };
@@ -872,10 +1088,40 @@ fn render_composition(
         "\n{}",
         paint.bold("Bundle composition (from source maps)")
     )?;
+    let compact = !options.verbose && options.top.is_none();
     for asset in bundles.iter().take(limit) {
         let Some(composition) = &asset.composition else {
             continue;
         };
+        if compact {
+            // One entry per bundle: its three largest packages (`--verbose` gives the table).
+            let mut parts: Vec<String> = composition
+                .packages
+                .iter()
+                .take(3)
+                .map(|share| format!("{} {}", share.name, human(share.raw)))
+                .collect();
+            if composition.packages.len() > 3 {
+                parts.push(format!("{} more packages", composition.packages.len() - 3));
+            }
+            parts.push(format!(
+                "{} {}",
+                crate::composition::OWN_CODE,
+                human(composition.own_code)
+            ));
+            let text = format!(
+                "{} ({} raw): {}",
+                asset.path,
+                human(asset.raw),
+                parts.join(", ")
+            );
+            writeln!(
+                out,
+                "  {}",
+                clip(&escape::terminal(&text), 2, 4, options.width, 2)
+            )?;
+            continue;
+        }
         writeln!(
             out,
             "  {} {}",
