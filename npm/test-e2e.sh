@@ -79,7 +79,7 @@ NO_COLOR=1 npx --no-install webaudit --no-cache dist >"$work/report.txt" 2>&1 ||
 [ "$status" -eq 0 ] || fail "npx webaudit dist exited with $status: $(cat "$work/report.txt")"
 grep -q "^webaudit $version — dist (26 assets" "$work/report.txt" \
   || fail "npx webaudit dist printed no report header for dist: $(head -n 5 "$work/report.txt")"
-grep -q '^Totals by type' "$work/report.txt" || fail "the report has no 'Totals by type' section"
+grep -q '^Scorecard' "$work/report.txt" || fail "the report has no 'Scorecard' section"
 echo "ok: npx webaudit dist -> exit 0, $(head -n 1 "$work/report.txt")"
 
 # The binary's exit code comes through the launcher: 1 when a finding reaches --fail-on.

@@ -24,6 +24,7 @@ use crate::kind::AssetKind;
 use crate::model::SCHEMA_VERSION;
 use crate::model::asset::Asset;
 use crate::model::asset::{Algorithm, ContentHash};
+use crate::model::composition::OWN_CODE;
 use crate::size::human;
 
 /// Sizes of one asset in one build, as compared.
@@ -95,6 +96,14 @@ pub struct Comparison {
     pub raw_delta: i64,
     /// The regular expression that took content hashes out of names for matching.
     pub hash_pattern: String,
+    /// Gzip totals of the assets that changed, were added or were removed only, before and
+    /// after: the change without the unchanged assets diluting its percentage.
+    pub changed_before_gzip: u64,
+    pub changed_after_gzip: u64,
+    pub changed_gzip_percent: Option<f64>,
+    /// Packages whose bytes changed, from the source maps of both builds' bundles.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<PackageDelta>,
 }
 
 impl Comparison {
@@ -238,6 +247,66 @@ pub struct BaselineAsset {
     #[serde(default)]
     pub brotli: Option<u64>,
     pub hash: String,
+    /// Bytes per package from the bundle's source map, when it had one.
+    #[serde(default)]
+    pub composition: Option<BaselineComposition>,
+}
+
+/// The part of a report's `composition` a comparison needs.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct BaselineComposition {
+    #[serde(default)]
+    pub packages: Vec<BaselinePackage>,
+    #[serde(default)]
+    pub own_code: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BaselinePackage {
+    pub name: String,
+    pub raw: u64,
+}
+
+impl BaselineComposition {
+    /// Raw bytes per package name (own code as [`OWN_CODE`]).
+    fn shares(&self) -> BTreeMap<String, u64> {
+        let mut shares = BTreeMap::new();
+        for package in &self.packages {
+            let share: &mut u64 = shares.entry(package.name.clone()).or_default();
+            *share = share.saturating_add(package.raw);
+        }
+        if self.own_code > 0 {
+            shares.insert(OWN_CODE.to_string(), self.own_code);
+        }
+        shares
+    }
+}
+
+/// Raw bytes per package name of this build's bundle (own code as [`OWN_CODE`]).
+fn shares_of(composition: &crate::model::composition::Composition) -> BTreeMap<String, u64> {
+    let mut shares = BTreeMap::new();
+    for package in &composition.packages {
+        let share: &mut u64 = shares.entry(package.name.clone()).or_default();
+        *share = share.saturating_add(package.raw);
+    }
+    if composition.own_code > 0 {
+        shares.insert(OWN_CODE.to_string(), composition.own_code);
+    }
+    shares
+}
+
+/// How one package's bytes changed over the bundles of both builds that have source maps.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PackageDelta {
+    /// The npm package, or `[own code]`.
+    pub name: String,
+    pub before_raw: u64,
+    pub after_raw: u64,
+    pub raw_delta: i64,
+    /// Estimated: each bundle's raw change at that bundle's gzip/raw ratio.
+    pub gzip_estimate_delta: i64,
+    /// The bundles (this build's paths; a removed bundle's old path) where it changed.
+    pub bundles: Vec<String>,
 }
 
 impl BaselineAsset {
@@ -405,6 +474,8 @@ struct Side<'a> {
     hash: &'a str,
     sizes: Sizes,
     key: String,
+    /// Bytes per package, when the bundle had a source map.
+    shares: Option<BTreeMap<String, u64>>,
 }
 
 /// Pairs this build's assets with the baseline's and computes the deltas. Only assets browsers
@@ -427,6 +498,7 @@ pub fn compare(baseline: &Baseline, assets: &[Asset], pattern: &HashPattern) -> 
             hash: &a.hash,
             sizes: a.sizes(),
             key: pattern.key(&a.path),
+            shares: a.composition.as_ref().map(BaselineComposition::shares),
         })
         .collect();
     let after: Vec<Side> = assets
@@ -441,6 +513,7 @@ pub fn compare(baseline: &Baseline, assets: &[Asset], pattern: &HashPattern) -> 
                 if a.gzip.is_some() { a.brotli } else { None },
             ),
             key: pattern.key(&a.path),
+            shares: a.composition.as_ref().map(shares_of),
         })
         .collect();
 
@@ -511,6 +584,7 @@ pub fn compare(baseline: &Baseline, assets: &[Asset], pattern: &HashPattern) -> 
         pairs.extend(news[matched..].iter().map(|&a| (None, Some(a))));
     }
 
+    let packages = package_deltas(&pairs, &before, &after);
     let mut deltas: Vec<AssetDelta> = pairs
         .into_iter()
         .filter_map(|(b, a)| {
@@ -575,6 +649,11 @@ pub fn compare(baseline: &Baseline, assets: &[Asset], pattern: &HashPattern) -> 
         sum
     };
     let (before_total, after_total) = (total(&before), total(&after));
+    let changed = deltas.iter().filter(|d| d.change != Change::Unchanged);
+    // Saturating: a baseline may claim any size a JSON number holds.
+    let sum = |sizes: &mut dyn Iterator<Item = u64>| sizes.fold(0u64, u64::saturating_add);
+    let changed_before_gzip = sum(&mut changed.clone().filter_map(|d| d.before).map(|s| s.gzip));
+    let changed_after_gzip = sum(&mut changed.filter_map(|d| d.after).map(|s| s.gzip));
     Comparison {
         baseline: baseline.file.clone(),
         before: before_total,
@@ -584,7 +663,75 @@ pub fn compare(baseline: &Baseline, assets: &[Asset], pattern: &HashPattern) -> 
         assets: deltas,
         raw_delta: delta(before_total.raw, after_total.raw),
         hash_pattern: pattern.as_str().to_string(),
+        changed_before_gzip,
+        changed_after_gzip,
+        changed_gzip_percent: percent(changed_before_gzip, changed_after_gzip),
+        packages,
     }
+}
+
+/// Per-package changes over the paired bundles whose both sides have source maps (or that one
+/// build adds or removes, with a map): largest absolute raw change first, unchanged left out.
+fn package_deltas(
+    pairs: &[(Option<usize>, Option<usize>)],
+    before: &[Side],
+    after: &[Side],
+) -> Vec<PackageDelta> {
+    let empty = BTreeMap::new();
+    let mut by_name: BTreeMap<String, PackageDelta> = BTreeMap::new();
+    for &(b, a) in pairs {
+        let old = b.map(|b| &before[b]);
+        let new = a.map(|a| &after[a]);
+        if old.is_some_and(|o| new.is_some_and(|n| o.hash == n.hash)) {
+            continue;
+        }
+        let (old_shares, new_shares) = match (old.map(|o| &o.shares), new.map(|n| &n.shares)) {
+            (Some(Some(o)), Some(Some(n))) => (o, n),
+            (None, Some(Some(n))) => (&empty, n),
+            (Some(Some(o)), None) => (o, &empty),
+            // One side has no map: nothing to compare package by package.
+            _ => continue,
+        };
+        let bundle = new.or(old).map(|s| s.path.to_string()).unwrap_or_default();
+        let names: std::collections::BTreeSet<&String> =
+            old_shares.keys().chain(new_shares.keys()).collect();
+        // A package's gzip change is estimated at its bundle's own compression ratio: the
+        // shares' proportional estimates move with every other package's bytes.
+        let ratio = new
+            .or(old)
+            .map_or(0.0, |s| s.sizes.gzip as f64 / s.sizes.raw.max(1) as f64);
+        for name in names {
+            let old_raw = old_shares.get(name).copied().unwrap_or_default();
+            let new_raw = new_shares.get(name).copied().unwrap_or_default();
+            if old_raw == new_raw {
+                continue;
+            }
+            let entry = by_name.entry(name.clone()).or_insert_with(|| PackageDelta {
+                name: name.clone(),
+                before_raw: 0,
+                after_raw: 0,
+                raw_delta: 0,
+                gzip_estimate_delta: 0,
+                bundles: Vec::new(),
+            });
+            entry.before_raw = entry.before_raw.saturating_add(old_raw);
+            entry.after_raw = entry.after_raw.saturating_add(new_raw);
+            entry.raw_delta = delta(entry.before_raw, entry.after_raw);
+            entry.gzip_estimate_delta = entry
+                .gzip_estimate_delta
+                .saturating_add((delta(old_raw, new_raw) as f64 * ratio).round() as i64);
+            entry.bundles.push(bundle.clone());
+        }
+    }
+    let mut deltas: Vec<PackageDelta> =
+        by_name.into_values().filter(|d| d.raw_delta != 0).collect();
+    deltas.sort_by(|x, y| {
+        y.raw_delta
+            .unsigned_abs()
+            .cmp(&x.raw_delta.unsigned_abs())
+            .then_with(|| x.name.cmp(&y.name))
+    });
+    deltas
 }
 
 /// `after - before`, exact in i128 and then clamped to what an i64 holds, so the sign is always

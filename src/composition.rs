@@ -12,8 +12,7 @@ use crate::analyze::Facts;
 use crate::analyze::sourcemap::{Attribution, package_of};
 use crate::measure::Asset;
 
-/// The app's own code (sources outside `node_modules`).
-pub const OWN_CODE: &str = "[own code]";
+pub use crate::model::composition::OWN_CODE;
 
 pub fn attribution(asset: &Asset) -> Option<&Attribution> {
     let link = match &asset.facts {

@@ -656,7 +656,8 @@ fn the_terminal_report_shows_changed_assets_and_the_total_delta() {
     let folder = tempfile::tempdir().unwrap();
     let (base_file, _) = write_report(folder.path(), "base.json", &fixture(BASE), &[]);
     let (_, report) = compared(&fixture(NEXT), &base_file, &[]);
-    let run = run_cli(&["--baseline", base_file.to_str().unwrap()]);
+    // --verbose: the old name of a renamed (content-hashed) asset too.
+    let run = run_cli(&["--baseline", base_file.to_str().unwrap(), "--verbose"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let section = run
         .stdout
@@ -770,4 +771,91 @@ fn extreme_baseline_sizes_give_signed_deltas_and_percentages_of_the_right_sign()
     ]);
     assert_ne!(terminal.code, 2, "{}", terminal.stderr);
     assert!(!terminal.stderr.contains("panicked"), "{}", terminal.stderr);
+}
+
+/// vite-app-next adds `marked` to the main bundle: with source maps on both sides, the comparison
+/// names the package and its bytes (JSON, terminal and the PR comment), and the PR comment totals
+/// the changed assets apart from the whole.
+#[test]
+fn package_changes_come_from_both_builds_source_maps() {
+    let folder = tempfile::tempdir().unwrap();
+    let (base_file, _) = write_report(folder.path(), "base.json", &fixture(BASE), &[]);
+    let (_, report) = compared(&fixture(NEXT), &base_file, &[]);
+    let packages = report["baseline"]["packages"].as_array().unwrap();
+    assert_eq!(
+        packages[0]["name"], "marked",
+        "largest change first: {packages:?}"
+    );
+    let main = report["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == "assets/main-CrzbACqt.js")
+        .unwrap();
+    let marked_now = main["composition"]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "marked")
+        .unwrap()["raw"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(packages[0]["before_raw"], 0);
+    assert_eq!(packages[0]["raw_delta"].as_i64().unwrap(), marked_now);
+    let gzip = packages[0]["gzip_estimate_delta"].as_i64().unwrap();
+    assert!(gzip > 0 && gzip < marked_now, "{gzip} of {marked_now}");
+    assert_eq!(packages[0]["bundles"][0], "assets/main-CrzbACqt.js");
+    // dayjs sits in unchanged bundles or did not change: not listed.
+    assert!(
+        packages.iter().all(|p| p["name"] != "dayjs"),
+        "{packages:?}"
+    );
+
+    let comment = folder.path().join("comment.md");
+    let report_arg = format!("markdown={}", comment.display());
+    let run = run_cli(&[
+        "--baseline",
+        base_file.to_str().unwrap(),
+        "--report",
+        &report_arg,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let comment = fs::read_to_string(&comment).unwrap();
+    let marked_row = comment
+        .lines()
+        .find(|l| l.starts_with("| marked |"))
+        .unwrap_or_else(|| panic!("no marked row: {comment}"));
+    assert!(
+        marked_row.contains(&webaudit::size::human_delta(marked_now)),
+        "{marked_row}"
+    );
+    let changed_gzip: (u64, u64) = deltas(&report)
+        .iter()
+        .filter(|d| d["change"] != "unchanged")
+        .fold((0, 0), |(b, a), d| {
+            (
+                b + d["before"]["gzip"].as_u64().unwrap_or(0),
+                a + d["after"]["gzip"].as_u64().unwrap_or(0),
+            )
+        });
+    let changed_line = format!(
+        "The 3 assets that changed: {} → {} gzip",
+        webaudit::size::human(changed_gzip.0),
+        webaudit::size::human(changed_gzip.1)
+    );
+    assert!(
+        comment.contains(&changed_line),
+        "{changed_line} not in {comment}"
+    );
+
+    let run = run_cli(&["--baseline", base_file.to_str().unwrap()]);
+    let marked_line = run
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("marked "))
+        .unwrap_or_else(|| panic!("no marked line: {}", run.stdout));
+    assert!(
+        marked_line.contains(&webaudit::size::human_delta(marked_now)),
+        "{marked_line}"
+    );
 }

@@ -722,6 +722,18 @@ fn comparison() -> Comparison {
         ],
         raw_delta: 12_750 * 3,
         hash_pattern: webaudit::baseline::DEFAULT_HASH_PATTERN.to_string(),
+        // The changed, added and removed assets above.
+        changed_before_gzip: 370_000 + 600 + 1_300,
+        changed_after_gzip: 383_000 + 1_200 + 1_250,
+        changed_gzip_percent: Some((385_450.0 - 371_900.0) * 100.0 / 371_900.0),
+        packages: vec![webaudit::baseline::PackageDelta {
+            name: "date-fns".to_string(),
+            before_raw: 0,
+            after_raw: 56_000,
+            raw_delta: 56_000,
+            gzip_estimate_delta: 14_000,
+            bundles: vec!["assets/index-D6t1oOL9.js".to_string()],
+        }],
     }
 }
 

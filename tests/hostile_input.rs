@@ -180,11 +180,11 @@ fn a_cache_or_baseline_that_is_a_fifo_or_a_link_to_dev_zero_is_refused() {
     let mut command = binary();
     command
         .arg(&root)
-        .args(["--no-config", "--cache-dir"])
+        .args(["--no-config", "--verbose", "--cache-dir"])
         .arg(&fifo_cache);
     let run = finishes_within(command, Duration::from_secs(60));
     assert_eq!(run.code, 0, "{}", run.stderr);
-    // Notes wrap at the terminal width: read the words.
+    // Notes are whole with --verbose and wrap at the terminal width: read the words.
     let words = run.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(words.contains("is a FIFO (named pipe)"), "{}", run.stdout);
 
@@ -202,7 +202,7 @@ fn a_cache_or_baseline_that_is_a_fifo_or_a_link_to_dev_zero_is_refused() {
     let mut command = binary();
     command
         .arg(&root)
-        .args(["--no-config", "--cache-dir"])
+        .args(["--no-config", "--verbose", "--cache-dir"])
         .arg(&linked_cache);
     let run = finishes_within(command, Duration::from_secs(60));
     assert_eq!(run.code, 0, "{}", run.stderr);

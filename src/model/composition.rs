@@ -2,6 +2,9 @@
 
 use serde::Serialize;
 
+/// The app's own code (sources outside `node_modules`), where a package name would be.
+pub const OWN_CODE: &str = "[own code]";
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PackageShare {
     pub name: String,

@@ -275,6 +275,45 @@ fn baseline(comparison: &Comparison, rows: Rows, out: &mut String) {
             );
         }
         more(changed.len(), rows.changed, "changed asset", out);
+        let _ = writeln!(
+            out,
+            "\nThe {} that changed: {} → {} gzip, {}{}.\n",
+            plural(changed.len(), "asset"),
+            human(comparison.changed_before_gzip),
+            human(comparison.changed_after_gzip),
+            human_delta(
+                comparison.changed_after_gzip as i64 - comparison.changed_before_gzip as i64
+            ),
+            percent(comparison.changed_gzip_percent),
+        );
+    }
+    if !comparison.packages.is_empty() {
+        out.push_str(
+            "#### Packages that changed (from source maps)\n\n| Package | Before (raw) | After (raw) | Change (raw) | Change (gzip, est.) | Bundles |\n|---|---:|---:|---:|---:|---|\n",
+        );
+        for package in comparison.packages.iter().take(rows.changed) {
+            let bundles: Vec<String> = package
+                .bundles
+                .iter()
+                .map(|b| escape::markdown(b))
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                escape::markdown(&package.name),
+                human(package.before_raw),
+                human(package.after_raw),
+                human_delta(package.raw_delta),
+                human_delta(package.gzip_estimate_delta),
+                bundles.join(", "),
+            );
+        }
+        more(
+            comparison.packages.len(),
+            rows.changed,
+            "changed package",
+            out,
+        );
         out.push('\n');
     }
     if !unchanged.is_empty() {

@@ -710,7 +710,8 @@ fn render_scorecard(
         ))
     )?;
     // Mark, metric, then three figures of 10 columns: the metric gets what they leave.
-    let metric_width = options.width.saturating_sub(4 + 3 * 11).max(20);
+    // (A cell is at most 60 columns: very wide terminals get no padding runs.)
+    let metric_width = options.width.saturating_sub(4 + 3 * 11).clamp(20, 60);
     writeln!(
         out,
         "{}",
@@ -858,9 +859,12 @@ fn render_baseline(
             (_, Some(p)) => format!("{p:+.1}%"),
             (_, None) => String::new(),
         };
+        // A content-hashed name that changed is the usual case: its old name in --verbose.
         let was = match &delta.baseline_path {
-            Some(old) => paint.dim(&format!("  (was {})", escape::terminal(old))),
-            None => String::new(),
+            Some(old) if options.verbose => {
+                paint.dim(&format!("  (was {})", escape::terminal(old)))
+            }
+            _ => String::new(),
         };
         writeln!(
             out,
@@ -904,7 +908,41 @@ fn render_baseline(
             "{} unchanged; gzip transfer sizes; content-hashed names matched across builds",
             plural(unchanged, "asset")
         ))
-    )
+    )?;
+    if comparison.packages.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{}",
+        paint.dim(&format!(
+            "  {:<width$}  {:>10} {:>10} {:>11} {:>8}",
+            "package (source maps, raw)", "before", "after", "delta", "gzip est."
+        ))
+    )?;
+    let shown = options.assets_shown().min(comparison.packages.len());
+    for package in &comparison.packages[..shown] {
+        writeln!(
+            out,
+            "  {}  {:>10} {:>10} {} {:>8}",
+            pad_end(&keep_end(&escape::terminal(&package.name), width), width),
+            human(package.before_raw),
+            human(package.after_raw),
+            signed(package.raw_delta),
+            human_delta(package.gzip_estimate_delta),
+        )?;
+    }
+    if shown < comparison.packages.len() {
+        writeln!(
+            out,
+            "  {}",
+            paint.dim(&format!(
+                "… {} more packages changed (--top 0 lists all)",
+                comparison.packages.len() - shown
+            ))
+        )?;
+    }
+    Ok(())
 }
 
 /// A page's name for the pages table, cut to `width` columns; a template says so
