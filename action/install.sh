@@ -23,7 +23,17 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 root="${WEBAUDIT_INSTALL_ROOT:?WEBAUDIT_INSTALL_ROOT must be set}"
-repo="${ACTION_REPOSITORY:-${GITHUB_REPOSITORY:-}}"
+repo="${ACTION_REPOSITORY:-}"
+action_ref="${ACTION_REF:-}"
+# github.action_repository and github.action_ref are not promised inside composite actions
+# (actions/runner#2473; empty in some runners, the outer action's in a nested one). The runner
+# checks a remote action out at .../_actions/OWNER/REPO/REF: read them from there when empty.
+if [ -z "$repo" ] && [[ "${GITHUB_ACTION_PATH:-}" =~ /_actions/([^/]+)/([^/]+)/([^/]+)/?$ ]]; then
+  repo="${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+  action_ref="${action_ref:-${BASH_REMATCH[3]}}"
+fi
+# A local `uses: ./`: the releases of the repository running the workflow.
+repo="${repo:-${GITHUB_REPOSITORY:-}}"
 
 fail() {
   printf '::error title=webaudit::%s\n' "$(escape_message "$1")"
@@ -57,8 +67,8 @@ sha256_of() {
 # The version: `latest`, `source`, or X.Y.Z / vX.Y.Z.
 requested="${INPUT_VERSION:-}"
 if [ -z "$requested" ]; then
-  if [[ "${ACTION_REF:-}" =~ ^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?$ ]]; then
-    requested="$ACTION_REF"
+  if [[ "$action_ref" =~ ^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?$ ]]; then
+    requested="$action_ref"
   else
     # A branch, a commit, a major tag like v1, or a local `uses: ./`.
     requested=latest

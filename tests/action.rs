@@ -931,6 +931,22 @@ fn the_release_binary_for_the_runner_is_downloaded_verified_and_put_on_the_path(
         );
     }
 
+    // Without github.action_repository and github.action_ref (not promised in composite
+    // actions), both are read from where the runner checked the action out.
+    let checkout = sandbox.path(&format!("_actions/octo/webaudit/{tag}"));
+    fs::create_dir_all(checkout.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(repo(), &checkout).unwrap();
+    let step = sandbox.install(&[
+        ("ACTION_REPOSITORY", ""),
+        ("GITHUB_ACTION_PATH", checkout.to_str().unwrap()),
+    ]);
+    assert_eq!(step.code, 0, "{}", step.stdout);
+    assert!(
+        sandbox.gh_calls()[0].starts_with(&format!("release view {tag} --repo octo/webaudit ")),
+        "{:?}",
+        sandbox.gh_calls()
+    );
+
     // SHA256SUMS alone verifies the archive too.
     let sums = Sandbox::new();
     sums.publish_release(&tag, LINUX_X64, Checksum::Sums);
