@@ -699,12 +699,13 @@ fn action_yml_runs_these_scripts_with_the_documented_inputs() {
         );
         assert!(repo().join("action").join(script).is_file());
     }
-    // The source build's three steps run only when install.sh found no release binary.
+    // The source build's four steps (key, restore, build, save) run only when install.sh found
+    // no release binary.
     assert_eq!(
         action
             .matches("if: steps.install.outputs.build-from-source == 'true'")
             .count(),
-        3
+        4
     );
     // The size cache: restored from the newest entry by prefix, saved under the built folder's
     // content hash, in the folder the run step gives webaudit.
@@ -712,10 +713,20 @@ fn action_yml_runs_these_scripts_with_the_documented_inputs() {
         "        path: ${{ runner.temp }}/webaudit-cache\n        key: webaudit-sizes-${{ runner.os }}-${{ hashFiles(format('{0}/**', inputs.path)) }}\n        restore-keys: webaudit-sizes-${{ runner.os }}-\n"
     ));
     assert!(action.contains("        WEBAUDIT_CACHE_DIR: ${{ runner.temp }}/webaudit-cache\n"));
+    // Saved by its own step before the verdict: actions/cache's post step skips failed jobs.
+    let save = action
+        .find("    - name: Save webaudit's size cache\n")
+        .expect("a save step");
+    assert!(save > action.find("    - name: Run webaudit\n").unwrap());
+    assert!(save < action.find("    - name: webaudit verdict\n").unwrap());
+    assert!(action[save..].contains(
+        "        path: ${{ runner.temp }}/webaudit-cache\n        key: ${{ steps.size-cache.outputs.cache-primary-key }}\n"
+    ));
     assert!(action.contains("        INPUT_BASELINE: ${{ steps.baseline.outputs.report }}\n"));
     // Actions are pinned by commit, as in the release workflow.
     for used in [
-        "actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae # v5.0.5",
+        "actions/cache/restore@27d5ce7f107fe9357f9df03efb73ab90386fccae # v5.0.5",
+        "actions/cache/save@27d5ce7f107fe9357f9df03efb73ab90386fccae # v5.0.5",
         "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0",
     ] {
         assert!(action.contains(used), "{used}");
