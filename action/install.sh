@@ -3,7 +3,8 @@
 # a download instead of a Rust build (≈ 450 CPU-seconds).
 #
 # The release is the one `version` names; by default the action's own ref when it is a version
-# tag (`uses: owner/webaudit@v1.2.3` runs webaudit 1.2.3), else the latest release. The asset is
+# tag (`uses: owner/webaudit@v1.2.3` runs webaudit 1.2.3; `@v1` the newest v1.x.y), else the
+# latest release. The asset is
 # the archive .github/workflows/release.yml attaches for the runner's platform
 # (webaudit-TARGET-vVERSION.tar.gz, .zip on Windows; release/package.sh names it), and its SHA-256
 # must match the release's checksum file (ARCHIVE.sha256, else SHA256SUMS): a mismatch, or no
@@ -69,14 +70,18 @@ requested="${INPUT_VERSION:-}"
 if [ -z "$requested" ]; then
   if [[ "$action_ref" =~ ^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?$ ]]; then
     requested="$action_ref"
+  elif [[ "$action_ref" =~ ^v[0-9]+(\.[0-9]+)?$ ]]; then
+    # A moving tag such as v1 or v1.4: the newest release under it (below), not a v2 whose
+    # options the scripts of v1 may not know.
+    requested=series
   else
-    # A branch, a commit, a major tag like v1, or a local `uses: ./`.
+    # A branch, a commit, or a local `uses: ./`.
     requested=latest
   fi
 fi
 case "$requested" in
   source) tag="" && build_from_source "version: source" ;;
-  latest) tag="" ;;
+  latest | series) tag="" ;;
   v[0-9]*) tag="$requested" ;;
   [0-9]*) tag="v$requested" ;;
   *) fail "version: expected latest, source or a release version such as 1.2.3, got '$requested'" ;;
@@ -111,6 +116,29 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
+# gh's "no such release" (a 404) builds from source; any other failure stops the step.
+gh_failed() {
+  local what="$1" why
+  why="$(head -c 500 "$work/error")"
+  case "$why" in
+    *"release not found"* | *"HTTP 404"* | *"Not Found"*) build_from_source "$repo has no $what" ;;
+    *) fail "cannot look up $what of $repo with gh: $why" ;;
+  esac
+}
+
+if [ "$requested" = series ]; then
+  # Newest first, as `gh release list` sorts them; drafts and pre-releases left out.
+  if ! gh release list --repo "$repo" --exclude-drafts --exclude-pre-releases --limit 100 \
+    --json tagName --jq '.[].tagName' >"$work/tags.txt" 2>"$work/error"; then
+    gh_failed "releases"
+  fi
+  tag="$(awk -v prefix="$action_ref." 'index($0, prefix) == 1 && substr($0, length(prefix) + 1) ~ /^[0-9]/ { print; exit }' "$work/tags.txt")"
+  if [ -z "$tag" ]; then
+    build_from_source "$repo has no release $action_ref.x"
+  fi
+  pinned="$tag"
+fi
+
 # The release's tag and asset names, one per line.
 view=(release view)
 if [ -n "$tag" ]; then
@@ -118,13 +146,7 @@ if [ -n "$tag" ]; then
 fi
 view+=(--repo "$repo" --json 'tagName,assets' --jq '.tagName, .assets[].name')
 if ! gh "${view[@]}" >"$work/release.txt" 2>"$work/error"; then
-  why="$(head -c 500 "$work/error")"
-  case "$why" in
-    *"release not found"* | *"HTTP 404"* | *"Not Found"*)
-      build_from_source "$repo has no release ${tag:-(latest)}"
-      ;;
-    *) fail "cannot look up the release ${tag:-latest} of $repo with gh: $why" ;;
-  esac
+  gh_failed "release ${tag:-(latest)}"
 fi
 tag="$(head -n 1 "$work/release.txt")"
 archive="webaudit-$target-$tag.$extension"

@@ -18,8 +18,9 @@ const MARKER: &str = "<!-- webaudit-report -->";
 /// `$FAKE_GH_DIR`, applying `--jq` with jq as the real gh does:
 /// - `api`: reads answer with `comments.json`; writes (`--input FILE`) are saved as
 ///   `<METHOD>.json`, or refused with GitHub's 403 message when `deny-writes` exists;
-/// - `release view [TAG]` / `release download TAG`: the release TAG is the folder
-///   `releases/TAG` (its files are the assets), the latest one is named by `releases/latest`;
+/// - `release list`, `release view [TAG]`, `release download TAG`: the release TAG is the
+///   folder `releases/TAG` (its files are the assets), the latest one is named by
+///   `releases/latest`;
 ///   `release-error` (when it exists) is printed as the error of every release command;
 /// - `run list`: `runs.json`, or the error in `run-list-error`;
 /// - `run download ID --name NAME`: the folder `artifacts/ID/NAME`.
@@ -50,6 +51,12 @@ positional="${3:-}"
 [ "${positional#-}" = "$positional" ] || positional=""
 
 case "$1 ${2:-}" in
+  "release list")
+    # Newest first: by version here.
+    (cd "$dir/releases" && find . -mindepth 1 -maxdepth 1 -type d | sed 's|^\./||' | sort -rV) \
+      | jq -R . | jq -s 'map({tagName: .})' | answer
+    exit 0
+    ;;
   "release view" | "release download")
     if [ -e "$dir/release-error" ]; then
       cat "$dir/release-error" >&2
@@ -896,8 +903,7 @@ fn the_release_binary_for_the_runner_is_downloaded_verified_and_put_on_the_path(
     let version = env!("CARGO_PKG_VERSION");
     let tag = format!("v{version}");
     sandbox.publish_release(&tag, LINUX_X64, Checksum::Right);
-    // A major tag such as v1 is not a release: the latest one is used.
-    let step = sandbox.install(&[("ACTION_REF", "v1")]);
+    let step = sandbox.install(&[("ACTION_REF", "main")]);
     assert_eq!(step.code, 0, "{}{}", step.stdout, step.stderr);
     let archive = format!("webaudit-{LINUX_X64}-{tag}.tar.gz");
     let calls = sandbox.gh_calls();
@@ -1115,7 +1121,7 @@ fn a_failing_gh_or_a_bad_version_input_fails_the_install_clearly() {
     let step = sandbox.install(&[]);
     assert_eq!(step.code, 1);
     assert!(
-        step.stdout.starts_with("::error title=webaudit::cannot look up the release latest of octo/webaudit with gh: HTTP 401: Bad credentials"),
+        step.stdout.starts_with("::error title=webaudit::cannot look up release (latest) of octo/webaudit with gh: HTTP 401: Bad credentials"),
         "{}",
         step.stdout
     );
@@ -1350,4 +1356,38 @@ fn a_restored_size_cache_means_unchanged_files_are_not_compressed_again() {
         second["measurement"]
     );
     assert!(second["measurement"]["cache_hits"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn a_moving_tag_such_as_v1_runs_the_newest_release_under_it() {
+    let sandbox = Sandbox::new();
+    for tag in ["v1.9.0", "v1.10.0", "v2.0.0", "v11.0.0"] {
+        sandbox.publish_release(tag, LINUX_X64, Checksum::Right);
+    }
+    fs::write(sandbox.path("gh/releases/latest"), "v11.0.0").unwrap();
+    for (reference, expected) in [("v1", "v1.10.0"), ("v1.9", "v1.9.0"), ("v2", "v2.0.0")] {
+        let step = sandbox.install(&[("ACTION_REF", reference)]);
+        assert_eq!(step.code, 0, "{}", step.stdout);
+        let calls = sandbox.gh_calls();
+        assert!(
+            calls[0].starts_with(
+                "release list --repo octo/webaudit --exclude-drafts --exclude-pre-releases "
+            ),
+            "{calls:?}"
+        );
+        assert!(
+            calls[1].starts_with(&format!("release view {expected} ")),
+            "{reference}: {calls:?}"
+        );
+        assert_eq!(sandbox.outputs()["version"], &expected[1..]);
+    }
+    // No release in the series: the action's own source (which is that series) is built.
+    let step = sandbox.install(&[("ACTION_REF", "v3")]);
+    assert_eq!(step.code, 0);
+    assert_eq!(sandbox.outputs()["build-from-source"], "true");
+    assert!(
+        step.stdout.contains("octo/webaudit has no release v3.x"),
+        "{}",
+        step.stdout
+    );
 }
