@@ -311,7 +311,8 @@ fn a_site_served_under_a_base_path_resolves_with_pages_base() {
         "without the base path nothing resolves"
     );
     assert_eq!(page["missing"].as_array().unwrap().len(), 2);
-    let terminal = run(&[root.to_str().unwrap(), "--no-cache", "--no-config"]);
+    // The pages' missing entries are listed with --verbose (one line says how many without).
+    let terminal = run(&[root.to_str().unwrap(), "--no-cache", "--no-config", "--verbose"]);
     assert!(
         terminal
             .stdout
