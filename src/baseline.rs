@@ -28,7 +28,7 @@ use crate::model::composition::OWN_CODE;
 use crate::size::human;
 
 /// Sizes of one asset in one build, as compared.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Sizes {
     pub raw: u64,
     /// Transfer size with gzip (raw size for already-compressed formats).
@@ -50,7 +50,7 @@ impl Sizes {
 }
 
 /// How an asset of this build relates to the baseline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Change {
     /// Present in both builds; sizes may still be equal.
@@ -62,7 +62,7 @@ pub enum Change {
     Removed,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct AssetDelta {
     /// Path in this build (for `Removed`, the baseline's path).
     pub path: String,
@@ -81,7 +81,7 @@ pub struct AssetDelta {
     pub raw_delta: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Comparison {
     /// The baseline report as given on the command line.
     pub baseline: String,
@@ -296,7 +296,7 @@ fn shares_of(composition: &crate::model::composition::Composition) -> BTreeMap<S
 }
 
 /// How one package's bytes changed over the bundles of both builds that have source maps.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct PackageDelta {
     /// The npm package, or `[own code]`.
     pub name: String,

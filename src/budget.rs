@@ -8,7 +8,7 @@ use crate::measure::Asset;
 use crate::pages::PageLoad;
 use crate::size::human;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct BudgetCheck {
     /// The rule that reports a failure of this check.
     pub rule: &'static str,

@@ -29,7 +29,7 @@ use image::{DynamicImage, GenericImageView, ImageDecoder, ImageReader};
 use serde::{Deserialize, Serialize};
 
 /// The image formats webaudit reads headers of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ImageFormat {
     Png,
@@ -62,7 +62,7 @@ impl ImageFormat {
 }
 
 /// What an image's headers say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ImageHeader {
     pub format: ImageFormat,
     /// Intrinsic size in pixels, as stored (EXIF orientation is not applied).

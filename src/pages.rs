@@ -33,14 +33,14 @@ use crate::measure::Asset;
 pub const SLOW_3G_BYTES_PER_SECOND: f64 = 50.0 * 1024.0;
 pub const FOUR_G_BYTES_PER_SECOND: f64 = 1638.4 * 1000.0 / 8.0;
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Group {
     pub files: Vec<String>,
     /// Transfer size (gzip for text formats) of the files.
     pub gzip: u64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct PageLoad {
     pub page: String,
     pub initial_scripts: Group,
@@ -69,7 +69,7 @@ pub struct PageLoad {
 }
 
 /// An entry reference of a page that names no file of the folder as shipped.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Unmeasured {
     pub reference: String,
     /// `script` or `stylesheet`.

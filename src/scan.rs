@@ -26,7 +26,7 @@ pub struct ScannedFile {
 }
 
 /// Why a path was passed over.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SkipCategory {
     /// `.git`, `node_modules`, or a user `ignore` pattern: expected, not worth a warning.
@@ -40,7 +40,7 @@ pub enum SkipCategory {
 }
 
 /// A path that was passed over, and why.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Skipped {
     pub path: String,
     pub category: SkipCategory,

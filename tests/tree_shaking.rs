@@ -312,7 +312,12 @@ fn a_site_served_under_a_base_path_resolves_with_pages_base() {
     );
     assert_eq!(page["missing"].as_array().unwrap().len(), 2);
     // The pages' missing entries are listed with --verbose (one line says how many without).
-    let terminal = run(&[root.to_str().unwrap(), "--no-cache", "--no-config", "--verbose"]);
+    let terminal = run(&[
+        root.to_str().unwrap(),
+        "--no-cache",
+        "--no-config",
+        "--verbose",
+    ]);
     assert!(
         terminal
             .stdout

@@ -84,7 +84,7 @@ pub struct Measured {
 }
 
 /// How much compression this run did, and how much the cache spared it.
-#[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Statistics {
     /// Compressions run (one per file and algorithm).
     pub compressions: u64,

@@ -40,7 +40,7 @@ impl Compression {
 }
 
 /// What a compressed size was measured with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
     Gzip,
@@ -50,7 +50,7 @@ pub enum Algorithm {
 pub type ContentHash = [u8; 32];
 
 /// One measured file of the audited folder.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Asset {
     /// Path relative to the audited folder, `/`-separated.
     pub path: String,
@@ -84,6 +84,7 @@ pub struct Asset {
         skip_serializing_if = "is_not_image",
         serialize_with = "serialize_image_facts"
     )]
+    #[schemars(with = "Option<crate::model::facts::image::ImageFacts>")]
     pub facts: Facts,
     /// Set when the file is shipped only encoded (`app.js.gz` without `app.js`) and counted as
     /// the file it encodes: `raw` is then the decoded size and this encoding's size is the

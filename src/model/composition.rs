@@ -5,7 +5,7 @@ use serde::Serialize;
 /// The app's own code (sources outside `node_modules`), where a package name would be.
 pub const OWN_CODE: &str = "[own code]";
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct PackageShare {
     pub name: String,
     /// The package folder the bytes came from (`node_modules/lodash`); two copies of one package
@@ -20,7 +20,7 @@ pub struct PackageShare {
     pub modules: usize,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Composition {
     /// The source map the composition comes from; `null` for an inline map.
     pub map: Option<String>,

@@ -10,7 +10,7 @@ pub const DEFAULT_MIN_SAVING: u64 = 1024;
 pub const DEFAULT_MIN_SAVING_PERCENT: f64 = 5.0;
 
 /// Whether a fix can be applied without review (ruff's "applicability").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Applicability {
     /// What visitors get stays exactly the same: the change is lossless (a precompressed copy
@@ -31,7 +31,7 @@ impl Applicability {
 }
 
 /// How the fix is applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum FixKind {
     /// Running `command` (a POSIX shell command line) makes the whole change and removes the
@@ -42,7 +42,7 @@ pub enum FixKind {
     Manual,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Fix {
     #[serde(flatten)]
     pub kind: FixKind,

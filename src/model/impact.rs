@@ -56,7 +56,7 @@ impl Profile {
 }
 
 /// What fixing one finding saves a visitor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Impact {
     /// Bytes saved on the wire, as served (compressed size for text, raw for the rest).
     pub bytes: u64,
@@ -76,7 +76,7 @@ fn is_zero(value: &u64) -> bool {
     *value == 0
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ProfileMilliseconds {
     pub mobile: u64,
     pub desktop: u64,
@@ -93,7 +93,7 @@ impl ProfileMilliseconds {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 pub enum Priority {
     P0,
     P1,
@@ -137,7 +137,7 @@ pub fn sarif_rank(ms: u64) -> u64 {
 }
 
 /// One entry of the report's ranked list of what to fix first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Opportunity {
     /// Index of the finding in the report's `findings`.
     pub finding: usize,

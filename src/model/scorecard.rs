@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 /// What a row counts, so renderers format the figures alike.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Unit {
     /// Bytes on the wire (gzip for text formats, raw for the rest), or as the budget measures.
@@ -14,7 +14,7 @@ pub enum Unit {
     Milliseconds,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ScoreRow {
     /// What is measured, e.g. "total (script + stylesheet), gzip" or "initial JS, gzip".
     pub metric: String,
@@ -42,7 +42,7 @@ impl ScoreRow {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Scorecard {
     /// The network profile the transfer time is estimated for.
     pub profile: &'static str,

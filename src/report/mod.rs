@@ -8,6 +8,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
+pub mod schema;
 pub mod terminal;
 
 use std::collections::BTreeMap;
@@ -25,7 +26,7 @@ use crate::scan::Skipped;
 pub use crate::model::SCHEMA_VERSION;
 
 /// The severity from which a run fails (exit code 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FailOn {
     Error,
@@ -45,13 +46,13 @@ impl FailOn {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Settings {
     /// How gzip sizes are computed.
     pub gzip: String,
@@ -70,7 +71,7 @@ pub struct Settings {
 
 /// Sizes of a group of assets. Already-compressed formats count at raw size in `gzip` and
 /// `brotli`, because that is what they cost in transfer.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct SizeTotal {
     pub files: usize,
     pub raw: u64,
@@ -94,7 +95,7 @@ impl SizeTotal {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Totals {
     /// Per resource type, for the assets browsers download.
     pub by_type: BTreeMap<AssetKind, SizeTotal>,
@@ -135,7 +136,7 @@ impl Totals {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
@@ -144,7 +145,7 @@ pub struct Summary {
     pub failed: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema: u32,
     pub tool: Tool,

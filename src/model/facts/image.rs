@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::imaging::ImageHeader;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ImageFacts {
     /// `None` when even the header could not be read (then `problem` says why).
     pub header: Option<ImageHeader>,
@@ -18,13 +18,13 @@ pub struct ImageFacts {
     pub avif: Option<AvifSize>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Optimized {
     pub bytes: u64,
     pub method: OptimizeMethod,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum OptimizeMethod {
     /// oxipng at [`PNG_PRESET`], metadata stripped safely: lossless.
     Oxipng,
@@ -32,7 +32,7 @@ pub enum OptimizeMethod {
     JpegQuality,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AvifSize {
     pub bytes: u64,
     /// Estimated from the WebP size, not encoded.
