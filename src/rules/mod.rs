@@ -15,6 +15,7 @@ mod duplicate_package;
 mod font_display;
 mod font_legacy_format;
 mod html_parse_problem;
+mod identical_files;
 mod image_refs;
 mod images_animated_gif;
 mod images_lazy_loading;
@@ -150,6 +151,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &whole_library_import::WholeLibraryImport,
     &whole_library_bundled::WholeLibraryBundled,
     &duplicate_package::DuplicatePackage,
+    &identical_files::IdenticalFiles,
     &source_map_problem::SourceMapProblem,
     &compression_missing::CompressionMissing,
     &compression_stale::CompressionStale,

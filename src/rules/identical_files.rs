@@ -1,0 +1,237 @@
+use std::collections::HashMap;
+
+use super::{Rule, RuleContext, RuleMeta, declare_rule};
+use crate::kind::Format;
+use crate::measure::Asset;
+use crate::model::finding::Violation;
+use crate::size::human;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports files whose content is byte-identical to another file of the folder under a
+    /// different name: two copies of one image, font, script or stylesheet. Files are compared
+    /// by the BLAKE3 hash of their content that measuring computes anyway. The copy whose path
+    /// is shortest (then first in path order) is taken as the one to keep; each other copy is a
+    /// finding, with its transfer size as the bytes wasted.
+    ///
+    /// Not reported, because they are not a cost a visitor pays:
+    /// - files browsers do not download as such: source maps, `.gz`/`.br` copies (they follow
+    ///   their originals), licence files, sources;
+    /// - empty files (nothing to download);
+    /// - HTML pages: `index.html` and the `404.html` or `200.html` an SPA host serves for
+    ///   unknown routes, or `about.html` and `about/index.html`, are one document served under
+    ///   several URLs on purpose, and a visitor opens one of them;
+    /// - language variants: copies whose paths differ only in a language tag (`pt.json` and
+    ///   `pt-BR.json`, `en-3f2a….json` and `ta-9c41….json` when a translation falls back to
+    ///   English): a visitor loads the files of one language.
+    ///
+    /// ## Why is this bad?
+    /// Browsers cache by URL: two URLs for the same bytes are two downloads. A page that shows
+    /// both copies (an image imported by the bundler, so renamed with a hash, and the same file
+    /// kept in `public/` for another reference; one variable font saved as `Regular` and
+    /// `SemiBold`; a CSS chunk emitted twice under two chunk names) makes every first visit
+    /// pay for the same bytes twice.
+    ///
+    /// ## How to fix it
+    /// Keep one copy and point every reference at it: import the asset everywhere (or
+    /// reference the `public/` path everywhere), declare one `@font-face` with a weight range
+    /// for a variable font, let the bundler share a chunk between entries.
+    ///
+    /// ## Options
+    /// None.
+    IdenticalFiles {
+        id: "bundle/identical-files",
+        summary: "Files with byte-identical content under different names",
+        severity: Warning,
+    }
+}
+
+impl Rule for IdenticalFiles {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
+        let mut by_content: HashMap<&[u8; 32], Vec<&Asset>> = HashMap::new();
+        for asset in context.assets.iter().filter(|a| may_waste(a)) {
+            by_content
+                .entry(&asset.content_hash)
+                .or_default()
+                .push(asset);
+        }
+        let mut groups: Vec<Vec<&Asset>> = by_content
+            .into_values()
+            .filter(|copies| copies.len() > 1)
+            .collect();
+        for copies in &mut groups {
+            copies.sort_by(|a, b| {
+                a.path
+                    .len()
+                    .cmp(&b.path.len())
+                    .then_with(|| a.path.cmp(&b.path))
+            });
+        }
+        groups.sort_by(|a, b| a[0].path.cmp(&b[0].path));
+        for copies in groups {
+            let kept = copies[0];
+            // A copy that is another copy's language variant is that language's file.
+            let extra: Vec<&Asset> = copies[1..]
+                .iter()
+                .copied()
+                .filter(|copy| {
+                    !copies
+                        .iter()
+                        .any(|other| are_language_variants(&other.path, &copy.path))
+                })
+                .collect();
+            let count = extra.len() + 1;
+            for copy in extra {
+                let others = if count > 2 {
+                    format!(" ({count} copies in all)")
+                } else {
+                    String::new()
+                };
+                found.push(Violation {
+                    path: Some(copy.path.clone()),
+                    message: format!(
+                        "has the same content as {}{others}: {} more to download for a visitor whose pages use both",
+                        kept.path,
+                        human(copy.transfer())
+                    ),
+                    actual: Some(copy.raw),
+                    saving: Some(copy.raw),
+                    ..Violation::default()
+                });
+            }
+        }
+    }
+}
+
+/// Whether a copy of this asset can cost a visitor a download (see the rule's documentation).
+fn may_waste(asset: &Asset) -> bool {
+    asset.counted() && asset.raw > 0 && asset.format != Format::Html
+}
+
+/// Whether two paths name the same file in two languages: split at `/` and `.`, they have the
+/// same parts, and every part that differs is a language tag in both (`pt`, `pt-BR`,
+/// `zh_TW`), alone or followed by `-` or `_` and a content hash (`en-94909bac`).
+fn are_language_variants(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<&str>, Vec<&str>) =
+        (a.split(['/', '.']).collect(), b.split(['/', '.']).collect());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut differing = a.iter().zip(&b).filter(|(x, y)| x != y).peekable();
+    differing.peek().is_some() && differing.all(|(x, y)| is_language_part(x) && is_language_part(y))
+}
+
+/// A path part that names a language: a tag (`de`, `pt-BR`), or a tag then a hash
+/// (`en-94909bac5e64`).
+fn is_language_part(part: &str) -> bool {
+    if crate::site::is_language_tag(part) {
+        return true;
+    }
+    part.split_once(['-', '_']).is_some_and(|(tag, rest)| {
+        crate::site::is_language_tag(tag)
+            && rest.len() >= 6
+            && rest.chars().all(|c| c.is_ascii_alphanumeric())
+            && rest.chars().any(|c| c.is_ascii_digit())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::tester::Folder;
+
+    const RULE: &str = "bundle/identical-files";
+
+    const STYLES: &str = ".toolbar{display:flex;gap:.5rem}.toolbar button{padding:.25rem .75rem;border:1px solid #ccd}";
+
+    #[test]
+    fn passes_for_distinct_files_and_copies_no_visitor_downloads() {
+        let page = "<!doctype html><title>App</title><div id=root></div>";
+        Folder::new()
+            .file("index.html", page)
+            // An SPA host serves the app for unknown routes.
+            .file("404.html", page)
+            .file("assets/a.css", STYLES)
+            .file("assets/b.css", ".other{color:red}")
+            // Precompressed copies and maps follow their originals.
+            .gzip("assets/a.css.gz", STYLES)
+            .gzip("assets/a-copy.css.gz", STYLES)
+            .file("assets/a.css.map", "{\"version\":3}")
+            .file("assets/b.css.map", "{\"version\":3}")
+            // Empty placeholders.
+            .file("assets/empty-1.js", "")
+            .file("assets/empty-2.js", "")
+            // Licence notes of two chunks.
+            .file("assets/1.js", "export const a=1;")
+            .file("assets/2.js", "export const b=2;")
+            .file("assets/1.js.LICENSE.txt", "/*! MIT */")
+            .file("assets/2.js.LICENSE.txt", "/*! MIT */")
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_for_language_variants() {
+        let messages = r#"{"save":"Save","cancel":"Cancel","title":"Energy dashboard"}"#;
+        let numbers = r#"{"decimal":",","group":".","currency":"EUR"}"#;
+        Folder::new()
+            .file("translations/en-94909bac5e64.json", messages)
+            .file("translations/ta-603014935b69.json", messages)
+            .file("translations/de-0b1c2d3e4f56.json", messages)
+            .file("locale-data/pt.json", numbers)
+            .file("locale-data/pt-BR.json", numbers)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_an_imported_image_kept_in_public_too() {
+        let folder = Folder::new()
+            .jpeg("logos/acme.jpg", 120, 80)
+            .jpeg("assets/acme-Cq81Lm.jpg", 120, 80)
+            .jpeg("assets/acme-2x-Dd0a.jpg", 240, 160);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "assets/acme-Cq81Lm.jpg:-:-: has the same content as logos/acme.jpg: 4.39 kB more to download for a visitor whose pages use both"
+            ]
+        );
+        let finding = &folder.findings_of(RULE)[0];
+        assert_eq!(finding.saving, Some(4_395));
+        assert_eq!(finding.impact.as_ref().map(|i| i.bytes), Some(4_395));
+    }
+
+    #[test]
+    fn finds_every_extra_copy_of_a_chunk_with_its_transfer_size() {
+        let folder = Folder::new()
+            .file("static/css/5343.b4cc2aa3.chunk.css", STYLES)
+            .file("static/css/experiment.b4cc2aa3.chunk.css", STYLES)
+            .file("static/css/10.b4cc2aa3.chunk.css", STYLES);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "static/css/5343.b4cc2aa3.chunk.css:-:-: has the same content as static/css/10.b4cc2aa3.chunk.css (3 copies in all): 100 B more to download for a visitor whose pages use both",
+                "static/css/experiment.b4cc2aa3.chunk.css:-:-: has the same content as static/css/10.b4cc2aa3.chunk.css (3 copies in all): 100 B more to download for a visitor whose pages use both"
+            ]
+        );
+        // The saving is stated raw; the impact model counts what travels (gzip).
+        let finding = &folder.findings_of(RULE)[0];
+        assert_eq!(finding.saving, Some(STYLES.len() as u64));
+        assert_eq!(finding.impact.as_ref().map(|i| i.bytes), Some(92));
+    }
+
+    #[test]
+    fn language_variants_need_every_difference_to_be_a_language() {
+        use super::are_language_variants;
+        assert!(are_language_variants("i18n/de.json", "i18n/fr.json"));
+        assert!(are_language_variants(
+            "l/en-94909bac5e.json",
+            "l/ta-60301493fa.json"
+        ));
+        assert!(!are_language_variants("icons/user.svg", "icons/role.svg"));
+        assert!(!are_language_variants("de/logo.png", "fr/logo-big.png"));
+        assert!(!are_language_variants("a/x.png", "a/x.png"));
+        assert!(!are_language_variants("a/de.json", "b/fr.json"));
+    }
+}
