@@ -26,6 +26,7 @@ mod images_oversized;
 mod images_unreadable;
 mod images_unsized;
 mod js_parse_error;
+mod large_chunk;
 mod minify_css;
 mod minify_js;
 mod references_missing;
@@ -152,6 +153,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &whole_library_bundled::WholeLibraryBundled,
     &duplicate_package::DuplicatePackage,
     &identical_files::IdenticalFiles,
+    &large_chunk::LargeChunk,
     &source_map_problem::SourceMapProblem,
     &compression_missing::CompressionMissing,
     &compression_stale::CompressionStale,
