@@ -15,6 +15,7 @@ mod duplicate_package;
 mod font_display;
 mod font_legacy_format;
 mod html_parse_problem;
+mod html_render_blocking;
 mod identical_files;
 mod image_refs;
 mod images_animated_gif;
@@ -170,6 +171,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &font_legacy_format::FontLegacyFormat,
     &js_parse_error::JsParseError,
     &html_parse_problem::HtmlParseProblem,
+    &html_render_blocking::HtmlRenderBlocking,
     &minify_js::MinifyJs,
     &minify_css::MinifyCss,
     &references_missing::ReferencesMissing,
