@@ -26,6 +26,7 @@ mod images_optimizable;
 mod images_oversized;
 mod images_unreadable;
 mod images_unsized;
+mod inlined_asset;
 mod js_parse_error;
 mod large_chunk;
 mod minify_css;
@@ -154,6 +155,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &whole_library_bundled::WholeLibraryBundled,
     &duplicate_package::DuplicatePackage,
     &identical_files::IdenticalFiles,
+    &inlined_asset::InlinedAsset,
     &large_chunk::LargeChunk,
     &source_map_problem::SourceMapProblem,
     &compression_missing::CompressionMissing,
