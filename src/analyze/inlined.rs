@@ -39,8 +39,11 @@ pub fn in_script(bytes: &[u8]) -> Vec<InlinedData> {
             }
             _ => continue,
         };
+        // `url(\"data:…\")` inside a JS string: the quotes are escaped, and so is the one that
+        // closes the URL.
+        let escaped = closing.len() == 1 && start >= 2 && bytes[start - 2] == b'\\';
         let rest = &bytes[start..];
-        let length = url_length(rest, closing);
+        let length = url_length(rest, closing, escaped);
         let Some(mut data) = read(&rest[..length]) else {
             continue;
         };
@@ -66,13 +69,22 @@ pub fn in_stylesheet(css: &CssFacts) -> Vec<InlinedData> {
         .collect()
 }
 
-/// The length of a URL in a string of a script: up to the first unescaped closing character,
-/// or a line break outside a template literal.
-fn url_length(text: &[u8], closing: &[u8]) -> usize {
+/// The length of a URL in a string of a script: up to the first unescaped closing character
+/// (the first escaped one when the URL was opened by an `escaped` quote), or a line break
+/// outside a template literal.
+fn url_length(text: &[u8], closing: &[u8], escaped: bool) -> usize {
     let template = closing == b"`";
     let mut index = 0;
     while index < text.len() {
         match text[index] {
+            b'\\'
+                if escaped
+                    && text
+                        .get(index + 1)
+                        .is_some_and(|next| closing.contains(next)) =>
+            {
+                return index;
+            }
             b'\\' => index += 2,
             b'\n' | b'\r' if !template => return index,
             byte if closing.contains(&byte) => return index,
@@ -222,6 +234,22 @@ mod tests {
             "<path/>".repeat(300)
         );
         let code = format!("i=\"{svg}\";");
+        let found = in_script(code.as_bytes());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].encoded_bytes as usize, svg.len());
+    }
+
+    #[test]
+    fn an_escaped_opening_quote_ends_at_the_escaped_closing_one() {
+        // CSS-in-JS: a stylesheet in a string, its url("…") quotes escaped.
+        let svg = format!(
+            "data:image/svg+xml,%3Csvg%3E{}%3C/svg%3E",
+            "%3Cpath/%3E".repeat(200)
+        );
+        let code = format!(
+            "const css=\".a{{background:url(\\\"{svg}\\\")}} .b{{color:red;{}}}\";",
+            "margin:0;".repeat(2_000)
+        );
         let found = in_script(code.as_bytes());
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].encoded_bytes as usize, svg.len());

@@ -185,7 +185,7 @@ fn blocking_file(
     found: &mut Vec<Violation>,
 ) {
     let (cost, saving, subject) = match target {
-        Some(Target::Present(path)) => match by_path.get(path.as_str()) {
+        Some(Target::Present(path)) => match served(by_path, path) {
             Some(asset) => {
                 let transfer = asset.transfer();
                 (
@@ -195,7 +195,7 @@ fn blocking_file(
                         MOBILE.milliseconds(transfer, 1)
                     ),
                     Some(asset.raw),
-                    Some(path.clone()),
+                    Some(asset.path.clone()),
                 )
             }
             // Present but left out of the audit (ignored): its size is unknown.
@@ -231,6 +231,16 @@ fn blocking_file(
     });
 }
 
+/// The asset a request for `path` gets: the file, or the precompressed copy shipped without
+/// it (`index.css.gz` answers for `index.css`).
+fn served<'a>(by_path: &HashMap<&str, &'a Asset>, path: &str) -> Option<&'a Asset> {
+    by_path.get(path).copied().or_else(|| {
+        ["gz", "br"]
+            .iter()
+            .find_map(|encoding| by_path.get(format!("{path}.{encoding}").as_str()).copied())
+    })
+}
+
 /// The `@import`s of a blocking stylesheet and of the stylesheets they import, each reported
 /// once at the `@import`.
 fn imports(
@@ -245,8 +255,16 @@ fn imports(
         if depth > MAX_IMPORT_DEPTH || !visited.insert(path.clone()) {
             continue;
         }
-        let Some(Facts::Stylesheet(style)) = by_path.get(path.as_str()).map(|a| &a.facts) else {
+        let Some(asset) = served(by_path, &path) else {
             continue;
+        };
+        let style = match &asset.facts {
+            Facts::Stylesheet(style) => style,
+            Facts::Encoded(encoded) => match &encoded.content {
+                Facts::Stylesheet(style) => style,
+                _ => continue,
+            },
+            _ => continue,
         };
         for import in &style.css.imports {
             let resolved = crate::analyze::url::resolve(&path, &import.url);
@@ -267,7 +285,7 @@ fn imports(
                 format!(" ({depth} stylesheets deep)")
             };
             found.push(Violation {
-                path: Some(path.clone()),
+                path: Some(asset.path.clone()),
                 line: Some(import.location.line),
                 column: Some(import.location.column),
                 message: format!(
@@ -433,6 +451,26 @@ mod tests {
             (impact.bytes, impact.requests, impact.ms.mobile),
             (80, 1, 151)
         );
+    }
+
+    #[test]
+    fn finds_files_shipped_only_precompressed() {
+        let folder = Folder::new()
+            .file(
+                "app/index.html",
+                page("<script src=\"../base1/cockpit.js\"></script>"),
+            )
+            .gzip("base1/cockpit.js.gz", APP.repeat(20));
+        let findings = folder.findings_of(RULE);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert!(
+            findings[0]
+                .message
+                .contains(" to download before the first paint"),
+            "{}",
+            findings[0].message
+        );
+        assert_eq!(findings[0].subject.as_deref(), Some("base1/cockpit.js.gz"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
-use crate::kind::Format;
+use crate::kind::AssetKind;
 use crate::measure::Asset;
 use crate::model::finding::Violation;
 use crate::size::human;
@@ -14,16 +14,25 @@ declare_rule! {
     /// is shortest (then first in path order) is taken as the one to keep; each other copy is a
     /// finding, with its transfer size as the bytes wasted.
     ///
-    /// Not reported, because they are not a cost a visitor pays:
-    /// - files browsers do not download as such: source maps, `.gz`/`.br` copies (they follow
-    ///   their originals), licence files, sources;
-    /// - empty files (nothing to download);
+    /// Only files a page requests by their URL are compared: scripts, stylesheets, images,
+    /// fonts, media and WebAssembly. Not reported, because no visitor is known to download two
+    /// copies:
+    /// - other files: source maps, `.gz`/`.br` copies (they follow their originals), licence
+    ///   files, sources, and data (JSON, text) that code fetches under a key, such as a route's
+    ///   payload written under two names (Next.js's `index.txt` and `__next._full.txt`);
     /// - HTML pages: `index.html` and the `404.html` or `200.html` an SPA host serves for
     ///   unknown routes, or `about.html` and `about/index.html`, are one document served under
     ///   several URLs on purpose, and a visitor opens one of them;
-    /// - language variants: copies whose paths differ only in a language tag (`pt.json` and
-    ///   `pt-BR.json`, `en-3f2a….json` and `ta-9c41….json` when a translation falls back to
-    ///   English): a visitor loads the files of one language.
+    /// - empty files (nothing to download);
+    /// - an image copy that nothing in the folder uses (no reference resolves to it and no
+    ///   script or page names its file, as the `images/` rules judge it): it is dead weight
+    ///   in the deployment, not a second download;
+    /// - language variants: copies whose paths differ only in a language tag with an ISO 639-1
+    ///   language (`pt.json` and `pt-BR.json`, `en-3f2a….js` and `ta-9c41….js` when a
+    ///   translation falls back to English): a visitor loads the files of one language.
+    ///
+    /// Copies shipped by separate apps in one folder (a trace viewer and a recorder each with
+    /// its own copy of an icon font) are reported: a visitor of both downloads both.
     ///
     /// ## Why is this bad?
     /// Browsers cache by URL: two URLs for the same bytes are two downloads. A page that shows
@@ -53,7 +62,12 @@ impl Rule for IdenticalFiles {
 
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
         let mut by_content: HashMap<&[u8; 32], Vec<&Asset>> = HashMap::new();
-        for asset in context.assets.iter().filter(|a| may_waste(a)) {
+        let unused = &context.site.unreferenced_images;
+        for asset in context
+            .assets
+            .iter()
+            .filter(|a| may_waste(a) && !unused.contains(a.path.as_str()))
+        {
             by_content
                 .entry(&asset.content_hash)
                 .or_default()
@@ -107,9 +121,18 @@ impl Rule for IdenticalFiles {
     }
 }
 
-/// Whether a copy of this asset can cost a visitor a download (see the rule's documentation).
+/// Whether a copy of this asset can cost a visitor a download (see the rule's documentation):
+/// a subresource a page loads by its URL, not empty.
 fn may_waste(asset: &Asset) -> bool {
-    asset.counted() && asset.raw > 0 && asset.format != Format::Html
+    matches!(
+        asset.kind,
+        AssetKind::Script
+            | AssetKind::Stylesheet
+            | AssetKind::Image
+            | AssetKind::Font
+            | AssetKind::Media
+            | AssetKind::Wasm
+    ) && asset.raw > 0
 }
 
 /// Whether two paths name the same file in two languages: split at `/` and `.`, they have the
@@ -125,18 +148,40 @@ fn are_language_variants(a: &str, b: &str) -> bool {
     differing.peek().is_some() && differing.all(|(x, y)| is_language_part(x) && is_language_part(y))
 }
 
-/// A path part that names a language: a tag (`de`, `pt-BR`), or a tag then a hash
-/// (`en-94909bac5e64`).
+/// A path part that names a language: a BCP 47-like tag with an ISO 639-1 language, as file
+/// names write it (`de`,
+/// `pt-BR`, `es-419`, `sr-Latn`, `zh_TW`), alone or followed by a content hash
+/// (`en-GB-6af3174fd354`).
 fn is_language_part(part: &str) -> bool {
-    if crate::site::is_language_tag(part) {
-        return true;
+    let mut subtags: Vec<&str> = part.split(['-', '_']).collect();
+    if subtags.len() > 1 && subtags.last().is_some_and(|last| is_hash(last)) {
+        subtags.pop();
     }
-    part.split_once(['-', '_']).is_some_and(|(tag, rest)| {
-        crate::site::is_language_tag(tag)
-            && rest.len() >= 6
-            && rest.chars().all(|c| c.is_ascii_alphanumeric())
-            && rest.chars().any(|c| c.is_ascii_digit())
-    })
+    let Some((language, rest)) = subtags.split_first() else {
+        return false;
+    };
+    ISO_639_1.split(' ').any(|code| code == *language)
+        && rest.len() <= 2
+        && rest.iter().all(|subtag| {
+            let region = (subtag.len() == 2 && subtag.chars().all(|c| c.is_ascii_uppercase()))
+                || (subtag.len() == 3 && subtag.chars().all(|c| c.is_ascii_digit()));
+            let script = subtag.len() == 4
+                && subtag.starts_with(|c: char| c.is_ascii_uppercase())
+                && subtag[1..].chars().all(|c| c.is_ascii_lowercase());
+            region || script
+        })
+}
+
+/// The two-letter language codes of ISO 639-1: what locale file names start with. (Three-letter
+/// codes are left out: `app`, `ui`-like chunk names would pass for them.)
+const ISO_639_1: &str = "aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu";
+
+/// A content hash as bundlers write it in names: six or more letters and digits, a digit
+/// among them.
+fn is_hash(text: &str) -> bool {
+    text.len() >= 6
+        && text.chars().all(|c| c.is_ascii_alphanumeric())
+        && text.chars().any(|c| c.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -203,6 +248,18 @@ mod tests {
     }
 
     #[test]
+    fn passes_for_an_image_copy_nothing_uses() {
+        Folder::new()
+            .file(
+                "index.html",
+                "<!doctype html><body><img src=assets/acme-Cq81Lm.jpg alt=Acme></body>",
+            )
+            .jpeg("logos/acme.jpg", 120, 80)
+            .jpeg("assets/acme-Cq81Lm.jpg", 120, 80)
+            .passes(RULE);
+    }
+
+    #[test]
     fn finds_every_extra_copy_of_a_chunk_with_its_transfer_size() {
         let folder = Folder::new()
             .file("static/css/5343.b4cc2aa3.chunk.css", STYLES)
@@ -233,5 +290,19 @@ mod tests {
         assert!(!are_language_variants("de/logo.png", "fr/logo-big.png"));
         assert!(!are_language_variants("a/x.png", "a/x.png"));
         assert!(!are_language_variants("a/de.json", "b/fr.json"));
+        assert!(are_language_variants(
+            "l/en-GB-6af3174fd3.js",
+            "l/sr-Latn-290a37d9eb.js"
+        ));
+        assert!(are_language_variants(
+            "map/es-419-70c7b8.js",
+            "map/pt-BR-2f2e51.js"
+        ));
+        // Chunk names are not languages even when short.
+        assert!(!are_language_variants(
+            "a/app-1234567.js",
+            "a/ui-7654321.js"
+        ));
+        assert!(!are_language_variants("a/vendor.js", "a/main.js"));
     }
 }

@@ -78,6 +78,7 @@ impl Rule for LargeChunk {
                 [] if lazy => "loads on demand".to_string(),
                 [] => "is loaded by no page webaudit found".to_string(),
                 [page] => format!("loads on the first visit of {page}"),
+                [page, other] => format!("loads on the first visit of {page} and {other}"),
                 [page, rest @ ..] => format!(
                     "loads on the first visit of {page} and {} other pages",
                     rest.len()

@@ -617,7 +617,7 @@ fn language_variant_names<'a>(paths: impl Iterator<Item = &'a str>) -> HashSet<S
 }
 
 /// A BCP 47-like language tag as file names carry them: `de`, `fil`, `pt_BR`, `zh-TW`.
-pub(crate) fn is_language_tag(tag: &str) -> bool {
+fn is_language_tag(tag: &str) -> bool {
     let (language, region) = match tag.split_once(['_', '-']) {
         Some((language, region)) => (language, Some(region)),
         None => (tag, None),
