@@ -1,9 +1,11 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::kind::AssetKind;
 use crate::measure::Asset;
+use crate::model::facts::Facts;
 use crate::model::finding::Violation;
+use crate::site::Target;
 use crate::size::human;
 
 declare_rule! {
@@ -24,9 +26,10 @@ declare_rule! {
     ///   unknown routes, or `about.html` and `about/index.html`, are one document served under
     ///   several URLs on purpose, and a visitor opens one of them;
     /// - empty files (nothing to download);
-    /// - an image copy that nothing in the folder uses (no reference resolves to it and no
-    ///   script or page names its file, as the `images/` rules judge it): it is dead weight
-    ///   in the deployment, not a second download;
+    /// - in a site (a folder with pages), an image copy nothing is known to use: no reference
+    ///   of a page or stylesheet resolves to it, and no script or page names its file, or the
+    ///   name is also another copy's (a name cannot tell `logos/a.svg` from `old/logos/a.svg`):
+    ///   dead weight in the deployment, not a second download;
     /// - language variants: copies whose paths differ only in a language tag with an ISO 639-1
     ///   language (`pt.json` and `pt-BR.json`, `en-3f2a….js` and `ta-9c41….js` when a
     ///   translation falls back to English): a visitor loads the files of one language.
@@ -62,19 +65,16 @@ impl Rule for IdenticalFiles {
 
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
         let mut by_content: HashMap<&[u8; 32], Vec<&Asset>> = HashMap::new();
-        let unused = &context.site.unreferenced_images;
-        for asset in context
-            .assets
-            .iter()
-            .filter(|a| may_waste(a) && !unused.contains(a.path.as_str()))
-        {
+        for asset in context.assets.iter().filter(|a| may_waste(a)) {
             by_content
                 .entry(&asset.content_hash)
                 .or_default()
                 .push(asset);
         }
+        let usage = ImageUsage::of(context);
         let mut groups: Vec<Vec<&Asset>> = by_content
             .into_values()
+            .map(|copies| usage.keep_used(copies))
             .filter(|copies| copies.len() > 1)
             .collect();
         for copies in &mut groups {
@@ -118,6 +118,78 @@ impl Rule for IdenticalFiles {
                 });
             }
         }
+    }
+}
+
+/// What tells that an image of a site is used: a reference of a page or stylesheet that
+/// resolves to it, or its file name in a script or page (bundlers write an imported image's
+/// URL as a string). Without pages nothing can use an image, and every copy counts.
+struct ImageUsage<'a> {
+    judged: bool,
+    referenced: HashSet<&'a str>,
+    mentioned: HashSet<&'a str>,
+}
+
+impl<'a> ImageUsage<'a> {
+    fn of(context: &'a RuleContext) -> ImageUsage<'a> {
+        let referenced = context
+            .site
+            .references
+            .iter()
+            .filter_map(|reference| match &reference.target {
+                Target::Present(path) => Some(path.as_str()),
+                _ => None,
+            })
+            .collect();
+        let mentioned = context
+            .assets
+            .iter()
+            .flat_map(|asset| mentioned_names(&asset.facts))
+            .map(String::as_str)
+            .collect();
+        ImageUsage {
+            judged: !context.site.pages.is_empty(),
+            referenced,
+            mentioned,
+        }
+    }
+
+    /// The copies that may be requested: every copy that is not an image, and the images a
+    /// reference names, or whose file name is mentioned and is no other copy's name too (a
+    /// name alone cannot tell `logos/a.svg` from `old/logos/a.svg`).
+    fn keep_used<'b>(&self, copies: Vec<&'b Asset>) -> Vec<&'b Asset> {
+        if !self.judged || copies.len() < 2 {
+            return copies;
+        }
+        let name = |asset: &Asset| {
+            asset
+                .path
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        };
+        let names: Vec<String> = copies.iter().map(|copy| name(copy)).collect();
+        copies
+            .iter()
+            .zip(&names)
+            .filter(|(copy, own)| {
+                copy.kind != AssetKind::Image
+                    || self.referenced.contains(copy.path.as_str())
+                    || (self.mentioned.contains(own.as_str())
+                        && names.iter().filter(|other| other == own).count() == 1)
+            })
+            .map(|(copy, _)| *copy)
+            .collect()
+    }
+}
+
+fn mentioned_names(facts: &Facts) -> &[String] {
+    match facts {
+        Facts::Script(script) => &script.image_names,
+        Facts::Document(html) => &html.image_names,
+        Facts::Encoded(encoded) => mentioned_names(&encoded.content),
+        _ => &[],
     }
 }
 
@@ -257,6 +329,35 @@ mod tests {
             .jpeg("logos/acme.jpg", 120, 80)
             .jpeg("assets/acme-Cq81Lm.jpg", 120, 80)
             .passes(RULE);
+    }
+
+    #[test]
+    fn a_name_two_copies_share_does_not_show_which_one_is_used() {
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                "<!doctype html><body><div id=app></div><script src=app.js></script></body>",
+            )
+            // The script builds `/logos/${name}` from a name map: both copies named `acme.jpg`.
+            .file(
+                "app.js",
+                "const logos={acme:\"acme.jpg\"},s=\"/media/acme.3f2a9c.jpg\";",
+            )
+            .jpeg("logos/acme.jpg", 120, 80)
+            .jpeg("old/logos/acme.jpg", 120, 80)
+            .jpeg("media/acme.3f2a9c.jpg", 120, 80);
+        assert_eq!(folder.findings(RULE), Vec::<String>::new());
+        // Once one of them is referenced, that one and the hashed copy are two downloads.
+        let folder = folder.file(
+            "about.html",
+            "<!doctype html><body><img src=logos/acme.jpg alt=Acme></body>",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "media/acme.3f2a9c.jpg:-:-: has the same content as logos/acme.jpg: 4.39 kB more to download for a visitor whose pages use both"
+            ]
+        );
     }
 
     #[test]
