@@ -1,5 +1,6 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::model::facts::Facts;
+use crate::model::facts::inlined::InlinedData;
 use crate::model::finding::Violation;
 use crate::size::human;
 
@@ -48,10 +49,8 @@ impl Rule for InlinedAsset {
 
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
         for asset in context.assets {
-            let inlined = match &asset.facts {
-                Facts::Script(script) => &script.inlined,
-                Facts::Stylesheet(style) => &style.inlined,
-                _ => continue,
+            let Some(inlined) = inlined_in(&asset.facts) else {
+                continue;
             };
             for data in inlined.iter().filter(|d| d.decoded_bytes > INLINED_BYTES) {
                 let encoding = if data.base64 { "base64" } else { "text" };
@@ -73,6 +72,17 @@ impl Rule for InlinedAsset {
                 });
             }
         }
+    }
+}
+
+/// The inlined files of a script or stylesheet, also of one shipped only as `.gz`/`.br` (read
+/// as the file it encodes).
+fn inlined_in(facts: &Facts) -> Option<&[InlinedData]> {
+    match facts {
+        Facts::Script(script) => Some(&script.inlined),
+        Facts::Stylesheet(style) => Some(&style.inlined),
+        Facts::Encoded(encoded) => inlined_in(&encoded.content),
+        _ => None,
     }
 }
 
@@ -109,6 +119,26 @@ mod tests {
                 format!("<img src=\"data:image/png;base64,{}\">", base64_image(10_000)),
             )
             .passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_font_in_a_stylesheet_shipped_only_compressed() {
+        let css = format!(
+            "@font-face{{font-family:pficon;src:url(data:application/font-woff;base64,{})}}",
+            base64_image(8_000)
+        );
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                "<!doctype html><link rel=stylesheet href=app.css><body>",
+            )
+            .gzip("app.css.gz", css);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "app.css.gz:1:35: inlines application/font-woff of 8 kB as a data: URL (10.70 kB as base64 in the file): it cannot be cached or loaded apart from this stylesheet"
+            ]
+        );
     }
 
     #[test]
