@@ -47,7 +47,10 @@ fn inlined_images_are_found_with_their_original_size() {
     assert_eq!(
         got,
         [
-            ("assets/main-Bh5VfUO6.js".to_string(), source("flower-thumb.jpg")),
+            (
+                "assets/main-Bh5VfUO6.js".to_string(),
+                source("flower-thumb.jpg")
+            ),
             ("assets/main-Cr4huJpA.css".to_string(), source("banner.png")),
         ]
     );
@@ -56,7 +59,11 @@ fn inlined_images_are_found_with_their_original_size() {
         let (path, line, column) = place(finding);
         let text = fs::read_to_string(fixture("vite-detect/dist").join(&path)).unwrap();
         let line_text = text.lines().nth(line as usize - 1).unwrap();
-        let at: String = line_text.chars().skip(column as usize - 1).take(11).collect();
+        let at: String = line_text
+            .chars()
+            .skip(column as usize - 1)
+            .take(11)
+            .collect();
         assert!(
             at == "data:image/" || at.starts_with("url("),
             "{path}:{line}:{column} points at {at:?}"

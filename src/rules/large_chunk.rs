@@ -19,8 +19,8 @@ declare_rule! {
     /// Reports a script or stylesheet larger than 250,000 bytes as it is on disk, before
     /// compression: the default of webpack's performance hints (`performance.maxAssetSize`,
     /// shown by webpack as "244 KiB"), which compare the emitted file's raw size. A chunk that
-    /// a page loads on its first visit (its initial scripts and stylesheets, see
-    /// `webaudit pages`) is a warning; a chunk loaded only on demand (a dynamic `import()`),
+    /// a page loads on its first visit (its initial scripts and stylesheets, as the
+    /// report's `pages` list them) is a warning; a chunk loaded only on demand (a dynamic `import()`),
     /// or by no page webaudit found, is info. The finding names the chunk's largest packages,
     /// from its source map when it has one, else the libraries recognised by their
     /// signatures.
