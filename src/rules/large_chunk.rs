@@ -238,6 +238,37 @@ mod tests {
     }
 
     #[test]
+    fn a_configured_severity_applies_to_initial_chunks_and_lazy_ones_stay_info() {
+        let folder = Folder::new()
+            .config("[rules]\n\"bundle/large-chunk\" = \"error\"\n")
+            .file(
+                "index.html",
+                page("<script type=module src=app.js></script>"),
+            )
+            .file(
+                "app.js",
+                format!(
+                    "{}\ndocument.onclick=()=>import(\"./later.js\");\n",
+                    module_code("app", 260_000)
+                ),
+            )
+            .file("later.js", module_code("later", 260_000));
+        let mut found: Vec<(String, Severity)> = folder
+            .findings_of(RULE)
+            .into_iter()
+            .map(|f| (f.path.unwrap(), f.severity))
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                ("app.js".to_string(), Severity::Error),
+                ("later.js".to_string(), Severity::Info)
+            ]
+        );
+    }
+
+    #[test]
     fn a_chunk_no_page_loads_is_info() {
         let folder = Folder::new().file("worker.js", module_code("worker", 300_000));
         let findings = folder.findings_of(RULE);
