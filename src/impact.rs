@@ -59,7 +59,7 @@ pub fn assess(
     for finding in findings.iter_mut() {
         let subject = finding.subject.as_deref().or(finding.path.as_deref());
         let asset = subject.and_then(|path| by_path.get(path).copied());
-        let requests = u64::from(finding.rule == "references/missing");
+        let requests = u64::from(finding.rule == "references/missing") + finding.round_trips;
         let Some(bytes) = wire_saving(finding, asset).or((requests > 0).then_some(0)) else {
             continue;
         };

@@ -8,6 +8,7 @@ pub mod css;
 pub mod fold;
 pub mod html;
 pub mod image;
+pub mod inlined;
 pub mod js;
 pub mod js_guard;
 pub mod js_scan;
@@ -32,7 +33,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-10";
+pub const ANALYZER_VERSION: &str = "facts-11";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -193,13 +194,16 @@ fn script_facts(
         signatures,
         minified,
         image_names: mentions::image_names(bytes),
+        inlined: inlined::in_script(bytes),
     }
 }
 
 /// What a stylesheet says, and its minified size.
 fn stylesheet_facts(bytes: &[u8], map: Option<MapLink>) -> StylesheetFacts {
+    let css = css::parse(bytes);
     StylesheetFacts {
-        css: css::parse(bytes),
+        inlined: inlined::in_stylesheet(&css),
+        css,
         map,
         minified: Some(minify::Minified::Estimated {
             bytes: css::minified_size(bytes),

@@ -52,6 +52,14 @@ pub struct Violation {
     /// The file the saving is in, when the finding is placed elsewhere (an image's finding at
     /// the `<img>` of the page that shows it).
     pub subject: Option<String>,
+    /// Round trips the fix removes from the first visit (an `@import` the browser discovers
+    /// only after its parent stylesheet arrived): counted by the impact model like removed
+    /// requests.
+    pub round_trips: u64,
+    /// A severity below the rule's for this finding alone (a large chunk that loads on demand
+    /// is `info` where one on a page's initial path is a warning). It never raises a finding:
+    /// the lower of it and the rule's configured severity applies.
+    pub lowered: Option<Severity>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -78,6 +86,9 @@ pub struct Finding {
     /// The file the saving is in, when the finding is placed elsewhere (see [`Violation`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// Round trips the fix removes (see [`Violation`]); in `impact.requests`.
+    #[serde(skip)]
+    pub round_trips: u64,
     /// What fixing it saves a visitor (see `impact`): set for findings that save bytes or
     /// requests.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -108,7 +119,10 @@ impl Finding {
             fix,
             source_hint,
             subject,
+            round_trips,
+            lowered,
         } = violation;
+        let severity = lowered.map_or(severity, |lowered| lowered.min(severity));
         Finding {
             rule,
             severity,
@@ -123,6 +137,7 @@ impl Finding {
             source: None,
             source_hint,
             subject,
+            round_trips,
             impact: None,
         }
     }

@@ -215,7 +215,7 @@ impl Rule for ImagesOversized {
                     saving,
                     (target_width, target_height),
                 )),
-                source_hint: None,
+                ..Violation::default()
             });
         }
 
@@ -265,7 +265,7 @@ impl Rule for ImagesOversized {
                     saving,
                     (target_width, target_height),
                 )),
-                source_hint: None,
+                ..Violation::default()
             });
         }
     }

@@ -15,6 +15,8 @@ mod duplicate_package;
 mod font_display;
 mod font_legacy_format;
 mod html_parse_problem;
+mod html_render_blocking;
+mod identical_files;
 mod image_refs;
 mod images_animated_gif;
 mod images_lazy_loading;
@@ -24,7 +26,9 @@ mod images_optimizable;
 mod images_oversized;
 mod images_unreadable;
 mod images_unsized;
+mod inlined_asset;
 mod js_parse_error;
+mod large_chunk;
 mod minify_css;
 mod minify_js;
 mod references_missing;
@@ -150,6 +154,9 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &whole_library_import::WholeLibraryImport,
     &whole_library_bundled::WholeLibraryBundled,
     &duplicate_package::DuplicatePackage,
+    &identical_files::IdenticalFiles,
+    &inlined_asset::InlinedAsset,
+    &large_chunk::LargeChunk,
     &source_map_problem::SourceMapProblem,
     &compression_missing::CompressionMissing,
     &compression_stale::CompressionStale,
@@ -166,6 +173,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &font_legacy_format::FontLegacyFormat,
     &js_parse_error::JsParseError,
     &html_parse_problem::HtmlParseProblem,
+    &html_render_blocking::HtmlRenderBlocking,
     &minify_js::MinifyJs,
     &minify_css::MinifyCss,
     &references_missing::ReferencesMissing,

@@ -3,6 +3,7 @@
 pub mod css;
 pub mod html;
 pub mod image;
+pub mod inlined;
 pub mod js;
 pub mod location;
 pub mod minify;
@@ -57,6 +58,9 @@ pub struct ScriptFacts {
     /// The image file names the text mentions (see `analyze::mentions`), lowercased.
     #[serde(default)]
     pub image_names: Vec<String>,
+    /// Images and fonts inlined as `data:` URLs (see `analyze::inlined`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inlined: Vec<inlined::InlinedData>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -66,6 +70,9 @@ pub struct StylesheetFacts {
     /// The size without comments and unnecessary whitespace.
     #[serde(default)]
     pub minified: Option<minify::Minified>,
+    /// Images and fonts inlined as `data:` URLs in `url()` (see `analyze::inlined`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inlined: Vec<inlined::InlinedData>,
 }
 
 /// The source map of a script or stylesheet and what it attributes.
