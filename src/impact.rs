@@ -60,17 +60,26 @@ pub fn assess(
         let subject = finding.subject.as_deref().or(finding.path.as_deref());
         let asset = subject.and_then(|path| by_path.get(path).copied());
         let requests = u64::from(finding.rule == "references/missing") + finding.round_trips;
-        let Some(bytes) = wire_saving(finding, asset).or((requests > 0).then_some(0)) else {
+        let deferred = finding
+            .deferred
+            .filter(|&raw| raw > 0)
+            .map_or(0, |raw| on_the_wire(raw, asset));
+        let Some(bytes) =
+            wire_saving(finding, asset).or((requests > 0 || deferred > 0).then_some(0))
+        else {
             continue;
         };
         let critical_path = subject.is_some_and(|path| critical.contains(path));
+        // Deferred bytes still travel, but the first paint stops waiting for them.
+        let delayed = bytes + deferred;
         let ms = ProfileMilliseconds {
-            mobile: MOBILE.milliseconds(bytes, requests),
-            desktop: DESKTOP.milliseconds(bytes, requests),
-            slow3g: SLOW_3G.milliseconds(bytes, requests),
+            mobile: MOBILE.milliseconds(delayed, requests),
+            desktop: DESKTOP.milliseconds(delayed, requests),
+            slow3g: SLOW_3G.milliseconds(delayed, requests),
         };
         finding.impact = Some(Impact {
             bytes,
+            deferred_bytes: deferred,
             requests,
             critical_path,
             ms,
@@ -91,14 +100,20 @@ fn wire_saving(finding: &Finding, asset: Option<&crate::measure::Asset>) -> Opti
     if finding.rule == "compression/missing" {
         return Some(saving);
     }
+    Some(on_the_wire(saving, asset))
+}
+
+/// `raw` bytes of `asset` as they travel: at the file's own compression ratio when it is served
+/// compressed.
+fn on_the_wire(raw_bytes: u64, asset: Option<&crate::measure::Asset>) -> u64 {
     let Some(asset) = asset else {
-        return Some(saving);
+        return raw_bytes;
     };
     match (asset.format.compressible(), asset.transfer(), asset.raw) {
         (true, transfer, raw) if raw > 0 && transfer < raw => {
-            Some((saving as u128 * transfer as u128 / raw as u128) as u64)
+            (raw_bytes as u128 * transfer as u128 / raw as u128) as u64
         }
-        _ => Some(saving),
+        _ => raw_bytes,
     }
 }
 
@@ -135,6 +150,7 @@ pub fn opportunities(findings: &[Finding], profile: Profile) -> Vec<Opportunity>
                 priority: impact.priority,
                 critical_path: impact.critical_path,
                 bytes: impact.bytes,
+                deferred_bytes: impact.deferred_bytes,
                 ms: impact.ms.of(profile),
             })
         })
@@ -289,6 +305,7 @@ mod tests {
         };
         finding.impact = Some(Impact {
             bytes,
+            deferred_bytes: 0,
             requests: 0,
             critical_path,
             ms,

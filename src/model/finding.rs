@@ -56,6 +56,10 @@ pub struct Violation {
     /// only after its parent stylesheet arrived): counted by the impact model like removed
     /// requests.
     pub round_trips: u64,
+    /// Raw bytes the fix takes off the first paint's critical path without saving them (a
+    /// render-blocking file loaded without blocking): counted in the impact's milliseconds, never
+    /// as bytes saved.
+    pub deferred: Option<u64>,
     /// A severity below the rule's for this finding alone (a large chunk that loads on demand
     /// is `info` where one on a page's initial path is a warning). It never raises a finding:
     /// the lower of it and the rule's configured severity applies.
@@ -89,6 +93,9 @@ pub struct Finding {
     /// Round trips the fix removes (see [`Violation`]); in `impact.requests`.
     #[serde(skip)]
     pub round_trips: u64,
+    /// Bytes the fix moves off the critical path (see [`Violation`]); in `impact.deferred_bytes`.
+    #[serde(skip)]
+    pub deferred: Option<u64>,
     /// What fixing it saves a visitor (see `impact`): set for findings that save bytes or
     /// requests.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,6 +127,7 @@ impl Finding {
             source_hint,
             subject,
             round_trips,
+            deferred,
             lowered,
         } = violation;
         let severity = lowered.map_or(severity, |lowered| lowered.min(severity));
@@ -138,6 +146,7 @@ impl Finding {
             source_hint,
             subject,
             round_trips,
+            deferred,
             impact: None,
         }
     }

@@ -65,6 +65,11 @@ pub struct Impact {
     pub requests: u64,
     /// Whether the bytes are part of a first visit before the page can render: a page's initial
     /// scripts and stylesheets, the page itself, images above the fold or preloaded.
+    /// Bytes the fix takes off the critical path of a first visit without saving them (a
+    /// render-blocking stylesheet or script loaded without blocking): the first paint no longer
+    /// waits for them, so they count in `ms`, but nothing less is downloaded.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub deferred_bytes: u64,
     pub critical_path: bool,
     /// Estimated milliseconds saved per profile.
     pub ms: ProfileMilliseconds,
@@ -148,6 +153,9 @@ pub struct Opportunity {
     pub critical_path: bool,
     /// Bytes saved on the wire.
     pub bytes: u64,
+    /// Bytes moved off the first paint's critical path, not saved (see [`Impact`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub deferred_bytes: u64,
     /// Milliseconds saved under the ranking profile.
     pub ms: u64,
 }

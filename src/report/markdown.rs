@@ -398,7 +398,7 @@ fn opportunities(report: &Report, out: &mut String) {
             } else {
                 " (later)"
             },
-            crate::size::human(opportunity.bytes),
+            saves(opportunity),
             opportunity.ms,
             opportunity.rule,
         );
@@ -411,6 +411,15 @@ fn opportunities(report: &Report, out: &mut String) {
         );
     }
     out.push('\n');
+}
+
+/// What an opportunity saves: bytes, or the bytes it moves off the first paint, or a request.
+fn saves(opportunity: &crate::model::impact::Opportunity) -> String {
+    match (opportunity.bytes, opportunity.deferred_bytes) {
+        (0, 0) => "a round trip".to_string(),
+        (0, deferred) => format!("{} off the first paint", crate::size::human(deferred)),
+        (bytes, _) => crate::size::human(bytes),
+    }
 }
 
 /// The most important findings (see [`Report::findings_by_importance`]).

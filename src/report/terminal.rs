@@ -32,6 +32,10 @@ pub struct TerminalOptions {
     pub width: usize,
 }
 
+/// Rules given a group of their own unless `--verbose` (rules with an error always are): the
+/// others are named on one line.
+const RULES_DETAILED: usize = 5;
+
 /// Findings named per rule unless `--verbose` (the first with its message, the others by
 /// place): errors are always all listed.
 const FINDINGS_PER_RULE: usize = 3;
@@ -342,6 +346,23 @@ fn render_findings(
             rules.push(finding.rule);
         }
     }
+    // Rules in the order of what they cost: severity, then the milliseconds their fixes save,
+    // then how many findings they have. Without --verbose, the first few (and every rule with
+    // an error) get a group each; the others share one line at the end.
+    let profile =
+        crate::impact::Profile::parse(report.settings.profile).unwrap_or(crate::impact::MOBILE);
+    let weight = |rule: &str| {
+        let of_rule = report.findings.iter().filter(|f| f.rule == rule);
+        let severity = of_rule.clone().map(|f| f.severity).max();
+        let ms: u64 = of_rule
+            .clone()
+            .filter_map(|f| f.impact.as_ref().map(|i| i.ms.of(profile)))
+            .sum();
+        (severity, ms, of_rule.count())
+    };
+    rules.sort_by_cached_key(|rule| std::cmp::Reverse(weight(rule)));
+    let mut summarised: Vec<String> = Vec::new();
+    let mut detailed = 0;
     for rule in rules {
         let mut findings: Vec<&crate::model::finding::Finding> =
             report.findings.iter().filter(|f| f.rule == rule).collect();
@@ -350,6 +371,14 @@ fn render_findings(
             .map(|f| f.severity)
             .max()
             .unwrap_or(Severity::Info);
+        if !options.verbose && severity != Severity::Error && detailed >= RULES_DETAILED {
+            summarised.push(format!(
+                "{rule} ({})",
+                plural(findings.len(), severity.name())
+            ));
+            continue;
+        }
+        detailed += 1;
         let bytes: u64 = findings
             .iter()
             .filter_map(|f| f.impact.as_ref().map(|i| i.bytes))
@@ -362,6 +391,15 @@ fn render_findings(
         );
         if bytes > 0 {
             header.push_str(&format!(", -{} on the wire", human(bytes)));
+        } else {
+            // Round trips or bytes moved off the first paint: the time is what they save.
+            let ms: u64 = findings
+                .iter()
+                .filter_map(|f| f.impact.as_ref().map(|i| i.ms.of(profile)))
+                .sum();
+            if ms > 0 {
+                header.push_str(&format!(", {} on {}", duration(ms), profile.name));
+            }
         }
         writeln!(out, "  {header}")?;
         // The costliest first (findings without a saving keep their order); `--verbose` lists
@@ -387,6 +425,10 @@ fn render_findings(
             "    {}",
             paint.dim(&also_line(others, options.width.saturating_sub(4)))
         )?;
+    }
+    if !summarised.is_empty() {
+        let text = format!("and {}", summarised.join(", "));
+        writeln!(out, "  {}", clip(&text, 2, 4, options.width, 2))?;
     }
     if !options.verbose && report.findings.len() > 1 {
         writeln!(
@@ -459,6 +501,16 @@ fn duration(ms: u64) -> String {
     }
 }
 
+/// The bytes an opportunity saves (`-12.3 kB`), the bytes it moves off the first paint without
+/// saving them (`→12.3 kB`), or nothing when it saves a round trip only.
+fn saved(opportunity: &crate::model::impact::Opportunity) -> String {
+    match (opportunity.bytes, opportunity.deferred_bytes) {
+        (0, 0) => String::new(),
+        (0, deferred) => format!("→{}", human(deferred)),
+        (bytes, _) => format!("-{}", human(bytes)),
+    }
+}
+
 /// The findings that save the most for a visitor, one line each (the report's ranked list),
 /// and what they add up to.
 fn render_opportunities(
@@ -483,13 +535,21 @@ fn render_opportunities(
             profile.round_trip_ms
         ))
     )?;
-    for opportunity in report.opportunities.iter().take(TOP_OPPORTUNITIES) {
+    let shown = &report.opportunities[..TOP_OPPORTUNITIES.min(report.opportunities.len())];
+    // Long rule names (over 24 columns) push their own row's path, not every row's.
+    let rule_width = shown
+        .iter()
+        .map(|o| o.rule.len())
+        .max()
+        .unwrap_or(0)
+        .clamp(22, 24);
+    for opportunity in shown {
         let head = format!(
             "  {}  {}  {}  {}  ",
             opportunity.priority.name(),
-            pad_start(&format!("-{}", human(opportunity.bytes)), 10),
+            pad_start(&saved(opportunity), 10),
             pad_end(&duration(opportunity.ms), 8),
-            pad_end(opportunity.rule, 22),
+            pad_end(opportunity.rule, rule_width),
         );
         let path = opportunity.path.as_deref().unwrap_or("");
         let room = width.saturating_sub(display_width(&head) + 2);
@@ -504,16 +564,13 @@ fn render_opportunities(
     }
     let bytes: u64 = report.opportunities.iter().map(|o| o.bytes).sum();
     let ms: u64 = report.opportunities.iter().map(|o| o.ms).sum();
-    writeln!(
-        out,
-        "  {}",
-        paint.dim(&format!(
-            "all {}: -{}, {} (· off the first visit; one file's savings overlap)",
-            report.opportunities.len(),
-            human(bytes),
-            duration(ms)
-        ))
-    )
+    let legend = format!(
+        "all {}: -{}, {} (·: off the first visit; →: moved off the first paint, not saved; one file's savings overlap)",
+        report.opportunities.len(),
+        human(bytes),
+        duration(ms)
+    );
+    writeln!(out, "  {}", paint.dim(&wrap(&legend, 2, 4, width)))
 }
 
 fn fail_on_name(report: &Report) -> &'static str {
@@ -1216,6 +1273,9 @@ fn render_composition(
                 bundles.len() - limit
             ))
         )?;
+    }
+    if compact {
+        return Ok(());
     }
     writeln!(
         out,

@@ -185,7 +185,7 @@ fn blocking_file(
     target: Option<&Target>,
     found: &mut Vec<Violation>,
 ) {
-    let (cost, saving, subject) = match target {
+    let (cost, deferred, subject) = match target {
         Some(Target::Present(path)) => match served(by_path, path) {
             Some(asset) => {
                 let transfer = asset.transfer();
@@ -225,7 +225,9 @@ fn blocking_file(
         line: Some(location.line),
         column: Some(location.column),
         message: format!("{what}: {cost}"),
-        saving,
+        // Loaded without blocking, the file is still downloaded: its bytes leave the critical
+        // path of the first paint, they are not saved.
+        deferred,
         subject,
         round_trips: 1,
         ..Violation::default()
@@ -331,7 +333,8 @@ fn large_inline(
             MOBILE.milliseconds(on_the_wire, 0)
         ),
         actual: Some(raw),
-        saving: Some(raw),
+        // Moving it out of the head saves no bytes: the first paint stops waiting for them.
+        deferred: Some(raw),
         ..Violation::default()
     });
 }
@@ -448,9 +451,15 @@ mod tests {
         let script = &folder.findings_of(RULE)[0];
         let impact = script.impact.as_ref().unwrap();
         assert!(impact.critical_path);
+        // Nothing is saved: the bytes leave the first paint's critical path.
         assert_eq!(
-            (impact.bytes, impact.requests, impact.ms.mobile),
-            (80, 1, 151)
+            (
+                impact.bytes,
+                impact.deferred_bytes,
+                impact.requests,
+                impact.ms.mobile
+            ),
+            (0, 80, 1, 151)
         );
     }
 
