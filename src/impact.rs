@@ -279,6 +279,9 @@ pub fn scorecard(
     Scorecard {
         profile: profile.name,
         heaviest_page: heaviest.map(|p| p.page.clone()),
+        heaviest_page_incomplete: heaviest.is_some_and(|p| {
+            !p.missing.is_empty() || !p.unmeasured.is_empty() || !p.incomplete.is_empty()
+        }),
         rows,
     }
 }

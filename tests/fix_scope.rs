@@ -101,8 +101,8 @@ fn parse_command(command: &str) -> (String, Options, Vec<PathBuf>) {
     (words[1].clone(), options, paths)
 }
 
-/// The findings with a fix, in the order the terminal lists them with `--verbose`: grouped by
-/// rule, rules in the order of their first finding, findings in report order within a rule.
+/// The findings with a fix, grouped by rule (rules in the order of their first finding,
+/// findings in report order within a rule): the order fixes are run in.
 fn with_fixes(report: &Value) -> Vec<&Value> {
     let findings = report["findings"].as_array().unwrap();
     let mut rules: Vec<&str> = Vec::new();
@@ -136,9 +136,20 @@ fn check_scope(name: &str, root: &Path, terminal: &str, report: &Value) -> usize
         })
         .collect();
     assert_eq!(fix_lines.len(), fixes.len(), "{name}: {terminal}");
-    for (finding, (line, detail)) in fixes.iter().zip(fix_lines) {
-        seen += 1;
+    // The terminal orders rules by what they cost: each fix is matched to its line by content.
+    let mut fix_lines = fix_lines;
+    for finding in &fixes {
         let fix = &finding["fix"];
+        let description = fix["description"].as_str().unwrap();
+        let position = fix_lines
+            .iter()
+            .position(|(line, detail)| match fix["command"].as_str() {
+                Some(command) => *line == command && detail.ends_with(description),
+                None => line.contains(description),
+            })
+            .unwrap_or_else(|| panic!("{name}: no fix line for {finding}: {terminal}"));
+        let (line, detail) = fix_lines.remove(position);
+        seen += 1;
         let what = format!("{name}: {finding}");
         assert!(
             ["safe", "unsafe"].contains(&fix["applicability"].as_str().unwrap()),

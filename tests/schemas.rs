@@ -1,5 +1,6 @@
-//! The JSON report's schema (`docs/schema/report.schema.json`): generated from the report's
-//! types, committed, and every real report validates against it.
+//! The JSON Schemas of the JSON report (`docs/schema/report.schema.json`) and of `webaudit.toml`
+//! (`docs/schema/webaudit.schema.json`): generated from the types, committed, and real reports
+//! and configuration files validate against them.
 //!
 //! After changing the report's types: `WEBAUDIT_UPDATE_SCHEMA=1 cargo test --test schemas`.
 
@@ -7,6 +8,7 @@ mod common;
 
 use common::*;
 use serde_json::Value;
+use webaudit::config::webaudit_toml::{CONFIG_SCHEMA_FILE, config_schema};
 use webaudit::report::schema::{REPORT_SCHEMA_FILE, report_schema};
 
 fn repo() -> std::path::PathBuf {
@@ -14,17 +16,112 @@ fn repo() -> std::path::PathBuf {
 }
 
 #[test]
-fn the_committed_schema_is_the_one_the_types_generate() {
-    let generated = serde_json::to_string_pretty(&report_schema()).unwrap() + "\n";
-    let path = repo().join(REPORT_SCHEMA_FILE);
-    if std::env::var_os("WEBAUDIT_UPDATE_SCHEMA").is_some() {
-        std::fs::write(&path, &generated).unwrap();
+fn the_committed_schemas_are_the_ones_the_types_generate() {
+    for (file, schema) in [
+        (REPORT_SCHEMA_FILE, report_schema()),
+        (CONFIG_SCHEMA_FILE, config_schema()),
+    ] {
+        let generated = serde_json::to_string_pretty(&schema).unwrap() + "\n";
+        let path = repo().join(file);
+        if std::env::var_os("WEBAUDIT_UPDATE_SCHEMA").is_some() {
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "{file} is stale: run WEBAUDIT_UPDATE_SCHEMA=1 cargo test --test schemas"
+        );
     }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "{REPORT_SCHEMA_FILE} is stale: run WEBAUDIT_UPDATE_SCHEMA=1 cargo test --test schemas"
+}
+
+fn config_validator() -> jsonschema::Validator {
+    jsonschema::validator_for(&config_schema()).expect("the configuration schema compiles")
+}
+
+fn toml_as_json(text: &str) -> Value {
+    toml::from_str::<Value>(text).expect("TOML")
+}
+
+/// Every configuration the repository ships or writes validates; what the parser refuses, the
+/// schema refuses.
+#[test]
+fn configuration_files_validate_against_the_config_schema() {
+    let validator = config_validator();
+    let mut files = vec![repo().join("benches/corpus/apps/litellm.toml")];
+    for entry in std::fs::read_dir(repo().join("fixtures")).unwrap() {
+        let candidate = entry.unwrap().path().join("webaudit.toml");
+        if candidate.exists() {
+            files.push(candidate);
+        }
+    }
+    for file in &files {
+        let config = toml_as_json(&std::fs::read_to_string(file).unwrap());
+        let problems = errors(&validator, &config);
+        assert!(problems.is_empty(), "{}: {problems:#?}", file.display());
+    }
+    // The commented file `webaudit init` writes into a project with a built dist/.
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(project.path().join("package.json"), "{}").unwrap();
+    let site = project.path().join("dist");
+    std::fs::create_dir(&site).unwrap();
+    std::fs::write(
+        site.join("index.html"),
+        "<!doctype html><script src=app.js></script>",
+    )
+    .unwrap();
+    std::fs::write(site.join("app.js"), "console.log(1)\n".repeat(50)).unwrap();
+    let init = to_run(
+        webaudit()
+            .current_dir(project.path())
+            .args(["init", "--no-cache"])
+            .output()
+            .expect("webaudit runs"),
     );
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let written = std::fs::read_to_string(project.path().join("webaudit.toml")).unwrap();
+    assert!(written.contains("[budget]"), "{written}");
+    let problems = errors(&validator, &toml_as_json(&written));
+    assert!(problems.is_empty(), "webaudit init's file: {problems:#?}");
+
+    let example = r#"
+ignore = ["*.map"]
+[budget]
+total = "200kB"
+compression = "gzip"
+max_increase = "5%"
+[budget.types]
+script = "170kB"
+[budget.counts]
+script = 10
+[[budget.path]]
+path = ["assets/index-*.js", "!assets/legacy-*"]
+max_size = 100000
+aggregate = "sum"
+[[budget.initial]]
+page = "index.html"
+script = "120kB"
+[images]
+above_the_fold = 3
+[compression]
+served = "dynamic"
+[rules]
+"budget/count" = "off"
+"#;
+    let problems = errors(&validator, &toml_as_json(example));
+    assert!(problems.is_empty(), "{problems:#?}");
+    for refused in [
+        "surprise = 1\n",
+        "[budget]\ntotal = [1]\n",
+        "[rules]\n\"budget/count\" = \"loud\"\n",
+        "[compression]\nserved = \"sometimes\"\n",
+        "[[budget.path]]\npath = \"a.js\"\n",
+    ] {
+        assert!(
+            !validator.is_valid(&toml_as_json(refused)),
+            "accepted: {refused}"
+        );
+    }
+    assert!(!files.is_empty());
 }
 
 fn validator() -> jsonschema::Validator {

@@ -49,14 +49,16 @@ use crate::kind::AssetKind;
 use crate::model::finding::Severity;
 use crate::size::parse_size;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct File {
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     ignore: Vec<Spanned<String>>,
     #[serde(default)]
     budget: Option<BudgetTable>,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, value_schema::RuleLevel>")]
     rules: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     knowledge: Option<KnowledgeTable>,
@@ -69,48 +71,60 @@ struct File {
     images: Option<ImagesTable>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BaselineTable {
+    #[schemars(with = "Option<String>")]
     hash_pattern: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ImagesTable {
+    #[schemars(with = "Option<u32>")]
     above_the_fold: Option<Spanned<i64>>,
+    #[schemars(with = "Option<u32>")]
     max_width: Option<Spanned<i64>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PagesTable {
+    #[schemars(with = "Option<String>")]
     base: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CompressionTable {
+    #[schemars(with = "Option<value_schema::Served>")]
     served: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct KnowledgeTable {
     #[serde(default)]
+    #[schemars(with = "Vec<crate::knowledge::PackageInfo>")]
     package: Vec<Spanned<crate::knowledge::PackageInfo>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BudgetTable {
+    #[schemars(with = "Option<value_schema::Total>")]
     total: Option<Spanned<toml::Value>>,
+    #[schemars(with = "Option<value_schema::Compression>")]
     compression: Option<Spanned<String>>,
+    #[schemars(with = "Option<value_schema::Increase>")]
     max_increase: Option<Spanned<toml::Value>>,
+    #[schemars(with = "Option<Vec<String>>")]
     total_types: Option<Vec<Spanned<String>>>,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, value_schema::Size>")]
     types: BTreeMap<String, Spanned<toml::Value>>,
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, u64>")]
     counts: BTreeMap<String, Spanned<toml::Value>>,
     #[serde(default)]
     path: Vec<PathTable>,
@@ -118,24 +132,118 @@ struct BudgetTable {
     initial: Vec<InitialTable>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct InitialTable {
+    #[schemars(with = "Option<String>")]
     page: Option<Spanned<String>>,
+    #[schemars(with = "Option<value_schema::Size>")]
     script: Option<Spanned<toml::Value>>,
+    #[schemars(with = "Option<value_schema::Size>")]
     stylesheet: Option<Spanned<toml::Value>>,
+    #[schemars(with = "Option<value_schema::Size>")]
     total: Option<Spanned<toml::Value>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct PathTable {
+    #[schemars(with = "value_schema::Paths")]
     path: Spanned<toml::Value>,
     #[serde(alias = "maxSize", alias = "limit")]
+    #[schemars(with = "value_schema::Size")]
     max_size: Spanned<toml::Value>,
+    #[schemars(with = "Option<value_schema::Compression>")]
     compression: Option<Spanned<String>>,
+    #[schemars(with = "Option<value_schema::Aggregate>")]
     aggregate: Option<Spanned<String>>,
     name: Option<String>,
+}
+
+/// What the fields read as text or `toml::Value` accept, for the JSON Schema only (see
+/// [`config_schema`]); the parser below gives the same rules their error messages.
+#[allow(dead_code)]
+mod value_schema {
+    /// Bytes, or a number with a unit: "200kB" (1000 bytes a kB), "1.5 MiB" (1024²).
+    #[derive(schemars::JsonSchema)]
+    #[serde(untagged)]
+    pub enum Size {
+        Bytes(u64),
+        WithUnit(String),
+    }
+
+    /// A size, or `false` to turn the default total budget off.
+    #[derive(schemars::JsonSchema)]
+    #[serde(untagged)]
+    pub enum Total {
+        Bytes(u64),
+        WithUnit(String),
+        Off(bool),
+    }
+
+    /// Growth allowed against --baseline: "5%", "10kB", or bytes.
+    #[derive(schemars::JsonSchema)]
+    #[serde(untagged)]
+    pub enum Increase {
+        Bytes(u64),
+        Text(String),
+    }
+
+    /// One glob or a list of globs ("!pattern" excludes).
+    #[derive(schemars::JsonSchema)]
+    #[serde(untagged)]
+    pub enum Paths {
+        One(String),
+        Several(Vec<String>),
+    }
+
+    #[derive(schemars::JsonSchema)]
+    #[serde(rename_all = "lowercase")]
+    pub enum RuleLevel {
+        Off,
+        Error,
+        Warning,
+        Info,
+    }
+
+    #[derive(schemars::JsonSchema)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Served {
+        Precompressed,
+        Dynamic,
+    }
+
+    #[derive(schemars::JsonSchema)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Compression {
+        Gzip,
+        Brotli,
+        Br,
+        Raw,
+        None,
+    }
+
+    #[derive(schemars::JsonSchema)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Aggregate {
+        Each,
+        Sum,
+    }
+}
+
+/// Where the committed schema of `webaudit.toml` lives in the repository.
+pub const CONFIG_SCHEMA_FILE: &str = "docs/schema/webaudit.schema.json";
+
+/// The JSON Schema of `webaudit.toml` (draft 2020-12), generated from the tables the parser
+/// reads: editors that read TOML through a JSON Schema (taplo, Even Better TOML) complete and
+/// check it. Unknown keys are refused, as the parser refuses them.
+pub fn config_schema() -> serde_json::Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let mut value = generator.into_root_schema_for::<File>().to_value();
+    if let serde_json::Value::Object(root) = &mut value {
+        root.insert("title".into(), "webaudit.toml".into());
+    }
+    value
 }
 
 struct Source<'a> {

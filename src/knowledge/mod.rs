@@ -11,7 +11,7 @@ use crate::model::facts::js::ImportForm;
 pub use crate::model::facts::signatures::SignatureMatch;
 
 /// Why a package is a problem.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProblemKind {
     /// One CommonJS module: any import ships all of it (lodash, moment, jquery).
@@ -40,7 +40,7 @@ impl ProblemKind {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PackageInfo {
     pub name: String,

@@ -49,6 +49,10 @@ pub struct Scorecard {
     /// The page whose first visit is heaviest (HTML + initial JS and CSS), when there are pages.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub heaviest_page: Option<String>,
+    /// Some of that page's entries name no file in the folder, or its start-up could not be
+    /// resolved whole: its figures leave those out.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub heaviest_page_incomplete: bool,
     /// Every budget check, then the heaviest first visit, then the site's transfer by type.
     pub rows: Vec<ScoreRow>,
 }

@@ -804,8 +804,13 @@ fn render_scorecard(
                 .find(|r| r.subject == row.subject && r.unit == Unit::Milliseconds)
                 .map(|r| figure(r.current, r.unit))
                 .unwrap_or_default();
+            let incomplete = if card.heaviest_page_incomplete {
+                " (incomplete)"
+            } else {
+                ""
+            };
             let label = keep_end(
-                &format!("first visit of {}", escape::terminal(subject)),
+                &format!("first visit of {}{incomplete}", escape::terminal(subject)),
                 metric_width,
             );
             writeln!(
