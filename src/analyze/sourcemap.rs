@@ -2482,33 +2482,13 @@ mod tests {
             "the source map has neither `mappings` nor `sections`"
         );
         // Accepted oddities: string version, XSSI prefix, BOM, no sources.
-        assert!(
-            attribute(
-                b"x",
-                br#"{"version":"3","mappings":"AAAA"}"#,
-                "a.map",
-                GeneratedLanguage::Script
-            )
-            .is_ok()
-        );
-        assert!(
-            attribute(
-                b"x",
-                b")]}'\n{\"version\":3,\"mappings\":\"\"}",
-                "a.map",
-                GeneratedLanguage::Script
-            )
-            .is_ok()
-        );
-        assert!(
-            attribute(
-                b"x",
-                b"\xEF\xBB\xBF{\"version\":3,\"mappings\":\"\"}",
-                "a.map",
-                GeneratedLanguage::Script
-            )
-            .is_ok()
-        );
+        for map in [
+            &br#"{"version":"3","mappings":"AAAA"}"#[..],
+            b")]}'\n{\"version\":3,\"mappings\":\"\"}",
+            b"\xEF\xBB\xBF{\"version\":3,\"mappings\":\"\"}",
+        ] {
+            assert!(attribute(b"x", map, "a.map", GeneratedLanguage::Script).is_ok());
+        }
     }
 
     #[test]

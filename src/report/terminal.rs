@@ -489,6 +489,29 @@ fn place(finding: &crate::model::finding::Finding) -> String {
     }
 }
 
+/// A section's title with the network its times are estimated for: `Scorecard (transfer time on
+/// mobile: 1.6 Mbit/s, 150 ms round trips)`.
+fn section_under_profile(
+    title: &str,
+    what: &str,
+    profile: &str,
+    paint: &Paint,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let profile = crate::impact::Profile::parse(profile).unwrap_or(crate::impact::MOBILE);
+    writeln!(
+        out,
+        "\n{} {}",
+        paint.bold(title),
+        paint.dim(&format!(
+            "({what} on {}: {:.1} Mbit/s, {} ms round trips)",
+            profile.name,
+            profile.throughput as f64 / 1_048_576.0,
+            profile.round_trip_ms
+        ))
+    )
+}
+
 /// How many opportunities the terminal lists.
 const TOP_OPPORTUNITIES: usize = 10;
 
@@ -522,18 +545,12 @@ fn render_opportunities(
     if report.opportunities.is_empty() {
         return Ok(());
     }
-    let profile =
-        crate::impact::Profile::parse(report.settings.profile).unwrap_or(crate::impact::MOBILE);
-    writeln!(
+    section_under_profile(
+        "Top opportunities",
+        "time saved",
+        report.settings.profile,
+        paint,
         out,
-        "\n{} {}",
-        paint.bold("Top opportunities"),
-        paint.dim(&format!(
-            "(time saved on {}: {:.1} Mbit/s, {} ms round trips)",
-            profile.name,
-            profile.throughput as f64 / 1_048_576.0,
-            profile.round_trip_ms
-        ))
     )?;
     let shown = &report.opportunities[..TOP_OPPORTUNITIES.min(report.opportunities.len())];
     // Long rule names (over 24 columns) push their own row's path, not every row's.
@@ -754,18 +771,7 @@ fn render_scorecard(
     if card.rows.is_empty() {
         return Ok(());
     }
-    let profile = crate::impact::Profile::parse(card.profile).unwrap_or(crate::impact::MOBILE);
-    writeln!(
-        out,
-        "\n{} {}",
-        paint.bold("Scorecard"),
-        paint.dim(&format!(
-            "(transfer time on {}: {:.1} Mbit/s, {} ms round trips)",
-            profile.name,
-            profile.throughput as f64 / 1_048_576.0,
-            profile.round_trip_ms
-        ))
-    )?;
+    section_under_profile("Scorecard", "transfer time", card.profile, paint, out)?;
     // Mark, metric, then three figures of 10 columns: the metric gets what they leave.
     // (A cell is at most 60 columns: very wide terminals get no padding runs.)
     let metric_width = options.width.saturating_sub(4 + 3 * 11).clamp(20, 60);
