@@ -1,4 +1,4 @@
-//! `--format json`: the report as a versioned JSON document (see README, "JSON report").
+//! `--format json`: the report as a versioned JSON document (see docs/json-report.md).
 //! Names are kept exactly; characters that could act on a terminal are `\uXXXX`-escaped (see
 //! [`crate::escape::write_json_pretty`]).
 

@@ -43,8 +43,8 @@ declare_rule! {
     /// ```
     ///
     /// `--baseline FILE` gives the report to compare with; `--hash-pattern REGEX` or
-    /// `[baseline] hash_pattern` says where content hashes sit in file names (see the README,
-    /// "Baseline").
+    /// `[baseline] hash_pattern` says where content hashes sit in file names (see
+    /// docs/baseline.md).
     BudgetGrowth {
         id: "budget/growth",
         summary: "An asset or the total grew more than --max-increase against the --baseline report",
