@@ -199,12 +199,11 @@ pub fn scorecard(
         })
         .collect();
 
-    let transfer_of = |path: &str| {
-        assets
-            .iter()
-            .find(|a| a.path == path)
-            .map_or(0, |a| a.transfer())
-    };
+    let transfer_by_path: std::collections::HashMap<&str, u64> = assets
+        .iter()
+        .map(|a| (a.path.as_str(), a.transfer()))
+        .collect();
+    let transfer_of = |path: &str| transfer_by_path.get(path).copied().unwrap_or(0);
     let first_visit = |page: &PageLoad| {
         transfer_of(&page.page) + page.initial_scripts.gzip + page.initial_stylesheets.gzip
     };

@@ -635,3 +635,57 @@ fn terminal_tables_align_wide_names_and_coloured_cells() {
         assert_eq!(width(line), width(&pages[0]), "{pages:#?}");
     }
 }
+
+/// The scorecard's first visit is the page whose HTML and initial scripts and stylesheets weigh
+/// most, its time those bytes at 1.6 Mbit/s plus two 150 ms round trips (the page, then its
+/// resources in parallel), computed here from the report's own pages and assets.
+#[test]
+fn the_scorecard_estimates_the_heaviest_first_visit_from_the_pages() {
+    let (_, report) = json_report(&fixture("vite-app-next/dist"), &["--no-config"]);
+    let transfer = |path: &str| {
+        let asset = report["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["path"] == path)
+            .unwrap();
+        asset["gzip"]
+            .as_u64()
+            .unwrap_or_else(|| asset["raw"].as_u64().unwrap())
+    };
+    let visits: Vec<(String, u64, u64)> = report["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|page| {
+            let name = page["page"].as_str().unwrap().to_string();
+            let bytes = transfer(&name)
+                + page["initial_scripts"]["gzip"].as_u64().unwrap()
+                + page["initial_stylesheets"]["gzip"].as_u64().unwrap();
+            let requests = 1
+                + page["initial_scripts"]["files"].as_array().unwrap().len() as u64
+                + page["initial_stylesheets"]["files"]
+                    .as_array()
+                    .unwrap()
+                    .len() as u64;
+            (name, bytes, requests)
+        })
+        .collect();
+    let (page, bytes, requests) = visits.iter().max_by_key(|(_, bytes, _)| *bytes).unwrap();
+    let card = &report["scorecard"];
+    assert_eq!(card["heaviest_page"], page.as_str());
+    let row = |metric: &str| {
+        card["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["metric"] == metric)
+            .unwrap_or_else(|| panic!("no {metric} row: {card}"))["current"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(row("requests (page, initial JS and CSS)"), *requests);
+    let expected_ms = (bytes * 8 * 1000).div_ceil(1_638_400) + 2 * 150;
+    assert_eq!(row("first-visit transfer time"), expected_ms);
+    assert!(row("all files, transfer") >= *bytes);
+}
