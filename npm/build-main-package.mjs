@@ -19,6 +19,9 @@ execFileSync(process.execPath, [path.join(here, "sync-version.mjs"), "--check"],
 
 rmSync(options.out, { recursive: true, force: true });
 cpSync(path.join(here, "webaudit"), options.out, { recursive: true });
+// The JSON Schemas ride in the package: a report's `$schema` and webaudit.toml's `#:schema` name
+// https://unpkg.com/webaudit@VERSION/schema/..., which unpkg serves from this very package.
+cpSync(path.join(here, "..", "docs", "schema"), path.join(options.out, "schema"), { recursive: true });
 const manifestPath = path.join(options.out, "package.json");
 const manifest = { ...JSON.parse(readFileSync(manifestPath, "utf8")), ...repositoryFields(options.repository) };
 writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + "\n");

@@ -82,6 +82,27 @@ grep -q "^webaudit $version — dist (26 assets" "$work/report.txt" \
 grep -q '^Scorecard' "$work/report.txt" || fail "the report has no 'Scorecard' section"
 echo "ok: npx webaudit dist -> exit 0, $(head -n 1 "$work/report.txt")"
 
+# The JSON report names its schema by the address unpkg serves from this package: the schema
+# must be in the installed package, with that address as its $id, and the report must be valid
+# against it (checked fully by tests/schemas.rs; here: the names agree).
+NO_COLOR=1 npx --no-install webaudit --no-cache --format json dist >"$work/report.json" \
+  || fail "npx webaudit --format json dist failed"
+node --input-type=module - "$work/report.json" node_modules/webaudit/schema/report.schema.json <<'NODE' \
+  || fail "the report's \$schema does not name the schema in the installed package"
+import { readFileSync } from "node:fs";
+const [reportPath, schemaPath] = process.argv.slice(2);
+const report = JSON.parse(readFileSync(reportPath, "utf8"));
+const schema = JSON.parse(readFileSync(schemaPath, "utf8"));
+const expected = `https://unpkg.com/webaudit@${report.tool.version}/schema/report.schema.json`;
+if (report.$schema !== expected || schema.$id !== expected) {
+  console.error(`report $schema ${report.$schema}, schema $id ${schema.$id}, expected ${expected}`);
+  process.exit(1);
+}
+NODE
+[ -f node_modules/webaudit/schema/webaudit.schema.json ] \
+  || fail "node_modules/webaudit/schema/webaudit.schema.json is missing"
+echo "ok: report \$schema = \$id of node_modules/webaudit/schema/report.schema.json"
+
 # The binary's exit code comes through the launcher: 1 when a finding reaches --fail-on.
 status=0
 NO_COLOR=1 npx --no-install webaudit --no-cache --budget 1kB dist >"$work/over-budget.txt" 2>&1 || status=$?

@@ -100,7 +100,13 @@ stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 mkdir "$stage/$name"
 cp "$binary" "$stage/$name/$exe"
+# README's links point into docs/ (the reference, the JSON Schemas) and examples/: they ship
+# beside it, and every relative link must resolve inside the archive.
 cp README.md "$stage/$name/"
+cp -R docs examples "$stage/$name/"
+while IFS= read -r link; do
+  [ -e "$stage/$name/$link" ] || die "README.md links to $link, which the archive does not hold"
+done < <(grep -o '](\([^)#]*\)' README.md | sed 's/^](//' | grep -v '^[a-z]*:' | sort -u)
 
 case "$target" in
   *-windows-*)

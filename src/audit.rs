@@ -56,6 +56,10 @@ pub struct AuditOptions {
     pub image_encodes: bool,
     /// The network profile that ranks findings by impact (`--profile`).
     pub profile: crate::impact::Profile,
+    /// Counters measuring updates as it goes, for a caller that shows progress.
+    pub progress: Option<std::sync::Arc<crate::measure::progress::MeasureProgress>>,
+    /// Put where the time went into the report (`--timings`).
+    pub timings: bool,
 }
 
 impl AuditOptions {
@@ -72,6 +76,8 @@ impl AuditOptions {
             original_sources: false,
             image_encodes: true,
             profile: crate::impact::MOBILE,
+            progress: None,
+            timings: false,
         }
     }
 }
@@ -128,6 +134,66 @@ pub struct Prepared {
     pub maps: std::collections::HashMap<String, Vec<u8>>,
     /// The network profile findings are ranked under.
     pub profile: crate::impact::Profile,
+    /// Wall-clock time of the stages so far, and the measuring workers' time by kind of work.
+    pub clock: StageClock,
+}
+
+/// Where an audit's time goes, stage by stage (`--timings`).
+#[derive(Debug, Clone)]
+pub struct StageClock {
+    started: std::time::Instant,
+    last: std::time::Instant,
+    stages: Vec<(&'static str, std::time::Duration)>,
+    work: Vec<(crate::measure::progress::Work, std::time::Duration)>,
+    workers: usize,
+}
+
+impl StageClock {
+    fn start() -> StageClock {
+        let now = std::time::Instant::now();
+        StageClock {
+            started: now,
+            last: now,
+            stages: Vec::new(),
+            work: Vec::new(),
+            workers: 0,
+        }
+    }
+
+    /// The stage `name` ends now.
+    fn lap(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        self.stages.push((name, now - self.last));
+        self.last = now;
+    }
+
+    fn timings(&self) -> crate::report::Timings {
+        use crate::measure::progress::Work;
+        let ms = |time: std::time::Duration| (time.as_secs_f64() * 1e4).round() / 10.0;
+        let spent = |name: String, time| crate::report::TimeSpent { name, ms: ms(time) };
+        crate::report::Timings {
+            total_ms: ms(self.last - self.started),
+            stages: self
+                .stages
+                .iter()
+                .map(|(name, time)| spent(name.to_string(), *time))
+                .collect(),
+            workers: self.workers,
+            work: self
+                .work
+                .iter()
+                .map(|(work, time)| {
+                    let name = match work {
+                        Work::Read => "read and hash".to_string(),
+                        Work::Gzip => "gzip".to_string(),
+                        Work::Brotli => "brotli".to_string(),
+                        Work::Analysis(kind) => format!("analyse {}", kind.name()),
+                    };
+                    spent(name, *time)
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Prepared {
@@ -162,13 +228,15 @@ impl Prepared {
 
 /// The whole audit: prepare, run every rule, build the report.
 pub fn run(options: &AuditOptions) -> Result<Report, Error> {
-    let prepared = prepare(options)?;
+    let mut prepared = prepare(options)?;
     let findings = prepared.findings(&[], |_| true);
+    prepared.clock.lap("rules");
     Ok(report(options, prepared, findings))
 }
 
 /// Scan, measure and analyse the folder, and derive what the rules read.
 pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
+    let mut clock = StageClock::start();
     scan::check_root(&options.root)?;
     let mut config = config::load(&options.root, &options.overrides)?;
     rules::check_config(&config)?;
@@ -219,12 +287,22 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
     // Outputs that point at original sources look findings up in the maps the analysis reads:
     // kept then, so that no map is read twice.
     reader.retain_maps = options.original_sources;
+    clock.lap("scan");
+    let own_progress;
+    let progress = match &options.progress {
+        Some(progress) => progress.as_ref(),
+        None => {
+            own_progress = crate::measure::progress::MeasureProgress::new();
+            &own_progress
+        }
+    };
     let measured = measure::measure(
         &scanned.files,
         MeasureOptions {
             brotli,
             threads: options.threads,
             known_sizes: known_sizes.as_ref(),
+            progress: Some(progress),
         },
         Some(&reader),
         &mut cache,
@@ -232,6 +310,9 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
     if let Err(problem) = cache.save() {
         notes.push(problem.0);
     }
+    clock.lap("measure");
+    clock.work = progress.work_times();
+    clock.workers = measure::worker_count(options.threads);
 
     let maps = measured.maps;
     let mut assets = measured.assets;
@@ -338,6 +419,10 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         cache_folder,
         maps,
         profile: options.profile,
+        clock: {
+            clock.lap("pages and site model");
+            clock
+        },
     })
 }
 
@@ -607,6 +692,7 @@ pub fn report(
         brotli,
         cache_folder,
         maps,
+        mut clock,
         ..
     } = prepared;
     let repository = crate::origins::repository_root();
@@ -632,7 +718,10 @@ pub fn report(
     };
     let opportunities = crate::impact::opportunities(&findings, options.profile);
     let scorecard = crate::impact::scorecard(&assets, &pages, &budgets, options.profile);
+    clock.lap("report");
     Report {
+        timings: options.timings.then(|| clock.timings()),
+        json_schema: crate::report::schema::report_schema_url(),
         schema: SCHEMA_VERSION,
         tool: Tool {
             name: "webaudit",

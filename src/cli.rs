@@ -483,6 +483,23 @@ pub struct AuditArgs {
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Progress on standard error: auto (on a terminal, a bar once the audit has run 2 s; in a
+    /// pipe or CI log, one timing line after an audit that took 2 s or more), always (the bar
+    /// at once; the timing line after every audit), never. Nothing with --quiet.
+    #[arg(long, value_enum, default_value_t = ProgressChoice::Auto, env = "WEBAUDIT_PROGRESS")]
+    pub progress: ProgressChoice,
+    /// Say where the time went: each stage's wall-clock time and what the measuring workers
+    /// spent their time on, on standard error (and as `timings` in the JSON report).
+    #[arg(long)]
+    pub timings: bool,
+}
+
+/// `--progress`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 /// `--profile`.

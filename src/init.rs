@@ -86,6 +86,12 @@ pub fn init(options: &InitOptions) -> Result<Written, Error> {
             })
         }
     };
+    // A TOML editor with Taplo (Even Better TOML, and others built on it) completes and checks
+    // the file against the schema this line names.
+    let text = format!(
+        "#:schema {}\n{text}",
+        crate::config::webaudit_toml::config_schema_url()
+    );
     write_new(&target, text.as_bytes())?;
     Ok(Written {
         path: target,

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
+mod audit_progress;
 mod cli;
 
 use cli::*;
@@ -167,8 +168,29 @@ fn main() -> ExitCode {
 }
 
 fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
-    let report = audit::run(&audit_options(args)?)?;
+    let mut options = audit_options(args)?;
+    let progress = audit_progress::AuditProgress::start(progress_choice(args));
+    options.progress = Some(progress.counters());
+    let report = audit::run(&options);
+    progress.finish();
+    let report = report?;
+    print_timings(args, &report);
     emit(args, &report)
+}
+
+fn progress_choice(args: &AuditArgs) -> ProgressChoice {
+    if args.quiet {
+        ProgressChoice::Never
+    } else {
+        args.progress
+    }
+}
+
+/// `--timings`: on standard error, so the report on standard output stays as it is.
+fn print_timings(args: &AuditArgs, report: &report::Report) {
+    if let Some(timings) = report.timings.as_ref().filter(|_| args.timings) {
+        eprint!("{}", report::timings::render(timings));
+    }
 }
 
 fn run_check_url(args: &CheckUrlArgs) -> Result<u8, Error> {
@@ -182,7 +204,13 @@ fn run_check_url(args: &CheckUrlArgs) -> Result<u8, Error> {
         FollowRedirectsArg::None => FollowRedirects::None,
     };
     live.deadline = Duration::from_secs(args.deadline);
-    let report = webaudit::live::check_folder(&audit_options(&args.audit)?, &live)?;
+    let mut options = audit_options(&args.audit)?;
+    let progress = audit_progress::AuditProgress::start(progress_choice(&args.audit));
+    options.progress = Some(progress.counters());
+    let report = webaudit::live::check_folder(&options, &live);
+    progress.finish();
+    let report = report?;
+    print_timings(&args.audit, &report);
     emit(&args.audit, &report)
 }
 
@@ -315,6 +343,8 @@ fn audit_options(args: &AuditArgs) -> Result<AuditOptions, Error> {
             FailOnArg::Info => FailOn::Info,
             FailOnArg::Never => FailOn::Never,
         },
+        progress: None,
+        timings: args.timings,
     })
 }
 

@@ -52,6 +52,12 @@ fn npx_runs_the_binary_from_the_installed_tarballs() {
         "{stdout}"
     );
     assert!(
+        stdout.contains(
+            "ok: report $schema = $id of node_modules/webaudit/schema/report.schema.json"
+        ),
+        "{stdout}"
+    );
+    assert!(
         stdout.contains("ok: without @webaudit/linux-x64 -> exit 2"),
         "{stdout}"
     );

@@ -80,6 +80,25 @@ fn configuration_files_validate_against_the_config_schema() {
     assert_eq!(init.code, 0, "{}", init.stderr);
     let written = std::fs::read_to_string(project.path().join("webaudit.toml")).unwrap();
     assert!(written.contains("[budget]"), "{written}");
+    // Its first line names the config schema by its published address, the schema's `$id`.
+    let config_schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("docs/schema/webaudit.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let id = config_schema["$id"]
+        .as_str()
+        .expect("the config schema has an $id");
+    assert_eq!(
+        id,
+        format!(
+            "https://unpkg.com/webaudit@{}/schema/webaudit.schema.json",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    assert_eq!(
+        written.lines().next(),
+        Some(format!("#:schema {id}").as_str())
+    );
     let problems = errors(&validator, &toml_as_json(&written));
     assert!(problems.is_empty(), "webaudit init's file: {problems:#?}");
 
@@ -141,6 +160,17 @@ fn errors(validator: &jsonschema::Validator, report: &Value) -> Vec<String> {
 #[test]
 fn real_reports_validate_and_the_schema_rejects_what_they_do_not_say() {
     let validator = validator();
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join(REPORT_SCHEMA_FILE)).unwrap())
+            .unwrap();
+    let schema_id = schema["$id"].clone();
+    assert_eq!(
+        schema_id,
+        format!(
+            "https://unpkg.com/webaudit@{}/schema/report.schema.json",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
     let mut reports = 0;
     for fixture_name in [
         "vite-app/dist",
@@ -154,6 +184,8 @@ fn real_reports_validate_and_the_schema_rejects_what_they_do_not_say() {
             panic!("fixture {fixture_name} is missing");
         }
         let (_, report) = json_report(&path, &["--no-config"]);
+        // The report names its schema by the address the schema gives itself.
+        assert_eq!(report["$schema"], schema_id, "{fixture_name}");
         let problems = errors(&validator, &report);
         assert!(problems.is_empty(), "{fixture_name}: {problems:#?}");
         reports += 1;

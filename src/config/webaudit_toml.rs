@@ -237,10 +237,17 @@ pub const CONFIG_SCHEMA_FILE: &str = "docs/schema/webaudit.schema.json";
 /// The JSON Schema of `webaudit.toml` (draft 2020-12), generated from the tables the parser
 /// reads: editors that read TOML through a JSON Schema (taplo, Even Better TOML) complete and
 /// check it. Unknown keys are refused, as the parser refuses them.
+/// The published address of webaudit.toml's schema (`$id`, and the `#:schema` line that
+/// `webaudit init` writes: TOML editors using Taplo read it).
+pub fn config_schema_url() -> String {
+    crate::report::schema::published_schema_url("webaudit.schema.json")
+}
+
 pub fn config_schema() -> serde_json::Value {
     let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
     let mut value = generator.into_root_schema_for::<File>().to_value();
     if let serde_json::Value::Object(root) = &mut value {
+        root.insert("$id".into(), config_schema_url().into());
         root.insert("title".into(), "webaudit.toml".into());
     }
     value

@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod compress;
+pub mod progress;
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -21,6 +22,7 @@ pub use crate::model::asset::Asset;
 use crate::model::facts::{ClaimedMap, Facts};
 use crate::scan::{ScannedFile, SkipCategory, Skipped};
 use cache::{Algorithm, Cache, ContentHash, Key};
+use progress::{MeasureProgress, Work};
 
 /// Files larger than this are streamed rather than read whole.
 pub const IN_MEMORY_LIMIT: u64 = 64 * 1024 * 1024;
@@ -39,6 +41,8 @@ pub struct MeasureOptions<'a> {
     /// Sizes measured by a baseline report (`--baseline`), reused for unchanged content when
     /// the cache does not have them.
     pub known_sizes: Option<&'a crate::baseline::KnownSizes>,
+    /// Counters to update as files finish (progress display, `--timings`).
+    pub progress: Option<&'a MeasureProgress>,
 }
 
 /// Reads what a file's content says from the bytes measuring holds, so that every file is read
@@ -154,6 +158,17 @@ pub(crate) fn run_pool<T: Send>(
 
 const WORKER_STACK: usize = 64 * 1024 * 1024;
 
+/// The workers measuring uses for `--threads N` (0: one per core).
+pub fn worker_count(threads: usize) -> usize {
+    if threads == 0 {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    } else {
+        threads
+    }
+}
+
 /// Measures `files`, reading sizes from `cache` and adding the ones it computes to it.
 ///
 /// Two phases: every file but source maps, then the maps that no script or stylesheet claimed
@@ -164,13 +179,7 @@ pub fn measure(
     reader: Option<&dyn ContentReader>,
     cache: &mut Cache,
 ) -> Measured {
-    let threads = if options.threads == 0 {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    } else {
-        options.threads
-    };
+    let threads = worker_count(options.threads);
     let sizes: Vec<u64> = files
         .iter()
         .map(|f| {
@@ -188,11 +197,21 @@ pub fn measure(
             .is_some_and(|e| e.eq_ignore_ascii_case("map"))
     };
 
+    let quiet = MeasureProgress::new();
+    let progress = options.progress.unwrap_or(&quiet);
+    progress.start(files.len() as u64, sizes.iter().sum());
+    let done = |i: usize, outcome: &Result<Outcome, Skipped>| {
+        let kind = outcome.as_ref().ok().map(|o| o.asset.kind);
+        progress.file_done(sizes[i], kind);
+    };
+
     let shared_cache: &Cache = cache;
     let mut first: Vec<usize> = (0..files.len()).filter(|&i| !is_map(&files[i])).collect();
     largest_first(&mut first);
     let mut results = run_pool(&first, threads, |i| {
-        measure_guarded(&files[i], options, shared_cache, reader)
+        let outcome = measure_guarded(&files[i], options, shared_cache, reader, progress);
+        done(i, &outcome);
+        outcome
     });
 
     let claimed: HashMap<String, ClaimedMap> = results
@@ -203,13 +222,19 @@ pub fn measure(
     let mut second = Vec::new();
     for (i, file) in files.iter().enumerate().filter(|(_, f)| is_map(f)) {
         match claimed.get(&file.relative_path) {
-            Some(map) => results.push((i, Ok(claimed_map_outcome(file, map)))),
+            Some(map) => {
+                let outcome = Ok(claimed_map_outcome(file, map));
+                done(i, &outcome);
+                results.push((i, outcome));
+            }
             None => second.push(i),
         }
     }
     largest_first(&mut second);
     results.extend(run_pool(&second, threads, |i| {
-        measure_guarded(&files[i], options, shared_cache, None)
+        let outcome = measure_guarded(&files[i], options, shared_cache, None, progress);
+        done(i, &outcome);
+        outcome
     }));
     results.sort_by_key(|(index, _)| *index);
 
@@ -341,9 +366,10 @@ fn measure_guarded(
     options: MeasureOptions,
     cache: &Cache,
     reader: Option<&dyn ContentReader>,
+    progress: &MeasureProgress,
 ) -> Result<Outcome, Skipped> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        measure_file(file, options, cache, reader)
+        measure_file(file, options, cache, reader, progress)
     }))
     .unwrap_or_else(|panic| {
         let detail = crate::error::panic_message(&*panic);
@@ -360,7 +386,9 @@ fn measure_file(
     options: MeasureOptions,
     cache: &Cache,
     reader: Option<&dyn ContentReader>,
+    progress: &MeasureProgress,
 ) -> Result<Outcome, Skipped> {
+    let reading = std::time::Instant::now();
     let mut handle = open_without_following(&file.path).map_err(|e| skip(file, e))?;
     let metadata = handle.metadata().map_err(|e| skip(file, e))?;
     if !metadata.is_file() {
@@ -382,6 +410,7 @@ fn measure_file(
         (None, hash, raw, head)
     };
     drop(handle);
+    progress.spent(Work::Read, reading.elapsed());
 
     let classification = classify(file.extension.as_deref(), &head);
     let format = classification.format;
@@ -416,17 +445,24 @@ fn measure_file(
             baseline_hits += 1;
             continue;
         }
+        let compressing = std::time::Instant::now();
         let size = match &bytes {
             Some(bytes) => compress_size(algorithm, &bytes[..], raw),
             None => open_without_following(&file.path)
                 .and_then(|f| compress_size(algorithm, io::BufReader::new(f), raw)),
         }
         .map_err(|e| skip(file, e))?;
+        let work = match algorithm {
+            Algorithm::Gzip => Work::Gzip,
+            Algorithm::Brotli => Work::Brotli,
+        };
+        progress.spent(work, compressing.elapsed());
         sizes.insert(algorithm, size);
         computed.push((algorithm, size));
     }
 
     // Facts come from the same bytes; files too large to hold in memory are measured only.
+    let analysing = std::time::Instant::now();
     let (facts, claimed, computed_facts, reused_facts, map_json) = match (&bytes, reader) {
         (Some(bytes), Some(reader)) => {
             let analysis = reader.read(cache, file, format, bytes, &content_hash);
@@ -441,6 +477,9 @@ fn measure_file(
         (None, Some(reader)) => (reader.read_head(format, &head), None, None, None, None),
         _ => (Facts::None, None, None, None, None),
     };
+    if reader.is_some() {
+        progress.spent(Work::Analysis(format.kind()), analysing.elapsed());
+    }
     let asset = Asset {
         path: file.relative_path.clone(),
         file: file.path.clone(),

@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod sarif;
 pub mod schema;
 pub mod terminal;
+pub mod timings;
 
 use std::collections::BTreeMap;
 
@@ -145,8 +146,34 @@ pub struct Summary {
     pub failed: bool,
 }
 
+/// Where an audit's time went (`--timings`), in milliseconds.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Timings {
+    /// Wall-clock time from the start of the audit to its report (rendering excluded).
+    pub total_ms: f64,
+    /// Wall-clock time of each stage, in the order they ran: `scan` (configuration, listing
+    /// the folder, the baseline), `measure` (reading, compressing and analysing every file, on
+    /// `workers` threads), `pages and site model`, `rules`, `report`.
+    pub stages: Vec<TimeSpent>,
+    pub workers: usize,
+    /// What the measuring workers spent their time on, summed over workers (so up to
+    /// `workers` × the `measure` stage): `read and hash`, `gzip`, `brotli`, and `analyse KIND`
+    /// (parsing, source maps, image re-encoding) by kind of file.
+    pub work: Vec<TimeSpent>,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct TimeSpent {
+    pub name: String,
+    pub ms: f64,
+}
+
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
+    /// The address of this report's JSON Schema, for editors and validators (see
+    /// `schema::published_schema_url`).
+    #[serde(rename = "$schema")]
+    pub json_schema: String,
     pub schema: u32,
     pub tool: Tool,
     /// The audited folder as given on the command line.
@@ -172,6 +199,9 @@ pub struct Report {
     pub notes: Vec<String>,
     /// Compression work done by this run and sizes reused from the cache.
     pub measurement: Statistics,
+    /// Where the run's time went, with `--timings` only (times differ from run to run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timings: Option<Timings>,
     /// Deltas against `--baseline`, when one was given.
     pub baseline: Option<crate::baseline::Comparison>,
     pub summary: Summary,

@@ -10,6 +10,22 @@ use super::Report;
 /// Where the committed schema lives in the repository.
 pub const REPORT_SCHEMA_FILE: &str = "docs/schema/report.schema.json";
 
+/// The address a published schema is read from: the npm package `webaudit` carries both schemas
+/// under `schema/` (npm/build-main-package.mjs copies them from docs/schema), and unpkg serves
+/// every file of every published version. An address by version, not by repository owner or
+/// branch: a report names the schema of the very webaudit that wrote it.
+pub fn published_schema_url(file_name: &str) -> String {
+    format!(
+        "https://unpkg.com/webaudit@{}/schema/{file_name}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The report schema's published address: its `$id`, and the `$schema` of every report.
+pub fn report_schema_url() -> String {
+    published_schema_url("report.schema.json")
+}
+
 /// The report's schema (JSON Schema draft 2020-12), as serialised: fields written only when set
 /// are optional. Every object is closed (`additionalProperties: false`), so a field the schema
 /// does not name fails validation.
@@ -20,6 +36,7 @@ pub fn report_schema() -> Value {
     let schema = generator.into_root_schema_for::<Report>();
     let mut value = schema.to_value();
     if let Value::Object(root) = &mut value {
+        root.insert("$id".into(), Value::String(report_schema_url()));
         root.insert(
             "title".into(),
             Value::String(format!(

@@ -24,7 +24,10 @@ pub fn webaudit() -> assert_cmd::Command {
     let mut command = cargo_bin_cmd!("webaudit");
     command
         .env_remove("WEBAUDIT_CACHE_DIR")
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        // Tests compare standard error; a slow run would add its timing line (tests/progress.rs
+        // checks progress itself).
+        .env("WEBAUDIT_PROGRESS", "never");
     command
 }
 
