@@ -22,7 +22,7 @@ pub use crate::model::asset::Asset;
 use crate::model::facts::{ClaimedMap, Facts};
 use crate::scan::{ScannedFile, SkipCategory, Skipped};
 use cache::{Algorithm, Cache, ContentHash, Key};
-use progress::{MeasureProgress, Work};
+use progress::{MeasureProgress, Stopwatch, Work};
 
 /// Files larger than this are streamed rather than read whole.
 pub const IN_MEMORY_LIMIT: u64 = 64 * 1024 * 1024;
@@ -388,7 +388,7 @@ fn measure_file(
     reader: Option<&dyn ContentReader>,
     progress: &MeasureProgress,
 ) -> Result<Outcome, Skipped> {
-    let reading = std::time::Instant::now();
+    let reading = Stopwatch::start();
     let mut handle = open_without_following(&file.path).map_err(|e| skip(file, e))?;
     let metadata = handle.metadata().map_err(|e| skip(file, e))?;
     if !metadata.is_file() {
@@ -445,7 +445,7 @@ fn measure_file(
             baseline_hits += 1;
             continue;
         }
-        let compressing = std::time::Instant::now();
+        let compressing = Stopwatch::start();
         let size = match &bytes {
             Some(bytes) => compress_size(algorithm, &bytes[..], raw),
             None => open_without_following(&file.path)
@@ -462,7 +462,7 @@ fn measure_file(
     }
 
     // Facts come from the same bytes; files too large to hold in memory are measured only.
-    let analysing = std::time::Instant::now();
+    let analysing = Stopwatch::start();
     let (facts, claimed, computed_facts, reused_facts, map_json) = match (&bytes, reader) {
         (Some(bytes), Some(reader)) => {
             let analysis = reader.read(cache, file, format, bytes, &content_hash);

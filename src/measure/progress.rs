@@ -4,7 +4,7 @@
 //! itself never prints.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::kind::AssetKind;
 
@@ -106,6 +106,48 @@ impl MeasureProgress {
     }
 }
 
+/// Times one piece of a worker's work in the CPU time of its thread, so that what it reports is
+/// what the work cost, however busy the machine (a wall clock would add the time the thread
+/// waited for a core). Where threads have no CPU clock, wall-clock time.
+pub(super) struct Stopwatch {
+    cpu: Option<Duration>,
+    wall: Instant,
+}
+
+impl Stopwatch {
+    pub(super) fn start() -> Stopwatch {
+        Stopwatch {
+            cpu: thread_cpu_time(),
+            wall: Instant::now(),
+        }
+    }
+
+    pub(super) fn elapsed(&self) -> Duration {
+        match (self.cpu, thread_cpu_time()) {
+            (Some(start), Some(now)) => now.saturating_sub(start),
+            _ => self.wall.elapsed(),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn thread_cpu_time() -> Option<Duration> {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec through a pointer to a live local.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    let seconds = u64::try_from(now.tv_sec).ok()?;
+    let nanos = u32::try_from(now.tv_nsec).ok()?;
+    (status == 0).then(|| Duration::new(seconds, nanos))
+}
+
+#[cfg(not(unix))]
+fn thread_cpu_time() -> Option<Duration> {
+    None
+}
+
 fn kind_index(kind: AssetKind) -> usize {
     AssetKind::ALL
         .iter()
@@ -148,6 +190,24 @@ mod tests {
                 (Work::Analysis(AssetKind::Image), Duration::from_millis(40)),
             ]
         );
+    }
+
+    #[test]
+    fn a_stopwatch_counts_the_threads_work_not_its_sleep() {
+        let watch = Stopwatch::start();
+        std::thread::sleep(Duration::from_millis(50));
+        // Sleeping costs no CPU: far less than the 50 ms of wall clock.
+        assert!(
+            watch.elapsed() < Duration::from_millis(25),
+            "{:?}",
+            watch.elapsed()
+        );
+        let watch = Stopwatch::start();
+        let mut x = 0u64;
+        while watch.elapsed() < Duration::from_millis(5) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        assert!(x > 0);
     }
 
     #[test]

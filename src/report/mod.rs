@@ -156,9 +156,10 @@ pub struct Timings {
     /// `workers` threads), `pages and site model`, `rules`, `report`.
     pub stages: Vec<TimeSpent>,
     pub workers: usize,
-    /// What the measuring workers spent their time on, summed over workers (so up to
+    /// What the measuring workers spent their CPU time on, summed over workers (so up to
     /// `workers` × the `measure` stage): `read and hash`, `gzip`, `brotli`, and `analyse KIND`
-    /// (parsing, source maps, image re-encoding) by kind of file.
+    /// (parsing, source maps, image re-encoding) by kind of file. Thread CPU time where the
+    /// system has it (Linux, macOS), else wall-clock time.
     pub work: Vec<TimeSpent>,
 }
 

@@ -24,11 +24,12 @@ pub fn render(timings: &Timings) -> String {
     }
     if !timings.work.is_empty() {
         out.push_str(&format!(
-            "measuring, time summed over {} worker{}:\n",
+            "measuring, CPU time summed over {} worker{}:\n",
             timings.workers,
             if timings.workers == 1 { "" } else { "s" }
         ));
-        let mut work: Vec<_> = timings.work.iter().collect();
+        // Kinds of file that took no measurable time are left out of the table (not the JSON).
+        let mut work: Vec<_> = timings.work.iter().filter(|w| w.ms >= 5.0).collect();
         work.sort_by(|a, b| b.ms.total_cmp(&a.ms).then(a.name.cmp(&b.name)));
         for spent in work {
             out.push_str(&format!(
@@ -59,14 +60,18 @@ mod tests {
             total_ms: 2_310.0,
             stages: vec![spent("scan", 10.0), spent("measure", 2_100.0)],
             workers: 2,
-            work: vec![spent("gzip", 1_200.0), spent("analyse image", 2_850.0)],
+            work: vec![
+                spent("gzip", 1_200.0),
+                spent("analyse image", 2_850.0),
+                spent("analyse font", 0.4),
+            ],
         });
         assert_eq!(
             table,
             "timings: 2.31 s from start to report (wall clock)\n\
              \x20 scan              0.01 s\n\
              \x20 measure           2.10 s\n\
-             measuring, time summed over 2 workers:\n\
+             measuring, CPU time summed over 2 workers:\n\
              \x20 analyse image     2.85 s\n\
              \x20 gzip              1.20 s\n"
         );
