@@ -191,7 +191,7 @@ fn timings_say_where_the_time_went() {
         "pages and site model",
         "rules",
         "report",
-        "gzip",
+        "measuring, CPU time summed over",
     ] {
         assert!(run.stderr.contains(stage), "{stage}: {}", run.stderr);
     }

@@ -240,7 +240,7 @@ pub const CONFIG_SCHEMA_FILE: &str = "docs/schema/webaudit.schema.json";
 /// The published address of webaudit.toml's schema (`$id`, and the `#:schema` line that
 /// `webaudit init` writes: TOML editors using Taplo read it).
 pub fn config_schema_url() -> String {
-    crate::report::schema::published_schema_url("webaudit.schema.json")
+    crate::model::published_schema_url("webaudit.schema.json")
 }
 
 pub fn config_schema() -> serde_json::Value {

@@ -10,20 +10,9 @@ use super::Report;
 /// Where the committed schema lives in the repository.
 pub const REPORT_SCHEMA_FILE: &str = "docs/schema/report.schema.json";
 
-/// The address a published schema is read from: the npm package `webaudit` carries both schemas
-/// under `schema/` (npm/build-main-package.mjs copies them from docs/schema), and unpkg serves
-/// every file of every published version. An address by version, not by repository owner or
-/// branch: a report names the schema of the very webaudit that wrote it.
-pub fn published_schema_url(file_name: &str) -> String {
-    format!(
-        "https://unpkg.com/webaudit@{}/schema/{file_name}",
-        env!("CARGO_PKG_VERSION")
-    )
-}
-
 /// The report schema's published address: its `$id`, and the `$schema` of every report.
 pub fn report_schema_url() -> String {
-    published_schema_url("report.schema.json")
+    crate::model::published_schema_url("report.schema.json")
 }
 
 /// The report's schema (JSON Schema draft 2020-12), as serialised: fields written only when set

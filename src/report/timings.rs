@@ -23,14 +23,19 @@ pub fn render(timings: &Timings) -> String {
         ));
     }
     if !timings.work.is_empty() {
-        out.push_str(&format!(
-            "measuring, CPU time summed over {} worker{}:\n",
-            timings.workers,
-            if timings.workers == 1 { "" } else { "s" }
-        ));
-        // Kinds of file that took no measurable time are left out of the table (not the JSON).
+        // Kinds of work that took no measurable time are left out of the table (not the JSON).
         let mut work: Vec<_> = timings.work.iter().filter(|w| w.ms >= 5.0).collect();
         work.sort_by(|a, b| b.ms.total_cmp(&a.ms).then(a.name.cmp(&b.name)));
+        out.push_str(&format!(
+            "measuring, CPU time summed over {} worker{}:{}\n",
+            timings.workers,
+            if timings.workers == 1 { "" } else { "s" },
+            if work.is_empty() {
+                " under 0.01 s for every kind of work"
+            } else {
+                ""
+            }
+        ));
         for spent in work {
             out.push_str(&format!(
                 "  {:<width$}  {:>9}\n",
