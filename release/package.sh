@@ -103,7 +103,10 @@ cp "$binary" "$stage/$name/$exe"
 # README's links point into docs/ (the reference, the JSON Schemas) and examples/: they ship
 # beside it, and every relative link must resolve inside the archive.
 cp README.md "$stage/$name/"
-cp -R docs examples "$stage/$name/"
+# (examples/ is otherwise scratch space: only the example workflow is shipped.)
+cp -R docs "$stage/$name/"
+mkdir "$stage/$name/examples"
+cp examples/github-workflow.yml "$stage/$name/examples/"
 while IFS= read -r link; do
   [ -e "$stage/$name/$link" ] || die "README.md links to $link, which the archive does not hold"
 done < <(grep -o '](\([^)#]*\)' README.md | sed 's/^](//' | grep -v '^[a-z]*:' | sort -u)
