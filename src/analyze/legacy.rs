@@ -266,8 +266,10 @@ fn find_with(
                 }
             }
             Needle::Bracket { object } if bounded => {
+                // `["flat"]` then `=`.
                 if let Some(member) = quoted(after)
-                    && assignment_follows(&after[member.len() + 2..])
+                    && after.get(member.len() + 2) == Some(&b']')
+                    && assignment_follows(&after[member.len() + 3..])
                     && let Some(index) = matcher.member(object, member)
                 {
                     note(index, start);

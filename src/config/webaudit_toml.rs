@@ -82,7 +82,7 @@ struct TargetsTable {
     /// The browsers the app supports, as a browserslist query (`"> 0.5%, not dead"`) or a list
     /// of queries; used instead of the project's `.browserslistrc` or `package.json`
     /// `browserslist`.
-    #[schemars(with = "Option<value_schema::Paths>")]
+    #[schemars(with = "Option<value_schema::Queries>")]
     browsers: Option<Spanned<toml::Value>>,
 }
 
@@ -202,6 +202,14 @@ mod value_schema {
     pub enum Increase {
         Bytes(u64),
         Text(String),
+    }
+
+    /// One browserslist query ("> 0.5%, not dead") or a list of queries.
+    #[derive(schemars::JsonSchema)]
+    #[serde(untagged)]
+    pub enum Queries {
+        One(String),
+        Several(Vec<String>),
     }
 
     /// One glob or a list of globs ("!pattern" excludes).
