@@ -128,6 +128,8 @@ def main():
         server.wait()
     ours = webaudit(args.webaudit, args.folder)
 
+    if not found["scripts"] and not ours:
+        print(f"{args.folder}: Lighthouse {found['lighthouse']} reports nothing, webaudit reports nothing")
     for path in sorted(set(found["scripts"]) | set(ours)):
         theirs = found["scripts"].get(path, {})
         mine = ours.get(path, {})
