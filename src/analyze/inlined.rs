@@ -142,7 +142,7 @@ fn is_image_or_font(media_type: &str) -> bool {
 
 /// Line and column of increasing offsets, counted from the last one so a file is walked once.
 #[derive(Default)]
-struct Position {
+pub(crate) struct Position {
     offset: usize,
     line: u32,
     /// Characters from the start of the line to `offset`.
@@ -150,7 +150,7 @@ struct Position {
 }
 
 impl Position {
-    fn advance(&mut self, bytes: &[u8], to: usize) -> Location {
+    pub(crate) fn advance(&mut self, bytes: &[u8], to: usize) -> Location {
         if self.line == 0 {
             *self = Position {
                 offset: 0,

@@ -12,6 +12,7 @@ pub mod inlined;
 pub mod js;
 pub mod js_guard;
 pub mod js_scan;
+pub mod legacy;
 pub mod mentions;
 pub mod minify;
 pub mod sourcemap;
@@ -33,7 +34,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-11";
+pub const ANALYZER_VERSION: &str = "facts-12-legacy";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -188,7 +189,14 @@ fn script_facts(
         Some(signatures) if !attributed => signatures.find(bytes),
         _ => Vec::new(),
     };
+    let legacy = if shipped {
+        let attribution = map.as_ref().and_then(|m| m.attribution.as_ref().ok());
+        legacy::find(bytes, attribution)
+    } else {
+        Default::default()
+    };
     ScriptFacts {
+        legacy,
         js,
         map,
         signatures,
@@ -345,6 +353,8 @@ pub fn analyze(
         &decode_bound,
         ANALYZER_VERSION.as_bytes(),
         &context.knowledge_fingerprint,
+        // The polyfill patterns come from the built-in legacy JavaScript data.
+        crate::knowledge::legacy::fingerprint(),
         tag,
         extension.as_bytes(),
         content_hash,

@@ -11,6 +11,7 @@
 //! those and no 200 kB total on top, unless they ask for one with `--budget` or
 //! `[budget] total`: a check they never wrote would change the verdict they are used to.
 
+pub mod browsers;
 pub mod build_folder;
 pub mod bundlewatch;
 pub mod js_literal;
@@ -128,6 +129,29 @@ pub fn load(root: &Path, overrides: &Overrides) -> Result<Config, Error> {
         let text = read(&path)?;
         webaudit_toml::apply(&path, &text, &mut config)?;
         config.files.push(path);
+    }
+
+    // The project's own browserslist: a broken one is said once and the default applies, since
+    // it belongs to the build, not to webaudit's configuration.
+    if !config.browsers_written {
+        for folder in &folders {
+            let found = browsers::find_in(folder).and_then(|found| {
+                found
+                    .map(|(query, file)| {
+                        browsers::BrowserTargets::from_query(&query, &file)
+                            .map_err(|why| format!("{}: {why}", file.display()))
+                    })
+                    .transpose()
+            });
+            match found {
+                Ok(None) => continue,
+                Ok(Some(targets)) => config.browsers = targets,
+                Err(why) => config.notes.push(format!(
+                    "browser targets not read ({why}); js/legacy-javascript uses its default targets"
+                )),
+            }
+            break;
+        }
     }
 
     let peers = peer_configs(root, &folders)?;

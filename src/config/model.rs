@@ -180,6 +180,12 @@ pub struct Config {
     /// `[baseline] hash_pattern` / `--hash-pattern`: where content hashes sit in file names;
     /// `None` for [`crate::baseline::DEFAULT_HASH_PATTERN`].
     pub hash_pattern: Option<crate::baseline::HashPattern>,
+    /// The browsers the app supports (`[targets] browsers`, the project's browserslist, or the
+    /// default): see [`super::browsers`].
+    pub browsers: super::browsers::BrowserTargets,
+    /// Whether `[targets] browsers` was written in webaudit.toml (then no browserslist file is
+    /// looked for).
+    pub browsers_written: bool,
 }
 
 /// 200 kB: the default total budget for scripts and stylesheets, gzipped.

@@ -26,6 +26,9 @@
 //! above_the_fold = 3                    # images/iframes at the top of <body> treated as visible
 //! max_width = 2560                      # images wider than this are oversized anywhere
 //!
+//! [targets]
+//! browsers = "> 0.5%, not dead"         # a browserslist query or a list of them (js/legacy-javascript)
+//!
 //! [rules]
 //! "budget/count" = "warning"            # error | warning | info | off
 //!
@@ -69,6 +72,18 @@ struct File {
     #[serde(default)]
     baseline: Option<BaselineTable>,
     images: Option<ImagesTable>,
+    #[serde(default)]
+    targets: Option<TargetsTable>,
+}
+
+#[derive(Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct TargetsTable {
+    /// The browsers the app supports, as a browserslist query (`"> 0.5%, not dead"`) or a list
+    /// of queries; used instead of the project's `.browserslistrc` or `package.json`
+    /// `browserslist`.
+    #[schemars(with = "Option<value_schema::Queries>")]
+    browsers: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -187,6 +202,14 @@ mod value_schema {
     pub enum Increase {
         Bytes(u64),
         Text(String),
+    }
+
+    /// One browserslist query ("> 0.5%, not dead") or a list of queries.
+    #[derive(schemars::JsonSchema)]
+    #[serde(untagged)]
+    pub enum Queries {
+        One(String),
+        Several(Vec<String>),
     }
 
     /// One glob or a list of globs ("!pattern" excludes).
@@ -461,6 +484,28 @@ pub fn apply(path: &Path, text: &str, config: &mut Config) -> Result<(), Error> 
                 .map_err(|why| source.error(span, format!("`knowledge.package`: {why}")))?;
             config.packages.push(package);
         }
+    }
+
+    if let Some(browsers) = file.targets.and_then(|t| t.browsers) {
+        let query = match browsers.get_ref() {
+            toml::Value::String(query) => Some(query.clone()),
+            toml::Value::Array(list) => list
+                .iter()
+                .map(|q| q.as_str())
+                .collect::<Option<Vec<_>>>()
+                .map(|queries| queries.join(", ")),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            source.error(
+                browsers.span(),
+                "`targets.browsers`: expected a browserslist query or a list of queries"
+                    .to_string(),
+            )
+        })?;
+        config.browsers = super::browsers::BrowserTargets::from_query(&query, path)
+            .map_err(|why| source.error(browsers.span(), format!("`targets.browsers`: {why}")))?;
+        config.browsers_written = true;
     }
 
     if let Some(pattern) = file.baseline.and_then(|b| b.hash_pattern) {

@@ -3,6 +3,8 @@
 //! binary and extendable from `webaudit.toml` (`[[knowledge.package]]`, same keys; an entry with
 //! the name of a built-in one replaces it).
 
+pub mod legacy;
+
 use std::collections::BTreeMap;
 
 use serde::Deserialize;

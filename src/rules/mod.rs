@@ -29,6 +29,7 @@ mod images_unsized;
 mod inlined_asset;
 mod js_parse_error;
 mod large_chunk;
+mod legacy_javascript;
 mod minify_css;
 mod minify_js;
 mod references_missing;
@@ -172,6 +173,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &font_display::FontDisplay,
     &font_legacy_format::FontLegacyFormat,
     &js_parse_error::JsParseError,
+    &legacy_javascript::LegacyJavascript,
     &html_parse_problem::HtmlParseProblem,
     &html_render_blocking::HtmlRenderBlocking,
     &minify_js::MinifyJs,

@@ -5,6 +5,7 @@ pub mod html;
 pub mod image;
 pub mod inlined;
 pub mod js;
+pub mod legacy;
 pub mod location;
 pub mod minify;
 pub mod signatures;
@@ -61,6 +62,9 @@ pub struct ScriptFacts {
     /// Images and fonts inlined as `data:` URLs (see `analyze::inlined`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inlined: Vec<inlined::InlinedData>,
+    /// Polyfills and down-level transforms (see `analyze::legacy`); shipped scripts only.
+    #[serde(default, skip_serializing_if = "legacy::LegacyFacts::is_empty")]
+    pub legacy: legacy::LegacyFacts,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
