@@ -33,7 +33,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-11";
+pub const ANALYZER_VERSION: &str = "facts-12-html";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -188,12 +188,14 @@ fn script_facts(
         Some(signatures) if !attributed => signatures.find(bytes),
         _ => Vec::new(),
     };
+    let mentioned = mentions::file_names(bytes);
     ScriptFacts {
         js,
         map,
         signatures,
         minified,
-        image_names: mentions::image_names(bytes),
+        image_names: mentioned.images,
+        font_names: mentioned.fonts,
         inlined: inlined::in_script(bytes),
     }
 }
@@ -214,7 +216,7 @@ fn stylesheet_facts(bytes: &[u8], map: Option<MapLink>) -> StylesheetFacts {
 /// What a page says, with the image names it mentions.
 fn document_facts(bytes: &[u8]) -> html::HtmlFacts {
     let mut html = html::parse(bytes);
-    html.image_names = mentions::image_names(bytes);
+    html.image_names = mentions::file_names(bytes).images;
     html
 }
 
