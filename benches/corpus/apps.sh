@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the real-apps corpus: the built web front ends that 13 pinned PyPI wheels, npm
+# Builds the real-apps corpus: the built web front ends that 15 pinned PyPI wheels, npm
 # packages and Debian packages ship, each extracted as the folder a server would serve, so webaudit can be run on
 # what production apps actually look like (pages, hashed bundles, inline <style>/<script>,
 # fonts, images), e.g. to compare two binaries with benches/corpus/diff_findings.py.
@@ -26,6 +26,9 @@
 #   cockpit     cockpit 287.1-0+deb12u3 (Debian 12)   esbuild                             usr/share/cockpit/ of cockpit-bridge, -ws, -system,
 #                                                                                         -storaged, -networkmanager: scripts and styles shipped
 #                                                                                         only as X.js.gz / X.css.gz (cockpit-ws serves them)
+#   marimo      marimo 0.25.2 (PyPI)                   Vite 8 (rolldown)                   marimo/_static/ (index.html preloads fonts and images)
+#   strawberry  strawberry-graphql 0.341.2 (PyPI)      none: hand-written pages            strawberry/static/ (GraphiQL, Apollo Sandbox, Pathfinder
+#                                                                                         pages loading their code from unpkg and Apollo's CDN)
 #
 # - Output: benches/work/apps/<name>/ (override the parent with APPS_DIR=DIR), plus
 #   APPS_DIR/MANIFEST.tsv: name, package@version, registry, bundler, folder, files, bytes, pages.
@@ -43,8 +46,8 @@
 # - Idempotent: APPS_DIR/.stamps/<name>.tsv records the spec line and every file with its size;
 #   an app whose folder still matches its stamp is left alone (no download). A changed spec or
 #   a modified folder is rebuilt beside it and swapped in. NAME... limits the run to those apps.
-# - Needs: python3 with pip, unzip, sha256sum; npm + node for the npm app. About 270 MB of
-#   downloads (the Home Assistant wheel is 83 MB, litellm's 44 MB) and 440 MB extracted.
+# - Needs: python3 with pip, unzip, sha256sum; npm + node for the npm app. About 310 MB of
+#   downloads (the Home Assistant wheel is 83 MB, litellm's 44 MB, marimo's 39 MB) and 470 MB extracted.
 set -euo pipefail
 shopt -s nullglob
 
@@ -87,6 +90,8 @@ homeassistant	pypi	home-assistant-frontend	20250109.2	home_assistant_frontend-20
 phoenix	pypi	arize-phoenix	20.26.1	arize_phoenix-20.26.1-py3-none-any.whl	dd318844cba1d7021d8accaa995b7f3716d559eab4afb549dfb1017dd51bab56	phoenix/server/static	phoenix/server/templates/index.html>index.html	Vite 8 (rolldown)
 cockpit	debian	cockpit	287.1-0+deb12u3	cockpit-bridge,cockpit-ws,cockpit-system,cockpit-storaged,cockpit-networkmanager	8fdd58f6c7f07a4a5097ca8c3b5a03e77c81b8721468c7465e67aecf3a2573a3,635816d9b22d0c341d47f515fdcea1f34a69ccf4d1fc33b77995a874b0ab1f4c,3df78ed5635c0c125353e2ac212666ac4947df74014a0e50581cca7b86a5b6d4,b9ece1597dce815997928be9ca4fd16aa9885c3c5929fe6e76200007de9b8be0,355971b595378b10eec896a541da23cc57cee0bc98d2f256c011fdf0fa75bc31	usr/share/cockpit	-	esbuild (precompressed .gz only)
 playwright	npm	playwright-core	1.65.1	-	sha512-hqPpz7blSMPxWVdoeE1yiBSzXsKiVOd2k+kjCvmUywD2GPO2Dd9HfcWnq9NN0GHbNZDFgZ9JfBFr+X5/BLo0qw==	lib/vite	-	Vite
+marimo	pypi	marimo	0.25.2	marimo-0.25.2-py3-none-any.whl	7acb7a433755c6d965c03e07725477ab63804f6667ba9e37e4da582f358018c7	marimo/_static	-	Vite 8 (rolldown)
+strawberry	pypi	strawberry-graphql	0.341.2	strawberry_graphql-0.341.2-py3-none-any.whl	73e9c4cf5e2fddd522d2741491a6fbba70f940d945ab0a40152b2fadf26d9a89	strawberry/static	-	hand-written (CDN scripts)
 EOF
 )
 

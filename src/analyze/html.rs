@@ -115,11 +115,15 @@ fn read_embedded_code(bytes: &[u8], facts: &mut HtmlFacts) {
     let index = LineIndex::new(bytes);
     let mut warnings = Vec::new();
     let mut flight = String::new();
+    let mut mentioned = std::collections::BTreeSet::new();
     for script in &mut facts.scripts {
         if script.src.is_some() || script.inline_range.is_empty() {
             continue;
         }
         let code = &bytes[script.inline_range.clone()];
+        // Data blocks too: the page's code reads them (a JSON list of the images to show).
+        let names = super::mentions::file_names(code);
+        mentioned.extend(names.images.into_iter().chain(names.fonts));
         if script.kind == ScriptKind::Data
             && facts.next_route.is_none()
             && let Some((route, dynamic_ids)) = next_data(code)
@@ -160,6 +164,7 @@ fn read_embedded_code(bytes: &[u8], facts: &mut HtmlFacts) {
     }
     facts.parse_warnings.extend(warnings);
     facts.next_flight_files = next_flight_files(&flight);
+    facts.inline_script_file_names = mentioned.into_iter().collect();
 }
 
 /// The `page` and `dynamicIds` of Next.js's `<script id="__NEXT_DATA__" type="application/json">`:
@@ -511,13 +516,26 @@ fn on_link(state: &Shared, index: &LineIndex, tag: &Tag) {
         .copied()
         .filter(|token| matches!(*token, "preload" | "modulepreload" | "prefetch"))
         .collect();
-    if !is_stylesheet && preload_tokens.is_empty() {
+    let connection_tokens: Vec<&str> = tokens
+        .iter()
+        .copied()
+        .filter(|token| matches!(*token, "preconnect" | "dns-prefetch"))
+        .collect();
+    if !is_stylesheet && preload_tokens.is_empty() && connection_tokens.is_empty() {
         return;
     }
     let location = index.location(tag.start);
     let href = tag.text("href");
     let media = tag.text("media");
     let mut collector = state.borrow_mut();
+    for token in connection_tokens {
+        collector.facts.connection_hints.push(ConnectionHint {
+            href: href.clone(),
+            rel: token.to_owned(),
+            crossorigin: tag.text("crossorigin"),
+            location,
+        });
+    }
     if is_stylesheet {
         collector.facts.stylesheets.push(LinkTag {
             href: href.clone(),
@@ -538,6 +556,7 @@ fn on_link(state: &Shared, index: &LineIndex, tag: &Tag) {
             imagesrcset: tag.text("imagesrcset"),
             imagesizes: tag.text("imagesizes"),
             fetchpriority: tag.enumerated("fetchpriority"),
+            onload: tag.has("onload"),
             location,
         });
     }
@@ -909,6 +928,52 @@ mod tests {
         );
         assert_eq!(facts.preloads[3].crossorigin.as_deref(), Some("anonymous"));
         assert_eq!(facts.preloads[3].type_.as_deref(), Some("font/woff2"));
+        assert!(facts.preloads.iter().all(|p| !p.onload));
+    }
+
+    #[test]
+    fn connection_hints_and_preload_onload() {
+        let html =
+            br#"<link rel="preconnect dns-prefetch" href="https://fonts.gstatic.com" crossorigin>
+<link REL=PRECONNECT href=//cdn.example.net><link rel=dns-prefetch href=https://a.example>
+<link rel=preload as=style href=late.css onload="this.rel='stylesheet'">"#;
+        let facts = parse(html);
+        let hints: Vec<_> = facts
+            .connection_hints
+            .iter()
+            .map(|h| {
+                (
+                    h.rel.as_str(),
+                    h.href.as_deref().unwrap(),
+                    h.crossorigin.as_deref(),
+                    h.location.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            hints,
+            [
+                ("preconnect", "https://fonts.gstatic.com", Some(""), 1),
+                ("dns-prefetch", "https://fonts.gstatic.com", Some(""), 1),
+                ("preconnect", "//cdn.example.net", None, 2),
+                ("dns-prefetch", "https://a.example", None, 2),
+            ]
+        );
+        assert!(facts.preloads[0].onload);
+        assert!(facts.stylesheets.is_empty());
+    }
+
+    #[test]
+    fn file_names_inline_scripts_mention() {
+        let html = br#"<link rel=preload as=image href=/hero.jpg><img src=photo.png>
+<script>const slides = ["/img/Slide-1.webp", "/fonts/code.woff2"]</script>
+<script type="application/json">{"poster": "poster.avif"}</script>
+<script src="app.js">ignored.png</script>"#;
+        let facts = parse(html);
+        assert_eq!(
+            facts.inline_script_file_names,
+            ["code.woff2", "poster.avif", "slide-1.webp"]
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! The image file names a file's text mentions anywhere (string literals, comments, markup):
-//! bundlers write an imported image's URL as a plain string (`"/assets/logo-3f2a.png"`,
-//! `n.p + "static/media/logo.3f2a.png"`), so a name in the text is how an image used only by
-//! script shows that it is used. Read as bytes, with a bound on how many names are kept.
+//! The image and font file names a file's text mentions anywhere (string literals, comments,
+//! markup): bundlers write an imported image's or font's URL as a plain string
+//! (`"/assets/logo-3f2a.png"`, `n.p + "static/media/logo.3f2a.png"`), so a name in the text is
+//! how a file used only by script shows that it is used. Read as bytes in one pass, with a bound
+//! on how many names are kept.
 
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -12,27 +13,41 @@ use regex::bytes::Regex;
 /// every icon) still marks these as used; the rest count as unmentioned.
 pub const MAX_MENTIONED_NAMES: usize = 20_000;
 
-/// A file name (the last path segment) ending in an image extension. Names start after a
-/// character that cannot be part of one (`/`, a quote, `(`, whitespace…).
-static IMAGE_NAME: LazyLock<Regex> = LazyLock::new(|| {
+/// A file name (the last path segment) ending in an image or font extension. Names start after
+/// a character that cannot be part of one (`/`, a quote, `(`, whitespace…).
+static FILE_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)[A-Za-z0-9_@~+%-][A-Za-z0-9_.@~+%-]*\.(?:png|apng|jpe?g|gif|webp|avif|svg|ico|bmp)\b",
+        r"(?i)[A-Za-z0-9_@~+%-][A-Za-z0-9_.@~+%-]*\.(?:png|apng|jpe?g|gif|webp|avif|svg|ico|bmp|woff2?|ttf|otf|eot)\b",
     )
     .expect("a valid pattern")
 });
 
-/// The distinct image file names in `bytes`, lowercased (servers on case-insensitive file
-/// systems aside, bundlers never change a name's case, but a comparison that ignores case
-/// cannot call a used image unused).
-pub fn image_names(bytes: &[u8]) -> Vec<String> {
-    let mut names = BTreeSet::new();
-    for found in IMAGE_NAME.find_iter(bytes) {
-        if names.len() >= MAX_MENTIONED_NAMES {
-            break;
+/// The distinct image and font file names a text mentions, each list sorted.
+#[derive(Debug, Default, PartialEq)]
+pub struct Mentioned {
+    pub images: Vec<String>,
+    pub fonts: Vec<String>,
+}
+
+/// The distinct image and font file names in `bytes`, lowercased (servers on case-insensitive
+/// file systems aside, bundlers never change a name's case, but a comparison that ignores case
+/// cannot call a used file unused). At most [`MAX_MENTIONED_NAMES`] of each kind.
+pub fn file_names(bytes: &[u8]) -> Mentioned {
+    let (mut images, mut fonts) = (BTreeSet::new(), BTreeSet::new());
+    for found in FILE_NAME.find_iter(bytes) {
+        let name = String::from_utf8_lossy(found.as_bytes()).to_ascii_lowercase();
+        let is_font = [".woff2", ".woff", ".ttf", ".otf", ".eot"]
+            .iter()
+            .any(|extension| name.ends_with(extension));
+        let names = if is_font { &mut fonts } else { &mut images };
+        if names.len() < MAX_MENTIONED_NAMES {
+            names.insert(name);
         }
-        names.insert(String::from_utf8_lossy(found.as_bytes()).to_ascii_lowercase());
     }
-    names.into_iter().collect()
+    Mentioned {
+        images: images.into_iter().collect(),
+        fonts: fonts.into_iter().collect(),
+    }
 }
 
 #[cfg(test)]
@@ -45,7 +60,7 @@ mod tests {
             // see icons/close.svg
             <img src='avatar@2x.jpg'> url(bg_dark.jpeg) x.png.map"#;
         assert_eq!(
-            image_names(text),
+            file_names(text).images,
             [
                 "avatar@2x.jpg",
                 "bg_dark.jpeg",
@@ -61,6 +76,29 @@ mod tests {
 
     #[test]
     fn ignores_other_extensions_and_longer_words() {
-        assert!(image_names(b"app.js style.css data.json x.pngx y.svgz").is_empty());
+        assert_eq!(
+            file_names(b"app.js style.css data.json x.pngx y.svgz z.woff3 w.ttfx"),
+            Mentioned::default()
+        );
+    }
+
+    #[test]
+    fn fonts_are_listed_apart_from_images() {
+        let text = br#"url("/assets/Lora-Bold.3f2a.WOFF2") format("woff2"), url(a.woff), "b.ttf", icons.otf; e.eot x.png"#;
+        assert_eq!(
+            file_names(text),
+            Mentioned {
+                images: vec!["x.png".into()],
+                fonts: [
+                    "a.woff",
+                    "b.ttf",
+                    "e.eot",
+                    "icons.otf",
+                    "lora-bold.3f2a.woff2"
+                ]
+                .map(String::from)
+                .to_vec(),
+            }
+        );
     }
 }

@@ -34,7 +34,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-12-legacy";
+pub const ANALYZER_VERSION: &str = "facts-13";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -195,13 +195,15 @@ fn script_facts(
     } else {
         Default::default()
     };
+    let mentioned = mentions::file_names(bytes);
     ScriptFacts {
         legacy,
         js,
         map,
         signatures,
         minified,
-        image_names: mentions::image_names(bytes),
+        image_names: mentioned.images,
+        font_names: mentioned.fonts,
         inlined: inlined::in_script(bytes),
     }
 }
@@ -222,7 +224,7 @@ fn stylesheet_facts(bytes: &[u8], map: Option<MapLink>) -> StylesheetFacts {
 /// What a page says, with the image names it mentions.
 fn document_facts(bytes: &[u8]) -> html::HtmlFacts {
     let mut html = html::parse(bytes);
-    html.image_names = mentions::image_names(bytes);
+    html.image_names = mentions::file_names(bytes).images;
     html
 }
 

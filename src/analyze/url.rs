@@ -331,6 +331,43 @@ fn clean_reference(reference: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The host of a reference to another origin over HTTP, lowercase: `https://www.youtube.com/…`,
+/// `HTTP://A.example:8080`, `//cdn.example.net/x.js` (protocol-relative). `None` for anything
+/// else (a path of the folder, `data:`, `mailto:`) and for a host that is empty, longer than
+/// a DNS name can be, or holds a character no host name has. As browsers do for `http(s)`,
+/// `\` counts as `/`; user information (`user@`) and the port are dropped.
+pub fn http_host(reference: &str) -> Option<String> {
+    /// The longest DNS name (RFC 1035): 253 characters written out.
+    const MAX_HOST_CHARS: usize = 253;
+    let cleaned = clean_reference(reference);
+    let cleaned = cleaned.replace('\\', "/");
+    let after_scheme = match scheme_of(&cleaned) {
+        Some(scheme)
+            if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") =>
+        {
+            cleaned[scheme.len() + 1..].trim_start_matches('/')
+        }
+        Some(_) => return None,
+        None => cleaned.strip_prefix("//")?.trim_start_matches('/'),
+    };
+    let authority = after_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let host_and_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host_and_port.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => host_and_port,
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let valid = !host.is_empty()
+        && host.len() <= MAX_HOST_CHARS
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    valid.then_some(host)
+}
+
 /// The scheme of an absolute URL (`https` in `https://…`), per the URL standard: an ASCII letter,
 /// then letters, digits, `+`, `-` or `.`, then `:`.
 fn scheme_of(reference: &str) -> Option<&str> {
@@ -934,5 +971,33 @@ mod tests {
         );
         assert_eq!(template_default("{{ base_url }}/app.js"), None);
         assert_eq!(template_default("{{ x | default(y) }}"), None);
+    }
+
+    #[test]
+    fn http_hosts() {
+        for (reference, host) in [
+            (
+                "https://www.YouTube.com/embed/x?a=1",
+                Some("www.youtube.com"),
+            ),
+            ("  HTTP://user:pw@A.example:8080/x", Some("a.example")),
+            ("//cdn.example.net/lib.js", Some("cdn.example.net")),
+            ("https:\\\\cdn.example.net\\x.js", Some("cdn.example.net")),
+            ("https://example.com.", Some("example.com")),
+            ("https://example.com#top", Some("example.com")),
+            ("/assets/app.js", None),
+            ("assets/app.js", None),
+            ("data:text/javascript,1", None),
+            ("mailto:a@example.com", None),
+            ("https://", None),
+            ("https://exa mple.com/", None),
+            ("https://[::1]/x", None),
+        ] {
+            assert_eq!(http_host(reference).as_deref(), host, "{reference:?}");
+        }
+        assert_eq!(
+            http_host(&format!("https://{}.com/", "a".repeat(300))),
+            None
+        );
     }
 }

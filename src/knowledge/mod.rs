@@ -12,6 +12,8 @@ use serde::Deserialize;
 use crate::model::facts::js::ImportForm;
 pub use crate::model::facts::signatures::SignatureMatch;
 
+pub mod third_party;
+
 /// Why a package is a problem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]

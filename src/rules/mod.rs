@@ -15,7 +15,9 @@ mod duplicate_package;
 mod font_display;
 mod font_legacy_format;
 mod html_parse_problem;
+mod html_preload;
 mod html_render_blocking;
+mod html_third_party;
 mod identical_files;
 mod image_refs;
 mod images_animated_gif;
@@ -176,6 +178,8 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &legacy_javascript::LegacyJavascript,
     &html_parse_problem::HtmlParseProblem,
     &html_render_blocking::HtmlRenderBlocking,
+    &html_preload::HtmlPreload,
+    &html_third_party::HtmlThirdParty,
     &minify_js::MinifyJs,
     &minify_css::MinifyCss,
     &references_missing::ReferencesMissing,

@@ -17,6 +17,9 @@ pub struct HtmlFacts {
     /// One entry per `preload`, `modulepreload` or `prefetch` token of a `<link rel>`, so
     /// `rel="preload stylesheet"` is both a stylesheet and a preload.
     pub preloads: Vec<PreloadTag>,
+    /// One entry per `preconnect` or `dns-prefetch` token of a `<link rel>`.
+    #[serde(default)]
+    pub connection_hints: Vec<ConnectionHint>,
     pub images: Vec<ImageTag>,
     pub pictures: Vec<PictureTag>,
     pub iframes: Vec<IframeTag>,
@@ -38,6 +41,11 @@ pub struct HtmlFacts {
     /// `analyze::mentions`), lowercased.
     #[serde(default)]
     pub image_names: Vec<String>,
+    /// The image and font file names that the code of the page's inline scripts (classic and
+    /// module) mentions, lowercased: what the page's own code may load, apart from what its
+    /// markup names.
+    #[serde(default)]
+    pub inline_script_file_names: Vec<String>,
     /// Next.js pages router: the page's route (`"page"` of its `__NEXT_DATA__`), which names
     /// its chunks in the build manifest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -128,6 +136,21 @@ pub struct PreloadTag {
     pub imagesizes: Option<String>,
     /// Trimmed and lowercase.
     pub fetchpriority: Option<String>,
+    /// The element has an `onload` attribute: a script acts on the file once it arrives (the
+    /// `onload="this.rel='stylesheet'"` pattern applies a preloaded stylesheet).
+    #[serde(default)]
+    pub onload: bool,
+    pub location: Location,
+}
+
+/// `<link rel="preconnect" | "dns-prefetch">`.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct ConnectionHint {
+    pub href: Option<String>,
+    /// The matching `rel` token, lowercase: `preconnect` or `dns-prefetch`.
+    pub rel: String,
+    /// `""` when present without a value (which means `anonymous`).
+    pub crossorigin: Option<String>,
     pub location: Location,
 }
 

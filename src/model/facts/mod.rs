@@ -59,6 +59,10 @@ pub struct ScriptFacts {
     /// The image file names the text mentions (see `analyze::mentions`), lowercased.
     #[serde(default)]
     pub image_names: Vec<String>,
+    /// The font file names the text mentions, lowercased: a font a script's CSS-in-JS or
+    /// `FontFace` loads.
+    #[serde(default)]
+    pub font_names: Vec<String>,
     /// Images and fonts inlined as `data:` URLs (see `analyze::inlined`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inlined: Vec<inlined::InlinedData>,
