@@ -338,9 +338,10 @@ pub fn parse_extra_report(text: &str) -> Result<ExtraReport, String> {
         "markdown" => Format::Markdown,
         "sarif" => Format::Sarif,
         "junit" => Format::Junit,
+        "html" => Format::Html,
         other => {
             return Err(format!(
-                "unknown report format {other:?}; use json, github, markdown, sarif or junit"
+                "unknown report format {other:?}; use json, github, markdown, sarif, junit or html"
             ));
         }
     };
@@ -418,7 +419,7 @@ pub struct AuditArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Also write the report in FORMAT (json, github, markdown, sarif, junit) to PATH, atomically
+    /// Also write the report in FORMAT (json, github, markdown, sarif, junit, html) to PATH, atomically
     /// (repeatable), e.g. --report sarif=webaudit.sarif --report markdown=comment.md.
     #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_extra_report)]
     pub reports: Vec<ExtraReport>,

@@ -6,10 +6,12 @@
 //! code from different sources at different ratios, so this is a proportional estimate, not a
 //! measurement; raw bytes are exact.
 
-pub use crate::model::composition::{Composition, PackageShare};
+pub use crate::model::composition::{Composition, PackageShare, SourceShare};
 
 use crate::analyze::Facts;
-use crate::analyze::sourcemap::{Attribution, package_of};
+use std::collections::HashMap;
+
+use crate::analyze::sourcemap::{Attribution, package_of, path_in_package};
 use crate::measure::Asset;
 
 pub use crate::model::composition::OWN_CODE;
@@ -36,7 +38,31 @@ pub fn of(asset: &Asset) -> Option<Composition> {
         .map(|gzip| gzip as f64 / asset.raw as f64);
     let mut packages: Vec<PackageShare> = Vec::new();
     let mut own_code = 0;
+    let mut own_code_sources = Vec::new();
+    let mut sources_by_copy: HashMap<String, Vec<SourceShare>> = HashMap::new();
+    for source in &attribution.sources {
+        match package_of(&source.source) {
+            Some(package) => sources_by_copy
+                .entry(package.copy.clone())
+                .or_default()
+                .push(SourceShare {
+                    path: path_in_package(&source.source, &package),
+                    raw: source.bytes,
+                }),
+            None => {
+                own_code += source.bytes;
+                own_code_sources.push(SourceShare {
+                    path: source.source.clone(),
+                    raw: source.bytes,
+                });
+            }
+        }
+    }
     for group in attribution.by_package() {
+        let mut sources = sources_by_copy
+            .remove(&group.package.copy)
+            .unwrap_or_default();
+        sort_largest_first(&mut sources);
         packages.push(PackageShare {
             name: group.package.name.clone(),
             copy: group.package.copy.clone(),
@@ -44,19 +70,21 @@ pub fn of(asset: &Asset) -> Option<Composition> {
             raw: group.bytes,
             gzip_estimate: ratio.map(|r| (group.bytes as f64 * r).round() as u64),
             modules: group.sources,
+            sources,
         });
     }
-    for source in &attribution.sources {
-        if package_of(&source.source).is_none() {
-            own_code += source.bytes;
-        }
-    }
+    sort_largest_first(&mut own_code_sources);
     packages.sort_by(|a, b| b.raw.cmp(&a.raw).then(a.copy.cmp(&b.copy)));
     Some(Composition {
         map: link.path.clone(),
         packages,
         own_code,
+        own_code_sources,
         unmapped: attribution.unmapped + attribution.line_terminators,
         warnings: attribution.warnings.clone(),
     })
+}
+
+fn sort_largest_first(sources: &mut [SourceShare]) {
+    sources.sort_by(|a, b| b.raw.cmp(&a.raw).then_with(|| a.path.cmp(&b.path)));
 }

@@ -592,7 +592,7 @@ fn several_reports_in_one_run_are_written_atomically() {
         "no temporary file is left behind"
     );
 
-    let bad = run_in_workspace(workspace.path(), &["dist", "--report", "html=x.html"], None);
+    let bad = run_in_workspace(workspace.path(), &["dist", "--report", "pdf=x.pdf"], None);
     assert_eq!(bad.code, 2);
     assert!(
         bad.stderr.contains("unknown report format"),

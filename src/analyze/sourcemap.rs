@@ -1231,6 +1231,20 @@ fn yarn_version(holder: &str, name: &str) -> Option<String> {
 
 /// Vite's dependency pre-bundles: `node_modules/.vite/deps/<flattened id>.js`, where the id's
 /// `/` became `_`, `.` became `__`, ` > ` (nested deps) `___` and `#` `____`.
+/// Where a source lies inside its package folder (`dist/lodash.js` for
+/// `node_modules/lodash/dist/lodash.js`); the normalized source when it does not start with the
+/// folder (Vite's pre-bundled `.vite/deps` files).
+pub fn path_in_package(source: &str, package: &PackageRef) -> String {
+    let normalized = normalize_path(&source.replace('\\', "/"));
+    match normalized
+        .strip_prefix(package.copy.as_str())
+        .and_then(|rest| rest.strip_prefix('/'))
+    {
+        Some(inside) if !inside.is_empty() => inside.to_string(),
+        _ => normalized,
+    }
+}
+
 fn vite_dep(parts: &[&str], at: usize, join: &dyn Fn(usize) -> String) -> Option<PackageRef> {
     if !parts[at + 1].starts_with(".vite") || parts.get(at + 2).copied() != Some("deps") {
         return None;
@@ -2289,6 +2303,21 @@ mod tests {
         );
         assert_eq!(package_of("node_modules/.vite/deps/chunk-ABC123.js"), None);
         assert_eq!(package_of("node_modules/.cache/x.js"), None);
+    }
+
+    #[test]
+    fn path_in_package_is_relative_to_the_package_folder() {
+        let inside = |source: &str| {
+            let package = package_of(source).expect("a package source");
+            path_in_package(source, &package)
+        };
+        assert_eq!(inside("node_modules/lodash/dist/a.js"), "dist/a.js");
+        assert_eq!(inside("../node_modules/@scope/pkg/./x/../y.js"), "y.js");
+        assert_eq!(
+            inside("node_modules/x/node_modules/lodash/a.js"),
+            "a.js",
+            "the innermost package folder"
+        );
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub enum Format {
     Sarif,
     /// JUnit XML, for GitLab, Jenkins and other CI test reports.
     Junit,
+    /// One self-contained HTML page (treemap, pages, findings, budgets), for people; opens
+    /// offline in any browser.
+    Html,
 }
 
 /// Where and how to write one report.
@@ -103,6 +106,7 @@ pub fn render(
         Format::Markdown => super::markdown::render(report, &mut rendered),
         Format::Sarif => super::sarif::render(report, &mut rendered),
         Format::Junit => super::junit::render(report, &mut rendered),
+        Format::Html => super::html::render(report, &mut rendered),
     };
     written.map_err(|source| Error::Io {
         path: PathBuf::from("<report>"),

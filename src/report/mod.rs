@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod emit;
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
