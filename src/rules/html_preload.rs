@@ -95,11 +95,7 @@ impl Rule for HtmlPreload {
     }
 
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
-        let by_path: HashMap<&str, &Asset> = context
-            .assets
-            .iter()
-            .map(|a| (a.path.as_str(), a))
-            .collect();
+        let by_path = &context.site.assets_by_path;
         // Where each hint of each page leads, by (page, offset of the element).
         let mut hint_targets: HashMap<(&str, usize), Vec<(&str, &Target)>> = HashMap::new();
         for reference in &context.site.references {
@@ -122,7 +118,7 @@ impl Rule for HtmlPreload {
                     .get(&(page.path(), preload.location.offset))
                     .map(Vec::as_slice)
                     .unwrap_or_default();
-                if let Some(violation) = judge(page, preload, targets, &by_path, &used) {
+                if let Some(violation) = judge(page, preload, targets, by_path, &used) {
                     found.push(violation);
                 }
             }
@@ -180,7 +176,7 @@ fn judge(
         .find(|(holder, _)| *holder == "<link rel=preload href>")
         .map(|(_, target)| *target);
     let file = match href_target {
-        Some(Target::Present(path)) => served(by_path, path),
+        Some(Target::Present(path)) => crate::site::served(by_path, path),
         _ => None,
     };
     if let Some(asset) = file
@@ -212,7 +208,7 @@ fn judge(
         if all_local && present.iter().all(|path| !used.uses(path)) {
             let assets: Vec<&Asset> = present
                 .iter()
-                .filter_map(|path| served(by_path, path))
+                .filter_map(|path| crate::site::served(by_path, path))
                 .collect();
             let names: BTreeSet<&str> = present.iter().copied().collect();
             let size = assets.iter().map(|a| a.transfer()).max().unwrap_or(0);
@@ -299,15 +295,6 @@ fn kind_name(kind: AssetKind) -> &'static str {
         AssetKind::Stylesheet => "a stylesheet",
         _ => "a file",
     }
-}
-
-/// The asset a request for `path` gets: the file, or the precompressed copy shipped without it.
-fn served<'a>(by_path: &HashMap<&str, &'a Asset>, path: &str) -> Option<&'a Asset> {
-    by_path.get(path).copied().or_else(|| {
-        ["gz", "br"]
-            .iter()
-            .find_map(|encoding| by_path.get(format!("{path}.{encoding}").as_str()).copied())
-    })
 }
 
 /// What the site uses, besides what hints fetch: the files references of pages and stylesheets

@@ -72,11 +72,7 @@ impl Rule for HtmlRenderBlocking {
     }
 
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
-        let by_path: HashMap<&str, &Asset> = context
-            .assets
-            .iter()
-            .map(|a| (a.path.as_str(), a))
-            .collect();
+        let by_path = &context.site.assets_by_path;
         // Where each page reference leads, by (page, offset of the element, holder).
         let targets: HashMap<(&str, usize, &str), &Target> = context
             .site
@@ -114,7 +110,7 @@ impl Rule for HtmlRenderBlocking {
                         let what =
                             format!("<script src=\"{src}\"> has no async, defer or type=module");
                         let resolved = target(script.location, "<script src>");
-                        blocking_file(page, &by_path, script.location, what, src, resolved, found);
+                        blocking_file(page, by_path, script.location, what, src, resolved, found);
                     }
                     Some(_) => {}
                     None => large_inline(
@@ -140,9 +136,9 @@ impl Rule for HtmlRenderBlocking {
                     .unwrap_or_default();
                 let what = format!("<link rel=stylesheet href=\"{href}\"{media}> blocks rendering");
                 let resolved = target(link.location, "<link rel=stylesheet href>");
-                blocking_file(page, &by_path, link.location, what, href, resolved, found);
+                blocking_file(page, by_path, link.location, what, href, resolved, found);
                 if let Some(Target::Present(path)) = resolved {
-                    imports(&by_path, path, &mut imports_reported, found);
+                    imports(by_path, path, &mut imports_reported, found);
                 }
             }
             for style in page
@@ -186,7 +182,7 @@ fn blocking_file(
     found: &mut Vec<Violation>,
 ) {
     let (cost, deferred, subject) = match target {
-        Some(Target::Present(path)) => match served(by_path, path) {
+        Some(Target::Present(path)) => match crate::site::served(by_path, path) {
             Some(asset) => {
                 let transfer = asset.transfer();
                 (
@@ -234,16 +230,6 @@ fn blocking_file(
     });
 }
 
-/// The asset a request for `path` gets: the file, or the precompressed copy shipped without
-/// it (`index.css.gz` answers for `index.css`).
-fn served<'a>(by_path: &HashMap<&str, &'a Asset>, path: &str) -> Option<&'a Asset> {
-    by_path.get(path).copied().or_else(|| {
-        ["gz", "br"]
-            .iter()
-            .find_map(|encoding| by_path.get(format!("{path}.{encoding}").as_str()).copied())
-    })
-}
-
 /// The `@import`s of a blocking stylesheet and of the stylesheets they import, each reported
 /// once at the `@import`.
 fn imports(
@@ -258,7 +244,7 @@ fn imports(
         if depth > MAX_IMPORT_DEPTH || !visited.insert(path.clone()) {
             continue;
         }
-        let Some(asset) = served(by_path, &path) else {
+        let Some(asset) = crate::site::served(by_path, &path) else {
             continue;
         };
         let style = match &asset.facts {

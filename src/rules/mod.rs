@@ -280,11 +280,7 @@ fn at_most_per_file(violations: Vec<Violation>, limit: usize) -> Vec<Violation> 
 fn answered<'a>(
     context: &'a RuleContext,
 ) -> impl Iterator<Item = (&'a Asset, &'a crate::model::response::Response)> {
-    let by_path: std::collections::HashMap<&str, &Asset> = context
-        .assets
-        .iter()
-        .map(|a| (a.path.as_str(), a))
-        .collect();
+    let by_path = &context.site.assets_by_path;
     context
         .responses
         .iter()

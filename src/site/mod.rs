@@ -39,6 +39,21 @@ pub struct Site<'a> {
     /// API that returns their URL): what they cost no visitor is known to pay. Empty for a
     /// folder with no page (a folder of images audited by itself).
     pub unreferenced_images: BTreeSet<&'a str>,
+    /// Every asset by its path: one index for the rules that follow references to files.
+    pub assets_by_path: std::collections::HashMap<&'a str, &'a Asset>,
+}
+
+/// The asset a request for `path` gets: the file, or the precompressed copy shipped without it
+/// (`index.css.gz` answers for `index.css`).
+pub fn served<'a>(
+    by_path: &std::collections::HashMap<&str, &'a Asset>,
+    path: &str,
+) -> Option<&'a Asset> {
+    by_path.get(path).copied().or_else(|| {
+        ["gz", "br"]
+            .iter()
+            .find_map(|encoding| by_path.get(format!("{path}.{encoding}").as_str()).copied())
+    })
 }
 
 /// One HTML page.
@@ -208,6 +223,7 @@ pub fn build<'a>(
         font_faces: Vec::new(),
         references: Vec::new(),
         unreferenced_images: BTreeSet::new(),
+        assets_by_path: std::collections::HashMap::new(),
     };
     let mut page_font_faces = Vec::new();
     for asset in assets {
@@ -297,6 +313,7 @@ pub fn build<'a>(
     if !site.pages.is_empty() {
         site.unreferenced_images = unreferenced_images(assets, &site.references);
     }
+    site.assets_by_path = by_path;
     site
 }
 
