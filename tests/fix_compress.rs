@@ -59,7 +59,7 @@ fn decode(path: &Path) -> Vec<u8> {
             .read_to_end(&mut decoded)
             .unwrap();
     } else {
-        brotli::Decompressor::new(&bytes[..], 4096)
+        brotli_decompressor::Decompressor::new(&bytes[..], 4096)
             .read_to_end(&mut decoded)
             .unwrap();
     }

@@ -84,7 +84,7 @@ fn decode(format: Format, bytes: &[u8], limit: DecodeLimit) -> Decoded {
     let mut hasher = blake3::Hasher::new();
     let mut reader: Box<dyn Read> = match format {
         Format::Gzip => Box::new(flate2::read::MultiGzDecoder::new(bytes)),
-        _ => Box::new(brotli::Decompressor::new(bytes, 64 * 1024)),
+        _ => Box::new(brotli_decompressor::Decompressor::new(bytes, 64 * 1024)),
     };
     let mut buffer = vec![0u8; 64 * 1024];
     let mut size = 0u64;
@@ -134,7 +134,7 @@ fn decode_to_memory(
 ) -> Result<(Decoded, Vec<u8>), Decoded> {
     let reader: Box<dyn Read> = match format {
         Format::Gzip => Box::new(flate2::read::MultiGzDecoder::new(bytes)),
-        _ => Box::new(brotli::Decompressor::new(bytes, 64 * 1024)),
+        _ => Box::new(brotli_decompressor::Decompressor::new(bytes, 64 * 1024)),
     };
     let mut content = Vec::new();
     // One byte past the limit tells a stream that exceeds it from one that ends there.

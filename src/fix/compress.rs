@@ -112,7 +112,7 @@ fn decodes_to(encoding: Encoding, encoded: &[u8], original: &[u8]) -> bool {
         Encoding::Gzip => flate2::read::MultiGzDecoder::new(encoded)
             .take(limit)
             .read_to_end(&mut decoded),
-        Encoding::Brotli => brotli::Decompressor::new(encoded, 64 * 1024)
+        Encoding::Brotli => brotli_decompressor::Decompressor::new(encoded, 64 * 1024)
             .take(limit)
             .read_to_end(&mut decoded),
     };

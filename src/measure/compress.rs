@@ -4,7 +4,9 @@
 //!   file name (10-byte header + 8-byte trailer). Python's `zlib.compressobj(9, zlib.DEFLATED, 31)`
 //!   produces the same bytes, which the tests use as an independent oracle.
 //! - brotli: quality 11, window 22 (2^22 bytes), the encoder's defaults otherwise, with the input
-//!   size as the size hint (as the brotli command-line tool passes it).
+//!   size as the size hint (as the brotli command-line tool passes it). The encoder is mbrotli,
+//!   whose output is byte-identical to Google's C encoder (1.1 and 1.2) for these settings;
+//!   the tests check every size against Node's zlib, which wraps Google's encoder.
 //!
 //! Both stream through a counting sink, so measuring a file of any size needs a fixed amount
 //! of memory and no compressed copy is ever kept.
@@ -15,7 +17,7 @@ use std::io::{self, Read, Write};
 /// definitions produce could change, and every cached size is recomputed.
 pub fn definitions_fingerprint() -> String {
     format!(
-        "gzip=zlib-{}-9-15-8;brotli=rust-brotli-9-q11-w22-hint",
+        "gzip=zlib-{}-9-15-8;brotli=google-1.2-q11-w22-hint",
         zlib_version()
     )
 }
@@ -71,27 +73,45 @@ fn gzip_into<W: Write>(mut input: impl Read, sink: W) -> io::Result<W> {
     encoder.finish()
 }
 
-fn brotli_params(size_hint: u64) -> brotli::enc::BrotliEncoderParams {
-    brotli::enc::BrotliEncoderParams {
-        quality: 11,
-        lgwin: 22,
-        size_hint: usize::try_from(size_hint).unwrap_or(usize::MAX),
-        ..Default::default()
+/// An encoder for quality 11, window 22, told the input's exact length: the length is the size
+/// hint Google's command-line tool passes, and the output depends on it.
+fn brotli_writer<W: Write>(
+    encoder: &mut mbrotli::Compressor,
+    sink: W,
+    size_hint: u64,
+) -> io::Result<mbrotli::io::EncoderWriter<'_, 'static, W>> {
+    encoder
+        .writer(sink, mbrotli::InputSize::Exact(size_hint).into())
+        .map_err(io::Error::other)
+}
+
+fn brotli_into<W: Write>(mut input: impl Read, sink: W, size_hint: u64) -> io::Result<W> {
+    let config = mbrotli::EncoderConfig::new()
+        .with_quality(mbrotli::Quality::Q11)
+        .with_window(mbrotli::Window::standard(22).map_err(io::Error::other)?);
+    let mut encoder = mbrotli::Compressor::new(config).map_err(io::Error::other)?;
+    let mut writer = brotli_writer(&mut encoder, sink, size_hint)?;
+    let mut buffer = vec![0u8; CHUNK];
+    loop {
+        let read = match input.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        writer.write_all(&buffer[..read])?;
     }
+    writer.finish().map_err(|e| e.into_error())
 }
 
 /// Size of `input` as brotli at quality 11, window 22. `size_hint` is the input's length.
-pub fn brotli_size(mut input: impl Read, size_hint: u64) -> io::Result<u64> {
-    let mut sink = CountingSink::default();
-    brotli::BrotliCompress(&mut input, &mut sink, &brotli_params(size_hint))?;
-    Ok(sink.bytes)
+pub fn brotli_size(input: impl Read, size_hint: u64) -> io::Result<u64> {
+    Ok(brotli_into(input, CountingSink::default(), size_hint)?.bytes)
 }
 
 /// `input` as brotli at quality 11, window 22: the bytes [`brotli_size`] counts.
-pub fn brotli_bytes(mut input: impl Read, size_hint: u64) -> io::Result<Vec<u8>> {
-    let mut output = Vec::new();
-    brotli::BrotliCompress(&mut input, &mut output, &brotli_params(size_hint))?;
-    Ok(output)
+pub fn brotli_bytes(input: impl Read, size_hint: u64) -> io::Result<Vec<u8>> {
+    brotli_into(input, Vec::new(), size_hint)
 }
 
 #[cfg(test)]

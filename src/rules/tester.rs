@@ -273,16 +273,9 @@ pub fn react_chunk(count: usize, seed: u32) -> String {
     )
 }
 
-/// `bytes` brotli-encoded (the encoder's default parameters): a `.br` copy.
+/// `bytes` brotli-encoded as webaudit measures and writes it: a `.br` copy.
 pub fn brotli_encode(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    brotli::BrotliCompress(
-        &mut &bytes[..],
-        &mut out,
-        &brotli::enc::BrotliEncoderParams::default(),
-    )
-    .unwrap();
-    out
+    crate::measure::compress::brotli_bytes(bytes, bytes.len() as u64).unwrap()
 }
 
 /// A minified stylesheet of `rules` utility classes.
