@@ -61,7 +61,7 @@ pub enum Command {
     /// Write .gz (zlib 9 or zopfli) and .br (quality 11) copies beside compressible assets.
     #[command(after_help = COMPRESS_HELP)]
     Compress(CompressArgs),
-    /// Make PNGs smaller losslessly (oxipng), JPEGs with --lossy; write WebP/AVIF copies.
+    /// Make PNGs and JPEGs smaller losslessly (and JPEGs lossy with --lossy); write WebP/AVIF copies.
     #[command(after_help = OPTIMIZE_HELP)]
     Optimize(OptimizeArgs),
     /// Write a commented webaudit.toml here: the build folder found, its pages, and a total
@@ -155,7 +155,8 @@ pub enum FollowRedirectsArg {
 
 pub const OPTIMIZE_HELP: &str = "\
 PNGs are recompressed losslessly (oxipng preset --level, metadata that does not affect display
-stripped). JPEGs are re-encoded only with --lossy (no lossless JPEG optimiser in this build).
+stripped); JPEGs losslessly as jpegtran -optimize -progressive (same pixels; EXIF orientation
+and colour profiles kept), and re-encoded at --jpeg-quality with --lossy.
 A change is kept only when it saves at least --min-saving and --min-saving-percent; a file is
 never replaced by a larger one. Every file is written to a temporary file in the same folder,
 synced, read back and decoded (lossless results compared pixel by pixel with the original),

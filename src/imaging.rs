@@ -822,6 +822,57 @@ pub fn optimize_png(bytes: &[u8], preset: u8) -> Result<Vec<u8>, ImagingError> {
     })
 }
 
+/// Most scans a JPEG may declare before [`optimize_jpeg`] refuses it. A progressive JPEG can
+/// declare thousands of tiny scans, each a full pass over the coefficients (the "scan bomb"
+/// libjpeg-turbo warns about); real encoders write at most a few dozen, and libjpeg-turbo's
+/// own tools suggest 500 as a limit.
+pub const MAX_JPEG_SCANS: usize = 500;
+
+/// Losslessly recompresses a JPEG as `jpegtran -optimize -progressive` does: the DCT
+/// coefficients are copied untouched (libjpeg-turbo's coefficient transcoding through
+/// TurboJPEG), with optimised Huffman tables and progressive scans, so every decoder shows the
+/// same pixels. `keep_markers` keeps every APPn/COM marker (EXIF orientation, colour
+/// profiles); without it none is copied (`-copy none`). Returns the input unchanged when
+/// the result is not smaller. JPEGs over [`Limits::default`] or with more than
+/// [`MAX_JPEG_SCANS`] scans are refused.
+pub fn optimize_jpeg(bytes: &[u8], keep_markers: bool) -> Result<Vec<u8>, ImagingError> {
+    let header = read_header(bytes)?;
+    if header.format != ImageFormat::Jpeg {
+        return Err(ImagingError::Unsupported(format!(
+            "{} given where a JPEG was expected",
+            header.format.name()
+        )));
+    }
+    let limits = Limits::default();
+    if header.pixels() > limits.max_pixels {
+        return Err(ImagingError::TooLarge {
+            width: header.width,
+            height: header.height,
+            max_pixels: limits.max_pixels,
+        });
+    }
+    // Start-of-scan markers: entropy-coded data stuffs every 0xFF with 0x00, so FF DA occurs
+    // only as a marker (or inside an embedded EXIF thumbnail, which over-counts by its scans).
+    let scans = bytes.windows(2).filter(|w| w == &[0xFF, 0xDA]).count();
+    if scans > MAX_JPEG_SCANS {
+        return Err(ImagingError::OverMemoryLimit(format!(
+            "the JPEG declares {scans} scans, more than the {MAX_JPEG_SCANS} webaudit transcodes"
+        )));
+    }
+    let mut transform = turbojpeg::Transform::default();
+    transform.optimize = true;
+    transform.progressive = true;
+    transform.copy_none = !keep_markers;
+    let optimised = turbojpeg::Transformer::new()
+        .and_then(|mut transformer| transformer.transform_to_vec(&transform, bytes))
+        .map_err(|e| ImagingError::Corrupt(e.to_string()))?;
+    Ok(if optimised.len() < bytes.len() {
+        optimised
+    } else {
+        bytes.to_vec()
+    })
+}
+
 /// Baseline JPEG at `quality` 1–100 (clamped) with the `image` crate's encoder: standard
 /// Huffman tables, 4:2:0 chroma subsampling, no metadata. Alpha is dropped (JPEG has none);
 /// greyscale stays greyscale.

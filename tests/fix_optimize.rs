@@ -89,20 +89,27 @@ fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 #[test]
-fn pngs_shrink_losslessly_jpegs_stay_and_nothing_grows() {
+fn pngs_and_jpegs_shrink_losslessly_and_nothing_grows() {
     let (_folder, root) = site(&IMAGES);
     let (code, report, stderr) = optimize(&root, &[]);
     assert_eq!(code, 0, "{stderr}");
     let changed = changes(&report);
     // SOURCES.md: oxipng -o 2 --strip safe saves 16.2% on the screenshot, 5.7% on the photo PNG;
-    // the icon is already optimal and the flat artwork has nothing worth 5%.
+    // the icon is already optimal and the flat artwork has nothing worth 5%. Of the JPEGs only
+    // wood.jpg gains 5% from optimised tables, progressive scans and dropping its 65 KB of EXIF
+    // (its orientation is "as stored"); the others gain 0–1.5%.
     assert_eq!(
         changed.keys().collect::<Vec<_>>(),
-        ["coffee.png", "plasma-screenshot.png"],
+        ["coffee.png", "plasma-screenshot.png", "wood.jpg"],
         "{report}"
     );
     for (name, change) in &changed {
-        assert_eq!(change["what"], "png-lossless");
+        let lossless = if name.ends_with(".jpg") {
+            "jpeg-lossless"
+        } else {
+            "png-lossless"
+        };
+        assert_eq!(change["what"], lossless);
         assert_eq!(change["action"], "replace");
         let original = fixture("images-src").join(name);
         let before = fs::metadata(&original).unwrap().len();
@@ -123,6 +130,12 @@ fn pngs_shrink_losslessly_jpegs_stay_and_nothing_grows() {
         .map(|c| c["before"].as_u64().unwrap() - c["after"].as_u64().unwrap())
         .sum();
     assert!(saved > 40_000, "{saved}");
+    // `jpegtran -copy none -optimize -progressive wood.jpg` (libjpeg-turbo 2.1.5, Debian 12)
+    // writes 415,945 bytes: the same transcode.
+    let wood = fs::read(root.join("wood.jpg")).unwrap();
+    assert_eq!(wood.len(), 415_945);
+    assert!(jpeg_markers(&wood).contains(&0xC2), "not progressive");
+    assert!(!jpeg_markers(&wood).contains(&0xE1), "EXIF kept");
     for name in IMAGES {
         let original = fs::read(fixture("images-src").join(name)).unwrap();
         let now = fs::read(root.join(name)).unwrap();
@@ -139,6 +152,84 @@ fn pngs_shrink_losslessly_jpegs_stay_and_nothing_grows() {
     assert_eq!(snapshot(&root), files);
     let text = to_run(webaudit().arg("optimize").arg(&root).output().unwrap());
     assert!(text.stdout.starts_with("Nothing to do:"), "{}", text.stdout);
+}
+
+/// The marker codes of a JPEG's segments up to its first scan (SOF2 = 0xC2 is progressive,
+/// APP1 = 0xE1 holds EXIF).
+fn jpeg_markers(jpeg: &[u8]) -> Vec<u8> {
+    let mut markers = Vec::new();
+    let mut at = 2;
+    while at + 4 <= jpeg.len() && jpeg[at] == 0xFF {
+        let marker = jpeg[at + 1];
+        markers.push(marker);
+        if marker == 0xDA {
+            break;
+        }
+        at += 2 + usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
+    }
+    markers
+}
+
+/// `jpeg` with its EXIF APP1 segments replaced by one, right after SOI, whose only tag is
+/// `orientation`.
+fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    let mut tiff = b"MM\0\x2a\0\0\0\x08\0\x01".to_vec();
+    tiff.extend_from_slice(&[0x01, 0x12, 0x00, 0x03, 0, 0, 0, 1]);
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+    let mut segment = b"Exif\0\0".to_vec();
+    segment.extend_from_slice(&tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&u16::try_from(segment.len() + 2).unwrap().to_be_bytes());
+    out.extend_from_slice(&segment);
+    let mut at = 2;
+    while jpeg[at + 1] != 0xDA {
+        let end = at + 2 + usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
+        if !(jpeg[at + 1] == 0xE1 && jpeg[at + 4..].starts_with(b"Exif\0\0")) {
+            out.extend_from_slice(&jpeg[at..end]);
+        }
+        at = end;
+    }
+    out.extend_from_slice(&jpeg[at..]);
+    out
+}
+
+#[test]
+fn a_lossless_jpeg_keeps_its_exif_orientation_and_every_pixel() {
+    // garden.jpg turned a quarter by EXIF: dropping the marker would show it sideways.
+    let (_folder, root) = site(&[]);
+    let turned = with_exif_orientation(
+        &fs::read(fixture("images-src").join("garden.jpg")).unwrap(),
+        6,
+    );
+    fs::write(root.join("garden.jpg"), &turned).unwrap();
+    let (code, report, stderr) =
+        optimize(&root, &["--min-saving", "0", "--min-saving-percent", "0"]);
+    assert_eq!(code, 0, "{stderr}");
+    let changed = changes(&report);
+    assert_eq!(changed["garden.jpg"]["what"], "jpeg-lossless", "{report}");
+    let now = fs::read(root.join("garden.jpg")).unwrap();
+    assert!(now.len() < turned.len());
+    let markers = jpeg_markers(&now);
+    assert!(
+        markers.contains(&0xE1) && markers.contains(&0xC2),
+        "{markers:x?}"
+    );
+    let mut decoder = image::ImageReader::new(std::io::Cursor::new(&now))
+        .with_guessed_format()
+        .unwrap()
+        .into_decoder()
+        .unwrap();
+    use image::ImageDecoder;
+    assert_eq!(
+        decoder.orientation().unwrap(),
+        image::metadata::Orientation::Rotate90
+    );
+    assert!(same_pixels(
+        &decode(&root.join("garden.jpg")),
+        &decode(&fixture("images-src").join("garden.jpg"))
+    ));
 }
 
 #[test]
@@ -240,17 +331,24 @@ fn lossy_jpegs_and_max_width_decode_at_the_expected_size() {
     let (_, second, _) = optimize(&root, &["--max-width", "1000"]);
     assert!(changes(&second).is_empty(), "{second}");
 
-    // --lossy: only JPEGs whose own quality is above 85 are re-encoded, never into more bytes.
+    // --lossy: only JPEGs whose own quality is above 85 are re-encoded, never into more bytes;
+    // the others may still be transcoded losslessly.
     let (_folder, root) = site(&["wood.jpg", "ladybird.jpg", "aqua.jpg"]);
     let (code, report, _) = optimize(&root, &["--lossy"]);
     assert_eq!(code, 0);
-    for (name, change) in changes(&report) {
-        assert_eq!(change["what"], "jpeg-lossy");
+    let changed = changes(&report);
+    assert!(
+        changed.values().any(|c| c["what"] == "jpeg-lossy"),
+        "{report}"
+    );
+    for (name, change) in changed {
         let original = decode(&fixture("images-src").join(&name));
-        assert_eq!(
-            decode(&root.join(&name)).dimensions(),
-            original.dimensions()
-        );
+        let now = decode(&root.join(&name));
+        match change["what"].as_str() {
+            Some("jpeg-lossy") => assert_eq!(now.dimensions(), original.dimensions()),
+            Some("jpeg-lossless") => assert!(same_pixels(&now, &original), "{name}"),
+            other => panic!("{name}: {other:?}"),
+        }
         assert!(change["after"].as_u64() < change["before"].as_u64());
     }
     let files = snapshot(&root);
