@@ -11,21 +11,21 @@ use webaudit::knowledge::Knowledge;
 
 const RULE: &str = "bundle/duplicate-code";
 
-/// The lodash version literals in a script, read independently of webaudit: every quoted
-/// `4.x.y` string (lodash declares its version once per copy; the app's own code has none).
+/// The lodash version literals in a script, read independently of webaudit: every `"4.x.y"`
+/// (lodash declares its version once per copy; the app's own code has none).
 fn lodash_versions_in(script: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(script);
     let mut found: Vec<String> = text
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .filter(|literal| {
+        .match_indices("\"4.")
+        .filter_map(|(at, _)| {
+            let rest = &text[at + 1..];
+            let literal = &rest[..rest.find('"')?];
             let parts: Vec<&str> = literal.split('.').collect();
-            parts.len() == 3
-                && parts[0] == "4"
-                && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()))
+            let numeric = parts
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+            (parts.len() == 3 && numeric).then(|| literal.to_string())
         })
-        .map(str::to_string)
         .collect();
     found.sort();
     found
