@@ -262,10 +262,7 @@ impl Signatures {
         let mut patterns: Vec<String> = Vec::new();
         let mut listed = BTreeMap::new();
         for package in knowledge.iter().filter(|p| p.kind != ProblemKind::Barrel) {
-            let signatures = package
-                .signatures
-                .iter()
-                .map(|s| (s, Evidence::Signature));
+            let signatures = package.signatures.iter().map(|s| (s, Evidence::Signature));
             let markers = package
                 .wholeness_markers
                 .iter()

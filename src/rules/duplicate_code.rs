@@ -131,7 +131,8 @@ impl Rule for DuplicateCode {
             let Some(package) = context.knowledge.get(name) else {
                 continue;
             };
-            let mut strings: Vec<&str> = package.copy_signatures.iter().map(String::as_str).collect();
+            let mut strings: Vec<&str> =
+                package.copy_signatures.iter().map(String::as_str).collect();
             strings.sort_unstable();
             let groups = loaded_together(&chunks, &page_scripts);
             let grouped: BTreeSet<&str> = groups.iter().flatten().copied().collect();
@@ -146,10 +147,8 @@ impl Rule for DuplicateCode {
                 if !reported.insert((strings.clone(), group.iter().copied().collect())) {
                     continue;
                 }
-                let members: Vec<&ChunkCopies> = chunks
-                    .iter()
-                    .filter(|c| group.contains(&c.path))
-                    .collect();
+                let members: Vec<&ChunkCopies> =
+                    chunks.iter().filter(|c| group.contains(&c.path)).collect();
                 found.push(across_chunks(package, &members));
             }
         }
@@ -179,7 +178,10 @@ fn loaded_together<'a>(
         }
     }
     let all = groups.clone();
-    groups.retain(|group| !all.iter().any(|other| other != group && group.is_subset(other)));
+    groups.retain(|group| {
+        !all.iter()
+            .any(|other| other != group && group.is_subset(other))
+    });
     groups
 }
 
@@ -222,7 +224,11 @@ fn in_one_chunk(package: &PackageInfo, chunk: &ChunkCopies) -> Violation {
             versions_note(&chunk.versions, chunk.copies),
             package.copy_signatures.len(),
             chunk.copies,
-            if extra == 1 { "copy costs" } else { "copies cost" },
+            if extra == 1 {
+                "copy costs"
+            } else {
+                "copies cost"
+            },
             human(wasted),
             estimate_note(package),
             fix_hint(package)
@@ -272,7 +278,11 @@ fn across_chunks(package: &PackageInfo, members: &[&ChunkCopies]) -> Violation {
             package.name,
             listed.join(", "),
             versions_note(&versions, count),
-            if count == 2 { "copy costs" } else { "copies cost" },
+            if count == 2 {
+                "copy costs"
+            } else {
+                "copies cost"
+            },
             human(wasted),
             estimate_note(package),
             fix_hint(package)
@@ -302,7 +312,9 @@ mod tests {
     /// version anchor (all taken from the knowledge base, not written here).
     fn lodash_copy(version: &str, seed: &str) -> String {
         let knowledge = Knowledge::built_in();
-        let lodash = knowledge.get("lodash").expect("lodash is in the knowledge base");
+        let lodash = knowledge
+            .get("lodash")
+            .expect("lodash is in the knowledge base");
         assert!(
             lodash.copy_signatures.len() >= 2 && !lodash.version_anchor.is_empty(),
             "lodash has copy signatures and a version anchor"
@@ -346,21 +358,30 @@ mod tests {
 
     #[test]
     fn fails_for_two_copies_in_one_chunk_naming_both_versions() {
-        let folder = Folder::new().file("index.html", page(&["assets/index.js"])).file(
-            "assets/index.js",
-            lodash_copy("4.17.21", "a") + &lodash_copy("4.17.15", "b"),
-        );
+        let folder = Folder::new()
+            .file("index.html", page(&["assets/index.js"]))
+            .file(
+                "assets/index.js",
+                lodash_copy("4.17.21", "a") + &lodash_copy("4.17.15", "b"),
+            );
         let findings = folder.findings_of(RULE);
         assert_eq!(findings.len(), 1, "{findings:?}");
         let finding = &findings[0];
         assert_eq!(finding.path.as_deref(), Some("assets/index.js"));
-        assert!(finding.message.contains("bundled 2 times"), "{}", finding.message);
+        assert!(
+            finding.message.contains("bundled 2 times"),
+            "{}",
+            finding.message
+        );
         assert!(
             finding.message.contains("4.17.21") && finding.message.contains("4.17.15"),
             "{}",
             finding.message
         );
-        let typical = Knowledge::built_in().get("lodash").unwrap().typical_raw_bytes;
+        let typical = Knowledge::built_in()
+            .get("lodash")
+            .unwrap()
+            .typical_raw_bytes;
         assert_eq!(finding.saving, Some(typical));
     }
 
