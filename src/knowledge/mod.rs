@@ -84,7 +84,7 @@ pub struct PackageInfo {
     /// them twice, far apart, holds two copies. Empty when not derived.
     #[serde(default)]
     pub copy_signatures: Vec<String>,
-    /// A string that occurs once per copy within [`VERSION_WINDOW_BYTES`] of the library's
+    /// A string that occurs once per copy within 256 bytes (`VERSION_WINDOW_BYTES`) of the library's
     /// embedded version literal (`"4.17.21"`), so a copy's version can be read beside it.
     /// `""` when the library embeds no version or none was derived.
     #[serde(default)]
