@@ -472,6 +472,7 @@ def measure(esbuild, work, name, recipe):
         dist[f] = open(p, "rb").read() if os.path.exists(p) else None
     res["_dist"] = dist
     res["_pkgdir"] = os.path.join(d, "node_modules", name)
+    res["_installdir"] = d
     return res
 
 
@@ -626,6 +627,123 @@ def derive_markers(r, others, located=None):
     chosen = [best(g) for g in groups]
     return [(value.decode(), info[2]) for value, info in sorted(chosen, key=lambda c: c[1][1])]
 
+# Copy counting (bundle/duplicate-code): strings that occur exactly once per copy of a library,
+# so a bundle holding two copies holds each of them twice. COPY_SIGNATURE_COUNT of them, spread
+# over the library's code, are listed per entry: a partial copy (a few per-method modules) holds
+# few of them, and a string that repeats inside one copy is never one.
+COPY_SIGNATURE_COUNT = 3
+# How far (bytes) from a version anchor the library's version literal may be: the same constant
+# as VERSION_WINDOW_BYTES in src/knowledge/mod.rs.
+VERSION_WINDOW = 256
+SEMVER = re.compile(rb"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?")
+
+
+def builds_of(r):
+    """Every real build of one copy of the library that the recipe has: (label, bytes, version)
+    for the whole-import bundle and each shipped dist file (its version from the package.json
+    of the folder it was installed in, an npm alias for an older release)."""
+    out = [("bundle", r["_whole_text"], r["version"])]
+    for f, data in r["_dist"].items():
+        if data is None:
+            continue
+        parts = f.split("/")
+        folder = "/".join(parts[:parts.index("node_modules") + 2]) if "node_modules" in parts else ""
+        if folder.split("/")[-1].startswith("@"):
+            folder = "/".join(parts[:parts.index("node_modules") + 3])
+        pj = os.path.join(r["_installdir"], folder, "package.json")
+        version = json.load(open(pj))["version"] if os.path.exists(pj) else None
+        out.append((os.path.basename(os.path.dirname(f)) + "/" + os.path.basename(f), data, version))
+    return out
+
+
+def version_near(text, at, length):
+    """The version literal (a quoted semver string) closest to the anchor found at `at`, within
+    VERSION_WINDOW bytes of it, as src/knowledge/mod.rs reads it."""
+    lo, hi = max(0, at - VERSION_WINDOW), min(len(text), at + length + VERSION_WINDOW)
+    best = None
+    for m in re.finditer(rb"([\"'])(" + SEMVER.pattern + rb")\1", text[lo:hi]):
+        start = lo + m.start()
+        distance = at - start if start < at else start - (at + length)
+        if best is None or distance < best[0]:
+            best = (distance, m.group(2).decode())
+    return best[1] if best else None
+
+
+def copy_checks(r, signatures, anchor):
+    """Problems with `signatures` as copy signatures and `anchor` as version anchor: each must
+    occur exactly once in every build, at most once in the single bundle, exactly once in the
+    smallest whole form; the version read at the anchor must be the build's own."""
+    problems = []
+    for label, data, version in builds_of(r):
+        for sig in signatures:
+            n = data.count(sig.encode())
+            if n != 1:
+                problems.append(f"{sig!r} occurs {n} times in {label}")
+        if anchor:
+            n = data.count(anchor.encode())
+            found = version_near(data, data.find(anchor.encode()), len(anchor)) if n == 1 else None
+            if n != 1 or found != version:
+                problems.append(f"version anchor {anchor!r} gives {found} in {label} (is {version}, anchor x{n})")
+    for sig in signatures:
+        if r.get("_single_text", b"").count(sig.encode()) > 1:
+            problems.append(f"{sig!r} occurs more than once in the single bundle")
+        if "_smallest_whole_text" in r and r["_smallest_whole_text"].count(sig.encode()) != 1:
+            problems.append(f"{sig!r} is not once in the smallest whole form")
+    return problems
+
+
+def derive_copies(r, others):
+    """COPY_SIGNATURE_COUNT copy signatures spread over the whole-import bundle, and a version
+    anchor. A candidate is a string literal (the marker text rules: printable, no quotes, with
+    a space or a separator, 10 to 80 bytes) that occurs exactly once in every build of the
+    recipe (whole bundle, each dist file, old releases among them), once in the smallest whole
+    form, at most once in the single bundle, and in no other measured entry's bundle. Strings
+    absent from the single bundle are preferred, then messages (with spaces), then longer ones. The anchor is the candidate nearest a
+    version literal in the bundle for which every build reads its own version."""
+    text = r["_whole_text"]
+    builds = builds_of(r)
+    candidates = {}
+    for start, value in string_literals(text):
+        if value in candidates or not MARKER_TEXT.fullmatch(value) or not MARKER_SEPARATOR.search(value):
+            continue
+        if re.search(rb"[,{]\w+:|!\d", value):
+            continue
+        if any(data.count(value) != 1 for _, data, _ in builds):
+            continue
+        if r.get("_single_text", b"").count(value) > 1:
+            continue
+        if "_smallest_whole_text" in r and r["_smallest_whole_text"].count(value) != 1:
+            continue
+        if any(value in o["_whole_text"] for o in others):
+            continue
+        # Strings the cheap import lacks first: they are not in per-method modules that a
+        # bundle may carry beside a copy.
+        absent_from_single = value not in r.get("_single_text", b"")
+        candidates[value] = (start, (absent_from_single, b" " in value, min(len(value), 40)))
+    # The best of each of COPY_SIGNATURE_COUNT equal stretches of the bundle, then the best of
+    # the rest: a monolith (lodash.js) declares its strings together at its top, and is never
+    # bundled in part anyway.
+    stretches = [[] for _ in range(COPY_SIGNATURE_COUNT)]
+    for value, (start, score) in candidates.items():
+        stretches[start * COPY_SIGNATURE_COUNT // len(text)].append((score, start, value))
+    chosen = [max(g) for g in stretches if g]
+    rest = sorted((c for g in stretches for c in g if c not in chosen), reverse=True)
+    chosen += rest[:COPY_SIGNATURE_COUNT - len(chosen)]
+    chosen = [value.decode() for _, _, value in sorted(chosen, key=lambda c: c[1])]
+    anchor, best = None, None
+    for value, (start, _) in candidates.items():
+        version = version_near(text, start, len(value))
+        if version != r["version"]:
+            continue
+        ok = all(version_near(d, d.find(value), len(value)) == v for _, d, v in builds)
+        if ok:
+            at = text.find(b'"' + r["version"].encode() + b'"')
+            distance = abs(start - at) if at >= 0 else VERSION_WINDOW
+            if best is None or distance < best:
+                anchor, best = value.decode(), distance
+    return chosen, anchor
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--toml", default=os.path.join(HERE, "packages.toml"))
@@ -634,6 +752,9 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--derive-markers", action="store_true",
                     help="print a wholeness_markers list for each entry, derived from its bundles")
+    ap.add_argument("--derive-copies", action="store_true",
+                    help="print copy_signatures, version_anchor and typical_raw_bytes for each "
+                         "entry, derived from its bundles (bundle/duplicate-code)")
     ap.add_argument("names", nargs="*")
     a = ap.parse_args()
 
@@ -726,6 +847,28 @@ def main():
             for value, module in chosen:
                 print(f"    derived marker {value!r} from {module or 'the bundle'}")
             print("    wholeness_markers = " + json.dumps([v for v, _ in chosen]))
+        copies, anchor = e.get("copy_signatures", []), e.get("version_anchor", "")
+        if copies or anchor:
+            problems = copy_checks(r, copies, anchor)
+            for problem in problems:
+                print(f"    copy check: {problem}")
+            if problems:
+                bad.add(n)
+            want_raw = e.get("typical_raw_bytes", 0)
+            if want_raw and abs(want_raw - r["whole_raw"]) > TOLERANCE * want_raw:
+                print(f"    typical_raw_bytes MISMATCH toml={want_raw} measured={r['whole_raw']}")
+                bad.add(n)
+        if a.derive_copies:
+            family = set(e.get("signatures", []))
+            others = [ro for o, ro in results.items() if o != n
+                      and not family & set(entries.get(o, {}).get("signatures", []))]
+            chosen, anchor = derive_copies(r, others)
+            if len(chosen) < COPY_SIGNATURE_COUNT:
+                print(f"    copy signatures: only {len(chosen)} usable strings, none kept")
+                chosen = []
+            print("    copy_signatures = " + json.dumps(chosen))
+            print("    version_anchor = " + json.dumps(anchor or ""))
+            print(f"    typical_raw_bytes = {r['whole_raw']}")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({n: {k: v for k, v in r.items() if not k.startswith("_")} for n, r in results.items()},

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::model::facts::js::ImportForm;
-pub use crate::model::facts::signatures::SignatureMatch;
+pub use crate::model::facts::signatures::{CopyOccurrences, FoundVersion, SignatureMatch};
 
 pub mod third_party;
 
@@ -79,6 +79,20 @@ pub struct PackageInfo {
     /// a few holds part of it. Empty when the library has too few such strings.
     #[serde(default)]
     pub wholeness_markers: Vec<String>,
+    /// Strings that occur exactly once in every copy of the library (derived by `measure.py
+    /// --derive-copies` from real builds, old releases among them): a bundle holding each of
+    /// them twice, far apart, holds two copies. Empty when not derived.
+    #[serde(default)]
+    pub copy_signatures: Vec<String>,
+    /// A string that occurs once per copy within 256 bytes (`VERSION_WINDOW_BYTES`) of the library's
+    /// embedded version literal (`"4.17.21"`), so a copy's version can be read beside it.
+    /// `""` when the library embeds no version or none was derived.
+    #[serde(default)]
+    pub version_anchor: String,
+    /// Minified bytes of the whole-import bundle measured with `typical_gzip_bytes`: what one
+    /// copy of the library weighs before compression. `0` when not measured.
+    #[serde(default)]
+    pub typical_raw_bytes: u64,
     #[serde(default)]
     pub references: Vec<String>,
 }
@@ -192,8 +206,17 @@ impl Knowledge {
     }
 }
 
+/// How far (bytes) from a version anchor a library's version literal is looked for; the same
+/// window `measure.py` checks every real build with.
+pub const VERSION_WINDOW_BYTES: usize = 256;
+
+/// At most this many occurrences of one copy signature, and this many versions, are recorded
+/// per script: a bundle with more copies than this is reported with this many.
+pub const MAX_RECORDED_OCCURRENCES: usize = 16;
+
 /// Finds known libraries inside bundles that have no source map, by strings that survive
-/// minification, and counts their wholeness markers. Barrels are left out: their strings (icon
+/// minification, counts their wholeness markers, and records where each copy signature and
+/// version anchor occurs (to count copies). Barrels are left out: their strings (icon
 /// names) appear in any bundle that uses a few of their modules, which says nothing about the
 /// whole barrel being shipped.
 pub struct Signatures {
@@ -206,10 +229,31 @@ pub struct Signatures {
     listed: BTreeMap<String, usize>,
 }
 
-/// What finding one string says: `package` is there (a signature) or how much of it (a marker).
+/// What finding one string says about `package`.
 struct Role {
     package: String,
-    marker: bool,
+    evidence: Evidence,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Evidence {
+    /// The library is there.
+    Signature,
+    /// How much of it is there.
+    Marker,
+    /// One copy of it is there (counted by occurrence).
+    Copy,
+    /// Its version literal is nearby.
+    VersionAnchor,
+}
+
+/// What was found of one package while scanning a script.
+#[derive(Default)]
+struct Found<'a> {
+    signatures: Vec<&'a str>,
+    markers: Vec<&'a str>,
+    copies: BTreeMap<&'a str, Vec<u64>>,
+    versions: Vec<FoundVersion>,
 }
 
 impl Signatures {
@@ -218,15 +262,23 @@ impl Signatures {
         let mut patterns: Vec<String> = Vec::new();
         let mut listed = BTreeMap::new();
         for package in knowledge.iter().filter(|p| p.kind != ProblemKind::Barrel) {
-            let signatures = package.signatures.iter().map(|s| (s, false));
-            let markers = package.wholeness_markers.iter().map(|s| (s, true));
-            for (text, marker) in signatures.chain(markers).filter(|(s, _)| s.len() >= 8) {
-                if !marker {
+            let signatures = package.signatures.iter().map(|s| (s, Evidence::Signature));
+            let markers = package
+                .wholeness_markers
+                .iter()
+                .map(|s| (s, Evidence::Marker));
+            let copies = package.copy_signatures.iter().map(|s| (s, Evidence::Copy));
+            let anchor = std::iter::once(&package.version_anchor)
+                .filter(|a| !a.is_empty())
+                .map(|s| (s, Evidence::VersionAnchor));
+            let all = signatures.chain(markers).chain(copies).chain(anchor);
+            for (text, evidence) in all.filter(|(s, _)| s.len() >= 8) {
+                if evidence == Evidence::Signature {
                     *listed.entry(package.name.clone()).or_insert(0) += 1;
                 }
                 let role = Role {
                     package: package.name.clone(),
-                    marker,
+                    evidence,
                 };
                 match patterns.iter().position(|p| p == text) {
                     Some(index) => roles[index].push(role),
@@ -247,35 +299,134 @@ impl Signatures {
     }
 
     /// The packages whose signatures all occur in `bytes` (a package listing several needs at
-    /// least two of them, so one common-looking string is never enough), with what was found
-    /// and which of their wholeness markers occur. Markers alone identify nothing.
+    /// least two of them, so one common-looking string is never enough), with what was found,
+    /// which of their wholeness markers occur, where their copy signatures occur and the
+    /// versions read beside their version anchor. Markers and copy signatures alone identify
+    /// nothing.
     pub fn find(&self, bytes: &[u8]) -> Vec<SignatureMatch> {
-        // package -> (signatures, markers) found
-        let mut found: BTreeMap<&str, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
+        let mut found: BTreeMap<&str, Found> = BTreeMap::new();
         for hit in self.automaton.find_overlapping_iter(bytes) {
             let index = hit.pattern().as_usize();
             let text = self.patterns[index].as_str();
             for role in &self.roles[index] {
-                let (signatures, markers) = found.entry(&role.package).or_default();
-                let list = if role.marker { markers } else { signatures };
-                if !list.contains(&text) {
-                    list.push(text);
+                let package = found.entry(&role.package).or_default();
+                match role.evidence {
+                    Evidence::Signature | Evidence::Marker => {
+                        let list = if role.evidence == Evidence::Marker {
+                            &mut package.markers
+                        } else {
+                            &mut package.signatures
+                        };
+                        if !list.contains(&text) {
+                            list.push(text);
+                        }
+                    }
+                    Evidence::Copy => {
+                        let offsets = package.copies.entry(text).or_default();
+                        if offsets.len() < MAX_RECORDED_OCCURRENCES {
+                            offsets.push(hit.start() as u64);
+                        }
+                    }
+                    Evidence::VersionAnchor => {
+                        if package.versions.len() < MAX_RECORDED_OCCURRENCES
+                            && let Some(version) = version_near(bytes, hit.start(), hit.end())
+                        {
+                            package.versions.push(FoundVersion {
+                                offset: hit.start() as u64,
+                                version,
+                            });
+                        }
+                    }
                 }
             }
         }
         found
             .into_iter()
-            .filter(|(package, (signatures, _))| {
+            .filter(|(package, found)| {
                 let listed = self.listed.get(*package).copied().unwrap_or(0);
-                listed > 0 && signatures.len() >= listed.min(2)
+                listed > 0 && found.signatures.len() >= listed.min(2)
             })
-            .map(|(package, (signatures, markers))| SignatureMatch {
+            .map(|(package, found)| SignatureMatch {
                 package: package.to_string(),
-                signatures: signatures.into_iter().map(str::to_string).collect(),
-                markers: markers.into_iter().map(str::to_string).collect(),
+                signatures: found.signatures.into_iter().map(str::to_string).collect(),
+                markers: found.markers.into_iter().map(str::to_string).collect(),
+                copies: found
+                    .copies
+                    .into_iter()
+                    .map(|(signature, offsets)| CopyOccurrences {
+                        signature: signature.to_string(),
+                        offsets,
+                    })
+                    .collect(),
+                versions: found.versions,
             })
             .collect()
     }
+}
+
+/// The version literal (a quoted `major.minor.patch[-pre]` string) nearest an anchor found at
+/// `start..end`, within [`VERSION_WINDOW_BYTES`] of it: how `measure.py` checked that every real
+/// build of the library reads its own version there.
+fn version_near(bytes: &[u8], start: usize, end: usize) -> Option<String> {
+    let low = start.saturating_sub(VERSION_WINDOW_BYTES);
+    let high = end.saturating_add(VERSION_WINDOW_BYTES).min(bytes.len());
+    let mut best: Option<(usize, &[u8])> = None;
+    let mut at = low;
+    while at < high {
+        let quote = bytes[at];
+        if quote != b'"' && quote != b'\'' {
+            at += 1;
+            continue;
+        }
+        let Some(length) = semver_length(&bytes[at + 1..high]) else {
+            at += 1;
+            continue;
+        };
+        if bytes.get(at + 1 + length) != Some(&quote) {
+            at += 1;
+            continue;
+        }
+        let literal_start = at;
+        let distance = if literal_start < start {
+            start - literal_start
+        } else {
+            literal_start - end
+        };
+        if best.is_none_or(|(nearest, _)| distance < nearest) {
+            best = Some((distance, &bytes[at + 1..at + 1 + length]));
+        }
+        at += length + 2;
+    }
+    best.map(|(_, version)| String::from_utf8_lossy(version).into_owned())
+}
+
+/// The length of the `digits.digits.digits` version (with an optional `-prerelease` of
+/// letters, digits, dots and dashes) at the start of `text`, if one is there.
+fn semver_length(text: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    for part in 0..3 {
+        let digits = text[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        at += digits;
+        if part < 2 {
+            if text.get(at) != Some(&b'.') {
+                return None;
+            }
+            at += 1;
+        }
+    }
+    if text.get(at) == Some(&b'-') {
+        let pre = text[at + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'.' || **b == b'-')
+            .count();
+        if pre > 0 {
+            at += 1 + pre;
+        }
+    }
+    Some(at)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod budget_type;
 mod compression_missing;
 mod compression_stale;
 mod compression_useless;
+mod duplicate_code;
 mod duplicate_package;
 mod font_display;
 mod font_legacy_format;
@@ -157,6 +158,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &whole_library_import::WholeLibraryImport,
     &whole_library_bundled::WholeLibraryBundled,
     &duplicate_package::DuplicatePackage,
+    &duplicate_code::DuplicateCode,
     &identical_files::IdenticalFiles,
     &inlined_asset::InlinedAsset,
     &large_chunk::LargeChunk,
