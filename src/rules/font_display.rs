@@ -1,4 +1,5 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
+use crate::model::facts::css::display_with_holes;
 use crate::model::finding::Violation;
 
 declare_rule! {
@@ -23,8 +24,11 @@ declare_rule! {
     /// its smallest fonts; next/font's metric-adjusted fallbacks are `local(Arial)`).
     ///
     /// ## Options
-    /// None. `@font-face` rules in stylesheet files and in `<style>` blocks of HTML pages are
-    /// checked (a `style` attribute cannot hold one).
+    /// None. `@font-face` rules in stylesheet files, in `<style>` blocks of HTML pages and in
+    /// scripts' CSS-in-JS (string and template literals, as styled-components'
+    /// `createGlobalStyle` and emotion's `injectGlobal` ship them) are checked (a `style`
+    /// attribute cannot hold one). A CSS-in-JS source whose URL is a template hole
+    /// (`url(${font})`) counts as a file; a `font-display` whose value is a hole passes.
     FontDisplay {
         id: "fonts/font-display",
         summary: "@font-face without font-display (or with block/auto): text stays invisible while the font loads",
@@ -52,7 +56,7 @@ impl Rule for FontDisplay {
             let family = face
                 .family
                 .as_deref()
-                .map(|f| format!(" ({f})"))
+                .map(|f| format!(" ({})", display_with_holes(f)))
                 .unwrap_or_default();
             found.push(Violation {
                 path: Some(declared.path.to_string()),
