@@ -1,8 +1,7 @@
 //! Fonts declared in CSS-in-JS on a real build (fixtures/css-in-js-fonts, built by its
 //! build.sh): styled-components' `createGlobalStyle` ships two `@font-face` rules inside the
-//! bundle's template literal, and `public/` holds a font nothing uses. The font rules must see
-//! the faces where they are written in the script; places and sizes are checked against the
-//! built files and the font package, not against webaudit's own arithmetic.
+//! bundle's template literal. The font rules must see the faces where they are written in the
+//! script; places are checked against the built file, not against webaudit's own arithmetic.
 
 mod common;
 
@@ -81,15 +80,4 @@ fn a_css_in_js_face_serving_woff_only_is_found_at_its_source() {
         message.contains("/assets/inter-latin-700-normal-") && message.contains("(woff)"),
         "{message}"
     );
-}
-
-#[test]
-fn the_font_nothing_uses_is_reported_and_the_used_ones_are_not() {
-    let report = report();
-    let found = findings(&report, "fonts/unreferenced");
-    let paths: Vec<&str> = found.iter().map(|f| f["path"].as_str().unwrap()).collect();
-    assert_eq!(paths, ["fonts/inter-latin-700-normal.woff2"]);
-    let shipped = fs::metadata(fixture(DIST).join(paths[0])).unwrap().len();
-    assert_eq!(found[0]["actual"].as_u64(), Some(shipped));
-    assert_eq!(found[0]["severity"].as_str(), Some("info"));
 }

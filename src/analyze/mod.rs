@@ -231,9 +231,7 @@ fn stylesheet_facts(bytes: &[u8], map: Option<MapLink>) -> StylesheetFacts {
 /// What a page says, with the image names it mentions.
 fn document_facts(bytes: &[u8]) -> html::HtmlFacts {
     let mut html = html::parse(bytes);
-    let mentioned = mentions::file_names(bytes);
-    html.image_names = mentioned.images;
-    html.font_names = mentioned.fonts;
+    html.image_names = mentions::file_names(bytes).images;
     html
 }
 

@@ -15,6 +15,10 @@ declare_rule! {
     /// classic `url(x.eot?#iefix) format("embedded-opentype")` first entry costs nothing. An
     /// EOT without `format()` is downloaded (and then rejected), so it is reported.
     ///
+    /// `@font-face` rules in stylesheets, in pages' `<style>` blocks and in scripts' CSS-in-JS
+    /// (string and template literals) are checked; a source whose URL is a template hole
+    /// (`url(${font})`) is judged by its `format()` alone.
+    ///
     /// ## Why is this bad?
     /// WOFF2 is Brotli-compressed font data, typically 30% smaller than WOFF and less than half
     /// the size of TTF/OTF; EOT serves only Internet Explorer.
@@ -26,10 +30,6 @@ declare_rule! {
     /// ```css
     /// src: url(inter.woff2) format("woff2"), url(inter.woff) format("woff");
     /// ```
-    ///
-    /// `@font-face` rules in stylesheets, in pages' `<style>` blocks and in scripts' CSS-in-JS
-    /// (string and template literals) are checked; a source whose URL is a template hole
-    /// (`url(${font})`) is judged by its `format()` alone.
     ///
     /// ## Options
     /// None.

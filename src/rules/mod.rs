@@ -14,7 +14,6 @@ mod compression_useless;
 mod duplicate_package;
 mod font_display;
 mod font_legacy_format;
-mod font_unreferenced;
 mod html_parse_problem;
 mod html_preload;
 mod html_render_blocking;
@@ -175,7 +174,6 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &images_unreadable::ImagesUnreadable,
     &font_display::FontDisplay,
     &font_legacy_format::FontLegacyFormat,
-    &font_unreferenced::FontUnreferenced,
     &js_parse_error::JsParseError,
     &legacy_javascript::LegacyJavascript,
     &html_parse_problem::HtmlParseProblem,

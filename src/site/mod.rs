@@ -39,11 +39,6 @@ pub struct Site<'a> {
     /// API that returns their URL): what they cost no visitor is known to pay. Empty for a
     /// folder with no page (a folder of images audited by itself).
     pub unreferenced_images: BTreeSet<&'a str>,
-    /// Font files of the folder (`.woff2`, `.woff`, `.ttf`, `.otf`, `.eot`) that nothing in it
-    /// uses: no reference resolves to them, and no script, page or stylesheet mentions their
-    /// file name (CSS-in-JS faces and `new FontFace(…)` name their files in the script's
-    /// text). Empty for a folder with no page.
-    pub unreferenced_fonts: BTreeSet<&'a str>,
     /// Every asset by its path: one index for the rules that follow references to files.
     pub assets_by_path: std::collections::HashMap<&'a str, &'a Asset>,
 }
@@ -231,7 +226,6 @@ pub fn build<'a>(
         font_faces: Vec::new(),
         references: Vec::new(),
         unreferenced_images: BTreeSet::new(),
-        unreferenced_fonts: BTreeSet::new(),
         assets_by_path: std::collections::HashMap::new(),
     };
     let mut page_font_faces = Vec::new();
@@ -332,7 +326,6 @@ pub fn build<'a>(
     // in it is judged.
     if !site.pages.is_empty() {
         site.unreferenced_images = unreferenced_images(assets, &site.references);
-        site.unreferenced_fonts = unreferenced_fonts(assets, &site.references);
     }
     site.assets_by_path = by_path;
     site
@@ -618,62 +611,6 @@ fn unreferenced_images<'a>(assets: &'a [Asset], references: &[Reference]) -> BTr
             let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
             !mentioned.contains(name.as_str())
         })
-        .collect()
-}
-
-/// The font file extensions (lowercase), as [`crate::analyze::mentions`] knows them.
-pub const FONT_EXTENSIONS: [&str; 5] = ["woff2", "woff", "ttf", "otf", "eot"];
-
-/// Whether a path names a font file by its extension.
-pub fn is_font_path(path: &str) -> bool {
-    path.rsplit_once('.').is_some_and(|(_, extension)| {
-        FONT_EXTENSIONS
-            .iter()
-            .any(|font| extension.eq_ignore_ascii_case(font))
-    })
-}
-
-/// See [`Site::unreferenced_fonts`].
-fn unreferenced_fonts<'a>(assets: &'a [Asset], references: &[Reference]) -> BTreeSet<&'a str> {
-    let referenced: HashSet<&str> = references
-        .iter()
-        .filter_map(|reference| match &reference.target {
-            Target::Present(path) => Some(path.as_str()),
-            _ => None,
-        })
-        .collect();
-    let file_name = |path: &str| {
-        let path = path.split(['?', '#']).next().unwrap_or(path);
-        path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase()
-    };
-    let mut mentioned: HashSet<String> = HashSet::new();
-    for asset in assets {
-        let facts = match &asset.facts {
-            Facts::Encoded(encoded) => &encoded.content,
-            facts => facts,
-        };
-        match facts {
-            Facts::Script(script) => mentioned.extend(script.font_names.iter().cloned()),
-            Facts::Document(html) => mentioned.extend(html.font_names.iter().cloned()),
-            // A stylesheet's URL that resolves elsewhere than expected (a base path the
-            // server rewrites) still names its font.
-            Facts::Stylesheet(style) => mentioned.extend(
-                style
-                    .css
-                    .urls
-                    .iter()
-                    .filter(|reference| is_font_path(file_name(&reference.url).as_str()))
-                    .map(|reference| file_name(&reference.url)),
-            ),
-            _ => {}
-        }
-    }
-    assets
-        .iter()
-        .map(|asset| asset.path.as_str())
-        .filter(|path| is_font_path(path))
-        .filter(|path| !referenced.contains(path))
-        .filter(|path| !mentioned.contains(&file_name(path)))
         .collect()
 }
 

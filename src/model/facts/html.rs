@@ -41,10 +41,6 @@ pub struct HtmlFacts {
     /// `analyze::mentions`), lowercased.
     #[serde(default)]
     pub image_names: Vec<String>,
-    /// The font file names the text mentions anywhere (a preload, an inline `FontFace`, a
-    /// `<style>` block), lowercased.
-    #[serde(default)]
-    pub font_names: Vec<String>,
     /// The image and font file names that the code of the page's inline scripts (classic and
     /// module) mentions, lowercased: what the page's own code may load, apart from what its
     /// markup names.
