@@ -254,15 +254,16 @@ fn block_end(text: &[u8], from: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn summary(
-        code: &str,
-    ) -> Vec<(
+    /// Family, source URLs, font-display, line and column of each face.
+    type FaceSummary = (
         Option<String>,
         Vec<Option<String>>,
         Option<String>,
         u32,
         u32,
-    )> {
+    );
+
+    fn summary(code: &str) -> Vec<FaceSummary> {
         font_faces(code.as_bytes())
             .into_iter()
             .map(|face| {

@@ -285,7 +285,7 @@ impl<'a> Scanner<'a> {
                     self.read_string()?;
                     self.last = Last::Value;
                     if let Some(recorder) = &mut self.literals {
-                        let pieces = vec![start..self.position - 1];
+                        let pieces: Vec<_> = std::iter::once(start..self.position - 1).collect();
                         if recorder.holds_an_offset(&pieces) {
                             recorder.found.push(Literal {
                                 pieces,
