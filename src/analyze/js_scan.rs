@@ -92,6 +92,37 @@ struct Scanner<'a> {
     /// When recording: the offset of every line feed inside a literal (template text, or a
     /// string continued by a backslash), so the line after it starts inside that literal.
     literal_line_feeds: Option<Vec<usize>>,
+    /// When recording: the literals that hold given offsets (see [`literals_holding`]).
+    literals: Option<LiteralRecorder>,
+}
+
+/// The literals found so far that hold one of the offsets asked for.
+struct LiteralRecorder {
+    /// The offsets asked for, ascending.
+    offsets: Vec<usize>,
+    /// The pieces read so far of each template literal not yet closed, innermost last.
+    open_templates: Vec<Vec<std::ops::Range<usize>>>,
+    found: Vec<Literal>,
+}
+
+impl LiteralRecorder {
+    fn holds_an_offset(&self, pieces: &[std::ops::Range<usize>]) -> bool {
+        pieces.iter().any(|piece| {
+            let first = self.offsets.partition_point(|&offset| offset < piece.start);
+            self.offsets
+                .get(first)
+                .is_some_and(|&offset| offset < piece.end)
+        })
+    }
+}
+
+/// A string or template literal as its raw text pieces (the bytes between the quotes, or a
+/// template's text between its backticks and `${…}` holes: one hole between consecutive
+/// pieces). Escapes are not decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Literal {
+    pub pieces: Vec<std::ops::Range<usize>>,
+    pub template: bool,
 }
 
 /// What one pass of the module lexer found.
@@ -125,15 +156,35 @@ pub fn literal_line_feeds(bytes: &[u8]) -> Result<Vec<usize>, Suspicious> {
     Ok(scanner.literal_line_feeds.unwrap_or_default())
 }
 
+/// The string and template literals of the code that hold one of `offsets` (ascending, each in
+/// a literal's text), in source order of their end. `Err` when the file does not scan cleanly:
+/// then no text is known to be a literal.
+pub fn literals_holding(bytes: &[u8], offsets: Vec<usize>) -> Result<Vec<Literal>, Suspicious> {
+    let mut scanner = Scanner::new(bytes, false)?;
+    scanner.literals = Some(LiteralRecorder {
+        offsets,
+        open_templates: Vec::new(),
+        found: Vec::new(),
+    });
+    scanner.finish()?;
+    Ok(scanner.literals.map(|r| r.found).unwrap_or_default())
+}
+
 impl<'a> Scanner<'a> {
     /// Scans all of `bytes`, recording line feeds inside literals when asked.
     fn run_over(bytes: &'a [u8], record_literal_line_feeds: bool) -> Result<Self, Suspicious> {
+        let mut scanner = Scanner::new(bytes, record_literal_line_feeds)?;
+        scanner.finish()?;
+        Ok(scanner)
+    }
+
+    fn new(bytes: &'a [u8], record_literal_line_feeds: bool) -> Result<Self, Suspicious> {
         let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let first = text.iter().copied().find(|b| !b.is_ascii_whitespace());
         if first == Some(b'<') {
             return Err(Suspicious("starts with markup"));
         }
-        let mut scanner = Scanner {
+        let scanner = Scanner {
             bytes,
             position: bytes.len() - text.len(),
             last: Last::ExpressionStart,
@@ -146,12 +197,18 @@ impl<'a> Scanner<'a> {
             trivia_bytes: 0,
             counted_until: 0,
             literal_line_feeds: record_literal_line_feeds.then(Vec::new),
+            literals: None,
         };
-        scanner.run()?;
-        if !scanner.frames.is_empty() || !scanner.parens.is_empty() {
+        Ok(scanner)
+    }
+
+    /// Scans to the end.
+    fn finish(&mut self) -> Result<(), Suspicious> {
+        self.run()?;
+        if !self.frames.is_empty() || !self.parens.is_empty() {
             return Err(Suspicious("unbalanced brackets"));
         }
-        Ok(scanner)
+        Ok(())
     }
 
     /// Notes a line feed inside a literal, when recording them.
@@ -224,11 +281,24 @@ impl<'a> Scanner<'a> {
             };
             match byte {
                 b'"' | b'\'' => {
+                    let start = self.position + 1;
                     self.read_string()?;
                     self.last = Last::Value;
+                    if let Some(recorder) = &mut self.literals {
+                        let pieces: Vec<_> = std::iter::once(start..self.position - 1).collect();
+                        if recorder.holds_an_offset(&pieces) {
+                            recorder.found.push(Literal {
+                                pieces,
+                                template: false,
+                            });
+                        }
+                    }
                 }
                 b'`' => {
                     self.position += 1;
+                    if let Some(recorder) = &mut self.literals {
+                        recorder.open_templates.push(Vec::new());
+                    }
                     self.read_template()?;
                 }
                 b'{' => {
@@ -441,6 +511,7 @@ impl<'a> Scanner<'a> {
 
     /// Reads template text up to the closing backtick or a `${`, which opens a code frame.
     fn read_template(&mut self) -> Result<(), Suspicious> {
+        let start = self.position;
         loop {
             match self.peek() {
                 None => return Err(Suspicious("unterminated template literal")),
@@ -453,17 +524,40 @@ impl<'a> Scanner<'a> {
                     self.position += 1
                 }
                 Some(b'`') => {
+                    self.template_piece(start..self.position, true);
                     self.position += 1;
                     self.last = Last::Value;
                     return Ok(());
                 }
                 Some(b'$') if self.at(1) == Some(b'{') => {
+                    self.template_piece(start..self.position, false);
                     self.position += 2;
                     self.frames.push(Frame::Template);
                     self.last = Last::ExpressionStart;
                     return Ok(());
                 }
                 Some(_) => self.position += 1,
+            }
+        }
+    }
+
+    /// Notes a piece of template text when recording literals; `last` when the template ends
+    /// after it.
+    fn template_piece(&mut self, piece: std::ops::Range<usize>, last: bool) {
+        let Some(recorder) = &mut self.literals else {
+            return;
+        };
+        let Some(pieces) = recorder.open_templates.last_mut() else {
+            return;
+        };
+        pieces.push(piece.start.min(piece.end)..piece.end);
+        if last {
+            let pieces = recorder.open_templates.pop().unwrap_or_default();
+            if recorder.holds_an_offset(&pieces) {
+                recorder.found.push(Literal {
+                    pieces,
+                    template: true,
+                });
             }
         }
     }
@@ -524,6 +618,7 @@ impl<'a> Scanner<'a> {
             frames: Vec::new(),
             parens: Vec::new(),
             literal_line_feeds: None,
+            literals: None,
             ..*self
         };
         probe.skip_trivia()?;

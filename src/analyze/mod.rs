@@ -5,6 +5,7 @@
 //! "claimed": measured from those bytes, never read again), so every file is read once.
 
 pub mod css;
+pub mod css_in_js;
 pub mod fold;
 pub mod html;
 pub mod image;
@@ -34,7 +35,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-14-dupcode";
+pub const ANALYZER_VERSION: &str = "facts-15";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -205,6 +206,12 @@ fn script_facts(
         image_names: mentioned.images,
         font_names: mentioned.fonts,
         inlined: inlined::in_script(bytes),
+        // CSS-in-JS a TypeScript or JSX source holds reaches no browser as it is.
+        font_faces: if shipped {
+            css_in_js::font_faces(bytes)
+        } else {
+            Vec::new()
+        },
     }
 }
 

@@ -1,4 +1,5 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
+use crate::model::facts::css::{TEMPLATE_HOLE, display_with_holes};
 use crate::model::finding::Violation;
 
 declare_rule! {
@@ -23,8 +24,14 @@ declare_rule! {
     /// its smallest fonts; next/font's metric-adjusted fallbacks are `local(Arial)`).
     ///
     /// ## Options
-    /// None. `@font-face` rules in stylesheet files and in `<style>` blocks of HTML pages are
-    /// checked (a `style` attribute cannot hold one).
+    /// None. `@font-face` rules in stylesheet files, in `<style>` blocks of HTML pages and in
+    /// scripts' CSS-in-JS (string and template literals, as styled-components'
+    /// `createGlobalStyle` and emotion's `injectGlobal` ship them) are checked (a `style`
+    /// attribute cannot hold one). A CSS-in-JS source whose URL is only a template hole
+    /// (`url(${font})`) is not known to download anything (PixiJS fills such a hole with a
+    /// `data:` URL it makes at run time), so its face is not reported; one whose URL holds a
+    /// path besides the hole (`url(${base}fonts/roboto.woff2)`) is a file. A `font-display`
+    /// whose value is a hole passes.
     FontDisplay {
         id: "fonts/font-display",
         summary: "@font-face without font-display (or with block/auto): text stays invisible while the font loads",
@@ -52,7 +59,7 @@ impl Rule for FontDisplay {
             let family = face
                 .family
                 .as_deref()
-                .map(|f| format!(" ({f})"))
+                .map(|f| format!(" ({})", display_with_holes(f)))
                 .unwrap_or_default();
             found.push(Violation {
                 path: Some(declared.path.to_string()),
@@ -81,9 +88,14 @@ fn downloads(face: &crate::analyze::css::FontFace) -> bool {
             })
         })
         .is_some_and(|(url, _)| {
-            !url.trim_start()
-                .get(..5)
-                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:"))
+            let url = url.trim();
+            // A URL that is nothing but a template hole may be a `data:` URL made at run time
+            // (PixiJS reads a font into one to draw text in an SVG): unknown, so not counted.
+            let unknown = url.chars().all(|c| c == TEMPLATE_HOLE);
+            !unknown
+                && !url
+                    .get(..5)
+                    .is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:"))
         })
 }
 
@@ -149,6 +161,22 @@ mod site_model_tests {
         assert_eq!(folder.findings(RULE).len(), 1);
         let folder = Folder::new().file("index.html", format!("<HTML lang=en>\n{face}"));
         assert_eq!(folder.findings(RULE).len(), 1);
+    }
+
+    #[test]
+    fn reads_css_in_js_faces_of_scripts() {
+        // Home Assistant's Roboto faces in a lit `css` template, the base path in a hole; a
+        // PixiJS face whose whole URL is a hole (a `data:` URL made at run time) is unknown.
+        let folder = Folder::new().file(
+            "frontend/app.js",
+            "const roboto=css`@font-face{font-family:Roboto;src:local(\"Roboto\"),url(${base}fonts/roboto/Roboto-Regular.woff2) format(\"woff2\");font-weight:400}`;\nconst pixi=`@font-face {\n font-family: \"${e.fontFamily}\";\n src: url('${n}');\n}`;",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "frontend/app.js:1:18: @font-face (Roboto) has no font-display: text using it stays invisible until the font arrives; add `font-display: swap` or `optional`"
+            ]
+        );
     }
 
     #[test]

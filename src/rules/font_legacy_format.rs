@@ -1,5 +1,6 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::css::FontSource;
+use crate::model::facts::css::display_with_holes;
 use crate::model::finding::Violation;
 
 declare_rule! {
@@ -13,6 +14,10 @@ declare_rule! {
     /// (`embedded-opentype`, `svg`) is skipped without a download, as browsers skip it: the
     /// classic `url(x.eot?#iefix) format("embedded-opentype")` first entry costs nothing. An
     /// EOT without `format()` is downloaded (and then rejected), so it is reported.
+    ///
+    /// `@font-face` rules in stylesheets, in pages' `<style>` blocks and in scripts' CSS-in-JS
+    /// (string and template literals) are checked; a source whose URL is a template hole
+    /// (`url(${font})`) is judged by its `format()` alone.
     ///
     /// ## Why is this bad?
     /// WOFF2 is Brotli-compressed font data, typically 30% smaller than WOFF and less than half
@@ -82,7 +87,7 @@ impl Rule for FontLegacyFormat {
             if format.starts_with("woff2") {
                 continue;
             }
-            let url = first.url.as_deref().unwrap_or_default();
+            let url = display_with_holes(first.url.as_deref().unwrap_or_default());
             let has_woff2 = face
                 .sources
                 .iter()

@@ -28,8 +28,8 @@ use crate::scan::Skipped;
 pub struct Site<'a> {
     /// The HTML pages, in path order.
     pub pages: Vec<Page<'a>>,
-    /// Every `@font-face`: those of stylesheet files, then those of pages' `<style>` blocks,
-    /// each file in path order and its rules in source order.
+    /// Every `@font-face`: those of stylesheet files and of scripts' CSS-in-JS, then those of
+    /// pages' `<style>` blocks, each file in path order and its rules in source order.
     pub font_faces: Vec<FontFaceUse<'a>>,
     /// Every reference that pages and stylesheets make to other files, resolved, in file order
     /// then source order.
@@ -161,6 +161,9 @@ pub struct FontFaceUse<'a> {
     pub face: &'a FontFace,
     /// In a page's `<style>` block rather than in a stylesheet file.
     pub in_page: bool,
+    /// In a script's string or template literal (CSS-in-JS): its `url()`s resolve against the
+    /// page that runs the script, not against the script.
+    pub in_script: bool,
 }
 
 /// A reference from a page or stylesheet to another file.
@@ -278,6 +281,7 @@ pub fn build<'a>(
                             path: page,
                             face,
                             in_page: true,
+                            in_script: false,
                         });
                     }
                 }
@@ -301,6 +305,16 @@ pub fn build<'a>(
                         path: &asset.path,
                         face,
                         in_page: false,
+                        in_script: false,
+                    }));
+            }
+            Facts::Script(script) => {
+                site.font_faces
+                    .extend(script.font_faces.iter().map(|face| FontFaceUse {
+                        path: &asset.path,
+                        face,
+                        in_page: false,
+                        in_script: true,
                     }));
             }
             _ => {}

@@ -38,6 +38,20 @@ pub struct CssRef {
     pub in_font_face: bool,
 }
 
+/// What stands for a `${…}` hole of a template literal in CSS-in-JS text (see
+/// [`crate::analyze::css_in_js`]): a value holding it is unknown (a font's URL kept in a
+/// variable, a weight passed as a prop). U+FFFC, the Unicode object replacement character.
+pub const TEMPLATE_HOLE: char = '\u{FFFC}';
+
+/// Shows a value that may hold [`TEMPLATE_HOLE`] the way the template writes it: `${…}`.
+pub fn display_with_holes(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.contains(TEMPLATE_HOLE) {
+        value.replace(TEMPLATE_HOLE, "${…}").into()
+    } else {
+        value.into()
+    }
+}
+
 /// One `@font-face` rule.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
 pub struct FontFace {

@@ -66,6 +66,10 @@ pub struct ScriptFacts {
     /// Images and fonts inlined as `data:` URLs (see `analyze::inlined`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inlined: Vec<inlined::InlinedData>,
+    /// `@font-face` rules in the script's string and template literals (CSS-in-JS, see
+    /// `analyze::css_in_js`), located in the script.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub font_faces: Vec<css::FontFace>,
     /// Polyfills and down-level transforms (see `analyze::legacy`); shipped scripts only.
     #[serde(default, skip_serializing_if = "legacy::LegacyFacts::is_empty")]
     pub legacy: legacy::LegacyFacts,
