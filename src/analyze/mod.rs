@@ -7,6 +7,7 @@
 pub mod css;
 pub mod fold;
 pub mod html;
+pub mod import_sites;
 pub mod image;
 pub mod inlined;
 pub mod js;
@@ -34,7 +35,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-13";
+pub const ANALYZER_VERSION: &str = "facts-14-whyhere";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -502,14 +503,30 @@ fn attribute(
             let map_path = path
                 .clone()
                 .unwrap_or_else(|| format!("{}.map", file.relative_path));
-            let attribution = sourcemap::attribute(generated, &bytes, &map_path, language)
-                .map_err(|e| e.to_string());
+            // Only scripts import packages; a stylesheet's `@import` of one is rare and its
+            // sources are not scanned.
+            let (attribution, import_sites) = match language {
+                GeneratedLanguage::Script => {
+                    match sourcemap::attribute_with_import_sites(
+                        generated, &bytes, &map_path, language,
+                    ) {
+                        Ok((attribution, sites)) => (Ok(attribution), sites),
+                        Err(e) => (Err(e.to_string()), Default::default()),
+                    }
+                }
+                GeneratedLanguage::Stylesheet => (
+                    sourcemap::attribute(generated, &bytes, &map_path, language)
+                        .map_err(|e| e.to_string()),
+                    Default::default(),
+                ),
+            };
             let usable = attribution.is_ok().then_some(bytes);
             (
                 Some(MapLink {
                     path,
                     declared,
                     attribution,
+                    import_sites,
                 }),
                 usable,
             )
@@ -536,6 +553,7 @@ fn find_map(context: &AnalyzeContext, file: &ScannedFile, generated: &[u8]) -> M
                 path: None,
                 declared: true,
                 attribution: Err("the inline source map (data: URL) cannot be decoded".to_string()),
+                import_sites: Default::default(),
             }),
         };
     }
@@ -550,6 +568,7 @@ fn find_map(context: &AnalyzeContext, file: &ScannedFile, generated: &[u8]) -> M
                     path: None,
                     declared: true,
                     attribution,
+                    import_sites: Default::default(),
                 });
             }
             // A map on another origin, or an empty comment: nothing to read here.
@@ -572,6 +591,7 @@ fn find_map(context: &AnalyzeContext, file: &ScannedFile, generated: &[u8]) -> M
             path: Some(target),
             declared,
             attribution,
+            import_sites: Default::default(),
         });
     };
     match read_map(map_file) {
@@ -592,6 +612,7 @@ fn find_map(context: &AnalyzeContext, file: &ScannedFile, generated: &[u8]) -> M
             path: Some(target),
             declared,
             attribution: Err(why),
+            import_sites: Default::default(),
         }),
     }
 }

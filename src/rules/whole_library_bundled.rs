@@ -159,6 +159,7 @@ impl Rule for WholeLibraryBundled {
                         saving: share.gzip_estimate,
                         // Sources are sorted by bytes: the package's largest module.
                         source_hint: sources.first().map(|s| s.to_string()),
+                        package: Some(share.name.clone()),
                         ..Violation::default()
                     });
                 }
@@ -209,6 +210,7 @@ impl Rule for WholeLibraryBundled {
                             package.replacement
                         ),
                         saving: Some(typical),
+                        package: Some(hit.package.clone()),
                         ..Violation::default()
                     });
                     continue;
@@ -232,6 +234,7 @@ impl Rule for WholeLibraryBundled {
                         short_of.join(" and "),
                         package.replacement
                     ),
+                    package: Some(hit.package.clone()),
                     ..Violation::default()
                 });
             }
