@@ -6,7 +6,9 @@
 //! code from different sources at different ratios, so this is a proportional estimate, not a
 //! measurement; raw bytes are exact.
 
-pub use crate::model::composition::{Composition, Importer, MAX_IMPORTERS, PackageShare, SourceShare};
+pub use crate::model::composition::{
+    Composition, Importer, MAX_IMPORTERS, PackageShare, SourceShare,
+};
 
 use crate::analyze::Facts;
 use crate::analyze::import_sites::RepositorySources;

@@ -317,7 +317,9 @@ fn whole_library_findings_land_on_the_importing_line_of_the_source() {
             .lines()
             .find(|l| {
                 l.contains("tree-shaking/whole-library-bundled")
-                    && l.split("::").nth(2).is_some_and(|m| m.contains(&format!(": {package} ")))
+                    && l.split("::")
+                        .nth(2)
+                        .is_some_and(|m| m.contains(&format!(": {package} ")))
             })
             .unwrap_or_else(|| panic!("no annotation for {package}: {}", run.stdout));
         let properties = annotation.split("::").nth(1).unwrap();
@@ -341,16 +343,9 @@ fn whole_library_findings_land_on_the_importing_line_of_the_source() {
         .lines()
         .filter(|l| l.trim_start().starts_with("imported by "))
         .collect();
-    assert!(
-        imported_by.len() >= results.len(),
-        "{}",
-        run.stdout
-    );
+    assert!(imported_by.len() >= results.len(), "{}", run.stdout);
     for line in &imported_by {
-        assert!(
-            unicode_width::UnicodeWidthStr::width(*line) <= 80,
-            "{line}"
-        );
+        assert!(unicode_width::UnicodeWidthStr::width(*line) <= 80, "{line}");
     }
 }
 

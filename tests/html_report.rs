@@ -257,7 +257,12 @@ fn clicking_a_package_shows_its_import_sites_and_the_controls_work() {
         .as_array()
         .expect("lodash has import sites")
         .iter()
-        .map(|s| (s["source"].as_str().unwrap().to_string(), s["line"].as_u64().unwrap()))
+        .map(|s| {
+            (
+                s["source"].as_str().unwrap().to_string(),
+                s["line"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert!(!expected.is_empty());
     for (source, line) in &expected {
@@ -298,7 +303,12 @@ fn clicking_a_package_shows_its_import_sites_and_the_controls_work() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|s| (s["source"].as_str().unwrap().to_string(), s["line"].as_u64().unwrap()))
+            .map(|s| {
+                (
+                    s["source"].as_str().unwrap().to_string(),
+                    s["line"].as_u64().unwrap(),
+                )
+            })
             .collect()
     };
     assert!(sites("start").is_empty(), "nothing is shown before a click");
@@ -310,7 +320,11 @@ fn clicking_a_package_shows_its_import_sites_and_the_controls_work() {
 
     // The filter: lodash's rectangles stay, the others dim; only matching findings remain.
     let tiles = step("filtered")["tiles"].as_array().unwrap();
-    assert!(tiles.iter().any(|t| t["name"] == "lodash" && t["dim"] == false));
+    assert!(
+        tiles
+            .iter()
+            .any(|t| t["name"] == "lodash" && t["dim"] == false)
+    );
     for tile in tiles {
         let matches = [&tile["name"], &tile["chunk"]]
             .iter()
@@ -323,15 +337,26 @@ fn clicking_a_package_shows_its_import_sites_and_the_controls_work() {
     let matching = findings
         .iter()
         .filter(|f| {
-            format!("{}\n{}\n{}", f["path"].as_str().unwrap_or("null"), f["message"], f["rule"])
-                .to_lowercase()
-                .contains("lodash")
+            format!(
+                "{}\n{}\n{}",
+                f["path"].as_str().unwrap_or("null"),
+                f["message"],
+                f["rule"]
+            )
+            .to_lowercase()
+            .contains("lodash")
         })
         .count();
     assert!(matching > 0 && matching < findings.len());
     assert_eq!(step("filtered")["findings"], matching);
     assert_eq!(step("unfiltered")["findings"], findings.len());
-    assert!(step("unfiltered")["tiles"].as_array().unwrap().iter().all(|t| t["dim"] == false));
+    assert!(
+        step("unfiltered")["tiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["dim"] == false)
+    );
 
     // The brotli switch: each bundle's area is its share of the bundles' brotli bytes.
     let areas = area_by_chunk(step("brotli"));
@@ -340,7 +365,12 @@ fn clicking_a_package_shows_its_import_sites_and_the_controls_work() {
         .unwrap()
         .iter()
         .filter(|a| a["kind"] == "script" || a["kind"] == "stylesheet")
-        .map(|a| (a["path"].as_str().unwrap().to_string(), a["brotli"].as_f64().expect("--brotli sizes")))
+        .map(|a| {
+            (
+                a["path"].as_str().unwrap().to_string(),
+                a["brotli"].as_f64().expect("--brotli sizes"),
+            )
+        })
         .collect();
     assert!(brotli.len() >= 2);
     let total_area: f64 = areas.values().sum();
@@ -355,7 +385,11 @@ fn clicking_a_package_shows_its_import_sites_and_the_controls_work() {
     }
     // …and differs from the raw layout.
     let raw_areas = area_by_chunk(step("start"));
-    assert!(raw_areas.iter().any(|(chunk, area)| (area - areas[chunk]).abs() > 100.0));
+    assert!(
+        raw_areas
+            .iter()
+            .any(|(chunk, area)| (area - areas[chunk]).abs() > 100.0)
+    );
 }
 
 #[test]

@@ -247,7 +247,8 @@ struct Block<'a> {
 /// frontmatter (between its first two `---` lines).
 fn script_blocks<'a>(text: &'a str, extension: &str) -> Vec<Block<'a>> {
     let mut blocks = Vec::new();
-    let lines_before = |offset: usize| memchr::memchr_iter(b'\n', &text.as_bytes()[..offset]).count();
+    let lines_before =
+        |offset: usize| memchr::memchr_iter(b'\n', &text.as_bytes()[..offset]).count();
     if extension == "astro"
         && let Some(rest) = text.trim_start().strip_prefix("---")
     {
@@ -276,9 +277,15 @@ fn script_blocks<'a>(text: &'a str, extension: &str) -> Vec<Block<'a>> {
         else {
             break;
         };
-        let typescript = ["lang=\"ts\"", "lang='ts'", "lang=ts", "lang=\"tsx\"", "lang='tsx'"]
-            .iter()
-            .any(|attribute| tag.contains(attribute));
+        let typescript = [
+            "lang=\"ts\"",
+            "lang='ts'",
+            "lang=ts",
+            "lang=\"tsx\"",
+            "lang='tsx'",
+        ]
+        .iter()
+        .any(|attribute| tag.contains(attribute));
         let jsx = tag.contains("tsx");
         blocks.push(Block {
             first_line: lines_before(body_start) as u32,
@@ -324,8 +331,18 @@ mod tests {
         assert_eq!(package_of_specifier("@scope/pkg/x/y"), Some("@scope/pkg"));
         assert_eq!(package_of_specifier("@scope/pkg"), Some("@scope/pkg"));
         for not_a_package in [
-            "./a.js", "../b", "/abs", "#internal", "node:fs", "virtual:x", "@/components/A",
-            "~/lib", "@scope", "https://cdn.example/x.js", "", "a b",
+            "./a.js",
+            "../b",
+            "/abs",
+            "#internal",
+            "node:fs",
+            "virtual:x",
+            "@/components/A",
+            "~/lib",
+            "@scope",
+            "https://cdn.example/x.js",
+            "",
+            "a b",
         ] {
             assert_eq!(package_of_specifier(not_a_package), None, "{not_a_package}");
         }

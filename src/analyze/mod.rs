@@ -7,8 +7,8 @@
 pub mod css;
 pub mod fold;
 pub mod html;
-pub mod import_sites;
 pub mod image;
+pub mod import_sites;
 pub mod inlined;
 pub mod js;
 pub mod js_guard;

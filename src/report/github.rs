@@ -137,7 +137,10 @@ fn annotation(report: &Report, finding: &Finding) -> String {
             .iter()
             .map(|at| format!("{}:{}", at.path, at.line))
             .collect();
-        lines.push(github_data(&format!("Also imported by {}", others.join(", "))));
+        lines.push(github_data(&format!(
+            "Also imported by {}",
+            others.join(", ")
+        )));
     }
     if let Some(fix) = &finding.fix {
         lines.push(github_data(&format!("Fix: {}", fix.one_line())));
