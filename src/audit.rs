@@ -316,8 +316,13 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
 
     let maps = measured.maps;
     let mut assets = measured.assets;
+    // Sources that maps name without their content are read where the repository has them.
+    let repository = crate::origins::repository_root();
+    let mut source_files =
+        crate::analyze::import_sites::RepositorySources::new(&options.root, repository.as_deref());
+    let import_index = crate::composition::ImportIndex::of(&assets, &mut source_files);
     for asset in &mut assets {
-        asset.composition = crate::composition::of(asset);
+        asset.composition = crate::composition::of(asset, &import_index);
     }
     for asset in assets.iter().filter(|a| {
         a.format.compressible() && a.gzip.is_none() && a.raw > crate::measure::MAX_COMPRESSED_BYTES
@@ -695,6 +700,7 @@ pub fn report(
         mut clock,
         ..
     } = prepared;
+    crate::composition::attach_importers(&mut findings, &assets);
     let repository = crate::origins::repository_root();
     if let Some(repository) = repository.as_ref().filter(|_| options.original_sources) {
         crate::origins::fill_source_locations(
@@ -704,6 +710,7 @@ pub fn report(
             &options.root,
             repository,
         );
+        crate::origins::fill_import_locations(&mut findings, &options.root, repository);
     }
     let root_in_repository = repository
         .as_deref()

@@ -329,7 +329,12 @@ fn audit_options(args: &AuditArgs) -> Result<AuditOptions, Error> {
         original_sources: [args.format]
             .into_iter()
             .chain(args.reports.iter().map(|r| r.format))
-            .any(|f| matches!(f, Format::Github | Format::Sarif | Format::Markdown))
+            .any(|f| {
+                matches!(
+                    f,
+                    Format::Github | Format::Sarif | Format::Markdown | Format::Junit
+                )
+            })
             || std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|v| !v.is_empty()),
         image_encodes: true,
         profile: match args.profile {

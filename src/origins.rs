@@ -129,6 +129,36 @@ pub fn fill_source_locations(
     }
 }
 
+/// Places each finding about a package (see [`Finding::imported_by`]) at the first line of the
+/// app's code that imports it, when that file is in the repository: that is the line to change,
+/// where the built file or the package's own module is not. The other import sites in the
+/// repository go to [`Finding::also_imported_at`].
+pub fn fill_import_locations(findings: &mut [Finding], audited_root: &Path, repository: &Path) {
+    // Several findings name the same importers: each file is looked up once.
+    let mut files: HashMap<String, Option<String>> = HashMap::new();
+    for finding in findings.iter_mut().filter(|f| !f.imported_by.is_empty()) {
+        let mut located: Vec<SourceLocation> = Vec::new();
+        for site in &finding.imported_by {
+            let path = files
+                .entry(site.source.clone())
+                .or_insert_with(|| source_file(&site.source, audited_root, repository));
+            if let Some(path) = path {
+                located.push(SourceLocation {
+                    path: path.clone(),
+                    line: site.line,
+                    column: site.column,
+                });
+            }
+        }
+        if located.is_empty() {
+            continue;
+        }
+        let first = located.remove(0);
+        finding.source = Some(first);
+        finding.also_imported_at = located;
+    }
+}
+
 /// A resolved source name (relative to the audited folder, or absolute) as a path from the
 /// repository root, if that file exists there.
 fn source_file(source: &str, audited_root: &Path, repository: &Path) -> Option<String> {

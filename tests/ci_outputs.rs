@@ -250,6 +250,105 @@ fn sarif_points_at_the_original_source_through_the_source_map() {
     assert!(mapped_in(&["dist", "--format", "json"]).is_empty());
 }
 
+/// Whether line `line` (1-based) of `file` imports `package` (or a module inside it): the
+/// statement or call that names it as a string.
+fn line_imports(file: &Path, line: u64, package: &str) -> bool {
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let Some(code) = text.lines().nth(line as usize - 1) else {
+        return false;
+    };
+    let names_it = ['\'', '"'].iter().any(|quote| {
+        code.contains(&format!("{quote}{package}{quote}"))
+            || code.contains(&format!("{quote}{package}/"))
+    });
+    names_it && (code.contains("import") || code.contains("require(") || code.contains("export"))
+}
+
+/// tree-shaking/whole-library-bundled on the tree-shaking fixture, audited from a checkout of
+/// the repository (sources and build, no node_modules): SARIF and GitHub annotations put each
+/// finding on the line of the fixture's source that imports the library, which the test reads.
+#[test]
+fn whole_library_findings_land_on_the_importing_line_of_the_source() {
+    let workspace = tempfile::tempdir().expect("temp dir");
+    let path = "fixtures/treeshake-bad";
+    copy_without_node_modules(&fixture("treeshake-bad"), &workspace.path().join(path));
+    let dist = format!("{path}/dist");
+
+    let run = run_in_workspace(workspace.path(), &[&dist, "--format", "sarif"], None);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let log: Value = serde_json::from_str(&run.stdout).expect("SARIF");
+    assert_valid_sarif(&sarif_validator(), &log, "import sites");
+    let results: Vec<&Value> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "tree-shaking/whole-library-bundled")
+        .collect();
+    assert!(results.len() >= 2, "lodash, moment…: {results:?}");
+    let mut located = Vec::new();
+    for result in &results {
+        let message = result["message"]["text"].as_str().unwrap();
+        let package = message.split_whitespace().next().unwrap();
+        let location = &result["locations"][0]["physicalLocation"];
+        let uri = location["artifactLocation"]["uri"].as_str().unwrap();
+        let line = location["region"]["startLine"].as_u64().unwrap();
+        assert!(
+            uri.starts_with(&format!("{path}/src/")),
+            "{package} is not placed in the fixture's sources: {uri}"
+        );
+        assert!(
+            line_imports(&workspace.path().join(uri), line, package),
+            "{uri}:{line} does not import {package}"
+        );
+        // The built file stays a related location.
+        assert_eq!(
+            result["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            format!("{dist}/assets/index-D6t1oOL9.js")
+        );
+        located.push((package.to_string(), uri.to_string(), line));
+    }
+    assert!(located.iter().any(|(package, ..)| package == "lodash"));
+
+    // GitHub annotations: the same file and line.
+    let run = run_in_workspace(workspace.path(), &[&dist, "--format", "github"], None);
+    for (package, uri, line) in &located {
+        let annotation = run
+            .stdout
+            .lines()
+            .find(|l| {
+                l.contains("tree-shaking/whole-library-bundled")
+                    && l.split("::")
+                        .nth(2)
+                        .is_some_and(|m| m.contains(&format!(": {package} ")))
+            })
+            .unwrap_or_else(|| panic!("no annotation for {package}: {}", run.stdout));
+        let properties = annotation.split("::").nth(1).unwrap();
+        assert!(
+            properties.contains(&format!("file={uri},line={line},")),
+            "{annotation}"
+        );
+    }
+
+    // The terminal says where the package is imported, within 80 columns.
+    let run = to_run(
+        webaudit()
+            .current_dir(workspace.path())
+            .env("COLUMNS", "80")
+            .args(["--no-cache", &dist, "--verbose"])
+            .output()
+            .expect("webaudit runs"),
+    );
+    let imported_by: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("imported by "))
+        .collect();
+    assert!(imported_by.len() >= results.len(), "{}", run.stdout);
+    for line in &imported_by {
+        assert!(unicode_width::UnicodeWidthStr::width(*line) <= 80, "{line}");
+    }
+}
+
 #[test]
 fn a_finding_at_a_line_of_a_bundle_points_at_the_original_line() {
     // A minimal bundle with a syntax error on its second line, and the map a bundler would

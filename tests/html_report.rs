@@ -47,12 +47,20 @@ fn html_report(folder: &Path, out: &Path, args: &[&str]) -> PathBuf {
 
 /// What Chromium saw of the page (see the script's header for the fields).
 fn open_in_chromium(report: &Path, out: &Path, size: &str, scheme: &str) -> Value {
+    open_and_act(report, out, size, scheme, &serde_json::json!([]))
+}
+
+/// [`open_in_chromium`], doing `steps` (clicks, key presses, typing, probes: see the script's
+/// header) once the page has drawn itself.
+fn open_and_act(report: &Path, out: &Path, size: &str, scheme: &str, steps: &Value) -> Value {
     let output = Command::new("node")
         .arg(repo().join("tests/browser/open_report.js"))
         .arg(report)
         .arg(out)
         .arg(size)
         .arg(scheme)
+        .arg("")
+        .arg(steps.to_string())
         .output()
         .expect("node runs (the browser driver)");
     assert!(
@@ -214,6 +222,174 @@ fn treeshake_bad_report_opens_offline_with_a_proportional_treemap() {
         );
     }
     assert!(!page["overflow"].as_bool().unwrap());
+}
+
+/// Total area of the tiles of each bundle in a probe.
+fn area_by_chunk(probe: &Value) -> BTreeMap<String, f64> {
+    let mut areas = BTreeMap::new();
+    for tile in probe["tiles"].as_array().unwrap() {
+        *areas
+            .entry(tile["chunk"].as_str().unwrap().to_string())
+            .or_insert(0.0) += tile["width"].as_f64().unwrap() * tile["height"].as_f64().unwrap();
+    }
+    areas
+}
+
+/// Clicking a package (with the mouse, or Enter on its rectangle) shows the lines of the app's
+/// code that import it, as the JSON report lists them, and each listed line of the fixture's
+/// source really imports it; the filter box dims the rectangles and hides the findings that do
+/// not match; the brotli switch sizes bundles by their brotli sizes.
+#[test]
+fn clicking_a_package_shows_its_import_sites_and_the_controls_work() {
+    let folder = fixture("treeshake-bad/dist");
+    let out = output_folder("import-sites");
+    let args = ["--no-config", "--fail-on", "never", "--brotli"];
+    let (_, report) = json_report(&folder, &args);
+    let lodash = report["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.get("composition"))
+        .flat_map(|c| c["packages"].as_array().unwrap())
+        .find(|p| p["name"] == "lodash")
+        .expect("lodash is in a bundle");
+    let expected: Vec<(String, u64)> = lodash["imported_by"]
+        .as_array()
+        .expect("lodash has import sites")
+        .iter()
+        .map(|s| {
+            (
+                s["source"].as_str().unwrap().to_string(),
+                s["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(!expected.is_empty());
+    for (source, line) in &expected {
+        let text = std::fs::read_to_string(folder.join(source)).unwrap();
+        let code = text.lines().nth(*line as usize - 1).unwrap();
+        assert!(
+            code.contains("import") && code.contains("'lodash"),
+            "{source}:{line} is `{code}`"
+        );
+    }
+
+    let html = html_report(&folder, &out, &["--brotli"]);
+    let lodash_tile = r#".tile[data-kind="package"][data-name="lodash"]"#;
+    let steps = serde_json::json!([
+        {"probe": "start"},
+        {"click": lodash_tile},
+        {"probe": "clicked"},
+        // Back to the bundle (the crumb after "all bundles"), where lodash is a framed group of
+        // its files, then Enter on the group's name.
+        {"click": ".crumbs button:nth-of-type(2)"},
+        {"probe": "bundle"},
+        {"press": r#".frame-label[data-kind="package"][data-name="lodash"]"#, "key": "Enter"},
+        {"probe": "keyboard"},
+        {"click": ".crumbs button"},
+        {"click": r#".seg button[data-value="brotli"]"#},
+        {"probe": "brotli"},
+        {"click": r#".seg button[data-value="raw"]"#},
+        {"type": "#filter", "text": "lodash"},
+        {"probe": "filtered"},
+        {"type": "#filter", "text": ""},
+        {"probe": "unfiltered"},
+    ]);
+    let page = open_and_act(&html, &out, "1280x900", "light", &steps);
+    assert_drew_itself_offline(&page, &out);
+    let step = |name: &str| &page["steps"][name];
+    let sites = |name: &str| -> Vec<(String, u64)> {
+        step(name)["why"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["source"].as_str().unwrap().to_string(),
+                    s["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert!(sites("start").is_empty(), "nothing is shown before a click");
+    assert_eq!(sites("clicked"), expected, "mouse click");
+    assert!(sites("bundle").is_empty(), "zoomed out of the package");
+    assert_eq!(sites("keyboard"), expected, "Enter on the rectangle");
+    let shown = step("keyboard")["text"].as_str().unwrap();
+    assert!(shown.contains("Why is lodash here?"));
+
+    // The filter: lodash's rectangles stay, the others dim; only matching findings remain.
+    let tiles = step("filtered")["tiles"].as_array().unwrap();
+    assert!(
+        tiles
+            .iter()
+            .any(|t| t["name"] == "lodash" && t["dim"] == false)
+    );
+    for tile in tiles {
+        let matches = [&tile["name"], &tile["chunk"]]
+            .iter()
+            .any(|v| v.as_str().unwrap_or("").to_lowercase().contains("lodash"));
+        if !matches {
+            assert_eq!(tile["dim"], true, "{tile}");
+        }
+    }
+    let findings = report["findings"].as_array().unwrap();
+    let matching = findings
+        .iter()
+        .filter(|f| {
+            format!(
+                "{}\n{}\n{}",
+                f["path"].as_str().unwrap_or("null"),
+                f["message"],
+                f["rule"]
+            )
+            .to_lowercase()
+            .contains("lodash")
+        })
+        .count();
+    assert!(matching > 0 && matching < findings.len());
+    assert_eq!(step("filtered")["findings"], matching);
+    assert_eq!(step("unfiltered")["findings"], findings.len());
+    assert!(
+        step("unfiltered")["tiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["dim"] == false)
+    );
+
+    // The brotli switch: each bundle's area is its share of the bundles' brotli bytes.
+    let areas = area_by_chunk(step("brotli"));
+    let brotli: BTreeMap<String, f64> = report["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "script" || a["kind"] == "stylesheet")
+        .map(|a| {
+            (
+                a["path"].as_str().unwrap().to_string(),
+                a["brotli"].as_f64().expect("--brotli sizes"),
+            )
+        })
+        .collect();
+    assert!(brotli.len() >= 2);
+    let total_area: f64 = areas.values().sum();
+    let total_brotli: f64 = brotli.values().sum();
+    for (chunk, size) in &brotli {
+        let want = size / total_brotli * total_area;
+        assert!(
+            (areas[chunk] - want).abs() <= want * 0.01 + 4.0,
+            "{chunk}: {} px² for brotli {size}, {want:.1} expected",
+            areas[chunk]
+        );
+    }
+    // …and differs from the raw layout.
+    let raw_areas = area_by_chunk(step("start"));
+    assert!(
+        raw_areas
+            .iter()
+            .any(|(chunk, area)| (area - areas[chunk]).abs() > 100.0)
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@ pub mod css_in_js;
 pub mod fold;
 pub mod html;
 pub mod image;
+pub mod import_sites;
 pub mod inlined;
 pub mod js;
 pub mod js_guard;
@@ -35,7 +36,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-15";
+pub const ANALYZER_VERSION: &str = "facts-16";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -509,14 +510,30 @@ fn attribute(
             let map_path = path
                 .clone()
                 .unwrap_or_else(|| format!("{}.map", file.relative_path));
-            let attribution = sourcemap::attribute(generated, &bytes, &map_path, language)
-                .map_err(|e| e.to_string());
+            // Only scripts import packages; a stylesheet's `@import` of one is rare and its
+            // sources are not scanned.
+            let (attribution, import_sites) = match language {
+                GeneratedLanguage::Script => {
+                    match sourcemap::attribute_with_import_sites(
+                        generated, &bytes, &map_path, language,
+                    ) {
+                        Ok((attribution, sites)) => (Ok(attribution), sites),
+                        Err(e) => (Err(e.to_string()), Default::default()),
+                    }
+                }
+                GeneratedLanguage::Stylesheet => (
+                    sourcemap::attribute(generated, &bytes, &map_path, language)
+                        .map_err(|e| e.to_string()),
+                    Default::default(),
+                ),
+            };
             let usable = attribution.is_ok().then_some(bytes);
             (
                 Some(MapLink {
                     path,
                     declared,
                     attribution,
+                    import_sites,
                 }),
                 usable,
             )
@@ -543,6 +560,7 @@ fn find_map(context: &AnalyzeContext, file: &ScannedFile, generated: &[u8]) -> M
                 path: None,
                 declared: true,
                 attribution: Err("the inline source map (data: URL) cannot be decoded".to_string()),
+                import_sites: Default::default(),
             }),
         };
     }
@@ -557,6 +575,7 @@ fn find_map(context: &AnalyzeContext, file: &ScannedFile, generated: &[u8]) -> M
                     path: None,
                     declared: true,
                     attribution,
+                    import_sites: Default::default(),
                 });
             }
             // A map on another origin, or an empty comment: nothing to read here.
@@ -579,6 +598,7 @@ fn find_map(context: &AnalyzeContext, file: &ScannedFile, generated: &[u8]) -> M
             path: Some(target),
             declared,
             attribution,
+            import_sites: Default::default(),
         });
     };
     match read_map(map_file) {
@@ -599,6 +619,7 @@ fn find_map(context: &AnalyzeContext, file: &ScannedFile, generated: &[u8]) -> M
             path: Some(target),
             declared,
             attribution: Err(why),
+            import_sites: Default::default(),
         }),
     }
 }

@@ -26,6 +26,7 @@ use std::marker::PhantomData;
 
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, Visitor};
+use serde_json::value::RawValue;
 
 use super::MAX_MAP_BYTES;
 use super::js_scan;
@@ -107,6 +108,73 @@ pub fn attribute(
     map_path: &str,
     language: GeneratedLanguage,
 ) -> Result<Attribution, SourceMapError> {
+    let map = parse_map(map_json)?;
+    Ok(attribute_parsed(&map, generated, map_path, language))
+}
+
+/// [`attribute`], and the lines of the map's first-party sources that import npm packages
+/// (see [`super::import_sites`]), from the same parse of the map.
+pub fn attribute_with_import_sites(
+    generated: &[u8],
+    map_json: &[u8],
+    map_path: &str,
+    language: GeneratedLanguage,
+) -> Result<(Attribution, ImportSites), SourceMapError> {
+    let map = parse_map(map_json)?;
+    let attribution = attribute_parsed(&map, generated, map_path, language);
+    let mut first_party = FirstParty::default();
+    first_party.collect(&map, &parent_folder(map_path), 0);
+    let mut sites = super::import_sites::find(&first_party.contents);
+    sites.without_content = first_party.without_content;
+    Ok((attribution, sites))
+}
+
+/// The sources of a map outside `node_modules` that are files (not `[unknown]` or a bundler's
+/// virtual module), with their resolved names, sections included.
+#[derive(Default)]
+struct FirstParty<'a> {
+    /// Those with `sourcesContent`: the raw JSON string of each.
+    contents: Vec<(String, &'a RawValue)>,
+    /// Those without (at most [`super::import_sites::MAX_SOURCES_WITHOUT_CONTENT`]).
+    without_content: Vec<String>,
+}
+
+impl<'a> FirstParty<'a> {
+    fn collect(&mut self, map: &RawMap<'a>, map_dir: &str, depth: u32) {
+        for section in map.sections.iter().flatten() {
+            if let Some(inner) = &section.map
+                && depth < MAX_SECTION_DEPTH
+            {
+                self.collect(inner, map_dir, depth + 1);
+            }
+        }
+        let Some(sources) = &map.sources else {
+            return;
+        };
+        let contents = map.sources_content.as_deref().unwrap_or_default();
+        let source_root = map.source_root.as_deref();
+        for (index, source) in sources.iter().enumerate() {
+            let Some(source) = source else {
+                continue;
+            };
+            let name = resolve_source(Some(source), source_root, map_dir);
+            if name.starts_with("virtual:") || package_of(&name).is_some() {
+                continue;
+            }
+            match contents.get(index).copied().flatten() {
+                Some(content) => self.contents.push((name, content)),
+                None if self.without_content.len()
+                    < super::import_sites::MAX_SOURCES_WITHOUT_CONTENT =>
+                {
+                    self.without_content.push(name)
+                }
+                None => {}
+            }
+        }
+    }
+}
+
+fn parse_map(map_json: &[u8]) -> Result<RawMap<'_>, SourceMapError> {
     let map: RawMap<'_> = serde_json::from_slice(strip_json_prefix(map_json))
         .map_err(|e| SourceMapError(format!("not a usable JSON source map: {e}")))?;
     if let Some(problem) = map.version_problem() {
@@ -117,13 +185,21 @@ pub fn attribute(
             "the source map has neither `mappings` nor `sections`".to_owned(),
         ));
     }
+    Ok(map)
+}
 
+fn attribute_parsed(
+    map: &RawMap<'_>,
+    generated: &[u8],
+    map_path: &str,
+    language: GeneratedLanguage,
+) -> Attribution {
     let mut run = Run {
         map_dir: parent_folder(map_path),
         table: SourceTable::default(),
         walker: LineWalker::new(generated),
     };
-    run.attribute_map(&map, Position::default(), None, 0);
+    run.attribute_map(map, Position::default(), None, 0);
     run.walker.finish();
     if language == GeneratedLanguage::Script {
         run.walker.excuse_overruns_inside_literals();
@@ -152,7 +228,7 @@ pub fn attribute(
         attribution.generated_bytes,
         attribution.mapped_bytes() + attribution.unmapped + attribution.line_terminators
     );
-    Ok(attribution)
+    attribution
 }
 
 /// What the generated file is written in: only scripts have multi-line literals.
@@ -168,7 +244,9 @@ pub enum GeneratedLanguage {
 
 /// The fields of a v3 map that attribution needs. `mappings` is borrowed from the input when it
 /// has no escapes (it never has: base64 digits, `,` and `;`), so a 50 MB map is not copied;
-/// `sourcesContent` and `names` are not listed, so serde skips them without allocating.
+/// `names` is not listed, so serde skips it without allocating, and each `sourcesContent`
+/// entry is kept as its raw JSON text, borrowed: only the app's own sources are ever decoded
+/// (for their imports), never the packages' much larger code.
 #[derive(Deserialize)]
 struct RawMap<'a> {
     #[serde(default)]
@@ -179,6 +257,13 @@ struct RawMap<'a> {
     sources: Option<Vec<Option<String>>>,
     #[serde(default, borrow)]
     mappings: Option<MaybeBorrowed<'a>>,
+    #[serde(
+        default,
+        borrow,
+        rename = "sourcesContent",
+        deserialize_with = "bounded_list::<_, _, MAX_SOURCES>"
+    )]
+    sources_content: Option<Vec<Option<&'a RawValue>>>,
     #[serde(
         default,
         borrow,

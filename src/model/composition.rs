@@ -21,6 +21,39 @@ pub struct PackageShare {
     /// The package's files that contributed, largest first, named inside the package folder
     /// (`dist/lodash.js`).
     pub sources: Vec<SourceShare>,
+    /// Why the package is here: the lines of the app's own sources that import it, read from
+    /// the `sourcesContent` of every mapped script of the site (an import in the entry chunk's
+    /// sources explains a package placed in a vendor chunk), sorted by source then line; at
+    /// most [`MAX_IMPORTERS`]. Empty when no map carries the importing source, or when only
+    /// other packages import it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub imported_by: Vec<Importer>,
+    /// Import sites beyond those listed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub imported_by_more: u64,
+}
+
+/// Most import sites listed per package (the rest are counted in `imported_by_more`).
+pub const MAX_IMPORTERS: usize = 20;
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// One line of the app's own code that imports a package.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema)]
+pub struct Importer {
+    /// The importing source as the source map names it, resolved against the map's folder:
+    /// relative to the audited folder (`../src/App.jsx`), or absolute, or as the bundler wrote
+    /// it after its URL scheme (`src/App.jsx` for `webpack://app/./src/App.jsx`).
+    pub source: String,
+    /// 1-based line of the import.
+    pub line: u32,
+    /// 1-based column of the import on its line, in characters: its first imported name, or
+    /// the statement or call when it names none.
+    pub column: u32,
+    /// The module specifier as written (`lodash/debounce`).
+    pub specifier: String,
 }
 
 /// Bytes of a bundle that one original source file produced, from the source map.

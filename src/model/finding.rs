@@ -64,6 +64,9 @@ pub struct Violation {
     /// is `info` where one on a page's initial path is a warning). It never raises a finding:
     /// the lower of it and the rule's configured severity applies.
     pub lowered: Option<Severity>,
+    /// The npm package the finding is about (a library bundled whole, a duplicated package):
+    /// the audit then gives the finding the lines of the app's code that import it.
+    pub package: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -100,6 +103,25 @@ pub struct Finding {
     /// requests.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub impact: Option<crate::model::impact::Impact>,
+    /// The npm package the finding is about (see [`Violation`]).
+    #[serde(skip)]
+    pub package: Option<String>,
+    /// Why the package is here: the lines of the app's own sources that import it (see
+    /// `composition.packages[].imported_by`), at most
+    /// [`crate::model::composition::MAX_IMPORTERS`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub imported_by: Vec<crate::model::composition::Importer>,
+    /// Import sites beyond those listed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub imported_by_more: u64,
+    /// The other import sites that are files of the repository, when `source` is the first
+    /// (filled with `source`, see [`crate::origins`]); SARIF lists them as related locations.
+    #[serde(skip)]
+    pub also_imported_at: Vec<SourceLocation>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A place in an original source file, named from the repository root.
@@ -129,6 +151,7 @@ impl Finding {
             round_trips,
             deferred,
             lowered,
+            package,
         } = violation;
         let severity = lowered.map_or(severity, |lowered| lowered.min(severity));
         Finding {
@@ -148,6 +171,10 @@ impl Finding {
             round_trips,
             deferred,
             impact: None,
+            package,
+            imported_by: Vec::new(),
+            imported_by_more: 0,
+            also_imported_at: Vec::new(),
         }
     }
 }

@@ -96,7 +96,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// One finding as a workflow command. A finding mapped to an original source is annotated
-/// there (that is the line a pull request changes), naming the built file in the message.
+/// there (that is the line a pull request changes), naming the built file in the message; a
+/// finding about a package at the first line of the app's code that imports it, naming the
+/// other importing lines.
 fn annotation(report: &Report, finding: &Finding) -> String {
     let mut properties = Vec::new();
     // Lines of the message, each escaped on its own: a line break comes only from here.
@@ -129,6 +131,17 @@ fn annotation(report: &Report, finding: &Finding) -> String {
     ));
     first_line.push_str(&finding.message);
     lines.push(github_data(&first_line));
+    if !finding.also_imported_at.is_empty() {
+        let others: Vec<String> = finding
+            .also_imported_at
+            .iter()
+            .map(|at| format!("{}:{}", at.path, at.line))
+            .collect();
+        lines.push(github_data(&format!(
+            "Also imported by {}",
+            others.join(", ")
+        )));
+    }
     if let Some(fix) = &finding.fix {
         lines.push(github_data(&format!("Fix: {}", fix.one_line())));
     }

@@ -17,7 +17,14 @@ use crate::escape::xml;
 
 fn describe(report: &Report, finding: &Finding) -> String {
     let mut line = format!("[{}] ", finding.severity.name());
-    if let Some(path) = &finding.path {
+    // A finding mapped to an original source (or placed at the import of its package) names
+    // that line first: the one to change.
+    if let Some(source) = &finding.source {
+        let _ = write!(line, "{}:{}:{}: ", source.path, source.line, source.column);
+        if let Some(path) = &finding.path {
+            let _ = write!(line, "in {}: ", report.repository_path(path));
+        }
+    } else if let Some(path) = &finding.path {
         line.push_str(&report.repository_path(path));
         if let Some(number) = finding.line {
             let _ = write!(line, ":{number}");

@@ -7,7 +7,9 @@
 //!
 //! - a finding mapped through a source map to an original file in the repository (see
 //!   [`crate::origins`]) points at that file and line, so code scanning shows it on the pull
-//!   request's diff; the built file is then given as a related location;
+//!   request's diff; the built file is then given as a related location. A finding about a
+//!   package (a library bundled whole, a duplicated package) points at the first line of the
+//!   app's code that imports it, and the other importing lines are related locations too;
 //! - any other finding about a file points at the built file, from the repository root
 //!   (`dist/assets/x.js`), with its line and column when it has them;
 //! - a finding about the app as a whole (a total budget) has no file of its own. GitHub rejects
@@ -148,18 +150,29 @@ fn result(
         properties.insert("fix".to_string(), value);
     }
     let (location, related) = match (&finding.source, &finding.path) {
-        (Some(source), Some(path)) => (
-            Some(physical(
-                &source.path,
-                Some(source.line),
-                Some(source.column),
-            )),
-            Some(json!([{
+        (Some(source), Some(path)) => {
+            let mut related = vec![json!({
                 "id": 1,
                 "physicalLocation": physical(&report.repository_path(path), finding.line, finding.column),
                 "message": {"text": "the built file"},
-            }])),
-        ),
+            })];
+            // A finding placed at the first import of its package lists the other imports.
+            for (id, also) in (2..).zip(&finding.also_imported_at) {
+                related.push(json!({
+                    "id": id,
+                    "physicalLocation": physical(&also.path, Some(also.line), Some(also.column)),
+                    "message": {"text": "also imports the package"},
+                }));
+            }
+            (
+                Some(physical(
+                    &source.path,
+                    Some(source.line),
+                    Some(source.column),
+                )),
+                Some(Value::Array(related)),
+            )
+        }
         (None, Some(path)) => (
             Some(physical(
                 &report.repository_path(path),

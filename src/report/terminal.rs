@@ -313,6 +313,9 @@ fn render_finding(
     let text = format!("{location}{}", escape::terminal(message));
     let lines = if options.verbose { usize::MAX } else { 2 };
     writeln!(out, "    {}", clip(&text, 4, 6, options.width, lines))?;
+    if let Some(importers) = imported_by_line(finding) {
+        writeln!(out, "      {}", clip(&importers, 6, 6, options.width, 1))?;
+    }
     if !options.verbose {
         return Ok(());
     }
@@ -328,6 +331,24 @@ fn render_finding(
         }
     }
     Ok(())
+}
+
+/// "imported by src/App.jsx:5 (and 2 more)" for a finding about a package the app's code
+/// imports: the first import site, from the repository root when it was located there, else as
+/// the source map names it (relative to the audited folder).
+fn imported_by_line(finding: &crate::model::finding::Finding) -> Option<String> {
+    let first = finding.imported_by.first()?;
+    let place = match &finding.source {
+        Some(source) => format!("{}:{}", source.path, source.line),
+        None => format!("{}:{}", first.source, first.line),
+    };
+    let more = finding.imported_by.len() as u64 - 1 + finding.imported_by_more;
+    let more = if more > 0 {
+        format!(" (and {more} more)")
+    } else {
+        String::new()
+    };
+    Some(format!("imported by {}{more}", escape::terminal(&place)))
 }
 
 /// Findings grouped by rule, rules in the order of their first finding: a header with the

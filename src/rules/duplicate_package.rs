@@ -217,6 +217,7 @@ fn two_copies(context: &RuleContext, found: &mut Vec<Violation>) {
             ),
             actual: Some(copies.iter().map(|(_, c)| c.bytes).sum()),
             saving: Some(wasted),
+            package: Some(name.to_string()),
             ..Violation::default()
         });
     }
@@ -350,6 +351,7 @@ fn one_module_twice(context: &RuleContext, found: &mut Vec<Violation>) {
             ),
             actual: Some(large.iter().map(|(_, b)| b.bytes).sum()),
             saving: Some(wasted),
+            package: packages.get(&copy).map(|installed| installed.name.clone()),
             ..Violation::default()
         });
     }

@@ -161,6 +161,7 @@ impl Rule for WholeLibraryBundled {
                         saving: Some(share.raw),
                         // Sources are sorted by bytes: the package's largest module.
                         source_hint: sources.first().map(|s| s.to_string()),
+                        package: Some(share.name.clone()),
                         ..Violation::default()
                     });
                 }
@@ -211,6 +212,7 @@ impl Rule for WholeLibraryBundled {
                             package.replacement
                         ),
                         saving: Some(raw_equivalent(typical, asset)),
+                        package: Some(hit.package.clone()),
                         ..Violation::default()
                     });
                     continue;
@@ -234,6 +236,7 @@ impl Rule for WholeLibraryBundled {
                         short_of.join(" and "),
                         package.replacement
                     ),
+                    package: Some(hit.package.clone()),
                     ..Violation::default()
                 });
             }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Opens webaudit's HTML report in headless Chromium and says what happened.
 //
-// usage: node open_report.js REPORT.html OUT_FOLDER [WIDTHxHEIGHT] [light|dark] [SELECTOR]
+// usage: node open_report.js REPORT.html OUT_FOLDER [WIDTHxHEIGHT] [light|dark] [SELECTOR] [STEPS]
 //
 // Loads the file through its file:// URL in Debian's Chromium (`$CHROMIUM`, default
 // `chromium`) driven over the DevTools protocol (a pipe: no WebSocket client, no npm package),
@@ -16,7 +16,16 @@
 //   text:      the page's visible text
 //   scripts:   how many <script> elements the document has
 //   injected:  whether `window.__webaudit_injected` was set (a test file name tries to)
+//   why:       the import sites the treemap shows for the zoomed-in package, each
+//              {source, line, text}
+//   findings:  how many findings the findings list shows (not hidden by the filter)
 // and saves a screenshot of the whole page as OUT_FOLDER/report.png.
+//
+// STEPS is a JSON list of things a person does, in order, after SELECTOR's click:
+//   {"click": SELECTOR}                     clicks the first element SELECTOR matches
+//   {"press": SELECTOR, "key": "Enter"}     focuses it and presses the key (real key events)
+//   {"type": SELECTOR, "text": "lodash"}    focuses it, selects what it holds and types the text
+//   {"probe": NAME}                         takes the probe above, printed under steps.NAME
 "use strict";
 
 const fs = require("fs");
@@ -25,7 +34,8 @@ const path = require("path");
 const { pathToFileURL } = require("url");
 const { spawn } = require("child_process");
 
-const [report, outFolder, size = "1280x900", scheme = "light", selector] = process.argv.slice(2);
+const [report, outFolder, size = "1280x900", scheme = "light", selector, stepsJson = "[]"] = process.argv.slice(2);
+const steps = JSON.parse(stepsJson);
 if (!report || !outFolder) {
   console.error("usage: open_report.js REPORT.html OUT_FOLDER [WIDTHxHEIGHT]");
   process.exit(2);
@@ -41,7 +51,7 @@ const PROBE = `(() => {
   const tiles = [...document.querySelectorAll(".tile")].map((t) => {
     const r = t.getBoundingClientRect();
     return { kind: t.dataset.kind, chunk: t.dataset.chunk, name: t.dataset.name,
-             changed: t.classList.contains("changed"),
+             changed: t.classList.contains("changed"), dim: t.classList.contains("dim"),
              x: r.x, y: r.y, width: r.width, height: r.height };
   });
   return {
@@ -51,6 +61,9 @@ const PROBE = `(() => {
     scripts: document.querySelectorAll("script").length,
     overflow: document.documentElement.scrollWidth > window.innerWidth,
     injected: window.__webaudit_injected === true,
+    why: [...document.querySelectorAll(".why li")].map((li) => ({
+      source: li.dataset.source, line: Number(li.dataset.line), text: li.innerText })),
+    findings: [...document.querySelectorAll(".finding")].filter((f) => !f.classList.contains("hidden")).length,
   };
 })()`;
 
@@ -146,6 +159,32 @@ async function main() {
       const clicked = await evaluate(`(() => { const e = document.querySelector(${JSON.stringify(selector)}); if (!e) return false; e.click(); return true; })()`);
       if (!clicked) throw new Error(`nothing matches ${selector}`);
     }
+    const probes = {};
+    const focus = async (target) => {
+      const found = await evaluate(`(() => { const e = document.querySelector(${JSON.stringify(target)}); if (!e) return false; e.focus(); return true; })()`);
+      if (!found) throw new Error(`nothing matches ${target}`);
+    };
+    for (const step of steps) {
+      if (step.click) {
+        const clicked = await evaluate(`(() => { const e = document.querySelector(${JSON.stringify(step.click)}); if (!e) return false; e.click(); return true; })()`);
+        if (!clicked) throw new Error(`nothing matches ${step.click}`);
+      } else if (step.press) {
+        await focus(step.press);
+        const code = { Enter: 13, " ": 32, Escape: 27 }[step.key] || 0;
+        const text = step.key === "Enter" ? "\r" : step.key === " " ? " " : undefined;
+        await send("Input.dispatchKeyEvent", { type: "keyDown", key: step.key, code: step.key === " " ? "Space" : step.key, windowsVirtualKeyCode: code, text });
+        await send("Input.dispatchKeyEvent", { type: "keyUp", key: step.key, code: step.key === " " ? "Space" : step.key, windowsVirtualKeyCode: code });
+      } else if (step.type) {
+        await focus(step.type);
+        await evaluate(`document.activeElement.select && document.activeElement.select()`);
+        await send("Input.insertText", { text: step.text });
+      } else if (step.probe) {
+        await new Promise((r) => setTimeout(r, 100));
+        probes[step.probe] = await evaluate(PROBE);
+      } else {
+        throw new Error(`unknown step ${JSON.stringify(step)}`);
+      }
+    }
     // Let anything the drawing started (late requests, errors) arrive.
     await new Promise((r) => setTimeout(r, 300));
     const probe = await evaluate(PROBE);
@@ -157,7 +196,7 @@ async function main() {
     });
     fs.mkdirSync(outFolder, { recursive: true });
     fs.writeFileSync(path.join(outFolder, "report.png"), Buffer.from(shot.data, "base64"));
-    process.stdout.write(JSON.stringify({ url, requests, console: consoleMessages, ...probe }));
+    process.stdout.write(JSON.stringify({ url, requests, console: consoleMessages, ...probe, steps: probes }));
   } finally {
     if (browser.exitCode === null && browser.signalCode === null) {
       await new Promise((resolve) => {

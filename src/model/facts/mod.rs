@@ -95,6 +95,10 @@ pub struct MapLink {
     /// Where the map was found: a `sourceMappingURL` comment, or a sibling `X.map`.
     pub declared: bool,
     pub attribution: Result<Attribution, String>,
+    /// The lines of the app's own sources (those the map carries in `sourcesContent`) that
+    /// import npm packages; scripts' maps only.
+    #[serde(default, skip_serializing_if = "sourcemap::ImportSites::is_empty")]
+    pub import_sites: sourcemap::ImportSites,
 }
 
 /// A map file read by the worker of the file it belongs to, so it is measured without reading

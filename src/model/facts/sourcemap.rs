@@ -49,3 +49,50 @@ pub struct PackageRef {
     /// The version, when the path encodes one (pnpm, yarn berry); npm's layout does not.
     pub version: Option<String>,
 }
+
+/// One line of the app's own code that imports an npm package, read from the `sourcesContent`
+/// of a source map (see [`crate::analyze::import_sites`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+pub struct ImportSite {
+    /// The importing source as the map resolves it (see [`attribute`]): relative to the audited
+    /// folder (`../src/App.jsx` for a map in `dist/assets/` naming `../../src/App.jsx`), or
+    /// absolute.
+    pub source: String,
+    /// 1-based line of the import statement.
+    pub line: u32,
+    /// 1-based column of the import on its line, in characters: its first imported name, or
+    /// the statement or call when it names none.
+    pub column: u32,
+    /// The module specifier as written: `lodash`, `lodash/debounce`, `@scope/pkg/x`.
+    pub specifier: String,
+    /// The npm package the specifier names: `lodash`, `@scope/pkg`.
+    pub package: String,
+}
+
+/// The import sites found in one source map's first-party sources.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ImportSites {
+    /// In the map's order of sources, then by line.
+    pub sites: Vec<ImportSite>,
+    /// Sites beyond [`crate::analyze::import_sites::MAX_SITES_PER_MAP`], counted, not kept.
+    pub left_out: u64,
+    /// First-party sources not read: larger than
+    /// [`crate::analyze::import_sites::MAX_SOURCE_CONTENT_BYTES`], or with unparsable code.
+    pub unread_sources: u64,
+    /// First-party sources the map names without their `sourcesContent` (maps built with
+    /// `sourcemapExcludeSources`, or `nosources-source-map`), as resolved names: the audit reads
+    /// the ones that are files of the repository instead (see
+    /// [`crate::analyze::import_sites::RepositorySources`]). At most
+    /// [`crate::analyze::import_sites::MAX_SOURCES_WITHOUT_CONTENT`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub without_content: Vec<String>,
+}
+
+impl ImportSites {
+    pub fn is_empty(&self) -> bool {
+        self.sites.is_empty()
+            && self.left_out == 0
+            && self.unread_sources == 0
+            && self.without_content.is_empty()
+    }
+}

@@ -145,6 +145,7 @@
           const label = share.version ? `${share.name}@${share.version}` : share.name;
           bundle.children.push({
             type: "package", package: share.name, name: label, detail: share.copy, chunk: asset.path, raw: share.raw,
+            importers: share.imported_by || [], importersMore: share.imported_by_more || 0,
             children: (share.sources || []).map((s) => ({ type: "source", name: s.path, chunk: asset.path, package: share.name, raw: s.raw })),
           });
         }
@@ -231,8 +232,24 @@
     const state = { path: [tree], measure: "raw", colour: "package" };
     const box = el("div", { class: "tm", role: "group", "aria-label": "Treemap of the bundles" });
     const crumbs = el("nav", { class: "crumbs", "aria-label": "Treemap zoom" });
-    const info = el("div", { class: "info", "aria-live": "polite" }, "Point at or focus a rectangle for its sizes; click a bundle's name or a package to zoom in, Escape to zoom out.");
+    const info = el("div", { class: "info", "aria-live": "polite" }, "Point at or focus a rectangle for its sizes; click a bundle's name or a package to zoom in (a package shows the lines that import it), Escape to zoom out.");
     const legend = el("div", { class: "legend" });
+    // Why the zoomed-in package is here: the lines of the app's code that import it.
+    const why = el("div", { class: "why", "aria-live": "polite" });
+    function showWhy(node) {
+      if (!node || node.package === OWN_CODE) { why.replaceChildren(); return; }
+      const title = el("h3", null, `Why is ${node.package} here?`);
+      if (!node.importers.length) {
+        why.replaceChildren(title, el("p", { class: "muted" },
+          "No line of the app's own sources imports it: another package depends on it, or the importing source is in no source map's sourcesContent."));
+        return;
+      }
+      why.replaceChildren(title, el("p", { class: "muted" }, "Imported by:"),
+        el("ul", { class: "sites" }, node.importers.map((site) =>
+          el("li", { "data-source": site.source, "data-line": site.line },
+            el("code", null, `${site.source}:${site.line}`), " ", el("span", { class: "muted" }, `imports "${site.specifier}"`)))),
+        node.importersMore ? el("p", { class: "muted" }, `and ${node.importersMore} more`) : null);
+    }
     const segmented = (label, options, key) =>
       el("span", null, `${label} `, el("span", { class: "seg", role: "group", "aria-label": label },
         options.map(([value, text, disabled]) => el("button", {
@@ -355,6 +372,7 @@
           const changed = node.type === "bundle" ? changedBundles.get(node.path) : changedPackages.get(`${node.chunk}\n${node.package}`);
           const frame = el("div", { class: `frame${changed ? " changed" : ""}`, style: `left:${g.x}px;top:${g.y}px;width:${g.w}px;height:${g.h}px` },
             labelled ? el("button", { type: "button", class: "frame-label", title: describe(node, nodeBundle),
+              "data-kind": node.type, "data-name": node.type === "package" ? node.package : node.name,
               onclick: () => zoom(node), onfocus: () => { info.textContent = describe(node, nodeBundle); } }, shortName(node)) : null);
           registerFilter(frame, node.name, node.chunk, node.package, ...node.children.map((c) => c.name));
           frames.push(frame);
@@ -364,6 +382,7 @@
       }
       for (const frame of frames) box.appendChild(frame);
       if (groups.length === 0) box.appendChild(el("p", { class: "empty", style: "padding:1rem" }, "No JavaScript or CSS bundle in this folder."));
+      showWhy(state.path.find((node) => node.type === "package"));
       crumbs.replaceChildren(...state.path.flatMap((node, i) => [
         i ? " › " : null,
         i === state.path.length - 1 ? el("span", { "aria-current": "location" }, node.name) : el("button", { type: "button", onclick: () => { state.path.length = i + 1; draw(); focusFirst(); } }, node.name),
@@ -380,7 +399,7 @@
     }
     const section = el("div", null,
       el("p", { class: "muted" }, "Every JavaScript and CSS file, split by the npm package each byte came from (from its source map), then by source file. Area is proportional to raw bytes, or to each file's share of its measured gzip or brotli size."),
-      controls, crumbs, box, info, legend);
+      controls, crumbs, box, info, why, legend);
     return {
       section, draw,
       show(path) {
@@ -439,7 +458,10 @@
         el("span", { class: `sev ${f.severity}` }, f.severity), " ",
         fileLink(f.path, treemap), f.line ? `:${f.line}${f.column ? `:${f.column}` : ""}` : "",
         f.saving ? el("span", { class: "muted" }, ` · saves ${bytes(f.saving)}`) : null,
-        el("div", null, f.message)), f.path, f.message, rule));
+        el("div", null, f.message),
+        f.imported_by && f.imported_by.length ? el("div", { class: "muted imported-by" },
+          `imported by ${f.imported_by.map((site) => `${site.source}:${site.line}`).join(", ")}`,
+          f.imported_by_more ? ` and ${f.imported_by_more} more` : "") : null), f.path, f.message, rule));
       const details = el("details", { class: "rule" },
         el("summary", null, el("b", null, rule), ` — ${list.length} finding${list.length > 1 ? "s" : ""}`, meta ? el("span", { class: "muted" }, ` · ${meta.summary}`) : null),
         el("div", null, el("p", null, ruleLink(rule), " (documentation)"), items));
