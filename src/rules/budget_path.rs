@@ -207,7 +207,7 @@ mod tests {
         assert_eq!(
             folder.findings(RULE),
             [
-                "-:-:-: JS is 4.13 kB brotli, over the 4 kB budget by 132 B (103%; .size-limit.json size-limit #1 (JS))",
+                "-:-:-: JS is 4.13 kB brotli, over the 4 kB budget by 134 B (103%; .size-limit.json size-limit #1 (JS))",
                 "-:-:-: assets/*.css is 118 B brotli, over the 100 B budget by 18 B (118%; .size-limit.json size-limit #2 (assets/*.css))"
             ]
         );
