@@ -782,20 +782,17 @@ pub const KEPT_PNG_CHUNKS: [[u8; 4]; 12] = [
     *b"cHRM", *b"mDCv", *b"cLLi",
 ];
 
-/// Losslessly recompresses a PNG with oxipng at `preset` (0–6; 2 is oxipng's default and a
-/// good cost/benefit), removing only metadata that does not affect display (everything but
-/// [`KEPT_PNG_CHUNKS`]). Returns the input unchanged when oxipng cannot make it smaller, so
-/// the result is never larger. PNGs over [`Limits::default`] are refused like
-/// [`decode_bounded`] refuses them.
-pub fn optimize_png(bytes: &[u8], preset: u8) -> Result<Vec<u8>, ImagingError> {
+/// Refuses `bytes` unless they are an image of `format` within `limits`' pixel count: what the
+/// lossless optimisers check before handing a file to an encoder.
+fn expect_format(bytes: &[u8], format: ImageFormat, limits: &Limits) -> Result<(), ImagingError> {
     let header = read_header(bytes)?;
-    if header.format != ImageFormat::Png {
+    if header.format != format {
         return Err(ImagingError::Unsupported(format!(
-            "{} given where a PNG was expected",
-            header.format.name()
+            "{} given where {} was expected",
+            header.format.name(),
+            format.name()
         )));
     }
-    let limits = Limits::default();
     if header.pixels() > limits.max_pixels {
         return Err(ImagingError::TooLarge {
             width: header.width,
@@ -803,6 +800,17 @@ pub fn optimize_png(bytes: &[u8], preset: u8) -> Result<Vec<u8>, ImagingError> {
             max_pixels: limits.max_pixels,
         });
     }
+    Ok(())
+}
+
+/// Losslessly recompresses a PNG with oxipng at `preset` (0–6; 2 is oxipng's default and a
+/// good cost/benefit), removing only metadata that does not affect display (everything but
+/// [`KEPT_PNG_CHUNKS`]). Returns the input unchanged when oxipng cannot make it smaller, so
+/// the result is never larger. PNGs over [`Limits::default`] are refused like
+/// [`decode_bounded`] refuses them.
+pub fn optimize_png(bytes: &[u8], preset: u8) -> Result<Vec<u8>, ImagingError> {
+    let limits = Limits::default();
+    expect_format(bytes, ImageFormat::Png, &limits)?;
     let mut options = oxipng::Options::from_preset(preset.min(6));
     options.strip = oxipng::StripChunks::Keep(KEPT_PNG_CHUNKS.iter().copied().collect());
     options.max_decompressed_size = usize::try_from(limits.max_alloc).ok();
@@ -836,21 +844,7 @@ pub const MAX_JPEG_SCANS: usize = 500;
 /// the result is not smaller. JPEGs over [`Limits::default`] or with more than
 /// [`MAX_JPEG_SCANS`] scans are refused.
 pub fn optimize_jpeg(bytes: &[u8], keep_markers: bool) -> Result<Vec<u8>, ImagingError> {
-    let header = read_header(bytes)?;
-    if header.format != ImageFormat::Jpeg {
-        return Err(ImagingError::Unsupported(format!(
-            "{} given where a JPEG was expected",
-            header.format.name()
-        )));
-    }
-    let limits = Limits::default();
-    if header.pixels() > limits.max_pixels {
-        return Err(ImagingError::TooLarge {
-            width: header.width,
-            height: header.height,
-            max_pixels: limits.max_pixels,
-        });
-    }
+    expect_format(bytes, ImageFormat::Jpeg, &Limits::default())?;
     // Start-of-scan markers: entropy-coded data stuffs every 0xFF with 0x00, so FF DA occurs
     // only as a marker (or inside an embedded EXIF thumbnail, which over-counts by its scans).
     let scans = bytes.windows(2).filter(|w| w == &[0xFF, 0xDA]).count();

@@ -47,6 +47,20 @@ impl Write for CountingSink {
 
 const CHUNK: usize = 256 * 1024;
 
+/// Feeds all of `input` to `encoder` in [`CHUNK`]-sized writes.
+fn pump(mut input: impl Read, encoder: &mut impl Write) -> io::Result<()> {
+    let mut buffer = vec![0u8; CHUNK];
+    loop {
+        let read = match input.read(&mut buffer) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        encoder.write_all(&buffer[..read])?;
+    }
+}
+
 /// Size of `input` as gzip (zlib level 9, no file name in the header).
 pub fn gzip_size(input: impl Read) -> io::Result<u64> {
     Ok(gzip_into(input, CountingSink::default())?.bytes)
@@ -58,18 +72,9 @@ pub fn gzip_bytes(input: impl Read) -> io::Result<Vec<u8>> {
     gzip_into(input, Vec::new())
 }
 
-fn gzip_into<W: Write>(mut input: impl Read, sink: W) -> io::Result<W> {
+fn gzip_into<W: Write>(input: impl Read, sink: W) -> io::Result<W> {
     let mut encoder = flate2::GzBuilder::new().write(sink, flate2::Compression::new(9));
-    let mut buffer = vec![0u8; CHUNK];
-    loop {
-        let read = match input.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        encoder.write_all(&buffer[..read])?;
-    }
+    pump(input, &mut encoder)?;
     encoder.finish()
 }
 
@@ -85,22 +90,13 @@ fn brotli_writer<W: Write>(
         .map_err(io::Error::other)
 }
 
-fn brotli_into<W: Write>(mut input: impl Read, sink: W, size_hint: u64) -> io::Result<W> {
+fn brotli_into<W: Write>(input: impl Read, sink: W, size_hint: u64) -> io::Result<W> {
     let config = mbrotli::EncoderConfig::new()
         .with_quality(mbrotli::Quality::Q11)
         .with_window(mbrotli::Window::standard(22).map_err(io::Error::other)?);
     let mut encoder = mbrotli::Compressor::new(config).map_err(io::Error::other)?;
     let mut writer = brotli_writer(&mut encoder, sink, size_hint)?;
-    let mut buffer = vec![0u8; CHUNK];
-    loop {
-        let read = match input.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        writer.write_all(&buffer[..read])?;
-    }
+    pump(input, &mut writer)?;
     writer.finish().map_err(|e| e.into_error())
 }
 

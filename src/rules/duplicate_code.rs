@@ -110,20 +110,7 @@ impl Rule for DuplicateCode {
                     });
             }
         }
-        let page_scripts: Vec<BTreeSet<&str>> = context
-            .site
-            .pages
-            .iter()
-            .filter_map(|page| page.load)
-            .map(|load| {
-                load.initial_scripts
-                    .files
-                    .iter()
-                    .chain(&load.lazy_scripts.files)
-                    .map(String::as_str)
-                    .collect()
-            })
-            .collect();
+        let page_scripts: Vec<BTreeSet<&str>> = context.site.scripts_per_page();
         // Entries of one family share their copy signatures (react-syntax-highlighter bundles
         // highlight.js): the same copies are reported once, under the first name.
         let mut reported: BTreeSet<(Vec<&str>, Vec<&str>)> = BTreeSet::new();

@@ -281,20 +281,7 @@ fn one_module_twice(context: &RuleContext, found: &mut Vec<Violation>) {
     // scripts). A folder holding a modern and a legacy build of the app in two folders
     // (`frontend_latest/`, `frontend_es5/`) has a copy of each module per build, but a
     // browser runs one build.
-    let page_scripts: Vec<BTreeSet<&str>> = context
-        .site
-        .pages
-        .iter()
-        .filter_map(|page| page.load)
-        .map(|load| {
-            load.initial_scripts
-                .files
-                .iter()
-                .chain(&load.lazy_scripts.files)
-                .map(String::as_str)
-                .collect()
-        })
-        .collect();
+    let page_scripts: Vec<BTreeSet<&str>> = context.site.scripts_per_page();
     let folder_of = |chunk: &str| {
         chunk
             .rsplit_once('/')

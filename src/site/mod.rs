@@ -43,6 +43,25 @@ pub struct Site<'a> {
     pub assets_by_path: std::collections::HashMap<&'a str, &'a Asset>,
 }
 
+impl Site<'_> {
+    /// For each page the rules can follow, every script one visit may run: its initial and its
+    /// lazy scripts. Code in two of them can meet in one visitor's browser.
+    pub fn scripts_per_page(&self) -> Vec<std::collections::BTreeSet<&str>> {
+        self.pages
+            .iter()
+            .filter_map(|page| page.load)
+            .map(|load| {
+                load.initial_scripts
+                    .files
+                    .iter()
+                    .chain(&load.lazy_scripts.files)
+                    .map(String::as_str)
+                    .collect()
+            })
+            .collect()
+    }
+}
+
 /// The asset a request for `path` gets: the file, or the precompressed copy shipped without it
 /// (`index.css.gz` answers for `index.css`).
 pub fn served<'a>(
