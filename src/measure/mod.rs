@@ -27,6 +27,11 @@ use progress::{MeasureProgress, Stopwatch, Work};
 /// Files larger than this are streamed rather than read whole.
 pub const IN_MEMORY_LIMIT: u64 = 64 * 1024 * 1024;
 
+/// Files at least this large have their compressions and their analysis run side by side on
+/// threads of their own. A smaller file's work is short (1 MiB of zlib level 9 takes about
+/// 50 ms) and the workers already keep every core busy.
+pub const OVERLAP_MIN_BYTES: u64 = 1024 * 1024;
+
 /// Largest file whose gzip and brotli sizes are measured; a larger one counts at its raw size
 /// in totals and budgets, with a note. The largest real web assets are tens of MB (a 31.7 MB
 /// `.wasm`); a 4 GiB file took 12 s of gzip to be told what it already says.
@@ -426,10 +431,10 @@ fn measure_file(
         }
     }
 
-    let mut computed = Vec::new();
     let mut cache_hits = 0;
     let mut baseline_hits = 0;
     let mut sizes: HashMap<Algorithm, u64> = HashMap::new();
+    let mut to_compress = Vec::new();
     for algorithm in wanted {
         if let Some(size) = cache.size(&content_hash, algorithm) {
             sizes.insert(algorithm, size);
@@ -445,40 +450,83 @@ fn measure_file(
             baseline_hits += 1;
             continue;
         }
+        to_compress.push(algorithm);
+    }
+
+    let compress = |algorithm: Algorithm| -> io::Result<u64> {
         let compressing = Stopwatch::start();
         let size = match &bytes {
             Some(bytes) => compress_size(algorithm, &bytes[..], raw),
             None => open_without_following(&file.path)
                 .and_then(|f| compress_size(algorithm, io::BufReader::new(f), raw)),
-        }
-        .map_err(|e| skip(file, e))?;
+        }?;
         let work = match algorithm {
             Algorithm::Gzip => Work::Gzip,
             Algorithm::Brotli => Work::Brotli,
         };
         progress.spent(work, compressing.elapsed());
+        Ok(size)
+    };
+    // Facts come from the same bytes; files too large to hold in memory are measured only.
+    let analyse = || {
+        let analysing = Stopwatch::start();
+        let analysis = match (&bytes, reader) {
+            (Some(bytes), Some(reader)) => {
+                let analysis = reader.read(cache, file, format, bytes, &content_hash);
+                (
+                    analysis.facts,
+                    analysis.claimed,
+                    analysis.computed,
+                    analysis.reused,
+                    analysis.map_json,
+                )
+            }
+            (None, Some(reader)) => (reader.read_head(format, &head), None, None, None, None),
+            _ => (Facts::None, None, None, None, None),
+        };
+        if reader.is_some() {
+            progress.spent(Work::Analysis(format.kind()), analysing.elapsed());
+        }
+        analysis
+    };
+
+    // A big file's compressions and its analysis are independent work on the same bytes: they
+    // run side by side, so that the largest bundle of a folder (started first) does not keep one
+    // worker busy for gzip, brotli and analysis in a row after the others have finished.
+    let tasks = to_compress.len() + usize::from(reader.is_some() && bytes.is_some());
+    let overlap = raw >= OVERLAP_MIN_BYTES && tasks > 1;
+    let (compressed, (facts, claimed, computed_facts, reused_facts, map_json)) = if overlap {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = to_compress
+                .iter()
+                .map(|&algorithm| (algorithm, scope.spawn(move || compress(algorithm))))
+                .collect();
+            let analysis = analyse();
+            let compressed: Vec<_> = handles
+                .into_iter()
+                .map(|(algorithm, handle)| {
+                    // A panic in a compression thread is raised again here, where
+                    // `measure_guarded` turns it into a skipped file like any other.
+                    let size = handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                    (algorithm, size)
+                })
+                .collect();
+            (compressed, analysis)
+        })
+    } else {
+        let compressed: Vec<_> = to_compress
+            .iter()
+            .map(|&algorithm| (algorithm, compress(algorithm)))
+            .collect();
+        (compressed, analyse())
+    };
+    let mut computed = Vec::new();
+    for (algorithm, size) in compressed {
+        let size = size.map_err(|e| skip(file, e))?;
         sizes.insert(algorithm, size);
         computed.push((algorithm, size));
-    }
-
-    // Facts come from the same bytes; files too large to hold in memory are measured only.
-    let analysing = Stopwatch::start();
-    let (facts, claimed, computed_facts, reused_facts, map_json) = match (&bytes, reader) {
-        (Some(bytes), Some(reader)) => {
-            let analysis = reader.read(cache, file, format, bytes, &content_hash);
-            (
-                analysis.facts,
-                analysis.claimed,
-                analysis.computed,
-                analysis.reused,
-                analysis.map_json,
-            )
-        }
-        (None, Some(reader)) => (reader.read_head(format, &head), None, None, None, None),
-        _ => (Facts::None, None, None, None, None),
-    };
-    if reader.is_some() {
-        progress.spent(Work::Analysis(format.kind()), analysing.elapsed());
     }
     let asset = Asset {
         path: file.relative_path.clone(),
