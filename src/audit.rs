@@ -303,6 +303,7 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
             threads: options.threads,
             known_sizes: known_sizes.as_ref(),
             progress: Some(progress),
+            ..Default::default()
         },
         Some(&reader),
         &mut cache,

@@ -61,6 +61,45 @@ fn treeshake_fixture_sizes_match_the_reference_encoders() {
 }
 
 #[test]
+fn a_file_bigger_than_a_workers_share_is_sized_exactly_on_several_threads() {
+    // Over `parallel_gzip::MIN_PARALLEL_BYTES` and over half the folder's bytes: with two
+    // workers its gzip size is derived from pieces compressed side by side.
+    let folder = tempfile::tempdir().unwrap();
+    let bundle = folder.path().join("bundle.js");
+    let mut text = String::new();
+    let mut i: u64 = 7;
+    while text.len() < 6 * 1024 * 1024 {
+        i = i
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        text.push_str(&format!(
+            "function f{}(a){{return a.map(x=>x*{})}}\n",
+            i % 50_021,
+            (i >> 40) % 977
+        ));
+    }
+    std::fs::write(&bundle, &text).unwrap();
+    std::fs::write(folder.path().join("small.css"), "p{margin:0}\n".repeat(40)).unwrap();
+    assert!(text.len() as u64 >= webaudit::measure::parallel_gzip::MIN_PARALLEL_BYTES as u64);
+    let (code, report) = json_report(
+        folder.path(),
+        &["--no-config", "--threads", "2", "--fail-on", "never"],
+    );
+    assert_eq!(code, 0);
+    let asset = report["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == "bundle.js")
+        .unwrap();
+    let expected = python_gzip_sizes(std::slice::from_ref(&bundle));
+    assert_eq!(
+        asset["gzip"].as_u64(),
+        Some(expected[&bundle.display().to_string()])
+    );
+}
+
+#[test]
 fn a_large_generated_file_is_streamed_and_sized_exactly() {
     // Larger than the in-memory limit (64 MiB), so the streaming path measures it.
     let folder = tempfile::tempdir().unwrap();

@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod compress;
+pub mod parallel_gzip;
 pub mod progress;
 
 use std::collections::HashMap;
@@ -48,6 +49,12 @@ pub struct MeasureOptions<'a> {
     pub known_sizes: Option<&'a crate::baseline::KnownSizes>,
     /// Counters to update as files finish (progress display, `--timings`).
     pub progress: Option<&'a MeasureProgress>,
+    /// Files held in memory from this size on have their gzip size computed on several threads
+    /// (`parallel_gzip`); 0: never. [`measure`] sets it to the larger of
+    /// [`parallel_gzip::MIN_PARALLEL_BYTES`] and each worker's share of the folder's bytes: a
+    /// file bigger than that share would otherwise still be compressing on one core when the
+    /// other workers have finished.
+    pub split_gzip_from: u64,
 }
 
 /// Reads what a file's content says from the bytes measuring holds, so that every file is read
@@ -202,6 +209,15 @@ pub fn measure(
             .is_some_and(|e| e.eq_ignore_ascii_case("map"))
     };
 
+    let share = sizes.iter().sum::<u64>() / threads as u64;
+    let options = MeasureOptions {
+        split_gzip_from: if threads > 1 {
+            share.max(parallel_gzip::MIN_PARALLEL_BYTES as u64)
+        } else {
+            0
+        },
+        ..options
+    };
     let quiet = MeasureProgress::new();
     let progress = options.progress.unwrap_or(&quiet);
     progress.start(files.len() as u64, sizes.iter().sum());
@@ -455,7 +471,14 @@ fn measure_file(
 
     let compress = |algorithm: Algorithm| -> io::Result<u64> {
         let compressing = Stopwatch::start();
+        let split = options.split_gzip_from > 0 && raw >= options.split_gzip_from;
         let size = match &bytes {
+            Some(bytes) if split && algorithm == Algorithm::Gzip => {
+                let pieces = worker_count(options.threads);
+                // When the size cannot be derived from pieces, zlib's own run decides.
+                parallel_gzip::gzip_size(bytes, pieces)
+                    .or_else(|_| compress_size(algorithm, &bytes[..], raw))
+            }
             Some(bytes) => compress_size(algorithm, &bytes[..], raw),
             None => open_without_following(&file.path)
                 .and_then(|f| compress_size(algorithm, io::BufReader::new(f), raw)),
