@@ -521,13 +521,34 @@ fn on_link(state: &Shared, index: &LineIndex, tag: &Tag) {
         .copied()
         .filter(|token| matches!(*token, "preconnect" | "dns-prefetch"))
         .collect();
-    if !is_stylesheet && preload_tokens.is_empty() && connection_tokens.is_empty() {
+    // One icon per element, however many icon tokens its `rel` has.
+    let icon_rel = tokens.iter().find_map(|token| match *token {
+        "icon" => Some(IconRel::Icon),
+        "apple-touch-icon" | "apple-touch-icon-precomposed" => Some(IconRel::AppleTouchIcon),
+        "mask-icon" => Some(IconRel::MaskIcon),
+        _ => None,
+    });
+    if !is_stylesheet
+        && preload_tokens.is_empty()
+        && connection_tokens.is_empty()
+        && icon_rel.is_none()
+    {
         return;
     }
     let location = index.location(tag.start);
     let href = tag.text("href");
     let media = tag.text("media");
     let mut collector = state.borrow_mut();
+    if let Some(rel) = icon_rel {
+        collector.facts.icons.push(IconLink {
+            href: href.clone(),
+            rel,
+            sizes: tag.text("sizes"),
+            type_: tag.text("type"),
+            media: media.clone(),
+            location,
+        });
+    }
     for token in connection_tokens {
         collector.facts.connection_hints.push(ConnectionHint {
             href: href.clone(),
@@ -929,6 +950,44 @@ mod tests {
         assert_eq!(facts.preloads[3].crossorigin.as_deref(), Some("anonymous"));
         assert_eq!(facts.preloads[3].type_.as_deref(), Some("font/woff2"));
         assert!(facts.preloads.iter().all(|p| !p.onload));
+    }
+
+    #[test]
+    fn icon_links_one_per_element() {
+        let html = br#"<link rel="SHORTCUT ICON" href=/favicon.ico>
+<link rel=icon type=image/png sizes=32x32 href=icon-32.png media="(prefers-color-scheme: dark)">
+<link rel="apple-touch-icon-precomposed" href=touch.png><link rel=mask-icon href=m.svg color=red>
+<link rel="icon shortcut icon" href=twice.png><link rel=icons href=no.png>"#;
+        let icons: Vec<_> = parse(html)
+            .icons
+            .into_iter()
+            .map(|i| {
+                (
+                    i.href.unwrap(),
+                    i.rel,
+                    i.sizes,
+                    i.media.is_some(),
+                    i.location.line,
+                )
+            })
+            .collect();
+        use IconRel::*;
+        assert_eq!(
+            icons,
+            [
+                ("/favicon.ico".to_string(), Icon, None, false, 1),
+                (
+                    "icon-32.png".to_string(),
+                    Icon,
+                    Some("32x32".to_string()),
+                    true,
+                    2
+                ),
+                ("touch.png".to_string(), AppleTouchIcon, None, false, 3),
+                ("m.svg".to_string(), MaskIcon, None, false, 3),
+                ("twice.png".to_string(), Icon, None, false, 4),
+            ]
+        );
     }
 
     #[test]

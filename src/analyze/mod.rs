@@ -8,6 +8,7 @@ pub mod css;
 pub mod css_in_js;
 pub mod fold;
 pub mod html;
+pub mod icon;
 pub mod image;
 pub mod import_sites;
 pub mod inlined;
@@ -36,7 +37,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-16";
+pub const ANALYZER_VERSION: &str = "facts-17-icons";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -327,6 +328,15 @@ pub fn analyze(
     ) {
         return analyze_image(context, cache, bytes, content_hash);
     }
+    if format == Format::Ico {
+        return Analysis {
+            facts: Facts::Icon(Box::new(icon_facts(bytes))),
+            reused: None,
+            claimed: None,
+            computed: None,
+            map_json: None,
+        };
+    }
     let extension = extension_of(file);
     let (tag, map): (&[u8], MapSource) = match format {
         Format::Js | Format::SourceCode => (b"script", find_map(context, file, bytes)),
@@ -488,6 +498,21 @@ fn analyze_image(
         claimed: None,
         computed,
         map_json: None,
+    }
+}
+
+/// An icon's directory: read in microseconds from the first bytes of the file, so never
+/// cached.
+fn icon_facts(bytes: &[u8]) -> crate::model::facts::image::IconFacts {
+    match icon::read_directory(bytes) {
+        Ok(directory) => crate::model::facts::image::IconFacts {
+            directory: Some(directory),
+            problem: None,
+        },
+        Err(problem) => crate::model::facts::image::IconFacts {
+            directory: None,
+            problem: Some(problem),
+        },
     }
 }
 

@@ -58,7 +58,7 @@ fn format_of(source: &FontSource) -> Option<String> {
 
 /// Browsers skip a source whose `format()` hint names a format they do not support, without
 /// requesting it. No current browser supports these.
-fn skipped_by_browsers(source: &FontSource) -> bool {
+pub(super) fn skipped_by_browsers(source: &FontSource) -> bool {
     source.format.as_deref().is_some_and(|format| {
         let format = format.trim().to_ascii_lowercase();
         format == "embedded-opentype" || format == "svg"

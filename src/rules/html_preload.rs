@@ -50,6 +50,15 @@ declare_rule! {
     ///   stylesheet resolves to it, and no script (file or inline) mentions its file name.
     ///   Chrome then warns "The resource … was preloaded using link preload but not used
     ///   within a few seconds from the window's load event";
+    /// - a preloaded **font in a second format**: a file that the `@font-face` rules listing
+    ///   it name only as a fallback, after a source browsers download instead (the WOFF of a
+    ///   face served as WOFF2 first, as Fontsource's and Google Fonts' stylesheets list them).
+    ///   The browser downloads the preloaded file and then, for the face, its first source:
+    ///   two formats of the same face (headless Chromium, `tests/font_formats_browser.rs`,
+    ///   fetches both, and only the WOFF2 when the WOFF2 is preloaded). Faces of one family
+    ///   that differ by `unicode-range` are different faces, each downloaded only when the
+    ///   page uses characters of its range (the same test: Fontsource's Cyrillic and Greek
+    ///   subsets are not fetched): not a double download, not reported;
     /// - a page that **preconnects to more than 4 origins**: Lighthouse's network dependency
     ///   tree insight warns "More than 4 `preconnect` connections were found. These should be
     ///   used sparingly and only to the most important origins." (its number, from Chrome
@@ -230,6 +239,24 @@ fn judge(
             });
         }
     }
+    if destination == "font"
+        && let Some(asset) = file
+        && !used.mentioned_by_name(&asset.path)
+        && let Some(chosen) = used.chosen_instead_of(&asset.path)
+    {
+        return Some(Violation {
+            saving: Some(asset.raw),
+            subject: Some(asset.path.clone()),
+            ..at(format!(
+                "{element} preloads {}, which every @font-face listing it ({}) names after {}: browsers download that first source for the face, so this preload is a second download of the same face in another format ({} for nothing); preload {} instead",
+                asset.path,
+                chosen.family,
+                chosen.source,
+                human(asset.transfer()),
+                chosen.source
+            ))
+        });
+    }
     if anonymous_needed && preload.crossorigin.is_none() {
         let request = if destination == "font" {
             "fonts are requested in CORS mode"
@@ -302,6 +329,7 @@ fn kind_name(kind: AssetKind) -> &'static str {
 struct UsedFiles<'a> {
     referenced: HashSet<&'a str>,
     mentioned: HashSet<&'a str>,
+    font_faces: Vec<ResolvedFace>,
 }
 
 impl<'a> UsedFiles<'a> {
@@ -339,13 +367,94 @@ impl<'a> UsedFiles<'a> {
         UsedFiles {
             referenced,
             mentioned,
+            font_faces: resolved_faces(context),
         }
     }
 
     fn uses(&self, path: &str) -> bool {
-        let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-        self.referenced.contains(path) || self.mentioned.contains(name.as_str())
+        self.referenced.contains(path) || self.mentioned_by_name(path)
     }
+
+    /// A script or inline script names the file (it may load it with `FontFace`).
+    fn mentioned_by_name(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+        self.mentioned.contains(name.as_str())
+    }
+
+    /// When `font` is a source of at least one `@font-face`, and in every one of them a source
+    /// listed before it is what browsers download: that source (of the first such rule).
+    fn chosen_instead_of(&self, font: &str) -> Option<ChosenSource> {
+        let mut chosen = None;
+        for face in self
+            .font_faces
+            .iter()
+            .filter(|f| f.sources.contains(&font.to_string()))
+        {
+            match &face.downloaded {
+                Some(first) if first != font => {
+                    chosen.get_or_insert_with(|| ChosenSource {
+                        family: face.family.clone(),
+                        source: first.clone(),
+                    });
+                }
+                // The face downloads this very file (or its first source is not a file of the
+                // folder): the preload is used.
+                _ => return None,
+            }
+        }
+        chosen
+    }
+}
+
+/// The source browsers download for a face whose later source a page preloads.
+struct ChosenSource {
+    family: String,
+    source: String,
+}
+
+/// An `@font-face` with its file sources resolved in the folder.
+struct ResolvedFace {
+    family: String,
+    /// The files its `url()` sources name, in order (those outside the folder left out).
+    sources: Vec<String>,
+    /// The file browsers download for it: its first `url()` source whose `format()` they
+    /// support (see `fonts/legacy-format`), when that is a file of the folder.
+    downloaded: Option<String>,
+}
+
+/// The `@font-face` rules of the site with their sources resolved against the file that holds
+/// them. A script's CSS-in-JS resolves against the page that runs it, which is not known: only
+/// its root-relative URLs are resolved.
+fn resolved_faces(context: &RuleContext) -> Vec<ResolvedFace> {
+    use crate::analyze::url::{Resolved, resolve};
+    context
+        .site
+        .font_faces
+        .iter()
+        .map(|declared| {
+            let local = |url: &str| match resolve(declared.path, url) {
+                Resolved::Local(path) if !declared.in_script || url.starts_with('/') => Some(path),
+                _ => None,
+            };
+            let face = declared.face;
+            let first = face
+                .sources
+                .iter()
+                .find(|s| s.url.is_some() && !super::font_legacy_format::skipped_by_browsers(s));
+            ResolvedFace {
+                family: face
+                    .family
+                    .clone()
+                    .unwrap_or_else(|| "no family".to_string()),
+                sources: face
+                    .sources
+                    .iter()
+                    .filter_map(|s| s.url.as_deref().and_then(local))
+                    .collect(),
+                downloaded: first.and_then(|s| s.url.as_deref()).and_then(local),
+            }
+        })
+        .collect()
 }
 
 /// One finding for a page that preconnects to more origins than Lighthouse accepts.

@@ -7,7 +7,9 @@ declare_rule! {
     /// Reports image files (PNG, JPEG, GIF, WebP, AVIF) that webaudit cannot read or decode: a
     /// broken header, corrupt compressed data, a file cut short, or a header declaring more
     /// pixels than webaudit decodes (40 megapixels, or more than 512 MiB to decode). The message
-    /// names the file and the problem. Such images are left out of the size rules
+    /// names the file and the problem. ICO and CUR files (`favicon.ico`) are checked from their
+    /// directory (not decoded): a directory listing more than 256 pictures, pictures outside
+    /// the file or overlapping, or a picture that is neither a PNG nor a bitmap is reported. Such images are left out of the size rules
     /// (`images/modern-format`, `images/optimizable`); their header, when it could be read,
     /// still serves `images/oversized`. AVIF files are checked from their header only (no AVIF
     /// decoder is built in).
@@ -43,6 +45,17 @@ impl Rule for ImagesUnreadable {
                 found.push(Violation {
                     path: Some(path.to_string()),
                     message: format!("{path}: {problem}"),
+                    ..Violation::default()
+                });
+            }
+        }
+        for asset in context.assets {
+            if let crate::model::facts::Facts::Icon(icon) = &asset.facts
+                && let Some(problem) = &icon.problem
+            {
+                found.push(Violation {
+                    path: Some(asset.path.clone()),
+                    message: format!("{}: {problem}", asset.path),
                     ..Violation::default()
                 });
             }
@@ -133,8 +146,32 @@ mod tests {
                 "img/logo.svg",
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\"><circle r=\"5\"/></svg>",
             )
-            .file("favicon.ico", b"\0\0\x01\0\x01\0\x10\x10\0\0\x01\0\x20\0\x68\x04\0\0\x16\0\0\0")
+            .file("favicon.ico", icon_fixture("docusaurus-favicon.ico"))
             .passes(RULE);
+    }
+
+    fn icon_fixture(name: &str) -> Vec<u8> {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/icons")
+                .join(name),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn finds_an_icon_whose_directory_points_past_its_end() {
+        // The directory of a 16×16 32-bit icon, without the picture.
+        let folder = Folder::new().file(
+            "favicon.ico",
+            b"\0\0\x01\0\x01\0\x10\x10\0\0\x01\0\x20\0\x68\x04\0\0\x16\0\0\0",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "favicon.ico:-:-: favicon.ico: picture 1 of the icon (16×16) claims bytes 22–1150 of a 22-byte file, outside the file or over its directory"
+            ]
+        );
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod images_lcp_lazy;
 mod images_modern_format;
 mod images_optimizable;
 mod images_oversized;
+mod images_oversized_icon;
 mod images_unreadable;
 mod images_unsized;
 mod inlined_asset;
@@ -171,6 +172,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &images_lcp_lazy::ImagesLcpLazy,
     &images_modern_format::ImagesModernFormat,
     &images_oversized::ImagesOversized,
+    &images_oversized_icon::ImagesOversizedIcon,
     &images_optimizable::ImagesOptimizable,
     &images_animated_gif::ImagesAnimatedGif,
     &images_unreadable::ImagesUnreadable,

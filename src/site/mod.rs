@@ -90,6 +90,16 @@ pub struct Page<'a> {
     /// The page's `<img>` elements in document order (those inside `<template>` included:
     /// see [`ImageTag::in_body`]).
     pub images: Vec<ImageUse<'a>>,
+    /// The page's icon links (`rel=icon`, `apple-touch-icon`, `mask-icon`) in document
+    /// order, each with what its `href` leads to.
+    pub icons: Vec<IconUse<'a>>,
+}
+
+/// One `<link rel=icon | apple-touch-icon | mask-icon>` and the file it names.
+pub struct IconUse<'a> {
+    pub link: &'a crate::analyze::html::IconLink,
+    /// [`Target::Elsewhere`] without an `href`.
+    pub target: Target,
 }
 
 impl Page<'_> {
@@ -287,12 +297,27 @@ pub fn build<'a>(
                     .collect();
                 let load = loads.iter().find(|l| l.page == *page);
                 let image_requests = image_requests(html, load, &by_path, &locate, base_path);
+                let icons = html
+                    .icons
+                    .iter()
+                    .map(|link| IconUse {
+                        link,
+                        target: match link.href.as_deref() {
+                            None => Target::Elsewhere,
+                            Some(text) => match template_default(text) {
+                                Some(literal) => folder.target(literal, locate(literal)),
+                                None => folder.target(text, locate(text)),
+                            },
+                        },
+                    })
+                    .collect();
                 site.pages.push(Page {
                     asset,
                     html,
                     load,
                     images,
                     image_requests,
+                    icons,
                 });
                 for style in &html.inline_styles {
                     for face in &style.css.font_faces {

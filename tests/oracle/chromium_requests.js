@@ -11,6 +11,10 @@
 // demand). Prints {"initial": [...], "after_click": [...]}: paths relative to FOLDER, sorted.
 // The browser cache is off, so every file of the load is requested. Shares no code with
 // webaudit.
+//
+// ORACLE_TYPES (comma-separated DevTools resource types, default "Script,Stylesheet") chooses
+// what is recorded: "Font" records each font request (one line per request, so a file
+// downloaded twice is listed twice in "font_requests").
 "use strict";
 
 const fs = require("fs");
@@ -39,7 +43,10 @@ const CONTENT_TYPES = {
   ".svg": "image/svg+xml",
   ".png": "image/png",
   ".woff2": "font/woff2",
+  ".woff": "font/woff",
+  ".ico": "image/x-icon",
 };
+const TYPES = (process.env.ORACLE_TYPES || "Script,Stylesheet").split(",");
 
 function serve(root) {
   const server = http.createServer((request, response) => {
@@ -93,6 +100,7 @@ async function main() {
     let loaded = false;
     let sessionId;
     const requested = [];
+    const fontRequests = [];
     const onMessage = (data) => {
       if (data.id && pending.has(data.id)) {
         pending.get(data.id)(data);
@@ -105,8 +113,10 @@ async function main() {
         lastActivity = Date.now();
         const type = data.params.type;
         const url = new URL(data.params.request.url);
-        if ((type === "Script" || type === "Stylesheet") && url.origin === origin) {
-          requested.push(decodeURIComponent(url.pathname).replace(/^\//, ""));
+        if (TYPES.includes(type) && url.origin === origin) {
+          const file = decodeURIComponent(url.pathname).replace(/^\//, "");
+          requested.push(file);
+          if (type === "Font") fontRequests.push(file);
         }
       } else if (data.method === "Network.loadingFinished" || data.method === "Network.loadingFailed") {
         inFlight.delete(data.params.requestId);
@@ -160,7 +170,9 @@ async function main() {
       await settle();
       afterClick = [...new Set(requested.slice(before))].filter((p) => !initial.includes(p)).sort();
     }
-    process.stdout.write(JSON.stringify({ initial, after_click: afterClick }));
+    const result = { initial, after_click: afterClick };
+    if (TYPES.includes("Font")) result.font_requests = fontRequests.sort();
+    process.stdout.write(JSON.stringify(result));
   } finally {
     // The profile is removed once the browser has exited and stopped writing to it.
     if (browser.exitCode === null && browser.signalCode === null) {

@@ -20,6 +20,10 @@ pub struct HtmlFacts {
     /// One entry per `preconnect` or `dns-prefetch` token of a `<link rel>`.
     #[serde(default)]
     pub connection_hints: Vec<ConnectionHint>,
+    /// `<link rel>` naming an icon: `icon` (`shortcut icon` included), `apple-touch-icon`
+    /// (and `-precomposed`), `mask-icon`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub icons: Vec<IconLink>,
     pub images: Vec<ImageTag>,
     pub pictures: Vec<PictureTag>,
     pub iframes: Vec<IframeTag>,
@@ -152,6 +156,29 @@ pub struct ConnectionHint {
     /// `""` when present without a value (which means `anonymous`).
     pub crossorigin: Option<String>,
     pub location: Location,
+}
+
+/// `<link rel="icon" | "apple-touch-icon" | "mask-icon">`.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct IconLink {
+    pub href: Option<String>,
+    pub rel: IconRel,
+    /// `sizes` as written (`16x16 32x32`, `any`).
+    pub sizes: Option<String>,
+    pub type_: Option<String>,
+    pub media: Option<String>,
+    pub location: Location,
+}
+
+/// What an icon link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub enum IconRel {
+    /// `icon` or `shortcut icon`: the tab, bookmarks and history.
+    Icon,
+    /// `apple-touch-icon` or `apple-touch-icon-precomposed`: iOS home screen, Safari favourites.
+    AppleTouchIcon,
+    /// `mask-icon`: Safari's pinned tab (a one-colour SVG).
+    MaskIcon,
 }
 
 /// `<img>`.

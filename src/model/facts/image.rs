@@ -38,3 +38,68 @@ pub struct AvifSize {
     /// Estimated from the WebP size, not encoded.
     pub estimated: bool,
 }
+
+/// What one ICO or CUR file holds (see [`crate::analyze::icon`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct IconFacts {
+    /// `None` when the directory could not be read (then `problem` says why).
+    pub directory: Option<IcoDirectory>,
+    /// Why the file could not be read, as a sentence for the user.
+    pub problem: Option<String>,
+}
+
+/// The directory of an ICO or CUR file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct IcoDirectory {
+    pub kind: IconKind,
+    /// In directory order.
+    pub entries: Vec<IcoEntry>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub enum IconKind {
+    /// Type 1: `.ico`.
+    Icon,
+    /// Type 2: `.cur`.
+    Cursor,
+}
+
+/// One picture of an ICO file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct IcoEntry {
+    /// As the directory declares it (0 in the file means 256).
+    pub width: u32,
+    pub height: u32,
+    /// The picture's length in the file.
+    pub bytes: u32,
+    pub offset: u32,
+    pub payload: IcoPayload,
+}
+
+impl IcoEntry {
+    /// The larger side in pixels: what the picture holds (its own header), or what the
+    /// directory declares when that is larger.
+    pub fn side(&self) -> u32 {
+        let (width, height) = match self.payload {
+            IcoPayload::Png { width, height } | IcoPayload::Bmp { width, height, .. } => {
+                (width, height)
+            }
+        };
+        width.max(height).max(self.width).max(self.height)
+    }
+}
+
+/// How a picture of an ICO file is stored, with its size from its own header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub enum IcoPayload {
+    Png {
+        width: u32,
+        height: u32,
+    },
+    /// A DIB without its file header: colour rows then a 1-bit mask.
+    Bmp {
+        width: u32,
+        height: u32,
+        bit_count: u16,
+    },
+}

@@ -27,6 +27,8 @@ pub enum Facts {
     /// ships it alone (see `audit`), and as a copy otherwise.
     Encoded(Box<Encoded>),
     Image(Box<image::ImageFacts>),
+    /// An ICO or CUR file (`favicon.ico`): its directory.
+    Icon(Box<image::IconFacts>),
 }
 
 /// A precompressed file shipped without its original: what it decodes to, and the facts of
