@@ -41,6 +41,9 @@ pub struct AuditOptions {
     pub brotli: bool,
     /// Encode AVIF to measure its size (slow) instead of estimating it.
     pub avif: bool,
+    /// Encode every image whole (`--exact-images`) instead of estimating large images' sizes
+    /// from a banded sample; `[images] exact` in webaudit.toml asks for it too.
+    pub exact_images: bool,
     pub cache: CacheChoice,
     pub threads: usize,
     pub fail_on: FailOn,
@@ -69,6 +72,7 @@ impl AuditOptions {
             overrides: Overrides::default(),
             brotli: false,
             avif: false,
+            exact_images: false,
             cache: CacheChoice::Disabled,
             threads: 0,
             fail_on: FailOn::Error,
@@ -102,6 +106,7 @@ fn display(path: &Path) -> String {
 fn image_options(
     config: &config::Config,
     avif: bool,
+    exact: bool,
     encodes: bool,
 ) -> crate::analyze::image::ImageOptions {
     let enabled =
@@ -111,6 +116,7 @@ fn image_options(
         webp,
         optimized: enabled("images/optimizable"),
         avif: avif && webp,
+        exact: exact || config.images.exact,
     }
 }
 
@@ -278,11 +284,17 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         .extend(config.packages.clone())
         .map_err(Error::Usage)?;
     let signatures = Signatures::new(&knowledge);
+    let image_options = image_options(
+        &config,
+        options.avif,
+        options.exact_images,
+        options.image_encodes,
+    );
     let mut reader = crate::analyze::AnalyzeContext::new(
         &scanned.files,
         signatures.as_ref(),
         knowledge.fingerprint(),
-        image_options(&config, options.avif, options.image_encodes),
+        image_options,
     );
     // Outputs that point at original sources look findings up in the maps the analysis reads:
     // kept then, so that no map is read twice.
@@ -335,7 +347,14 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
             crate::measure::MAX_COMPRESSED_BYTES
         ));
     }
-    let statistics = measured.statistics;
+    let mut statistics = measured.statistics;
+    statistics.images = if !image_options.webp && !image_options.optimized {
+        crate::measure::ImageSizing::None
+    } else if image_options.exact {
+        crate::measure::ImageSizing::Exact
+    } else {
+        crate::measure::ImageSizing::Estimated
+    };
     let build_inputs = mark_build_inputs(&mut assets);
     // Files a browser never requests are measured but not counted: say which, once.
     let left_out = |kind: crate::kind::AssetKind| assets.iter().filter(|a| a.kind == kind).count();

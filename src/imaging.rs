@@ -830,6 +830,110 @@ pub fn optimize_png(bytes: &[u8], preset: u8) -> Result<Vec<u8>, ImagingError> {
     })
 }
 
+/// `image` as a PNG written quickly (the `image` crate's default, fast compression): input
+/// for oxipng when only its optimised size matters ([`sample_bands`] estimates).
+pub fn encode_png_fast(image: &DynamicImage) -> Result<Vec<u8>, ImagingError> {
+    let mut out = Cursor::new(Vec::new());
+    image
+        .write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| ImagingError::Encode(e.to_string()))?;
+    Ok(out.into_inner())
+}
+
+/// Rows of `image` taken as `bands` evenly spaced horizontal bands of `band_rows` rows each,
+/// stacked into one picture of the same width; `None` when they would not be fewer rows than
+/// the image has (measure it whole). Each band keeps its rows whole, so an encoder sees the
+/// textures, edges and colours of the image at the places they are; what the sample costs,
+/// scaled by the rows each sampled row stands for ([`scale_sampled_size`]), estimates what
+/// the whole image costs.
+pub fn sample_bands(image: &DynamicImage, bands: u32, band_rows: u32) -> Option<DynamicImage> {
+    let (width, height) = image.dimensions();
+    let band_rows = band_rows.max(1);
+    let bands = bands.max(1);
+    if width == 0 || u64::from(bands) * u64::from(band_rows) * 2 > u64::from(height) {
+        return None;
+    }
+    let mut sample = DynamicImage::new(width, bands * band_rows, image.color());
+    let slice = height / bands;
+    for band in 0..bands {
+        // Band i is centred in the i-th of `bands` equal slices of the height.
+        let top = (band * slice + slice.saturating_sub(band_rows) / 2).min(height - band_rows);
+        let view = image.crop_imm(0, top, width, band_rows);
+        image::imageops::replace(&mut sample, &view, 0, i64::from(band * band_rows));
+    }
+    Some(sample)
+}
+
+/// The bytes of an encoded PNG, JPEG or WebP that do not grow with its rows: headers,
+/// palettes, tables and chunk framing (PNG: everything but the IDAT data; JPEG: everything up
+/// to the first scan's data; WebP: the RIFF and chunk headers). 0 for anything else.
+pub fn fixed_bytes(encoded: &[u8]) -> u64 {
+    match read_header(encoded).map(|h| h.format) {
+        Ok(ImageFormat::Png) => {
+            let mut pixel_data = 0u64;
+            let mut at = 8usize;
+            while let (Some(length), Some(name)) =
+                (be_u32(encoded, at), encoded.get(at + 4..at + 8))
+            {
+                if name == b"IDAT" {
+                    pixel_data += u64::from(length);
+                }
+                match at.checked_add(12 + length as usize) {
+                    Some(next) => at = next,
+                    None => break,
+                }
+            }
+            (encoded.len() as u64).saturating_sub(pixel_data)
+        }
+        Ok(ImageFormat::Jpeg) => {
+            let mut at = 2usize;
+            while encoded.get(at) == Some(&0xFF) {
+                let Some(&marker) = encoded.get(at + 1) else {
+                    break;
+                };
+                let Some(length) = be_u16(encoded, at + 2) else {
+                    break;
+                };
+                at += 2 + usize::from(length);
+                if marker == 0xDA {
+                    return at as u64;
+                }
+            }
+            encoded.len() as u64
+        }
+        // RIFF header (12) and one chunk header (8), plus the VP8 frame header (10).
+        Ok(ImageFormat::Webp) => 30.min(encoded.len() as u64),
+        _ => 0,
+    }
+}
+
+/// The size `encoded` (an encoding of a [`sample_bands`] sample of `sampled_rows` rows)
+/// stands for in an image of `rows` rows: its [`fixed_bytes`] once, the rest scaled by
+/// `rows / sampled_rows`.
+pub fn scale_sampled_size(encoded: &[u8], sampled_rows: u32, rows: u32) -> u64 {
+    let fixed = fixed_bytes(encoded);
+    let scalable = encoded.len() as u64 - fixed.min(encoded.len() as u64);
+    fixed + (scalable as f64 * f64::from(rows) / f64::from(sampled_rows.max(1))).round() as u64
+}
+
+/// Bytes of the chunks [`optimize_png`] keeps from a PNG ([`KEPT_PNG_CHUNKS`]: colour
+/// profiles, orientation, animation control), with their framing: what a PNG optimised from
+/// its decoded pixels lacks and the optimised file keeps.
+pub fn kept_png_chunk_bytes(png: &[u8]) -> u64 {
+    let mut kept = 0u64;
+    let mut at = 8usize;
+    while let (Some(length), Some(name)) = (be_u32(png, at), png.get(at + 4..at + 8)) {
+        if KEPT_PNG_CHUNKS.iter().any(|k| k == name) {
+            kept += 12 + u64::from(length);
+        }
+        match at.checked_add(12 + length as usize) {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+    kept
+}
+
 /// Most scans a JPEG may declare before [`optimize_jpeg`] refuses it. A progressive JPEG can
 /// declare thousands of tiny scans, each a full pass over the coefficients (the "scan bomb"
 /// libjpeg-turbo warns about); real encoders write at most a few dozen, and libjpeg-turbo's
@@ -1158,6 +1262,70 @@ mod tests {
         assert_eq!(smaller.dimensions(), (640, 512));
         let odd = resize_to_width(&image, 333).unwrap();
         assert_eq!(odd.dimensions(), (333, 266)); // 1024 × 333 / 1280 = 266.4
+    }
+
+    #[test]
+    fn banded_samples_hold_whole_rows_from_across_the_image() {
+        let limits = Limits::default();
+        let image = decode_bounded(&fixture("green-meadow.jpg"), &limits).unwrap(); // 1280×1024
+        let sample = sample_bands(&image, 4, 16).unwrap();
+        assert_eq!(sample.dimensions(), (1280, 64));
+        // Band i is centred in the i-th quarter of the height: rows 120.., 376.., 632.., 888...
+        for (band, top) in [(0u32, 120u32), (1, 376), (2, 632), (3, 888)] {
+            for row in [0, 15] {
+                for x in [0, 640, 1279] {
+                    assert_eq!(
+                        sample.get_pixel(x, band * 16 + row),
+                        image.get_pixel(x, top + row),
+                        "band {band} row {row}"
+                    );
+                }
+            }
+        }
+        // Bands covering half the rows or more: measure the image whole.
+        assert!(sample_bands(&image, 33, 16).is_none());
+        assert!(sample_bands(&image, 32, 16).is_some());
+    }
+
+    #[test]
+    fn sampled_sizes_scale_only_what_grows_with_the_rows() {
+        let limits = Limits::default();
+        let image = decode_bounded(&fixture("coffee.png"), &limits).unwrap();
+        for encoded in [
+            encode_jpeg(&image, 85).unwrap(),
+            encode_png_fast(&image).unwrap(),
+            encode_webp_lossy(&image, 80.0).unwrap(),
+        ] {
+            let fixed = fixed_bytes(&encoded);
+            assert!(fixed > 0 && fixed < encoded.len() as u64 / 2, "{fixed}");
+            assert_eq!(scale_sampled_size(&encoded, 400, 400), encoded.len() as u64);
+            let doubled = scale_sampled_size(&encoded, 200, 400);
+            assert_eq!(doubled, 2 * encoded.len() as u64 - fixed);
+        }
+        // A JPEG's fixed part ends where its first scan's data starts (after FF DA and its
+        // header): the quantisation and Huffman tables are in it.
+        let jpeg = encode_jpeg(&image, 85).unwrap();
+        let fixed = fixed_bytes(&jpeg) as usize;
+        let sos = jpeg.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+        assert_eq!(
+            fixed,
+            sos + 2 + usize::from(u16::from_be_bytes([jpeg[sos + 2], jpeg[sos + 3]]))
+        );
+        // Truncated or foreign bytes never panic.
+        for cut in 0..200.min(jpeg.len()) {
+            let _ = fixed_bytes(&jpeg[..cut]);
+        }
+        assert_eq!(fixed_bytes(b"not an image"), 0);
+        // The chunks oxipng keeps from a file, with their framing.
+        let gamma = 45455u32.to_be_bytes();
+        let png = with_chunks(
+            &fixture("coffee.png"),
+            &[(b"gAMA", &gamma), (b"tEXt", b"a\0b")],
+        );
+        assert_eq!(
+            kept_png_chunk_bytes(&png),
+            kept_png_chunk_bytes(&fixture("coffee.png")) + 12 + 4
+        );
     }
 
     #[test]

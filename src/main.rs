@@ -322,6 +322,7 @@ fn audit_options(args: &AuditArgs) -> Result<AuditOptions, Error> {
         },
         brotli: args.brotli,
         avif: args.avif,
+        exact_images: args.exact_images,
         cache,
         threads: args.threads,
         baseline: args.baseline.clone(),

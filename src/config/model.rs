@@ -124,6 +124,8 @@ pub struct ImageSettings {
     pub above_the_fold: usize,
     /// Images wider than this are reported by `images/oversized` wherever they are shown.
     pub max_width: u32,
+    /// `[images] exact = true`: encode every image whole, as `--exact-images`.
+    pub exact: bool,
 }
 
 /// 2560 px: the width of a full-screen image on a 1280-px-wide (CSS) desktop viewport at 2×
@@ -135,6 +137,7 @@ impl Default for ImageSettings {
         ImageSettings {
             above_the_fold: DEFAULT_ABOVE_THE_FOLD,
             max_width: DEFAULT_MAX_IMAGE_WIDTH,
+            exact: false,
         }
     }
 }

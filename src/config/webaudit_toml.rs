@@ -25,6 +25,7 @@
 //! [images]
 //! above_the_fold = 3                    # images/iframes at the top of <body> treated as visible
 //! max_width = 2560                      # images wider than this are oversized anywhere
+//! exact = false                         # true: encode every image whole (--exact-images)
 //!
 //! [targets]
 //! browsers = "> 0.5%, not dead"         # a browserslist query or a list of them (js/legacy-javascript)
@@ -100,6 +101,8 @@ struct ImagesTable {
     above_the_fold: Option<Spanned<i64>>,
     #[schemars(with = "Option<u32>")]
     max_width: Option<Spanned<i64>>,
+    /// Encode every image whole to measure the image rules' savings (`--exact-images`).
+    exact: Option<bool>,
 }
 
 #[derive(Deserialize, schemars::JsonSchema)]
@@ -448,6 +451,9 @@ pub fn apply(path: &Path, text: &str, config: &mut Config) -> Result<(), Error> 
     }
 
     if let Some(images) = file.images {
+        if let Some(exact) = images.exact {
+            config.images.exact = exact;
+        }
         if let Some(count) = images.above_the_fold {
             config.images.above_the_fold = usize::try_from(*count.get_ref()).map_err(|_| {
                 source.error(

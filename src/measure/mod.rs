@@ -112,6 +112,23 @@ pub struct Statistics {
     pub baseline_hits: u64,
     /// Files whose content was analysed by this run (facts not found in the cache).
     pub analyses: u64,
+    /// How the image rules' sizes were measured.
+    pub images: ImageSizing,
+}
+
+/// How `images/optimizable` and `images/modern-format` sizes were measured (the report's
+/// `measurement.images`).
+#[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageSizing {
+    /// Images over 512×512 pixels and 0.2 byte per pixel measured on a banded sample of their
+    /// rows (the default); their findings say "estimated".
+    #[default]
+    Estimated,
+    /// Every image encoded whole (`--exact-images`, `[images] exact = true`).
+    Exact,
+    /// No image re-encoded (`check-url`, or both size rules off).
+    None,
 }
 
 struct Outcome {

@@ -16,10 +16,16 @@ declare_rule! {
     /// WebP, unless every `<img>` showing them is the fallback of a `<picture>` that offers a
     /// WebP or AVIF `<source>`.
     ///
-    /// The WebP size is not a guess: each image is decoded and encoded with libwebp (the
-    /// encoder of `cwebp`) at quality 80 with libwebp's default settings — the bytes
-    /// `cwebp -q 80` writes. 80 is sharp's default WebP quality, the usual setting of build
-    /// pipelines and image CDNs, and shows no visible difference on photos. The AVIF size is
+    /// The WebP size is measured, not guessed from the pixel count: each image is decoded and
+    /// encoded with libwebp (the encoder of `cwebp`) at quality 80 with libwebp's default
+    /// settings — the bytes `cwebp -q 80` writes. 80 is sharp's default WebP quality, the usual
+    /// setting of build pipelines and image CDNs, and shows no visible difference on photos.
+    /// An image over 512×512 pixels whose file holds more than 0.2 byte per pixel is encoded on
+    /// a sample of its rows (evenly spaced bands of 16 rows, one row in eight, at most 512×512
+    /// pixels in all) and the size scaled to all its rows; the message then says "estimated".
+    /// `--exact-images` (or `[images] exact = true`) encodes every image whole: slower on
+    /// image-heavy folders, the same findings on the benchmark corpora within the error stated
+    /// in benches/README.md. The AVIF size is
     /// shown too: encoded (ravif, quality 80, speed 6) with `--avif`, otherwise estimated from
     /// the WebP size and labelled "estimated" (AVIF encoding is 10–50× slower than WebP; the
     /// ratio used is the median measured on the benchmark image corpus, see benches/README.md).
@@ -97,10 +103,15 @@ impl Rule for ImagesModernFormat {
                 line: place.line,
                 column: place.column,
                 message: format!(
-                    "{path} ({}, {}) is {} as WebP (quality {WEBP_QUALITY}, encoded): {} ({}%) smaller{avif}{}",
+                    "{path} ({}, {}) is {}{} as WebP (quality {WEBP_QUALITY}, {}): {} ({}%) smaller{avif}{}",
                     header.format.name(),
                     kib(raw),
+                    if image.facts.estimate.is_some() { "about " } else { "" },
                     kib(webp),
+                    image
+                        .facts
+                        .estimate
+                        .map_or_else(|| "encoded".to_string(), |e| e.describe()),
                     kib(saving),
                     saving * 100 / raw.max(1),
                     place.others_note()

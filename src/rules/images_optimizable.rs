@@ -20,8 +20,14 @@ declare_rule! {
     ///   high quality (90–100) shrinks a lot, one already at 85 or below is not reported
     ///   (re-encoding it makes it larger).
     ///
-    /// The sizes are measured by running the encoders on the image, not estimated. The finding
-    /// is placed at the first `<img>` that shows the image, or on the file when no page does.
+    /// The sizes are measured by running the encoders on the image. An image over 512×512
+    /// pixels whose file holds more than 0.2 byte per pixel is measured on a sample of its rows
+    /// (evenly spaced bands of 16 rows, one row in eight, at most 512×512 pixels in all): the
+    /// sample is recompressed or re-encoded the same way and its size scaled to all the rows
+    /// (headers, tables and the metadata kept counted once); the message then says
+    /// "estimated". `--exact-images` (or `[images] exact = true`) measures every image whole;
+    /// benches/README.md states how far the estimates are from it. The finding is placed at the
+    /// first `<img>` that shows the image, or on the file when no page does.
     ///
     /// Images that nothing in the folder uses (no page or stylesheet references them, no script
     /// or page names their file) are left out, with one note listing them: what they cost no
@@ -78,15 +84,21 @@ impl Rule for ImagesOptimizable {
                     "re-encoded at JPEG quality 85 (as Lighthouse measures it)"
                 }
             };
+            let estimate = image
+                .facts
+                .estimate
+                .map(|e| format!(" ({})", e.describe()))
+                .unwrap_or_default();
             found.push(Violation {
                 subject: Some(path.to_string()),
                 path: Some(place.path.clone()),
                 line: place.line,
                 column: place.column,
                 message: format!(
-                    "{path} ({}, {}) {how} is {}: {} ({}%) smaller{}",
+                    "{path} ({}, {}) {how} is {}{}{estimate}: {} ({}%) smaller{}",
                     header.format.name(),
                     kib(raw),
+                    if estimate.is_empty() { "" } else { "about " },
                     kib(optimized.bytes),
                     kib(saving),
                     saving * 100 / raw.max(1),

@@ -16,6 +16,29 @@ pub struct ImageFacts {
     pub optimized: Option<Optimized>,
     /// AVIF size, measured (`--avif`) or estimated.
     pub avif: Option<AvifSize>,
+    /// When `webp` and `optimized` are estimates: how they were measured on part of the
+    /// image (large images without `--exact-images`). `None`: encoded from the whole image.
+    #[serde(default)]
+    pub estimate: Option<SampleEstimate>,
+}
+
+/// Sizes measured on a banded sample of an image's rows and scaled to the whole image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SampleEstimate {
+    /// Rows the encoders saw.
+    pub sampled_rows: u32,
+    /// Rows the image has.
+    pub rows: u32,
+}
+
+impl SampleEstimate {
+    /// How a size measured this way is described to the user.
+    pub fn describe(&self) -> String {
+        format!(
+            "estimated from {} of its {} rows; --exact-images encodes it whole",
+            self.sampled_rows, self.rows
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
