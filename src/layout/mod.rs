@@ -182,11 +182,11 @@ impl Layouts {
             .map(|i| &self.pages[i])
     }
 
-    /// The notes the audit prints: each page that fell back (with its cause), and the pages
-    /// rendered by script in one note (an app of many client-rendered routes has one per route).
+    /// The notes the audit prints: each page that fell back, with its cause. Pages rendered
+    /// by script keep their note in `webaudit layout` only: most single-page apps are such a
+    /// shell, and a note on every audit of one would say nothing the rules need.
     pub fn notes(&self) -> Vec<String> {
-        let mut notes: Vec<String> = self
-            .pages
+        self.pages
             .iter()
             .filter(|p| p.status == LayoutStatus::Fallback)
             .filter_map(|p| {
@@ -194,22 +194,7 @@ impl Layouts {
                     .as_ref()
                     .map(|note| format!("{}: layout: {note}", p.page))
             })
-            .collect();
-        let shells: Vec<&str> = self
-            .pages
-            .iter()
-            .filter(|p| p.status == LayoutStatus::LaidOut && p.note.is_some())
-            .map(|p| p.page.as_str())
-            .collect();
-        if !shells.is_empty() {
-            notes.push(format!(
-                "{} page(s) with their content rendered by script ({}{}): layout covers the static shell only, so images/lazy-loading and images/lcp-lazy see only what the page ships",
-                shells.len(),
-                shells.iter().take(3).copied().collect::<Vec<_>>().join(", "),
-                if shells.len() > 3 { ", …" } else { "" }
-            ));
-        }
-        notes
+            .collect()
     }
 }
 
