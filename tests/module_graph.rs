@@ -26,6 +26,8 @@ const STAGES: &[(&str, &[&str])] = &[
     ("measure", &["measure"]),
     ("analyze", &["analyze"]),
     ("site model", &["site", "pages", "composition", "origins"]),
+    // Boxes of every page, from the analysis and the pages; read by the rules.
+    ("layout", &["layout"]),
     ("rules", &["budget", "rules", "impact"]),
     ("report", &["report"]),
     ("audit", &["audit"]),

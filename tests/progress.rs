@@ -163,7 +163,15 @@ fn timings_say_where_the_time_went() {
     };
     assert_eq!(
         names(&timings["stages"]),
-        ["scan", "measure", "pages and site model", "rules", "report"]
+        [
+            "scan",
+            "measure",
+            "pages and site model",
+            "layout",
+            "budgets",
+            "rules",
+            "report"
+        ]
     );
     let work = names(&timings["work"]);
     for expected in ["read and hash", "gzip", "analyse script", "analyse image"] {
