@@ -31,6 +31,7 @@ webaudit only) and every one-sided item, and writes benches/work/layout-lighthou
 import argparse
 import html
 import json
+import posixpath
 import re
 import subprocess
 import sys
@@ -39,7 +40,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from layout_oracle import (  # noqa: E402  (benches/ is not a package)
-    NODE_DIR, PAGES_DIR, browser_env, ensure_node_modules, load_corpus, serve,
+    NODE_DIR, ORACLE_DIR, PAGES_DIR, browser_env, ensure_node_modules, load_corpus, serve,
 )
 
 BENCHES = Path(__file__).resolve().parent
@@ -123,7 +124,8 @@ def site_path(url_or_src, page):
     parts = urlsplit(urljoin("http://127.0.0.1/" + page, url_or_src))
     if parts.hostname != "127.0.0.1":
         return f"{parts.scheme}://{parts.netloc}{parts.path}"
-    return unquote(parts.path).lstrip("/")
+    # As a server maps it: "a//b.png" and "a/./b.png" are the file a/b.png.
+    return posixpath.normpath(unquote(parts.path)).lstrip("/")
 
 
 def webaudit_findings(binary, site_dir):
@@ -133,6 +135,62 @@ def webaudit_findings(binary, site_dir):
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"`{binary} --format json {site_dir}` exited {proc.returncode}: {proc.stderr.strip()}")
     return json.loads(proc.stdout)["findings"]
+
+
+# Lighthouse 12's offscreen-images (core/audits/byte-efficiency/offscreen-images.js): the part
+# of an image within this many viewports below the first one still counts as visible, and
+# images under 2 KiB of waste are ignored.
+LH_ALLOWABLE_OFFSCREEN_BOTTOM_IN_VIEWPORTS = 3
+LH_IGNORE_THRESHOLD_IN_BYTES = 2048
+MOBILE_HEIGHT = 823
+
+
+def offscreen_cause(args, site, page, image):
+    """Why Lighthouse did not list an image webaudit's images/lazy-loading reports (its first
+    matching cause), from the file size and Chromium's mobile box."""
+    if image and "://" in image:
+        return "outside the site: blocked here, so Lighthouse has no bytes for it"
+    path = args.pages_dir / site["dir"] / image if image and not image.startswith("data:") else None
+    ys = []
+    oracle_file = ORACLE_DIR / f"{site['name']}.json"
+    if oracle_file.is_file():
+        for opage in json.loads(oracle_file.read_text())["pages"]:
+            if opage["page"] == page:
+                ys = [e["y"] for v in opage["viewports"] if v["name"] == "mobile"
+                      for e in v["elements"] if site_path(e["src"], page) == image]
+    if ys and min(ys) <= MOBILE_HEIGHT + 100:
+        return "Chromium: within 100 px of the first viewport (the heuristic is wrong)"
+    if path is not None and path.is_file() and path.stat().st_size < LH_IGNORE_THRESHOLD_IN_BYTES:
+        return "under Lighthouse's 2 KiB threshold"
+    if ys and min(ys) < MOBILE_HEIGHT * (1 + LH_ALLOWABLE_OFFSCREEN_BOTTOM_IN_VIEWPORTS):
+        return "within the 3 viewports below the fold that Lighthouse counts as visible"
+    if not ys:
+        return "no Chromium box"
+    return "beyond 4 viewports, over 2 KiB: Lighthouse's Lantern filter (requested after the last long task)"
+
+
+def context(args, site, page, image):
+    """What helps explain a one-sided item: the file's size and Chromium's boxes of the image
+    on that page (from benches/layout_oracle.py's run, when there is one)."""
+    parts = []
+    path = args.pages_dir / site["dir"] / image if image and "://" not in image and not image.startswith("data:") else None
+    if path is not None and path.is_file():
+        parts.append(f"file {path.stat().st_size} B")
+    elif image and "://" in image:
+        parts.append("outside the site (blocked in the sandbox)")
+    oracle_file = ORACLE_DIR / f"{site['name']}.json"
+    if page and oracle_file.is_file():
+        oracle = json.loads(oracle_file.read_text())
+        for opage in oracle["pages"]:
+            if opage["page"] != page:
+                continue
+            for view in opage["viewports"]:
+                boxes = [f"{e['width']:.0f}x{e['height']:.0f} at y={e['y']:.0f}"
+                         + (f" (natural {e['natural_width']}x{e['natural_height']})" if e.get("natural_width") else "")
+                         for e in view["elements"] if site_path(e["src"], page) == image]
+                if boxes:
+                    parts.append(f"chromium {view['name']} {view['width']}x{view['height']}: " + "; ".join(boxes))
+    return ", ".join(parts)
 
 
 def cmd_compare(args):
@@ -167,12 +225,12 @@ def cmd_compare(args):
                     continue
                 if f["path"] in pages:
                     if f.get("subject"):
-                        image = f["subject"]
+                        image = site_path(f["subject"], "")
                     else:
                         m = SRC_IN_MESSAGE.search(f["message"])
                         image = site_path(html.unescape(m.group(1)), f["path"]) if m else None
                     wa_items[(f["path"], image)] = f
-                elif f.get("subject") or f["path"]:
+                elif f["path"] and not f["path"].endswith((".html", ".htm")):
                     # Placed on the image file: it counts wherever Lighthouse saw that image,
                     # else once, on its own.
                     image = f.get("subject") or f["path"]
@@ -188,17 +246,33 @@ def cmd_compare(args):
                 detail = (f"wasted {lh_items[key].get('wasted_bytes')} B of {lh_items[key].get('total_bytes')} B"
                           if side == "lighthouse" else wa_items[key]["message"])
                 one_sided.append({"audit": audit_id, "rule": rule, "side": side, "site": site["name"],
-                                  "page": key[0], "image": key[1], "detail": detail})
+                                  "page": key[0], "image": key[1], "detail": detail,
+                                  "context": context(args, site, key[0], key[1])})
 
     print("| Lighthouse audit | webaudit rule | both | Lighthouse only | webaudit only |")
     print("| --- | --- | ---: | ---: | ---: |")
     for audit_id, rule in AUDITS.items():
         t = table[audit_id]
         print(f"| `{audit_id}` | `{rule}` | {t['both']} | {t['lighthouse']} | {t['webaudit']} |")
+    causes = {}
+    for o in one_sided:
+        if o["audit"] == "offscreen-images" and o["side"] == "webaudit":
+            o["cause"] = offscreen_cause(args, next(s for s in load_corpus(args.pages_dir, None) if s["name"] == o["site"]),
+                                         o["page"], o["image"])
+            causes[o["cause"]] = causes.get(o["cause"], 0) + 1
+    if causes:
+        print()
+        print("offscreen-images, webaudit only, by cause:")
+        print()
+        print("| cause | items |")
+        print("| --- | ---: |")
+        for cause, n in sorted(causes.items(), key=lambda c: -c[1]):
+            print(f"| {cause} | {n} |")
     print()
     print(f"{len(one_sided)} one-sided items:")
     for o in one_sided:
-        print(f"- {o['audit']} [{o['side']} only] {o['site']}/{o['page']}: {o['image']}: {o['detail']}")
+        cause = f" (cause: {o['cause']})" if o.get("cause") else ""
+        print(f"- {o['audit']} [{o['side']} only] {o['site']}/{o['page']}: {o['image']}: {o['detail']} [{o['context']}]{cause}")
     (args.out_dir / "compare.json").write_text(json.dumps(
         {"webaudit": args.webaudit, "table": table, "one_sided": one_sided}, indent=1) + "\n")
 
