@@ -165,7 +165,7 @@ def pct(n, d):
 def cmd_compare(args):
     sites = load_corpus(args.pages_dir, args.site)
     totals = {"fold": [0, 0], "width_mobile": [0, 0], "width_desktop": [0, 0], "fallback_elements": 0,
-              "missing": 0}
+              "missing": 0, "src_mismatch": 0}
     per_site = []
     disagreements = []
     for site in sites:
@@ -179,7 +179,7 @@ def cmd_compare(args):
             sys.exit(f"error: {site['name']}: {err}")
         mine_pages = {p["page"]: p for p in mine.get("pages", [])}
         s = {"site": site["name"], "pages": 0, "elements": 0, "fold": [0, 0], "width_mobile": [0, 0],
-             "width_desktop": [0, 0], "fallback_elements": 0, "missing": 0}
+             "width_desktop": [0, 0], "fallback_elements": 0, "missing": 0, "src_mismatch": 0}
         for opage in oracle["pages"]:
             if opage["status"] != "laid-out":
                 continue
@@ -203,6 +203,12 @@ def cmd_compare(args):
                     label = f"{oel['kind']}[{oel['index']}] {oel['src']!r}"
                     if wel is None:
                         s["missing"] += 1
+                    elif wel.get("src") != oel["src"]:
+                        # The n-th element is another one: indexing differs (an element one side
+                        # skips), so its boxes below are not comparable either.
+                        s["src_mismatch"] += 1
+                        disagreements.append((site["name"], opage["page"], oview["name"], label,
+                                              f"src differs: webaudit has {wel.get('src')!r}", box(oel), box(wel)))
                     width_key = "width_" + oview["name"]
                     if width_key in s:
                         s[width_key][1] += 1
@@ -224,6 +230,7 @@ def cmd_compare(args):
             totals[key][1] += s[key][1]
         totals["fallback_elements"] += s["fallback_elements"]
         totals["missing"] += s["missing"]
+        totals["src_mismatch"] += s["src_mismatch"]
 
     def row(name, s, pages, elements):
         return (f"| {name} | {pages} | {elements} | {s['fallback_elements']} | "
@@ -243,7 +250,8 @@ def cmd_compare(args):
     print(f"fold verdict agrees: {fold:.1f}% (target >= {TARGET_FOLD:.0f}%: {'met' if fold >= TARGET_FOLD else 'NOT met'}); "
           f"width within {WIDTH_TOLERANCE_PX:.0f} px, both viewports: {width:.1f}% "
           f"(target >= {TARGET_WIDTH:.0f}%: {'met' if width >= TARGET_WIDTH else 'NOT met'}); "
-          f"elements webaudit did not report: {totals['missing']}")
+          f"elements webaudit did not report: {totals['missing']}; "
+          f"elements whose src differs (index mismatch): {totals['src_mismatch']}")
     print()
     print(f"{len(disagreements)} disagreements (Chromium box | webaudit box):")
     for site_name, page, viewport, label, what, obox, wbox in disagreements:
