@@ -124,6 +124,8 @@ pub struct Prepared {
     pub assets: Vec<crate::measure::Asset>,
     pub skipped: Vec<crate::scan::Skipped>,
     pub pages: Vec<crate::pages::PageLoad>,
+    /// Every page laid out at the mobile and desktop viewports (see [`crate::layout`]).
+    pub layouts: crate::layout::Layouts,
     pub budgets: Vec<budget::BudgetCheck>,
     pub comparison: Option<crate::baseline::Comparison>,
     pub notes: Vec<String>,
@@ -216,11 +218,16 @@ impl Prepared {
                 baseline: self.comparison.as_ref(),
                 skipped: &self.skipped,
                 responses,
+                layouts: &self.layouts,
             },
             selected,
         );
-        let critical =
-            crate::impact::critical_files(&site, &self.pages, self.config.images.above_the_fold);
+        let critical = crate::impact::critical_files(
+            &site,
+            &self.pages,
+            &self.layouts,
+            self.config.images.above_the_fold,
+        );
         crate::impact::assess(&mut findings, &self.assets, &critical, self.profile);
         findings
     }
@@ -387,6 +394,12 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
             ));
         }
     }
+    clock.lap("pages and site model");
+    // After analysis (an image's box depends on its measured size), before the rules.
+    let layouts =
+        crate::layout::lay_out_pages(&assets, config.base_path.as_deref(), options.threads);
+    notes.extend(layouts.notes());
+    clock.lap("layout");
     let budgets = budget::evaluate(&config, &assets, &pages);
     notes.extend(budget::unmatched_path_budgets(&config, &assets));
     let comparison = baseline.as_ref().map(|baseline| {
@@ -424,8 +437,9 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         cache_folder,
         maps,
         profile: options.profile,
+        layouts,
         clock: {
-            clock.lap("pages and site model");
+            clock.lap("budgets");
             clock
         },
     })

@@ -58,6 +58,10 @@ pub enum Command {
     /// Request every asset of PATH from a running server at URL and report how it is served
     /// (compression, Content-Type, Cache-Control of hashed files, missing files).
     CheckUrl(Box<CheckUrlArgs>),
+    /// Print what the layout stage computed for each static page of PATH: the box of every
+    /// <img>, <iframe> and <video poster> at the mobile (412×823 @1.75) and desktop
+    /// (1350×940 @1) viewports, whether it is in the first screen and how far below it starts.
+    Layout(LayoutArgs),
     /// Write .gz (zlib 9 or zopfli) and .br (quality 11) copies beside compressible assets.
     #[command(after_help = COMPRESS_HELP)]
     Compress(CompressArgs),
@@ -314,6 +318,14 @@ pub fn parse_ratio(text: &str) -> Result<f64, String> {
 pub enum FixFormat {
     Terminal,
     Json,
+}
+
+#[derive(Args)]
+pub struct LayoutArgs {
+    /// The built folder.
+    pub path: PathBuf,
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

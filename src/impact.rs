@@ -18,7 +18,12 @@ use crate::site::Site;
 pub use crate::model::impact::*;
 
 /// The files a first visit needs before a page renders, over every page.
-pub fn critical_files(site: &Site, pages: &[PageLoad], above_the_fold: usize) -> HashSet<String> {
+pub fn critical_files(
+    site: &Site,
+    pages: &[PageLoad],
+    layouts: &crate::layout::Layouts,
+    above_the_fold: usize,
+) -> HashSet<String> {
     let mut files = HashSet::new();
     for page in pages {
         files.insert(page.page.clone());
@@ -26,7 +31,11 @@ pub fn critical_files(site: &Site, pages: &[PageLoad], above_the_fold: usize) ->
         files.extend(page.initial_stylesheets.files.iter().cloned());
     }
     for page in &site.pages {
-        let guesses = crate::analyze::fold::fold_guesses(page.html, above_the_fold);
+        let guesses = crate::layout::fold::fold_verdicts(
+            page.html,
+            layouts.page(page.path()),
+            above_the_fold,
+        );
         for guess in guesses.iter().filter(|g| !g.below) {
             let crate::analyze::fold::Element::Image(index) = guess.element else {
                 continue;

@@ -25,6 +25,7 @@ pub mod impact;
 pub mod init;
 pub mod kind;
 pub mod knowledge;
+pub mod layout;
 pub mod live;
 pub mod measure;
 pub mod model;

@@ -84,6 +84,22 @@ fn survive_file_size_limits() {
     }
 }
 
+fn run_layout(args: &cli::LayoutArgs) -> Result<u8, Error> {
+    let mut options = webaudit::audit::AuditOptions::new(&args.path);
+    // Only the image headers are needed, not re-encoded sizes.
+    options.image_encodes = false;
+    let prepared = webaudit::audit::prepare(&options)?;
+    let mut rendered = Vec::new();
+    match args.format {
+        RulesFormat::Json => escape::write_json_pretty(&mut rendered, &prepared.layouts)
+            .and_then(|()| rendered.write_all(b"\n")),
+        RulesFormat::Text => webaudit::layout::render_text(&prepared.layouts, &mut rendered),
+    }
+    .map_err(|e| Error::Usage(format!("cannot render the layout: {e}")))?;
+    print_to_stdout(&rendered)?;
+    Ok(0)
+}
+
 fn run_compress(args: &CompressArgs) -> Result<u8, Error> {
     survive_file_size_limits();
     let (root, paths) = args.fix.targets()?;
@@ -144,6 +160,7 @@ fn main() -> ExitCode {
         Some(Command::Rules { format }) => list_rules(format),
         Some(Command::Explain { ref rule }) => explain(rule),
         Some(Command::CheckUrl(ref args)) => run_check_url(args),
+        Some(Command::Layout(ref args)) => run_layout(args),
         Some(Command::Compress(ref args)) => run_compress(args),
         Some(Command::Optimize(ref args)) => run_optimize(args),
         Some(Command::Init(ref args)) => run_init(args),

@@ -255,17 +255,19 @@ pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
         // show an image named (or in a folder named) are rewritten.
         let whole_root = targets.whole_root();
         let root_files;
-        let pages: Vec<&ScannedFile> = if whole_root {
-            scanned.files.iter().filter(|f| is_page(f)).collect()
+        let folder: &[ScannedFile] = if whole_root {
+            &scanned.files
         } else {
             root_files = crate::scan::scan(&options.root, &options.ignore)?.files;
-            root_files.iter().filter(|f| is_page(f)).collect()
+            &root_files
         };
+        let pages: Vec<&ScannedFile> = folder.iter().filter(|f| is_page(f)).collect();
         let selected: Option<std::collections::HashSet<String>> =
             (!whole_root).then(|| candidates.iter().map(|f| f.relative_path.clone()).collect());
         super::rewrite_html::rewrite_pages(
             &options.root,
-            pages.into_iter(),
+            pages,
+            folder,
             options.above_the_fold,
             &copies,
             selected.as_ref(),

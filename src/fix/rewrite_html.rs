@@ -22,11 +22,12 @@ use std::rc::Rc;
 
 use lol_html::{HtmlRewriter, Settings, element};
 
-use crate::analyze::fold::{Element, fold_guesses};
+use crate::analyze::fold::Element;
 use crate::analyze::html::{self, ImageTag};
 use crate::analyze::url::{
     Descriptor, Resolved, SrcsetCandidate, is_html_whitespace, parse_srcset, resolve_in_document,
 };
+use crate::layout::fold::fold_verdicts;
 
 /// What the optimiser left on disk for one image file.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -94,26 +95,29 @@ pub fn rewrite_page(
     image_on_disk: &dyn Fn(&str) -> Option<ImageOnDisk>,
     above_the_fold: usize,
 ) -> Result<RewrittenPage, RewriteError> {
-    rewrite_page_selected(page, input, image_on_disk, above_the_fold, None)
+    rewrite_page_selected(page, input, image_on_disk, above_the_fold, None, None)
 }
 
 /// [`rewrite_page`] of only the `<img>` that may show a file `selected` accepts (their `src`
-/// or a `srcset` candidate, resolved in the page); `None`: every `<img>`.
+/// or a `srcset` candidate, resolved in the page); `None`: every `<img>`. With the page's
+/// `layout`, below the fold is decided from it, as `images/lazy-loading` does.
 pub fn rewrite_page_selected(
     page: &str,
     input: &[u8],
     image_on_disk: &dyn Fn(&str) -> Option<ImageOnDisk>,
     above_the_fold: usize,
     selected: Option<&dyn Fn(&str) -> bool>,
+    layout: Option<&crate::layout::PageLayout>,
 ) -> Result<RewrittenPage, RewriteError> {
     let facts = html::parse(input);
-    let below_the_fold: std::collections::HashSet<usize> = fold_guesses(&facts, above_the_fold)
-        .into_iter()
-        .filter_map(|guess| match guess.element {
-            Element::Image(index) if guess.below => Some(index),
-            _ => None,
-        })
-        .collect();
+    let below_the_fold: std::collections::HashSet<usize> =
+        fold_verdicts(&facts, layout, above_the_fold)
+            .into_iter()
+            .filter_map(|guess| match guess.element {
+                Element::Image(index) if guess.below => Some(index),
+                _ => None,
+            })
+            .collect();
     let tag_ranges = img_tag_ranges(input);
     let base_href = facts.base_href.as_deref();
 
@@ -247,6 +251,7 @@ pub fn rewrite_file(
     above_the_fold: usize,
     copies: &std::collections::HashSet<String>,
     selected: Option<&std::collections::HashSet<String>>,
+    layout: Option<&crate::layout::PageLayout>,
 ) -> Result<RewrittenPage, PageError> {
     let input = std::fs::read(root.join(page)).map_err(PageError::Read)?;
     let seen: RefCell<std::collections::HashMap<String, Option<ImageOnDisk>>> = RefCell::default();
@@ -260,7 +265,7 @@ pub fn rewrite_file(
     };
     let in_selected = |path: &str| selected.is_some_and(|set| set.contains(path));
     let filter = selected.map(|_| &in_selected as &dyn Fn(&str) -> bool);
-    rewrite_page_selected(page, &input, &image_on_disk, above_the_fold, filter)
+    rewrite_page_selected(page, &input, &image_on_disk, above_the_fold, filter, layout)
         .map_err(PageError::Verify)
 }
 
@@ -269,30 +274,52 @@ pub fn rewrite_file(
 /// change per page. With `selected` (the images of a run given files or part of the folder),
 /// only the `<img>` that may show one of them are rewritten. A page is written through the atomic writer, whose read-back check runs
 /// [`verify`] again on the bytes that reached the disk.
+#[allow(clippy::too_many_arguments)]
 pub fn rewrite_pages<'f>(
     root: &std::path::Path,
-    pages: impl Iterator<Item = &'f crate::scan::ScannedFile>,
+    pages: Vec<&'f crate::scan::ScannedFile>,
+    folder: &[crate::scan::ScannedFile],
     above_the_fold: usize,
     copies: &std::collections::HashSet<String>,
     selected: Option<&std::collections::HashSet<String>>,
     dry_run: bool,
     report: &mut super::FixReport,
 ) {
+    // The pages laid out as the audit lays them out, so that both agree on the fold.
+    let layouts = crate::layout::lay_out_scanned(
+        folder.iter(),
+        pages
+            .iter()
+            .map(|page| crate::layout::PageJob {
+                path: page.relative_path.clone(),
+                file: page.path.clone(),
+            })
+            .collect(),
+        |path| image_on_disk(root, path, copies).map(|image| (image.width, image.height)),
+        None,
+        0,
+    );
     for page in pages {
         let problem = |message: String| super::Problem {
             path: page.relative_path.clone(),
             message,
         };
-        let rewritten =
-            match rewrite_file(root, &page.relative_path, above_the_fold, copies, selected) {
-                Ok(rewritten) => rewritten,
-                Err(error) => {
-                    report
-                        .errors
-                        .push(problem(format!("not rewritten: {error}")));
-                    continue;
-                }
-            };
+        let rewritten = match rewrite_file(
+            root,
+            &page.relative_path,
+            above_the_fold,
+            copies,
+            selected,
+            layouts.page(&page.relative_path),
+        ) {
+            Ok(rewritten) => rewritten,
+            Err(error) => {
+                report
+                    .errors
+                    .push(problem(format!("not rewritten: {error}")));
+                continue;
+            }
+        };
         if rewritten.edits.is_empty() {
             report.up_to_date += 1;
             continue;
@@ -1141,15 +1168,22 @@ mod tests {
         let header = crate::imaging::read_header(&hero).unwrap();
 
         // Only a copy the caller vouches for is used: the same file, not listed, is ignored.
-        let unlisted =
-            rewrite_file(root.path(), "index.html", 3, &Default::default(), None).unwrap();
+        let unlisted = rewrite_file(
+            root.path(),
+            "index.html",
+            3,
+            &Default::default(),
+            None,
+            None,
+        )
+        .unwrap();
         assert!(
             !String::from_utf8(unlisted.html)
                 .unwrap()
                 .contains("ladybird.webp")
         );
         let copies = std::collections::HashSet::from(["img/ladybird.webp".to_string()]);
-        let result = rewrite_file(root.path(), "index.html", 3, &copies, None).unwrap();
+        let result = rewrite_file(root.path(), "index.html", 3, &copies, None, None).unwrap();
         let html = String::from_utf8(result.html).unwrap();
         let line = |n: usize| html.lines().nth(n - 1).unwrap().to_owned();
         assert_eq!(

@@ -1,7 +1,8 @@
 use super::image_refs::{image_files, img_uses};
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::Facts;
-use crate::analyze::fold::{Element, fold_guesses};
+use crate::analyze::fold::Element;
+use crate::layout::fold::{Source, fold_verdicts};
 use crate::model::finding::Violation;
 
 /// Images at least this wide (declared, else intrinsic) can be a page's largest paint.
@@ -11,12 +12,16 @@ declare_rule! {
     /// ## What it does
     /// Reports the page's likely LCP image (its hero) when it has `loading="lazy"`.
     ///
-    /// The likely LCP image is the `<img>` with `fetchpriority="high"`, or else the first
-    /// large `<img>` among those treated as possibly visible (the first `above_the_fold`
-    /// images of `<body>`, the same guess as `images/lazy-loading`). Large means at least
-    /// 300 px wide: its `width` attribute, or when it has none, the intrinsic width of the file
-    /// its `src` names. 300 px is a phone screen's width minus margins (360–430 CSS px): an
-    /// image narrower than that rarely is the largest thing painted on a page.
+    /// The likely LCP image is the `<img>` with `fetchpriority="high"`, or else the large
+    /// `<img>` covering the most of the first screen of the page's mobile layout (412×823 CSS
+    /// px at 1.75, see `webaudit layout`). Large means at least 300 px wide: its `width`
+    /// attribute, or when it has none, the intrinsic width of the file its `src` names. 300 px
+    /// is a phone screen's width minus margins (360–430 CSS px): an image narrower than that
+    /// rarely is the largest thing painted on a page.
+    ///
+    /// A page that could not be laid out (see `images/lazy-loading`) gets the positional guess:
+    /// the first large `<img>` among those treated as possibly visible (the first
+    /// `above_the_fold` images of `<body>`).
     ///
     /// ## Why is this bad?
     /// A lazy image is only requested after layout, once the browser knows it is in the
@@ -73,16 +78,52 @@ impl Rule for ImagesLcpLazy {
                 .images
                 .iter()
                 .position(|i| i.in_body && i.fetchpriority.as_deref() == Some("high"));
+            let verdicts = fold_verdicts(
+                html,
+                context.layouts.page(&asset.path),
+                context.config.images.above_the_fold,
+            );
+            let large = |index: usize| {
+                html.images
+                    .get(index)
+                    .and_then(|image| image.width_px.or_else(|| intrinsic_width(index)))
+                    .is_some_and(|width| width >= LCP_MIN_WIDTH)
+            };
+            // Laid out: the large image covering the most of the first screen. Guessed: the
+            // first large image among those treated as visible.
+            let laid_out = verdicts
+                .iter()
+                .filter_map(|v| match (v.element, v.source) {
+                    (
+                        Element::Image(index),
+                        Source::Layout {
+                            y,
+                            width,
+                            height,
+                            in_first_viewport: true,
+                            ..
+                        },
+                    ) if large(index) => {
+                        let visible_height =
+                            (y + height).min(f64::from(crate::layout::MOBILE.height)) - y.max(0.0);
+                        Some((index, width * visible_height.max(0.0)))
+                    }
+                    _ => None,
+                })
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(index, _)| index);
+            let by_layout = verdicts
+                .iter()
+                .any(|v| matches!(v.source, Source::Layout { .. }));
             let candidate = prioritised.or_else(|| {
-                fold_guesses(html, context.config.images.above_the_fold)
-                    .into_iter()
-                    .filter(|g| !g.below && g.position.is_some())
-                    .find_map(|g| match g.element {
-                        Element::Image(index) => {
-                            let image = html.images.get(index)?;
-                            let width = image.width_px.or_else(|| intrinsic_width(index))?;
-                            (width >= LCP_MIN_WIDTH).then_some(index)
-                        }
+                if by_layout {
+                    return laid_out;
+                }
+                verdicts
+                    .iter()
+                    .filter(|v| !v.below && matches!(v.source, Source::Guess { position: Some(_) }))
+                    .find_map(|v| match v.element {
+                        Element::Image(index) => large(index).then_some(index),
                         Element::Iframe(_) => None,
                     })
             });
@@ -94,6 +135,8 @@ impl Rule for ImagesLcpLazy {
             }
             let why = if prioritised.is_some() {
                 "it has fetchpriority=\"high\""
+            } else if by_layout {
+                "the largest image on the first screen of the mobile layout"
             } else {
                 "the first large image at the top of <body>"
             };
@@ -122,10 +165,23 @@ mod tests {
         vite_page(body)
     }
 
+    /// The hero as the mobile layout finds it.
     fn first_large(line: u32, src: &str) -> String {
+        format!(
+            "index.html:{line}:5: <img src=\"{src}\"> is the likely LCP image (the largest image on the first screen of the mobile layout) but has loading=\"lazy\": it is requested late and delays the page's largest paint; remove loading=\"lazy\""
+        )
+    }
+
+    /// The hero as the positional guess finds it (pages that are not laid out).
+    fn guessed(line: u32, src: &str) -> String {
         format!(
             "index.html:{line}:5: <img src=\"{src}\"> is the likely LCP image (the first large image at the top of <body>) but has loading=\"lazy\": it is requested late and delays the page's largest paint; remove loading=\"lazy\""
         )
+    }
+
+    /// Nested 600 levels deep: over the layout's nesting cap, so the page gets the guess.
+    fn too_deep(body: &str) -> String {
+        format!("{}\n{body}\n{}", "<div>".repeat(600), "</div>".repeat(600))
     }
 
     #[test]
@@ -156,6 +212,7 @@ mod tests {
     fn passes_when_the_large_lazy_image_is_below_the_fold() {
         let body = concat!(
             "    <img src=\"/assets/a.jpg\" width=\"200\" height=\"200\" alt=\"\">\n",
+            "    <section style=\"height: 3000px\"></section>\n",
             "    <img src=\"/assets/b.jpg\" width=\"200\" height=\"200\" alt=\"\">\n",
             "    <img src=\"/assets/c.jpg\" width=\"200\" height=\"200\" alt=\"\">\n",
             "    <img src=\"/assets/d.jpg\" width=\"1280\" height=\"800\" loading=\"lazy\" alt=\"\">",
@@ -262,7 +319,7 @@ mod tests {
         );
         let folder = Folder::new()
             .config("[images]\nabove_the_fold = 4\n")
-            .file("index.html", page(body));
-        assert_eq!(folder.findings(RULE), [first_large(11, "/assets/d.jpg")]);
+            .file("index.html", page(&too_deep(body)));
+        assert_eq!(folder.findings(RULE), [guessed(12, "/assets/d.jpg")]);
     }
 }

@@ -91,6 +91,8 @@ pub struct RuleContext<'a> {
     pub skipped: &'a [crate::scan::Skipped],
     /// `check-url` only: how the live server answered for each asset (empty in an audit).
     pub responses: &'a [crate::model::response::Response],
+    /// Every page's layout (boxes of images, iframes and videos at mobile and desktop).
+    pub layouts: &'a crate::layout::Layouts,
 }
 
 pub trait Rule: Sync {

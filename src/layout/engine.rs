@@ -1,0 +1,323 @@
+//! One page through Blitz: build the document once, give replaced elements their intrinsic
+//! sizes, lay it out at each viewport and read the boxes back. Everything here runs on the
+//! page's layout thread (see `lay_out_guarded`).
+
+use std::sync::Arc;
+
+use blitz_dom::node::{ImageData, RasterImageData, SpecialElementData};
+use blitz_dom::{BaseDocument, DocumentConfig, LocalName, NodeId};
+use blitz_html::HtmlDocument;
+use blitz_traits::net::{Bytes, NetHandler, NetProvider, Request, Url};
+use blitz_traits::shell::{ColorScheme, Viewport as EngineViewport};
+
+use super::{ElementBox, ElementKind, FolderFiles, Viewport, ViewportLayout, srcset};
+use crate::analyze::url::{Resolved, resolve_in_document};
+
+/// The origin pages are given: requests to it are answered from the folder, anything else is
+/// not (`.invalid` is reserved: it never resolves).
+const FOLDER_ORIGIN: &str = "http://webaudit.invalid";
+
+pub(super) struct Page {
+    pub path: String,
+    pub html: String,
+    pub files: Arc<FolderFiles>,
+}
+
+pub(super) struct LaidOut {
+    pub viewports: Vec<ViewportLayout>,
+    pub script_shell: bool,
+}
+
+/// Answers every request: a stylesheet of the folder with its bytes, anything else (images,
+/// fonts, frames, other origins) with nothing. The engine waits for every stylesheet before
+/// laying out, so an unanswered request would leave the page unlaid.
+struct FolderNet {
+    files: Arc<FolderFiles>,
+}
+
+impl FolderNet {
+    fn stylesheet(&self, url: &Url) -> Option<Vec<u8>> {
+        if url.origin().ascii_serialization() != FOLDER_ORIGIN {
+            return None;
+        }
+        let path = crate::pages::strip_base(url.path(), self.files.base_path.as_deref());
+        let Resolved::Local(path) = crate::analyze::url::resolve("", &path) else {
+            return None;
+        };
+        let file = self.files.stylesheets.get(&path)?;
+        crate::files::read_bounded(
+            file,
+            crate::files::Links::Refuse,
+            super::MAX_STYLESHEET_BYTES,
+            "a stylesheet to lay out",
+        )
+        .ok()
+    }
+}
+
+impl NetProvider for FolderNet {
+    fn fetch(&self, _doc_id: usize, request: Request, handler: Box<dyn NetHandler>) {
+        let bytes = self.stylesheet(&request.url).unwrap_or_default();
+        handler.bytes(request.url.to_string(), Bytes::from(bytes));
+    }
+}
+
+fn engine_viewport(viewport: &Viewport) -> EngineViewport {
+    // The engine takes physical pixels.
+    EngineViewport::new(
+        (viewport.width as f32 * viewport.scale).round() as u32,
+        (viewport.height as f32 * viewport.scale).round() as u32,
+        viewport.scale,
+        ColorScheme::Light,
+    )
+}
+
+/// Lays `page` out at each of `viewports`, on one document.
+pub(super) fn lay_out(page: &Page, viewports: &[Viewport]) -> LaidOut {
+    let first = viewports.first().copied().unwrap_or(super::MOBILE);
+    let config = DocumentConfig {
+        base_url: Some(format!("{FOLDER_ORIGIN}/{}", page.path)),
+        net_provider: Some(Arc::new(FolderNet {
+            files: Arc::clone(&page.files),
+        })),
+        viewport: Some(engine_viewport(&first)),
+        font_ctx: Some(super::fonts::shared()),
+        // Intrinsic sizes change between viewports (srcset): lay out everything each time.
+        incremental: Some(false),
+        ..Default::default()
+    };
+    let mut document = HtmlDocument::from_html(&page.html, config);
+    let document: &mut BaseDocument = &mut document;
+    remove_noscript(document);
+    let script_shell = is_script_shell(document);
+    let mut laid_out = Vec::with_capacity(viewports.len());
+    for viewport in viewports {
+        set_intrinsic_sizes(document, page, viewport);
+        document.set_viewport(engine_viewport(viewport));
+        document.resolve(0.0);
+        laid_out.push(read_boxes(document, viewport));
+    }
+    LaidOut {
+        viewports: laid_out,
+        script_shell,
+    }
+}
+
+/// A browser with scripting on parses `<noscript>` content as text: its images are not
+/// elements of the page. The engine parses without scripting, so they are removed.
+fn remove_noscript(document: &mut BaseDocument) {
+    let Ok(found) = document.query_selector_all("noscript") else {
+        return;
+    };
+    let mut mutator = document.mutate();
+    for id in found {
+        mutator.remove_and_drop_node(id);
+    }
+}
+
+/// The body holds no text and no replaced element, and the page has a script: what a visitor
+/// sees is rendered by script.
+fn is_script_shell(document: &BaseDocument) -> bool {
+    let has_script = document
+        .query_selector_all("script")
+        .is_ok_and(|s| !s.is_empty());
+    let Ok(body) = document.query_selector_all("body") else {
+        return false;
+    };
+    let Some(body) = body.first().and_then(|id| document.get_node(*id)) else {
+        return false;
+    };
+    let has_media = document
+        .query_selector_all("img, iframe, video, svg, canvas, picture")
+        .is_ok_and(|s| !s.is_empty());
+    has_script && !has_media && visible_text(document, body).trim().is_empty()
+}
+
+/// The text of `node` outside `<script>`, `<style>` and `<template>`.
+fn visible_text(document: &BaseDocument, node: &blitz_dom::Node) -> String {
+    let mut text = String::new();
+    let mut stack = vec![node.id];
+    while let Some(id) = stack.pop() {
+        let Some(node) = document.get_node(id) else {
+            continue;
+        };
+        if let Some(element) = node.element_data()
+            && matches!(&*element.name.local, "script" | "style" | "template")
+        {
+            continue;
+        }
+        if let blitz_dom::NodeData::Text(data) = &node.data {
+            text.push_str(&data.content);
+        }
+        stack.extend(node.children.iter().copied());
+    }
+    text
+}
+
+fn attr<'n>(node: &'n blitz_dom::Node, name: &str) -> Option<&'n str> {
+    node.element_data()?.attr(LocalName::from(name))
+}
+
+/// The pixel size of the folder's image `reference` names, seen from the page (whose
+/// `<base href>` is `base_href`).
+fn image_size(page: &Page, base_href: Option<&str>, reference: &str) -> Option<(u32, u32)> {
+    let reference = crate::pages::strip_base(reference, page.files.base_path.as_deref());
+    match resolve_in_document(&page.path, base_href, &reference) {
+        Resolved::Local(path) => page.files.image_sizes.get(&path).copied(),
+        _ => None,
+    }
+}
+
+/// Gives every `<img>` and `<video poster>` the intrinsic size of the image a browser shows at
+/// `viewport`: the candidate its `srcset` (or its `<picture>`'s matching `<source>`) selects,
+/// divided by the candidate's density. Elements whose image is not in the folder keep none
+/// (a browser without the image lays them out from their CSS and attributes alone).
+fn set_intrinsic_sizes(document: &mut BaseDocument, page: &Page, viewport: &Viewport) {
+    let mut sizes: Vec<(NodeId, Option<(u32, u32)>)> = Vec::new();
+    let width = viewport.width as f32;
+    // The first `<base href>` applies to the whole document, as in a browser.
+    let base_href = document
+        .query_selector_all("base[href]")
+        .ok()
+        .and_then(|found| found.first().copied())
+        .and_then(|id| document.get_node(id))
+        .and_then(|node| attr(node, "href"))
+        .map(str::to_string);
+    let base_href = base_href.as_deref();
+    if let Ok(images) = document.query_selector_all("img") {
+        for id in images {
+            let Some(node) = document.get_node(id) else {
+                continue;
+            };
+            let mut chosen = None;
+            let parent = node.parent.and_then(|p| document.get_node(p));
+            if let Some(picture) = parent.filter(|p| {
+                p.element_data()
+                    .is_some_and(|e| &*e.name.local == "picture")
+            }) {
+                for source_id in &picture.children {
+                    let Some(source) = document.get_node(*source_id) else {
+                        continue;
+                    };
+                    if source
+                        .element_data()
+                        .is_none_or(|e| &*e.name.local != "source")
+                    {
+                        continue;
+                    }
+                    if srcset::picture_source_matches(
+                        attr(source, "media"),
+                        attr(source, "type"),
+                        width,
+                    ) && let Some(candidate) = srcset::choose(
+                        None,
+                        attr(source, "srcset"),
+                        attr(source, "sizes"),
+                        width,
+                        viewport.scale,
+                    ) {
+                        chosen = Some(candidate);
+                        break;
+                    }
+                }
+            }
+            let chosen = chosen.or_else(|| {
+                srcset::choose(
+                    attr(node, "src"),
+                    attr(node, "srcset"),
+                    attr(node, "sizes"),
+                    width,
+                    viewport.scale,
+                )
+            });
+            let size = chosen.and_then(|c| {
+                let (w, h) = image_size(page, base_href, &c.url)?;
+                let css = |pixels: u32| ((pixels as f32 / c.density).round() as u32).max(1);
+                Some((css(w), css(h)))
+            });
+            sizes.push((id, size));
+        }
+    }
+    if let Ok(videos) = document.query_selector_all("video[poster]") {
+        for id in videos {
+            let size = document
+                .get_node(id)
+                .and_then(|n| attr(n, "poster"))
+                .and_then(|poster| image_size(page, base_href, poster));
+            sizes.push((id, size));
+        }
+    }
+    for (id, size) in sizes {
+        let Some(element) = document.get_node_mut(id).and_then(|n| n.element_data_mut()) else {
+            continue;
+        };
+        element.special_data = match size {
+            Some((w, h)) => SpecialElementData::Image(Box::new(ImageData::Raster(
+                RasterImageData::new(w, h, Arc::new(Vec::new())),
+            ))),
+            None => SpecialElementData::None,
+        };
+    }
+}
+
+/// The boxes of the page's images, iframes and videos with a poster, and its height.
+fn read_boxes(document: &BaseDocument, viewport: &Viewport) -> ViewportLayout {
+    let mut elements = Vec::new();
+    for (kind, selector) in [
+        (ElementKind::Img, "img"),
+        (ElementKind::Iframe, "iframe"),
+        (ElementKind::Video, "video"),
+    ] {
+        let Ok(found) = document.query_selector_all(selector) else {
+            continue;
+        };
+        for (index, id) in found.into_iter().enumerate() {
+            let Some(node) = document.get_node(id) else {
+                continue;
+            };
+            let src = match kind {
+                ElementKind::Video => match attr(node, "poster") {
+                    Some(poster) => Some(poster.to_string()),
+                    None => continue,
+                },
+                _ => attr(node, "src").map(str::to_string),
+            };
+            let rect = if node.has_boxes() {
+                document.get_client_bounding_rect(id)
+            } else {
+                None
+            };
+            let (x, y, width, height) =
+                rect.map_or((0.0, 0.0, 0.0, 0.0), |r| (r.x, r.y, r.width, r.height));
+            let (view_width, view_height) = (viewport.width as f64, viewport.height as f64);
+            let in_first_viewport = width > 0.0
+                && height > 0.0
+                && y < view_height
+                && y + height > 0.0
+                && x < view_width
+                && x + width > 0.0;
+            elements.push(ElementBox {
+                kind,
+                index,
+                src,
+                x,
+                y,
+                width,
+                height,
+                in_first_viewport,
+                below_fold_px: (y - view_height).max(0.0),
+            });
+        }
+    }
+    // `document.documentElement.scrollHeight`: never less than the viewport.
+    let page_height =
+        f64::from(document.root_element().scroll_height()).max(f64::from(viewport.height));
+    ViewportLayout {
+        name: viewport.name,
+        width: viewport.width,
+        height: viewport.height,
+        scale: viewport.scale,
+        page_height,
+        elements,
+    }
+}

@@ -1,0 +1,416 @@
+//! The layout stage: every static HTML page laid out with its own CSS, as a browser would at
+//! Lighthouse's mobile and desktop viewports, by Blitz (Stylo for the cascade, Taffy for block,
+//! flex and grid layout, Parley for text). It runs once per audit, after analysis (it needs
+//! the image facts: an image's box depends on its intrinsic size) and before the rules, which
+//! read its boxes and never lay out themselves.
+//!
+//! What it records, per page and viewport: the box (CSS px, relative to the top of the page)
+//! of every `<img>`, `<iframe>` and `<video>` with a poster, whether any part of it is in the
+//! first viewport, and how far below the fold it starts.
+//!
+//! Inputs are the folder's files only: linked stylesheets are read from the folder; anything
+//! else (another origin, web fonts, scripts) is answered empty, so no request leaves the
+//! machine. Scripts do not run: a page whose content a script renders is laid out as shipped
+//! (see [`SCRIPT_SHELL_NOTE`]). Text uses the bundled Liberation fonts ([`fonts`]).
+//!
+//! Guards ([`guard`]): nesting depth and element count are capped before the engine sees a
+//! page; layout runs on its own thread with a large stack ([`LAYOUT_STACK_BYTES`]), panics are
+//! caught, and a page taking longer than [`PAGE_TIME_BUDGET`] is given up. A page that is not
+//! laid out falls back to the positional guess (`analyze::fold`) with a note naming the page
+//! and the cause.
+
+mod engine;
+pub mod fold;
+pub mod fonts;
+pub mod guard;
+pub mod srcset;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::analyze::Facts;
+use crate::measure::Asset;
+
+/// A viewport a page is laid out at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Viewport {
+    pub name: &'static str,
+    /// CSS px.
+    pub width: u32,
+    pub height: u32,
+    /// Device pixels per CSS px.
+    pub scale: f32,
+}
+
+/// Lighthouse's mobile emulation (a Moto G Power): 412×823 CSS px at 1.75.
+pub const MOBILE: Viewport = Viewport {
+    name: "mobile",
+    width: 412,
+    height: 823,
+    scale: 1.75,
+};
+
+/// Lighthouse's desktop emulation: 1350×940 CSS px at 1.
+pub const DESKTOP: Viewport = Viewport {
+    name: "desktop",
+    width: 1350,
+    height: 940,
+    scale: 1.0,
+};
+
+pub const VIEWPORTS: [Viewport; 2] = [MOBILE, DESKTOP];
+
+/// The stack of a layout thread. The engine recurses once or more per level of the element
+/// tree: 2,000 nested `<div>` fit the default 8 MiB and 3,000 overflow it (about 3 KiB per
+/// level), so the depth cap of 512 needs under 2 MiB; 256 MiB leaves a wide margin for what
+/// recurses deeper per level (nested inline boxes, tables). Untouched stack costs no memory.
+pub const LAYOUT_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// A page whose layout takes longer than this is given up (its thread is left to finish on its
+/// own, its result dropped). Real pages take milliseconds; 20,000 nested elements took 6 s.
+pub const PAGE_TIME_BUDGET: Duration = Duration::from_secs(10);
+
+/// The largest HTML page laid out (the HTML analysis reads the same).
+pub const MAX_PAGE_BYTES: u64 = crate::analyze::html::MAX_PARSED_BYTES as u64;
+
+/// The largest stylesheet read for layout; a larger one is answered empty.
+pub const MAX_STYLESHEET_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The note on a page whose body is filled by script.
+pub const SCRIPT_SHELL_NOTE: &str =
+    "content rendered by script: layout covers the static shell only";
+
+/// The kinds of element laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ElementKind {
+    Img,
+    Iframe,
+    Video,
+}
+
+impl ElementKind {
+    pub fn tag(self) -> &'static str {
+        match self {
+            ElementKind::Img => "img",
+            ElementKind::Iframe => "iframe",
+            ElementKind::Video => "video",
+        }
+    }
+}
+
+/// One element's box at one viewport.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ElementBox {
+    pub kind: ElementKind,
+    /// 0-based position among the page's elements of this kind, in document order (the order
+    /// of `document.querySelectorAll(kind)`; `<img>` in `<noscript>` and `<template>` are not
+    /// elements of the page, as in a browser with scripting on).
+    pub index: usize,
+    /// `src` as written (for a video, its `poster`).
+    pub src: Option<String>,
+    /// CSS px from the top left of the page.
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+    /// Some part of the box is inside the first viewport.
+    pub in_first_viewport: bool,
+    /// `max(0, y − viewport height)`.
+    pub below_fold_px: f64,
+}
+
+/// A page laid out at one viewport.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ViewportLayout {
+    pub name: &'static str,
+    pub width: u32,
+    pub height: u32,
+    pub scale: f32,
+    /// The page's scroll height (CSS px).
+    pub page_height: f64,
+    pub elements: Vec<ElementBox>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LayoutStatus {
+    LaidOut,
+    /// Not laid out: the positional guess applies (`note` says why).
+    Fallback,
+}
+
+/// What the layout stage computed for one page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PageLayout {
+    pub page: String,
+    pub status: LayoutStatus,
+    pub note: Option<String>,
+    pub viewports: Vec<ViewportLayout>,
+}
+
+impl PageLayout {
+    fn fallback(page: &str, why: String) -> PageLayout {
+        PageLayout {
+            page: page.to_string(),
+            status: LayoutStatus::Fallback,
+            note: Some(why),
+            viewports: Vec::new(),
+        }
+    }
+
+    pub fn viewport(&self, name: &str) -> Option<&ViewportLayout> {
+        self.viewports.iter().find(|v| v.name == name)
+    }
+}
+
+/// Every page's layout, by page path.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Layouts {
+    pub pages: Vec<PageLayout>,
+}
+
+impl Layouts {
+    pub fn page(&self, path: &str) -> Option<&PageLayout> {
+        self.pages
+            .binary_search_by(|p| p.page.as_str().cmp(path))
+            .ok()
+            .map(|i| &self.pages[i])
+    }
+
+    /// The notes the audit prints: pages that fell back, pages rendered by script.
+    pub fn notes(&self) -> Vec<String> {
+        self.pages
+            .iter()
+            .filter_map(|p| {
+                p.note
+                    .as_ref()
+                    .map(|note| format!("{}: layout: {note}", p.page))
+            })
+            .collect()
+    }
+}
+
+/// What the engine needs from the folder, shared by every page's thread.
+pub(crate) struct FolderFiles {
+    /// Stylesheets of the folder by path, and their files.
+    pub stylesheets: HashMap<String, PathBuf>,
+    /// Image files' pixel sizes by path (those whose header was read).
+    pub image_sizes: HashMap<String, (u32, u32)>,
+    /// `[pages] base`: the URL path the folder is served under.
+    pub base_path: Option<String>,
+}
+
+/// One page to lay out: its path in the folder and its file.
+pub struct PageJob {
+    pub path: String,
+    pub file: PathBuf,
+}
+
+/// Lays out every page of `assets` (HTML documents that are pages, see
+/// [`crate::pages::is_page`]), `threads` at a time (0: one per core).
+pub fn lay_out_pages(assets: &[Asset], base_path: Option<&str>, threads: usize) -> Layouts {
+    let files = Arc::new(FolderFiles {
+        stylesheets: assets
+            .iter()
+            .filter(|a| a.kind == crate::kind::AssetKind::Stylesheet)
+            .map(|a| (a.path.clone(), a.file.clone()))
+            .collect(),
+        image_sizes: assets
+            .iter()
+            .filter_map(|a| match &a.facts {
+                Facts::Image(image) => image.header.map(|h| (a.path.clone(), (h.width, h.height))),
+                _ => None,
+            })
+            .collect(),
+        base_path: base_path.map(str::to_string),
+    });
+    let jobs: Vec<PageJob> = assets
+        .iter()
+        .filter_map(|asset| match &asset.facts {
+            Facts::Document(html) if crate::pages::is_page(&asset.path, html) => Some(PageJob {
+                path: asset.path.clone(),
+                file: asset.file.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    lay_out_jobs(jobs, files, threads)
+}
+
+/// Lays out the HTML `pages` of a scanned folder (for the fixers, which have no analysis):
+/// stylesheets are the folder's `.css` files, image sizes come from `image_size` (a file's
+/// pixel size by its path in the folder).
+pub fn lay_out_scanned<'f>(
+    files: impl Iterator<Item = &'f crate::scan::ScannedFile>,
+    pages: Vec<PageJob>,
+    image_size: impl Fn(&str) -> Option<(u32, u32)>,
+    base_path: Option<&str>,
+    threads: usize,
+) -> Layouts {
+    let mut stylesheets = HashMap::new();
+    let mut image_sizes = HashMap::new();
+    for file in files {
+        let kind = file
+            .extension
+            .as_deref()
+            .and_then(crate::kind::Format::from_extension)
+            .map(crate::kind::Format::kind);
+        match kind {
+            Some(crate::kind::AssetKind::Stylesheet) => {
+                stylesheets.insert(file.relative_path.clone(), file.path.clone());
+            }
+            Some(crate::kind::AssetKind::Image) => {
+                if let Some(size) = image_size(&file.relative_path) {
+                    image_sizes.insert(file.relative_path.clone(), size);
+                }
+            }
+            _ => {}
+        }
+    }
+    let files = Arc::new(FolderFiles {
+        stylesheets,
+        image_sizes,
+        base_path: base_path.map(str::to_string),
+    });
+    lay_out_jobs(pages, files, threads)
+}
+
+fn lay_out_jobs(mut jobs: Vec<PageJob>, files: Arc<FolderFiles>, threads: usize) -> Layouts {
+    jobs.sort_by(|a, b| a.path.cmp(&b.path));
+    let workers = crate::measure::worker_count(threads).clamp(1, jobs.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<PageLayout>> = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(job) = jobs.get(at) else { break };
+                    let layout = lay_out_guarded(job, &files);
+                    results
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(layout);
+                }
+            });
+        }
+    });
+    let mut pages = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    pages.sort_by(|a, b| a.page.cmp(&b.page));
+    Layouts { pages }
+}
+
+/// Reads, checks and lays out one page on a thread of its own, within the caps.
+fn lay_out_guarded(job: &PageJob, files: &Arc<FolderFiles>) -> PageLayout {
+    let html = match crate::files::read_bounded(
+        &job.file,
+        crate::files::Links::Refuse,
+        MAX_PAGE_BYTES,
+        "a page to lay out",
+    ) {
+        Ok(bytes) => bytes,
+        Err(problem) => return PageLayout::fallback(&job.path, format!("not laid out: {problem}")),
+    };
+    if let Err(cap) = guard::check(&html) {
+        return PageLayout::fallback(&job.path, format!("not laid out: {}", cap.describe()));
+    }
+    let html = String::from_utf8_lossy(&html).into_owned();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let page = engine::Page {
+        path: job.path.clone(),
+        html,
+        files: Arc::clone(files),
+    };
+    let spawned = std::thread::Builder::new()
+        .name("webaudit-layout".into())
+        .stack_size(LAYOUT_STACK_BYTES)
+        .spawn(move || {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                engine::lay_out(&page, &VIEWPORTS)
+            }));
+            let _ = sender.send(result);
+        });
+    if let Err(problem) = spawned {
+        return PageLayout::fallback(
+            &job.path,
+            format!("not laid out: no thread for the layout ({problem})"),
+        );
+    }
+    match receiver.recv_timeout(PAGE_TIME_BUDGET) {
+        Ok(Ok(laid_out)) => PageLayout {
+            page: job.path.clone(),
+            status: LayoutStatus::LaidOut,
+            note: laid_out.script_shell.then(|| SCRIPT_SHELL_NOTE.to_string()),
+            viewports: laid_out.viewports,
+        },
+        Ok(Err(panic)) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_string());
+            PageLayout::fallback(
+                &job.path,
+                format!("not laid out: the layout engine failed ({message})"),
+            )
+        }
+        Err(_) => PageLayout::fallback(
+            &job.path,
+            format!(
+                "not laid out: layout took longer than the time budget of {} s per page",
+                PAGE_TIME_BUDGET.as_secs()
+            ),
+        ),
+    }
+}
+
+/// The layouts as text: one block per page, one line per element and viewport.
+pub fn render_text(layouts: &Layouts, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    for page in &layouts.pages {
+        let status = match page.status {
+            LayoutStatus::LaidOut => "laid out",
+            LayoutStatus::Fallback => "fallback",
+        };
+        writeln!(out, "{} ({status})", page.page)?;
+        if let Some(note) = &page.note {
+            writeln!(out, "  note: {note}")?;
+        }
+        for viewport in &page.viewports {
+            writeln!(
+                out,
+                "  {} {}×{} @{}: page height {:.1}",
+                viewport.name,
+                viewport.width,
+                viewport.height,
+                viewport.scale,
+                viewport.page_height
+            )?;
+            for element in &viewport.elements {
+                let place = if element.in_first_viewport {
+                    "in the first screen".to_string()
+                } else if element.width == 0.0 || element.height == 0.0 {
+                    "no box".to_string()
+                } else {
+                    format!("{:.1} px below the fold", element.below_fold_px)
+                };
+                writeln!(
+                    out,
+                    "    {}[{}] {}: x {:.1} y {:.1} {:.1}×{:.1}, {place}",
+                    element.kind.tag(),
+                    element.index,
+                    element.src.as_deref().unwrap_or("(no src)"),
+                    element.x,
+                    element.y,
+                    element.width,
+                    element.height
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
