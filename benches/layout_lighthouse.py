@@ -152,17 +152,22 @@ def offscreen_cause(args, site, page, image):
         return "outside the site: blocked here, so Lighthouse has no bytes for it"
     path = args.pages_dir / site["dir"] / image if image and not image.startswith("data:") else None
     ys = []
+    # The first screen's height in CSS px: 823 with a mobile <meta name="viewport">, 1958 for a
+    # page laid out 980 px wide and zoomed out (the oracle records what Chromium used).
+    screen = MOBILE_HEIGHT
     oracle_file = ORACLE_DIR / f"{site['name']}.json"
     if oracle_file.is_file():
         for opage in json.loads(oracle_file.read_text())["pages"]:
             if opage["page"] == page:
-                ys = [e["y"] for v in opage["viewports"] if v["name"] == "mobile"
-                      for e in v["elements"] if site_path(e["src"], page) == image]
-    if ys and min(ys) <= MOBILE_HEIGHT + 100:
+                for v in opage["viewports"]:
+                    if v["name"] == "mobile":
+                        screen = v.get("layout_height", MOBILE_HEIGHT)
+                        ys = [e["y"] for e in v["elements"] if site_path(e["src"], page) == image]
+    if ys and min(ys) <= screen + 100:
         return "Chromium: within 100 px of the first viewport (the heuristic is wrong)"
     if path is not None and path.is_file() and path.stat().st_size < LH_IGNORE_THRESHOLD_IN_BYTES:
         return "under Lighthouse's 2 KiB threshold"
-    if ys and min(ys) < MOBILE_HEIGHT * (1 + LH_ALLOWABLE_OFFSCREEN_BOTTOM_IN_VIEWPORTS):
+    if ys and min(ys) < screen * (1 + LH_ALLOWABLE_OFFSCREEN_BOTTOM_IN_VIEWPORTS):
         return "within the 3 viewports below the fold that Lighthouse counts as visible"
     if not ys:
         return "no Chromium box"

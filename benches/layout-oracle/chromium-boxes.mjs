@@ -63,9 +63,18 @@ async function measure(page, vp) {
     await page.evaluate(() => window.scrollTo(0, 0));
     await new Promise((r) => setTimeout(r, 100));
   }
+  if (!WITH_SCRIPTS) {
+    // With scripting off Chromium renders <noscript> content; a visitor's browser (scripting
+    // on) and webaudit parse it as text. Remove it so the layout is the scripting-on one.
+    await page.evaluate(() => document.querySelectorAll("noscript").forEach((n) => n.remove()));
+  }
   // Synchronous on purpose: with scripting disabled the page's timers never fire.
-  return page.evaluate((vp) => {
+  return page.evaluate(() => {
     const scrollX = window.scrollX, scrollY = window.scrollY;
+    // The first screen in CSS px as the page is shown: a page without <meta name="viewport">
+    // is laid out 980 px wide on a mobile browser and zoomed out to fit, so its first screen
+    // is 980 x 1958 CSS px at 412 x 823 (Lighthouse also takes innerWidth/innerHeight).
+    const vp = { width: window.innerWidth, height: window.innerHeight };
     const elements = [];
     for (const kind of ["img", "iframe", "video"]) {
       let index = 0;
@@ -85,8 +94,8 @@ async function measure(page, vp) {
       }
     }
     const page_height = Math.max(document.documentElement.scrollHeight, document.body ? document.body.scrollHeight : 0);
-    return { page_height, elements };
-  }, { width: vp.width, height: vp.height });
+    return { layout_width: vp.width, layout_height: vp.height, page_height, elements };
+  });
 }
 
 // The font files Chromium actually rendered the first <p>'s text with: proof that only the bundled
