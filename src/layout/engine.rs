@@ -91,7 +91,9 @@ pub(super) fn lay_out(page: &Page, viewports: &[Viewport]) -> LaidOut {
     remove_noscript(document);
     let script_shell = is_script_shell(document);
     let mut laid_out = Vec::with_capacity(viewports.len());
+    let meta_viewport = meta_viewport(document);
     for viewport in viewports {
+        let viewport = &layout_viewport(viewport, meta_viewport.as_deref());
         set_intrinsic_sizes(document, page, viewport);
         document.set_viewport(engine_viewport(viewport));
         document.resolve(0.0);
@@ -102,6 +104,60 @@ pub(super) fn lay_out(page: &Page, viewports: &[Viewport]) -> LaidOut {
         script_shell,
     }
 }
+
+/// The `content` of the page's first `<meta name="viewport">`.
+fn meta_viewport(document: &BaseDocument) -> Option<String> {
+    let found = document.query_selector_all("meta[name]").ok()?;
+    found.into_iter().find_map(|id| {
+        let node = document.get_node(id)?;
+        attr(node, "name")
+            .filter(|name| name.trim().eq_ignore_ascii_case("viewport"))
+            .and_then(|_| attr(node, "content"))
+            .map(str::to_string)
+    })
+}
+
+/// Mobile browsers lay a page out `width` CSS px wide as its `<meta name="viewport">` says;
+/// a page without one (written for desktops) is laid out [`LEGACY_MOBILE_LAYOUT_WIDTH`] px
+/// wide and shown zoomed out, so its first screen is that wide and proportionally tall
+/// (Chromium's mobile emulation, as Lighthouse runs it, does the same). Desktop browsers
+/// ignore the tag.
+fn layout_viewport(viewport: &Viewport, meta: Option<&str>) -> Viewport {
+    if viewport.name != super::MOBILE.name {
+        return *viewport;
+    }
+    let mut width = None;
+    let mut initial_scale = None;
+    for pair in meta.unwrap_or("").split([',', ';']) {
+        let Some((key, value)) = pair.split_once('=') else {
+            continue;
+        };
+        let value = value.trim();
+        match key.trim().to_ascii_lowercase().as_str() {
+            "width" if value.eq_ignore_ascii_case("device-width") => width = Some(viewport.width),
+            "width" => {
+                width = value
+                    .parse::<f32>()
+                    .ok()
+                    .map(|w| w.clamp(1.0, 10_000.0) as u32)
+            }
+            "initial-scale" => initial_scale = value.parse::<f32>().ok().filter(|s| *s > 0.0),
+            _ => {}
+        }
+    }
+    let width = width
+        .or(initial_scale.map(|scale| (viewport.width as f32 / scale.clamp(0.1, 10.0)) as u32))
+        .unwrap_or(LEGACY_MOBILE_LAYOUT_WIDTH);
+    Viewport {
+        width,
+        height: (viewport.height as u64 * width as u64 / viewport.width.max(1) as u64) as u32,
+        ..*viewport
+    }
+}
+
+/// The width mobile browsers lay out a page without `<meta name="viewport">` at (Chrome,
+/// Safari and Firefox for Android all use 980 CSS px).
+pub const LEGACY_MOBILE_LAYOUT_WIDTH: u32 = 980;
 
 /// A browser with scripting on parses `<noscript>` content as text: its images are not
 /// elements of the page. The engine parses without scripting, so they are removed.
@@ -319,5 +375,37 @@ fn read_boxes(document: &BaseDocument, viewport: &Viewport) -> ViewportLayout {
         scale: viewport.scale,
         page_height,
         elements,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::{DESKTOP, MOBILE};
+
+    fn width_and_height(meta: Option<&str>) -> (u32, u32) {
+        let viewport = layout_viewport(&MOBILE, meta);
+        (viewport.width, viewport.height)
+    }
+
+    #[test]
+    fn a_page_without_a_viewport_tag_is_laid_out_980_px_wide_on_mobile() {
+        assert_eq!(width_and_height(None), (980, 1957));
+        assert_eq!(width_and_height(Some("user-scalable=no")), (980, 1957));
+    }
+
+    #[test]
+    fn the_viewport_tag_sets_the_mobile_layout_width() {
+        assert_eq!(
+            width_and_height(Some("width=device-width, initial-scale=1")),
+            (412, 823)
+        );
+        assert_eq!(width_and_height(Some("initial-scale=1.0")), (412, 823));
+        assert_eq!(width_and_height(Some("width=600")), (600, 1198));
+    }
+
+    #[test]
+    fn desktop_ignores_the_viewport_tag() {
+        assert_eq!(layout_viewport(&DESKTOP, None), DESKTOP);
     }
 }
