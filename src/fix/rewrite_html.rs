@@ -275,9 +275,9 @@ pub fn rewrite_file(
 /// only the `<img>` that may show one of them are rewritten. A page is written through the atomic writer, whose read-back check runs
 /// [`verify`] again on the bytes that reached the disk.
 #[allow(clippy::too_many_arguments)]
-pub fn rewrite_pages<'f>(
+pub fn rewrite_pages(
     root: &std::path::Path,
-    pages: Vec<&'f crate::scan::ScannedFile>,
+    pages: Vec<&crate::scan::ScannedFile>,
     folder: &[crate::scan::ScannedFile],
     above_the_fold: usize,
     copies: &std::collections::HashSet<String>,

@@ -166,8 +166,14 @@ mod tests {
     const RULE: &str = "images/lazy-loading";
 
     /// A page prerendered by Vite (vite-ssg): `body` starts on line 8.
+    /// A page written for phones (`<meta name="viewport">`, on the charset's line so that the
+    /// body still starts on line 8): laid out 412 CSS px wide at the mobile profile.
     fn page(body: &str) -> String {
-        vite_page(body)
+        vite_page(body).replacen(
+            "<meta charset=\"UTF-8\" />",
+            "<meta charset=\"UTF-8\" /><meta name=\"viewport\" content=\"width=device-width\" />",
+            1,
+        )
     }
 
     /// `<img>` lines of a gallery: `photo-1.jpg`… at 320×200, with `extra` attributes.
