@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Lighthouse 12 on the layout oracle's page corpus, matched item by item with webaudit (issue 16).
 
-    python3 benches/layout_lighthouse.py run [--site NAME ...]
+    python3 benches/layout_lighthouse.py run [--site NAME ...] [--preset desktop]
     python3 benches/layout_lighthouse.py compare --webaudit PATH_TO_BINARY [--site NAME ...]
 
 `run` serves each site of the corpus (benches/corpus/layout-pages.sh) from 127.0.0.1 and runs
@@ -10,13 +10,16 @@ Chromium (`--headless=new`, CHROME_PATH=/usr/bin/chromium), Lighthouse's default
 emulation (412x823, DPR 1.75, simulated throttling) and only the Liberation fonts webaudit
 bundles (FONTCONFIG_FILE). Chromium gets a dead proxy, so nothing but 127.0.0.1 is reached.
 Only four audits run: offscreen-images, uses-responsive-images, unsized-images,
-lcp-lazy-loaded. Their items go to benches/work/layout-lighthouse/<site>.json.
+lcp-lazy-loaded. Their items go to benches/work/layout-lighthouse/<site>.json. With
+`--preset desktop`, Lighthouse's desktop profile (1350x940, DPR 1) runs uses-responsive-images
+only, to benches/work/layout-lighthouse/<site>-desktop.json.
 
 `compare` runs `webaudit --format json SITE` per site and matches, per page and image file:
 
     Lighthouse audit          webaudit rule
     offscreen-images          images/lazy-loading
-    uses-responsive-images    images/oversized
+    uses-responsive-images    images/responsive (mobile and, when run, desktop: the rule
+                              reports a waste at either profile)
     unsized-images            images/unsized
     lcp-lazy-loaded           images/lcp-lazy
 
@@ -47,7 +50,7 @@ BENCHES = Path(__file__).resolve().parent
 LIGHTHOUSE_DIR = BENCHES / "work" / "layout-lighthouse"
 AUDITS = {
     "offscreen-images": "images/lazy-loading",
-    "uses-responsive-images": "images/oversized",
+    "uses-responsive-images": "images/responsive",
     "unsized-images": "images/unsized",
     "lcp-lazy-loaded": "images/lcp-lazy",
 }
@@ -66,14 +69,17 @@ def cmd_run(args):
     # The package's own bin script (npm does not always link node_modules/.bin).
     lighthouse = NODE_DIR / "node_modules" / "lighthouse" / "cli" / "index.js"
     args.out_dir.mkdir(parents=True, exist_ok=True)
+    desktop = args.preset == "desktop"
+    audits = ["uses-responsive-images"] if desktop else list(AUDITS)
+    preset = ["--preset=desktop"] if desktop else []
     for site in load_corpus(args.pages_dir, args.site):
-        result = {"site": site["name"], "pages": []}
+        result = {"site": site["name"], "preset": args.preset or "mobile", "pages": []}
         with serve(args.pages_dir / site["dir"]) as base_url:
             for page in site["pages"]:
                 url = urljoin(base_url, page)
                 proc = subprocess.run(
-                    ["node", str(lighthouse), url, "--output=json", "--quiet",
-                     "--only-audits=" + ",".join(AUDITS), f"--chrome-flags={CHROME_FLAGS}"],
+                    ["node", str(lighthouse), url, "--output=json", "--quiet", *preset,
+                     "--only-audits=" + ",".join(audits), f"--chrome-flags={CHROME_FLAGS}"],
                     env=env, capture_output=True, text=True, timeout=LIGHTHOUSE_PAGE_TIMEOUT_S,
                 )
                 entry = {"page": page, "error": None, "audits": {}}
@@ -83,7 +89,7 @@ def cmd_run(args):
                     lhr = json.loads(proc.stdout)
                     entry["lighthouse_version"] = lhr.get("lighthouseVersion")
                     entry["runtime_error"] = (lhr.get("runtimeError") or {}).get("message")
-                    for audit_id in AUDITS:
+                    for audit_id in audits:
                         audit = lhr["audits"].get(audit_id, {})
                         details = audit.get("details") or {}
                         entry["audits"][audit_id] = {
@@ -94,7 +100,8 @@ def cmd_run(args):
                 result["pages"].append(entry)
                 counts = ", ".join(f"{a}: {len(v['items'])}" for a, v in entry["audits"].items())
                 print(f"{site['name']}/{page}: {entry['error'] or counts}", file=sys.stderr)
-        (args.out_dir / f"{site['name']}.json").write_text(json.dumps(result, indent=1) + "\n")
+        name = f"{site['name']}-desktop.json" if desktop else f"{site['name']}.json"
+        (args.out_dir / name).write_text(json.dumps(result, indent=1) + "\n")
 
 
 def item_summary(item, base_url):
@@ -206,6 +213,8 @@ def cmd_compare(args):
         if not lh_file.is_file():
             sys.exit(f"error: {lh_file} is missing: run `layout_lighthouse.py run` first")
         lh = json.loads(lh_file.read_text())
+        desktop_file = args.out_dir / f"{site['name']}-desktop.json"
+        lh_desktop = json.loads(desktop_file.read_text()) if desktop_file.is_file() else {"pages": []}
         pages = [p["page"] for p in lh["pages"] if p["error"] is None]
         try:
             findings = webaudit_findings(args.webaudit, args.pages_dir / site["dir"])
@@ -213,7 +222,10 @@ def cmd_compare(args):
             sys.exit(f"error: {site['name']}: {err}")
         for audit_id, rule in AUDITS.items():
             lh_items = {}
-            for p in lh["pages"]:
+            runs = [(p, "mobile") for p in lh["pages"]]
+            if audit_id == "uses-responsive-images":
+                runs += [(p, "desktop") for p in lh_desktop["pages"] if p["page"] in pages]
+            for p, profile in runs:
                 if p["error"] is not None:
                     continue
                 audit = p["audits"][audit_id]
@@ -223,7 +235,11 @@ def cmd_compare(args):
                 if audit_id == "lcp-lazy-loaded" and audit["score"] != 0:
                     continue
                 for it in audit["items"]:
-                    lh_items[(p["page"], site_path(it["url"], p["page"]))] = it
+                    key = (p["page"], site_path(it["url"], p["page"]))
+                    if key in lh_items:
+                        lh_items[key]["profiles"].append(profile)
+                    else:
+                        lh_items[key] = dict(it, profiles=[profile])
             wa_items = {}
             for f in findings:
                 if f["rule"] != rule:
@@ -248,7 +264,7 @@ def cmd_compare(args):
                     continue
                 side = "lighthouse" if key in lh_items else "webaudit"
                 table[audit_id][side] += 1
-                detail = (f"wasted {lh_items[key].get('wasted_bytes')} B of {lh_items[key].get('total_bytes')} B"
+                detail = (f"wasted {lh_items[key].get('wasted_bytes')} B of {lh_items[key].get('total_bytes')} B ({'+'.join(lh_items[key]['profiles'])})"
                           if side == "lighthouse" else wa_items[key]["message"])
                 one_sided.append({"audit": audit_id, "rule": rule, "side": side, "site": site["name"],
                                   "page": key[0], "image": key[1], "detail": detail,
@@ -289,6 +305,7 @@ def main():
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run Lighthouse on the corpus")
     run.add_argument("--site", action="append", help="only this site (repeatable)")
+    run.add_argument("--preset", choices=["desktop"], help="Lighthouse's desktop profile (uses-responsive-images only)")
     cmp_ = sub.add_parser("compare", help="match Lighthouse's items with webaudit's findings")
     cmp_.add_argument("--webaudit", required=True, help="the webaudit binary to compare")
     cmp_.add_argument("--site", action="append", help="only this site (repeatable)")

@@ -95,6 +95,7 @@ pub(super) fn lay_out(page: &Page, viewports: &[Viewport]) -> LaidOut {
     let meta_viewport = meta_viewport(document);
     for viewport in viewports {
         let viewport = &layout_viewport(viewport, meta_viewport.as_deref());
+        apply_stylesheet_media(document, viewport);
         let chosen = set_intrinsic_sizes(document, page, viewport);
         document.set_viewport(engine_viewport(viewport));
         document.resolve(0.0);
@@ -104,6 +105,72 @@ pub(super) fn lay_out(page: &Page, viewports: &[Viewport]) -> LaidOut {
         viewports: laid_out,
         script_shell,
     }
+}
+
+/// Turns each `<style media>` and `<link rel=stylesheet media>` sheet on or off for
+/// `viewport`: the engine applies every sheet whatever its `media` attribute, so a page's
+/// print stylesheet would lay out its screen.
+fn apply_stylesheet_media(document: &mut BaseDocument, viewport: &Viewport) {
+    // Linked sheets are attached as their fetch's answer is handled: handle them first.
+    document.handle_messages();
+    let owners: Vec<(NodeId, bool)> = document
+        .stylesheet_owner_nodes()
+        .filter_map(|id| {
+            let media = document.get_node(id).and_then(|n| attr(n, "media"))?;
+            Some((id, stylesheet_media_applies(media, viewport.width as f32)))
+        })
+        .collect();
+    for (id, applies) in owners {
+        document.set_stylesheet_disabled(id, !applies);
+    }
+}
+
+/// Whether a stylesheet's `media` list applies to a screen `width` CSS px wide: one of its
+/// queries does. A query for another media type (`print`, `speech`) does not; a query on the
+/// screen's width is evaluated; a query on anything else (`prefers-color-scheme`, `orientation`)
+/// is taken to apply, as the engine would take it.
+fn stylesheet_media_applies(media: &str, width: f32) -> bool {
+    const OTHER_MEDIA: [&str; 9] = [
+        "print",
+        "speech",
+        "aural",
+        "braille",
+        "embossed",
+        "handheld",
+        "projection",
+        "tty",
+        "tv",
+    ];
+    let media = media.trim().to_ascii_lowercase();
+    if media.is_empty() {
+        return true;
+    }
+    media.split(',').any(|query| {
+        let query = query.trim();
+        let (negated, rest) = match query.strip_prefix("not ") {
+            Some(rest) => (true, rest.trim()),
+            None => (false, query.strip_prefix("only ").unwrap_or(query).trim()),
+        };
+        let media_type = rest.split([' ', '(']).next().unwrap_or("");
+        if OTHER_MEDIA.contains(&media_type) {
+            return negated;
+        }
+        let on_width_only = rest.split(" and ").all(|part| {
+            let part = part.trim();
+            matches!(part, "screen" | "all")
+                || part.strip_prefix('(').is_some_and(|feature| {
+                    let name = feature.trim_start();
+                    name.starts_with("min-width")
+                        || name.starts_with("max-width")
+                        || name.starts_with("width")
+                })
+        });
+        if on_width_only {
+            srcset::media_matches(query, width)
+        } else {
+            true
+        }
+    })
 }
 
 /// The `content` of the page's first `<meta name="viewport">`.
@@ -405,6 +472,17 @@ fn read_boxes(
                 && x < view_width
                 && x + width > 0.0;
             let shown = chosen.get(&id);
+            let size_declared = node.primary_styles().is_some_and(|styles| {
+                let position = styles.get_position();
+                let width = !stylo_taffy::convert::dimension(&position.width).is_auto();
+                // A percentage height is of the containing block's height, which is `auto`
+                // (so is the percentage) in the usual flow: only a length declares it.
+                let height = stylo_taffy::convert::dimension(&position.height)
+                    .into_option()
+                    .is_some();
+                let ratio = stylo_taffy::convert::aspect_ratio(position.aspect_ratio).is_some();
+                (width && height) || ((width || height) && ratio)
+            });
             elements.push(ElementBox {
                 kind,
                 index,
@@ -420,6 +498,8 @@ fn read_boxes(
                 height,
                 in_first_viewport,
                 below_fold_px: (y - view_height).max(0.0),
+                size_declared,
+                out_of_flow: node.is_out_of_flow(),
             });
         }
     }
@@ -460,6 +540,36 @@ mod tests {
         );
         assert_eq!(width_and_height(Some("initial-scale=1.0")), (412, 823));
         assert_eq!(width_and_height(Some("width=600")), (600, 1198));
+    }
+
+    #[test]
+    fn stylesheet_media_lists_are_read_for_the_screen() {
+        assert!(stylesheet_media_applies("", 412.0));
+        assert!(stylesheet_media_applies("screen", 412.0));
+        assert!(stylesheet_media_applies("all", 412.0));
+        assert!(!stylesheet_media_applies("print", 412.0));
+        assert!(!stylesheet_media_applies("PRINT", 1350.0));
+        assert!(stylesheet_media_applies("not print", 412.0));
+        assert!(stylesheet_media_applies("print, screen", 412.0));
+        assert!(!stylesheet_media_applies(
+            "only print and (min-width: 1px)",
+            412.0
+        ));
+        assert!(stylesheet_media_applies("(max-width: 600px)", 412.0));
+        assert!(!stylesheet_media_applies("(max-width: 600px)", 1350.0));
+        assert!(!stylesheet_media_applies(
+            "screen and (min-width: 768px)",
+            412.0
+        ));
+        assert!(stylesheet_media_applies(
+            "screen and (min-width: 768px)",
+            1350.0
+        ));
+        // Not on the width: applied, as before.
+        assert!(stylesheet_media_applies(
+            "(prefers-color-scheme: dark)",
+            412.0
+        ));
     }
 
     #[test]

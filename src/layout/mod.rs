@@ -137,6 +137,15 @@ pub struct ElementBox {
     pub in_first_viewport: bool,
     /// `max(0, y − viewport height)`.
     pub below_fold_px: f64,
+    /// The element's width and height (or one of them and an `aspect-ratio`) are set before
+    /// its image arrives — by its `width`/`height` attributes or any CSS (computed values:
+    /// a width other than `auto`, a height that is a length; a percentage height is of an
+    /// `auto`-high container in the usual flow) — so its box does not wait for the file.
+    /// (Browsers also take an aspect ratio from the two attributes, which the engine does
+    /// not: the rules add it.)
+    pub size_declared: bool,
+    /// `position: absolute` or `fixed`: its box moves nothing else when it changes.
+    pub out_of_flow: bool,
 }
 
 /// A page laid out at one viewport.
@@ -416,9 +425,24 @@ pub fn render_text(layouts: &Layouts, out: &mut impl std::io::Write) -> std::io:
                 } else {
                     format!("{:.1} px below the fold", element.below_fold_px)
                 };
+                // The file shown, when a srcset or <picture> picks another than `src`.
+                let shown = match (
+                    &element.current_src,
+                    element.file_width,
+                    element.file_height,
+                ) {
+                    (Some(current), Some(w), Some(h)) if element.current_src != element.src => {
+                        format!(" (shows {current}, {w}×{h})")
+                    }
+                    (Some(current), _, _) if element.current_src != element.src => {
+                        format!(" (shows {current})")
+                    }
+                    (_, Some(w), Some(h)) => format!(" ({w}×{h})"),
+                    _ => String::new(),
+                };
                 writeln!(
                     out,
-                    "    {}[{}] {}: x {:.1} y {:.1} {:.1}×{:.1}, {place}",
+                    "    {}[{}] {}{shown}: x {:.1} y {:.1} {:.1}×{:.1}, {place}",
                     element.kind.tag(),
                     element.index,
                     element.src.as_deref().unwrap_or("(no src)"),

@@ -54,13 +54,13 @@ impl Display {
     }
 }
 
-/// Every file shown by an `<img>` (or `<video poster>`) of `layout` with a box, by its path in
-/// the folder, with each display. Elements without a box (hidden) display nothing and are
+/// Every file shown by an `<img>` of `layout` with a box, by its path in the folder, with each
+/// display (a video's poster cannot be made responsive: it has no `srcset`). Elements without a box (hidden) display nothing and are
 /// left out, as are files whose pixel size is unknown.
 pub fn displays(layout: &ViewportLayout) -> BTreeMap<&str, Vec<Display>> {
     let mut by_file: BTreeMap<&str, Vec<Display>> = BTreeMap::new();
     for (element, shown) in layout.elements.iter().enumerate() {
-        if shown.kind == ElementKind::Iframe || shown.width <= 0.0 || shown.height <= 0.0 {
+        if shown.kind != ElementKind::Img || shown.width <= 0.0 || shown.height <= 0.0 {
             continue;
         }
         let (Some(file), Some(file_width), Some(file_height)) = (

@@ -6,6 +6,7 @@ use super::image_refs::{
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::url::Descriptor;
 use crate::imaging::ImageHeader;
+use crate::layout::LayoutStatus;
 use crate::model::finding::Violation;
 use crate::model::fix::{Applicability, Fix};
 
@@ -19,20 +20,23 @@ declare_rule! {
     /// ## What it does
     /// Reports images whose files have far more pixels than they are shown with:
     ///
-    /// * where the HTML declares the displayed size — the `<img>` `width`/`height` attributes,
-    ///   or a `sizes` that is a single pixel length (`sizes="320px"`) — and the file is more
-    ///   than 2× wider or taller than that (2×: high-density screens need twice the CSS
-    ///   pixels; more is never shown);
+    /// * on a page that could not be laid out (see `images/lazy-loading`), where the HTML
+    ///   declares the displayed size — the `<img>` `width`/`height` attributes, or a `sizes`
+    ///   that is a single pixel length (`sizes="320px"`) — and the file is more than 2× wider
+    ///   or taller than that (2×: high-density screens need twice the CSS pixels; more is
+    ///   never shown). On a laid-out page, `images/responsive` measures the displayed size
+    ///   instead, CSS included;
     /// * a `srcset` candidate with a width descriptor (`photo.jpg 480w`) whose file is more
     ///   than 2× wider than the descriptor says (the browser picks it for a 480-pixel slot);
     /// * any image wider than `max_width` (default 2560 px) wherever it is shown, or not shown
-    ///   by any page.
+    ///   by any page (an image every page showing it lays out is left to
+    ///   `images/responsive`).
     ///
     /// The saving is estimated, and labelled so: the file's bytes scaled by the share of
     /// pixels that resizing to the needed size (2× the displayed size, or `max_width`) removes.
     /// Findings under 4 KiB of estimated saving are not reported (Lighthouse's
     /// uses-responsive-images threshold). The intrinsic size comes from the file's header
-    /// (EXIF rotation is not applied). CSS can also size images; that is not visible here.
+    /// (EXIF rotation is not applied).
     ///
     /// Images that nothing in the folder uses (no page or stylesheet references them, no script
     /// or page names their file) are left out, with one note listing them: what they cost no
@@ -159,8 +163,21 @@ impl Rule for ImagesOversized {
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
         let files = image_files(context);
         let uses = img_uses(context);
+        let laid_out = |page: &str| {
+            context
+                .layouts
+                .page(page)
+                .is_some_and(|l| l.status == LayoutStatus::LaidOut)
+        };
         let mut reported: BTreeSet<&str> = BTreeSet::new();
         for usage in &uses {
+            // On a laid-out page, `images/responsive` measures what is displayed; a `srcset`
+            // width descriptor that misstates its file is still this rule's (the browser
+            // picks by the descriptor, so the layout shows the wrong file without saying why).
+            let descriptor = matches!(usage.via, Via::Srcset(Some(Descriptor::Width(_))));
+            if laid_out(usage.page) && !descriptor {
+                continue;
+            }
             let Some(image) = files.get(usage.target.as_str()) else {
                 continue;
             };
@@ -231,6 +248,12 @@ impl Rule for ImagesOversized {
             if reported.contains(path) {
                 continue;
             }
+            // Shown by `<img>` on laid-out pages only: `images/responsive` judges it from the
+            // sizes displayed.
+            let showing: Vec<&ImgUse> = uses.iter().filter(|u| u.target == *path).collect();
+            if !showing.is_empty() && showing.iter().all(|u| laid_out(u.page)) {
+                continue;
+            }
             let Some(scale) = scale_to_fit(&header, (Some(u64::from(max_width)), None)) else {
                 continue;
             };
@@ -277,9 +300,16 @@ mod tests {
 
     const RULE: &str = "images/oversized";
 
-    /// A page prerendered by Vite (vite-ssg): `body` starts on line 8.
+    /// A page prerendered by Vite (vite-ssg): `body` starts on line 8. The page is nested
+    /// over the layout's depth cap after `body`, so it is not laid out and this rule reads
+    /// the sizes its HTML declares (laid out, `images/responsive` measures them).
     fn page(body: &str) -> String {
-        vite_page(body)
+        vite_page(&format!("{body}\n{}", not_laid_out()))
+    }
+
+    /// 600 nested elements: over the layout's nesting cap of 512.
+    fn not_laid_out() -> String {
+        format!("{}{}", "<div>".repeat(600), "</div>".repeat(600))
     }
 
     /// The tester's 400×300 JPEG (41,602 bytes) at `assets/photo.jpg`, shown by `body`.
@@ -345,6 +375,21 @@ mod tests {
             "    <img src=\"/assets/photo.jpg\" alt=\"\">",
         ))
         .passes(RULE);
+    }
+
+    #[test]
+    fn leaves_a_laid_out_page_to_images_responsive() {
+        // The same <img> on a page that is laid out: its displayed box is measured there.
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                vite_page(
+                    "    <img src=\"/assets/photo.jpg\" width=\"100\" height=\"75\" alt=\"\">",
+                ),
+            )
+            .jpeg("assets/photo.jpg", 400, 300);
+        folder.passes(RULE);
+        assert_eq!(folder.findings("images/responsive").len(), 1);
     }
 
     #[test]
@@ -436,7 +481,7 @@ mod tests {
             )
             .file(
                 "blog/post.html",
-                "<!doctype html><html><head><base href=\"/assets/\"></head>\n<body><img src=\"photo.jpg\" width=\"100\" height=\"75\" alt=\"\"></body></html>\n",
+                format!("<!doctype html><html><head><base href=\"/assets/\"></head>\n<body><img src=\"photo.jpg\" width=\"100\" height=\"75\" alt=\"\">{}</body></html>\n", not_laid_out()),
             )
             .jpeg("assets/photo.jpg", 400, 300);
         assert_eq!(

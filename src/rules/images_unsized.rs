@@ -1,18 +1,28 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
+use crate::analyze::html::{HtmlFacts, ImageTag};
+use crate::layout::{ElementBox, ElementKind, LayoutStatus};
 use crate::model::finding::Violation;
 
 declare_rule! {
     /// ## What it does
     /// Reports `<img>` elements that do not tell the browser their size before the image
     /// arrives. An image is sized when its width and height are both known, or one of them and
-    /// an `aspect-ratio`, from any of: the `width` and `height` attributes (whole numbers,
-    /// optionally in `px`), its `style` attribute, and the page's own `<style>` rules whose
-    /// selector may apply to it (judged on the image's tag, `id` and classes; ancestors and
-    /// states are assumed to match). `auto` and CSS-wide keywords size nothing. As in
-    /// Lighthouse's unsized-images audit, images with `data:` SVG sources are ignored (they are
-    /// drawn at once). Rules in separate stylesheet files can also size images; that is not
-    /// checked, so a finding may be sized by your CSS — add the attributes anyway, they also
-    /// give the aspect ratio.
+    /// an `aspect-ratio`; `auto` sizes nothing.
+    ///
+    /// On a page that is laid out (see `webaudit layout`), that is read from the image's
+    /// computed style at both profiles (mobile and desktop): its `width`/`height` attributes
+    /// and every CSS rule that applies, from `<style>`, `style=""` and the stylesheets of the
+    /// folder the page links, as Lighthouse's unsized-images audit counts them. Images with
+    /// `position: absolute` or `fixed` move nothing when they load and are left out, as
+    /// Lighthouse does.
+    ///
+    /// On a page that could not be laid out, the attributes, the `style` attribute and the
+    /// page's own `<style>` rules whose selector may apply to it are read (judged on the
+    /// image's tag, `id` and classes; ancestors and states are assumed to match): rules in
+    /// separate stylesheet files are not seen there, so a finding may be sized by your CSS —
+    /// add the attributes anyway, they also give the aspect ratio.
+    ///
+    /// As in Lighthouse, images with `data:` SVG sources are ignored (they are drawn at once).
     ///
     /// ## Why is this bad?
     /// The browser lays the page out before images load; an unsized image takes no space, then
@@ -35,6 +45,55 @@ declare_rule! {
     }
 }
 
+enum LayoutVerdict {
+    /// `position: absolute` or `fixed` on the mobile layout: its box moves nothing else
+    /// (Lighthouse leaves such images out too).
+    OutOfFlow,
+    /// Whether its size is declared at every viewport the page is laid out at.
+    Declared(bool),
+}
+
+/// What the page's layout says of `tag`, when the page was laid out and the tag has a box
+/// record (matched by `src` and rank among the page's `<img>` with that `src`, as
+/// `layout::fold` matches).
+fn layout_verdict(
+    context: &RuleContext,
+    page: &str,
+    html: &HtmlFacts,
+    tag: &ImageTag,
+) -> Option<LayoutVerdict> {
+    let layout = context.layouts.page(page)?;
+    if layout.status != LayoutStatus::LaidOut {
+        return None;
+    }
+    let rank = html
+        .images
+        .iter()
+        .take_while(|t| !std::ptr::eq(*t, tag))
+        .filter(|t| t.src == tag.src)
+        .count();
+    let boxes: Vec<&ElementBox> = layout
+        .viewports
+        .iter()
+        .filter_map(|viewport| {
+            viewport
+                .elements
+                .iter()
+                .filter(|b| b.kind == ElementKind::Img && b.src == tag.src)
+                .nth(rank)
+        })
+        .collect();
+    if boxes.len() != layout.viewports.len() || boxes.is_empty() {
+        return None;
+    }
+    if boxes[0].out_of_flow {
+        return Some(LayoutVerdict::OutOfFlow);
+    }
+    Some(LayoutVerdict::Declared(
+        boxes.iter().all(|b| b.size_declared),
+    ))
+}
+
 impl Rule for ImagesUnsized {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -49,7 +108,21 @@ impl Rule for ImagesUnsized {
                         .src
                         .as_deref()
                         .is_some_and(|s| s.trim_start().starts_with("data:image/svg"));
-                if svg_data || image.sizing.is_sized() {
+                if svg_data {
+                    continue;
+                }
+                // Laid out, the computed styles say it, every stylesheet included; else the
+                // attributes and the page's own rules.
+                let declared = match layout_verdict(context, page.path(), page.html, tag) {
+                    Some(LayoutVerdict::OutOfFlow) => continue,
+                    // Both attributes give browsers the aspect ratio even where CSS overrides
+                    // one of them (`height: auto`).
+                    Some(LayoutVerdict::Declared(declared)) => {
+                        declared || (tag.width_px.is_some() && tag.height_px.is_some())
+                    }
+                    None => image.sizing.is_sized(),
+                };
+                if declared {
                     continue;
                 }
                 let (width, height) = (tag.width_px.is_some(), tag.height_px.is_some());

@@ -28,6 +28,7 @@ mod images_modern_format;
 mod images_optimizable;
 mod images_oversized;
 mod images_oversized_icon;
+mod images_responsive;
 mod images_unreadable;
 mod images_unsized;
 mod inlined_asset;
@@ -175,6 +176,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &images_modern_format::ImagesModernFormat,
     &images_oversized::ImagesOversized,
     &images_oversized_icon::ImagesOversizedIcon,
+    &images_responsive::ImagesResponsive,
     &images_optimizable::ImagesOptimizable,
     &images_animated_gif::ImagesAnimatedGif,
     &images_unreadable::ImagesUnreadable,
