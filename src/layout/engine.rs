@@ -11,7 +11,7 @@ use blitz_html::HtmlDocument;
 use blitz_traits::net::{Bytes, NetHandler, NetProvider, Request, Url};
 use blitz_traits::shell::{ColorScheme, Viewport as EngineViewport};
 
-use super::{ElementBox, ElementKind, FolderFiles, Viewport, ViewportLayout, srcset};
+use super::{ElementBox, ElementKind, FolderFiles, ObjectFit, Viewport, ViewportLayout, srcset};
 use crate::analyze::url::{Resolved, resolve_in_document};
 
 /// The origin pages are given: requests to it are answered from the folder, anything else is
@@ -500,6 +500,16 @@ fn read_boxes(
                 below_fold_px: (y - view_height).max(0.0),
                 size_declared,
                 out_of_flow: node.is_out_of_flow(),
+                object_fit: node.primary_styles().map_or(ObjectFit::Fill, |styles| {
+                    use style::computed_values::object_fit::T;
+                    match styles.get_position().object_fit {
+                        T::Fill => ObjectFit::Fill,
+                        T::Contain => ObjectFit::Contain,
+                        T::Cover => ObjectFit::Cover,
+                        T::None => ObjectFit::None,
+                        T::ScaleDown => ObjectFit::ScaleDown,
+                    }
+                }),
             });
         }
     }

@@ -146,6 +146,46 @@ pub struct ElementBox {
     pub size_declared: bool,
     /// `position: absolute` or `fixed`: its box moves nothing else when it changes.
     pub out_of_flow: bool,
+    /// How the image fills the box (CSS `object-fit`).
+    pub object_fit: ObjectFit,
+}
+
+/// CSS `object-fit`: how a replaced element's content is sized in its box.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ObjectFit {
+    /// Stretched to the box.
+    #[default]
+    Fill,
+    /// Scaled to fit inside the box, ratio kept.
+    Contain,
+    /// Scaled to cover the box, ratio kept, the rest cropped.
+    Cover,
+    /// Its intrinsic size, cropped to the box.
+    None,
+    /// `none` or `contain`, whichever is smaller.
+    ScaleDown,
+}
+
+impl ObjectFit {
+    /// The size (CSS px) the content of intrinsic size `content` (in any unit: only its
+    /// ratio matters, except for `none`, which takes it in CSS px) is drawn at in a box of
+    /// `width`×`height`.
+    pub fn drawn_size(self, width: f64, height: f64, content: (f64, f64)) -> (f64, f64) {
+        let (content_width, content_height) = content;
+        if content_width <= 0.0 || content_height <= 0.0 {
+            return (width, height);
+        }
+        let contain = (width / content_width).min(height / content_height);
+        let scale = match self {
+            ObjectFit::Fill => return (width, height),
+            ObjectFit::Contain => contain,
+            ObjectFit::Cover => (width / content_width).max(height / content_height),
+            ObjectFit::None => 1.0,
+            ObjectFit::ScaleDown => contain.min(1.0),
+        };
+        (content_width * scale, content_height * scale)
+    }
 }
 
 /// A page laid out at one viewport.

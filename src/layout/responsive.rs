@@ -25,17 +25,21 @@ pub struct Display {
     /// The displayed box, CSS px.
     pub width: f64,
     pub height: f64,
+    /// The size the image is drawn at in that box, CSS px: the box itself, unless
+    /// `object-fit` keeps the file's ratio (`cover` draws it larger than the box and crops it).
+    pub drawn_width: f64,
+    pub drawn_height: f64,
     /// The pixel size of the file shown.
     pub file_width: u32,
     pub file_height: u32,
 }
 
 impl Display {
-    /// The device pixels the box covers: its CSS size times the device scale, in each
-    /// dimension (Lighthouse's displayed dimensions × DPR).
+    /// The device pixels the image is drawn with: its drawn CSS size times the device scale,
+    /// in each dimension (Lighthouse's displayed dimensions × DPR, with `object-fit`).
     pub fn used_pixels(&self) -> f64 {
         let scale = f64::from(self.scale);
-        (self.width * scale) * (self.height * scale)
+        (self.drawn_width * scale) * (self.drawn_height * scale)
     }
 
     /// The share of the file's pixels that are never displayed: `1 − used / file pixels`, or 0
@@ -50,7 +54,7 @@ impl Display {
 
     /// The width in file pixels this display needs at its device scale.
     pub fn needed_width(&self) -> u32 {
-        (self.width * f64::from(self.scale)).ceil() as u32
+        (self.drawn_width * f64::from(self.scale)).ceil() as u32
     }
 }
 
@@ -70,6 +74,15 @@ pub fn displays(layout: &ViewportLayout) -> BTreeMap<&str, Vec<Display>> {
         ) else {
             continue;
         };
+        let density = f64::from(shown.density.unwrap_or(1.0)).max(f64::MIN_POSITIVE);
+        let (drawn_width, drawn_height) = shown.object_fit.drawn_size(
+            shown.width,
+            shown.height,
+            (
+                f64::from(file_width) / density,
+                f64::from(file_height) / density,
+            ),
+        );
         by_file.entry(file).or_default().push(Display {
             viewport: layout.name,
             viewport_width: layout.width,
@@ -77,6 +90,8 @@ pub fn displays(layout: &ViewportLayout) -> BTreeMap<&str, Vec<Display>> {
             element,
             width: shown.width,
             height: shown.height,
+            drawn_width,
+            drawn_height,
             file_width,
             file_height,
         });
@@ -116,7 +131,8 @@ pub struct Plan {
 /// The widths to generate and the `sizes` to write for a file displayed as `displays`, from a
 /// source `source_width` pixels wide.
 ///
-/// Widths: each profile's largest displayed width at 1× and 2× (phones are 2–3×, Lighthouse's
+/// Widths: each profile's largest drawn width (the box's, or with `object-fit: cover` the
+/// cropped image's) at 1× and 2× (phones are 2–3×, Lighthouse's
 /// mobile profile 1.75×, desktops 1–2×), none wider than the source (the source itself then
 /// serves), merged when within 10% of each other. `sizes`: the displayed widths the layout
 /// measured — one pixel length when both profiles show the image equally wide, one `vw`
@@ -129,13 +145,13 @@ pub fn plan(displays: &[Display], source_width: u32) -> Option<Plan> {
         displays
             .iter()
             .filter(|d| d.viewport == viewport)
-            .max_by(|a, b| a.width.total_cmp(&b.width))
+            .max_by(|a, b| a.drawn_width.total_cmp(&b.drawn_width))
     };
     let mobile = widest(super::MOBILE.name);
     let desktop = widest(super::DESKTOP.name);
     let mut wanted: Vec<u32> = Vec::new();
     for shown in [mobile, desktop].into_iter().flatten() {
-        let css = shown.width.ceil() as u32;
+        let css = shown.drawn_width.ceil() as u32;
         wanted.extend([css, css.saturating_mul(2)]);
     }
     if wanted.is_empty() || source_width == 0 {
@@ -154,19 +170,21 @@ pub fn plan(displays: &[Display], source_width: u32) -> Option<Plan> {
         }
     }
     widths.reverse();
-    let share = |d: &Display| (d.width / f64::from(d.viewport_width) * 100.0).round() as u32;
+    let share = |d: &Display| (d.drawn_width / f64::from(d.viewport_width) * 100.0).round() as u32;
     let sizes = match (mobile, desktop) {
-        (Some(m), Some(d)) if (m.width - d.width).abs() <= 2.0 => {
-            format!("{}px", d.width.round() as u32)
+        (Some(m), Some(d)) if (m.drawn_width - d.drawn_width).abs() <= 2.0 => {
+            format!("{}px", d.drawn_width.round() as u32)
         }
         (Some(m), Some(d)) if share(m) == share(d) => format!("{}vw", share(d)),
         (Some(m), Some(d)) => format!(
             "(max-width: {}px) {}vw, {}px",
             m.viewport_width,
             share(m),
-            d.width.round() as u32
+            d.drawn_width.round() as u32
         ),
-        (Some(only), None) | (None, Some(only)) => format!("{}px", only.width.round() as u32),
+        (Some(only), None) | (None, Some(only)) => {
+            format!("{}px", only.drawn_width.round() as u32)
+        }
         (None, None) => return None,
     };
     Some(Plan { widths, sizes })
@@ -205,6 +223,8 @@ mod tests {
             element: 0,
             width,
             height: width / 2.0,
+            drawn_width: width,
+            drawn_height: width / 2.0,
             file_width,
             file_height: file_width / 2,
         }
@@ -271,6 +291,19 @@ mod tests {
         assert_eq!(plan.sizes, "(max-width: 412px) 92vw, 760px");
         // 760 (mobile 2×) and 760 (desktop 1×) merge.
         assert_eq!(plan.widths, vec![380, 760, 1520]);
+    }
+
+    #[test]
+    fn a_covering_image_needs_the_pixels_it_is_drawn_with() {
+        // A 412×576 box covered by a 2560×1600 file: drawn 922×576 (cropped to 412 wide).
+        let (w, h) = super::super::ObjectFit::Cover.drawn_size(412.0, 576.0, (2560.0, 1600.0));
+        assert_eq!((w.round(), h), (922.0, 576.0));
+        let (w, h) = super::super::ObjectFit::Contain.drawn_size(412.0, 576.0, (2560.0, 1600.0));
+        assert_eq!((w, h.round()), (412.0, 258.0));
+        assert_eq!(
+            super::super::ObjectFit::ScaleDown.drawn_size(412.0, 576.0, (200.0, 100.0)),
+            (200.0, 100.0)
+        );
     }
 
     #[test]

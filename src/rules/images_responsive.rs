@@ -23,7 +23,8 @@ declare_rule! {
     ///
     /// For each `<img>` with a box, the file the browser picks at that profile (its `srcset`
     /// or `<picture>` candidate, else `src`) is compared with the box: the pixels displayed are
-    /// the box's CSS width × height × the device scale², and the waste is the share of the
+    /// the box's CSS width × height × the device scale² (with `object-fit: cover`, `contain`
+    /// or `none`, the size the image is drawn at in the box), and the waste is the share of the
     /// file's pixels beyond that (1 − displayed / file pixels), applied to the file's bytes —
     /// Lighthouse's `uses-responsive-images` measure. When a page shows the same file in
     /// several places, the largest display counts (the file is needed at that size). A profile
@@ -78,12 +79,24 @@ fn tag_of<'h>(
         .nth(rank)
 }
 
-/// "380×214 CSS px on mobile", "not displayed on desktop".
+/// "380×214 CSS px on mobile at 1.75×", "not displayed on desktop".
 fn described(display: Option<&Display>, profile: &str) -> String {
-    match display {
-        Some(d) => format!("{:.0}×{:.0} CSS px on {profile}", d.width, d.height),
-        None => format!("not displayed on {profile}"),
-    }
+    let Some(d) = display else {
+        return format!("not displayed on {profile}");
+    };
+    let drawn = if (d.drawn_width - d.width).abs() > 1.0 || (d.drawn_height - d.height).abs() > 1.0
+    {
+        format!(
+            ", drawn {:.0}×{:.0} by its object-fit",
+            d.drawn_width, d.drawn_height
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "{:.0}×{:.0} CSS px on {profile} at {}×{drawn}",
+        d.width, d.height, d.scale
+    )
 }
 
 impl Rule for ImagesResponsive {
@@ -166,11 +179,10 @@ impl Rule for ImagesResponsive {
                     (plan, candidates.join(", "))
                 });
                 let message = format!(
-                    "{file} is {}×{} but displayed {} ({}×) and {}: {:.0}% of its pixels are never shown on {worse_name}, about {} wasted",
+                    "{file} is {}×{} but displayed {} and {}: {:.0}% of its pixels are never shown on {worse_name}, about {} wasted",
                     worse.file_width,
                     worse.file_height,
                     described(mobile, MOBILE.name),
-                    MOBILE.scale,
                     described(desktop, DESKTOP.name),
                     worse.wasted_share() * 100.0,
                     kib(saving)
@@ -238,7 +250,7 @@ mod tests {
         assert_eq!(findings.len(), 1, "{findings:?}");
         let finding = &findings[0];
         assert!(
-            finding.starts_with("index.html:11:1: photo.jpg is 2400×1200 but displayed 380×190 CSS px on mobile (1.75×) and 760×380 CSS px on desktop: 92% of its pixels are never shown on mobile"),
+            finding.starts_with("index.html:11:1: photo.jpg is 2400×1200 but displayed 380×190 CSS px on mobile at 1.75× and 760×380 CSS px on desktop at 1×: 92% of its pixels are never shown on mobile"),
             "{finding}"
         );
         let fix = folder.findings_of(RULE)[0].fix.clone().unwrap();
@@ -305,7 +317,28 @@ mod tests {
             .findings(RULE);
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert!(
-            findings[0].contains("photo.jpg is 2400×1200 but displayed 380×190 CSS px on mobile (1.75×) and 760×380 CSS px on desktop: 92% of its pixels are never shown on mobile"),
+            findings[0].contains("photo.jpg is 2400×1200 but displayed 380×190 CSS px on mobile at 1.75× and 760×380 CSS px on desktop at 1×: 92% of its pixels are never shown on mobile"),
+            "{}",
+            findings[0]
+        );
+    }
+
+    #[test]
+    fn a_covering_image_is_measured_as_drawn() {
+        // A 380×380 square cut from a 2400×1200 file: drawn 760×380 on mobile, so it needs
+        // 1330 px (760 × 1.75), not the box's 665.
+        let findings = Folder::new()
+            .file(
+                "index.html",
+                page(
+                    "<img src=\"photo.jpg\" style=\"aspect-ratio: 1; object-fit: cover\" alt=\"\">",
+                ),
+            )
+            .jpeg("photo.jpg", 2400, 1200)
+            .findings(RULE);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(
+            findings[0].contains("displayed 380×380 CSS px on mobile at 1.75×, drawn 760×380 by its object-fit and 760×760 CSS px on desktop at 1×, drawn 1520×760 by its object-fit"),
             "{}",
             findings[0]
         );

@@ -13,8 +13,8 @@ declare_rule! {
     /// computed style at both profiles (mobile and desktop): its `width`/`height` attributes
     /// and every CSS rule that applies, from `<style>`, `style=""` and the stylesheets of the
     /// folder the page links, as Lighthouse's unsized-images audit counts them. Images with
-    /// `position: absolute` or `fixed` move nothing when they load and are left out, as
-    /// Lighthouse does.
+    /// `position: absolute` or `fixed`, and images displayed at neither profile (a hidden
+    /// parent), move nothing when they load and are left out, as Lighthouse does.
     ///
     /// On a page that could not be laid out, the attributes, the `style` attribute and the
     /// page's own `<style>` rules whose selector may apply to it are read (judged on the
@@ -49,6 +49,8 @@ enum LayoutVerdict {
     /// `position: absolute` or `fixed` on the mobile layout: its box moves nothing else
     /// (Lighthouse leaves such images out too).
     OutOfFlow,
+    /// No box at any viewport: it shifts nothing (Lighthouse leaves it out too).
+    NotDisplayed,
     /// Whether its size is declared at every viewport the page is laid out at.
     Declared(bool),
 }
@@ -89,6 +91,14 @@ fn layout_verdict(
     if boxes[0].out_of_flow {
         return Some(LayoutVerdict::OutOfFlow);
     }
+    // Displayed nowhere (a hidden parent, `display: none`): not part of the layout. (An image
+    // whose file is not in the folder has no size here either way: it is not known hidden.)
+    if boxes
+        .iter()
+        .all(|b| b.width == 0.0 && b.height == 0.0 && b.file_width.is_some())
+    {
+        return Some(LayoutVerdict::NotDisplayed);
+    }
     Some(LayoutVerdict::Declared(
         boxes.iter().all(|b| b.size_declared),
     ))
@@ -114,7 +124,7 @@ impl Rule for ImagesUnsized {
                 // Laid out, the computed styles say it, every stylesheet included; else the
                 // attributes and the page's own rules.
                 let declared = match layout_verdict(context, page.path(), page.html, tag) {
-                    Some(LayoutVerdict::OutOfFlow) => continue,
+                    Some(LayoutVerdict::OutOfFlow | LayoutVerdict::NotDisplayed) => continue,
                     // Both attributes give browsers the aspect ratio even where CSS overrides
                     // one of them (`height: auto`).
                     Some(LayoutVerdict::Declared(declared)) => {
@@ -212,6 +222,52 @@ mod site_model_tests {
                 "index.html:2:1: <img src=\"hero.png\"> has no width and height: the layout shifts when it loads; add width and height attributes"
             ]
         );
+    }
+
+    #[test]
+    fn passes_an_image_sized_by_a_linked_stylesheet_on_a_laid_out_page() {
+        // The layout reads every stylesheet the page links: `.avatar` sets both dimensions.
+        Folder::new()
+            .file(
+                "index.html",
+                "<!doctype html><html><head><link rel=stylesheet href=\"site.css\"></head><body>\n<img class=\"avatar\" src=\"hero.png\" alt=\"\">\n</body></html>",
+            )
+            .file("site.css", ".avatar{width:3rem;height:3rem}")
+            .png("hero.png", 64, 48)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_an_out_of_flow_image_on_a_laid_out_page() {
+        Folder::new()
+            .file(
+                "index.html",
+                "<!doctype html><html><head><style>.badge{position:absolute;top:0;right:0}</style></head><body>\n<img class=\"badge\" src=\"hero.png\" alt=\"\">\n</body></html>",
+            )
+            .png("hero.png", 64, 48)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn passes_an_image_no_profile_displays() {
+        Folder::new()
+            .file(
+                "index.html",
+                "<!doctype html><html><head></head><body>\n<div hidden><img src=\"hero.png\" alt=\"\"></div>\n</body></html>",
+            )
+            .png("hero.png", 64, 48)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_a_percentage_height_which_sizes_nothing_in_the_flow() {
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                "<!doctype html><html><head><style>img{width:100%;height:50%}</style></head><body>\n<img src=\"hero.png\" alt=\"\">\n</body></html>",
+            )
+            .png("hero.png", 64, 48);
+        assert_eq!(folder.findings(RULE).len(), 1);
     }
 
     #[test]
