@@ -372,6 +372,24 @@ fn lay_out_jobs(mut jobs: Vec<PageJob>, files: Arc<FolderFiles>, threads: usize)
     Layouts { pages }
 }
 
+/// The name of the threads pages are laid out on.
+const LAYOUT_THREAD_NAME: &str = "webaudit-layout";
+
+/// A panic in the engine is caught and becomes the page's fallback note, which names it: the
+/// default hook would also print it to stderr, in the middle of the report's progress. Other
+/// threads' panics still go to the previous hook.
+fn quiet_layout_panics() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().name() != Some(LAYOUT_THREAD_NAME) {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Reads, checks and lays out one page on a thread of its own, within the caps.
 fn lay_out_guarded(job: &PageJob, files: &Arc<FolderFiles>) -> PageLayout {
     let html = match crate::files::read_bounded(
@@ -387,6 +405,7 @@ fn lay_out_guarded(job: &PageJob, files: &Arc<FolderFiles>) -> PageLayout {
         return PageLayout::fallback(&job.path, format!("not laid out: {}", cap.describe()));
     }
     let html = String::from_utf8_lossy(&html).into_owned();
+    quiet_layout_panics();
     let (sender, receiver) = std::sync::mpsc::channel();
     let page = engine::Page {
         path: job.path.clone(),
@@ -394,7 +413,7 @@ fn lay_out_guarded(job: &PageJob, files: &Arc<FolderFiles>) -> PageLayout {
         files: Arc::clone(files),
     };
     let spawned = std::thread::Builder::new()
-        .name("webaudit-layout".into())
+        .name(LAYOUT_THREAD_NAME.into())
         .stack_size(LAYOUT_STACK_BYTES)
         .spawn(move || {
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
