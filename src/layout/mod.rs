@@ -34,6 +34,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::analyze::Facts;
+use crate::analyze::html::{HtmlFacts, ImageTag};
 use crate::measure::Asset;
 
 /// A viewport a page is laid out at.
@@ -198,6 +199,37 @@ pub struct ViewportLayout {
     /// The page's scroll height (CSS px).
     pub page_height: f64,
     pub elements: Vec<ElementBox>,
+}
+
+impl ViewportLayout {
+    /// The box of the page's `<img>` `tag`: matched by `src` as written and rank among the
+    /// page's `<img>` with that `src` (robust to `<img>` the analysis and the engine count
+    /// differently, such as those in `<template>`).
+    pub fn img_box(&self, html: &HtmlFacts, tag: &ImageTag) -> Option<&ElementBox> {
+        let rank = html
+            .images
+            .iter()
+            .take_while(|t| !std::ptr::eq(*t, tag))
+            .filter(|t| t.src == tag.src)
+            .count();
+        self.elements
+            .iter()
+            .filter(|b| b.kind == ElementKind::Img && b.src == tag.src)
+            .nth(rank)
+    }
+
+    /// The page's `<img>` tag whose box is `elements[element]`: the inverse of `img_box`.
+    pub fn img_tag<'h>(&self, html: &'h HtmlFacts, element: usize) -> Option<&'h ImageTag> {
+        let shown = self.elements.get(element)?;
+        let rank = self.elements[..element]
+            .iter()
+            .filter(|b| b.kind == ElementKind::Img && b.src == shown.src)
+            .count();
+        html.images
+            .iter()
+            .filter(|tag| tag.src == shown.src)
+            .nth(rank)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -4,7 +4,7 @@ use crate::analyze::Facts;
 use crate::analyze::html::{HtmlFacts, ImageTag};
 use crate::kind::Format;
 use crate::layout::responsive::{Display, least_waste, page_displays, plan, variant_name};
-use crate::layout::{DESKTOP, ElementKind, LayoutStatus, MOBILE, PageLayout};
+use crate::layout::{DESKTOP, LayoutStatus, MOBILE, PageLayout};
 use crate::model::finding::Violation;
 use crate::model::fix::{Applicability, Fix};
 
@@ -59,24 +59,14 @@ declare_rule! {
     }
 }
 
-/// The page's `<img>` tag that `element` (an index into a viewport's boxes) is: matched by
-/// `src` as written and rank among the boxes with that `src`, as `layout::fold` matches.
+/// The page's `<img>` tag that `element` (an index into a viewport's boxes) is.
 fn tag_of<'h>(
     html: &'h HtmlFacts,
     page: &PageLayout,
     viewport: &str,
     element: usize,
 ) -> Option<&'h ImageTag> {
-    let boxes = &page.viewport(viewport)?.elements;
-    let shown = boxes.get(element)?;
-    let rank = boxes[..element]
-        .iter()
-        .filter(|b| b.kind == ElementKind::Img && b.src == shown.src)
-        .count();
-    html.images
-        .iter()
-        .filter(|tag| tag.src == shown.src)
-        .nth(rank)
+    page.viewport(viewport)?.img_tag(html, element)
 }
 
 /// "380×214 CSS px on mobile at 1.75×", "not displayed on desktop".

@@ -1,6 +1,6 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::html::{HtmlFacts, ImageTag};
-use crate::layout::{ElementBox, ElementKind, LayoutStatus};
+use crate::layout::{ElementBox, LayoutStatus};
 use crate::model::finding::Violation;
 
 declare_rule! {
@@ -56,8 +56,7 @@ enum LayoutVerdict {
 }
 
 /// What the page's layout says of `tag`, when the page was laid out and the tag has a box
-/// record (matched by `src` and rank among the page's `<img>` with that `src`, as
-/// `layout::fold` matches).
+/// record.
 fn layout_verdict(
     context: &RuleContext,
     page: &str,
@@ -68,22 +67,10 @@ fn layout_verdict(
     if layout.status != LayoutStatus::LaidOut {
         return None;
     }
-    let rank = html
-        .images
-        .iter()
-        .take_while(|t| !std::ptr::eq(*t, tag))
-        .filter(|t| t.src == tag.src)
-        .count();
     let boxes: Vec<&ElementBox> = layout
         .viewports
         .iter()
-        .filter_map(|viewport| {
-            viewport
-                .elements
-                .iter()
-                .filter(|b| b.kind == ElementKind::Img && b.src == tag.src)
-                .nth(rank)
-        })
+        .filter_map(|viewport| viewport.img_box(html, tag))
         .collect();
     if boxes.len() != layout.viewports.len() || boxes.is_empty() {
         return None;
