@@ -937,7 +937,18 @@ impl Work<'_> {
                 if shared_stem {
                     self.warning(format!("another image has the same name before its extension; no WebP/AVIF copy of {relative} (they would overwrite each other)"));
                 } else {
-                    self.modern_copies(&target, &relative, new.len() as u64, &scaled, graphics);
+                    // From the variant's own pixels, as a later run would make them: copies
+                    // of the file, and the same bytes then (idempotent runs).
+                    match imaging::decode_bounded(&new, &Limits::default()) {
+                        Ok(variant) => self.modern_copies(
+                            &target,
+                            &relative,
+                            new.len() as u64,
+                            &variant,
+                            graphics,
+                        ),
+                        Err(e) => self.error(relative.clone(), format!("does not decode: {e}")),
+                    }
                 }
             }
             variants.push(Variant {

@@ -55,8 +55,8 @@ pub fn displays_by_image(
         };
         if layout.status != LayoutStatus::LaidOut {
             warnings.push(warn(format!(
-                "not laid out ({}): its images get no width variants from it",
-                layout.note.as_deref().unwrap_or("no layout")
+                "{}: its images get no width variants from it",
+                layout.note.as_deref().unwrap_or("not laid out")
             )));
             continue;
         }
