@@ -11,7 +11,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use image::GenericImageView;
 use serde_json::Value;
 use webaudit::layout::responsive::{Display, plan, variant_name};
 

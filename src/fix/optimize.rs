@@ -22,9 +22,10 @@
 //!   (`layout::responsive::plan` over its displays on every page): `photo-640w.jpg`, scaled
 //!   as `--max-width` scales and encoded as it encodes, with their own WebP/AVIF copies under
 //!   `--webp`/`--avif`. A variant is never written over an existing file that differs from
-//!   it (someone's own picture under that name), nor kept when it is not smaller than its
-//!   source (a browser would download more for fewer pixels). `--rewrite-html` then gives
-//!   those `<img>` a `srcset` and `sizes`.
+//!   it (someone's own picture under that name), nor kept when it does not save
+//!   `--min-saving` and `--min-saving-percent` on its source (a browser would download as
+//!   much, or more, for fewer pixels). `--rewrite-html` then gives those `<img>` a `srcset`
+//!   and `sizes`.
 //!
 //! Safety, beyond the atomic writer: a change is kept only when it saves at least
 //! `--min-saving` bytes (1 KiB) and `--min-saving-percent` (5%); nothing is ever replaced by a
@@ -892,8 +893,9 @@ impl Work<'_> {
                 }
             };
             // A narrower file that is not smaller would have a browser download more bytes for
-            // fewer pixels (a flat PNG scaled with a smoothing filter gains colours).
-            if new.len() as u64 >= source_bytes {
+            // fewer pixels (a flat PNG scaled with a smoothing filter gains colours); one that
+            // saves less than the optimiser's thresholds is a file to keep for nothing.
+            if !options.worth_it(source_bytes, new.len() as u64) {
                 self.outcome.not_worth_it += 1;
                 continue;
             }

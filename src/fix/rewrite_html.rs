@@ -1184,6 +1184,107 @@ mod tests {
         assert!(!html.contains("lazy"));
     }
 
+    /// `srcset`/`sizes` from the element's own layout; the `<picture>` offers every width per
+    /// type when each has a copy; a tag that chose its sources, or has no box, is left alone.
+    #[test]
+    fn responsive_images_get_srcset_from_their_own_layout() {
+        use crate::layout::{ElementBox, ElementKind, LayoutStatus, PageLayout, ViewportLayout};
+        let page = "<body><img src=\"img/hero.jpg\" alt=a width=1600 height=900>\n<img src=\"img/hero.jpg\" srcset=\"img/hero.jpg 1x\" width=1600 height=900>\n<img src=\"img/hero.jpg\" width=1600 height=900 hidden></body>";
+        let shown = |width: f64| ElementBox {
+            kind: ElementKind::Img,
+            index: 0,
+            src: Some("img/hero.jpg".into()),
+            current_src: Some("img/hero.jpg".into()),
+            current_file: Some("img/hero.jpg".into()),
+            file_width: Some(1600),
+            file_height: Some(900),
+            density: Some(1.0),
+            x: 0.0,
+            y: 0.0,
+            width,
+            height: width * 9.0 / 16.0,
+            in_first_viewport: true,
+            below_fold_px: 0.0,
+        };
+        let viewport = |v: crate::layout::Viewport, width: f64| ViewportLayout {
+            name: v.name,
+            width: v.width,
+            height: v.height,
+            scale: v.scale,
+            page_height: 1000.0,
+            // The first two are laid out; the hidden third has no box.
+            elements: vec![shown(width), shown(width), shown(0.0)],
+        };
+        let layout = PageLayout {
+            page: "index.html".into(),
+            status: LayoutStatus::LaidOut,
+            note: None,
+            viewports: vec![
+                viewport(crate::layout::MOBILE, 380.0),
+                viewport(crate::layout::DESKTOP, 760.0),
+            ],
+        };
+        let variant = |width: u32| Variant {
+            path: format!("img/hero-{width}w.jpg"),
+            width,
+            height: width * 9 / 16,
+        };
+        let responsive = std::collections::HashMap::from([(
+            "img/hero.jpg".to_owned(),
+            ResponsiveImage {
+                path: "img/hero.jpg".into(),
+                width: 1600,
+                height: 900,
+                variants: vec![variant(380), variant(760)],
+            },
+        )]);
+        let with_copies = |path: &str| {
+            let name = path.rsplit('/').next()?;
+            let stem = name.rsplit_once('.')?.0;
+            Some(ImageOnDisk {
+                width: 1600,
+                height: 900,
+                webp: Some(format!("{stem}.webp")),
+                avif: None,
+            })
+        };
+        let result = rewrite_page_selected(
+            "index.html",
+            page.as_bytes(),
+            &with_copies,
+            3,
+            None,
+            Some(&layout),
+            &responsive,
+        )
+        .unwrap();
+        let html = String::from_utf8(result.html).unwrap();
+        let first = html.lines().next().unwrap();
+        assert_eq!(
+            first,
+            "<body><picture><source type=\"image/webp\" srcset=\"img/hero-380w.webp 380w, img/hero-760w.webp 760w, img/hero.webp 1600w\" sizes=\"(max-width: 412px) 92vw, 760px\"><img src=\"img/hero.jpg\" alt=a width=1600 height=900 srcset=\"img/hero-380w.jpg 380w, img/hero-760w.jpg 760w, img/hero.jpg 1600w\" sizes=\"(max-width: 412px) 92vw, 760px\"></picture>"
+        );
+        // The author's srcset: its <picture> maps it, no srcset of ours.
+        assert!(html.lines().nth(1).unwrap().contains("<img src=\"img/hero.jpg\" srcset=\"img/hero.jpg 1x\" width=1600 height=900></picture>"), "{html}");
+        assert!(
+            html.lines()
+                .nth(2)
+                .unwrap()
+                .starts_with("<picture><source type=\"image/webp\" srcset=\"img/hero.webp\">"),
+            "{html}"
+        );
+        let reasons: Vec<(u32, &str)> = result
+            .left_alone
+            .iter()
+            .map(|l| (l.line, l.reason))
+            .collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(reasons[0].0 == 2 && reasons[0].1.contains("srcset"));
+        assert!(reasons[1].0 == 3 && reasons[1].1.contains("no box"));
+        // What verify accepts: attributes and wrappers added, nothing else.
+        assert!(verify(page.as_bytes(), html.as_bytes(), &result.edits).is_ok());
+    }
+
     #[test]
     fn nothing_to_do_returns_the_input() {
         let page = "<body><img src=\"img/plain.gif\" width=\"10\" height=\"20\"></body>";
