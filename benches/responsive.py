@@ -8,7 +8,8 @@ and what does a phone download for the pages' images before and after.
 Per site, on a fresh copy:
 1. `webaudit layout COPY --format json`: for every laid-out page, the mobile boxes; the bytes a
    phone downloads for images = the sum over pages of the size of each shown `<img>`'s
-   `current_file` (the candidate the layout picks at 412 px × 1.75, as a browser would).
+   `current_file` (the candidate the layout picks at 412 px × 1.75, as a browser would); the
+   same at the desktop profile (1350 px × 1).
 2. `webaudit optimize COPY --responsive --rewrite-html --copies-only [--webp]`.
 3. Checks: every file of the original is byte-identical in the copy, except HTML pages, which
    must equal the original once the inserted attributes (` srcset=… sizes=…`, ` width=…
@@ -50,19 +51,19 @@ def layout(folder):
     return json.loads(out.stdout)
 
 
-def mobile_images(laid_out):
+def mobile_images(laid_out, profile="mobile"):
     for page in laid_out["pages"]:
         for viewport in page["viewports"]:
-            if viewport["name"] != "mobile":
+            if viewport["name"] != profile:
                 continue
             for box in viewport["elements"]:
                 if box["kind"] == "img" and box.get("current_file") and box["width"] > 0:
                     yield page["page"], viewport["scale"], box
 
 
-def downloaded(laid_out, root):
+def downloaded(laid_out, root, profile="mobile"):
     total = 0
-    for _, _, box in mobile_images(laid_out):
+    for _, _, box in mobile_images(laid_out, profile):
         path = root / box["current_file"]
         if path.is_file():
             total += path.stat().st_size
@@ -98,6 +99,7 @@ def check_site(name, original, webp):
         shutil.copytree(original, copy, symlinks=True)
         before_layout = layout(copy)
         before_bytes = downloaded(before_layout, copy)
+        before_desktop = downloaded(before_layout, copy, "desktop")
         before_findings = findings(copy)
         before_files = files(copy)
         before_content = {k: v.read_bytes() for k, v in before_files.items()}
@@ -138,6 +140,7 @@ def check_site(name, original, webp):
                     problems.append(f"variant {path} is {width} px wide")
         after_layout = layout(copy)
         after_bytes = downloaded(after_layout, copy)
+        after_desktop = downloaded(after_layout, copy, "desktop")
         covered = short = 0
         for page, scale, box in mobile_images(after_layout):
             if VARIANT.search(box["current_file"]) and box.get("file_width"):
@@ -162,6 +165,8 @@ def check_site(name, original, webp):
             "pages_rewritten": pages,
             "mobile_bytes_before": before_bytes,
             "mobile_bytes_after": after_bytes,
+            "desktop_bytes_before": before_desktop,
+            "desktop_bytes_after": after_desktop,
             "variant_picks_covering_box": covered,
             "variant_picks_short": short,
             "warnings": len(report["warnings"]),
@@ -184,12 +189,14 @@ def main():
         results.append(result)
         print(json.dumps(result), flush=True)
     print()
-    print("| site | pages laid out | variants | pages rewritten | phone image bytes before | after | change | variant picks ≥ box×DPR / under | problems |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| site | pages laid out | variants | pages rewritten | phone image bytes before | after | change | desktop before | after | change | variant picks ≥ box×DPR / under | problems |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         before, after = r.get("mobile_bytes_before", 0), r.get("mobile_bytes_after", 0)
         change = f"{(after - before) / before * 100:+.1f}%" if before else "–"
-        print(f"| {r['site']} | {r.get('pages_laid_out', '–')} | {r.get('variants', 0)} | {r.get('pages_rewritten', 0)} | {before:,} | {after:,} | {change} | {r.get('variant_picks_covering_box', 0)} / {r.get('variant_picks_short', 0)} | {len(r['problems'])} |")
+        d_before, d_after = r.get("desktop_bytes_before", 0), r.get("desktop_bytes_after", 0)
+        d_change = f"{(d_after - d_before) / d_before * 100:+.1f}%" if d_before else "–"
+        print(f"| {r['site']} | {r.get('pages_laid_out', '–')} | {r.get('variants', 0)} | {r.get('pages_rewritten', 0)} | {before:,} | {after:,} | {change} | {d_before:,} | {d_after:,} | {d_change} | {r.get('variant_picks_covering_box', 0)} / {r.get('variant_picks_short', 0)} | {len(r['problems'])} |")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
 
