@@ -402,3 +402,35 @@ fn png_variants_and_an_img_with_srcset_left_alone() {
     });
     assert!(warned, "{report}");
 }
+
+/// `photo-760w.webp` would be the copy of both the variant `photo-760w.jpg` and an image
+/// `photo-760w.png` of the site's own: the variant gets none, the site's image keeps its copy.
+#[test]
+fn a_variant_gets_no_copy_whose_name_another_image_owns() {
+    let (_folder, root) = layout_site();
+    let laid_out = layout(&root);
+    let hero = decode(&fs::read(root.join("img/hero.jpg")).unwrap());
+    let planned = plan(
+        &displays_of(&laid_out, "tall.html", "img/hero.jpg"),
+        hero.width(),
+    )
+    .unwrap();
+    let width = planned.widths[0];
+    let variant = variant_name("img/hero.jpg", width);
+    let theirs = variant.replace(".jpg", ".png");
+    fs::copy(fixture("images-src/coffee.png"), root.join(&theirs)).unwrap();
+    let (code, report, stderr) = optimize(&root, &["--responsive", "--webp", "--copies-only"]);
+    assert_eq!(code, 0, "{report} {stderr}");
+    assert!(
+        written(&report, "jpeg-variant").contains(&variant),
+        "{report}"
+    );
+    let copy = decode(&fs::read(root.join(variant.replace(".jpg", ".webp"))).unwrap());
+    let own = decode(&fs::read(root.join(&theirs)).unwrap());
+    assert_eq!((copy.width(), copy.height()), (own.width(), own.height()));
+    let warned = report["warnings"].as_array().unwrap().iter().any(|w| {
+        let message = w["message"].as_str().unwrap();
+        message.contains("no WebP/AVIF copy") && message.contains(&variant)
+    });
+    assert!(warned, "{report}");
+}

@@ -96,7 +96,7 @@ pub struct FixReport {
     /// `optimize --responsive`: per source image, the width variants written (or, in a dry
     /// run, to be written) or found identical, for `--rewrite-html`'s `srcset`.
     #[serde(skip)]
-    pub responsive: Vec<rewrite_html::ResponsiveImage>,
+    pub responsive: Vec<responsive::ResponsiveImage>,
 }
 
 impl FixReport {
@@ -123,7 +123,7 @@ pub struct FileOutcome {
     /// See [`FixReport::current_copies`].
     pub current_copies: Vec<String>,
     /// See [`FixReport::responsive`].
-    pub responsive: Vec<rewrite_html::ResponsiveImage>,
+    pub responsive: Vec<responsive::ResponsiveImage>,
 }
 
 impl FileOutcome {

@@ -62,7 +62,7 @@ use image::{DynamicImage, GenericImageView, ImageDecoder, ImageReader};
 use crate::error::Error;
 use crate::fix::atomic::{self, PermissionsFrom};
 use crate::fix::compress::read_limited;
-use crate::fix::rewrite_html::{ResponsiveImage, Variant};
+use crate::fix::responsive::{ResponsiveImage, Variant};
 use crate::fix::{Action, Change, FileOutcome, FixReport, Problem};
 use crate::glob::PathPattern;
 use crate::imaging::{self, ImageFormat, Limits};
@@ -238,8 +238,8 @@ pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
             *sibling_owner.entry(path.with_extension("")).or_default() += 1;
         }
     }
-    // The pages are laid out, and the folder read, once for both `--responsive` and
-    // `--rewrite-html`. Part of the folder named: every page of the folder is read, and only the
+    // The folder is read once for both `--responsive` and `--rewrite-html` (each lays the
+    // pages out: the second sees the files this run wrote). Part of the folder named: every page of the folder is read, and only the
     // images named (or in a folder named) get variants or rewritten tags.
     let whole_root = targets.whole_root();
     let root_files;
@@ -252,17 +252,31 @@ pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
     let pages: Vec<&ScannedFile> = folder.iter().filter(|f| is_page(f)).collect();
     let displays = if options.responsive {
         let wanted = candidates.iter().map(|f| f.relative_path.clone()).collect();
+        let no_copies = Default::default();
         let (displays, warnings) = super::responsive::displays_by_image(
-            &options.root,
             folder,
             &pages,
             &wanted,
+            |path| {
+                super::rewrite_html::image_on_disk(&options.root, path, &no_copies)
+                    .map(|image| (image.width, image.height))
+            },
             options.threads,
         );
         report.warnings.extend(warnings);
         displays
     } else {
         Default::default()
+    };
+    // A variant's WebP/AVIF copies are named by its stem too: `photo-640w.webp` would also be
+    // the copy of an image `photo-640w.png` beside `photo.jpg` (the variant itself, from an
+    // earlier run, does not count).
+    let variant_stem_taken = |variant: &Path| {
+        let owners = sibling_owner
+            .get(&variant.with_extension(""))
+            .copied()
+            .unwrap_or(0);
+        owners > usize::from(counted.contains(variant))
     };
     let slow_note = options.avif.then_some(
         "AVIF encoding is slow (rav1e: seconds per large image, 10–50× WebP); progress is shown per file.",
@@ -279,7 +293,7 @@ pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
                 .get(&file.path.with_extension(""))
                 .is_some_and(|&count| count > 1);
             let shown = displays.get(&file.relative_path).map(Vec::as_slice);
-            optimize_file(file, shared_stem, shown, options)
+            optimize_file(file, shared_stem, shown, &variant_stem_taken, options)
         },
     );
     if options.rewrite_html {
@@ -553,11 +567,12 @@ impl Work<'_> {
 }
 
 /// Optimises one image; `displays`: how laid-out pages show it, when `--responsive` is to give
-/// it width variants.
+/// it width variants; `variant_stem_taken`: whether another image's copies share a variant's.
 fn optimize_file(
     file: &ScannedFile,
     shared_stem: bool,
     displays: Option<&[Display]>,
+    variant_stem_taken: &dyn Fn(&Path) -> bool,
     options: &OptimizeOptions,
 ) -> FileOutcome {
     let mut work = Work {
@@ -743,7 +758,7 @@ fn optimize_file(
             header.format,
             source_bytes,
             quality,
-            shared_stem,
+            &|variant| shared_stem || variant_stem_taken(variant),
         );
     }
     work.outcome
@@ -861,7 +876,7 @@ impl Work<'_> {
         format: ImageFormat,
         source_bytes: u64,
         jpeg_quality: u8,
-        shared_stem: bool,
+        copies_clash: &dyn Fn(&Path) -> bool,
     ) {
         let options = self.options;
         let Some(plan) = responsive::plan(displays, picture.width()) else {
@@ -936,7 +951,7 @@ impl Work<'_> {
                 }
             }
             if options.webp || options.avif {
-                if shared_stem {
+                if copies_clash(&target) {
                     self.warning(format!("another image has the same name before its extension; no WebP/AVIF copy of {relative} (they would overwrite each other)"));
                 } else {
                     // From the variant's own pixels, as a later run would make them: copies

@@ -9,24 +9,46 @@
 //! its displays say what the author's candidates cost, not what ours would need.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
 
 use crate::fix::Problem;
 use crate::layout::responsive::{Display, page_displays};
 use crate::layout::{ElementKind, LayoutStatus, PageJob, PageLayout};
 use crate::scan::ScannedFile;
 
+/// The width variants `optimize --responsive` wrote (or, in a dry run, would write) or found
+/// identical for one image: the widths it is shown at on every page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponsiveImage {
+    /// The source image's path in the folder (`/`-separated).
+    pub path: String,
+    /// The source's width and height as displayed (pixels, after any EXIF turn): its `w`
+    /// descriptor.
+    pub width: u32,
+    pub height: u32,
+    /// Narrowest first.
+    pub variants: Vec<Variant>,
+}
+
+/// One width variant of an image: `img/photo-640w.jpg`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    /// Its path in the folder.
+    pub path: String,
+    pub width: u32,
+    pub height: u32,
+}
+
 /// Per image (path in the folder) of `wanted`, every display of it by an `<img>` that can be
 /// given a `srcset`, on every page of `pages`; and a warning for each page that could not be
-/// laid out or read (its images are planned from the other pages only).
+/// laid out or read (its images are planned from the other pages only). `image_size`: a
+/// file's pixel size as displayed, by its path in the folder.
 pub fn displays_by_image(
-    root: &Path,
     folder: &[ScannedFile],
     pages: &[&ScannedFile],
     wanted: &HashSet<String>,
+    image_size: impl Fn(&str) -> Option<(u32, u32)>,
     threads: usize,
 ) -> (BTreeMap<String, Vec<Display>>, Vec<Problem>) {
-    let no_copies = HashSet::new();
     let layouts = crate::layout::lay_out_scanned(
         folder.iter(),
         pages
@@ -36,10 +58,7 @@ pub fn displays_by_image(
                 file: page.path.clone(),
             })
             .collect(),
-        |path| {
-            super::rewrite_html::image_on_disk(root, path, &no_copies)
-                .map(|image| (image.width, image.height))
-        },
+        image_size,
         None,
         threads,
     );

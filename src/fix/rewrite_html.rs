@@ -32,6 +32,8 @@ use crate::analyze::url::{
 };
 use crate::layout::fold::fold_verdicts;
 
+pub use super::responsive::{ResponsiveImage, Variant};
+
 /// What the optimiser left on disk for one image file.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ImageOnDisk {
@@ -41,29 +43,6 @@ pub struct ImageOnDisk {
     /// File names (not paths) of the siblings in the same folder, e.g. `photo.webp`.
     pub webp: Option<String>,
     pub avif: Option<String>,
-}
-
-/// The width variants `optimize --responsive` wrote (or, in a dry run, would write) or found
-/// identical for one image: the widths it is shown at on every page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResponsiveImage {
-    /// The source image's path in the folder (`/`-separated).
-    pub path: String,
-    /// The source's width and height as displayed (pixels, after any EXIF turn): its `w`
-    /// descriptor.
-    pub width: u32,
-    pub height: u32,
-    /// Narrowest first.
-    pub variants: Vec<Variant>,
-}
-
-/// One width variant of an image: `img/photo-640w.jpg`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Variant {
-    /// Its path in the folder.
-    pub path: String,
-    pub width: u32,
-    pub height: u32,
 }
 
 /// An `<img>` showing an image with variants that was not given a `srcset`, and why.
