@@ -172,6 +172,13 @@ built app folder, or --root names it: every page of --root is read, and only the
 show an image named (or in a folder named) are rewritten, so `--rewrite-html --root dist
 dist/img/a.png` changes the tags showing a.png and nothing else.
 
+--responsive plans from the layout of every page of the folder: an image gets the widths its
+widest display needs on each profile, at 1x and 2x, capped at its own width and merged when
+within 10%, so a 1600 px hero shown 412 px wide on phones gets img/hero-412w.jpg and
+img/hero-824w.jpg, and with --rewrite-html a srcset listing them (412w, 824w) and the original
+(1600w), with the sizes the layout measured. Between the two laid-out widths the page's own
+breakpoints decide: check the sizes value against them.
+
 Exit codes: 0 done (or nothing to do); 1 some file could not be handled (the others were);
 2 the run failed (e.g. a path does not exist, is a link, or is outside --root).";
 
@@ -214,6 +221,13 @@ pub struct OptimizeArgs {
     /// With files (or part of the folder): only the <img> showing them, and --root is needed.
     #[arg(long)]
     pub rewrite_html: bool,
+    /// Lay the pages out (mobile 412 px at 1.75x, desktop 1350 px) and write, beside each PNG
+    /// and JPEG an <img> without srcset shows, variants at the widths it is displayed at
+    /// (NAME-640w.jpg; with --webp/--avif their copies too). New files only: an existing file
+    /// of that name that differs is left alone. With --rewrite-html those <img> get srcset and
+    /// sizes. With files (or part of the folder): --root is needed.
+    #[arg(long)]
+    pub responsive: bool,
     /// Keep a change only when it saves at least this much.
     #[arg(long, value_name = "SIZE", value_parser = parse_size_arg, default_value = "1KiB")]
     pub min_saving: u64,

@@ -27,11 +27,11 @@ use webaudit::report::{self, FailOn};
 fn run_optimize(args: &OptimizeArgs) -> Result<u8, Error> {
     survive_file_size_limits();
     let (root, paths) = args.fix.targets()?;
-    if args.rewrite_html && args.fix.root.is_none() && !paths.is_empty() {
+    if (args.rewrite_html || args.responsive) && args.fix.root.is_none() && !paths.is_empty() {
         // Which pages show these images, and where `/img/a.png` in them points, depends on
         // the site's folder: it is not guessed.
         return Err(Error::Usage(
-            "--rewrite-html with files (or several folders) needs --root DIR, the built app folder whose pages show them".into(),
+            "--rewrite-html or --responsive with files (or several folders) needs --root DIR, the built app folder whose pages show them".into(),
         ));
     }
     let mut options = webaudit::fix::optimize::OptimizeOptions::new(root.clone());
@@ -49,6 +49,7 @@ fn run_optimize(args: &OptimizeArgs) -> Result<u8, Error> {
     options.copies_only = args.copies_only;
     options.force = args.fix.force;
     options.rewrite_html = args.rewrite_html;
+    options.responsive = args.responsive;
     if args.rewrite_html {
         // The lazy-loading guess must be the audit's: same webaudit.toml, same setting.
         let config = webaudit::config::load(&root, &Overrides::default())?;

@@ -10,6 +10,7 @@ pub use crate::atomic;
 pub mod compress;
 pub mod optimize;
 pub mod progress;
+pub mod responsive;
 pub mod rewrite_html;
 
 use std::io::{self, Write};
@@ -92,6 +93,10 @@ pub struct FixReport {
     /// `photo.png` is someone else's picture).
     #[serde(skip)]
     pub current_copies: Vec<String>,
+    /// `optimize --responsive`: per source image, the width variants written (or, in a dry
+    /// run, to be written) or found identical, for `--rewrite-html`'s `srcset`.
+    #[serde(skip)]
+    pub responsive: Vec<responsive::ResponsiveImage>,
 }
 
 impl FixReport {
@@ -117,6 +122,8 @@ pub struct FileOutcome {
     pub warnings: Vec<Problem>,
     /// See [`FixReport::current_copies`].
     pub current_copies: Vec<String>,
+    /// See [`FixReport::responsive`].
+    pub responsive: Vec<responsive::ResponsiveImage>,
 }
 
 impl FileOutcome {
@@ -174,6 +181,7 @@ impl FixReport {
         self.errors.extend(outcome.errors);
         self.warnings.extend(outcome.warnings);
         self.current_copies.extend(outcome.current_copies);
+        self.responsive.extend(outcome.responsive);
     }
 }
 

@@ -17,6 +17,15 @@
 //!   about 10–50× slower than WebP: the run says so and shows progress.
 //! - `--max-width N`: wider PNGs and JPEGs are scaled down (aspect ratio kept) into their own
 //!   format (lossy by nature: the pixels change).
+//! - `--responsive`: the pages are laid out (`layout`, both viewports) and each PNG or JPEG an
+//!   `<img>` without `srcset` shows gets new files beside it at the widths the layout needs
+//!   (`layout::responsive::plan` over its displays on every page): `photo-640w.jpg`, scaled
+//!   as `--max-width` scales and encoded as it encodes, with their own WebP/AVIF copies under
+//!   `--webp`/`--avif`. A variant is never written over an existing file that differs from
+//!   it (someone's own picture under that name), nor kept when it does not save
+//!   `--min-saving` and `--min-saving-percent` on its source (a browser would download as
+//!   much, or more, for fewer pixels). `--rewrite-html` then gives those `<img>` a `srcset`
+//!   and `sizes`.
 //!
 //! Safety, beyond the atomic writer: a change is kept only when it saves at least
 //! `--min-saving` bytes (1 KiB) and `--min-saving-percent` (5%); nothing is ever replaced by a
@@ -53,9 +62,11 @@ use image::{DynamicImage, GenericImageView, ImageDecoder, ImageReader};
 use crate::error::Error;
 use crate::fix::atomic::{self, PermissionsFrom};
 use crate::fix::compress::read_limited;
+use crate::fix::responsive::{ResponsiveImage, Variant};
 use crate::fix::{Action, Change, FileOutcome, FixReport, Problem};
 use crate::glob::PathPattern;
 use crate::imaging::{self, ImageFormat, Limits};
+use crate::layout::responsive::{self, Display};
 use crate::scan::ScannedFile;
 
 pub const DEFAULT_LEVEL: u8 = 2;
@@ -97,6 +108,8 @@ pub struct OptimizeOptions {
     pub quiet: bool,
     /// `--rewrite-html`: point the pages at the WebP/AVIF copies, add sizes and lazy loading.
     pub rewrite_html: bool,
+    /// `--responsive`: write width variants of the images pages show wider than they need.
+    pub responsive: bool,
     /// The lazy-loading guess's setting (`[images] above_the_fold`), for `rewrite_html`.
     pub above_the_fold: usize,
 }
@@ -124,6 +137,7 @@ impl OptimizeOptions {
             threads: 0,
             quiet: true,
             rewrite_html: false,
+            responsive: false,
             above_the_fold: crate::analyze::fold::DEFAULT_ABOVE_THE_FOLD,
         }
     }
@@ -224,6 +238,46 @@ pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
             *sibling_owner.entry(path.with_extension("")).or_default() += 1;
         }
     }
+    // The folder is read once for both `--responsive` and `--rewrite-html` (each lays the
+    // pages out: the second sees the files this run wrote). Part of the folder named: every page of the folder is read, and only the
+    // images named (or in a folder named) get variants or rewritten tags.
+    let whole_root = targets.whole_root();
+    let root_files;
+    let folder: &[ScannedFile] = if whole_root || !(options.rewrite_html || options.responsive) {
+        &scanned.files
+    } else {
+        root_files = crate::scan::scan(&options.root, &options.ignore)?.files;
+        &root_files
+    };
+    let pages: Vec<&ScannedFile> = folder.iter().filter(|f| is_page(f)).collect();
+    let displays = if options.responsive {
+        let wanted = candidates.iter().map(|f| f.relative_path.clone()).collect();
+        let no_copies = Default::default();
+        let (displays, warnings) = super::responsive::displays_by_image(
+            folder,
+            &pages,
+            &wanted,
+            |path| {
+                super::rewrite_html::image_on_disk(&options.root, path, &no_copies)
+                    .map(|image| (image.width, image.height))
+            },
+            options.threads,
+        );
+        report.warnings.extend(warnings);
+        displays
+    } else {
+        Default::default()
+    };
+    // A variant's WebP/AVIF copies are named by its stem too: `photo-640w.webp` would also be
+    // the copy of an image `photo-640w.png` beside `photo.jpg` (the variant itself, from an
+    // earlier run, does not count).
+    let variant_stem_taken = |variant: &Path| {
+        let owners = sibling_owner
+            .get(&variant.with_extension(""))
+            .copied()
+            .unwrap_or(0);
+        owners > usize::from(counted.contains(variant))
+    };
     let slow_note = options.avif.then_some(
         "AVIF encoding is slow (rav1e: seconds per large image, 10–50× WebP); progress is shown per file.",
     );
@@ -238,7 +292,8 @@ pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
             let shared_stem = sibling_owner
                 .get(&file.path.with_extension(""))
                 .is_some_and(|&count| count > 1);
-            optimize_file(file, shared_stem, options)
+            let shown = displays.get(&file.relative_path).map(Vec::as_slice);
+            optimize_file(file, shared_stem, shown, &variant_stem_taken, options)
         },
     );
     if options.rewrite_html {
@@ -251,17 +306,6 @@ pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
             .map(|c| c.path.clone())
             .chain(report.current_copies.iter().cloned())
             .collect();
-        // Part of the folder named: every page of the folder is read, and only the <img> that
-        // show an image named (or in a folder named) are rewritten.
-        let whole_root = targets.whole_root();
-        let root_files;
-        let folder: &[ScannedFile] = if whole_root {
-            &scanned.files
-        } else {
-            root_files = crate::scan::scan(&options.root, &options.ignore)?.files;
-            &root_files
-        };
-        let pages: Vec<&ScannedFile> = folder.iter().filter(|f| is_page(f)).collect();
         let selected: Option<std::collections::HashSet<String>> =
             (!whole_root).then(|| candidates.iter().map(|f| f.relative_path.clone()).collect());
         super::rewrite_html::rewrite_pages(
@@ -491,8 +535,9 @@ impl Work<'_> {
         });
     }
 
-    /// Writes (unless dry-run) and records one change.
-    fn commit(&mut self, output: Output) {
+    /// Writes (unless dry-run) and records one change; false when the write failed (an error
+    /// is recorded).
+    fn commit(&mut self, output: Output) -> bool {
         if !self.options.dry_run {
             let permissions = if output.target == self.file.path {
                 PermissionsFrom::Target
@@ -505,7 +550,7 @@ impl Work<'_> {
                 });
             if let Err(e) = written {
                 self.error(output.relative, format!("not changed: {e}"));
-                return;
+                return false;
             }
         }
         self.outcome.changes.push(Change {
@@ -517,10 +562,19 @@ impl Work<'_> {
             after: output.bytes.len() as u64,
             reason: None,
         });
+        true
     }
 }
 
-fn optimize_file(file: &ScannedFile, shared_stem: bool, options: &OptimizeOptions) -> FileOutcome {
+/// Optimises one image; `displays`: how laid-out pages show it, when `--responsive` is to give
+/// it width variants; `variant_stem_taken`: whether another image's copies share a variant's.
+fn optimize_file(
+    file: &ScannedFile,
+    shared_stem: bool,
+    displays: Option<&[Display]>,
+    variant_stem_taken: &dyn Fn(&Path) -> bool,
+    options: &OptimizeOptions,
+) -> FileOutcome {
     let mut work = Work {
         file,
         options,
@@ -640,7 +694,8 @@ fn optimize_file(file: &ScannedFile, shared_stem: bool, options: &OptimizeOption
     let re_encodes = (header.format == ImageFormat::Jpeg && options.lossy && !options.copies_only)
         || (resized.is_some() && !options.copies_only)
         || options.webp
-        || options.avif;
+        || options.avif
+        || displays.is_some();
     if !keeps_colours && re_encodes {
         work.warning(
             "has a colour profile other than sRGB, which a re-encoded copy would lose; only lossless changes made"
@@ -651,7 +706,7 @@ fn optimize_file(file: &ScannedFile, shared_stem: bool, options: &OptimizeOption
         match encoded {
             Err(e) => work.error(file.relative_path.clone(), e),
             Ok(new) if options.worth_it(before, new.len() as u64) => {
-                work.commit(Output {
+                let _ = work.commit(Output {
                     target: &file.path,
                     relative: file.relative_path.clone(),
                     action: Action::Replace,
@@ -667,99 +722,265 @@ fn optimize_file(file: &ScannedFile, shared_stem: bool, options: &OptimizeOption
     }
 
     // Siblings in modern formats, from the (scaled, upright) picture.
-    if !(options.webp || options.avif) || !keeps_colours {
-        return work.outcome;
-    }
-    if shared_stem {
-        work.warning("another image has the same name before its extension; no WebP/AVIF copy (they would overwrite each other)".into());
-        return work.outcome;
-    }
     let source = resized.as_ref().unwrap_or(&display);
     let graphics = header.format != ImageFormat::Jpeg;
-    let source_modified = modified(&file.path);
-    for (enabled, extension) in [(options.webp, "webp"), (options.avif, "avif")] {
-        if !enabled {
-            continue;
-        }
-        let target = file.path.with_extension(extension);
-        let target_relative = match file.relative_path.rsplit_once('.') {
-            Some((stem, _)) => format!("{stem}.{extension}"),
-            None => format!("{}.{extension}", file.relative_path),
-        };
-        let existing = std::fs::symlink_metadata(&target).ok();
-        if let Some(metadata) = &existing {
-            if !metadata.is_file() {
-                work.error(
-                    target_relative,
-                    "is a symbolic link or not a regular file; left alone".into(),
-                );
-                continue;
-            }
-            let newer = metadata.modified().ok() >= source_modified && source_modified.is_some();
-            let same_size = read_limited(&target, MAX_INPUT_BYTES)
-                .ok()
-                .and_then(|b| imaging::read_header(&b).ok())
-                .is_some_and(|h| (h.width, h.height) == source.dimensions());
-            if newer && same_size {
-                work.outcome.up_to_date += 1;
-                work.outcome.current_copies.push(target_relative);
-                continue;
-            }
-        }
-        let replaced = existing.is_some();
-        let encoded = if extension == "webp" {
-            match imaging::encode_webp_lossy(source, options.webp_quality) {
-                Err(e) => Err(e.to_string()),
-                Ok(lossy) if graphics && lossless_may_win(before, lossy.len()) => {
-                    match imaging::encode_webp_lossless(source) {
-                        Ok(lossless) if lossless.len() <= lossy.len() => {
-                            Ok((lossless, "webp-lossless", true))
-                        }
-                        _ => Ok((lossy, "webp-lossy", false)),
-                    }
-                }
-                Ok(lossy) => Ok((lossy, "webp-lossy", false)),
-            }
+    if (options.webp || options.avif) && keeps_colours {
+        if shared_stem {
+            work.warning("another image has the same name before its extension; no WebP/AVIF copy (they would overwrite each other)".into());
         } else {
-            imaging::encode_avif(source, options.avif_quality, options.avif_speed)
-                .map(|bytes| (bytes, "avif", false))
-                .map_err(|e| e.to_string())
-        };
-        match encoded {
-            Err(e) => work.error(target_relative, e),
-            Ok((new, _, _))
-                if replaced
-                    && read_limited(&target, MAX_INPUT_BYTES).ok().as_deref() == Some(&new[..]) =>
-            {
-                work.outcome.up_to_date += 1;
-                work.outcome.current_copies.push(target_relative);
-            }
-            Ok(_) if replaced && !options.force => {
-                // Older than its source or of other dimensions: an old copy, or a picture of
-                // someone's own under this name (an art-directed crop); nothing tells which.
-                work.warning(format!(
-                    "{target_relative} exists and is not an up-to-date copy of this image; left alone (`--force` replaces it)"
-                ));
-            }
-            Ok((new, what, lossless)) if options.worth_it(before, new.len() as u64) => {
-                let action = if replaced {
-                    Action::Replace
-                } else {
-                    Action::Create
-                };
-                work.commit(Output {
-                    target: &target,
-                    relative: target_relative,
-                    action,
-                    what,
-                    before,
-                    bytes: &new,
-                    expected: source,
-                    lossless,
-                });
-            }
-            Ok(_) => work.outcome.not_worth_it += 1,
+            work.modern_copies(&file.path, &file.relative_path, before, source, graphics);
         }
     }
+
+    // Width variants, from the picture as it is on disk after this run.
+    if let Some(shown) = displays
+        && keeps_colours
+        && matches!(header.format, ImageFormat::Png | ImageFormat::Jpeg)
+    {
+        let in_place = work
+            .outcome
+            .changes
+            .iter()
+            .find(|change| change.path == file.relative_path);
+        let on_disk = match in_place {
+            Some(change) if change.what.ends_with("-resized") => source,
+            _ => &*display,
+        };
+        let source_bytes = in_place.map_or(before, |change| change.after);
+        // A variant finer than its source spends bytes on detail the source never had: a
+        // q50 JPEG's 760 px variant at q85 came out larger than the 1200 px source.
+        let quality = jpeg_quality_estimate(&bytes).map_or(options.jpeg_quality, |source| {
+            source.min(options.jpeg_quality)
+        });
+        work.responsive_variants(
+            shown,
+            on_disk,
+            header.format,
+            source_bytes,
+            quality,
+            &|variant| shared_stem || variant_stem_taken(variant),
+        );
+    }
     work.outcome
+}
+
+impl Work<'_> {
+    /// Writes `base`'s WebP/AVIF siblings (`--webp`/`--avif`) from `picture`, what `base`
+    /// shows; `base_bytes` is `base`'s size, which a copy must beat.
+    fn modern_copies(
+        &mut self,
+        base: &Path,
+        base_relative: &str,
+        base_bytes: u64,
+        picture: &DynamicImage,
+        graphics: bool,
+    ) {
+        let options = self.options;
+        let source_modified = modified(base);
+        for (enabled, extension) in [(options.webp, "webp"), (options.avif, "avif")] {
+            if !enabled {
+                continue;
+            }
+            let target = base.with_extension(extension);
+            let target_relative = match base_relative.rsplit_once('.') {
+                Some((stem, _)) => format!("{stem}.{extension}"),
+                None => format!("{base_relative}.{extension}"),
+            };
+            let existing = std::fs::symlink_metadata(&target).ok();
+            if let Some(metadata) = &existing {
+                if !metadata.is_file() {
+                    self.error(
+                        target_relative,
+                        "is a symbolic link or not a regular file; left alone".into(),
+                    );
+                    continue;
+                }
+                let newer =
+                    metadata.modified().ok() >= source_modified && source_modified.is_some();
+                let same_size = read_limited(&target, MAX_INPUT_BYTES)
+                    .ok()
+                    .and_then(|b| imaging::read_header(&b).ok())
+                    .is_some_and(|h| (h.width, h.height) == picture.dimensions());
+                if newer && same_size {
+                    self.outcome.up_to_date += 1;
+                    self.outcome.current_copies.push(target_relative);
+                    continue;
+                }
+            }
+            let replaced = existing.is_some();
+            let encoded = if extension == "webp" {
+                match imaging::encode_webp_lossy(picture, options.webp_quality) {
+                    Err(e) => Err(e.to_string()),
+                    Ok(lossy) if graphics && lossless_may_win(base_bytes, lossy.len()) => {
+                        match imaging::encode_webp_lossless(picture) {
+                            Ok(lossless) if lossless.len() <= lossy.len() => {
+                                Ok((lossless, "webp-lossless", true))
+                            }
+                            _ => Ok((lossy, "webp-lossy", false)),
+                        }
+                    }
+                    Ok(lossy) => Ok((lossy, "webp-lossy", false)),
+                }
+            } else {
+                imaging::encode_avif(picture, options.avif_quality, options.avif_speed)
+                    .map(|bytes| (bytes, "avif", false))
+                    .map_err(|e| e.to_string())
+            };
+            match encoded {
+                Err(e) => self.error(target_relative, e),
+                Ok((new, _, _))
+                    if replaced
+                        && read_limited(&target, MAX_INPUT_BYTES).ok().as_deref()
+                            == Some(&new[..]) =>
+                {
+                    self.outcome.up_to_date += 1;
+                    self.outcome.current_copies.push(target_relative);
+                }
+                Ok(_) if replaced && !options.force => {
+                    // Older than its source or of other dimensions: an old copy, or a picture of
+                    // someone's own under this name (an art-directed crop); nothing tells which.
+                    self.warning(format!(
+                        "{target_relative} exists and is not an up-to-date copy of this image; left alone (`--force` replaces it)"
+                    ));
+                }
+                Ok((new, what, lossless)) if options.worth_it(base_bytes, new.len() as u64) => {
+                    let action = if replaced {
+                        Action::Replace
+                    } else {
+                        Action::Create
+                    };
+                    let _ = self.commit(Output {
+                        target: &target,
+                        relative: target_relative,
+                        action,
+                        what,
+                        before: base_bytes,
+                        bytes: &new,
+                        expected: picture,
+                        lossless,
+                    });
+                }
+                Ok(_) => self.outcome.not_worth_it += 1,
+            }
+        }
+    }
+
+    /// `--responsive`: writes the width variants of this image that `displays` call for, from
+    /// `picture` (the image as it is on disk after this run, upright, `source_bytes` long), in
+    /// the image's own format (a JPEG at `jpeg_quality`), each with its WebP/AVIF copies;
+    /// records the set for `--rewrite-html`.
+    fn responsive_variants(
+        &mut self,
+        displays: &[Display],
+        picture: &DynamicImage,
+        format: ImageFormat,
+        source_bytes: u64,
+        jpeg_quality: u8,
+        copies_clash: &dyn Fn(&Path) -> bool,
+    ) {
+        let options = self.options;
+        let Some(plan) = responsive::plan(displays, picture.width()) else {
+            return;
+        };
+        let (what, graphics) = match format {
+            ImageFormat::Png => ("png-variant", true),
+            _ => ("jpeg-variant", false),
+        };
+        let mut variants = Vec::new();
+        for width in plan.widths.iter().copied().filter(|&w| w < picture.width()) {
+            let Some(scaled) = imaging::resize_to_width(picture, width) else {
+                continue;
+            };
+            let relative = responsive::variant_name(&self.file.relative_path, width);
+            let Some(name) = relative.rsplit('/').next() else {
+                continue;
+            };
+            let target = self.file.path.with_file_name(name);
+            let encoded = match format {
+                ImageFormat::Png => encode_png(&scaled, options.level),
+                _ => encode_optimized_jpeg(&scaled, jpeg_quality),
+            };
+            let new = match encoded {
+                Ok(new) => new,
+                Err(e) => {
+                    self.error(relative, e);
+                    continue;
+                }
+            };
+            // A narrower file that is not smaller would have a browser download more bytes for
+            // fewer pixels (a flat PNG scaled with a smoothing filter gains colours); one that
+            // saves less than the optimiser's thresholds is a file to keep for nothing.
+            if !options.worth_it(source_bytes, new.len() as u64) {
+                self.outcome.not_worth_it += 1;
+                continue;
+            }
+            match std::fs::symlink_metadata(&target) {
+                Ok(metadata) if !metadata.is_file() => {
+                    self.error(
+                        relative,
+                        "is a symbolic link or not a regular file; left alone".into(),
+                    );
+                    continue;
+                }
+                Ok(_) => {
+                    if read_limited(&target, MAX_INPUT_BYTES).ok().as_deref() == Some(&new[..]) {
+                        self.outcome.up_to_date += 1;
+                    } else {
+                        // Never replaced, even with `--force`: the name is ours only by
+                        // convention, and the file may be someone's own picture.
+                        self.warning(format!(
+                            "{relative} exists and is not this image at {width} px wide; left alone (variants never overwrite a file: remove it to have it written)"
+                        ));
+                        continue;
+                    }
+                }
+                Err(_) => {
+                    let written = self.commit(Output {
+                        target: &target,
+                        relative: relative.clone(),
+                        action: Action::Create,
+                        what,
+                        before: source_bytes,
+                        bytes: &new,
+                        expected: &scaled,
+                        lossless: false,
+                    });
+                    if !written {
+                        continue;
+                    }
+                }
+            }
+            if options.webp || options.avif {
+                if copies_clash(&target) {
+                    self.warning(format!("another image has the same name before its extension; no WebP/AVIF copy of {relative} (they would overwrite each other)"));
+                } else {
+                    // From the variant's own pixels, as a later run would make them: copies
+                    // of the file, and the same bytes then (idempotent runs).
+                    match imaging::decode_bounded(&new, &Limits::default()) {
+                        Ok(variant) => self.modern_copies(
+                            &target,
+                            &relative,
+                            new.len() as u64,
+                            &variant,
+                            graphics,
+                        ),
+                        Err(e) => self.error(relative.clone(), format!("does not decode: {e}")),
+                    }
+                }
+            }
+            variants.push(Variant {
+                path: relative,
+                width: scaled.width(),
+                height: scaled.height(),
+            });
+        }
+        if !variants.is_empty() {
+            self.outcome.responsive.push(ResponsiveImage {
+                path: self.file.relative_path.clone(),
+                width: picture.width(),
+                height: picture.height(),
+                variants,
+            });
+        }
+    }
 }

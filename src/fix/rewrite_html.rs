@@ -3,7 +3,10 @@
 //! For every `<img>` of a page whose image now has WebP or AVIF siblings, the tag is wrapped in
 //! a `<picture>` whose `<source>`s offer them (AVIF first, then WebP, the `<img>` stays the
 //! fallback); missing `width`/`height` are added from the image's real dimensions; images the
-//! audit's heuristic puts below the fold get `loading="lazy" decoding="async"`.
+//! audit's heuristic puts below the fold get `loading="lazy" decoding="async"`. With
+//! `optimize --responsive`, an `<img>` without `srcset` whose image got width variants gets
+//! `srcset` (the variants and the original, by width) and the `sizes` the layout measured; its
+//! `<picture>`, when there are modern copies of every one of them, offers them per type.
 //!
 //! Why splicing instead of re-serialising: the page is parsed once (lol_html, a streaming HTML
 //! parser) only to find the byte range of each `<img>` start tag; the output is then the input
@@ -29,6 +32,8 @@ use crate::analyze::url::{
 };
 use crate::layout::fold::fold_verdicts;
 
+pub use super::responsive::{ResponsiveImage, Variant};
+
 /// What the optimiser left on disk for one image file.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ImageOnDisk {
@@ -38,6 +43,14 @@ pub struct ImageOnDisk {
     /// File names (not paths) of the siblings in the same folder, e.g. `photo.webp`.
     pub webp: Option<String>,
     pub avif: Option<String>,
+}
+
+/// An `<img>` showing an image with variants that was not given a `srcset`, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftAlone {
+    pub line: u32,
+    pub src: String,
+    pub reason: &'static str,
 }
 
 /// One intended change, for the fixer's report.
@@ -61,6 +74,8 @@ pub enum EditKind {
     },
     /// `loading="lazy"` (and `decoding="async"` when absent) added.
     Lazy,
+    /// `srcset` (these widths, the original's last) and `sizes` added.
+    Srcset { widths: Vec<u32> },
 }
 
 #[derive(Debug)]
@@ -68,6 +83,8 @@ pub struct RewrittenPage {
     /// The new page; equal to the input when `edits` is empty.
     pub html: Vec<u8>,
     pub edits: Vec<Edit>,
+    /// `<img>` showing an image with variants that already choose their own sources.
+    pub left_alone: Vec<LeftAlone>,
 }
 
 /// The result did not pass [`verify`]: a bug in the rewriter or markup it does not understand.
@@ -95,12 +112,21 @@ pub fn rewrite_page(
     image_on_disk: &dyn Fn(&str) -> Option<ImageOnDisk>,
     above_the_fold: usize,
 ) -> Result<RewrittenPage, RewriteError> {
-    rewrite_page_selected(page, input, image_on_disk, above_the_fold, None, None)
+    rewrite_page_selected(
+        page,
+        input,
+        image_on_disk,
+        above_the_fold,
+        None,
+        None,
+        &Default::default(),
+    )
 }
 
 /// [`rewrite_page`] of only the `<img>` that may show a file `selected` accepts (their `src`
 /// or a `srcset` candidate, resolved in the page); `None`: every `<img>`. With the page's
-/// `layout`, below the fold is decided from it, as `images/lazy-loading` does.
+/// `layout`, below the fold is decided from it, as `images/lazy-loading` does. `responsive`:
+/// the images with width variants, by path, whose `<img>` get `srcset` and `sizes`.
 pub fn rewrite_page_selected(
     page: &str,
     input: &[u8],
@@ -108,6 +134,7 @@ pub fn rewrite_page_selected(
     above_the_fold: usize,
     selected: Option<&dyn Fn(&str) -> bool>,
     layout: Option<&crate::layout::PageLayout>,
+    responsive: &std::collections::HashMap<String, ResponsiveImage>,
 ) -> Result<RewrittenPage, RewriteError> {
     let facts = html::parse(input);
     let below_the_fold: std::collections::HashSet<usize> =
@@ -123,6 +150,7 @@ pub fn rewrite_page_selected(
 
     let mut insertions: Vec<Insertion> = Vec::new();
     let mut edits = Vec::new();
+    let mut left_alone = Vec::new();
     for (index, image) in facts.images.iter().enumerate() {
         // Images inside <template> are not rendered as they are; images already in a <picture>
         // have their sources chosen by the author.
@@ -146,16 +174,72 @@ pub fn rewrite_page_selected(
             }
         }
         // Lazy loading needs nothing from disk; the picture and the size need the file.
-        let on_disk = match resolve_in_document(page, base_href, src) {
-            Resolved::Local(path) => image_on_disk(&path),
+        let resolved = match resolve_in_document(page, base_href, src) {
+            Resolved::Local(path) => Some(path),
             _ => None,
         };
+        let on_disk = resolved.as_deref().and_then(image_on_disk);
         let line = image.location.line;
         let mut attributes = String::new();
 
+        // Width variants: offered through `srcset`, unless the author chose the sources.
+        let mut shown = std::borrow::Cow::Borrowed(image);
+        if let Some(set) = resolved.as_deref().and_then(|path| responsive.get(path)) {
+            // `sizes` is this element's: the same image may be a full-width hero on one page
+            // and a thumbnail on another (the widths cover both).
+            let sizes = element_sizes(layout, &facts, index, set.width);
+            let reason = if image.srcset.is_some() {
+                Some("already has a srcset")
+            } else if image.in_picture.is_some() {
+                Some("is in a <picture> whose sources choose the image")
+            } else if image.sizes.is_some() {
+                Some("has a sizes attribute of its own")
+            } else if sizes.is_none() {
+                // A guessed `sizes` smaller than the box would make browsers pick a blurry
+                // variant.
+                Some(
+                    "has no box in the layout (the page was not laid out, or it is hidden), so its sizes are unknown",
+                )
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                left_alone.push(LeftAlone {
+                    line,
+                    src: src.to_owned(),
+                    reason,
+                });
+            } else if let Some(sizes) = sizes
+                && !set.variants.is_empty()
+            {
+                let srcset = responsive_srcset(src, set);
+                attributes.push_str(&format!(
+                    " srcset=\"{}\" sizes=\"{}\"",
+                    escape_attribute(&srcset),
+                    escape_attribute(&sizes)
+                ));
+                edits.push(Edit {
+                    line,
+                    src: src.to_owned(),
+                    kind: EditKind::Srcset {
+                        widths: set
+                            .variants
+                            .iter()
+                            .map(|v| v.width)
+                            .chain([set.width])
+                            .collect(),
+                    },
+                });
+                let mut with_srcset = image.clone();
+                with_srcset.srcset = Some(srcset);
+                with_srcset.sizes = Some(sizes);
+                shown = std::borrow::Cow::Owned(with_srcset);
+            }
+        }
+
         if image.in_picture.is_none()
             && let Some(on_disk) = &on_disk
-            && let Some(picture) = picture_sources(page, base_href, image, on_disk, image_on_disk)
+            && let Some(picture) = picture_sources(page, base_href, &shown, on_disk, image_on_disk)
         {
             insertions.push(Insertion {
                 offset: tag.range.start,
@@ -212,6 +296,7 @@ pub fn rewrite_page_selected(
         return Ok(RewrittenPage {
             html: input.to_vec(),
             edits,
+            left_alone,
         });
     }
     let output = splice(input, insertions);
@@ -219,7 +304,66 @@ pub fn rewrite_page_selected(
     Ok(RewrittenPage {
         html: output,
         edits,
+        left_alone,
     })
+}
+
+/// The `sizes` for the `index`-th `<img>` of `facts` from its own displays in `layout` (both
+/// viewports), or `None` when it has none: the page was not laid out, or the element has no
+/// box. Boxes are matched to tags by `src` and rank among the tags with that `src`, as the
+/// fold verdicts match them.
+fn element_sizes(
+    layout: Option<&crate::layout::PageLayout>,
+    facts: &crate::model::facts::html::HtmlFacts,
+    index: usize,
+    source_width: u32,
+) -> Option<String> {
+    use crate::layout::{ElementKind, LayoutStatus, responsive};
+    let layout = layout.filter(|l| l.status == LayoutStatus::LaidOut)?;
+    let src = facts.images.get(index)?.src.as_deref()?;
+    let rank = facts.images[..index]
+        .iter()
+        .filter(|image| image.src.as_deref() == Some(src))
+        .count();
+    let mut shown = Vec::new();
+    for viewport in &layout.viewports {
+        let Some((element, _)) = viewport
+            .elements
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.kind == ElementKind::Img && e.src.as_deref() == Some(src))
+            .nth(rank)
+        else {
+            continue;
+        };
+        shown.extend(
+            responsive::displays(viewport)
+                .into_values()
+                .flatten()
+                .filter(|display| display.element == element),
+        );
+    }
+    responsive::plan(&shown, source_width).map(|plan| plan.sizes)
+}
+
+/// The `srcset` of an image and its variants (as the decoded attribute value): each variant by
+/// its width, narrowest first, then the original, every URL `src` with its file name changed
+/// (folder, query and fragment kept, as the variants lie beside the original).
+fn responsive_srcset(src: &str, set: &ResponsiveImage) -> String {
+    let mut candidates: Vec<String> = set
+        .variants
+        .iter()
+        .map(|variant| {
+            let name = variant.path.rsplit('/').next().unwrap_or(&variant.path);
+            format!(
+                "{} {}w",
+                for_srcset(&with_file_name(src, name)),
+                variant.width
+            )
+        })
+        .collect();
+    candidates.push(format!("{} {}w", for_srcset(src), set.width));
+    candidates.join(", ")
 }
 
 /// Why a page could not be rewritten; the caller reports it and leaves the page as it was.
@@ -252,21 +396,44 @@ pub fn rewrite_file(
     copies: &std::collections::HashSet<String>,
     selected: Option<&std::collections::HashSet<String>>,
     layout: Option<&crate::layout::PageLayout>,
+    responsive: &std::collections::HashMap<String, ResponsiveImage>,
 ) -> Result<RewrittenPage, PageError> {
     let input = std::fs::read(root.join(page)).map_err(PageError::Read)?;
+    // A dry run's variants are not on disk: their size is known from the plan.
+    let planned: std::collections::HashMap<&str, (u32, u32)> = responsive
+        .values()
+        .flat_map(|set| &set.variants)
+        .map(|variant| (variant.path.as_str(), (variant.width, variant.height)))
+        .collect();
     let seen: RefCell<std::collections::HashMap<String, Option<ImageOnDisk>>> = RefCell::default();
     let image_on_disk = |path: &str| -> Option<ImageOnDisk> {
         if let Some(known) = seen.borrow().get(path) {
             return known.clone();
         }
-        let found = image_on_disk(root, path, copies);
+        let found = image_on_disk(root, path, copies).or_else(|| {
+            let &(width, height) = planned.get(path)?;
+            Some(ImageOnDisk {
+                width,
+                height,
+                webp: copy_sibling(path, "webp", copies),
+                avif: copy_sibling(path, "avif", copies),
+            })
+        });
         seen.borrow_mut().insert(path.to_owned(), found.clone());
         found
     };
     let in_selected = |path: &str| selected.is_some_and(|set| set.contains(path));
     let filter = selected.map(|_| &in_selected as &dyn Fn(&str) -> bool);
-    rewrite_page_selected(page, &input, &image_on_disk, above_the_fold, filter, layout)
-        .map_err(PageError::Verify)
+    rewrite_page_selected(
+        page,
+        &input,
+        &image_on_disk,
+        above_the_fold,
+        filter,
+        layout,
+        responsive,
+    )
+    .map_err(PageError::Verify)
 }
 
 /// `--rewrite-html`: rewrites every HTML page of the folder against the images as they are
@@ -285,6 +452,11 @@ pub fn rewrite_pages(
     dry_run: bool,
     report: &mut super::FixReport,
 ) {
+    let responsive: std::collections::HashMap<String, ResponsiveImage> = report
+        .responsive
+        .iter()
+        .map(|set| (set.path.clone(), set.clone()))
+        .collect();
     // The pages laid out as the audit lays them out, so that both agree on the fold.
     let layouts = crate::layout::lay_out_scanned(
         folder.iter(),
@@ -311,6 +483,7 @@ pub fn rewrite_pages(
             copies,
             selected,
             layouts.page(&page.relative_path),
+            &responsive,
         ) {
             Ok(rewritten) => rewritten,
             Err(error) => {
@@ -320,6 +493,12 @@ pub fn rewrite_pages(
                 continue;
             }
         };
+        for alone in &rewritten.left_alone {
+            report.warnings.push(problem(format!(
+                "line {}: <img src=\"{}\"> {}; no srcset added for its width variants",
+                alone.line, alone.src, alone.reason
+            )));
+        }
         if rewritten.edits.is_empty() {
             report.up_to_date += 1;
             continue;
@@ -380,6 +559,10 @@ fn describe(edits: &[Edit]) -> String {
             lines(|k| matches!(k, EditKind::Size { .. })),
         ),
         ("loading=lazy added", lines(|k| matches!(k, EditKind::Lazy))),
+        (
+            "srcset/sizes added",
+            lines(|k| matches!(k, EditKind::Srcset { .. })),
+        ),
     ] {
         if !found.is_empty() {
             let list: Vec<String> = found.iter().map(u32::to_string).collect();
@@ -392,7 +575,7 @@ fn describe(edits: &[Edit]) -> String {
 /// The image at `path` under `root` and its modern siblings (`name.webp`, `name.avif` beside
 /// `name.jpg`, the names `webaudit optimize` writes), or `None` when it is not a regular
 /// image file whose size can be read.
-fn image_on_disk(
+pub(crate) fn image_on_disk(
     root: &std::path::Path,
     path: &str,
     copies: &std::collections::HashSet<String>,
@@ -407,25 +590,30 @@ fn image_on_disk(
     } else {
         (header.width, header.height)
     };
-    let name = file.file_name()?.to_str()?;
-    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
-    let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
-    let sibling = |extension: &str| {
-        let sibling = format!("{stem}.{extension}");
-        let relative = if folder.is_empty() {
-            sibling.clone()
-        } else {
-            format!("{folder}/{sibling}")
-        };
-        let present = copies.contains(&relative);
-        (sibling != name && present).then_some(sibling)
-    };
     Some(ImageOnDisk {
         width,
         height,
-        webp: sibling("webp"),
-        avif: sibling("avif"),
+        webp: copy_sibling(path, "webp", copies),
+        avif: copy_sibling(path, "avif", copies),
     })
+}
+
+/// The file name of `path`'s `extension` sibling (`photo.webp` beside `img/photo.jpg`) when
+/// `copies` lists it as a copy of it.
+fn copy_sibling(
+    path: &str,
+    extension: &str,
+    copies: &std::collections::HashSet<String>,
+) -> Option<String> {
+    let (folder, name) = path.rsplit_once('/').map_or(("", path), |(f, n)| (f, n));
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let sibling = format!("{stem}.{extension}");
+    let relative = if folder.is_empty() {
+        sibling.clone()
+    } else {
+        format!("{folder}/{sibling}")
+    };
+    (sibling != name && copies.contains(&relative)).then_some(sibling)
 }
 
 /// `root/relative` when every folder on the way is a real folder and the end is a regular
@@ -822,7 +1010,7 @@ fn strip_added_attributes(
     before: &[OutlineElement],
     position: usize,
 ) -> OutlineElement {
-    const ADDED: [&str; 4] = ["width", "height", "loading", "decoding"];
+    const ADDED: [&str; 6] = ["width", "height", "loading", "decoding", "srcset", "sizes"];
     let Some(original) = before.get(position).filter(|_| element.name == "img") else {
         return element.clone();
     };
@@ -973,6 +1161,107 @@ mod tests {
             "{html}"
         );
         assert!(!html.contains("lazy"));
+    }
+
+    /// `srcset`/`sizes` from the element's own layout; the `<picture>` offers every width per
+    /// type when each has a copy; a tag that chose its sources, or has no box, is left alone.
+    #[test]
+    fn responsive_images_get_srcset_from_their_own_layout() {
+        use crate::layout::{ElementBox, ElementKind, LayoutStatus, PageLayout, ViewportLayout};
+        let page = "<body><img src=\"img/hero.jpg\" alt=a width=1600 height=900>\n<img src=\"img/hero.jpg\" srcset=\"img/hero.jpg 1x\" width=1600 height=900>\n<img src=\"img/hero.jpg\" width=1600 height=900 hidden></body>";
+        let shown = |width: f64| ElementBox {
+            kind: ElementKind::Img,
+            index: 0,
+            src: Some("img/hero.jpg".into()),
+            current_src: Some("img/hero.jpg".into()),
+            current_file: Some("img/hero.jpg".into()),
+            file_width: Some(1600),
+            file_height: Some(900),
+            density: Some(1.0),
+            x: 0.0,
+            y: 0.0,
+            width,
+            height: width * 9.0 / 16.0,
+            in_first_viewport: true,
+            below_fold_px: 0.0,
+        };
+        let viewport = |v: crate::layout::Viewport, width: f64| ViewportLayout {
+            name: v.name,
+            width: v.width,
+            height: v.height,
+            scale: v.scale,
+            page_height: 1000.0,
+            // The first two are laid out; the hidden third has no box.
+            elements: vec![shown(width), shown(width), shown(0.0)],
+        };
+        let layout = PageLayout {
+            page: "index.html".into(),
+            status: LayoutStatus::LaidOut,
+            note: None,
+            viewports: vec![
+                viewport(crate::layout::MOBILE, 380.0),
+                viewport(crate::layout::DESKTOP, 760.0),
+            ],
+        };
+        let variant = |width: u32| Variant {
+            path: format!("img/hero-{width}w.jpg"),
+            width,
+            height: width * 9 / 16,
+        };
+        let responsive = std::collections::HashMap::from([(
+            "img/hero.jpg".to_owned(),
+            ResponsiveImage {
+                path: "img/hero.jpg".into(),
+                width: 1600,
+                height: 900,
+                variants: vec![variant(380), variant(760)],
+            },
+        )]);
+        let with_copies = |path: &str| {
+            let name = path.rsplit('/').next()?;
+            let stem = name.rsplit_once('.')?.0;
+            Some(ImageOnDisk {
+                width: 1600,
+                height: 900,
+                webp: Some(format!("{stem}.webp")),
+                avif: None,
+            })
+        };
+        let result = rewrite_page_selected(
+            "index.html",
+            page.as_bytes(),
+            &with_copies,
+            3,
+            None,
+            Some(&layout),
+            &responsive,
+        )
+        .unwrap();
+        let html = String::from_utf8(result.html).unwrap();
+        let first = html.lines().next().unwrap();
+        assert_eq!(
+            first,
+            "<body><picture><source type=\"image/webp\" srcset=\"img/hero-380w.webp 380w, img/hero-760w.webp 760w, img/hero.webp 1600w\" sizes=\"(max-width: 412px) 92vw, 760px\"><img src=\"img/hero.jpg\" alt=a width=1600 height=900 srcset=\"img/hero-380w.jpg 380w, img/hero-760w.jpg 760w, img/hero.jpg 1600w\" sizes=\"(max-width: 412px) 92vw, 760px\"></picture>"
+        );
+        // The author's srcset: its <picture> maps it, no srcset of ours.
+        assert!(html.lines().nth(1).unwrap().contains("<img src=\"img/hero.jpg\" srcset=\"img/hero.jpg 1x\" width=1600 height=900></picture>"), "{html}");
+        assert!(
+            html.lines()
+                .nth(2)
+                .unwrap()
+                .starts_with("<picture><source type=\"image/webp\" srcset=\"img/hero.webp\">"),
+            "{html}"
+        );
+        let reasons: Vec<(u32, &str)> = result
+            .left_alone
+            .iter()
+            .map(|l| (l.line, l.reason))
+            .collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(reasons[0].0 == 2 && reasons[0].1.contains("srcset"));
+        assert!(reasons[1].0 == 3 && reasons[1].1.contains("no box"));
+        // What verify accepts: attributes and wrappers added, nothing else.
+        assert!(verify(page.as_bytes(), html.as_bytes(), &result.edits).is_ok());
     }
 
     #[test]
@@ -1175,6 +1464,7 @@ mod tests {
             &Default::default(),
             None,
             None,
+            &Default::default(),
         )
         .unwrap();
         assert!(
@@ -1183,7 +1473,16 @@ mod tests {
                 .contains("ladybird.webp")
         );
         let copies = std::collections::HashSet::from(["img/ladybird.webp".to_string()]);
-        let result = rewrite_file(root.path(), "index.html", 3, &copies, None, None).unwrap();
+        let result = rewrite_file(
+            root.path(),
+            "index.html",
+            3,
+            &copies,
+            None,
+            None,
+            &Default::default(),
+        )
+        .unwrap();
         let html = String::from_utf8(result.html).unwrap();
         let line = |n: usize| html.lines().nth(n - 1).unwrap().to_owned();
         assert_eq!(
