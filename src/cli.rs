@@ -173,10 +173,10 @@ show an image named (or in a folder named) are rewritten, so `--rewrite-html --r
 dist/img/a.png` changes the tags showing a.png and nothing else.
 
 --responsive plans from the layout of every page of the folder: an image gets the widths its
-widest display needs on each profile, at 1x and 2x, capped at its own width and merged when
-within 10%, so a 1600 px hero shown 412 px wide on phones gets img/hero-412w.jpg and
-img/hero-824w.jpg, and with --rewrite-html a srcset listing them (412w, 824w) and the original
-(1600w), with the sizes the layout measured. Between the two laid-out widths the page's own
+widest display needs, at 2x on phones and at 1x and 2x on desktops, capped at its own width and
+merged when within 10%, so a 1600 px hero shown 412 px wide on phones and 1350 px on desktops
+gets img/hero-824w.jpg and img/hero-1350w.jpg, and with --rewrite-html a srcset listing them
+(824w, 1350w) and the original (1600w), with the sizes the layout measured. Between the two laid-out widths the page's own
 breakpoints decide: check the sizes value against them.
 
 Exit codes: 0 done (or nothing to do); 1 some file could not be handled (the others were);

@@ -1184,6 +1184,9 @@ mod tests {
             height: width * 9.0 / 16.0,
             in_first_viewport: true,
             below_fold_px: 0.0,
+            size_declared: true,
+            out_of_flow: false,
+            object_fit: crate::layout::ObjectFit::Fill,
         };
         let viewport = |v: crate::layout::Viewport, width: f64| ViewportLayout {
             name: v.name,

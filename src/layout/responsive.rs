@@ -132,9 +132,9 @@ pub struct Plan {
 /// source `source_width` pixels wide.
 ///
 /// Widths: each profile's largest drawn width (the box's, or with `object-fit: cover` the
-/// cropped image's) at 1× and 2× (phones are 2–3×, Lighthouse's
-/// mobile profile 1.75×, desktops 1–2×), none wider than the source (the source itself then
-/// serves), merged when within 10% of each other. `sizes`: the displayed widths the layout
+/// uncropped image's) at 2× on phones (they are 2–3×; Lighthouse's mobile profile is 1.75×,
+/// which picks a 2× candidate) and at 1× and 2× on desktops, none wider than the source (the
+/// source itself then serves), merged when within 10% of each other. `sizes`: the displayed widths the layout
 /// measured — one pixel length when both profiles show the image equally wide, one `vw`
 /// share when both show the same share of the viewport, else the mobile share up to the
 /// mobile viewport's width and the desktop length above it (webaudit lays pages out at those
@@ -149,8 +149,13 @@ pub fn plan(displays: &[Display], source_width: u32) -> Option<Plan> {
     };
     let mobile = widest(super::MOBILE.name);
     let desktop = widest(super::DESKTOP.name);
+    // Phones: 2× (Lighthouse's 1.75× and most phones pick it; a 1× phone is rare and a 1×
+    // variant nobody picks is a file for nothing). Desktops: 1× and 2×.
     let mut wanted: Vec<u32> = Vec::new();
-    for shown in [mobile, desktop].into_iter().flatten() {
+    if let Some(shown) = mobile {
+        wanted.push((shown.drawn_width.ceil() as u32).saturating_mul(2));
+    }
+    if let Some(shown) = desktop {
         let css = shown.drawn_width.ceil() as u32;
         wanted.extend([css, css.saturating_mul(2)]);
     }
@@ -260,7 +265,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(plan.sizes, "100vw");
-        assert_eq!(plan.widths, vec![412, 824, 1350, 2700]);
+        assert_eq!(plan.widths, vec![824, 1350, 2700]);
     }
 
     #[test]
@@ -274,7 +279,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(plan.sizes, "320px");
-        // 320 at 1× and 500 (2× capped at the source); the desktop ones are the same.
+        // Desktop 320 at 1×, and 640 (2×, both profiles) capped at the source's 500.
         assert_eq!(plan.widths, vec![320, 500]);
     }
 
@@ -290,7 +295,7 @@ mod tests {
         .unwrap();
         assert_eq!(plan.sizes, "(max-width: 412px) 92vw, 760px");
         // 760 (mobile 2×) and 760 (desktop 1×) merge.
-        assert_eq!(plan.widths, vec![380, 760, 1520]);
+        assert_eq!(plan.widths, vec![760, 1520]);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-use super::image_refs::{image_files, kib};
+use super::image_refs::{image_files, kib, optimizer_rewrites, saving_option};
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::Facts;
 use crate::analyze::html::{HtmlFacts, ImageTag};
@@ -38,16 +38,18 @@ declare_rule! {
     ///
     /// ## Why is this bad?
     /// The browser downloads every pixel of the file, then scales most of them away: a
-    /// 1600-pixel photo in a 380-pixel column of a phone (665 device pixels at 1.75×) is five
+    /// 2400-pixel photo in a 380-pixel column of a phone (665 device pixels at 1.75×) is 13
     /// times the pixels displayed. The bytes delay the page and cost mobile data.
     ///
     /// ## How to fix it
     /// Offer the widths each profile displays and tell the browser how wide the image is shown;
-    /// the finding's fix names the widths and the `sizes` value measured on the layout:
+    /// the finding's fix names the widths and the `sizes` value measured on the layout, and
+    /// `webaudit optimize --responsive --rewrite-html` writes both (for a PNG or JPEG shown by
+    /// an `<img>` without a `srcset` of its own):
     ///
     /// ```html
-    /// <img src="photo.jpg" srcset="photo-380w.jpg 380w, photo-760w.jpg 760w, photo.jpg 1600w"
-    ///      sizes="(max-width: 412px) 92vw, 760px" width="1600" height="900" alt="…">
+    /// <img src="photo.jpg" srcset="photo-760w.jpg 760w, photo-1520w.jpg 1520w, photo.jpg 2400w"
+    ///      sizes="(max-width: 412px) 92vw, 760px" width="2400" height="1350" alt="…">
     /// ```
     ///
     /// webaudit lays pages out at the two profiles' widths only: between them the page's own
@@ -177,7 +179,46 @@ impl Rule for ImagesResponsive {
                     worse.wasted_share() * 100.0,
                     kib(saving)
                 );
+                // `optimize --responsive` takes PNG and JPEG files shown by an <img> without a
+                // srcset, sizes or <picture> (it leaves an author's own choices alone).
+                let fixer_takes = optimizer_rewrites(file, &header)
+                    && !already_responsive
+                    && tags.iter().all(|t| t.sizes.is_none());
                 let fix = advice.map(|(plan, srcset)| {
+                    let widths = plan
+                        .widths
+                        .iter()
+                        .filter(|&&w| w < largest)
+                        .map(|&w| format!("{w} px"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    if fixer_takes {
+                        let variants: Vec<String> = plan
+                            .widths
+                            .iter()
+                            .filter(|&&w| w < largest)
+                            .map(|&w| variant_name(file, w))
+                            .collect();
+                        let mut changes = variants.clone();
+                        changes.push(page.page.clone());
+                        return Fix::command(
+                            format!(
+                                "webaudit optimize --responsive --copies-only --rewrite-html {}--root {} {}",
+                                saving_option(raw, saving),
+                                super::fix_folder(context.root),
+                                super::fix_path(context.root, file)
+                            ),
+                            Applicability::Unsafe,
+                            format!(
+                                "writes {} beside {file} (lossy: scaled down; {file} is not changed) at the widths every laid-out page displays it at, and adds srcset and sizes to the <img> showing it in {} (here: srcset=\"{srcset}\" sizes=\"{}\"), with the page's other --rewrite-html edits",
+                                variants.join(", "),
+                                page.page,
+                                plan.sizes
+                            ),
+                            vec![file.to_string()],
+                            changes,
+                        );
+                    }
                     let existing = if already_responsive {
                         " (replacing its srcset: the candidates offered do not fit the layout)"
                     } else {
@@ -186,13 +227,7 @@ impl Rule for ImagesResponsive {
                     Fix::manual(
                         Applicability::Unsafe,
                         format!(
-                            "generate {} and write srcset=\"{srcset}\" sizes=\"{}\" on the <img>{existing}; the widths are what the layout displays at 1× and 2× on both profiles",
-                            plan.widths
-                                .iter()
-                                .filter(|&&w| w < largest)
-                                .map(|&w| format!("{w} px"))
-                                .collect::<Vec<_>>()
-                                .join(", "),
+                            "generate {widths} and write srcset=\"{srcset}\" sizes=\"{}\" on the <img>{existing}; the widths are what the layout displays at 2× on phones and 1× and 2× on desktops",
                             plan.sizes
                         ),
                         vec![page.page.clone(), file.to_string()],
@@ -245,9 +280,20 @@ mod tests {
         );
         let fix = folder.findings_of(RULE)[0].fix.clone().unwrap();
         assert!(
-            fix.description.contains("srcset=\"photo-380w.jpg 380w, photo-760w.jpg 760w, photo-1520w.jpg 1520w, photo.jpg 2400w\" sizes=\"(max-width: 412px) 92vw, 760px\""),
+            fix.description.contains("srcset=\"photo-760w.jpg 760w, photo-1520w.jpg 1520w, photo.jpg 2400w\" sizes=\"(max-width: 412px) 92vw, 760px\""),
             "{}",
             fix.description
+        );
+        let command = fix.command_line().unwrap();
+        assert!(
+            command.starts_with(
+                "webaudit optimize --responsive --copies-only --rewrite-html --root /"
+            ) && command.ends_with("/site/photo.jpg"),
+            "{command}"
+        );
+        assert_eq!(
+            fix.changes,
+            ["photo-760w.jpg", "photo-1520w.jpg", "index.html"]
         );
     }
 
