@@ -227,6 +227,7 @@ pub fn lay_out_pages(assets: &[Asset], base_path: Option<&str>, threads: usize) 
             .iter()
             .filter_map(|a| match &a.facts {
                 Facts::Image(image) => image.header.map(|h| (a.path.clone(), (h.width, h.height))),
+                Facts::Svg(svg) => svg.layout_size().map(|size| (a.path.clone(), size)),
                 _ => None,
             })
             .collect(),
