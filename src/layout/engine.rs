@@ -2,6 +2,7 @@
 //! sizes, lay it out at each viewport and read the boxes back. Everything here runs on the
 //! page's layout thread (see `lay_out_guarded`).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use blitz_dom::node::{ImageData, RasterImageData, SpecialElementData};
@@ -94,10 +95,10 @@ pub(super) fn lay_out(page: &Page, viewports: &[Viewport]) -> LaidOut {
     let meta_viewport = meta_viewport(document);
     for viewport in viewports {
         let viewport = &layout_viewport(viewport, meta_viewport.as_deref());
-        set_intrinsic_sizes(document, page, viewport);
+        let chosen = set_intrinsic_sizes(document, page, viewport);
         document.set_viewport(engine_viewport(viewport));
         document.resolve(0.0);
-        laid_out.push(read_boxes(document, viewport));
+        laid_out.push(read_boxes(document, viewport, &chosen));
     }
     LaidOut {
         viewports: laid_out,
@@ -216,19 +217,30 @@ fn attr<'n>(node: &'n blitz_dom::Node, name: &str) -> Option<&'n str> {
 
 /// The pixel size of the folder's image `reference` names, seen from the page (whose
 /// `<base href>` is `base_href`).
-fn image_size(page: &Page, base_href: Option<&str>, reference: &str) -> Option<(u32, u32)> {
+/// The folder path `reference` names from the page, when it is in the folder.
+fn folder_path(page: &Page, base_href: Option<&str>, reference: &str) -> Option<String> {
     let reference = crate::pages::strip_base(reference, page.files.base_path.as_deref());
     match resolve_in_document(&page.path, base_href, &reference) {
-        Resolved::Local(path) => page.files.image_sizes.get(&path).copied(),
+        Resolved::Local(path) => Some(path),
         _ => None,
     }
+}
+
+fn image_size(page: &Page, base_href: Option<&str>, reference: &str) -> Option<(u32, u32)> {
+    let path = folder_path(page, base_href, reference)?;
+    page.files.image_sizes.get(&path).copied()
 }
 
 /// Gives every `<img>` and `<video poster>` the intrinsic size of the image a browser shows at
 /// `viewport`: the candidate its `srcset` (or its `<picture>`'s matching `<source>`) selects,
 /// divided by the candidate's density. Elements whose image is not in the folder keep none
 /// (a browser without the image lays them out from their CSS and attributes alone).
-fn set_intrinsic_sizes(document: &mut BaseDocument, page: &Page, viewport: &Viewport) {
+fn set_intrinsic_sizes(
+    document: &mut BaseDocument,
+    page: &Page,
+    viewport: &Viewport,
+) -> HashMap<NodeId, ChosenImage> {
+    let mut chosen_images = HashMap::new();
     let mut sizes: Vec<(NodeId, Option<(u32, u32)>)> = Vec::new();
     let width = viewport.width as f32;
     // The first `<base href>` applies to the whole document, as in a browser.
@@ -286,11 +298,24 @@ fn set_intrinsic_sizes(document: &mut BaseDocument, page: &Page, viewport: &View
                     viewport.scale,
                 )
             });
-            let size = chosen.and_then(|c| {
-                let (w, h) = image_size(page, base_href, &c.url)?;
+            let file_size = chosen
+                .as_ref()
+                .and_then(|c| image_size(page, base_href, &c.url));
+            let size = chosen.as_ref().zip(file_size).map(|(c, (w, h))| {
                 let css = |pixels: u32| ((pixels as f32 / c.density).round() as u32).max(1);
-                Some((css(w), css(h)))
+                (css(w), css(h))
             });
+            if let Some(c) = chosen {
+                chosen_images.insert(
+                    id,
+                    ChosenImage {
+                        file: folder_path(page, base_href, &c.url),
+                        url: c.url,
+                        density: c.density,
+                        file_size,
+                    },
+                );
+            }
             sizes.push((id, size));
         }
     }
@@ -300,6 +325,17 @@ fn set_intrinsic_sizes(document: &mut BaseDocument, page: &Page, viewport: &View
                 .get_node(id)
                 .and_then(|n| attr(n, "poster"))
                 .and_then(|poster| image_size(page, base_href, poster));
+            if let Some(poster) = document.get_node(id).and_then(|n| attr(n, "poster")) {
+                chosen_images.insert(
+                    id,
+                    ChosenImage {
+                        file: folder_path(page, base_href, poster),
+                        url: poster.to_string(),
+                        density: 1.0,
+                        file_size: size,
+                    },
+                );
+            }
             sizes.push((id, size));
         }
     }
@@ -314,10 +350,26 @@ fn set_intrinsic_sizes(document: &mut BaseDocument, page: &Page, viewport: &View
             None => SpecialElementData::None,
         };
     }
+    chosen_images
+}
+
+/// The image an element shows at one viewport.
+struct ChosenImage {
+    /// As written in `src`, `srcset` or `poster`.
+    url: String,
+    /// Its path in the folder, when it is one of the folder's files' paths.
+    file: Option<String>,
+    density: f32,
+    /// Its file's pixel size, when it is in the folder.
+    file_size: Option<(u32, u32)>,
 }
 
 /// The boxes of the page's images, iframes and videos with a poster, and its height.
-fn read_boxes(document: &BaseDocument, viewport: &Viewport) -> ViewportLayout {
+fn read_boxes(
+    document: &BaseDocument,
+    viewport: &Viewport,
+    chosen: &HashMap<NodeId, ChosenImage>,
+) -> ViewportLayout {
     let mut elements = Vec::new();
     for (kind, selector) in [
         (ElementKind::Img, "img"),
@@ -352,10 +404,16 @@ fn read_boxes(document: &BaseDocument, viewport: &Viewport) -> ViewportLayout {
                 && y + height > 0.0
                 && x < view_width
                 && x + width > 0.0;
+            let shown = chosen.get(&id);
             elements.push(ElementBox {
                 kind,
                 index,
                 src,
+                current_src: shown.map(|c| c.url.clone()),
+                current_file: shown.and_then(|c| c.file.clone()),
+                file_width: shown.and_then(|c| c.file_size).map(|(w, _)| w),
+                file_height: shown.and_then(|c| c.file_size).map(|(_, h)| h),
+                density: shown.map(|c| c.density),
                 x,
                 y,
                 width,

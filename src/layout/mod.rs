@@ -23,6 +23,7 @@ mod engine;
 pub mod fold;
 pub mod fonts;
 pub mod guard;
+pub mod responsive;
 pub mod srcset;
 
 use std::collections::HashMap;
@@ -113,6 +114,20 @@ pub struct ElementBox {
     pub index: usize,
     /// `src` as written (for a video, its `poster`).
     pub src: Option<String>,
+    /// The image shown at this viewport, as written: the `srcset` (or `<picture>` `<source>`)
+    /// candidate a browser picks, else `src` (for a video, its `poster`). `None` when nothing
+    /// is chosen.
+    pub current_src: Option<String>,
+    /// `current_src`'s path in the folder, when it names a path of the folder (resolved
+    /// against the page and its `<base>`; presence not checked).
+    pub current_file: Option<String>,
+    /// The pixel size of `current_src`'s file, when it is in the folder and its header was
+    /// read (device pixels: divide by `density` for its intrinsic size in CSS px).
+    pub file_width: Option<u32>,
+    pub file_height: Option<u32>,
+    /// The density the chosen candidate is shown at (image pixels per CSS px, as the
+    /// standard's selection gives it: `2x`, or a `w` descriptor over the `sizes` width).
+    pub density: Option<f32>,
     /// CSS px from the top left of the page.
     pub x: f64,
     pub y: f64,
