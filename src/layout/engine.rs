@@ -231,6 +231,13 @@ fn image_size(page: &Page, base_href: Option<&str>, reference: &str) -> Option<(
     page.files.image_sizes.get(&path).copied()
 }
 
+/// The size an SVG of the folder is laid out with (see `SvgFacts::layout_size`): not a pixel
+/// size, so kept apart from `image_size`, which the pixel measures read.
+fn vector_size(page: &Page, base_href: Option<&str>, reference: &str) -> Option<(u32, u32)> {
+    let path = folder_path(page, base_href, reference)?;
+    page.files.vector_sizes.get(&path).copied()
+}
+
 /// Gives every `<img>` and `<video poster>` the intrinsic size of the image a browser shows at
 /// `viewport`: the candidate its `srcset` (or its `<picture>`'s matching `<source>`) selects,
 /// divided by the candidate's density. Elements whose image is not in the folder keep none
@@ -301,10 +308,17 @@ fn set_intrinsic_sizes(
             let file_size = chosen
                 .as_ref()
                 .and_then(|c| image_size(page, base_href, &c.url));
-            let size = chosen.as_ref().zip(file_size).map(|(c, (w, h))| {
-                let css = |pixels: u32| ((pixels as f32 / c.density).round() as u32).max(1);
-                (css(w), css(h))
-            });
+            let size = chosen
+                .as_ref()
+                .zip(file_size.or_else(|| {
+                    chosen
+                        .as_ref()
+                        .and_then(|c| vector_size(page, base_href, &c.url))
+                }))
+                .map(|(c, (w, h))| {
+                    let css = |pixels: u32| ((pixels as f32 / c.density).round() as u32).max(1);
+                    (css(w), css(h))
+                });
             if let Some(c) = chosen {
                 chosen_images.insert(
                     id,

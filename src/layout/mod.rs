@@ -219,6 +219,8 @@ pub(crate) struct FolderFiles {
     pub stylesheets: HashMap<String, PathBuf>,
     /// Image files' pixel sizes by path (those whose header was read).
     pub image_sizes: HashMap<String, (u32, u32)>,
+    /// SVG files' layout sizes in CSS px by path (`SvgFacts::layout_size`).
+    pub vector_sizes: HashMap<String, (u32, u32)>,
     /// `[pages] base`: the URL path the folder is served under.
     pub base_path: Option<String>,
 }
@@ -242,6 +244,12 @@ pub fn lay_out_pages(assets: &[Asset], base_path: Option<&str>, threads: usize) 
             .iter()
             .filter_map(|a| match &a.facts {
                 Facts::Image(image) => image.header.map(|h| (a.path.clone(), (h.width, h.height))),
+                _ => None,
+            })
+            .collect(),
+        vector_sizes: assets
+            .iter()
+            .filter_map(|a| match &a.facts {
                 Facts::Svg(svg) => svg.layout_size().map(|size| (a.path.clone(), size)),
                 _ => None,
             })
@@ -294,6 +302,8 @@ pub fn lay_out_scanned<'f>(
     let files = Arc::new(FolderFiles {
         stylesheets,
         image_sizes,
+        // The fixers read raster headers only: their SVG images lay out without a size.
+        vector_sizes: HashMap::new(),
         base_path: base_path.map(str::to_string),
     });
     lay_out_jobs(pages, files, threads)
