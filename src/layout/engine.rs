@@ -11,7 +11,7 @@ use blitz_html::HtmlDocument;
 use blitz_traits::net::{Bytes, NetHandler, NetProvider, Request, Url};
 use blitz_traits::shell::{ColorScheme, Viewport as EngineViewport};
 
-use super::{ElementBox, ElementKind, FolderFiles, Viewport, ViewportLayout, srcset};
+use super::{ElementBox, ElementKind, FolderFiles, Viewport, ViewportLayout, lcp, srcset};
 use crate::analyze::url::{Resolved, resolve_in_document};
 
 /// The origin pages are given: requests to it are answered from the folder, anything else is
@@ -98,7 +98,17 @@ pub(super) fn lay_out(page: &Page, viewports: &[Viewport]) -> LaidOut {
         let chosen = set_intrinsic_sizes(document, page, viewport);
         document.set_viewport(engine_viewport(viewport));
         document.resolve(0.0);
-        laid_out.push(read_boxes(document, viewport, &chosen));
+        let mut layout = read_boxes(document, viewport, &chosen);
+        layout
+            .elements
+            .extend(read_backgrounds(document, page, viewport));
+        layout.lcp = lcp::choose(
+            &layout.elements,
+            &read_text_blocks(document, viewport),
+            f64::from(viewport.width),
+            f64::from(viewport.height),
+        );
+        laid_out.push(layout);
     }
     LaidOut {
         viewports: laid_out,
@@ -447,7 +457,143 @@ fn read_boxes(
         scale: viewport.scale,
         page_height,
         elements,
+        lcp: None,
     }
+}
+
+/// The folder path of the image `url` (as the engine resolved it) names, when it is one of
+/// the folder's images.
+fn folder_image(files: &FolderFiles, url: &Url) -> Option<String> {
+    if url.origin().ascii_serialization() != FOLDER_ORIGIN {
+        return None;
+    }
+    let path = crate::pages::strip_base(url.path(), files.base_path.as_deref());
+    let Resolved::Local(path) = crate::analyze::url::resolve("", &path) else {
+        return None;
+    };
+    (files.image_sizes.contains_key(&path) || files.vector_sizes.contains_key(&path))
+        .then_some(path)
+}
+
+/// The boxes of the elements whose computed `background-image` has a `url()` layer naming an
+/// image of the folder (the first such layer: the one painted on top), in document order.
+/// The layers are read from the engine's copy of the computed value (Stylo resolves each
+/// `url()` against the stylesheet that wrote it, not against the page), never from the CSS.
+fn read_backgrounds(document: &BaseDocument, page: &Page, viewport: &Viewport) -> Vec<ElementBox> {
+    let Ok(found) = document.query_selector_all("*") else {
+        return Vec::new();
+    };
+    let mut boxes = Vec::new();
+    for id in found {
+        let Some(node) = document.get_node(id) else {
+            continue;
+        };
+        let Some(element) = node.element_data() else {
+            continue;
+        };
+        let Some(path) = element
+            .background_images
+            .iter()
+            .flatten()
+            .find_map(|layer| folder_image(&page.files, &layer.url))
+        else {
+            continue;
+        };
+        let rect = node
+            .has_boxes()
+            .then(|| document.get_client_bounding_rect(id))
+            .flatten();
+        let (x, y, width, height) =
+            rect.map_or((0.0, 0.0, 0.0, 0.0), |r| (r.x, r.y, r.width, r.height));
+        let file_size = page.files.image_sizes.get(&path).copied();
+        boxes.push(ElementBox {
+            kind: ElementKind::Background,
+            index: boxes.len(),
+            src: Some(path.clone()),
+            current_src: Some(path.clone()),
+            current_file: Some(path),
+            file_width: file_size.map(|(w, _)| w),
+            file_height: file_size.map(|(_, h)| h),
+            density: Some(1.0),
+            x,
+            y,
+            width,
+            height,
+            in_first_viewport: width > 0.0
+                && height > 0.0
+                && y < f64::from(viewport.height)
+                && y + height > 0.0
+                && x < f64::from(viewport.width)
+                && x + width > 0.0,
+            below_fold_px: (y - f64::from(viewport.height)).max(0.0),
+        });
+    }
+    boxes
+}
+
+/// How much of a text block's content the candidate's label keeps.
+const TEXT_LABEL_CHARS: usize = 60;
+
+/// The page's text blocks: every element laying out inline content with visible text, with
+/// the box of its lines (not of the whole block: a short heading in a wide block counts its
+/// text's width, as in Chromium).
+fn read_text_blocks(document: &BaseDocument, viewport: &Viewport) -> Vec<lcp::TextBlock> {
+    let Ok(found) = document.query_selector_all("body, body *") else {
+        return Vec::new();
+    };
+    // Text is laid out in device pixels.
+    let scale = f64::from(viewport.scale.max(f32::EPSILON));
+    let mut blocks = Vec::new();
+    for id in found {
+        let Some(node) = document.get_node(id) else {
+            continue;
+        };
+        let Some(text) = node
+            .element_data()
+            .and_then(|e| e.inline_layout_data.as_ref())
+        else {
+            continue;
+        };
+        let words = text.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if words.is_empty() || !node.has_boxes() {
+            continue;
+        }
+        let Some(rect) = document.get_client_bounding_rect(id) else {
+            continue;
+        };
+        let layout = node.final_layout();
+        let origin_x = rect.x + f64::from(layout.border.left + layout.padding.left);
+        let origin_y = rect.y
+            + f64::from(layout.border.top + layout.padding.top)
+            + f64::from(text.block_offset);
+        let (mut left, mut top, mut right, mut bottom) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for line in text.layout.lines() {
+            let metrics = line.metrics();
+            let end = metrics.offset + metrics.advance - metrics.hanging_advance;
+            if end <= metrics.offset {
+                continue;
+            }
+            left = left.min(f64::from(metrics.offset) / scale);
+            right = right.max(f64::from(end) / scale);
+            top = top.min(f64::from(metrics.block_min_coord) / scale);
+            bottom = bottom.max(f64::from(metrics.block_max_coord) / scale);
+        }
+        if right <= left || bottom <= top {
+            continue;
+        }
+        let tag = node.element_data().map_or("", |e| &*e.name.local);
+        let label: String = words.chars().take(TEXT_LABEL_CHARS).collect();
+        blocks.push(lcp::TextBlock {
+            label: format!("<{tag}> {label}"),
+            rect: lcp::Rect {
+                x: origin_x + left,
+                y: origin_y + top,
+                width: right - left,
+                height: bottom - top,
+            },
+        });
+    }
+    blocks
 }
 
 #[cfg(test)]

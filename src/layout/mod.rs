@@ -23,6 +23,7 @@ mod engine;
 pub mod fold;
 pub mod fonts;
 pub mod guard;
+pub mod lcp;
 pub mod responsive;
 pub mod srcset;
 
@@ -92,6 +93,8 @@ pub enum ElementKind {
     Img,
     Iframe,
     Video,
+    /// An element whose computed `background-image` is a `url()` of an image of the folder.
+    Background,
 }
 
 impl ElementKind {
@@ -100,6 +103,7 @@ impl ElementKind {
             ElementKind::Img => "img",
             ElementKind::Iframe => "iframe",
             ElementKind::Video => "video",
+            ElementKind::Background => "background",
         }
     }
 }
@@ -149,6 +153,9 @@ pub struct ViewportLayout {
     /// The page's scroll height (CSS px).
     pub page_height: f64,
     pub elements: Vec<ElementBox>,
+    /// The Largest Contentful Paint candidate ([`lcp`]), when the first viewport shows any
+    /// image or text.
+    pub lcp: Option<lcp::LcpCandidate>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -438,6 +445,14 @@ pub fn render_text(layouts: &Layouts, out: &mut impl std::io::Write) -> std::io:
                     element.width,
                     element.height
                 )?;
+            }
+            if let Some(lcp) = &viewport.lcp {
+                let what = match (&lcp.src, &lcp.text) {
+                    (Some(src), _) => format!("{}[{}] {src}", lcp.kind_name(), lcp.index.unwrap_or(0)),
+                    (None, Some(text)) => format!("text {text}"),
+                    (None, None) => lcp.kind_name().to_string(),
+                };
+                writeln!(out, "    LCP candidate: {what} ({:.0} px² visible)", lcp.area)?;
             }
         }
     }
