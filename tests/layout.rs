@@ -162,3 +162,44 @@ fn lazy_loading_follows_the_layout_where_it_disagrees_with_the_guess() {
         "{notes:?}"
     );
 }
+
+/// Chromium's LCP area and ours (line boxes against glyph boxes for text) agree within this.
+const LCP_AREA_TOLERANCE: f64 = 0.10;
+
+#[test]
+fn the_lcp_candidate_is_chromiums_at_both_viewports() {
+    let layout = layout_json();
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("layout/expected-chromium.json")).unwrap(),
+    )
+    .unwrap();
+    let mut compared = 0;
+    for (path, viewports) in expected["pages"].as_object().unwrap() {
+        for (name, chromium) in viewports.as_object().unwrap() {
+            let ours = &page(&layout, path)["viewports"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|v| v["name"] == name.as_str())
+                .unwrap()["lcp"];
+            let theirs = &chromium["lcp"];
+            let kind = match (theirs["tag"].as_str(), theirs["url"].as_str()) {
+                (Some("img"), _) => "img",
+                (Some("video"), _) => "video",
+                (_, Some(_)) => "background",
+                _ => "text",
+            };
+            assert_eq!(ours["kind"], kind, "{path} {name}: {ours} vs Chromium's {theirs}");
+            if kind != "text" {
+                assert_eq!(ours["src"], theirs["url"], "{path} {name}");
+            }
+            let (area, size) = (ours["area"].as_f64().unwrap(), theirs["size"].as_f64().unwrap());
+            assert!(
+                (area - size).abs() <= size * LCP_AREA_TOLERANCE,
+                "{path} {name}: area {area}, Chromium {size}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 14, "{compared} candidates compared");
+}

@@ -105,6 +105,7 @@ pub(super) fn lay_out(page: &Page, viewports: &[Viewport]) -> LaidOut {
         layout.lcp = lcp::choose(
             &layout.elements,
             &read_text_blocks(document, viewport),
+            |path| page.files.image_bytes.get(path).copied(),
             f64::from(viewport.width),
             f64::from(viewport.height),
         );

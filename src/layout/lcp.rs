@@ -24,7 +24,8 @@ pub struct LcpCandidate {
     pub kind: LcpKind,
     /// For an image: its `index` among the layout's elements of its kind.
     pub index: Option<usize>,
-    /// For an image: its `src` as the layout records it (a background: its folder path).
+    /// For an image: the image it shows at this viewport as written (`current_src`; a
+    /// background: its folder path).
     pub src: Option<String>,
     /// For text: the element's tag and the start of its text.
     pub text: Option<String>,
@@ -107,12 +108,24 @@ pub fn image_area(
     }
 }
 
+/// Chromium's floor for an image to be a candidate, in bits of file per displayed CSS px²:
+/// below it the image is a placeholder or a plain fill, not content (Chromium 112 and later).
+pub const MIN_BITS_PER_PIXEL: f64 = 0.05;
+
+/// Whether an image of `file_bytes` shown `width`×`height` is too plain to be a candidate.
+pub fn is_low_entropy(file_bytes: u64, width: f64, height: f64) -> bool {
+    let displayed = width * height;
+    displayed > 0.0 && (file_bytes as f64 * 8.0) / displayed < MIN_BITS_PER_PIXEL
+}
+
 /// The candidate among `elements` (of one viewport's layout) and `texts`: the largest area,
 /// the first in document order on a tie (Chromium keeps the earlier one). Iframes are not
-/// candidates (their content is another document); images with no area are not.
+/// candidates (their content is another document); images with no area are not, nor
+/// low-entropy images ([`is_low_entropy`]; `file_bytes` gives a folder file's size by path).
 pub fn choose(
     elements: &[ElementBox],
     texts: &[TextBlock],
+    file_bytes: impl Fn(&str) -> Option<u64>,
     viewport_width: f64,
     viewport_height: f64,
 ) -> Option<LcpCandidate> {
@@ -129,6 +142,14 @@ pub fn choose(
             ElementKind::Background => LcpKind::Background,
             ElementKind::Iframe => continue,
         };
+        if element
+            .current_file
+            .as_deref()
+            .and_then(&file_bytes)
+            .is_some_and(|bytes| is_low_entropy(bytes, element.width, element.height))
+        {
+            continue;
+        }
         let intrinsic = element
             .file_width
             .zip(element.file_height)
@@ -139,7 +160,7 @@ pub fn choose(
         consider(LcpCandidate {
             kind,
             index: Some(element.index),
-            src: element.src.clone(),
+            src: element.current_src.clone().or_else(|| element.src.clone()),
             text: None,
             area: image_area(element, intrinsic, viewport_width, viewport_height),
         });
@@ -188,6 +209,16 @@ mod tests {
     }
 
     #[test]
+    fn a_placeholder_with_few_bits_per_pixel_is_not_a_candidate() {
+        let mut plain = image(0.0, 300.0, 150.0, None);
+        plain.current_file = Some("plain.svg".into());
+        // 93 bytes over 45,000 px²: 0.017 bits per px².
+        assert!(is_low_entropy(93, 300.0, 150.0));
+        assert_eq!(choose(&[plain.clone()], &[], |_| Some(93), 412.0, 823.0), None);
+        assert!(choose(&[plain], &[], |_| Some(2_000), 412.0, 823.0).is_some());
+    }
+
+    #[test]
     fn an_upscaled_image_counts_its_natural_area() {
         let upscaled = image(0.0, 400.0, 400.0, None);
         assert_eq!(image_area(&upscaled, Some((100.0, 100.0)), 412.0, 823.0), 10_000.0);
@@ -206,10 +237,10 @@ mod tests {
                 height: 40.0,
             },
         };
-        let chosen = choose(&[banner.clone()], &[heading], 412.0, 823.0).unwrap();
+        let chosen = choose(&[banner.clone()], &[heading], |_| None, 412.0, 823.0).unwrap();
         assert_eq!(chosen.kind, LcpKind::Text);
-        let chosen = choose(&[banner], &[], 412.0, 823.0).unwrap();
+        let chosen = choose(&[banner], &[], |_| None, 412.0, 823.0).unwrap();
         assert_eq!(chosen.kind, LcpKind::Img);
-        assert_eq!(choose(&[], &[], 412.0, 823.0), None);
+        assert_eq!(choose(&[], &[], |_| None, 412.0, 823.0), None);
     }
 }

@@ -228,6 +228,8 @@ pub(crate) struct FolderFiles {
     pub image_sizes: HashMap<String, (u32, u32)>,
     /// SVG files' layout sizes in CSS px by path (`SvgFacts::layout_size`).
     pub vector_sizes: HashMap<String, (u32, u32)>,
+    /// Image files' sizes in bytes by path (the LCP's low-entropy test).
+    pub image_bytes: HashMap<String, u64>,
     /// `[pages] base`: the URL path the folder is served under.
     pub base_path: Option<String>,
 }
@@ -260,6 +262,11 @@ pub fn lay_out_pages(assets: &[Asset], base_path: Option<&str>, threads: usize) 
                 Facts::Svg(svg) => svg.layout_size().map(|size| (a.path.clone(), size)),
                 _ => None,
             })
+            .collect(),
+        image_bytes: assets
+            .iter()
+            .filter(|a| a.kind == crate::kind::AssetKind::Image)
+            .map(|a| (a.path.clone(), a.raw))
             .collect(),
         base_path: base_path.map(str::to_string),
     });
@@ -311,6 +318,7 @@ pub fn lay_out_scanned<'f>(
         image_sizes,
         // The fixers read raster headers only: their SVG images lay out without a size.
         vector_sizes: HashMap::new(),
+        image_bytes: HashMap::new(),
         base_path: base_path.map(str::to_string),
     });
     lay_out_jobs(pages, files, threads)
