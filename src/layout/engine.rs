@@ -27,6 +27,7 @@ pub(super) struct Page {
 pub(super) struct LaidOut {
     pub viewports: Vec<ViewportLayout>,
     pub script_shell: bool,
+    pub script_filled: bool,
 }
 
 /// Answers every request: a stylesheet of the folder with its bytes, anything else (images,
@@ -91,6 +92,7 @@ pub(super) fn lay_out(page: &Page, viewports: &[Viewport]) -> LaidOut {
     let document: &mut BaseDocument = &mut document;
     remove_noscript(document);
     let script_shell = is_script_shell(document);
+    let script_filled = has_script_filled_element(document);
     let mut laid_out = Vec::with_capacity(viewports.len());
     let meta_viewport = meta_viewport(document);
     for viewport in viewports {
@@ -114,6 +116,7 @@ pub(super) fn lay_out(page: &Page, viewports: &[Viewport]) -> LaidOut {
     LaidOut {
         viewports: laid_out,
         script_shell,
+        script_filled,
     }
 }
 
@@ -199,6 +202,32 @@ fn is_script_shell(document: &BaseDocument) -> bool {
         .query_selector_all("img, iframe, video, svg, canvas, picture")
         .is_ok_and(|s| !s.is_empty());
     has_script && !has_media && visible_text(document, body).trim().is_empty()
+}
+
+/// The page has a script and an empty custom element in its body (`<home-assistant></home-assistant>`:
+/// a name with a hyphen, which only a script defines): what it shows, possibly the largest
+/// thing on the screen, is rendered by script, so the static layout's LCP candidate may not be
+/// the page's.
+fn has_script_filled_element(document: &BaseDocument) -> bool {
+    let has_script = document
+        .query_selector_all("script")
+        .is_ok_and(|s| !s.is_empty());
+    let Ok(found) = document.query_selector_all("body *") else {
+        return false;
+    };
+    has_script
+        && found.into_iter().any(|id| {
+            document.get_node(id).is_some_and(|node| {
+                node.element_data()
+                    .is_some_and(|e| e.name.local.contains('-'))
+                    && visible_text(document, node).trim().is_empty()
+                    && node.children.iter().all(|child| {
+                        document
+                            .get_node(*child)
+                            .is_none_or(|c| c.element_data().is_none())
+                    })
+            })
+        })
 }
 
 /// The text of `node` outside `<script>`, `<style>` and `<template>`.

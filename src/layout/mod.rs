@@ -172,6 +172,9 @@ pub struct PageLayout {
     pub page: String,
     pub status: LayoutStatus,
     pub note: Option<String>,
+    /// Part of the page is rendered by script into an empty custom element: the static
+    /// layout's LCP candidate may not be the page's (the LCP rules do not judge it).
+    pub script_filled: bool,
     pub viewports: Vec<ViewportLayout>,
 }
 
@@ -181,6 +184,7 @@ impl PageLayout {
             page: page.to_string(),
             status: LayoutStatus::Fallback,
             note: Some(why),
+            script_filled: false,
             viewports: Vec::new(),
         }
     }
@@ -390,6 +394,7 @@ fn lay_out_guarded(job: &PageJob, files: &Arc<FolderFiles>) -> PageLayout {
             page: job.path.clone(),
             status: LayoutStatus::LaidOut,
             note: laid_out.script_shell.then(|| SCRIPT_SHELL_NOTE.to_string()),
+            script_filled: laid_out.script_filled,
             viewports: laid_out.viewports,
         },
         Ok(Err(panic)) => {

@@ -18,8 +18,9 @@ declare_rule! {
     ///
     /// The page's mobile layout (412×823 CSS px at 1.75) decides; the desktop layout
     /// (1350×940) is a second opinion when its LCP element is another image, and the message
-    /// names the layout. Pages that could not be laid out, and pages whose LCP is text, are
-    /// not judged.
+    /// names the layout. Pages that could not be laid out, pages whose LCP is text, and pages
+    /// where a script renders content into an empty custom element (`<home-assistant>`: what
+    /// it renders may be the real LCP) are not judged.
     ///
     /// The impact of a late-discovered background counts the round trip the preload saves
     /// (the stylesheet's, before which the image cannot be requested). The gain of
@@ -68,6 +69,10 @@ impl Rule for ImagesLcpPriority {
             let Some(layout) = context.layouts.page(path) else {
                 continue;
             };
+            // What script renders may be larger than anything of the static layout.
+            if layout.script_filled {
+                continue;
+            }
             let preloaded: Vec<&str> = page
                 .image_requests
                 .iter()
@@ -225,6 +230,15 @@ mod tests {
             folder.findings(RULE),
             ["index.html:8:5: <img src=\"/assets/hero.jpg\"> is the page's largest contentful paint on the mobile layout but has no fetchpriority=\"high\": browsers start it at low priority until layout, behind scripts and fonts; add fetchpriority=\"high\" to this <img>"]
         );
+    }
+
+    #[test]
+    fn passes_when_a_script_renders_into_a_custom_element() {
+        let page = hero_page("").replace("<p>Welcome.</p>", "<app-root></app-root>");
+        Folder::new()
+            .file("index.html", page)
+            .jpeg("assets/hero.jpg", 960, 600)
+            .passes(RULE);
     }
 
     #[test]
