@@ -189,11 +189,17 @@ fn the_lcp_candidate_is_chromiums_at_both_viewports() {
                 (_, Some(_)) => "background",
                 _ => "text",
             };
-            assert_eq!(ours["kind"], kind, "{path} {name}: {ours} vs Chromium's {theirs}");
+            assert_eq!(
+                ours["kind"], kind,
+                "{path} {name}: {ours} vs Chromium's {theirs}"
+            );
             if kind != "text" {
                 assert_eq!(ours["src"], theirs["url"], "{path} {name}");
             }
-            let (area, size) = (ours["area"].as_f64().unwrap(), theirs["size"].as_f64().unwrap());
+            let (area, size) = (
+                ours["area"].as_f64().unwrap(),
+                theirs["size"].as_f64().unwrap(),
+            );
             assert!(
                 (area - size).abs() <= size * LCP_AREA_TOLERANCE,
                 "{path} {name}: area {area}, Chromium {size}"
@@ -222,7 +228,10 @@ fn lcp_rules_follow_the_lcp_candidate() {
     // The hero <img> without fetchpriority, and the background hero without a preload.
     let tall = on("images/lcp-priority", "tall.html");
     assert_eq!(tall.len(), 1, "{tall:?}");
-    assert!(tall[0].starts_with("<img src=\"img/hero.jpg\">"), "{tall:?}");
+    assert!(
+        tall[0].starts_with("<img src=\"img/hero.jpg\">"),
+        "{tall:?}"
+    );
     let hero = on("images/lcp-priority", "hero-bg.html");
     assert_eq!(hero.len(), 1, "{hero:?}");
     assert!(

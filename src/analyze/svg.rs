@@ -93,7 +93,9 @@ fn element_attributes(tag: &str) -> Result<Vec<(String, String)>, String> {
         let name = rest[..equals].trim().to_string();
         rest = rest[equals + 1..].trim_start();
         let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
-            return Err(format!("the root <svg> tag's {name} attribute is not quoted"));
+            return Err(format!(
+                "the root <svg> tag's {name} attribute is not quoted"
+            ));
         };
         let Some(end) = rest[1..].find(quote) else {
             return Err("the root <svg> tag is not closed".to_string());
@@ -178,7 +180,10 @@ mod tests {
         // Sized by CSS on one side, the other follows the ratio; sized by nothing, a browser
         // fits the ratio in 300×150.
         assert_eq!(size(r#"<svg viewBox="0 0 24 24"></svg>"#), Some((150, 150)));
-        assert_eq!(size(r#"<svg viewBox="0,0,1000,100"></svg>"#), Some((300, 30)));
+        assert_eq!(
+            size(r#"<svg viewBox="0,0,1000,100"></svg>"#),
+            Some((300, 30))
+        );
     }
 
     #[test]

@@ -150,13 +150,10 @@ pub fn choose(
         {
             continue;
         }
-        let intrinsic = element
-            .file_width
-            .zip(element.file_height)
-            .map(|(w, h)| {
-                let density = f64::from(element.density.unwrap_or(1.0).max(f32::EPSILON));
-                (f64::from(w) / density, f64::from(h) / density)
-            });
+        let intrinsic = element.file_width.zip(element.file_height).map(|(w, h)| {
+            let density = f64::from(element.density.unwrap_or(1.0).max(f32::EPSILON));
+            (f64::from(w) / density, f64::from(h) / density)
+        });
         consider(LcpCandidate {
             kind,
             index: Some(element.index),
@@ -203,7 +200,10 @@ mod tests {
     #[test]
     fn only_the_part_in_the_first_viewport_counts() {
         let banner = image(814.0, 412.0, 127.0, Some((824, 254)));
-        assert_eq!(image_area(&banner, Some((824.0, 254.0)), 412.0, 823.0), 9.0 * 412.0);
+        assert_eq!(
+            image_area(&banner, Some((824.0, 254.0)), 412.0, 823.0),
+            9.0 * 412.0
+        );
         let below = image(900.0, 412.0, 127.0, None);
         assert_eq!(image_area(&below, None, 412.0, 823.0), 0.0);
     }
@@ -214,15 +214,24 @@ mod tests {
         plain.current_file = Some("plain.svg".into());
         // 93 bytes over 45,000 px²: 0.017 bits per px².
         assert!(is_low_entropy(93, 300.0, 150.0));
-        assert_eq!(choose(&[plain.clone()], &[], |_| Some(93), 412.0, 823.0), None);
+        assert_eq!(
+            choose(&[plain.clone()], &[], |_| Some(93), 412.0, 823.0),
+            None
+        );
         assert!(choose(&[plain], &[], |_| Some(2_000), 412.0, 823.0).is_some());
     }
 
     #[test]
     fn an_upscaled_image_counts_its_natural_area() {
         let upscaled = image(0.0, 400.0, 400.0, None);
-        assert_eq!(image_area(&upscaled, Some((100.0, 100.0)), 412.0, 823.0), 10_000.0);
-        assert_eq!(image_area(&upscaled, Some((800.0, 800.0)), 412.0, 823.0), 160_000.0);
+        assert_eq!(
+            image_area(&upscaled, Some((100.0, 100.0)), 412.0, 823.0),
+            10_000.0
+        );
+        assert_eq!(
+            image_area(&upscaled, Some((800.0, 800.0)), 412.0, 823.0),
+            160_000.0
+        );
     }
 
     #[test]
@@ -237,7 +246,14 @@ mod tests {
                 height: 40.0,
             },
         };
-        let chosen = choose(&[banner.clone()], &[heading], |_| None, 412.0, 823.0).unwrap();
+        let chosen = choose(
+            std::slice::from_ref(&banner),
+            &[heading],
+            |_| None,
+            412.0,
+            823.0,
+        )
+        .unwrap();
         assert_eq!(chosen.kind, LcpKind::Text);
         let chosen = choose(&[banner], &[], |_| None, 412.0, 823.0).unwrap();
         assert_eq!(chosen.kind, LcpKind::Img);

@@ -461,11 +461,17 @@ pub fn render_text(layouts: &Layouts, out: &mut impl std::io::Write) -> std::io:
             }
             if let Some(lcp) = &viewport.lcp {
                 let what = match (&lcp.src, &lcp.text) {
-                    (Some(src), _) => format!("{}[{}] {src}", lcp.kind_name(), lcp.index.unwrap_or(0)),
+                    (Some(src), _) => {
+                        format!("{}[{}] {src}", lcp.kind_name(), lcp.index.unwrap_or(0))
+                    }
                     (None, Some(text)) => format!("text {text}"),
                     (None, None) => lcp.kind_name().to_string(),
                 };
-                writeln!(out, "    LCP candidate: {what} ({:.0} px² visible)", lcp.area)?;
+                writeln!(
+                    out,
+                    "    LCP candidate: {what} ({:.0} px² visible)",
+                    lcp.area
+                )?;
             }
         }
     }

@@ -60,7 +60,10 @@ impl Display {
 pub fn displays(layout: &ViewportLayout) -> BTreeMap<&str, Vec<Display>> {
     let mut by_file: BTreeMap<&str, Vec<Display>> = BTreeMap::new();
     for (element, shown) in layout.elements.iter().enumerate() {
-        if matches!(shown.kind, ElementKind::Iframe | ElementKind::Background) || shown.width <= 0.0 || shown.height <= 0.0 {
+        if matches!(shown.kind, ElementKind::Iframe | ElementKind::Background)
+            || shown.width <= 0.0
+            || shown.height <= 0.0
+        {
             continue;
         }
         let (Some(file), Some(file_width), Some(file_height)) = (

@@ -251,7 +251,10 @@ mod tests {
         let folder = Folder::new()
             .file("index.html", banner_at_the_fold_edge(""))
             .jpeg("assets/banner.jpg", 1600, 254);
-        assert_eq!(folder.findings(RULE), [first_large(9, "/assets/banner.jpg")]);
+        assert_eq!(
+            folder.findings(RULE),
+            [first_large(9, "/assets/banner.jpg")]
+        );
     }
 
     #[test]

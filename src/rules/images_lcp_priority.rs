@@ -155,7 +155,9 @@ fn judge(
                 return None;
             }
             let href = relative_href(page, image);
-            let link = format!("<link rel=\"preload\" as=\"image\" href=\"{href}\" fetchpriority=\"high\">");
+            let link = format!(
+                "<link rel=\"preload\" as=\"image\" href=\"{href}\" fetchpriority=\"high\">"
+            );
             Some(Violation {
                 path: Some(page.to_string()),
                 message: format!(
@@ -223,12 +225,15 @@ mod tests {
 
     #[test]
     fn finds_the_lcp_image_without_fetchpriority() {
-        let folder = Folder::new()
-            .file("index.html", hero_page(""))
-            .jpeg("assets/hero.jpg", 960, 600);
+        let folder =
+            Folder::new()
+                .file("index.html", hero_page(""))
+                .jpeg("assets/hero.jpg", 960, 600);
         assert_eq!(
             folder.findings(RULE),
-            ["index.html:8:5: <img src=\"/assets/hero.jpg\"> is the page's largest contentful paint on the mobile layout but has no fetchpriority=\"high\": browsers start it at low priority until layout, behind scripts and fonts; add fetchpriority=\"high\" to this <img>"]
+            [
+                "index.html:8:5: <img src=\"/assets/hero.jpg\"> is the page's largest contentful paint on the mobile layout but has no fetchpriority=\"high\": browsers start it at low priority until layout, behind scripts and fonts; add fetchpriority=\"high\" to this <img>"
+            ]
         );
     }
 
@@ -259,9 +264,16 @@ mod tests {
             "<!doctype html>\n<html>\n<head>\n<link rel=\"stylesheet\" href=\"css/site.css\">{head}\n</head>\n<body>\n<div class=\"hero\"></div>\n</body>\n</html>\n"
         );
         Folder::new()
-            .file("blog/index.html", page.replace("css/site.css", "../css/site.css").replace("img/hero.jpg", "../img/hero.jpg"))
+            .file(
+                "blog/index.html",
+                page.replace("css/site.css", "../css/site.css")
+                    .replace("img/hero.jpg", "../img/hero.jpg"),
+            )
             // The URL is relative to the stylesheet, not to the page.
-            .file("css/site.css", ".hero{height:600px;background:url(../img/hero.jpg) center/cover}")
+            .file(
+                "css/site.css",
+                ".hero{height:600px;background:url(../img/hero.jpg) center/cover}",
+            )
             .jpeg("img/hero.jpg", 1600, 900)
     }
 
@@ -270,10 +282,17 @@ mod tests {
         let findings = background_hero("").findings(RULE);
         assert_eq!(
             findings,
-            ["blog/index.html:-:-: the CSS background image img/hero.jpg is the page's largest contentful paint on the mobile layout but nothing in the HTML names it: the browser requests it only after the stylesheet has arrived and the element is styled (one more round trip); add <link rel=\"preload\" as=\"image\" href=\"../img/hero.jpg\" fetchpriority=\"high\"> to the page's <head>"]
+            [
+                "blog/index.html:-:-: the CSS background image img/hero.jpg is the page's largest contentful paint on the mobile layout but nothing in the HTML names it: the browser requests it only after the stylesheet has arrived and the element is styled (one more round trip); add <link rel=\"preload\" as=\"image\" href=\"../img/hero.jpg\" fetchpriority=\"high\"> to the page's <head>"
+            ]
         );
         let finding = &background_hero("").findings_of(RULE)[0];
-        assert!(finding.impact.as_ref().is_some_and(|i| i.requests == 1 && i.ms.mobile >= 150));
+        assert!(
+            finding
+                .impact
+                .as_ref()
+                .is_some_and(|i| i.requests == 1 && i.ms.mobile >= 150)
+        );
     }
 
     #[test]
@@ -284,7 +303,10 @@ mod tests {
     #[test]
     fn hrefs_are_relative_to_the_page() {
         assert_eq!(relative_href("index.html", "img/a.jpg"), "img/a.jpg");
-        assert_eq!(relative_href("blog/index.html", "img/a.jpg"), "../img/a.jpg");
+        assert_eq!(
+            relative_href("blog/index.html", "img/a.jpg"),
+            "../img/a.jpg"
+        );
         assert_eq!(relative_href("blog/x/index.html", "blog/a.jpg"), "../a.jpg");
     }
 }
