@@ -121,7 +121,8 @@ pub fn is_low_entropy(file_bytes: u64, width: f64, height: f64) -> bool {
 /// The candidate among `elements` (of one viewport's layout) and `texts`: the largest area,
 /// the first in document order on a tie (Chromium keeps the earlier one). Iframes are not
 /// candidates (their content is another document); images with no area are not, nor
-/// low-entropy images ([`is_low_entropy`]; `file_bytes` gives a folder file's size by path).
+/// low-entropy images ([`is_low_entropy`]; `file_bytes` gives a folder file's size by path),
+/// nor images naming a file of the folder that is missing.
 pub fn choose(
     elements: &[ElementBox],
     texts: &[TextBlock],
@@ -142,13 +143,14 @@ pub fn choose(
             ElementKind::Background => LcpKind::Background,
             ElementKind::Iframe => continue,
         };
-        if element
-            .current_file
-            .as_deref()
-            .and_then(&file_bytes)
-            .is_some_and(|bytes| is_low_entropy(bytes, element.width, element.height))
-        {
-            continue;
+        // An image of the folder that is not there never paints; one on another origin
+        // (no folder path) may.
+        if let Some(path) = element.current_file.as_deref() {
+            match file_bytes(path) {
+                None => continue,
+                Some(bytes) if is_low_entropy(bytes, element.width, element.height) => continue,
+                Some(_) => {}
+            }
         }
         let intrinsic = element.file_width.zip(element.file_height).map(|(w, h)| {
             let density = f64::from(element.density.unwrap_or(1.0).max(f32::EPSILON));
@@ -218,7 +220,18 @@ mod tests {
             choose(&[plain.clone()], &[], |_| Some(93), 412.0, 823.0),
             None
         );
-        assert!(choose(&[plain], &[], |_| Some(2_000), 412.0, 823.0).is_some());
+        assert!(
+            choose(
+                std::slice::from_ref(&plain),
+                &[],
+                |_| Some(2_000),
+                412.0,
+                823.0
+            )
+            .is_some()
+        );
+        // Missing from the folder: never painted.
+        assert_eq!(choose(&[plain], &[], |_| None, 412.0, 823.0), None);
     }
 
     #[test]

@@ -193,7 +193,9 @@ mod tests {
         );
         Folder::new()
             .file("index.html", page(body))
+            .png("assets/badge.png", 200, 100)
             .png("assets/thumb.png", 120, 90)
+            .jpeg("assets/hero.jpg", 1280, 800)
             .passes(RULE);
     }
 
@@ -271,7 +273,11 @@ mod tests {
             "    <img src=\"/assets/badge.png\" width=\"200\" height=\"100\" alt=\"\">\n",
             "    <img src=\"/assets/hero-BX3k9f2a.jpg\" width=\"300\" height=\"200\" loading=\"lazy\" alt=\"\">",
         );
-        let folder = Folder::new().file("index.html", page(body));
+        // A missing image never paints: the files are there.
+        let folder = Folder::new()
+            .file("index.html", page(body))
+            .png("assets/badge.png", 200, 100)
+            .jpeg("assets/hero-BX3k9f2a.jpg", 300, 200);
         assert_eq!(
             folder.findings(RULE),
             [first_large(10, "/assets/hero-BX3k9f2a.jpg")]
@@ -316,7 +322,8 @@ mod tests {
         let hero = "    <img src=\"/assets/hero.jpg\" width=\"1280\" height=\"800\" loading=\"LAZY\" alt=\"\">";
         let folder = Folder::new()
             .file("index.html", page(hero))
-            .file("about.html", page(hero));
+            .file("about.html", page(hero))
+            .jpeg("assets/hero.jpg", 1280, 800);
         assert_eq!(
             folder.findings(RULE),
             [
