@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 use serde_json::Value;
+use webaudit::layout::ObjectFit;
 use webaudit::layout::responsive::{Display, plan, variant_name};
 
 /// A copy of fixtures/layout.
@@ -110,15 +111,38 @@ fn displays_of(laid_out: &Value, page: &str, file: &str) -> Vec<Display> {
         for (element, b) in viewport["elements"].as_array().unwrap().iter().enumerate() {
             if b["kind"] == "img" && b["current_file"] == file && b["width"].as_f64().unwrap() > 0.0
             {
+                let fit = match b["object_fit"].as_str().unwrap() {
+                    "contain" => ObjectFit::Contain,
+                    "cover" => ObjectFit::Cover,
+                    "none" => ObjectFit::None,
+                    "scale-down" => ObjectFit::ScaleDown,
+                    _ => ObjectFit::Fill,
+                };
+                let (width, height) = (b["width"].as_f64().unwrap(), b["height"].as_f64().unwrap());
+                let (file_width, file_height) = (
+                    b["file_width"].as_u64().unwrap() as u32,
+                    b["file_height"].as_u64().unwrap() as u32,
+                );
+                let density = b["density"].as_f64().unwrap_or(1.0);
+                let (drawn_width, drawn_height) = fit.drawn_size(
+                    width,
+                    height,
+                    (
+                        f64::from(file_width) / density,
+                        f64::from(file_height) / density,
+                    ),
+                );
                 shown.push(Display {
                     viewport: name,
                     viewport_width: viewport["width"].as_u64().unwrap() as u32,
                     scale: viewport["scale"].as_f64().unwrap() as f32,
                     element,
-                    width: b["width"].as_f64().unwrap(),
-                    height: b["height"].as_f64().unwrap(),
-                    file_width: b["file_width"].as_u64().unwrap() as u32,
-                    file_height: b["file_height"].as_u64().unwrap() as u32,
+                    width,
+                    height,
+                    drawn_width,
+                    drawn_height,
+                    file_width,
+                    file_height,
                 });
             }
         }

@@ -19,6 +19,7 @@ pub mod legacy;
 pub mod mentions;
 pub mod minify;
 pub mod sourcemap;
+pub mod svg;
 pub mod url;
 pub mod webpack;
 
@@ -37,7 +38,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-18";
+pub const ANALYZER_VERSION: &str = "facts-19-lcp";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -290,6 +291,7 @@ impl crate::measure::ContentReader for AnalyzeContext<'_> {
             Format::Png | Format::Jpeg | Format::Gif | Format::Webp | Format::Avif => {
                 Facts::Image(Box::new(image::too_large_to_read(head)))
             }
+            Format::Svg => Facts::Svg(Box::new(svg::read_intrinsic(head))),
             _ => Facts::None,
         }
     }
@@ -327,6 +329,16 @@ pub fn analyze(
         Format::Png | Format::Jpeg | Format::Gif | Format::Webp | Format::Avif
     ) {
         return analyze_image(context, cache, bytes, content_hash);
+    }
+    if format == Format::Svg {
+        // The root tag only: read in microseconds, so never cached.
+        return Analysis {
+            facts: Facts::Svg(Box::new(svg::read_intrinsic(bytes))),
+            reused: None,
+            claimed: None,
+            computed: None,
+            map_json: None,
+        };
     }
     if format == Format::Ico {
         return Analysis {

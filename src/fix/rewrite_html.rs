@@ -1196,11 +1196,13 @@ mod tests {
             page_height: 1000.0,
             // The first two are laid out; the hidden third has no box.
             elements: vec![shown(width), shown(width), shown(0.0)],
+            lcp: None,
         };
         let layout = PageLayout {
             page: "index.html".into(),
             status: LayoutStatus::LaidOut,
             note: None,
+            script_filled: false,
             viewports: vec![
                 viewport(crate::layout::MOBILE, 380.0),
                 viewport(crate::layout::DESKTOP, 760.0),

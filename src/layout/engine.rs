@@ -11,7 +11,9 @@ use blitz_html::HtmlDocument;
 use blitz_traits::net::{Bytes, NetHandler, NetProvider, Request, Url};
 use blitz_traits::shell::{ColorScheme, Viewport as EngineViewport};
 
-use super::{ElementBox, ElementKind, FolderFiles, ObjectFit, Viewport, ViewportLayout, srcset};
+use super::{
+    ElementBox, ElementKind, FolderFiles, ObjectFit, Viewport, ViewportLayout, lcp, srcset,
+};
 use crate::analyze::url::{Resolved, resolve_in_document};
 
 /// The origin pages are given: requests to it are answered from the folder, anything else is
@@ -27,6 +29,7 @@ pub(super) struct Page {
 pub(super) struct LaidOut {
     pub viewports: Vec<ViewportLayout>,
     pub script_shell: bool,
+    pub script_filled: bool,
 }
 
 /// Answers every request: a stylesheet of the folder with its bytes, anything else (images,
@@ -91,6 +94,7 @@ pub(super) fn lay_out(page: &Page, viewports: &[Viewport]) -> LaidOut {
     let document: &mut BaseDocument = &mut document;
     remove_noscript(document);
     let script_shell = is_script_shell(document);
+    let script_filled = has_script_filled_element(document);
     let mut laid_out = Vec::with_capacity(viewports.len());
     let meta_viewport = meta_viewport(document);
     for viewport in viewports {
@@ -99,11 +103,23 @@ pub(super) fn lay_out(page: &Page, viewports: &[Viewport]) -> LaidOut {
         let chosen = set_intrinsic_sizes(document, page, viewport);
         document.set_viewport(engine_viewport(viewport));
         document.resolve(0.0);
-        laid_out.push(read_boxes(document, viewport, &chosen));
+        let mut layout = read_boxes(document, viewport, &chosen);
+        layout
+            .elements
+            .extend(read_backgrounds(document, page, viewport));
+        layout.lcp = lcp::choose(
+            &layout.elements,
+            &read_text_blocks(document, viewport),
+            |path| page.files.image_bytes.get(path).copied(),
+            f64::from(viewport.width),
+            f64::from(viewport.height),
+        );
+        laid_out.push(layout);
     }
     LaidOut {
         viewports: laid_out,
         script_shell,
+        script_filled,
     }
 }
 
@@ -257,6 +273,32 @@ fn is_script_shell(document: &BaseDocument) -> bool {
     has_script && !has_media && visible_text(document, body).trim().is_empty()
 }
 
+/// The page has a script and an empty custom element in its body (`<home-assistant></home-assistant>`:
+/// a name with a hyphen, which only a script defines): what it shows, possibly the largest
+/// thing on the screen, is rendered by script, so the static layout's LCP candidate may not be
+/// the page's.
+fn has_script_filled_element(document: &BaseDocument) -> bool {
+    let has_script = document
+        .query_selector_all("script")
+        .is_ok_and(|s| !s.is_empty());
+    let Ok(found) = document.query_selector_all("body *") else {
+        return false;
+    };
+    has_script
+        && found.into_iter().any(|id| {
+            document.get_node(id).is_some_and(|node| {
+                node.element_data()
+                    .is_some_and(|e| e.name.local.contains('-'))
+                    && visible_text(document, node).trim().is_empty()
+                    && node.children.iter().all(|child| {
+                        document
+                            .get_node(*child)
+                            .is_none_or(|c| c.element_data().is_none())
+                    })
+            })
+        })
+}
+
 /// The text of `node` outside `<script>`, `<style>` and `<template>`.
 fn visible_text(document: &BaseDocument, node: &blitz_dom::Node) -> String {
     let mut text = String::new();
@@ -296,6 +338,13 @@ fn folder_path(page: &Page, base_href: Option<&str>, reference: &str) -> Option<
 fn image_size(page: &Page, base_href: Option<&str>, reference: &str) -> Option<(u32, u32)> {
     let path = folder_path(page, base_href, reference)?;
     page.files.image_sizes.get(&path).copied()
+}
+
+/// The size an SVG of the folder is laid out with (see `SvgFacts::layout_size`): not a pixel
+/// size, so kept apart from `image_size`, which the pixel measures read.
+fn vector_size(page: &Page, base_href: Option<&str>, reference: &str) -> Option<(u32, u32)> {
+    let path = folder_path(page, base_href, reference)?;
+    page.files.vector_sizes.get(&path).copied()
 }
 
 /// Gives every `<img>` and `<video poster>` the intrinsic size of the image a browser shows at
@@ -368,10 +417,17 @@ fn set_intrinsic_sizes(
             let file_size = chosen
                 .as_ref()
                 .and_then(|c| image_size(page, base_href, &c.url));
-            let size = chosen.as_ref().zip(file_size).map(|(c, (w, h))| {
-                let css = |pixels: u32| ((pixels as f32 / c.density).round() as u32).max(1);
-                (css(w), css(h))
-            });
+            let size = chosen
+                .as_ref()
+                .zip(file_size.or_else(|| {
+                    chosen
+                        .as_ref()
+                        .and_then(|c| vector_size(page, base_href, &c.url))
+                }))
+                .map(|(c, (w, h))| {
+                    let css = |pixels: u32| ((pixels as f32 / c.density).round() as u32).max(1);
+                    (css(w), css(h))
+                });
             if let Some(c) = chosen {
                 chosen_images.insert(
                     id,
@@ -523,7 +579,147 @@ fn read_boxes(
         scale: viewport.scale,
         page_height,
         elements,
+        lcp: None,
     }
+}
+
+/// The folder path of the image `url` (as the engine resolved it) names, when it is one of
+/// the folder's images.
+fn folder_image(files: &FolderFiles, url: &Url) -> Option<String> {
+    if url.origin().ascii_serialization() != FOLDER_ORIGIN {
+        return None;
+    }
+    let path = crate::pages::strip_base(url.path(), files.base_path.as_deref());
+    let Resolved::Local(path) = crate::analyze::url::resolve("", &path) else {
+        return None;
+    };
+    (files.image_sizes.contains_key(&path) || files.vector_sizes.contains_key(&path))
+        .then_some(path)
+}
+
+/// The boxes of the elements whose computed `background-image` has a `url()` layer naming an
+/// image of the folder (the first such layer: the one painted on top), in document order.
+/// The layers are read from the engine's copy of the computed value (Stylo resolves each
+/// `url()` against the stylesheet that wrote it, not against the page), never from the CSS.
+fn read_backgrounds(document: &BaseDocument, page: &Page, viewport: &Viewport) -> Vec<ElementBox> {
+    let Ok(found) = document.query_selector_all("*") else {
+        return Vec::new();
+    };
+    let mut boxes = Vec::new();
+    for id in found {
+        let Some(node) = document.get_node(id) else {
+            continue;
+        };
+        let Some(element) = node.element_data() else {
+            continue;
+        };
+        let Some(path) = element
+            .background_images
+            .iter()
+            .flatten()
+            .find_map(|layer| folder_image(&page.files, &layer.url))
+        else {
+            continue;
+        };
+        let rect = node
+            .has_boxes()
+            .then(|| document.get_client_bounding_rect(id))
+            .flatten();
+        let (x, y, width, height) =
+            rect.map_or((0.0, 0.0, 0.0, 0.0), |r| (r.x, r.y, r.width, r.height));
+        let file_size = page.files.image_sizes.get(&path).copied();
+        boxes.push(ElementBox {
+            kind: ElementKind::Background,
+            index: boxes.len(),
+            src: Some(path.clone()),
+            current_src: Some(path.clone()),
+            current_file: Some(path),
+            file_width: file_size.map(|(w, _)| w),
+            file_height: file_size.map(|(_, h)| h),
+            density: Some(1.0),
+            x,
+            y,
+            width,
+            height,
+            in_first_viewport: width > 0.0
+                && height > 0.0
+                && y < f64::from(viewport.height)
+                && y + height > 0.0
+                && x < f64::from(viewport.width)
+                && x + width > 0.0,
+            below_fold_px: (y - f64::from(viewport.height)).max(0.0),
+            // What sizes an <img> before its file arrives; a background never sizes its box.
+            size_declared: false,
+            out_of_flow: node.is_out_of_flow(),
+            object_fit: ObjectFit::Fill,
+        });
+    }
+    boxes
+}
+
+/// How much of a text block's content the candidate's label keeps.
+const TEXT_LABEL_CHARS: usize = 60;
+
+/// The page's text blocks: every element laying out inline content with visible text, with
+/// the box of its lines (not of the whole block: a short heading in a wide block counts its
+/// text's width, as in Chromium).
+fn read_text_blocks(document: &BaseDocument, viewport: &Viewport) -> Vec<lcp::TextBlock> {
+    let Ok(found) = document.query_selector_all("body, body *") else {
+        return Vec::new();
+    };
+    // Text is laid out in device pixels.
+    let scale = f64::from(viewport.scale.max(f32::EPSILON));
+    let mut blocks = Vec::new();
+    for id in found {
+        let Some(node) = document.get_node(id) else {
+            continue;
+        };
+        let Some(text) = node
+            .element_data()
+            .and_then(|e| e.inline_layout_data.as_ref())
+        else {
+            continue;
+        };
+        let words = text.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if words.is_empty() || !node.has_boxes() {
+            continue;
+        }
+        let Some(rect) = document.get_client_bounding_rect(id) else {
+            continue;
+        };
+        let layout = node.final_layout();
+        let origin_x = rect.x + f64::from(layout.border.left + layout.padding.left);
+        let origin_y = rect.y
+            + f64::from(layout.border.top + layout.padding.top)
+            + f64::from(text.block_offset);
+        let (mut left, mut top, mut right, mut bottom) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for line in text.layout.lines() {
+            let metrics = line.metrics();
+            let end = metrics.offset + metrics.advance - metrics.hanging_advance;
+            if end <= metrics.offset {
+                continue;
+            }
+            left = left.min(f64::from(metrics.offset) / scale);
+            right = right.max(f64::from(end) / scale);
+            top = top.min(f64::from(metrics.block_min_coord) / scale);
+            bottom = bottom.max(f64::from(metrics.block_max_coord) / scale);
+        }
+        if right <= left || bottom <= top {
+            continue;
+        }
+        let tag = node.element_data().map_or("", |e| &*e.name.local);
+        let label: String = words.chars().take(TEXT_LABEL_CHARS).collect();
+        blocks.push(lcp::TextBlock {
+            label: format!("<{tag}> {label}"),
+            rect: lcp::Rect {
+                x: origin_x + left,
+                y: origin_y + top,
+                width: right - left,
+                height: bottom - top,
+            },
+        });
+    }
+    blocks
 }
 
 #[cfg(test)]

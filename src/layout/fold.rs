@@ -125,3 +125,33 @@ fn element_box<'l>(
         .filter(|e| e.kind == kind && e.src.as_deref() == src)
         .nth(rank)
 }
+
+/// The index in `html.images` of the page's LCP image at the viewport named `viewport`, when
+/// the page was laid out there and its LCP candidate ([`super::lcp`]) is an `<img>` (matched
+/// as [`fold_verdicts`] matches boxes: by `src` as written and rank among equal `src`s).
+pub fn lcp_image(html: &HtmlFacts, layout: &PageLayout, viewport: &str) -> Option<usize> {
+    let laid_out = layout.viewport(viewport)?;
+    let lcp = laid_out.lcp.as_ref()?;
+    let chosen = laid_out.elements.iter().find(|e| lcp.is(e))?;
+    if chosen.kind != ElementKind::Img {
+        return None;
+    }
+    (0..html.images.len()).find(|&index| {
+        let src = html.images[index].src.as_deref();
+        let rank = html.images[..index]
+            .iter()
+            .filter(|i| i.src.as_deref() == src)
+            .count();
+        element_box(laid_out, ElementKind::Img, src, rank).is_some_and(|b| std::ptr::eq(b, chosen))
+    })
+}
+
+/// The page's LCP candidate at the viewport named `viewport`, when laid out there.
+pub fn lcp_candidate<'l>(
+    layout: &'l PageLayout,
+    viewport: &str,
+) -> Option<(&'l super::lcp::LcpCandidate, Option<&'l super::ElementBox>)> {
+    let laid_out = layout.viewport(viewport)?;
+    let lcp = laid_out.lcp.as_ref()?;
+    Some((lcp, laid_out.elements.iter().find(|e| lcp.is(e))))
+}

@@ -23,6 +23,7 @@ mod engine;
 pub mod fold;
 pub mod fonts;
 pub mod guard;
+pub mod lcp;
 pub mod responsive;
 pub mod srcset;
 
@@ -93,6 +94,8 @@ pub enum ElementKind {
     Img,
     Iframe,
     Video,
+    /// An element whose computed `background-image` is a `url()` of an image of the folder.
+    Background,
 }
 
 impl ElementKind {
@@ -101,6 +104,7 @@ impl ElementKind {
             ElementKind::Img => "img",
             ElementKind::Iframe => "iframe",
             ElementKind::Video => "video",
+            ElementKind::Background => "background",
         }
     }
 }
@@ -199,6 +203,9 @@ pub struct ViewportLayout {
     /// The page's scroll height (CSS px).
     pub page_height: f64,
     pub elements: Vec<ElementBox>,
+    /// The Largest Contentful Paint candidate ([`lcp`]), when the first viewport shows any
+    /// image or text.
+    pub lcp: Option<lcp::LcpCandidate>,
 }
 
 impl ViewportLayout {
@@ -246,6 +253,9 @@ pub struct PageLayout {
     pub page: String,
     pub status: LayoutStatus,
     pub note: Option<String>,
+    /// Part of the page is rendered by script into an empty custom element: the static
+    /// layout's LCP candidate may not be the page's (the LCP rules do not judge it).
+    pub script_filled: bool,
     pub viewports: Vec<ViewportLayout>,
 }
 
@@ -255,6 +265,7 @@ impl PageLayout {
             page: page.to_string(),
             status: LayoutStatus::Fallback,
             note: Some(why),
+            script_filled: false,
             viewports: Vec::new(),
         }
     }
@@ -300,6 +311,10 @@ pub(crate) struct FolderFiles {
     pub stylesheets: HashMap<String, PathBuf>,
     /// Image files' pixel sizes by path (those whose header was read).
     pub image_sizes: HashMap<String, (u32, u32)>,
+    /// SVG files' layout sizes in CSS px by path (`SvgFacts::layout_size`).
+    pub vector_sizes: HashMap<String, (u32, u32)>,
+    /// Image files' sizes in bytes by path (the LCP's low-entropy test).
+    pub image_bytes: HashMap<String, u64>,
     /// `[pages] base`: the URL path the folder is served under.
     pub base_path: Option<String>,
 }
@@ -325,6 +340,18 @@ pub fn lay_out_pages(assets: &[Asset], base_path: Option<&str>, threads: usize) 
                 Facts::Image(image) => image.header.map(|h| (a.path.clone(), (h.width, h.height))),
                 _ => None,
             })
+            .collect(),
+        vector_sizes: assets
+            .iter()
+            .filter_map(|a| match &a.facts {
+                Facts::Svg(svg) => svg.layout_size().map(|size| (a.path.clone(), size)),
+                _ => None,
+            })
+            .collect(),
+        image_bytes: assets
+            .iter()
+            .filter(|a| a.kind == crate::kind::AssetKind::Image)
+            .map(|a| (a.path.clone(), a.raw))
             .collect(),
         base_path: base_path.map(str::to_string),
     });
@@ -374,6 +401,9 @@ pub fn lay_out_scanned<'f>(
     let files = Arc::new(FolderFiles {
         stylesheets,
         image_sizes,
+        // The fixers read raster headers only: their SVG images lay out without a size.
+        vector_sizes: HashMap::new(),
+        image_bytes: HashMap::new(),
         base_path: base_path.map(str::to_string),
     });
     lay_out_jobs(pages, files, threads)
@@ -464,6 +494,7 @@ fn lay_out_guarded(job: &PageJob, files: &Arc<FolderFiles>) -> PageLayout {
             page: job.path.clone(),
             status: LayoutStatus::LaidOut,
             note: laid_out.script_shell.then(|| SCRIPT_SHELL_NOTE.to_string()),
+            script_filled: laid_out.script_filled,
             viewports: laid_out.viewports,
         },
         Ok(Err(panic)) => {
@@ -541,6 +572,20 @@ pub fn render_text(layouts: &Layouts, out: &mut impl std::io::Write) -> std::io:
                     element.y,
                     element.width,
                     element.height
+                )?;
+            }
+            if let Some(lcp) = &viewport.lcp {
+                let what = match (&lcp.src, &lcp.text) {
+                    (Some(src), _) => {
+                        format!("{}[{}] {src}", lcp.kind_name(), lcp.index.unwrap_or(0))
+                    }
+                    (None, Some(text)) => format!("text {text}"),
+                    (None, None) => lcp.kind_name().to_string(),
+                };
+                writeln!(
+                    out,
+                    "    LCP candidate: {what} ({:.0} px² visible)",
+                    lcp.area
                 )?;
             }
         }

@@ -12,16 +12,19 @@ declare_rule! {
     /// ## What it does
     /// Reports the page's likely LCP image (its hero) when it has `loading="lazy"`.
     ///
-    /// The likely LCP image is the `<img>` with `fetchpriority="high"`, or else the large
-    /// `<img>` covering the most of the first screen of the page's mobile layout (412×823 CSS
-    /// px at 1.75, see `webaudit layout`). Large means at least 300 px wide: its `width`
-    /// attribute, or when it has none, the intrinsic width of the file its `src` names. 300 px
-    /// is a phone screen's width minus margins (360–430 CSS px): an image narrower than that
-    /// rarely is the largest thing painted on a page.
+    /// The likely LCP image is the `<img>` with `fetchpriority="high"`, or else the page's
+    /// Largest Contentful Paint candidate on its mobile layout (412×823 CSS px at 1.75, see
+    /// `webaudit layout`), when that is an `<img>`: the image or text block with the largest
+    /// area inside the first screen, as Chromium picks it (an image partly below the fold
+    /// counts only its visible part, so a lazy banner peeking in at the fold's edge loses to
+    /// the text above it).
     ///
     /// A page that could not be laid out (see `images/lazy-loading`) gets the positional guess:
     /// the first large `<img>` among those treated as possibly visible (the first
-    /// `above_the_fold` images of `<body>`).
+    /// `above_the_fold` images of `<body>`). Large means at least 300 px wide: its `width`
+    /// attribute, or when it has none, the intrinsic width of the file its `src` names. 300 px
+    /// is a phone screen's width minus margins (360–430 CSS px): an image narrower than that
+    /// rarely is the largest thing painted on a page.
     ///
     /// ## Why is this bad?
     /// A lazy image is only requested after layout, once the browser knows it is in the
@@ -89,35 +92,21 @@ impl Rule for ImagesLcpLazy {
                     .and_then(|image| image.width_px.or_else(|| intrinsic_width(index)))
                     .is_some_and(|width| width >= LCP_MIN_WIDTH)
             };
-            // Laid out: the large image covering the most of the first screen. Guessed: the
-            // first large image among those treated as visible.
-            let laid_out = verdicts
-                .iter()
-                .filter_map(|v| match (v.element, v.source) {
-                    (
-                        Element::Image(index),
-                        Source::Layout {
-                            y,
-                            width,
-                            height,
-                            in_first_viewport: true,
-                            ..
-                        },
-                    ) if large(index) => {
-                        let visible_height =
-                            (y + height).min(f64::from(crate::layout::MOBILE.height)) - y.max(0.0);
-                        Some((index, width * visible_height.max(0.0)))
-                    }
-                    _ => None,
-                })
-                .max_by(|a, b| a.1.total_cmp(&b.1))
-                .map(|(index, _)| index);
-            let by_layout = verdicts
-                .iter()
-                .any(|v| matches!(v.source, Source::Layout { .. }));
+            // Laid out: the page's LCP candidate on the mobile layout (which may be text or a
+            // background: then no <img> is the LCP). Guessed: the first large image among
+            // those treated as visible.
+            let layout = context
+                .layouts
+                .page(&asset.path)
+                .filter(|l| l.viewport(crate::layout::MOBILE.name).is_some());
+            let by_layout = layout.is_some();
             let candidate = prioritised.or_else(|| {
-                if by_layout {
-                    return laid_out;
+                if let Some(layout) = layout {
+                    return crate::layout::fold::lcp_image(
+                        html,
+                        layout,
+                        crate::layout::MOBILE.name,
+                    );
                 }
                 verdicts
                     .iter()
@@ -136,7 +125,7 @@ impl Rule for ImagesLcpLazy {
             let why = if prioritised.is_some() {
                 "it has fetchpriority=\"high\""
             } else if by_layout {
-                "the largest image on the first screen of the mobile layout"
+                "the page's largest contentful paint on the mobile layout"
             } else {
                 "the first large image at the top of <body>"
             };
@@ -168,7 +157,7 @@ mod tests {
     /// The hero as the mobile layout finds it.
     fn first_large(line: u32, src: &str) -> String {
         format!(
-            "index.html:{line}:5: <img src=\"{src}\"> is the likely LCP image (the largest image on the first screen of the mobile layout) but has loading=\"lazy\": it is requested late and delays the page's largest paint; remove loading=\"lazy\""
+            "index.html:{line}:5: <img src=\"{src}\"> is the likely LCP image (the page's largest contentful paint on the mobile layout) but has loading=\"lazy\": it is requested late and delays the page's largest paint; remove loading=\"lazy\""
         )
     }
 
@@ -204,7 +193,9 @@ mod tests {
         );
         Folder::new()
             .file("index.html", page(body))
+            .png("assets/badge.png", 200, 100)
             .png("assets/thumb.png", 120, 90)
+            .jpeg("assets/hero.jpg", 1280, 800)
             .passes(RULE);
     }
 
@@ -240,6 +231,34 @@ mod tests {
         Folder::new().file("index.html", page(body)).passes(RULE);
     }
 
+    /// A page laid out 980×1957 CSS px (no viewport tag): a block of `intro` fills the first
+    /// screen but its last 9 px, where a lazy banner starts (as on Docusaurus's blog list).
+    fn banner_at_the_fold_edge(intro: &str) -> String {
+        page(&format!(
+            "    <div style=\"height: 1940px\"><p>{intro}</p></div>\n    <img src=\"/assets/banner.jpg\" style=\"display: block; width: 100%; height: 127px\" loading=\"lazy\" alt=\"\">"
+        ))
+    }
+
+    #[test]
+    fn passes_when_text_is_the_lcp_and_a_lazy_banner_peeks_in_at_the_fold() {
+        let intro = "Release notes, guides and stories from the team. ".repeat(8);
+        Folder::new()
+            .file("index.html", banner_at_the_fold_edge(&intro))
+            .jpeg("assets/banner.jpg", 1600, 254)
+            .passes(RULE);
+    }
+
+    #[test]
+    fn finds_the_lazy_banner_when_nothing_larger_is_on_the_first_screen() {
+        let folder = Folder::new()
+            .file("index.html", banner_at_the_fold_edge(""))
+            .jpeg("assets/banner.jpg", 1600, 254);
+        assert_eq!(
+            folder.findings(RULE),
+            [first_large(9, "/assets/banner.jpg")]
+        );
+    }
+
     #[test]
     fn passes_for_a_lazy_hero_in_a_template() {
         let body = "    <template><img src=\"/assets/hero.jpg\" width=\"1280\" height=\"800\" loading=\"lazy\" alt=\"\"></template>";
@@ -254,7 +273,11 @@ mod tests {
             "    <img src=\"/assets/badge.png\" width=\"200\" height=\"100\" alt=\"\">\n",
             "    <img src=\"/assets/hero-BX3k9f2a.jpg\" width=\"300\" height=\"200\" loading=\"lazy\" alt=\"\">",
         );
-        let folder = Folder::new().file("index.html", page(body));
+        // A missing image never paints: the files are there.
+        let folder = Folder::new()
+            .file("index.html", page(body))
+            .png("assets/badge.png", 200, 100)
+            .jpeg("assets/hero-BX3k9f2a.jpg", 300, 200);
         assert_eq!(
             folder.findings(RULE),
             [first_large(10, "/assets/hero-BX3k9f2a.jpg")]
@@ -299,7 +322,8 @@ mod tests {
         let hero = "    <img src=\"/assets/hero.jpg\" width=\"1280\" height=\"800\" loading=\"LAZY\" alt=\"\">";
         let folder = Folder::new()
             .file("index.html", page(hero))
-            .file("about.html", page(hero));
+            .file("about.html", page(hero))
+            .jpeg("assets/hero.jpg", 1280, 800);
         assert_eq!(
             folder.findings(RULE),
             [

@@ -24,6 +24,7 @@ mod image_refs;
 mod images_animated_gif;
 mod images_lazy_loading;
 mod images_lcp_lazy;
+mod images_lcp_priority;
 mod images_modern_format;
 mod images_optimizable;
 mod images_oversized;
@@ -173,6 +174,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &images_unsized::ImagesUnsized,
     &images_lazy_loading::ImagesLazyLoading,
     &images_lcp_lazy::ImagesLcpLazy,
+    &images_lcp_priority::ImagesLcpPriority,
     &images_modern_format::ImagesModernFormat,
     &images_oversized::ImagesOversized,
     &images_oversized_icon::ImagesOversizedIcon,

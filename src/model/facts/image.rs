@@ -126,3 +126,53 @@ pub enum IcoPayload {
         bit_count: u16,
     },
 }
+
+/// What an SVG file declares about its size (see [`crate::analyze::svg`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct SvgFacts {
+    /// The root element's `width`/`height` in CSS px, when absolute and positive.
+    pub width: Option<f32>,
+    pub height: Option<f32>,
+    /// The root element's `viewBox` width and height.
+    pub view_box: Option<(f32, f32)>,
+    /// Why the root element could not be read, as a sentence for the user.
+    pub problem: Option<String>,
+}
+
+/// The size a browser gives a replaced element that has no intrinsic size (CSS 2's default
+/// object size).
+pub const DEFAULT_OBJECT_SIZE: (f32, f32) = (300.0, 150.0);
+
+impl SvgFacts {
+    /// The aspect ratio (width / height): the declared size's, else the `viewBox`'s.
+    pub fn ratio(&self) -> Option<f32> {
+        match (self.width, self.height) {
+            (Some(w), Some(h)) => Some(w / h),
+            _ => self.view_box.map(|(w, h)| w / h),
+        }
+    }
+
+    /// The size, in CSS px, that lays the image out as a browser does when given to a layout
+    /// engine as a raster of that size: the declared sides, a missing side from the ratio, and
+    /// with no declared side the ratio fitted inside [`DEFAULT_OBJECT_SIZE`] (CSS's
+    /// default sizing: an element sized by CSS on one side then follows the ratio, and one
+    /// sized by nothing gets that fit). Without a ratio, the default object size fills in.
+    pub fn layout_size(&self) -> Option<(u32, u32)> {
+        let (default_width, default_height) = DEFAULT_OBJECT_SIZE;
+        let ratio = self.ratio();
+        let (width, height) = match (self.width, self.height, ratio) {
+            (Some(w), Some(h), _) => (w, h),
+            (Some(w), None, Some(r)) => (w, w / r),
+            (None, Some(h), Some(r)) => (h * r, h),
+            (Some(w), None, None) => (w, default_height),
+            (None, Some(h), None) => (default_width, h),
+            (None, None, Some(r)) if r >= default_width / default_height => {
+                (default_width, default_width / r)
+            }
+            (None, None, Some(r)) => (default_height * r, default_height),
+            (None, None, None) => DEFAULT_OBJECT_SIZE,
+        };
+        let side = |v: f32| (v.is_finite() && v >= 0.5).then(|| v.round().min(1e6) as u32);
+        Some((side(width)?, side(height)?))
+    }
+}

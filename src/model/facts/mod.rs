@@ -29,6 +29,8 @@ pub enum Facts {
     Image(Box<image::ImageFacts>),
     /// An ICO or CUR file (`favicon.ico`): its directory.
     Icon(Box<image::IconFacts>),
+    /// An SVG image: its root element's sizing attributes.
+    Svg(Box<image::SvgFacts>),
 }
 
 /// A precompressed file shipped without its original: what it decodes to, and the facts of
