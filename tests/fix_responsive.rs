@@ -217,13 +217,22 @@ fn a_different_file_under_a_variant_name_is_never_overwritten() {
     for force in [false, true] {
         let (_folder, root) = layout_site();
         let laid_out = layout(&root);
-        let hero = decode(&fs::read(root.join("img/hero.jpg")).unwrap());
+        // grid.html's third card (only grid.html lays it out) gets two variants: one name is
+        // taken, the other is still offered.
+        let card = decode(&fs::read(root.join("img/card-3.jpg")).unwrap());
         let planned = plan(
-            &displays_of(&laid_out, "tall.html", "img/hero.jpg"),
-            hero.width(),
+            &displays_of(&laid_out, "grid.html", "img/card-3.jpg"),
+            card.width(),
         )
         .unwrap();
-        let taken = variant_name("img/hero.jpg", planned.widths[0]);
+        let below: Vec<u32> = planned
+            .widths
+            .iter()
+            .copied()
+            .filter(|&w| w < card.width())
+            .collect();
+        assert!(below.len() >= 2, "{planned:?}");
+        let taken = variant_name("img/card-3.jpg", below[0]);
         let theirs = fs::read(root.join("img/square.jpg")).unwrap();
         fs::write(root.join(&taken), &theirs).unwrap();
 
@@ -239,11 +248,12 @@ fn a_different_file_under_a_variant_name_is_never_overwritten() {
                 && w["message"].as_str().unwrap().contains("left alone")
         });
         assert!(warned, "{report}");
-        let page = fs::read_to_string(root.join("tall.html")).unwrap();
+        let page = fs::read_to_string(root.join("grid.html")).unwrap();
         let name = taken.rsplit('/').next().unwrap();
         assert!(!page.contains(name), "{page}");
+        let other = variant_name("img/card-3.jpg", below[1]);
         assert!(
-            page.contains("srcset=\"img/hero-"),
+            page.contains(&format!("srcset=\"{other} {}w", below[1])),
             "the other widths are offered: {page}"
         );
     }

@@ -67,8 +67,18 @@ fn each_image_rule_on_the_bad_page_at_the_readme_lines() {
         places(&bad, "images/modern-format"),
         index_lines(&[13, 43, 48, 53, 58, 63, 68, 73, 88])
     );
-    // Problems 2 and 8: declared 320×200 and 320×180.
-    assert_eq!(places(&bad, "images/oversized"), index_lines(&[43, 73]));
+    // Problems 2 and 8 (declared 320×200 and 320×180) and every other image larger than the
+    // layout displays it: the page is laid out, so images/responsive measures them, and
+    // images/oversized (for pages that are not) has nothing left under 2560 px.
+    assert_eq!(
+        places(&bad, "images/responsive"),
+        [
+            index_lines(&[13, 43, 48, 53, 58, 63, 68, 73, 78]),
+            vec![("journal.html".to_string(), 10)]
+        ]
+        .concat()
+    );
+    assert!(findings(&bad, "images/oversized").is_empty());
     // Problems 4, 7, 10: wood.jpg (EXIF, unoptimised Huffman tables), coffee.png, the
     // screenshot with 10 KB of metadata. futureprototype (37 bytes) and the icon are not.
     assert_eq!(
@@ -132,28 +142,33 @@ fn each_image_rule_on_the_bad_page_at_the_readme_lines() {
     assert!(message.contains("estimated"), "{message}");
     assert!(message.contains("also shown by 1 other <img>"), "{message}");
 
-    let garden = finding_at(&bad, "images/oversized", "index.html", 43);
-    // The image shown at 320 px, not every image of the folder.
+    let garden = finding_at(&bad, "images/responsive", "index.html", 43);
+    // The image laid out in a 364-px card on phones and a 270-px one on desktops: its width
+    // variants and srcset, written by the fixer, not every image of the folder.
+    let root = fixture("images-bad");
     assert_eq!(
         garden["fix"]["command"],
         format!(
-            "webaudit optimize --max-width 640 {}",
-            fixture("images-bad/img/garden.jpg").display()
+            "webaudit optimize --responsive --copies-only --rewrite-html --root {} {}",
+            root.display(),
+            root.join("img/garden.jpg").display()
         )
         .as_str()
     );
     assert_eq!(garden["fix"]["applicability"], "unsafe");
+    let message = garden["message"].as_str().unwrap();
     assert!(
-        garden["message"]
-            .as_str()
-            .unwrap()
-            .contains("2560×1600 but it is shown at 320×200")
+        message.contains("2560×1600 but displayed 364×228 CSS px on mobile at 1.75× and 270×169 CSS px on desktop at 1×"),
+        "{message}"
     );
-    // 1 − (640×400)/(2560×1600) of the file's bytes.
+    // 1 − displayed / file pixels at desktop (the larger waste), of the file's bytes: the
+    // box is 270×168.75 CSS px.
     let raw = asset(&bad, "img/garden.jpg")["raw"].as_u64().unwrap();
-    assert_eq!(
-        garden["saving"].as_u64().unwrap(),
-        (raw as f64 * (1.0 - 1.0 / 16.0)).round() as u64
+    let share = 1.0 - (270.0 * 168.75) / (2560.0 * 1600.0);
+    let saving = garden["saving"].as_u64().unwrap();
+    assert!(
+        (saving as f64 - raw as f64 * share).abs() <= raw as f64 * 0.001,
+        "{saving} of {raw}"
     );
 
     let gif = &asset(&bad, "img/newtons-cradle.gif")["image"];
@@ -177,8 +192,8 @@ fn above_the_fold_is_configurable() {
         places(&report, "images/lazy-loading"),
         index_lines(&[48, 53, 58, 63, 68, 73, 78, 88])
     );
-    // Wider than 1200 px: the 2560-px photos and the 1600-px flower as well; garden and the
-    // artwork stay reported for their displayed size, once.
+    // Wider than 1200 px: the 2560-px photos, the 1600-px flower and the 1920-px artwork, a
+    // cap set as policy whatever the layout.
     assert_eq!(
         places(&report, "images/oversized"),
         index_lines(&[13, 43, 48, 53, 58, 63, 73])

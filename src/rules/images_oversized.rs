@@ -29,8 +29,8 @@ declare_rule! {
     /// * a `srcset` candidate with a width descriptor (`photo.jpg 480w`) whose file is more
     ///   than 2× wider than the descriptor says (the browser picks it for a 480-pixel slot);
     /// * any image wider than `max_width` (default 2560 px) wherever it is shown, or not shown
-    ///   by any page (an image every page showing it lays out is left to
-    ///   `images/responsive`).
+    ///   by any page: a cap you set as policy, whatever the layout (on a laid-out page
+    ///   `images/responsive` also reports what the displayed sizes waste).
     ///
     /// The saving is estimated, and labelled so: the file's bytes scaled by the share of
     /// pixels that resizing to the needed size (2× the displayed size, or `max_width`) removes.
@@ -246,12 +246,6 @@ impl Rule for ImagesOversized {
                 continue;
             };
             if reported.contains(path) {
-                continue;
-            }
-            // Shown by `<img>` on laid-out pages only: `images/responsive` judges it from the
-            // sizes displayed.
-            let showing: Vec<&ImgUse> = uses.iter().filter(|u| u.target == *path).collect();
-            if !showing.is_empty() && showing.iter().all(|u| laid_out(u.page)) {
                 continue;
             }
             let Some(scale) = scale_to_fit(&header, (Some(u64::from(max_width)), None)) else {

@@ -53,7 +53,9 @@ declare_rule! {
     /// ```
     ///
     /// webaudit lays pages out at the two profiles' widths only: between them the page's own
-    /// breakpoints decide, so check the `sizes` value against them.
+    /// breakpoints decide, so check the `sizes` value against them. When every width the layout
+    /// needs is the whole file (a 2× phone needs all of it), the finding says so and has no
+    /// fix: the waste is that of Lighthouse's 1.75× profile only.
     ImagesResponsive {
         id: "images/responsive",
         summary: "image file has more pixels than the page's layout displays",
@@ -184,6 +186,17 @@ impl Rule for ImagesResponsive {
                 let fixer_takes = optimizer_rewrites(file, &header)
                     && !already_responsive
                     && tags.iter().all(|t| t.sizes.is_none());
+                // Every width the layout needs (2× on phones, 1× and 2× on desktops) is the
+                // whole file: the waste is the 1.75× profile's alone, and a 2× phone needs it
+                // all. Reported, as Lighthouse does, with nothing smaller to offer.
+                let advice = advice.filter(|(plan, _)| plan.widths.iter().any(|&w| w < largest));
+                let message = if advice.is_none() {
+                    format!(
+                        "{message} (a 2× phone needs the whole file: there is no smaller width to offer)"
+                    )
+                } else {
+                    message
+                };
                 let fix = advice.map(|(plan, srcset)| {
                     let widths = plan
                         .widths
