@@ -225,6 +225,16 @@ impl ViewportLayout {
             .nth(rank)
     }
 
+    /// The folder path of the file the LCP candidate shows, when it is an image (an `<img>`,
+    /// a video's poster or a background) of the folder.
+    pub fn lcp_file(&self) -> Option<&str> {
+        let lcp = self.lcp.as_ref()?;
+        self.elements
+            .iter()
+            .find(|element| lcp.is(element))
+            .and_then(|element| element.current_file.as_deref())
+    }
+
     /// The page's `<img>` tag whose box is `elements[element]`: the inverse of `img_box`.
     pub fn img_tag<'h>(&self, html: &'h HtmlFacts, element: usize) -> Option<&'h ImageTag> {
         let shown = self.elements.get(element)?;

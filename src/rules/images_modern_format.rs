@@ -32,6 +32,9 @@ declare_rule! {
     ///
     /// The finding is placed at the first `<img>` that shows the image without a modern
     /// alternative, or on the image file when no page shows it (a CSS background, a script).
+    /// When the image is a page's LCP candidate on the mobile layout (the largest element of
+    /// its first screen, see `images/lcp-lazy`), the message says so: that page's Largest
+    /// Contentful Paint waits for these bytes.
     ///
     /// Images that nothing in the folder uses (no page or stylesheet references them, no script
     /// or page names their file) are left out, with one note listing them: what they cost no
@@ -88,6 +91,29 @@ impl Rule for ImagesModernFormat {
                 continue;
             };
             let saving = raw - webp;
+            // The pages whose largest paint (on the mobile layout) is this image: its bytes
+            // are what the page waits for.
+            let lcp_pages: Vec<&str> = context
+                .layouts
+                .pages
+                .iter()
+                .filter(|page| {
+                    page.viewport(crate::layout::MOBILE.name)
+                        .and_then(|v| v.lcp_file())
+                        == Some(path)
+                })
+                .map(|page| page.page.as_str())
+                .collect();
+            let lcp_note = match lcp_pages.as_slice() {
+                [] => String::new(),
+                [one] => format!(
+                    "; it is the LCP image of {one} on mobile: that page's largest paint waits for these bytes"
+                ),
+                [first, rest @ ..] => format!(
+                    "; it is the LCP image of {first} and {} other pages on mobile: their largest paint waits for these bytes",
+                    rest.len()
+                ),
+            };
             let avif = match image.facts.avif {
                 Some(avif) if avif.estimated => format!(
                     "; as AVIF about {} (estimated: {:.2} × the WebP size; --avif measures it)",
@@ -103,7 +129,7 @@ impl Rule for ImagesModernFormat {
                 line: place.line,
                 column: place.column,
                 message: format!(
-                    "{path} ({}, {}) is {}{} as WebP (quality {WEBP_QUALITY}, {}): {} ({}%) smaller{avif}{}",
+                    "{path} ({}, {}) is {}{} as WebP (quality {WEBP_QUALITY}, {}): {} ({}%) smaller{avif}{}{lcp_note}",
                     header.format.name(),
                     kib(raw),
                     if image.facts.estimate.is_some() { "about " } else { "" },
@@ -364,7 +390,9 @@ mod tests {
             .png("assets/photo.png", 100, 75);
         assert_eq!(
             folder.findings(RULE),
-            [format!("index.html:8:5: {PHOTO_PNG}")]
+            [format!(
+                "index.html:8:5: {PHOTO_PNG}; it is the LCP image of index.html on mobile: that page's largest paint waits for these bytes"
+            )]
         );
         let finding = &folder.findings_of(RULE)[0];
         assert_eq!(finding.actual, Some(17_340));
@@ -374,6 +402,34 @@ mod tests {
             fix.starts_with("webaudit optimize --webp --copies-only --rewrite-html --root /")
                 && fix.ends_with("/site/assets/photo.png"),
             "{fix}"
+        );
+    }
+
+    #[test]
+    fn names_the_pages_whose_lcp_image_it_is() {
+        // The photo fills the first screen of index.html; about.html shows it far below a
+        // heading and a long paragraph, where its LCP is the text.
+        let text = "<p>".to_string() + &"Words of a long paragraph. ".repeat(400) + "</p>";
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                vite_page("    <img src=\"/assets/photo.png\" style=\"width:100%\" alt=\"\">"),
+            )
+            .file(
+                "about.html",
+                vite_page(&format!(
+                    "{text}\n    <img src=\"/assets/photo.png\" alt=\"\">"
+                )),
+            )
+            .file("assets/photo.png", samples::png(800, 500));
+        let findings = folder.findings(RULE);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        // Placed at about.html's <img> (the first page in path order), naming index.html's LCP.
+        assert!(
+            findings[0].starts_with("about.html:")
+                && findings[0].ends_with("(also shown by 1 other <img>); it is the LCP image of index.html on mobile: that page's largest paint waits for these bytes"),
+            "{}",
+            findings[0]
         );
     }
 
@@ -452,7 +508,9 @@ mod tests {
             .png("assets/photo.png", 100, 75);
         assert_eq!(
             folder.findings(RULE),
-            [format!("blog/post.html:3:7: {PHOTO_PNG}")]
+            [format!(
+                "blog/post.html:3:7: {PHOTO_PNG}; it is the LCP image of blog/post.html on mobile: that page's largest paint waits for these bytes"
+            )]
         );
     }
 
@@ -471,7 +529,7 @@ mod tests {
         assert_eq!(
             folder.findings(RULE),
             [
-                "index.html:8:5: assets/hero.jpg (JPEG, 41 KiB) is 21 KiB as WebP (quality 80, encoded): 20 KiB (48%) smaller; as AVIF about 15 KiB (estimated: 0.74 × the WebP size; --avif measures it)",
+                "index.html:8:5: assets/hero.jpg (JPEG, 41 KiB) is 21 KiB as WebP (quality 80, encoded): 20 KiB (48%) smaller; as AVIF about 15 KiB (estimated: 0.74 × the WebP size; --avif measures it); it is the LCP image of index.html on mobile: that page's largest paint waits for these bytes",
                 "index.html:9:5: assets/map.gif (GIF, 17 KiB) is 5 KiB as WebP (quality 80, encoded): 11 KiB (67%) smaller; as AVIF about 4 KiB (estimated: 0.74 × the WebP size; --avif measures it)",
             ]
         );
