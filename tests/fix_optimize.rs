@@ -38,21 +38,6 @@ fn site(names: &[&str]) -> (tempfile::TempDir, PathBuf) {
     (folder, root)
 }
 
-fn optimize(root: &Path, args: &[&str]) -> (i32, Value, String) {
-    let run = to_run(
-        webaudit()
-            .arg("optimize")
-            .arg(root)
-            .args(["--format", "json"])
-            .args(args)
-            .output()
-            .unwrap(),
-    );
-    let report: Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("JSON expected ({e}): {} {}", run.stdout, run.stderr));
-    (run.code, report, run.stderr)
-}
-
 fn decode(path: &Path) -> image::DynamicImage {
     image::ImageReader::open(path)
         .unwrap()

@@ -29,21 +29,6 @@ fn layout_site() -> (tempfile::TempDir, PathBuf) {
     (folder, root)
 }
 
-fn optimize(root: &Path, args: &[&str]) -> (i32, Value, String) {
-    let run = to_run(
-        webaudit()
-            .arg("optimize")
-            .arg(root)
-            .args(["--format", "json"])
-            .args(args)
-            .output()
-            .unwrap(),
-    );
-    let report: Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("JSON expected ({e}): {} {}", run.stdout, run.stderr));
-    (run.code, report, run.stderr)
-}
-
 fn layout(root: &Path) -> Value {
     let run = to_run(
         webaudit()

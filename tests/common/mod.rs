@@ -54,6 +54,22 @@ pub fn to_run(output: Output) -> Run {
 }
 
 /// Runs an audit with `--format json --no-cache` plus `args` and returns (exit code, report).
+/// `webaudit optimize ROOT --format json ARGS`: its exit code, JSON report and stderr.
+pub fn optimize(root: &Path, args: &[&str]) -> (i32, Value, String) {
+    let run = to_run(
+        webaudit()
+            .arg("optimize")
+            .arg(root)
+            .args(["--format", "json"])
+            .args(args)
+            .output()
+            .unwrap(),
+    );
+    let report: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("JSON expected ({e}): {} {}", run.stdout, run.stderr));
+    (run.code, report, run.stderr)
+}
+
 pub fn json_report(path: &Path, args: &[&str]) -> (i32, Value) {
     let output = webaudit()
         .arg(path)
