@@ -19,7 +19,9 @@ viewport, kind and index (the n-th `img` in document order), then reports:
   - displayed width within 2 CSS px, per viewport: target >= 90%;
 and lists every disagreement with both boxes. Elements of pages webaudit reports as `fallback`
 (no layout) are counted apart, not compared. The summary is also written to
-benches/work/layout-oracle/compare.json.
+benches/work/layout-oracle/compare.json. It also compares each page's LCP element per
+viewport: Chromium's last largest-contentful-paint entry (read over the DevTools protocol's
+performance timeline) against `webaudit layout`'s `lcp` — the same image file, or text on both.
 
 Needs: node + the packages in benches/layout-oracle (`npm ci` there; this script runs it when
 node_modules is missing), /usr/bin/chromium (Debian's; CHROME_PATH overrides).
@@ -30,6 +32,8 @@ import contextlib
 import functools
 import http.server
 import json
+import posixpath
+from urllib.parse import unquote, urljoin, urlsplit
 import os
 import subprocess
 import sys
@@ -162,12 +166,46 @@ def pct(n, d):
     return 100.0 * n / d if d else float("nan")
 
 
+def lcp_row(site, page, viewport, chromium, webaudit):
+    """One page x viewport's LCP element on both sides: the same image file, or text on both
+    (an image is named by its file's path in the site; text by its element's tag)."""
+    def file_of(reference):
+        if not reference:
+            return None
+        parts = urlsplit(urljoin("http://127.0.0.1/" + page, reference))
+        return posixpath.normpath(unquote(parts.path)).lstrip("/")
+
+    if chromium is None or chromium.get("error"):
+        theirs = None
+    elif chromium.get("url"):
+        theirs = ("image", file_of(chromium["url"]))
+    else:
+        theirs = ("text", chromium.get("tag"))
+    if webaudit is None:
+        mine = None
+    elif webaudit["kind"] == "text":
+        tag = (webaudit.get("text") or "").split(">", 1)[0].lstrip("<")
+        mine = ("text", tag)
+    elif webaudit["kind"] == "background":
+        mine = ("image", (webaudit.get("src") or "").lstrip("/"))
+    else:
+        mine = ("image", file_of(webaudit.get("src")))
+    # Text agrees on being text (which block Chromium picks among similar paragraphs is
+    # recorded, not required); an image must be the same file.
+    agree = theirs is not None and mine is not None and theirs[0] == mine[0] and (
+        theirs[0] == "text" or theirs[1] == mine[1])
+    return {"site": site, "page": page, "viewport": viewport, "chromium": theirs, "webaudit": mine,
+            "same_text_tag": theirs is not None and mine is not None and theirs == mine,
+            "agree": agree}
+
+
 def cmd_compare(args):
     sites = load_corpus(args.pages_dir, args.site)
     totals = {"fold": [0, 0], "width_mobile": [0, 0], "width_desktop": [0, 0], "fallback_elements": 0,
               "missing": 0, "src_mismatch": 0}
     per_site = []
     disagreements = []
+    lcp_rows = []
     for site in sites:
         oracle_file = args.oracle_dir / f"{site['name']}.json"
         if not oracle_file.is_file():
@@ -197,6 +235,9 @@ def cmd_compare(args):
                                                   "page absent from webaudit's report", "", ""))
                     continue
                 wview = next((v for v in wpage["viewports"] if v["name"] == oview["name"]), None)
+                if "lcp" in oview:
+                    lcp_rows.append(lcp_row(site["name"], opage["page"], oview["name"], oview["lcp"],
+                                            wview.get("lcp") if wview else None))
                 welements = {(e["kind"], e["index"]): e for e in (wview["elements"] if wview else [])}
                 for oel in oview["elements"]:
                     wel = welements.get((oel["kind"], oel["index"]))
@@ -256,8 +297,17 @@ def cmd_compare(args):
     print(f"{len(disagreements)} disagreements (Chromium box | webaudit box):")
     for site_name, page, viewport, label, what, obox, wbox in disagreements:
         print(f"- {site_name}/{page} [{viewport}] {label}: {what}: chromium {obox} | webaudit {wbox}")
+    if lcp_rows:
+        agree = sum(1 for r in lcp_rows if r["agree"])
+        print()
+        print(f"LCP element (Chromium's last largest-contentful-paint entry vs webaudit layout's `lcp`): "
+              f"{agree}/{len(lcp_rows)} page x viewport agree ({pct(agree, len(lcp_rows)):.1f}%)")
+        for r in lcp_rows:
+            if not r["agree"]:
+                print(f"- {r['site']}/{r['page']} [{r['viewport']}]: chromium {r['chromium']} | webaudit {r['webaudit']}")
     args.oracle_dir.mkdir(parents=True, exist_ok=True)
     (args.oracle_dir / "compare.json").write_text(json.dumps({
+        "lcp": lcp_rows,
         "webaudit": args.webaudit, "sites": per_site, "totals": totals, "fold_pct": fold,
         "width_pct": width,
         "disagreements": [dict(zip(("site", "page", "viewport", "element", "what", "chromium", "webaudit"), d))

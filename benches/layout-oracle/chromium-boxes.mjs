@@ -117,6 +117,36 @@ async function bodyFonts(page) {
   }
 }
 
+// Chromium's largest contentful paint for the page as loaded: the last LCP entry the
+// performance timeline reports over the DevTools protocol (it works with page scripts off,
+// where a PerformanceObserver's callback would never run). The element is described by its
+// tag and `src`; `url` is the image's (empty for text).
+const LCP_SETTLE_MS = 500;
+async function largestPaint(page) {
+  const cdp = await page.createCDPSession();
+  try {
+    const events = [];
+    cdp.on("PerformanceTimeline.timelineEventAdded", (e) => events.push(e.event));
+    await cdp.send("PerformanceTimeline.enable", { eventTypes: ["largest-contentful-paint"] });
+    await new Promise((r) => setTimeout(r, LCP_SETTLE_MS));
+    const last = events.filter((e) => e.lcpDetails).at(-1);
+    if (!last) return null;
+    const details = last.lcpDetails;
+    let tag = null, src = null;
+    if (details.nodeId) {
+      const { node } = await cdp.send("DOM.describeNode", { backendNodeId: details.nodeId });
+      tag = node.localName || node.nodeName.toLowerCase();
+      const attributes = node.attributes || [];
+      for (let i = 0; i + 1 < attributes.length; i += 2) if (attributes[i] === "src") src = attributes[i + 1];
+    }
+    return { tag, src, url: details.url || null, size: details.size };
+  } catch (err) {
+    return { error: err.message };
+  } finally {
+    await cdp.detach();
+  }
+}
+
 const out = { scripts: WITH_SCRIPTS, pages: [] };
 for (const pagePath of pages) {
   const entry = { page: pagePath, status: "laid-out", note: null, blocked_requests: [], viewports: [] };
@@ -144,8 +174,9 @@ for (const pagePath of pages) {
       });
       const url = allowedOrigin + "/" + pagePath.split("/").map(encodeURIComponent).join("/");
       await page.goto(url, { waitUntil: "load", timeout: NAV_TIMEOUT_MS });
+      const lcp = await largestPaint(page);
       const m = await measure(page, vp);
-      entry.viewports.push({ name: vp.name, width: vp.width, height: vp.height, scale: vp.scale, ...m });
+      entry.viewports.push({ name: vp.name, width: vp.width, height: vp.height, scale: vp.scale, ...m, lcp });
       if (vp.name === "mobile") entry.body_fonts = await bodyFonts(page);
     } catch (err) {
       entry.status = "error";
