@@ -451,18 +451,7 @@ fn a_link_a_missing_path_or_one_outside_the_root_is_refused() {
 }
 
 fn compress_paths(paths: &[&Path], args: &[&str]) -> (i32, Value, String) {
-    let run = to_run(
-        webaudit()
-            .arg("compress")
-            .args(paths)
-            .args(["--format", "json", "-q"])
-            .args(args)
-            .output()
-            .unwrap(),
-    );
-    let report: Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("JSON expected ({e}): {} {}", run.stdout, run.stderr));
-    (run.code, report, run.stderr)
+    fixer_json("compress", paths, &[&["-q"], args].concat())
 }
 
 fn is_root() -> bool {

@@ -469,18 +469,7 @@ fn dry_run_writes_nothing_and_a_link_is_refused() {
 }
 
 fn optimize_paths(paths: &[PathBuf], args: &[&str]) -> (i32, Value, String) {
-    let run = to_run(
-        webaudit()
-            .arg("optimize")
-            .args(paths)
-            .args(["--format", "json", "-q"])
-            .args(args)
-            .output()
-            .unwrap(),
-    );
-    let report: Value = serde_json::from_str(&run.stdout)
-        .unwrap_or_else(|e| panic!("JSON expected ({e}): {} {}", run.stdout, run.stderr));
-    (run.code, report, run.stderr)
+    fixer_json("optimize", paths, &[&["-q"], args].concat())
 }
 
 /// Files and folders named on the command line are the only ones changed (what the audit's

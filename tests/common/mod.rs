@@ -54,12 +54,17 @@ pub fn to_run(output: Output) -> Run {
 }
 
 /// Runs an audit with `--format json --no-cache` plus `args` and returns (exit code, report).
-/// `webaudit optimize ROOT --format json ARGS`: its exit code, JSON report and stderr.
-pub fn optimize(root: &Path, args: &[&str]) -> (i32, Value, String) {
+/// `webaudit SUBCOMMAND PATHS --format json ARGS` for a fixer (`optimize`, `compress`): its
+/// exit code, JSON report and stderr.
+pub fn fixer_json<P: AsRef<std::ffi::OsStr>>(
+    subcommand: &str,
+    paths: &[P],
+    args: &[&str],
+) -> (i32, Value, String) {
     let run = to_run(
         webaudit()
-            .arg("optimize")
-            .arg(root)
+            .arg(subcommand)
+            .args(paths)
             .args(["--format", "json"])
             .args(args)
             .output()
@@ -68,6 +73,11 @@ pub fn optimize(root: &Path, args: &[&str]) -> (i32, Value, String) {
     let report: Value = serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("JSON expected ({e}): {} {}", run.stdout, run.stderr));
     (run.code, report, run.stderr)
+}
+
+/// `webaudit optimize ROOT --format json ARGS`.
+pub fn optimize(root: &Path, args: &[&str]) -> (i32, Value, String) {
+    fixer_json("optimize", &[root], args)
 }
 
 pub fn json_report(path: &Path, args: &[&str]) -> (i32, Value) {
