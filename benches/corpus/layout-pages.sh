@@ -17,6 +17,11 @@
 #   sphinx-doc        sphinx-doc 5.3.0-4 (Debian)               Sphinx 5         theme gallery, quickstart, 2 more
 #   gtk3-doc          libgtk-3-doc 3.24.38-2~deb12u3 (Debian)   gtk-doc          widget gallery (64 images), 4 API pages
 #   debian-handbook   debian-handbook 11.20220922 (Debian)      Publican/DocBook 5 chapters with screenshots (en-US only)
+#   hexo-butterfly    hexo 8.1.2 + hexo-theme-butterfly 5.7.0   Hexo 8           home (post covers), 3 posts, archives
+#                     (npm), its lazyload option on: a blog
+#                     whose every <img> is loaded by a script
+#                     (vanilla-lazyload 19.1.3); site, posts and
+#                     lock in layout-pages/hexo-butterfly/
 #
 # - Output: OUT_DIR/<site>/ (the served folder), OUT_DIR/pages.json ({"sites": [{"name", "dir",
 #   "source", "generator", "pages": [...]}]}), and OUT_DIR/fonts/: Liberation Sans/Serif/Mono
@@ -33,6 +38,18 @@
 #   eleventy-base-blog lists netlify-cli (a deploy tool, not used to build) as a dependency; it
 #   is dropped before install. The Docusaurus home page's illustrations are inline SVG: its only
 #   <img> are the navbar logos.
+# - hexo-butterfly: the one site whose images a script loads. Its sources are ours (Hexo's
+#   starter config, Butterfly's options in _config.butterfly.yml, 3 posts in source/_posts/ whose
+#   images are screenshots from debian-handbook and pygame-doc, copied in at build time);
+#   Hexo, the theme and the plugins are the locked npm packages. Butterfly's `lazyload` option
+#   (field: site) rewrites every <img> of the built HTML to src="data:image/gif;base64,..." (a
+#   1x1 GIF) + data-lazy-src="<real address>", and its main.js runs vanilla-lazyload on them
+#   (threshold 0: an image is requested once it meets the viewport). The theme loads that
+#   library from a CDN by default; here from the site (its CDN.option), copied from the
+#   vanilla-lazyload package the theme names. Pages: the home page (no banner: the post list
+#   with its lazy covers starts at the top), a post whose first thing is a 1024x768 screenshot
+#   (top_img: false: the largest image of the first screen is the lazy one), two posts with a
+#   cover as the header's CSS background and their lazy screenshots further down, the archive.
 # - Idempotent: OUT_DIR/.stamps/<site> holds the spec line the site was built from; a site whose
 #   stamp matches is left alone. Builds happen in LAYOUT_BUILD_DIR (default
 #   benches/work/layout-build), downloads in benches/work/layout-dl.
@@ -48,7 +65,7 @@ BUILD=${LAYOUT_BUILD_DIR:-$BENCHES_DIR/work/layout-build}
 DL=$BENCHES_DIR/work/layout-dl
 LOCKS=$SCRIPT_DIR/layout-pages
 export CACHE_DIR=$BENCHES_DIR/work/npm
-# shellcheck source=npm-fetch.sh
+# shellcheck source-path=SCRIPTDIR source=npm-fetch.sh
 source "$SCRIPT_DIR/npm-fetch.sh"
 
 for tool in node npm apt-get dpkg-deb sha256sum python3; do
@@ -76,6 +93,7 @@ pygame-doc	deb	python-pygame-doc:usr/share/doc/python-pygame-doc/html	Sphinx 5	t
 sphinx-doc	deb	sphinx-doc:usr/share/doc/sphinx-doc/html	Sphinx 5.3	usage/theming.html usage/quickstart.html usage/extensions/inheritance.html tutorial/describing-code.html
 gtk3-doc	deb	libgtk-3-doc:usr/share/gtk-doc/html/gtk3	gtk-doc 1.33	ch03.html GtkMenuButton.html GtkStyleContext.html ch01s04.html GtkPrintSettings.html
 debian-handbook	deb	debian-handbook:usr/share/doc/debian-handbook/html/en-US	Publican (DocBook)	sect.virtualization.html sect.installation-steps.html sect.selinux.html sect.apparmor.html sect.graphical-desktops.html
+hexo-butterfly	npm	hexo@8.1.2+hexo-theme-butterfly@5.7.0	Hexo 8.1.2 (Butterfly 5.7.0, lazyload)	index.html 2026/03/14/desktop-environments/index.html 2026/02/02/installing-debian/index.html 2026/01/20/pygame-camera/index.html archives/index.html
 EOF
 )
 
@@ -133,7 +151,7 @@ install_site() {
   rm -rf "$OUT/$name.tmp"
   cp -r "$from" "$OUT/$name.tmp"
   find "$OUT/$name.tmp" -type l -delete
-  rm -rf "$OUT/$name"
+  rm -rf "${OUT:?}/${name:?}"
   mv "$OUT/$name.tmp" "$OUT/$name"
   printf '%s\n' "$spec" >"$OUT/.stamps/$name"
 }
@@ -157,9 +175,35 @@ build_eleventy_blog() {
   echo "$dir/_site"
 }
 
+build_hexo_butterfly() {
+  local dir=$BUILD/hexo-butterfly f
+  local handbook=$DL/x/debian-handbook/usr/share/doc/debian-handbook/html/en-US/images
+  local pygame=$DL/x/python-pygame-doc/usr/share/doc/python-pygame-doc/html/_images
+  rm -rf "$dir" && cp -r "$LOCKS/hexo-butterfly" "$dir"
+  mkdir -p "$dir/source/images" "$dir/source/js"
+  for f in kde gnome xfce cinnamon mate inst-rootpw inst-username inst-partman inst-tasksel; do
+    cp "$handbook/$f.png" "$dir/source/images/"
+  done
+  for f in camera_rgb camera_yuv camera_hsv camera_thresholded camera_average; do
+    cp "$pygame/$f.jpg" "$dir/source/images/"
+  done
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  cp "$dir/node_modules/vanilla-lazyload/dist/lazyload.iife.min.js" "$dir/source/js/"
+  (cd "$dir" && npx --no-install hexo generate --silent >/dev/null)
+  echo "$dir/public"
+}
+
+# What a site is built from besides its spec line: the files we keep for it (lock file, and for
+# hexo-butterfly its whole source), so that editing them rebuilds it.
+locks_digest() {
+  [[ -d "$LOCKS/$1" ]] || return 0
+  (cd "$LOCKS/$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+}
+
 PAGES_JSON=()
 while IFS=$'\t' read -r name kind source generator pages; do
-  spec="$name	$kind	$source	$generator"
+  digest=$(locks_digest "$name")
+  spec="$name	$kind	$source	$generator${digest:+	locks $digest}"
   if [[ -f "$OUT/.stamps/$name" && "$(cat "$OUT/.stamps/$name")" == "$spec" && -d "$OUT/$name" ]]; then
     echo "$name: up to date" >&2
   else
@@ -170,6 +214,7 @@ while IFS=$'\t' read -r name kind source generator pages; do
         case "$name" in
           docusaurus) from=$(build_docusaurus) ;;
           eleventy-blog) from=$(build_eleventy_blog) ;;
+          hexo-butterfly) from=$(build_hexo_butterfly) ;;
           *) echo "error: no build for npm site $name" >&2; exit 1 ;;
         esac
         install_site "$name" "$from" "$spec" ;;
