@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Layout oracle for issue 16: headless Chromium's boxes of every image vs `webaudit layout`.
 
-    python3 benches/layout_oracle.py run [--site NAME ...]
-    python3 benches/layout_oracle.py compare --webaudit PATH_TO_BINARY [--site NAME ...] [--markdown]
+    python3 benches/layout_oracle.py run [--site NAME ...] [--scripts]
+    python3 benches/layout_oracle.py compare --webaudit PATH_TO_BINARY [--site NAME ...] [--scripts]
 
 `run` serves each site of the page corpus (built by benches/corpus/layout-pages.sh into
 benches/work/layout-pages) from 127.0.0.1 with Python's http.server on a free port, lays out
@@ -22,6 +22,17 @@ and lists every disagreement with both boxes. Elements of pages webaudit reports
 benches/work/layout-oracle/compare.json. It also compares each page's LCP element per
 viewport: Chromium's last largest-contentful-paint entry (read over the DevTools protocol's
 performance timeline) against `webaudit layout`'s `lcp` — the same image file, or text on both.
+
+`--scripts` (on both commands) runs the pages' own scripts in Chromium, as a visitor's browser
+does: for pages whose images a lazy-loading script sets (`src` a `data:` placeholder, the image
+in `data-src`/`data-lazy-src`: the hexo-butterfly site), Chromium then paints the images the
+script sets, which is what webaudit's layout assumes (`script_set`). `run --scripts` writes
+<site>.scripts.json beside the script-less <site>.json (the default, unchanged); `compare
+--scripts` reads those, matches each of webaudit's elements by the image it shows
+(`current_src` when a script sets it; Chromium's `src` is then the one the script wrote), prints
+every page x viewport's LCP element on both sides in a table (not only the disagreements), and
+writes compare.scripts.json. The boxes are of the page after its scripts ran (a theme's script
+may wrap images in captions, add buttons): differences there are expected and not webaudit's.
 
 Needs: node + the packages in benches/layout-oracle (`npm ci` there; this script runs it when
 node_modules is missing), /usr/bin/chromium (Debian's; CHROME_PATH overrides).
@@ -111,10 +122,18 @@ def ensure_node_modules():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=NODE_DIR, check=True)
 
 
+def oracle_file(oracle_dir: Path, site: str, scripts: bool) -> Path:
+    return oracle_dir / (f"{site}.scripts.json" if scripts else f"{site}.json")
+
+
 def cmd_run(args):
     ensure_node_modules()
     sites = load_corpus(args.pages_dir, args.site)
     env = browser_env(args.pages_dir)
+    if args.scripts:
+        env["ORACLE_SCRIPTS"] = "1"
+    else:
+        env.pop("ORACLE_SCRIPTS", None)
     args.oracle_dir.mkdir(parents=True, exist_ok=True)
     for site in sites:
         site_dir = args.pages_dir / site["dir"]
@@ -133,11 +152,11 @@ def cmd_run(args):
             sys.exit(f"error: {site['name']}: Chromium run failed:\n{proc.stderr}")
         result = json.loads(proc.stdout)
         result["site"] = site["name"]
-        (args.oracle_dir / f"{site['name']}.json").write_text(json.dumps(result, indent=1) + "\n")
+        oracle_file(args.oracle_dir, site["name"], args.scripts).write_text(json.dumps(result, indent=1) + "\n")
         elements = sum(len(v["elements"]) for p in result["pages"] for v in p["viewports"] if v["name"] == "mobile")
         errors = [p for p in result["pages"] if p["status"] != "laid-out"]
         blocked = sum(len(p["blocked_requests"]) for p in result["pages"])
-        print(f"{site['name']}: {len(result['pages'])} pages, {elements} elements, "
+        print(f"{site['name']}{' (page scripts on)' if args.scripts else ''}: {len(result['pages'])} pages, {elements} elements, "
               f"{blocked} external requests blocked, {len(errors)} errors", file=sys.stderr)
         for p in errors:
             print(f"  {p['page']}: {p['note']}", file=sys.stderr)
@@ -190,13 +209,35 @@ def lcp_row(site, page, viewport, chromium, webaudit):
         mine = ("image", (webaudit.get("src") or "").lstrip("/"))
     else:
         mine = ("image", file_of(webaudit.get("src")))
+    script_set = bool(webaudit and webaudit.get("script_set"))
     # Text agrees on being text (which block Chromium picks among similar paragraphs is
     # recorded, not required); an image must be the same file.
     agree = theirs is not None and mine is not None and theirs[0] == mine[0] and (
         theirs[0] == "text" or theirs[1] == mine[1])
     return {"site": site, "page": page, "viewport": viewport, "chromium": theirs, "webaudit": mine,
+            "webaudit_kind": webaudit["kind"] if webaudit else None, "script_set": script_set,
+            "chromium_tag": chromium.get("tag") if chromium else None,
             "same_text_tag": theirs is not None and mine is not None and theirs == mine,
             "agree": agree}
+
+
+def written_src(element, scripts: bool):
+    """The `src` attribute Chromium reports for webaudit's ELEMENT: as written, or with page
+    scripts on, the image a lazy-loading script writes into it (webaudit's `current_src` when
+    it is `script_set`)."""
+    if scripts and element.get("script_set"):
+        return element.get("current_src")
+    return element.get("src")
+
+
+def lcp_label(side, kind):
+    """An LCP side of lcp_row for the table: the image file (with the element's kind), or text."""
+    if side is None:
+        return "none"
+    what, detail = side
+    if what == "text":
+        return f"text <{detail}>"
+    return f"{kind or 'image'} {detail}"
 
 
 def cmd_compare(args):
@@ -207,10 +248,10 @@ def cmd_compare(args):
     disagreements = []
     lcp_rows = []
     for site in sites:
-        oracle_file = args.oracle_dir / f"{site['name']}.json"
-        if not oracle_file.is_file():
-            sys.exit(f"error: {oracle_file} is missing: run `layout_oracle.py run` first")
-        oracle = json.loads(oracle_file.read_text())
+        recorded = oracle_file(args.oracle_dir, site["name"], args.scripts)
+        if not recorded.is_file():
+            sys.exit(f"error: {recorded} is missing: run `layout_oracle.py run{' --scripts' if args.scripts else ''}` first")
+        oracle = json.loads(recorded.read_text())
         try:
             mine = run_webaudit(args.webaudit, args.pages_dir / site["dir"])
         except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError) as err:
@@ -244,12 +285,12 @@ def cmd_compare(args):
                     label = f"{oel['kind']}[{oel['index']}] {oel['src']!r}"
                     if wel is None:
                         s["missing"] += 1
-                    elif wel.get("src") != oel["src"]:
+                    elif written_src(wel, args.scripts) != oel["src"]:
                         # The n-th element is another one: indexing differs (an element one side
                         # skips), so its boxes below are not comparable either.
                         s["src_mismatch"] += 1
                         disagreements.append((site["name"], opage["page"], oview["name"], label,
-                                              f"src differs: webaudit has {wel.get('src')!r}", box(oel), box(wel)))
+                                              f"src differs: webaudit has {written_src(wel, args.scripts)!r}", box(oel), box(wel)))
                     width_key = "width_" + oview["name"]
                     if width_key in s:
                         s[width_key][1] += 1
@@ -300,13 +341,25 @@ def cmd_compare(args):
     if lcp_rows:
         agree = sum(1 for r in lcp_rows if r["agree"])
         print()
-        print(f"LCP element (Chromium's last largest-contentful-paint entry vs webaudit layout's `lcp`): "
+        print(f"LCP element (Chromium's last largest-contentful-paint entry{', page scripts on' if args.scripts else ''} "
+              f"vs webaudit layout's `lcp`): "
               f"{agree}/{len(lcp_rows)} page x viewport agree ({pct(agree, len(lcp_rows)):.1f}%)")
-        for r in lcp_rows:
-            if not r["agree"]:
-                print(f"- {r['site']}/{r['page']} [{r['viewport']}]: chromium {r['chromium']} | webaudit {r['webaudit']}")
+        if args.scripts:
+            # Every row: the point of this run is which image the lazy loader's page paints.
+            print()
+            print("| site | page | viewport | Chromium LCP | webaudit `lcp` | set by script (webaudit) | same |")
+            print("| --- | --- | --- | --- | --- | --- | --- |")
+            for r in lcp_rows:
+                print(f"| {r['site']} | {r['page']} | {r['viewport']} | {lcp_label(r['chromium'], r['chromium_tag'])} | "
+                      f"{lcp_label(r['webaudit'], r['webaudit_kind'])} | {'yes' if r['script_set'] else 'no'} | "
+                      f"{'yes' if r['agree'] else '**no**'} |")
+        else:
+            for r in lcp_rows:
+                if not r["agree"]:
+                    print(f"- {r['site']}/{r['page']} [{r['viewport']}]: chromium {r['chromium']} | webaudit {r['webaudit']}")
     args.oracle_dir.mkdir(parents=True, exist_ok=True)
-    (args.oracle_dir / "compare.json").write_text(json.dumps({
+    (args.oracle_dir / ("compare.scripts.json" if args.scripts else "compare.json")).write_text(json.dumps({
+        "scripts": args.scripts,
         "lcp": lcp_rows,
         "webaudit": args.webaudit, "sites": per_site, "totals": totals, "fold_pct": fold,
         "width_pct": width,
@@ -322,9 +375,13 @@ def main():
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="lay out the corpus in Chromium")
     run.add_argument("--site", action="append", help="only this site (repeatable)")
+    run.add_argument("--scripts", action="store_true",
+                     help="run the pages' scripts (lazy loaders set their images); writes <site>.scripts.json")
     cmp_ = sub.add_parser("compare", help="compare `webaudit layout` with Chromium's boxes")
     cmp_.add_argument("--webaudit", required=True, help="the webaudit binary to compare")
     cmp_.add_argument("--site", action="append", help="only this site (repeatable)")
+    cmp_.add_argument("--scripts", action="store_true",
+                      help="compare with the `run --scripts` records (<site>.scripts.json), listing every LCP row")
     args = parser.parse_args()
     {"run": cmd_run, "compare": cmd_compare}[args.command](args)
 

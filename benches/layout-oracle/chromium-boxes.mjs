@@ -120,8 +120,9 @@ async function bodyFonts(page) {
 // Chromium's largest contentful paint for the page as loaded: the last LCP entry the
 // performance timeline reports over the DevTools protocol (it works with page scripts off,
 // where a PerformanceObserver's callback would never run). The element is described by its
-// tag and `src`; `url` is the image's (empty for text).
-const LCP_SETTLE_MS = 500;
+// tag and `src`; `url` is the image's (empty for text). With page scripts on, a lazy loader
+// sets images after the DOM is parsed and they arrive after `load`: wait longer for them.
+const LCP_SETTLE_MS = WITH_SCRIPTS ? 2000 : 500;
 async function largestPaint(page) {
   const cdp = await page.createCDPSession();
   try {
