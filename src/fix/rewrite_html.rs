@@ -1178,6 +1178,7 @@ mod tests {
             file_width: Some(1600),
             file_height: Some(900),
             density: Some(1.0),
+            script_set: false,
             x: 0.0,
             y: 0.0,
             width,

@@ -88,6 +88,10 @@ pub(super) fn lay_out(page: &Page, viewports: &[Viewport]) -> LaidOut {
         font_ctx: Some(super::fonts::shared()),
         // Intrinsic sizes change between viewports (srcset): lay out everything each time.
         incremental: Some(false),
+        ua_stylesheets: vec![
+            blitz_dom::UserAgentStylesheet::default_sheet(),
+            no_transitions(),
+        ],
         ..Default::default()
     };
     let mut document = HtmlDocument::from_html(&page.html, config);
@@ -414,6 +418,17 @@ fn set_intrinsic_sizes(
                     viewport.scale,
                 )
             });
+            // Lazy-loading libraries (lazysizes, lozad, vanilla-lazyload, WordPress plugins)
+            // leave `src` empty or a `data:` placeholder and copy `data-src`/`data-srcset` into
+            // it from a script: what a visitor ends up seeing is that image.
+            let placeholder = chosen
+                .as_ref()
+                .is_none_or(|c| c.url.trim_start().starts_with("data:"));
+            let scripted = placeholder
+                .then(|| script_set_source(node, width, viewport.scale))
+                .flatten();
+            let script_set = scripted.is_some();
+            let chosen = scripted.or(chosen);
             let file_size = chosen
                 .as_ref()
                 .and_then(|c| image_size(page, base_href, &c.url));
@@ -436,6 +451,7 @@ fn set_intrinsic_sizes(
                         url: c.url,
                         density: c.density,
                         file_size,
+                        script_set,
                     },
                 );
             }
@@ -456,6 +472,7 @@ fn set_intrinsic_sizes(
                         url: poster.to_string(),
                         density: 1.0,
                         file_size: size,
+                        script_set: false,
                     },
                 );
             }
@@ -476,6 +493,23 @@ fn set_intrinsic_sizes(
     chosen_images
 }
 
+/// A user-agent sheet that turns CSS transitions off. One document is laid out at both
+/// viewports, and switching viewport changes computed values (`@media` rules): with their
+/// transitions on, the engine starts animating from the mobile values, so the desktop layout
+/// kept mobile widths and paddings (a Hexo theme's `transition: all .3s` main column was laid
+/// out 899 px wide where Chromium, which loads the page at its viewport, shows 786). A page
+/// loaded at one viewport has no earlier style to transition from. `!important` in a
+/// user-agent sheet wins over any author declaration.
+fn no_transitions() -> blitz_dom::UserAgentStylesheet {
+    static SHEET: std::sync::LazyLock<blitz_dom::UserAgentStylesheet> =
+        std::sync::LazyLock::new(|| {
+            blitz_dom::UserAgentStylesheet::parse(
+                "*, *::before, *::after { transition: none !important; }",
+            )
+        });
+    SHEET.clone()
+}
+
 /// The image an element shows at one viewport.
 struct ChosenImage {
     /// As written in `src`, `srcset` or `poster`.
@@ -485,6 +519,28 @@ struct ChosenImage {
     density: f32,
     /// Its file's pixel size, when it is in the folder.
     file_size: Option<(u32, u32)>,
+    /// Named by `data-src`/`data-srcset`: a script sets it (see [`script_set_source`]).
+    script_set: bool,
+}
+
+/// The image a lazy-loading script will give an `<img>` whose `src` is missing or a `data:`
+/// placeholder: its `data-srcset` (with `data-sizes`; lazysizes' `auto` is the box's width,
+/// which is not known before layout, so the viewport's), else `data-src`; `data-lazy-srcset`
+/// and `data-lazy-src` are the same convention with another prefix.
+fn script_set_source(
+    node: &blitz_dom::Node,
+    viewport_width: f32,
+    dpr: f32,
+) -> Option<srcset::Chosen> {
+    let non_empty = |name: &str| attr(node, name).filter(|value| !value.trim().is_empty());
+    let src = non_empty("data-src").or_else(|| non_empty("data-lazy-src"));
+    let set = non_empty("data-srcset").or_else(|| non_empty("data-lazy-srcset"));
+    if src.is_none() && set.is_none() {
+        return None;
+    }
+    let sizes = non_empty("data-sizes").filter(|sizes| !sizes.trim().eq_ignore_ascii_case("auto"));
+    srcset::choose(src, set, sizes, viewport_width, dpr)
+        .filter(|chosen| !chosen.url.trim_start().starts_with("data:"))
 }
 
 /// The boxes of the page's images, iframes and videos with a poster, and its height.
@@ -548,6 +604,7 @@ fn read_boxes(
                 file_width: shown.and_then(|c| c.file_size).map(|(w, _)| w),
                 file_height: shown.and_then(|c| c.file_size).map(|(_, h)| h),
                 density: shown.map(|c| c.density),
+                script_set: shown.is_some_and(|c| c.script_set),
                 x,
                 y,
                 width,
@@ -637,6 +694,7 @@ fn read_backgrounds(document: &BaseDocument, page: &Page, viewport: &Viewport) -
             file_width: file_size.map(|(w, _)| w),
             file_height: file_size.map(|(_, h)| h),
             density: Some(1.0),
+            script_set: false,
             x,
             y,
             width,
@@ -701,8 +759,8 @@ fn read_text_blocks(document: &BaseDocument, viewport: &Viewport) -> Vec<lcp::Te
             }
             left = left.min(f64::from(metrics.offset) / scale);
             right = right.max(f64::from(end) / scale);
-            top = top.min(f64::from(metrics.block_min_coord) / scale);
-            bottom = bottom.max(f64::from(metrics.block_max_coord) / scale);
+            top = top.min(f64::from(metrics.content_block_min_coord) / scale);
+            bottom = bottom.max(f64::from(metrics.content_block_max_coord) / scale);
         }
         if right <= left || bottom <= top {
             continue;

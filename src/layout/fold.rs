@@ -112,6 +112,21 @@ pub fn fold_verdicts(
         .collect()
 }
 
+/// The box of the page's `<img>` at `index` in `html.images` (matched as [`fold_verdicts`]
+/// matches boxes), when it has one at this viewport.
+pub fn image_box<'l>(
+    html: &HtmlFacts,
+    layout: &'l ViewportLayout,
+    index: usize,
+) -> Option<&'l super::ElementBox> {
+    let src = html.images.get(index)?.src.as_deref();
+    let rank = html.images[..index]
+        .iter()
+        .filter(|i| i.src.as_deref() == src)
+        .count();
+    element_box(layout, ElementKind::Img, src, rank)
+}
+
 /// The `rank`-th box of `kind` whose `src` is `src`.
 fn element_box<'l>(
     layout: &'l ViewportLayout,
@@ -136,14 +151,8 @@ pub fn lcp_image(html: &HtmlFacts, layout: &PageLayout, viewport: &str) -> Optio
     if chosen.kind != ElementKind::Img {
         return None;
     }
-    (0..html.images.len()).find(|&index| {
-        let src = html.images[index].src.as_deref();
-        let rank = html.images[..index]
-            .iter()
-            .filter(|i| i.src.as_deref() == src)
-            .count();
-        element_box(laid_out, ElementKind::Img, src, rank).is_some_and(|b| std::ptr::eq(b, chosen))
-    })
+    (0..html.images.len())
+        .find(|&index| image_box(html, laid_out, index).is_some_and(|b| std::ptr::eq(b, chosen)))
 }
 
 /// The page's LCP candidate at the viewport named `viewport`, when laid out there.

@@ -31,6 +31,10 @@ pub struct LcpCandidate {
     pub text: Option<String>,
     /// The area counted (CSS px²): see [`image_area`] and [`visible_area`].
     pub area: f64,
+    /// An `<img>` whose image a lazy-loading script sets from `data-src`/`data-srcset`
+    /// ([`ElementBox::script_set`]): Chromium, which runs the script, paints that image.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub script_set: bool,
 }
 
 impl LcpCandidate {
@@ -162,6 +166,7 @@ pub fn choose(
             src: element.current_src.clone().or_else(|| element.src.clone()),
             text: None,
             area: image_area(element, intrinsic, viewport_width, viewport_height),
+            script_set: element.script_set,
         });
     }
     for text in texts {
@@ -171,6 +176,7 @@ pub fn choose(
             src: None,
             text: Some(text.label.clone()),
             area: visible_area(text.rect, viewport_width, viewport_height),
+            script_set: false,
         });
     }
     best
@@ -190,6 +196,7 @@ mod tests {
             file_width: file.map(|f| f.0),
             file_height: file.map(|f| f.1),
             density: file.map(|_| 1.0),
+            script_set: false,
             x: 0.0,
             y,
             width,

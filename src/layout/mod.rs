@@ -133,6 +133,11 @@ pub struct ElementBox {
     /// The density the chosen candidate is shown at (image pixels per CSS px, as the
     /// standard's selection gives it: `2x`, or a `w` descriptor over the `sizes` width).
     pub density: Option<f32>,
+    /// `current_src` comes from `data-src`/`data-srcset` (the element's `src` is missing or a
+    /// `data:` placeholder): a lazy-loading script sets it, so the browser's preload scanner
+    /// cannot see the image and requests it only once that script has run.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub script_set: bool,
     /// CSS px from the top left of the page.
     pub x: f64,
     pub y: f64,
@@ -571,6 +576,11 @@ pub fn render_text(layouts: &Layouts, out: &mut impl std::io::Write) -> std::io:
                     }
                     (_, Some(w), Some(h)) => format!(" ({w}×{h})"),
                     _ => String::new(),
+                };
+                let shown = if element.script_set {
+                    format!("{shown} (set by a lazy-loading script)")
+                } else {
+                    shown
                 };
                 writeln!(
                     out,
