@@ -52,6 +52,18 @@ pub fn critical_files(
                 files.insert(request.target.clone());
             }
         }
+        // The LCP image at either viewport, whatever shows it (a CSS background, an image a
+        // script sets): the largest paint waits for it.
+        if let Some(layout) = layouts.page(page.path()) {
+            for viewport in [crate::layout::MOBILE.name, crate::layout::DESKTOP.name] {
+                if let Some((_, Some(element))) =
+                    crate::layout::fold::lcp_candidate(layout, viewport)
+                    && let Some(file) = &element.current_file
+                {
+                    files.insert(file.clone());
+                }
+            }
+        }
     }
     files
 }
@@ -69,10 +81,13 @@ pub fn assess(
         let subject = finding.subject.as_deref().or(finding.path.as_deref());
         let asset = subject.and_then(|path| by_path.get(path).copied());
         let requests = u64::from(finding.rule == "references/missing") + finding.round_trips;
-        let deferred = finding
-            .deferred
-            .filter(|&raw| raw > 0)
-            .map_or(0, |raw| on_the_wire(raw, asset));
+        let deferred = finding.deferred.filter(|&raw| raw > 0).map_or(0, |bytes| {
+            if finding.deferred_on_wire {
+                bytes
+            } else {
+                on_the_wire(bytes, asset)
+            }
+        });
         let Some(bytes) =
             wire_saving(finding, asset).or((requests > 0 || deferred > 0).then_some(0))
         else {

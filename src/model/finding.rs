@@ -60,6 +60,10 @@ pub struct Violation {
     /// render-blocking file loaded without blocking): counted in the impact's milliseconds, never
     /// as bytes saved.
     pub deferred: Option<u64>,
+    /// `deferred` is already bytes on the wire (the transfer sizes of other files, as the
+    /// images a page requests before its LCP image), not raw bytes of the subject to scale by
+    /// its compression ratio.
+    pub deferred_on_wire: bool,
     /// A severity below the rule's for this finding alone (a large chunk that loads on demand
     /// is `info` where one on a page's initial path is a warning). It never raises a finding:
     /// the lower of it and the rule's configured severity applies.
@@ -99,6 +103,9 @@ pub struct Finding {
     /// Bytes the fix moves off the critical path (see [`Violation`]); in `impact.deferred_bytes`.
     #[serde(skip)]
     pub deferred: Option<u64>,
+    /// See [`Violation`].
+    #[serde(skip)]
+    pub deferred_on_wire: bool,
     /// What fixing it saves a visitor (see `impact`): set for findings that save bytes or
     /// requests.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -150,6 +157,7 @@ impl Finding {
             subject,
             round_trips,
             deferred,
+            deferred_on_wire,
             lowered,
             package,
         } = violation;
@@ -170,6 +178,7 @@ impl Finding {
             subject,
             round_trips,
             deferred,
+            deferred_on_wire,
             impact: None,
             package,
             imported_by: Vec::new(),

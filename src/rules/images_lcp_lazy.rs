@@ -14,10 +14,11 @@ declare_rule! {
     ///
     /// The likely LCP image is the `<img>` with `fetchpriority="high"`, or else the page's
     /// Largest Contentful Paint candidate on its mobile layout (412×823 CSS px at 1.75, see
-    /// `webaudit layout`), when that is an `<img>`: the image or text block with the largest
-    /// area inside the first screen, as Chromium picks it (an image partly below the fold
-    /// counts only its visible part, so a lazy banner peeking in at the fold's edge loses to
-    /// the text above it).
+    /// `webaudit layout`) and on its desktop layout (1350×940), when that is an `<img>`: the
+    /// image or text block with the largest area inside the first screen, as Chromium picks
+    /// it (an image partly below the fold counts only its visible part, so a lazy banner
+    /// peeking in at the fold's edge loses to the text above it). The message names the
+    /// layout.
     ///
     /// A page that could not be laid out (see `images/lazy-loading`) gets the positional guess:
     /// the first large `<img>` among those treated as possibly visible (the first
@@ -92,53 +93,64 @@ impl Rule for ImagesLcpLazy {
                     .and_then(|image| image.width_px.or_else(|| intrinsic_width(index)))
                     .is_some_and(|width| width >= LCP_MIN_WIDTH)
             };
-            // Laid out: the page's LCP candidate on the mobile layout (which may be text or a
+            // Laid out: the page's LCP candidate on each layout (which may be text or a
             // background: then no <img> is the LCP). Guessed: the first large image among
             // those treated as visible.
             let layout = context
                 .layouts
                 .page(&asset.path)
                 .filter(|l| l.viewport(crate::layout::MOBILE.name).is_some());
-            let by_layout = layout.is_some();
-            let candidate = prioritised.or_else(|| {
-                if let Some(layout) = layout {
-                    return crate::layout::fold::lcp_image(
-                        html,
-                        layout,
+            // (index in html.images, why it is the likely LCP image)
+            let mut candidates: Vec<(usize, &str)> = Vec::new();
+            if let Some(index) = prioritised {
+                candidates.push((index, "it has fetchpriority=\"high\""));
+            } else if let Some(layout) = layout {
+                // The LCP candidate at each profile: a desktop hero the phone layout hides
+                // (or shows smaller than some text) is still the desktop visitor's LCP.
+                for (viewport, why) in [
+                    (
                         crate::layout::MOBILE.name,
-                    );
+                        "the page's largest contentful paint on the mobile layout",
+                    ),
+                    (
+                        crate::layout::DESKTOP.name,
+                        "the page's largest contentful paint on the desktop layout",
+                    ),
+                ] {
+                    if let Some(index) = crate::layout::fold::lcp_image(html, layout, viewport)
+                        && !candidates.iter().any(|(i, _)| *i == index)
+                    {
+                        candidates.push((index, why));
+                    }
                 }
-                verdicts
-                    .iter()
-                    .filter(|v| !v.below && matches!(v.source, Source::Guess { position: Some(_) }))
-                    .find_map(|v| match v.element {
-                        Element::Image(index) => large(index).then_some(index),
-                        Element::Iframe(_) => None,
-                    })
-            });
-            let Some(image) = candidate.and_then(|i| html.images.get(i)) else {
-                continue;
-            };
-            if image.loading.as_deref() != Some("lazy") {
-                continue;
+            } else if let Some(index) = verdicts
+                .iter()
+                .filter(|v| !v.below && matches!(v.source, Source::Guess { position: Some(_) }))
+                .find_map(|v| match v.element {
+                    Element::Image(index) => large(index).then_some(index),
+                    Element::Iframe(_) => None,
+                })
+            {
+                candidates.push((index, "the first large image at the top of <body>"));
             }
-            let why = if prioritised.is_some() {
-                "it has fetchpriority=\"high\""
-            } else if by_layout {
-                "the page's largest contentful paint on the mobile layout"
-            } else {
-                "the first large image at the top of <body>"
-            };
-            found.push(Violation {
-                path: Some(asset.path.clone()),
-                line: Some(image.location.line),
-                column: Some(image.location.column),
-                message: format!(
-                    "<img src=\"{}\"> is the likely LCP image ({why}) but has loading=\"lazy\": it is requested late and delays the page's largest paint; remove loading=\"lazy\"",
-                    image.src.as_deref().unwrap_or("(no src)")
-                ),
-                ..Violation::default()
-            });
+            for (index, why) in candidates {
+                let Some(image) = html.images.get(index) else {
+                    continue;
+                };
+                if image.loading.as_deref() != Some("lazy") {
+                    continue;
+                }
+                found.push(Violation {
+                    path: Some(asset.path.clone()),
+                    line: Some(image.location.line),
+                    column: Some(image.location.column),
+                    message: format!(
+                        "<img src=\"{}\"> is the likely LCP image ({why}) but has loading=\"lazy\": it is requested late and delays the page's largest paint; remove loading=\"lazy\"",
+                        image.src.as_deref().unwrap_or("(no src)")
+                    ),
+                    ..Violation::default()
+                });
+            }
         }
     }
 }
@@ -256,6 +268,20 @@ mod tests {
         assert_eq!(
             folder.findings(RULE),
             [first_large(9, "/assets/banner.jpg")]
+        );
+    }
+
+    #[test]
+    fn finds_a_lazy_hero_that_only_the_desktop_layout_shows() {
+        let page = "<!doctype html>\n<html>\n<head>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<style>@media (max-width: 600px) { .wide { display: none } }</style>\n</head>\n<body>\n<h1>Release notes</h1>\n<img class=\"wide\" src=\"hero.jpg\" width=\"1200\" height=\"500\" loading=\"lazy\" alt=\"\">\n</body>\n</html>\n";
+        let folder = Folder::new()
+            .file("index.html", page)
+            .jpeg("hero.jpg", 1200, 500);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:9:1: <img src=\"hero.jpg\"> is the likely LCP image (the page's largest contentful paint on the desktop layout) but has loading=\"lazy\": it is requested late and delays the page's largest paint; remove loading=\"lazy\""
+            ]
         );
     }
 

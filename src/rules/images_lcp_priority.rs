@@ -1,6 +1,6 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::layout::lcp::LcpKind;
-use crate::layout::{DESKTOP, MOBILE, PageLayout};
+use crate::layout::{DESKTOP, MOBILE, PageLayout, ViewportLayout};
 use crate::model::facts::html::HtmlFacts;
 use crate::model::finding::Violation;
 use crate::model::fix::{Applicability, Fix};
@@ -14,7 +14,12 @@ declare_rule! {
     /// - an `<img>` without `fetchpriority="high"` (a lazy one is `images/lcp-lazy`'s);
     /// - a CSS background image with no `<link rel="preload" as="image">` for it in the page:
     ///   the browser discovers it only once the stylesheet has arrived and the element is
-    ///   styled.
+    ///   styled;
+    /// - an `<img>` whose image a lazy-loading script sets (its `src` is missing or a `data:`
+    ///   placeholder, and `data-src`/`data-srcset`, or `data-lazy-src`/`data-lazy-srcset`,
+    ///   name the image, as lazysizes, lozad, vanilla-lazyload and WordPress plugins write
+    ///   it): the layout shows the image the script will set, and the browser's preload
+    ///   scanner cannot see it, so it is requested only once the script has arrived and run.
     ///
     /// The page's mobile layout (412×823 CSS px at 1.75) decides; the desktop layout
     /// (1350×940) is a second opinion when its LCP element is another image, and the message
@@ -22,10 +27,19 @@ declare_rule! {
     /// where a script renders content into an empty custom element (`<home-assistant>`: what
     /// it renders may be the real LCP) are not judged.
     ///
-    /// The impact of a late-discovered background counts the round trip the preload saves
-    /// (the stylesheet's, before which the image cannot be requested). The gain of
-    /// `fetchpriority` is queueing time the impact model does not estimate, so that finding
-    /// carries no impact.
+    /// Impact (see `docs/impact.md` for the model):
+    /// - a late-discovered background: the round trip a preload saves (the stylesheet's,
+    ///   before which the image cannot be requested);
+    /// - an image set by script: one round trip (the script's request; its download and run
+    ///   come on top, so this is a floor);
+    /// - no `fetchpriority`: the bytes of the images the page requests before the LCP image
+    ///   (in `<body>`, not lazy, not set by script, each file once). Until layout raises the
+    ///   visible images, Chromium gives them all the same priority (Low, or Medium for the
+    ///   first five large ones) and serves them in request order; with
+    ///   `fetchpriority="high"` the LCP image goes first and the largest paint no longer waits
+    ///   for them. They still download, so they count as deferred bytes (time, not bytes
+    ///   saved). When no image comes before it the finding has no impact figure: the gain is
+    ///   its place behind scripts and fonts, which the model does not estimate.
     ///
     /// ## Why is this bad?
     /// Browsers start images at low priority until layout shows which are on screen:
@@ -50,7 +64,7 @@ declare_rule! {
     /// None.
     ImagesLcpPriority {
         id: "images/lcp-priority",
-        summary: "the page's LCP image is not prioritised (no fetchpriority=\"high\", or a CSS background discovered late)",
+        summary: "the page's LCP image is not prioritised (no fetchpriority=\"high\"), or is discovered late (a CSS background, an image set by script)",
         severity: Warning,
     }
 }
@@ -61,6 +75,21 @@ impl Rule for ImagesLcpPriority {
     }
 
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
+        let assets: std::collections::HashMap<&str, &crate::measure::Asset> = context
+            .assets
+            .iter()
+            .map(|a| (a.path.as_str(), a))
+            .collect();
+        // What a file costs on the wire: text served compressed, the rest as is.
+        let wire_bytes = |path: &str| {
+            assets.get(path).map_or(0, |asset| {
+                if asset.format.compressible() {
+                    asset.transfer()
+                } else {
+                    asset.raw
+                }
+            })
+        };
         for page in &context.site.pages {
             let path = page.asset.path.as_str();
             if !crate::pages::is_page(path, page.html) {
@@ -79,18 +108,31 @@ impl Rule for ImagesLcpPriority {
                 .filter(|r| r.holder == ImageHolder::Preload)
                 .map(|r| r.target.as_str())
                 .collect();
-            let mut reported: Vec<Subject> = Vec::new();
+            // One finding per element, even when it shows another file at each viewport.
+            let mut reported: Vec<Reported> = Vec::new();
             for viewport in [MOBILE.name, DESKTOP.name] {
                 let Some(subject) = lcp_subject(page.html, layout, viewport) else {
                     continue;
                 };
-                if reported.contains(&subject) {
+                let key = subject.reported();
+                if reported.contains(&key) {
                     continue;
                 }
-                if let Some(violation) = judge(path, page.html, &subject, viewport, &preloaded) {
+                let ahead = match &subject {
+                    Subject::Img { index, .. } => layout.viewport(viewport).map_or(0, |laid_out| {
+                        requested_ahead(page.html, laid_out, *index)
+                            .iter()
+                            .map(|file| wire_bytes(file))
+                            .sum()
+                    }),
+                    Subject::Background(_) => 0,
+                };
+                if let Some(violation) =
+                    judge(path, page.html, &subject, viewport, &preloaded, ahead)
+                {
                     found.push(violation);
                 }
-                reported.push(subject);
+                reported.push(key);
             }
         }
     }
@@ -99,19 +141,80 @@ impl Rule for ImagesLcpPriority {
 /// The LCP image of one layout.
 #[derive(Debug, Clone, PartialEq)]
 enum Subject {
-    /// Index in the page's `<img>` facts.
-    Img(usize),
+    Img {
+        /// Index in the page's `<img>` facts.
+        index: usize,
+        /// The image shown, as written (from `data-src`/`data-srcset` when `script_set`).
+        shown: Option<String>,
+        /// Its folder path.
+        file: Option<String>,
+        /// A lazy-loading script sets the image ([`crate::layout::ElementBox::script_set`]).
+        script_set: bool,
+    },
     /// The background image's folder path.
     Background(String),
+}
+
+/// What makes two subjects one finding: the element, or the background's file.
+#[derive(Debug, Clone, PartialEq)]
+enum Reported {
+    Img(usize),
+    Background(String),
+}
+
+impl Subject {
+    fn reported(&self) -> Reported {
+        match self {
+            Subject::Img { index, .. } => Reported::Img(*index),
+            Subject::Background(file) => Reported::Background(file.clone()),
+        }
+    }
 }
 
 fn lcp_subject(html: &HtmlFacts, layout: &PageLayout, viewport: &str) -> Option<Subject> {
     let (lcp, element) = crate::layout::fold::lcp_candidate(layout, viewport)?;
     match lcp.kind {
-        LcpKind::Img => crate::layout::fold::lcp_image(html, layout, viewport).map(Subject::Img),
+        LcpKind::Img => {
+            let index = crate::layout::fold::lcp_image(html, layout, viewport)?;
+            Some(Subject::Img {
+                index,
+                shown: element.and_then(|e| e.current_src.clone()),
+                file: element.and_then(|e| e.current_file.clone()),
+                script_set: lcp.script_set,
+            })
+        }
         LcpKind::Background => element?.current_file.clone().map(Subject::Background),
         LcpKind::Video | LcpKind::Text => None,
     }
+}
+
+/// The folder files of the `<img>` elements before the one at `lcp` in document order that a
+/// browser requests as soon as its preload scanner reads them (in `<body>`, not lazy, not
+/// set by script), at `layout`'s viewport: without `fetchpriority="high"` the LCP image
+/// shares the connection with them at the same priority, after them, until layout raises the
+/// visible ones. Each file once, the LCP image's own file left out.
+fn requested_ahead(html: &HtmlFacts, layout: &ViewportLayout, lcp: usize) -> Vec<String> {
+    let own =
+        crate::layout::fold::image_box(html, layout, lcp).and_then(|b| b.current_file.clone());
+    let mut files: Vec<String> = Vec::new();
+    for (index, image) in html.images.iter().enumerate().take(lcp) {
+        if !image.in_body || image.is_data_uri || image.loading.as_deref() == Some("lazy") {
+            continue;
+        }
+        let Some(element) = crate::layout::fold::image_box(html, layout, index) else {
+            continue;
+        };
+        if element.script_set {
+            continue;
+        }
+        if let Some(file) = &element.current_file
+            && own.as_ref() != Some(file)
+            && !files.contains(file)
+        {
+            files.push(file.clone());
+        }
+    }
+    files
 }
 
 fn judge(
@@ -120,10 +223,39 @@ fn judge(
     subject: &Subject,
     viewport: &str,
     preloaded: &[&str],
+    ahead_bytes: u64,
 ) -> Option<Violation> {
     let which = format!("the page's largest contentful paint on the {viewport} layout");
     match subject {
-        Subject::Img(index) => {
+        Subject::Img {
+            index,
+            shown,
+            file,
+            script_set: true,
+        } => {
+            let image = html.images.get(*index)?;
+            let shown = shown.as_deref().unwrap_or("(unknown)");
+            Some(Violation {
+                path: Some(page.to_string()),
+                line: Some(image.location.line),
+                column: Some(image.location.column),
+                message: format!(
+                    "the <img> showing {shown} is {which} but a lazy-loading script sets its image from a data- attribute: the browser's preload scanner cannot see it and requests it only once that script has arrived and run (at least one more round trip); write it as src=\"{shown}\" with fetchpriority=\"high\" and leave this image out of the lazy loader"
+                ),
+                subject: file.clone(),
+                round_trips: 1,
+                fix: Some(Fix::manual(
+                    Applicability::Unsafe,
+                    format!(
+                        "in {page}, give this <img> src=\"{shown}\" and fetchpriority=\"high\" in place of its lazy loader's data- attributes"
+                    ),
+                    vec![page.to_string()],
+                    vec![page.to_string()],
+                )),
+                ..Violation::default()
+            })
+        }
+        Subject::Img { index, file, .. } => {
             let image = html.images.get(*index)?;
             let lazy = image.loading.as_deref() == Some("lazy");
             let high = image
@@ -134,13 +266,25 @@ fn judge(
                 return None;
             }
             let src = image.src.as_deref().unwrap_or("(no src)");
+            let cost = if ahead_bytes > 0 {
+                format!(
+                    "it shares the connection with {} of images requested before it",
+                    crate::size::human(ahead_bytes)
+                )
+            } else {
+                "no image is requested before it, so only its place behind scripts and fonts is at stake".to_string()
+            };
             Some(Violation {
                 path: Some(page.to_string()),
                 line: Some(image.location.line),
                 column: Some(image.location.column),
                 message: format!(
-                    "<img src=\"{src}\"> is {which} but has no fetchpriority=\"high\": browsers start it at low priority until layout, behind scripts and fonts; add fetchpriority=\"high\" to this <img>"
+                    "<img src=\"{src}\"> is {which} but has no fetchpriority=\"high\": browsers start it at low priority until layout ({cost}); add fetchpriority=\"high\" to this <img>"
                 ),
+                subject: file.clone(),
+                // The images ahead still download, but the LCP no longer waits for them.
+                deferred: (ahead_bytes > 0).then_some(ahead_bytes),
+                deferred_on_wire: true,
                 fix: Some(Fix::manual(
                     Applicability::Unsafe,
                     format!("add fetchpriority=\"high\" to <img src=\"{src}\"> in {page}"),
@@ -161,7 +305,7 @@ fn judge(
             Some(Violation {
                 path: Some(page.to_string()),
                 message: format!(
-                    "the CSS background image {image} is {which} but nothing in the HTML names it: the browser requests it only after the stylesheet has arrived and the element is styled (one more round trip); add {link} to the page's <head>"
+                    "the CSS background image {image} is {which} but the browser finds it only when it styles the element, once the stylesheets have arrived (its preload scanner reads neither stylesheets nor style attributes): one more round trip; add {link} to the page's <head>"
                 ),
                 subject: Some(image.clone()),
                 round_trips: 1,
@@ -232,9 +376,121 @@ mod tests {
         assert_eq!(
             folder.findings(RULE),
             [
-                "index.html:8:5: <img src=\"/assets/hero.jpg\"> is the page's largest contentful paint on the mobile layout but has no fetchpriority=\"high\": browsers start it at low priority until layout, behind scripts and fonts; add fetchpriority=\"high\" to this <img>"
+                "index.html:8:5: <img src=\"/assets/hero.jpg\"> is the page's largest contentful paint on the mobile layout but has no fetchpriority=\"high\": browsers start it at low priority until layout (no image is requested before it, so only its place behind scripts and fonts is at stake); add fetchpriority=\"high\" to this <img>"
             ]
         );
+    }
+
+    #[test]
+    fn the_images_requested_before_it_are_its_impact() {
+        let page = vite_page(
+            "    <img src=\"/assets/logo.png\" width=\"120\" height=\"40\" alt=\"\">\n    <img src=\"/assets/badge.png\" width=\"40\" height=\"40\" alt=\"\" loading=\"lazy\">\n    <img src=\"/assets/hero.jpg\" width=\"960\" height=\"600\" alt=\"\">\n    <p>Welcome.</p>",
+        );
+        let folder = Folder::new()
+            .file("index.html", page)
+            .png("assets/logo.png", 120, 40)
+            .png("assets/badge.png", 40, 40)
+            .jpeg("assets/hero.jpg", 960, 600);
+        let logo = folder.prepared(|_, root| {
+            std::fs::metadata(root.join("assets/logo.png"))
+                .unwrap()
+                .len()
+        });
+        let findings = folder.findings_of(RULE);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        let finding = &findings[0];
+        assert_eq!(finding.subject.as_deref(), Some("assets/hero.jpg"));
+        assert!(
+            finding.message.contains(&format!(
+                "it shares the connection with {} of images requested before it",
+                crate::size::human(logo)
+            )),
+            "{}",
+            finding.message
+        );
+        // The lazy badge is not requested ahead of it; the logo is, and still downloads.
+        let impact = finding.impact.as_ref().unwrap();
+        assert_eq!((impact.bytes, impact.deferred_bytes), (0, logo));
+        assert!(impact.critical_path);
+        assert_eq!(
+            impact.ms.mobile,
+            crate::impact::MOBILE.milliseconds(logo, 0)
+        );
+    }
+
+    #[test]
+    fn the_images_ahead_of_an_lcp_image_on_another_origin_count_as_they_travel() {
+        // No file of the folder to place the finding on: it stays on the page, whose
+        // compression ratio must not shrink the images' bytes.
+        let page = vite_page(&format!(
+            "    <img src=\"/assets/logo.png\" width=\"120\" height=\"40\" alt=\"\">\n    <img src=\"https://cdn.example.com/hero.jpg\" width=\"960\" height=\"600\" alt=\"\">\n    <p>{}</p>",
+            "Welcome to the site. ".repeat(20)
+        ));
+        let folder = Folder::new()
+            .file("index.html", page)
+            .png("assets/logo.png", 120, 40);
+        let logo = folder.prepared(|_, root| {
+            std::fs::metadata(root.join("assets/logo.png"))
+                .unwrap()
+                .len()
+        });
+        let findings = folder.findings_of(RULE);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].subject, None);
+        assert_eq!(findings[0].impact.as_ref().unwrap().deferred_bytes, logo);
+    }
+
+    #[test]
+    fn the_first_image_has_no_impact_figure() {
+        let finding = &Folder::new()
+            .file("index.html", hero_page(""))
+            .jpeg("assets/hero.jpg", 960, 600)
+            .findings_of(RULE)[0];
+        assert!(finding.impact.is_none(), "{:?}", finding.impact);
+        assert!(finding.message.contains("no image is requested before it"));
+    }
+
+    /// A 1×1 transparent GIF: lazysizes' placeholder.
+    const PLACEHOLDER: &str =
+        "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==";
+
+    #[test]
+    fn finds_an_lcp_image_set_by_a_lazy_loading_script() {
+        for attributes in [
+            format!("src=\"{PLACEHOLDER}\" data-src=\"/assets/hero.jpg\""),
+            "data-srcset=\"/assets/hero.jpg 960w\" data-sizes=\"auto\"".to_string(),
+            "data-lazy-src=\"/assets/hero.jpg\"".to_string(),
+        ] {
+            let page = vite_page(&format!(
+                "    <img {attributes} class=\"lazyload\" width=\"960\" height=\"600\" alt=\"\">\n    <p>Welcome.</p>"
+            ));
+            let findings = Folder::new()
+                .file("index.html", page)
+                .jpeg("assets/hero.jpg", 960, 600)
+                .findings_of(RULE);
+            assert_eq!(findings.len(), 1, "{attributes}: {findings:#?}");
+            let finding = &findings[0];
+            assert!(
+                finding.message.starts_with("the <img> showing /assets/hero.jpg is the page's largest contentful paint on the mobile layout but a lazy-loading script sets its image"),
+                "{}",
+                finding.message
+            );
+            let impact = finding.impact.as_ref().unwrap();
+            assert_eq!(impact.requests, 1);
+            assert!(impact.critical_path);
+        }
+    }
+
+    #[test]
+    fn passes_when_the_image_a_script_sets_is_below_the_fold() {
+        let page = vite_page(&format!(
+            "    <p>{}</p>\n    <img data-src=\"/assets/photo.jpg\" class=\"lazyload\" width=\"960\" height=\"600\" alt=\"\">",
+            "A long introduction that fills the first screen with words. ".repeat(300)
+        ));
+        Folder::new()
+            .file("index.html", page)
+            .jpeg("assets/photo.jpg", 960, 600)
+            .passes(RULE);
     }
 
     #[test]
@@ -283,7 +539,7 @@ mod tests {
         assert_eq!(
             findings,
             [
-                "blog/index.html:-:-: the CSS background image img/hero.jpg is the page's largest contentful paint on the mobile layout but nothing in the HTML names it: the browser requests it only after the stylesheet has arrived and the element is styled (one more round trip); add <link rel=\"preload\" as=\"image\" href=\"../img/hero.jpg\" fetchpriority=\"high\"> to the page's <head>"
+                "blog/index.html:-:-: the CSS background image img/hero.jpg is the page's largest contentful paint on the mobile layout but the browser finds it only when it styles the element, once the stylesheets have arrived (its preload scanner reads neither stylesheets nor style attributes): one more round trip; add <link rel=\"preload\" as=\"image\" href=\"../img/hero.jpg\" fetchpriority=\"high\"> to the page's <head>"
             ]
         );
         let finding = &background_hero("").findings_of(RULE)[0];
