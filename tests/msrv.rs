@@ -21,11 +21,29 @@ fn parse_version(text: &str) -> (u64, u64, u64) {
 #[test]
 fn no_dependency_needs_a_newer_rust_than_rust_version() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo metadata runs");
+    let metadata = || {
+        Command::new(&cargo)
+            .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("cargo metadata runs")
+    };
+    let mut output = metadata();
+    // Metadata covers every target's dependencies; a build fetches only this platform's
+    // (a fresh machine lacks the Windows-only crates): fetch the locked rest, then read.
+    if !output.status.success() {
+        let fetched = Command::new(&cargo)
+            .args(["fetch", "--locked"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("cargo fetch runs");
+        assert!(
+            fetched.status.success(),
+            "{}",
+            String::from_utf8_lossy(&fetched.stderr)
+        );
+        output = metadata();
+    }
     assert!(
         output.status.success(),
         "{}",
