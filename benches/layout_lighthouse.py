@@ -9,10 +9,12 @@ Lighthouse 12 (benches/layout-oracle/package.json pins it) on every listed page 
 Chromium (`--headless=new`, CHROME_PATH=/usr/bin/chromium), Lighthouse's default mobile
 emulation (412x823, DPR 1.75, simulated throttling) and only the Liberation fonts webaudit
 bundles (FONTCONFIG_FILE). Chromium gets a dead proxy, so nothing but 127.0.0.1 is reached.
-Only four audits run: offscreen-images, uses-responsive-images, unsized-images,
-lcp-lazy-loaded. Their items go to benches/work/layout-lighthouse/<site>.json. With
-`--preset desktop`, Lighthouse's desktop profile (1350x940, DPR 1) runs uses-responsive-images
-only, to benches/work/layout-lighthouse/<site>-desktop.json.
+Only five audits run: offscreen-images, uses-responsive-images, unsized-images,
+lcp-lazy-loaded and lcp-discovery-insight. Their items go to
+benches/work/layout-lighthouse/<site>.json. With `--preset desktop`, Lighthouse's desktop
+profile (1350x940, DPR 1) runs uses-responsive-images, lcp-lazy-loaded and
+lcp-discovery-insight only, to
+benches/work/layout-lighthouse/<site>-desktop.json.
 
 `compare` runs `webaudit --format json SITE` per site and matches, per page and image file:
 
@@ -21,7 +23,10 @@ only, to benches/work/layout-lighthouse/<site>-desktop.json.
     uses-responsive-images    images/responsive (mobile and, when run, desktop: the rule
                               reports a waste at either profile)
     unsized-images            images/unsized
-    lcp-lazy-loaded           images/lcp-lazy
+    lcp-lazy-loaded           images/lcp-lazy (mobile and, when run, desktop)
+    lcp-discovery-insight     images/lcp-priority or images/lcp-lazy (the insight fails when the
+                              LCP image is lazy, not found in the HTML, or has no
+                              fetchpriority=high; mobile and, when run, desktop)
 
 An item is the pair (page, image path in the site); Lighthouse gives an image's URL (or, for
 lcp-lazy-loaded, the element's HTML, whose src is read), webaudit the src in its message or the
@@ -53,7 +58,11 @@ AUDITS = {
     "uses-responsive-images": "images/responsive",
     "unsized-images": "images/unsized",
     "lcp-lazy-loaded": "images/lcp-lazy",
+    "lcp-discovery-insight": "images/lcp-priority",
 }
+# Lighthouse's LCP request discovery insight fails when the LCP image is lazy, not found in the
+# HTML or has no fetchpriority=high: webaudit splits that between two rules.
+ALSO_MATCHES = {"lcp-discovery-insight": ("images/lcp-lazy",)}
 CHROME_FLAGS = ("--headless=new --no-sandbox --proxy-server=http://127.0.0.1:9 "
                 "--proxy-bypass-list=127.0.0.1 --disable-background-networking")
 # Caps on one external run.
@@ -70,7 +79,7 @@ def cmd_run(args):
     lighthouse = NODE_DIR / "node_modules" / "lighthouse" / "cli" / "index.js"
     args.out_dir.mkdir(parents=True, exist_ok=True)
     desktop = args.preset == "desktop"
-    audits = ["uses-responsive-images"] if desktop else list(AUDITS)
+    audits = ["uses-responsive-images", "lcp-lazy-loaded", "lcp-discovery-insight"] if desktop else list(AUDITS)
     preset = ["--preset=desktop"] if desktop else []
     for site in load_corpus(args.pages_dir, args.site):
         result = {"site": site["name"], "preset": args.preset or "mobile", "pages": []}
@@ -92,16 +101,36 @@ def cmd_run(args):
                     for audit_id in audits:
                         audit = lhr["audits"].get(audit_id, {})
                         details = audit.get("details") or {}
+                        items = details.get("items", [])
+                        if details.get("type") == "list":
+                            # An insight: a checklist and the LCP element's node.
+                            items = [discovery_item(items, base_url)]
                         entry["audits"][audit_id] = {
                             "score": audit.get("score"),
                             "error": audit.get("errorMessage"),
-                            "items": [item_summary(it, base_url) for it in details.get("items", [])],
+                            "items": [item_summary(it, base_url) if "checklist" not in it else it
+                                      for it in items],
                         }
                 result["pages"].append(entry)
                 counts = ", ".join(f"{a}: {len(v['items'])}" for a, v in entry["audits"].items())
                 print(f"{site['name']}/{page}: {entry['error'] or counts}", file=sys.stderr)
         name = f"{site['name']}-desktop.json" if desktop else f"{site['name']}.json"
         (args.out_dir / name).write_text(json.dumps(result, indent=1) + "\n")
+
+
+def discovery_item(parts, base_url):
+    """lcp-discovery-insight's details (a checklist, then the LCP element's node) as one item:
+    the image's URL from the node's src, and which checks failed."""
+    item = {"url": None, "snippet": None, "selector": None, "checklist": {}}
+    for part in parts:
+        if part.get("type") == "checklist":
+            item["checklist"] = {k: v.get("value") for k, v in (part.get("items") or {}).items()}
+        elif part.get("type") == "node":
+            item["snippet"] = part.get("snippet")
+            item["selector"] = part.get("selector")
+            m = SRC_IN_SNIPPET.search(part.get("snippet") or "")
+            item["url"] = urljoin(base_url, html.unescape(m.group(1))) if m else None
+    return item
 
 
 def item_summary(item, base_url):
@@ -223,12 +252,17 @@ def cmd_compare(args):
         for audit_id, rule in AUDITS.items():
             lh_items = {}
             runs = [(p, "mobile") for p in lh["pages"]]
-            if audit_id == "uses-responsive-images":
+            if audit_id in ("uses-responsive-images", "lcp-lazy-loaded", "lcp-discovery-insight"):
                 runs += [(p, "desktop") for p in lh_desktop["pages"] if p["page"] in pages]
             for p, profile in runs:
-                if p["error"] is not None:
+                if p["error"] is not None or audit_id not in p["audits"]:
                     continue
                 audit = p["audits"][audit_id]
+                # An insight lists its checklist whether it passes or not: only a failed one
+                # (a check false) is a finding.
+                if audit_id == "lcp-discovery-insight" and not any(
+                        v is False for it in audit["items"] for v in it.get("checklist", {}).values()):
+                    continue
                 # lcp-lazy-loaded lists the LCP element whether or not it is lazy: only a
                 # failed audit (score 0) is a finding. The byte-efficiency audits list only
                 # images over their savings threshold, each a finding whatever the score.
@@ -242,7 +276,7 @@ def cmd_compare(args):
                         lh_items[key] = dict(it, profiles=[profile])
             wa_items = {}
             for f in findings:
-                if f["rule"] != rule:
+                if f["rule"] != rule and f["rule"] not in ALSO_MATCHES.get(audit_id, ()):
                     continue
                 if f["path"] in pages:
                     if f.get("subject"):
@@ -258,14 +292,26 @@ def cmd_compare(args):
                     shown_on = [page for (page, img) in lh_items if img == image]
                     for page in shown_on or [None]:
                         wa_items[(page, image)] = f
+            # Lighthouse shortens long attribute values in a node's snippet ("…"): such an
+            # item is webaudit's item on the same page whose image starts the same way.
+            for key in [k for k in lh_items if k[1] and "…" in k[1]]:
+                prefix = key[1].split("…", 1)[0]
+                match = next((w for w in wa_items if w[0] == key[0] and w[1] and w[1].startswith(prefix)), None)
+                if match is not None and match not in lh_items:
+                    lh_items[match] = lh_items.pop(key)
             for key in sorted(set(lh_items) | set(wa_items), key=lambda k: (str(k[0]), str(k[1]))):
                 if key in lh_items and key in wa_items:
                     table[audit_id]["both"] += 1
                     continue
                 side = "lighthouse" if key in lh_items else "webaudit"
                 table[audit_id][side] += 1
-                detail = (f"wasted {lh_items[key].get('wasted_bytes')} B of {lh_items[key].get('total_bytes')} B ({'+'.join(lh_items[key]['profiles'])})"
-                          if side == "lighthouse" else wa_items[key]["message"])
+                if side == "webaudit":
+                    detail = wa_items[key]["message"]
+                elif "checklist" in lh_items[key]:
+                    failed = [k for k, v in lh_items[key]["checklist"].items() if v is False]
+                    detail = f"failed {', '.join(failed)} ({'+'.join(lh_items[key]['profiles'])}): {lh_items[key].get('snippet')}"
+                else:
+                    detail = f"wasted {lh_items[key].get('wasted_bytes')} B of {lh_items[key].get('total_bytes')} B ({'+'.join(lh_items[key]['profiles'])})"
                 one_sided.append({"audit": audit_id, "rule": rule, "side": side, "site": site["name"],
                                   "page": key[0], "image": key[1], "detail": detail,
                                   "context": context(args, site, key[0], key[1])})
