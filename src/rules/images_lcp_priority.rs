@@ -381,6 +381,18 @@ mod tests {
         );
     }
 
+    /// The folder's single finding, and the size of its `assets/logo.png`.
+    fn one_finding_and_logo_bytes(folder: &Folder) -> (Vec<crate::model::finding::Finding>, u64) {
+        let logo = folder.prepared(|_, root| {
+            std::fs::metadata(root.join("assets/logo.png"))
+                .unwrap()
+                .len()
+        });
+        let findings = folder.findings_of(RULE);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        (findings, logo)
+    }
+
     #[test]
     fn the_images_requested_before_it_are_its_impact() {
         let page = vite_page(
@@ -391,13 +403,7 @@ mod tests {
             .png("assets/logo.png", 120, 40)
             .png("assets/badge.png", 40, 40)
             .jpeg("assets/hero.jpg", 960, 600);
-        let logo = folder.prepared(|_, root| {
-            std::fs::metadata(root.join("assets/logo.png"))
-                .unwrap()
-                .len()
-        });
-        let findings = folder.findings_of(RULE);
-        assert_eq!(findings.len(), 1, "{findings:#?}");
+        let (findings, logo) = one_finding_and_logo_bytes(&folder);
         let finding = &findings[0];
         assert_eq!(finding.subject.as_deref(), Some("assets/hero.jpg"));
         assert!(
@@ -429,13 +435,7 @@ mod tests {
         let folder = Folder::new()
             .file("index.html", page)
             .png("assets/logo.png", 120, 40);
-        let logo = folder.prepared(|_, root| {
-            std::fs::metadata(root.join("assets/logo.png"))
-                .unwrap()
-                .len()
-        });
-        let findings = folder.findings_of(RULE);
-        assert_eq!(findings.len(), 1, "{findings:#?}");
+        let (findings, logo) = one_finding_and_logo_bytes(&folder);
         assert_eq!(findings[0].subject, None);
         assert_eq!(findings[0].impact.as_ref().unwrap().deferred_bytes, logo);
     }
