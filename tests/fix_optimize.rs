@@ -27,17 +27,6 @@ const IMAGES: [&str; 11] = [
     "wood.jpg",
 ];
 
-/// A folder holding copies of `names` from fixtures/images-src.
-fn site(names: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let folder = tempfile::tempdir().unwrap();
-    let root = folder.path().join("site");
-    fs::create_dir(&root).unwrap();
-    for name in names {
-        fs::copy(fixture("images-src").join(name), root.join(name)).unwrap();
-    }
-    (folder, root)
-}
-
 fn decode(path: &Path) -> image::DynamicImage {
     image::ImageReader::open(path)
         .unwrap()
@@ -75,7 +64,7 @@ fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn pngs_and_jpegs_shrink_losslessly_and_nothing_grows() {
-    let (_folder, root) = site(&IMAGES);
+    let (_folder, root) = images_site(&IMAGES);
     let (code, report, stderr) = optimize(&root, &[]);
     assert_eq!(code, 0, "{stderr}");
     let changed = changes(&report);
@@ -183,7 +172,7 @@ fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
 #[test]
 fn a_lossless_jpeg_keeps_its_exif_orientation_and_every_pixel() {
     // garden.jpg turned a quarter by EXIF: dropping the marker would show it sideways.
-    let (_folder, root) = site(&[]);
+    let (_folder, root) = images_site(&[]);
     let turned = with_exif_orientation(
         &fs::read(fixture("images-src").join("garden.jpg")).unwrap(),
         6,
@@ -219,7 +208,7 @@ fn a_lossless_jpeg_keeps_its_exif_orientation_and_every_pixel() {
 
 #[test]
 fn webp_copies_decode_are_smaller_and_are_not_redone() {
-    let (_folder, root) = site(&IMAGES);
+    let (_folder, root) = images_site(&IMAGES);
     let (code, report, stderr) = optimize(&root, &["--webp"]);
     assert_eq!(code, 0, "{stderr}");
     let changed = changes(&report);
@@ -254,7 +243,7 @@ fn webp_copies_decode_are_smaller_and_are_not_redone() {
 
 #[test]
 fn an_existing_webp_that_is_not_a_copy_is_never_overwritten_unasked() {
-    let (_folder, root) = site(&["coffee.png", "garden.jpg"]);
+    let (_folder, root) = images_site(&["coffee.png", "garden.jpg"]);
     // Someone's own picture under the name the copy would take (another image, older than
     // its source), and a copy of the right picture that is older than its source.
     fs::copy(
@@ -295,7 +284,7 @@ fn an_existing_webp_that_is_not_a_copy_is_never_overwritten_unasked() {
 
 #[test]
 fn lossy_jpegs_and_max_width_decode_at_the_expected_size() {
-    let (_folder, root) = site(&["wood.jpg", "futureprototype-1920.png", "garden.jpg"]);
+    let (_folder, root) = images_site(&["wood.jpg", "futureprototype-1920.png", "garden.jpg"]);
     let (code, report, stderr) = optimize(&root, &["--max-width", "1000"]);
     assert_eq!(code, 0, "{stderr}");
     let changed = changes(&report);
@@ -318,7 +307,7 @@ fn lossy_jpegs_and_max_width_decode_at_the_expected_size() {
 
     // --lossy: only JPEGs whose own quality is above 85 are re-encoded, never into more bytes;
     // the others may still be transcoded losslessly.
-    let (_folder, root) = site(&["wood.jpg", "ladybird.jpg", "aqua.jpg"]);
+    let (_folder, root) = images_site(&["wood.jpg", "ladybird.jpg", "aqua.jpg"]);
     let (code, report, _) = optimize(&root, &["--lossy"]);
     assert_eq!(code, 0);
     let changed = changes(&report);
@@ -347,7 +336,7 @@ fn lossy_jpegs_and_max_width_decode_at_the_expected_size() {
 
 #[test]
 fn broken_images_and_bombs_are_skipped_with_a_warning() {
-    let (_folder, root) = site(&["coffee.png"]);
+    let (_folder, root) = images_site(&["coffee.png"]);
     for name in [
         "corrupt-idat.png",
         "corrupt-idat-crc-ok.png",
@@ -383,7 +372,7 @@ fn broken_images_and_bombs_are_skipped_with_a_warning() {
 
 #[test]
 fn permissions_are_kept_and_a_read_only_file_is_an_error_for_that_file() {
-    let (folder, root) = site(&["coffee.png", "plasma-screenshot.png"]);
+    let (folder, root) = images_site(&["coffee.png", "plasma-screenshot.png"]);
     fs::set_permissions(folder.path(), fs::Permissions::from_mode(0o755)).unwrap();
     fs::set_permissions(
         root.join("plasma-screenshot.png"),
@@ -446,7 +435,7 @@ fn permissions_are_kept_and_a_read_only_file_is_an_error_for_that_file() {
 
 #[test]
 fn dry_run_writes_nothing_and_a_link_is_refused() {
-    let (_folder, root) = site(&["coffee.png", "wood.jpg"]);
+    let (_folder, root) = images_site(&["coffee.png", "wood.jpg"]);
     let files = snapshot(&root);
     let (code, report, _) = optimize(&root, &["--dry-run", "--webp"]);
     assert_eq!(code, 0);
@@ -477,7 +466,7 @@ fn optimize_paths(paths: &[PathBuf], args: &[&str]) -> (i32, Value, String) {
 /// image, not the folder's); paths are relative to the folder holding them all.
 #[test]
 fn only_the_files_and_folders_named_are_changed() {
-    let (_folder, root) = site(&["garden.jpg", "aqua.jpg", "coffee.png"]);
+    let (_folder, root) = images_site(&["garden.jpg", "aqua.jpg", "coffee.png"]);
     let before = tree(&root);
     let (code, report, stderr) =
         optimize_paths(&[root.join("garden.jpg")], &["--max-width", "640"]);
@@ -527,7 +516,7 @@ fn only_the_files_and_folders_named_are_changed() {
 /// gets a copy (one would be taken for the other's).
 #[test]
 fn a_file_named_alone_still_shares_its_copy_name_with_the_images_beside_it() {
-    let (_folder, root) = site(&["coffee.png"]);
+    let (_folder, root) = images_site(&["coffee.png"]);
     fs::copy(fixture("images-src/garden.jpg"), root.join("coffee.jpg")).unwrap();
     let (code, report, _) =
         optimize_paths(&[root.join("coffee.png")], &["--webp", "--copies-only"]);
@@ -614,7 +603,7 @@ fn a_killed_run_leaves_originals_or_verified_versions() {
         "futureprototype-1920.png",
         "wood.jpg",
     ];
-    let (_folder, root) = site(&names);
+    let (_folder, root) = images_site(&names);
     let originals: BTreeMap<&str, image::DynamicImage> = names
         .iter()
         .map(|n| (*n, decode(&fixture("images-src").join(n))))
@@ -819,7 +808,7 @@ fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 /// whose pixels are turned, is 300×400: squashed in every browser that picks the copy.
 #[test]
 fn an_exif_rotated_png_keeps_its_turn_and_the_page_gets_the_displayed_size() {
-    let (_folder, root) = site(&[]);
+    let (_folder, root) = images_site(&[]);
     let photo = decode(&fixture("images-src").join("garden.jpg")).resize_exact(
         400,
         300,
@@ -868,7 +857,7 @@ fn an_exif_rotated_png_keeps_its_turn_and_the_page_gets_the_displayed_size() {
 /// front of the page's `<img>` by `--rewrite-html` (browsers would show the other picture).
 #[test]
 fn rewrite_html_never_points_a_page_at_someone_elses_webp() {
-    let (_folder, root) = site(&["coffee.png"]);
+    let (_folder, root) = images_site(&["coffee.png"]);
     fs::copy(
         fixture("images-good").join("img/ladybird-1280.webp"),
         root.join("coffee.webp"),

@@ -386,10 +386,7 @@ fn dry_run_reports_the_variants_and_pages_and_writes_nothing() {
 /// A PNG stays PNG; an `<img>` that already has `srcset` keeps its markup, and the run says so.
 #[test]
 fn png_variants_and_an_img_with_srcset_left_alone() {
-    let folder = tempfile::tempdir().unwrap();
-    let root = folder.path().join("site");
-    fs::create_dir(&root).unwrap();
-    fs::copy(fixture("images-src/coffee.png"), root.join("coffee.png")).unwrap();
+    let (_folder, root) = images_site(&["coffee.png"]);
     let chosen = "<img src=\"coffee.png\" srcset=\"coffee.png 1x\" width=\"600\" height=\"400\" alt=\"chosen\">";
     let page = format!(
         "<!doctype html>\n<html><head><meta name=\"viewport\" content=\"width=device-width\">\n<style>img {{ display: block; width: 150px; }}</style></head>\n<body>\n<img src=\"coffee.png\" alt=\"plain\">\n{chosen}\n</body></html>\n"

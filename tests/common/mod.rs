@@ -18,6 +18,18 @@ pub fn fixture(relative: &str) -> PathBuf {
     repo().join("fixtures").join(relative)
 }
 
+/// A temporary `site/` folder holding copies of `fixtures/images-src/NAMES` (the folder is
+/// removed when the returned guard drops).
+pub fn images_site(names: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path().join("site");
+    std::fs::create_dir(&root).unwrap();
+    for name in names {
+        std::fs::copy(fixture("images-src").join(name), root.join(name)).unwrap();
+    }
+    (folder, root)
+}
+
 /// The webaudit binary with no configuration discovery and no cache, so tests see only what
 /// they set up.
 pub fn webaudit() -> assert_cmd::Command {
