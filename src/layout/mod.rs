@@ -15,7 +15,8 @@
 //!
 //! Guards ([`guard`]): nesting depth and element count are capped before the engine sees a
 //! page; layout runs on its own thread with a large stack ([`LAYOUT_STACK_BYTES`]), panics are
-//! caught, and a page taking longer than [`PAGE_TIME_BUDGET`] is given up. A page that is not
+//! caught, and a page taking longer than [`PAGE_TIME_BUDGET`] is given up (at most
+//! [`MAX_OVERDUE_LAYOUTS`] given-up layouts run on; past that, pages fall back). A page that is not
 //! laid out falls back to the positional guess (`analyze::fold`) with a note naming the page
 //! and the cause.
 
@@ -76,6 +77,12 @@ pub const LAYOUT_STACK_BYTES: usize = 256 * 1024 * 1024;
 /// A page whose layout takes longer than this is given up (its thread is left to finish on its
 /// own, its result dropped). Real pages take milliseconds; 20,000 nested elements took 6 s.
 pub const PAGE_TIME_BUDGET: Duration = Duration::from_secs(10);
+
+/// How many pages given up on for time may still be laid out in the background, per run. Their
+/// threads cannot be stopped (the engine has no way to interrupt a layout), so past this many
+/// the remaining pages fall back without starting: a folder of pathological pages costs at most
+/// this many extra threads, not one per page.
+pub const MAX_OVERDUE_LAYOUTS: usize = 2;
 
 /// The largest HTML page laid out (the HTML analysis reads the same).
 pub const MAX_PAGE_BYTES: u64 = crate::analyze::html::MAX_PARSED_BYTES as u64;
@@ -428,6 +435,7 @@ fn lay_out_jobs(mut jobs: Vec<PageJob>, files: Arc<FolderFiles>, threads: usize)
     jobs.sort_by(|a, b| a.path.cmp(&b.path));
     let workers = crate::measure::worker_count(threads).clamp(1, jobs.len().max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let overdue = Overdue::default();
     let results: std::sync::Mutex<Vec<PageLayout>> = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..workers {
@@ -435,7 +443,7 @@ fn lay_out_jobs(mut jobs: Vec<PageJob>, files: Arc<FolderFiles>, threads: usize)
                 loop {
                     let at = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(job) = jobs.get(at) else { break };
-                    let layout = lay_out_guarded(job, &files);
+                    let layout = lay_out_guarded(job, &files, PAGE_TIME_BUDGET, &overdue);
                     results
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
@@ -467,8 +475,36 @@ fn quiet_layout_panics() {
     });
 }
 
-/// Reads, checks and lays out one page on a thread of its own, within the caps.
-fn lay_out_guarded(job: &PageJob, files: &Arc<FolderFiles>) -> PageLayout {
+/// The layout threads of one run still working past the time budget (see
+/// [`MAX_OVERDUE_LAYOUTS`]).
+#[derive(Default, Clone)]
+struct Overdue(Arc<std::sync::atomic::AtomicUsize>);
+
+/// Where a layout thread is: the thread and the page's worker race to say which came first,
+/// so that only a thread given up on counts as overdue, and it stops counting when it ends.
+const RUNNING: u8 = 0;
+const FINISHED: u8 = 1;
+const GIVEN_UP: u8 = 2;
+
+/// Reads, checks and lays out one page on a thread of its own, within the caps: `budget` of
+/// time, and no new thread while [`MAX_OVERDUE_LAYOUTS`] given-up ones still run.
+fn lay_out_guarded(
+    job: &PageJob,
+    files: &Arc<FolderFiles>,
+    budget: Duration,
+    overdue: &Overdue,
+) -> PageLayout {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    let still_running = overdue.0.load(Ordering::SeqCst);
+    if still_running >= MAX_OVERDUE_LAYOUTS {
+        return PageLayout::fallback(
+            &job.path,
+            format!(
+                "not laid out: {still_running} pages given up for taking longer than {} s are still being laid out (at most {MAX_OVERDUE_LAYOUTS} may run on)",
+                budget.as_secs()
+            ),
+        );
+    }
     let html = match crate::files::read_bounded(
         &job.file,
         crate::files::Links::Refuse,
@@ -489,6 +525,9 @@ fn lay_out_guarded(job: &PageJob, files: &Arc<FolderFiles>) -> PageLayout {
         html,
         files: Arc::clone(files),
     };
+    let state = Arc::new(AtomicU8::new(RUNNING));
+    let thread_state = Arc::clone(&state);
+    let thread_overdue = overdue.clone();
     let spawned = std::thread::Builder::new()
         .name(LAYOUT_THREAD_NAME.into())
         .stack_size(LAYOUT_STACK_BYTES)
@@ -496,6 +535,9 @@ fn lay_out_guarded(job: &PageJob, files: &Arc<FolderFiles>) -> PageLayout {
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 engine::lay_out(&page, &VIEWPORTS)
             }));
+            if thread_state.swap(FINISHED, Ordering::SeqCst) == GIVEN_UP {
+                thread_overdue.0.fetch_sub(1, Ordering::SeqCst);
+            }
             let _ = sender.send(result);
         });
     if let Err(problem) = spawned {
@@ -504,7 +546,18 @@ fn lay_out_guarded(job: &PageJob, files: &Arc<FolderFiles>) -> PageLayout {
             format!("not laid out: no thread for the layout ({problem})"),
         );
     }
-    match receiver.recv_timeout(PAGE_TIME_BUDGET) {
+    let received = receiver.recv_timeout(budget);
+    if received.is_err() {
+        // Counted before the thread can see it given up, so its decrement never comes first.
+        overdue.0.fetch_add(1, Ordering::SeqCst);
+        if state
+            .compare_exchange(RUNNING, GIVEN_UP, Ordering::SeqCst, Ordering::SeqCst)
+            .is_err()
+        {
+            overdue.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    match received {
         Ok(Ok(laid_out)) => PageLayout {
             page: job.path.clone(),
             status: LayoutStatus::LaidOut,
@@ -527,7 +580,7 @@ fn lay_out_guarded(job: &PageJob, files: &Arc<FolderFiles>) -> PageLayout {
             &job.path,
             format!(
                 "not laid out: layout took longer than the time budget of {} s per page",
-                PAGE_TIME_BUDGET.as_secs()
+                budget.as_secs()
             ),
         ),
     }
@@ -611,4 +664,66 @@ pub fn render_text(layouts: &Layouts, out: &mut impl std::io::Write) -> std::io:
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A page of `paragraphs` paragraphs of text (10,000 take the engine a while).
+    fn page(dir: &std::path::Path, name: &str, paragraphs: usize) -> PageJob {
+        let file = dir.join(name);
+        std::fs::write(&file, "<p>Some words to lay out.</p>\n".repeat(paragraphs)).unwrap();
+        PageJob {
+            path: name.to_string(),
+            file,
+        }
+    }
+
+    #[test]
+    fn pages_given_up_for_time_stop_new_layouts_once_the_cap_is_reached() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = Arc::new(FolderFiles {
+            stylesheets: HashMap::new(),
+            image_sizes: HashMap::new(),
+            vector_sizes: HashMap::new(),
+            image_bytes: HashMap::new(),
+            base_path: None,
+        });
+        let overdue = Overdue::default();
+        // No time at all: each page is given up at once while its thread works on.
+        for at in 0..MAX_OVERDUE_LAYOUTS {
+            let job = page(dir.path(), &format!("slow-{at}.html"), 10_000);
+            let layout = lay_out_guarded(&job, &files, Duration::ZERO, &overdue);
+            assert_eq!(layout.status, LayoutStatus::Fallback);
+            assert!(
+                layout
+                    .note
+                    .as_deref()
+                    .is_some_and(|n| n.contains("longer than the time budget")),
+                "{:?}",
+                layout.note
+            );
+        }
+        let job = page(dir.path(), "next.html", 10_000);
+        let layout = lay_out_guarded(&job, &files, Duration::ZERO, &overdue);
+        assert_eq!(
+            layout.note.as_deref(),
+            Some(
+                "not laid out: 2 pages given up for taking longer than 0 s are still being laid out (at most 2 may run on)"
+            )
+        );
+        // When the given-up threads end, layouts start again.
+        let deadline = std::time::Instant::now() + Duration::from_secs(300);
+        while overdue.0.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the threads never ended"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let small = page(dir.path(), "small.html", 10);
+        let layout = lay_out_guarded(&small, &files, PAGE_TIME_BUDGET, &overdue);
+        assert_eq!(layout.status, LayoutStatus::LaidOut, "{:?}", layout.note);
+    }
 }
