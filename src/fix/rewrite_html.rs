@@ -3,7 +3,8 @@
 //! For every `<img>` of a page whose image now has WebP or AVIF siblings, the tag is wrapped in
 //! a `<picture>` whose `<source>`s offer them (AVIF first, then WebP, the `<img>` stays the
 //! fallback); missing `width`/`height` are added from the image's real dimensions; images the
-//! audit's heuristic puts below the fold get `loading="lazy" decoding="async"`. With
+//! audit's fold verdict puts below the fold get `loading="lazy" decoding="async"` (not files
+//! under 2 KiB, as `images/lazy-loading` leaves them out). With
 //! `optimize --responsive`, an `<img>` without `srcset` whose image got width variants gets
 //! `srcset` (the variants and the original, by width) and the `sizes` the layout measured; its
 //! `<picture>`, when there are modern copies of every one of them, offers them per type.
@@ -43,6 +44,8 @@ pub struct ImageOnDisk {
     /// File names (not paths) of the siblings in the same folder, e.g. `photo.webp`.
     pub webp: Option<String>,
     pub avif: Option<String>,
+    /// The file's size in bytes; `None` for a variant not written yet (a dry run's plan).
+    pub bytes: Option<u64>,
 }
 
 /// An `<img>` showing an image with variants that was not given a `srcset`, and why.
@@ -272,9 +275,15 @@ pub fn rewrite_page_selected(
             });
         }
 
+        // As images/lazy-loading: a file under 2 KiB saves too little to defer.
+        let tiny = on_disk
+            .as_ref()
+            .and_then(|d| d.bytes)
+            .is_some_and(|bytes| bytes < crate::rules::images_lazy_loading::MIN_IMAGE_BYTES);
         if image.loading.is_none()
             && image.fetchpriority.as_deref() != Some("high")
             && below_the_fold.contains(&index)
+            && !tiny
         {
             attributes.push_str(" loading=\"lazy\"");
             if image.decoding.is_none() {
@@ -417,6 +426,7 @@ pub fn rewrite_file(
                 height,
                 webp: copy_sibling(path, "webp", copies),
                 avif: copy_sibling(path, "avif", copies),
+                bytes: None,
             })
         });
         seen.borrow_mut().insert(path.to_owned(), found.clone());
@@ -595,6 +605,7 @@ pub(crate) fn image_on_disk(
         height,
         webp: copy_sibling(path, "webp", copies),
         avif: copy_sibling(path, "avif", copies),
+        bytes: Some(bytes.len() as u64),
     })
 }
 
@@ -1042,36 +1053,49 @@ mod tests {
                 height: 900,
                 webp: Some("hero.webp".into()),
                 avif: Some("hero.avif".into()),
+                bytes: None,
             }),
             "img/a b.png" => Some(ImageOnDisk {
                 width: 400,
                 height: 300,
                 webp: Some("a b.webp".into()),
                 avif: None,
+                bytes: None,
             }),
             "img/plain.gif" => Some(ImageOnDisk {
                 width: 10,
                 height: 20,
                 webp: None,
                 avif: None,
+                bytes: None,
             }),
             "img/small.jpg" => Some(ImageOnDisk {
                 width: 800,
                 height: 450,
                 webp: Some("small.webp".into()),
                 avif: None,
+                bytes: None,
             }),
             "img/big.jpg" => Some(ImageOnDisk {
                 width: 1600,
                 height: 900,
                 webp: None,
                 avif: None,
+                bytes: None,
             }),
             "img/café.jpg" => Some(ImageOnDisk {
                 width: 40,
                 height: 30,
                 webp: Some("café.webp".into()),
                 avif: None,
+                bytes: None,
+            }),
+            "img/dot.png" => Some(ImageOnDisk {
+                width: 24,
+                height: 24,
+                webp: None,
+                avif: None,
+                bytes: Some(900),
             }),
             _ => None,
         }
@@ -1089,6 +1113,23 @@ mod tests {
         assert_eq!(String::from_utf8(result.html).unwrap(), expected);
         assert_eq!(result.edits.len(), 5);
         assert!(result.edits.iter().all(|e| e.line == 3 || e.line == 5));
+    }
+
+    #[test]
+    fn an_image_under_2_kib_is_not_made_lazy() {
+        // images/lazy-loading does not report it: deferring it saves too little.
+        let page = "<!doctype html>\n<body>\n<img src=\"img/big.jpg\" alt=\"\">\n<img src=\"img/dot.png\" alt=\"\">\n<img src=\"img/big.jpg\" alt=\"\">\n</body>\n";
+        let html = String::from_utf8(rewrite(page).html).unwrap();
+        assert!(
+            html.contains("<img src=\"img/dot.png\" alt=\"\" width=\"24\" height=\"24\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                "<img src=\"img/big.jpg\" alt=\"\" width=\"1600\" height=\"900\" loading=\"lazy\""
+            ),
+            "{html}"
+        );
     }
 
     #[test]
@@ -1231,6 +1272,7 @@ mod tests {
                 height: 900,
                 webp: Some(format!("{stem}.webp")),
                 avif: None,
+                bytes: None,
             })
         };
         let result = rewrite_page_selected(
@@ -1351,6 +1393,7 @@ mod tests {
                 height: 800,
                 webp: Some(format!("{stem}.webp")),
                 avif: None,
+                bytes: None,
             })
         };
         let result = rewrite_page("index.html", page, &every_image, 1).unwrap();

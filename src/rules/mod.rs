@@ -22,7 +22,7 @@ mod html_third_party;
 mod identical_files;
 mod image_refs;
 mod images_animated_gif;
-mod images_lazy_loading;
+pub(crate) mod images_lazy_loading;
 mod images_lcp_lazy;
 mod images_lcp_priority;
 mod images_modern_format;
