@@ -80,16 +80,7 @@ impl Rule for ImagesLcpPriority {
             .iter()
             .map(|a| (a.path.as_str(), a))
             .collect();
-        // What a file costs on the wire: text served compressed, the rest as is.
-        let wire_bytes = |path: &str| {
-            assets.get(path).map_or(0, |asset| {
-                if asset.format.compressible() {
-                    asset.transfer()
-                } else {
-                    asset.raw
-                }
-            })
-        };
+        let wire_bytes = |path: &str| assets.get(path).map_or(0, |asset| asset.transfer());
         for page in &context.site.pages {
             let path = page.asset.path.as_str();
             if !crate::pages::is_page(path, page.html) {
