@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use common::*;
 use serde_json::Value;
 use webaudit::layout::ObjectFit;
-use webaudit::layout::responsive::{Display, plan, variant_name};
+use webaudit::layout::responsive::{Display, Plan, plan, variant_name};
 
 /// A copy of fixtures/layout.
 fn layout_site() -> (tempfile::TempDir, PathBuf) {
@@ -76,6 +76,16 @@ fn written(report: &Value, what: &str) -> Vec<String> {
 
 fn decode(bytes: &[u8]) -> image::DynamicImage {
     image::load_from_memory(bytes).unwrap()
+}
+
+/// The widths `optimize --responsive` plans for the image `file` of `root` as `page` shows it,
+/// and the file's width.
+fn plan_for(root: &Path, laid_out: &Value, page: &str, file: &str) -> (Plan, u32) {
+    let width = decode(&fs::read(root.join(file)).unwrap()).width();
+    (
+        plan(&displays_of(laid_out, page, file), width).unwrap(),
+        width,
+    )
 }
 
 /// The displays of `file` on `page` by its `<img>` boxes, from `webaudit layout`'s JSON.
@@ -145,16 +155,12 @@ fn variants_have_the_planned_widths_decode_and_leave_originals_alone() {
     let (code, report, stderr) = optimize(&root, &["--responsive", "--copies-only"]);
     assert_eq!(code, 0, "{report} {stderr}");
 
-    let hero = decode(&before["img/hero.jpg"]);
-    let planned = plan(
-        &displays_of(&laid_out, "tall.html", "img/hero.jpg"),
-        hero.width(),
-    )
-    .unwrap();
+    // --copies-only leaves the original as it was.
+    let (planned, hero_width) = plan_for(&root, &laid_out, "tall.html", "img/hero.jpg");
     let expected: Vec<String> = planned
         .widths
         .iter()
-        .filter(|&&w| w < hero.width())
+        .filter(|&&w| w < hero_width)
         .map(|&w| variant_name("img/hero.jpg", w))
         .collect();
     assert!(!expected.is_empty(), "{planned:?}");
@@ -204,17 +210,12 @@ fn a_different_file_under_a_variant_name_is_never_overwritten() {
         let laid_out = layout(&root);
         // grid.html's third card (only grid.html lays it out) gets two variants: one name is
         // taken, the other is still offered.
-        let card = decode(&fs::read(root.join("img/card-3.jpg")).unwrap());
-        let planned = plan(
-            &displays_of(&laid_out, "grid.html", "img/card-3.jpg"),
-            card.width(),
-        )
-        .unwrap();
+        let (planned, card_width) = plan_for(&root, &laid_out, "grid.html", "img/card-3.jpg");
         let below: Vec<u32> = planned
             .widths
             .iter()
             .copied()
-            .filter(|&w| w < card.width())
+            .filter(|&w| w < card_width)
             .collect();
         assert!(below.len() >= 2, "{planned:?}");
         let taken = variant_name("img/card-3.jpg", below[0]);
@@ -425,12 +426,7 @@ fn png_variants_and_an_img_with_srcset_left_alone() {
 fn a_variant_gets_no_copy_whose_name_another_image_owns() {
     let (_folder, root) = layout_site();
     let laid_out = layout(&root);
-    let hero = decode(&fs::read(root.join("img/hero.jpg")).unwrap());
-    let planned = plan(
-        &displays_of(&laid_out, "tall.html", "img/hero.jpg"),
-        hero.width(),
-    )
-    .unwrap();
+    let (planned, _) = plan_for(&root, &laid_out, "tall.html", "img/hero.jpg");
     let width = planned.widths[0];
     let variant = variant_name("img/hero.jpg", width);
     let theirs = variant.replace(".jpg", ".png");
