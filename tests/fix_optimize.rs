@@ -633,9 +633,14 @@ fn a_killed_run_leaves_originals_or_verified_versions() {
                 );
             }
         }
+        // A kill can land mid-write: a `.webaudit-tmp-` file may be partial (the next run
+        // removes it, checked below); every file under its final name must decode.
         for entry in fs::read_dir(&root).unwrap() {
             let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "webp") {
+            let temporary = path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".webaudit-tmp-"));
+            if path.extension().is_some_and(|e| e == "webp") && !temporary {
                 decode(&path);
             }
         }
