@@ -486,8 +486,9 @@ pub struct AuditArgs {
     pub avif: bool,
     /// Encode every image whole to measure the image rules' savings (slow on image-heavy
     /// folders); by default images over 512x512 pixels and 0.2 byte per pixel are measured on
-    /// one row in eight and their savings labelled as estimates. Also `[images] exact = true`
-    /// in webaudit.toml.
+    /// one row in eight, other PNGs' oxipng savings are estimated from a quicker pass unless
+    /// near the 4 KiB threshold, and such savings are labelled as estimates. Also
+    /// `[images] exact = true` in webaudit.toml.
     #[arg(long)]
     pub exact_images: bool,
     /// The network that ranks findings by impact: mobile (Lighthouse's 1.6 Mbit/s, 150 ms

@@ -20,7 +20,15 @@ pub struct ImageFacts {
     /// image (large images without `--exact-images`). `None`: encoded from the whole image.
     #[serde(default)]
     pub estimate: Option<SampleEstimate>,
+    /// `optimized` (a PNG's) is estimated from oxipng's quick pass, not encoded at preset 2
+    /// (without `--exact-images`, when the finding's verdict is clear either way).
+    #[serde(default)]
+    pub png_quick: bool,
 }
+
+/// How a PNG size estimated from oxipng's quick pass is described to the user.
+pub const PNG_QUICK_DESCRIPTION: &str =
+    "estimated from a quicker oxipng pass; --exact-images runs preset 2";
 
 /// Sizes measured on a banded sample of an image's rows and scaled to the whole image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
