@@ -301,6 +301,9 @@ pub const OPTIMIZE_MIN_SAVING: u64 = 4 * 1024;
 /// of image-app and the apps corpus that oxipng shrinks (benches/png_estimate.rs;
 /// benches/README.md, "PNG estimates"). Per file it spreads: 5th percentile about 0.86.
 pub const PNG_QUICK_TO_EXACT: f64 = 0.95;
+/// The 1st percentile of that ratio (0.80 on both corpora; the least seen, 0.72): below it,
+/// preset 2 is not expected to go.
+pub const PNG_QUICK_LOW_RATIO: f64 = 0.80;
 /// A quick estimate whose saving lies within this fraction of the quick size from
 /// [`OPTIMIZE_MIN_SAVING`] is settled by the exact encode: near the threshold the model's
 /// spread (above) would flip the verdict. Measured (benches/README.md, "PNG estimates"): 0.04
@@ -331,13 +334,18 @@ fn estimate_png(bytes: &[u8]) -> Option<PngEstimate> {
 
 /// What preset 2 would make of a `raw`-byte PNG that the quick pass made `quick` bytes, or
 /// `None` when that estimate cannot be trusted: too close to the reporting threshold, or the
-/// quick pass did not shrink the file at all. The ratio is what level 11 gains over the quick
-/// pass's own output; a file already compressed better than that pass (by oxipng, zopfli or
-/// `webaudit optimize` itself) is not that output, and scaling its size would claim a
-/// saving preset 2 does not make.
+/// quick pass did not shrink the file and preset 2 might.
+///
+/// The ratio is what level 11 gains over the quick pass's own output. A file the quick pass
+/// cannot shrink is already compressed better than that pass (by oxipng, zopfli or `webaudit
+/// optimize` itself): scaling its size would claim a saving preset 2 does not make. Preset 2
+/// makes at least [`PNG_QUICK_LOW_RATIO`] of the quick size, so when even that would save
+/// under [`OPTIMIZE_MIN_SAVING`] the file is left at its size (no finding either way);
+/// otherwise preset 2 decides.
 fn scaled_quick_size(raw: u64, quick: u64) -> Option<u64> {
     if quick >= raw {
-        return None;
+        let at_best = (quick as f64 * PNG_QUICK_LOW_RATIO) as u64;
+        return (raw.saturating_sub(at_best) < OPTIMIZE_MIN_SAVING).then_some(raw);
     }
     let scaled = ((quick as f64 * PNG_QUICK_TO_EXACT).round() as u64).min(raw);
     let margin = (raw - scaled).abs_diff(OPTIMIZE_MIN_SAVING) as f64;
@@ -371,9 +379,13 @@ mod tests {
         assert_eq!(scaled_quick_size(100_000, 60_000), Some(57_000));
         // Little to gain, far from 4 KiB: about 5 % under the quick pass's 19 500 B.
         assert_eq!(scaled_quick_size(20_000, 19_500), Some(18_525));
-        // A quick pass that cannot shrink the file says nothing about preset 2 (the file
-        // may be preset 2's own output): preset 2 decides.
-        assert_eq!(scaled_quick_size(20_000, 20_000), None);
+        // A quick pass that cannot shrink the file: the file may be preset 2's own output,
+        // so no saving is claimed. A small file stays at its size (even 0.80 of the quick
+        // size saves under 4 KiB)…
+        assert_eq!(scaled_quick_size(20_000, 20_000), Some(20_000));
+        assert_eq!(scaled_quick_size(20_000, 20_400), Some(20_000));
+        // …a larger one may still shrink by 4 KiB: preset 2 decides.
+        assert_eq!(scaled_quick_size(21_000, 21_000), None);
         assert_eq!(scaled_quick_size(430_000, 430_000), None);
         // A saving of about 4 KiB is settled by preset 2 itself: the model's spread (a few
         // percent of the quick size) decides the finding there.

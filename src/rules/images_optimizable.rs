@@ -30,7 +30,9 @@ declare_rule! {
     /// the time) whose
     /// size, × 0.95 (the median measured ratio), estimates preset 2's; preset 2 itself runs
     /// only when that estimate's saving is within 4 % of the quick size of the 4 KiB
-    /// threshold, where the ratio's spread could change the verdict. Such a message says
+    /// threshold, where the ratio's spread could change the verdict, or when the quick pass
+    /// cannot shrink the file (already compressed better than it) and preset 2 might still save
+    /// 4 KiB. Such a message says
     /// "estimated from a quicker oxipng pass". `--exact-images` (or `[images] exact = true`)
     /// runs preset 2 on every image whole; benches/README.md states how far the estimates are
     /// from it. The finding is placed at the
