@@ -13,7 +13,7 @@
 //! 2's four filters, level 5 throughout), `q5f2` (two filters, level 5) and `q7f4` (four
 //! filters, a level-7 last pass).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -38,36 +38,29 @@ fn variant(bytes: &[u8], level: u8, two_filters: bool) -> Option<usize> {
     Some(out.len().min(bytes.len()))
 }
 
-fn pngs_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            pngs_under(&path, out);
-        } else if kind.is_file()
-            && path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("png"))
-        {
-            out.push(path);
-        }
-    }
-}
-
 fn main() -> ExitCode {
     let dirs: Vec<PathBuf> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .map(PathBuf::from)
         .collect();
-    let mut files = Vec::new();
+    // The folders as an audit scans them (links not followed, one entry per file).
+    let mut files: Vec<PathBuf> = Vec::new();
     for dir in &dirs {
-        pngs_under(dir, &mut files);
+        let Ok(scan) = webaudit::scan::scan(dir, &[]) else {
+            eprintln!("{}: cannot be scanned", dir.display());
+            return ExitCode::from(2);
+        };
+        files.extend(
+            scan.files
+                .into_iter()
+                .filter(|f| {
+                    f.extension
+                        .as_deref()
+                        .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+                })
+                .map(|f| f.path),
+        );
     }
     files.sort();
     let variants = std::env::args().any(|a| a == "--variants");
