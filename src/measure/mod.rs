@@ -278,14 +278,15 @@ pub fn measure(
         let _ = std::thread::Builder::new().spawn_scoped(scope, || {
             read_ahead(files, &first, &sizes, &started, &finished)
         });
-        let results = run_pool(&first, threads, |i| {
+        // Set however the pool ends (a panic included), so that the scope never waits on a
+        // read-ahead thread waiting for workers that are gone.
+        let _finished = SetOnDrop(&finished);
+        run_pool(&first, threads, |i| {
             started.fetch_add(1, Ordering::Relaxed);
             let outcome = measure_guarded(&files[i], options, shared_cache, reader, progress);
             done(i, &outcome);
             outcome
-        });
-        finished.store(true, Ordering::Relaxed);
-        results
+        })
     });
 
     let claimed: HashMap<String, ClaimedMap> = results
@@ -381,6 +382,15 @@ fn read_ahead(
             }
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
+    }
+}
+
+/// Sets its flag when dropped.
+struct SetOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for SetOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 
