@@ -27,16 +27,14 @@ declare_rule! {
     /// (headers, tables and the metadata kept counted once); the message then says
     /// "estimated". Any other PNG first gets a quick oxipng pass (preset 2's reductions with two
     /// of its four row filters, a libdeflate level-7 last pass instead of level 11: a fifth of
-    /// the time) whose
-    /// size, × 0.95 (the median measured ratio), estimates preset 2's; preset 2 itself runs
-    /// only when that estimate's saving is within 4 % of the quick size of the 4 KiB
-    /// threshold, where the ratio's spread could change the verdict, or when the quick pass
-    /// cannot shrink the file (already compressed better than it) and preset 2 might still save
-    /// 4 KiB. Such a message says
-    /// "estimated from a quicker oxipng pass". `--exact-images` (or `[images] exact = true`)
-    /// runs preset 2 on every image whole; benches/README.md states how far the estimates are
-    /// from it. The finding is placed at the
-    /// first `<img>` that shows the image, or on the file when no page does.
+    /// the time) whose size, × 0.95 (the median measured ratio), estimates preset 2's. Preset 2
+    /// itself runs only when that estimate's saving is within 4 % of the quick size of the
+    /// 4 KiB threshold, where the ratio's spread could change the verdict, or when the quick
+    /// pass cannot shrink the file (already compressed better than it) and preset 2 might
+    /// still save 4 KiB. Such a message says "estimated from a quicker oxipng pass".
+    /// `--exact-images` (or `[images] exact = true`) runs preset 2 on every image whole;
+    /// benches/README.md states how far the estimates are from it. The finding is placed at
+    /// the first `<img>` that shows the image, or on the file when no page does.
     ///
     /// Images that nothing in the folder uses (no page or stylesheet references them, no script
     /// or page names their file) are left out, with one note listing them: what they cost no
