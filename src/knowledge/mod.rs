@@ -220,7 +220,9 @@ pub const MAX_RECORDED_OCCURRENCES: usize = 16;
 /// names) appear in any bundle that uses a few of their modules, which says nothing about the
 /// whole barrel being shipped.
 pub struct Signatures {
-    automaton: aho_corasick::AhoCorasick,
+    /// Built on the first search: a run whose scripts' facts all come from the cache never
+    /// needs it (building the DFA takes about 4 ms). `None`: the patterns cannot be searched.
+    automaton: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
     /// For each pattern (each string once, though a string may be both a package's signature
     /// and its marker, or belong to two packages of one family): what it is evidence of.
     roles: Vec<Vec<Role>>,
@@ -289,9 +291,8 @@ impl Signatures {
                 }
             }
         }
-        let automaton = aho_corasick::AhoCorasick::new(&patterns).ok()?;
         Some(Signatures {
-            automaton,
+            automaton: std::sync::OnceLock::new(),
             roles,
             patterns,
             listed,
@@ -305,7 +306,13 @@ impl Signatures {
     /// nothing.
     pub fn find(&self, bytes: &[u8]) -> Vec<SignatureMatch> {
         let mut found: BTreeMap<&str, Found> = BTreeMap::new();
-        for hit in self.automaton.find_overlapping_iter(bytes) {
+        let Some(automaton) = self
+            .automaton
+            .get_or_init(|| signature_automaton(&self.patterns))
+        else {
+            return Vec::new();
+        };
+        for hit in automaton.find_overlapping_iter(bytes) {
             let index = hit.pattern().as_usize();
             let text = self.patterns[index].as_str();
             for role in &self.roles[index] {
@@ -429,9 +436,38 @@ fn semver_length(text: &[u8]) -> Option<usize> {
     Some(at)
 }
 
+/// Most patterns searched with a DFA: its tables grow with the patterns (2.9 MB for the 165
+/// built-in ones), and webaudit.toml may add packages.
+const MAX_DFA_PATTERNS: usize = 1_000;
+
+/// The search for every signature at once. A DFA: over phoenix's 20 MB bundle the script
+/// analysis took 0.27 s of CPU against 0.37 s with the automaton aho-corasick picks by
+/// default (benches/README.md, "Signature search"). Past [`MAX_DFA_PATTERNS`], that default.
+fn signature_automaton(patterns: &[String]) -> Option<aho_corasick::AhoCorasick> {
+    let kind = (patterns.len() <= MAX_DFA_PATTERNS).then_some(aho_corasick::AhoCorasickKind::DFA);
+    aho_corasick::AhoCorasick::builder()
+        .kind(kind)
+        .build(patterns)
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_built_in_signatures_are_searched_with_a_dfa_built_on_first_use() {
+        let signatures = Signatures::new(&Knowledge::built_in()).unwrap();
+        assert!(signatures.automaton.get().is_none(), "built before any search");
+        assert!(signatures.find(b"no library here").is_empty());
+        let automaton = signatures.automaton.get().unwrap().as_ref().unwrap();
+        assert_eq!(automaton.kind(), aho_corasick::AhoCorasickKind::DFA);
+        // Past the bound, the default kind (whatever aho-corasick picks) is used.
+        let many: Vec<String> = (0..=MAX_DFA_PATTERNS)
+            .map(|n| format!("pattern{n:06}"))
+            .collect();
+        assert!(signature_automaton(&many).is_some());
+    }
 
     #[test]
     fn the_built_in_data_is_valid_and_large_enough() {
