@@ -458,7 +458,10 @@ mod tests {
     #[test]
     fn the_built_in_signatures_are_searched_with_a_dfa_built_on_first_use() {
         let signatures = Signatures::new(&Knowledge::built_in()).unwrap();
-        assert!(signatures.automaton.get().is_none(), "built before any search");
+        assert!(
+            signatures.automaton.get().is_none(),
+            "built before any search"
+        );
         assert!(signatures.find(b"no library here").is_empty());
         let automaton = signatures.automaton.get().unwrap().as_ref().unwrap();
         assert_eq!(automaton.kind(), aho_corasick::AhoCorasickKind::DFA);
