@@ -17,13 +17,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use webaudit::imaging::{KEPT_PNG_CHUNKS, PNG_EXACT_PRESET, optimize_png, optimize_png_quick};
+use webaudit::analyze::image::PNG_PRESET;
+use webaudit::imaging::{KEPT_PNG_CHUNKS, optimize_png, optimize_png_quick};
 
 /// Other quick passes, to compare with [`optimize_png_quick`] (`--variants`): preset 2's
 /// reductions and filters (only none and bigrams when `two_filters`), the last pass at
 /// libdeflate `level` (evaluations at level 5; at level 5 the evaluated stream is kept).
 fn variant(bytes: &[u8], level: u8, two_filters: bool) -> Option<usize> {
-    let mut options = oxipng::Options::from_preset(PNG_EXACT_PRESET);
+    let mut options = oxipng::Options::from_preset(PNG_PRESET);
     options.strip = oxipng::StripChunks::Keep(KEPT_PNG_CHUNKS.iter().copied().collect());
     options.deflater = oxipng::Deflater::Libdeflater { compression: level };
     if two_filters {
@@ -74,12 +75,12 @@ fn main() -> ExitCode {
             continue;
         };
         let start = Instant::now();
-        let Ok(exact) = optimize_png(&bytes, PNG_EXACT_PRESET) else {
+        let Ok(exact) = optimize_png(&bytes, PNG_PRESET) else {
             continue;
         };
         let exact_s = start.elapsed().as_secs_f64();
         let start = Instant::now();
-        let Ok(quick) = optimize_png_quick(&bytes) else {
+        let Ok(quick) = optimize_png_quick(&bytes, PNG_PRESET) else {
             continue;
         };
         let quick_s = start.elapsed().as_secs_f64();

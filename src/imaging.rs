@@ -812,22 +812,19 @@ pub fn optimize_png(bytes: &[u8], preset: u8) -> Result<Vec<u8>, ImagingError> {
     optimize_png_with(bytes, oxipng::Options::from_preset(preset.min(6)))
 }
 
-/// oxipng's preset for an exact optimised size (what `webaudit optimize` writes).
-pub const PNG_EXACT_PRESET: u8 = 2;
-
 /// libdeflate level of [`optimize_png_quick`]'s last pass.
-pub const PNG_QUICK_LEVEL: i32 = 7;
+pub const PNG_QUICK_LEVEL: u8 = 7;
 
-/// [`optimize_png`] at preset 2 with its costly last pass (libdeflate level 11, near-optimal
+/// [`optimize_png`] at `preset` (the audit's is 2) with its costly last pass (libdeflate level 11, near-optimal
 /// parsing: most of preset 2's time on real PNGs) replaced by a level-7 pass, and its
 /// reductions tried with the two row filters preset 2 evaluates them with (none and
 /// bigrams), at level 5, without its two further filter trials. Nearly always at least what
 /// preset 2 writes, in a fifth of its time (benches/png_estimate.rs; benches/README.md, "PNG
 /// estimates").
-pub fn optimize_png_quick(bytes: &[u8]) -> Result<Vec<u8>, ImagingError> {
-    let mut options = oxipng::Options::from_preset(PNG_EXACT_PRESET);
+pub fn optimize_png_quick(bytes: &[u8], preset: u8) -> Result<Vec<u8>, ImagingError> {
+    let mut options = oxipng::Options::from_preset(preset.min(6));
     options.deflater = oxipng::Deflater::Libdeflater {
-        compression: PNG_QUICK_LEVEL as u8,
+        compression: PNG_QUICK_LEVEL,
     };
     options.filters = [
         oxipng::FilterStrategy::NONE,

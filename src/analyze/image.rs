@@ -323,7 +323,7 @@ enum PngEstimate {
 /// preset 2's time or less), scaled to what preset 2 writes; preset 2 itself only when the scaled
 /// saving is too close to [`OPTIMIZE_MIN_SAVING`] to decide the finding.
 fn estimate_png(bytes: &[u8]) -> Option<PngEstimate> {
-    let quick = imaging::optimize_png_quick(bytes).ok()?.len() as u64;
+    let quick = imaging::optimize_png_quick(bytes, PNG_PRESET).ok()?.len() as u64;
     match scaled_quick_size(bytes.len() as u64, quick) {
         Some(scaled) => Some(PngEstimate::Quick(scaled)),
         None => imaging::optimize_png(bytes, PNG_PRESET)

@@ -231,11 +231,11 @@ pub fn measure(
         .iter()
         .zip(&sizes)
         .map(|(file, &bytes)| {
-            let reencoded = file.extension.as_deref().is_some_and(|e| {
-                ["png", "jpg", "jpeg", "gif"]
-                    .iter()
-                    .any(|image| e.eq_ignore_ascii_case(image))
-            });
+            let reencoded = file
+                .extension
+                .as_deref()
+                .and_then(Format::from_extension)
+                .is_some_and(|f| matches!(f, Format::Png | Format::Jpeg | Format::Gif));
             if reencoded {
                 bytes.saturating_mul(REENCODED_IMAGE_COST_PER_BYTE)
             } else {
