@@ -45,7 +45,7 @@ impl Write for CountingSink {
     }
 }
 
-const CHUNK: usize = 256 * 1024;
+pub(super) const CHUNK: usize = 256 * 1024;
 
 /// Feeds all of `input` to `encoder` in [`CHUNK`]-sized writes.
 fn pump(mut input: impl Read, encoder: &mut impl Write) -> io::Result<()> {

@@ -31,6 +31,7 @@
 //! within its overlap, also gives `None`. The tests check the result against zlib's own
 //! sequential output on real files.
 
+#[cfg(test)]
 use flate2::{Compress, Compression, FlushCompress, Status};
 
 /// zlib's window (`w_size` for windowBits 15).
@@ -109,7 +110,7 @@ fn static_literal_length(symbol: usize) -> u32 {
 
 /// One symbol of a deflate stream, at a position of the input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Symbol {
+pub(super) enum Symbol {
     Literal(u8),
     Match { length: u16, distance: u16 },
 }
@@ -117,7 +118,7 @@ enum Symbol {
 impl Symbol {
     /// Four bytes per symbol: a literal's byte, or bit 31 set with the length in bits 16–24
     /// and the distance (at most 32,768) in bits 0–15.
-    fn pack(self) -> u32 {
+    pub(super) fn pack(self) -> u32 {
         match self {
             Symbol::Literal(byte) => byte as u32,
             Symbol::Match { length, distance } => 1 << 31 | (length as u32) << 16 | distance as u32,
@@ -135,7 +136,7 @@ impl Symbol {
         }
     }
 
-    fn span(self) -> usize {
+    pub(super) fn span(self) -> usize {
         match self {
             Symbol::Literal(_) => 1,
             Symbol::Match { length, .. } => length as usize,
@@ -436,7 +437,9 @@ impl TreeState {
 
     /// The cost in bits of the block tallied so far as zlib's `_tr_flush_block` writes it,
     /// and whether zlib would store it (write it uncompressed).
-    fn block_cost(&mut self, stored_len: usize) -> BlockCost {
+    /// `can_store`: whether the block's bytes are still in zlib's window (its `buf` is not
+    /// null); when they are not, zlib falls back to the cheaper Huffman form.
+    fn block_cost(&mut self, stored_len: usize, can_store: bool) -> BlockCost {
         let literal_max = self.build_tree(Tree::Literal);
         let distance_max = self.build_tree(Tree::Distance);
         self.scan_tree(Tree::Literal, literal_max);
@@ -452,7 +455,7 @@ impl TreeState {
         if static_lenb <= opt_lenb {
             opt_lenb = static_lenb;
         }
-        let cost = if stored_len as u64 + 4 <= opt_lenb {
+        let cost = if stored_len as u64 + 4 <= opt_lenb && can_store {
             BlockCost::Stored
         } else if static_lenb == opt_lenb {
             BlockCost::Bits(3 + self.static_len)
@@ -472,12 +475,16 @@ enum BlockCost {
 }
 
 /// Adds up the blocks of the sequential stream as its symbols arrive.
-struct StreamCost {
+pub(super) struct StreamCost {
     trees: Box<TreeState>,
     symbols_in_block: usize,
     block_start: usize,
     position: usize,
     bits: u64,
+    /// Where zlib's window offset 0 stands, when the caller follows zlib's window (the
+    /// sequential model does, the pieces do not): a block may be stored only while its start
+    /// is in the window.
+    pub(super) window_base: Option<usize>,
 }
 
 /// The sequential size cannot be derived here; compress sequentially.
@@ -485,31 +492,41 @@ struct StreamCost {
 pub struct NotDerivable(pub &'static str);
 
 impl StreamCost {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         StreamCost {
             trees: Box::new(TreeState::new()),
             symbols_in_block: 0,
             block_start: 0,
             position: 0,
             bits: 0,
+            window_base: None,
         }
     }
 
-    fn push(&mut self, symbol: Symbol) -> Result<(), NotDerivable> {
-        self.trees.tally(symbol);
-        self.position += symbol.span();
-        self.symbols_in_block += 1;
-        if self.symbols_in_block == SYMBOLS_PER_BLOCK {
+    /// Tallies a symbol; a block that just filled up is flushed (`_tr_tally` then
+    /// `FLUSH_BLOCK`).
+    pub(super) fn push(&mut self, symbol: Symbol) -> Result<(), NotDerivable> {
+        self.push_unflushed(symbol);
+        if self.symbols_in_block >= SYMBOLS_PER_BLOCK {
             self.flush()?;
         }
         Ok(())
     }
 
+    /// Tallies a symbol without flushing a full block: the literal `deflate_slow` still holds
+    /// when the input ends is tallied so, and goes into the final block even if it fills it.
+    pub(super) fn push_unflushed(&mut self, symbol: Symbol) {
+        self.trees.tally(symbol);
+        self.position += symbol.span();
+        self.symbols_in_block += 1;
+    }
+
     fn flush(&mut self) -> Result<(), NotDerivable> {
         let stored_len = self.position - self.block_start;
-        match self.trees.block_cost(stored_len) {
+        let can_store = self.window_base.is_none_or(|base| self.block_start >= base);
+        match self.trees.block_cost(stored_len, can_store) {
             BlockCost::Bits(bits) => self.bits += bits,
-            BlockCost::Stored if stored_len <= MAX_DIST => {
+            BlockCost::Stored if stored_len <= MAX_DIST || self.window_base.is_some() => {
                 // Header, padding to a byte, LEN and NLEN, the bytes.
                 self.bits = (self.bits + 3).div_ceil(8) * 8 + 32 + 8 * stored_len as u64;
             }
@@ -525,13 +542,14 @@ impl StreamCost {
     }
 
     /// The gzip size once every symbol was pushed.
-    fn finish(mut self) -> Result<u64, NotDerivable> {
+    pub(super) fn finish(mut self) -> Result<u64, NotDerivable> {
         // zlib always ends with a final block, empty if the last one just filled up.
         self.flush()?;
         Ok(self.bits.div_ceil(8) + GZIP_FRAMING)
     }
 }
 
+#[cfg(test)]
 /// Reads the symbols back out of a raw deflate stream (written by zlib, so well-formed).
 struct SymbolReader<'a> {
     data: &'a [u8],
@@ -544,6 +562,7 @@ struct SymbolReader<'a> {
     last_block: bool,
 }
 
+#[cfg(test)]
 /// Decoding tables of one Huffman-coded block: canonical codes, decoded a bit at a time with
 /// counts per length (the zlib "puff" method; fast enough next to compressing).
 struct Huffman {
@@ -551,11 +570,13 @@ struct Huffman {
     distance: Canonical,
 }
 
+#[cfg(test)]
 struct Canonical {
     counts: [u16; MAX_BITS + 1],
     symbols: Vec<u16>,
 }
 
+#[cfg(test)]
 impl Canonical {
     fn new(lengths: &[u8]) -> Result<Self, NotDerivable> {
         let mut counts = [0u16; MAX_BITS + 1];
@@ -580,6 +601,7 @@ impl Canonical {
 
 const BAD_STREAM: NotDerivable = NotDerivable("zlib's output did not decode");
 
+#[cfg(test)]
 impl<'a> SymbolReader<'a> {
     fn new(data: &'a [u8], position: usize) -> Self {
         SymbolReader {
@@ -730,6 +752,7 @@ impl<'a> SymbolReader<'a> {
     }
 }
 
+#[cfg(test)]
 /// Raw deflate (zlib level 9, memLevel 8, window 15) of `data[start..end]`, with the 32 KiB
 /// before `start` as the dictionary.
 fn compress_piece(data: &[u8], start: usize, end: usize) -> Result<Vec<u8>, NotDerivable> {
@@ -751,8 +774,21 @@ fn compress_piece(data: &[u8], start: usize, end: usize) -> Result<Vec<u8>, NotD
     }
 }
 
-/// A piece's parse: zlib's raw deflate of the piece, read back into its symbols.
+/// A piece's parse: the symbols zlib writes for `data[start..end]` with the 32 KiB before it
+/// as its dictionary, from the model of its parse (the tests check it against zlib's own
+/// output, read back by `zlib_symbols`).
 fn parse_piece(
+    data: &[u8],
+    start: usize,
+    end: usize,
+    max_symbols: usize,
+) -> Result<Vec<u32>, NotDerivable> {
+    super::zlib_model::piece_symbols(&data[..end], start, max_symbols)
+}
+
+/// zlib's own parse of a piece: its raw deflate, read back into its symbols.
+#[cfg(test)]
+fn zlib_symbols(
     data: &[u8],
     start: usize,
     end: usize,
@@ -771,6 +807,16 @@ fn parse_piece(
         return Err(BAD_STREAM);
     }
     Ok(symbols)
+}
+
+/// zlib's own parse of the whole of `data`, for tests.
+#[cfg(test)]
+pub(super) fn symbols_of_zlib(data: &[u8]) -> Vec<Symbol> {
+    zlib_symbols(data, 0, data.len(), usize::MAX)
+        .unwrap()
+        .into_iter()
+        .map(Symbol::unpack)
+        .collect()
 }
 
 /// Walks a piece's symbols, knowing where each starts.
@@ -913,8 +959,13 @@ pub fn gzip_size(data: &[u8], pieces: usize) -> Result<u64, NotDerivable> {
         // From here on the next piece's parse is the sequential one.
         current = next;
     }
-    while let Some((_, symbol)) = current.next_symbol() {
-        cost.push(symbol)?;
+    while let Some((position, symbol)) = current.next_symbol() {
+        if position + symbol.span() == data.len() && matches!(symbol, Symbol::Literal(_)) {
+            // The input's last symbol, when a literal, is the one zlib held back.
+            cost.push_unflushed(symbol);
+        } else {
+            cost.push(symbol)?;
+        }
     }
     if cost.position != data.len() {
         return Err(BAD_STREAM);
@@ -995,6 +1046,25 @@ mod tests {
                     "{seed} {pieces}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_modelled_piece_is_zlibs_own_parse() {
+        // The model of a piece (dictionary, then the rest at once) symbol for symbol against
+        // zlib's raw deflate read back, for pieces starting before and after 32 KiB.
+        let data = text(900_000, 7);
+        for (start, end) in [
+            (0, 300_000),
+            (10_000, 400_000),
+            (100_000, 900_000),
+            (555_555, 900_000),
+        ] {
+            assert!(
+                parse_piece(&data, start, end, MAX_SYMBOLS)
+                    == zlib_symbols(&data, start, end, MAX_SYMBOLS),
+                "{start}..{end}"
+            );
         }
     }
 
