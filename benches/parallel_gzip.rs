@@ -12,50 +12,19 @@
 //! with the reason (webaudit then compresses it sequentially). Printed: per file, and the
 //! totals with the wall-time ratio derived/sequential.
 
-use std::path::{Path, PathBuf};
+mod support;
+
 use std::process::ExitCode;
 use std::time::Instant;
 
 use webaudit::measure::compress::gzip_size;
 use webaudit::measure::parallel_gzip;
 
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            files_under(&path, out);
-        } else if kind.is_file()
-            && !path.to_string_lossy().ends_with(".map")
-            && entry
-                .metadata()
-                .map(|m| m.len() >= 1 << 20)
-                .unwrap_or(false)
-        {
-            out.push(path);
-        }
-    }
-}
-
 fn main() -> ExitCode {
-    let mut dirs: Vec<PathBuf> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .map(PathBuf::from)
-        .collect();
-    if dirs.is_empty() {
-        dirs.push(PathBuf::from("benches/work/apps"));
-    }
-    let mut files = Vec::new();
-    for dir in &dirs {
-        files_under(dir, &mut files);
-    }
-    files.sort();
+    let dirs = support::folders_from_args("benches/work/apps");
+    let files = support::files_under(&dirs, &|path, len| {
+        len >= 1 << 20 && !path.to_string_lossy().ends_with(".map")
+    });
     let (mut sequential_total, mut two_total, mut four_total) = (0.0, 0.0, 0.0);
     let (mut mismatches, mut fallbacks, mut checked) = (0, 0, 0);
     println!("| file | MB | sequential s | 2 pieces s | 4 pieces s | result |");

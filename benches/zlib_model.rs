@@ -11,7 +11,8 @@
 //! reports) and the model's. Exit 1 if any size differs. Printed: the totals, the ratio of the
 //! times, and the ten files where the model gains least.
 
-use std::path::{Path, PathBuf};
+mod support;
+
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -39,42 +40,13 @@ const EXTENSIONS: &[&str] = &[
     "webmanifest",
 ];
 
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let Ok(kind) = entry.file_type() else {
-            continue;
-        };
-        if kind.is_dir() {
-            files_under(&path, out);
-        } else if kind.is_file()
-            && path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        {
-            out.push(path);
-        }
-    }
-}
-
 fn main() -> ExitCode {
-    let mut dirs: Vec<PathBuf> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .map(PathBuf::from)
-        .collect();
-    if dirs.is_empty() {
-        dirs.push(PathBuf::from("benches/work/apps"));
-    }
-    let mut files = Vec::new();
-    for dir in &dirs {
-        files_under(dir, &mut files);
-    }
-    files.sort();
+    let dirs = support::folders_from_args("benches/work/apps");
+    let files = support::files_under(&dirs, &|path, _| {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+    });
     let (mut zlib_seconds, mut model_seconds, mut bytes) = (0.0, 0.0, 0u64);
     let (mut checked, mut mismatches, mut not_derived) = (0usize, 0usize, 0usize);
     let mut per_file = Vec::new();

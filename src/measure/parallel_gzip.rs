@@ -974,7 +974,7 @@ pub fn gzip_size(data: &[u8], pieces: usize) -> Result<u64, NotDerivable> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     fn sequential(data: &[u8]) -> u64 {
@@ -982,7 +982,7 @@ mod tests {
     }
 
     /// Deterministic text with the mix of near and far repeats real bundles have.
-    fn text(bytes: usize, seed: u64) -> Vec<u8> {
+    pub(in crate::measure) fn text(bytes: usize, seed: u64) -> Vec<u8> {
         let words = [
             "function",
             "return",
@@ -1068,14 +1068,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_real_bundle_in_pieces_gives_the_sequential_size() {
-        // Real bundler output (lodash, moment and an icon barrel bundled whole by Vite).
+    /// Real bundler output (lodash, moment and an icon barrel bundled whole by Vite).
+    pub(in crate::measure) fn real_bundle() -> Vec<u8> {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/fixtures/treeshake-bad/dist/assets/index-D6t1oOL9.js"
         );
-        let data = std::fs::read(path).unwrap();
+        std::fs::read(path).unwrap()
+    }
+
+    #[test]
+    fn a_real_bundle_in_pieces_gives_the_sequential_size() {
+        let data = real_bundle();
         assert!(
             data.len() >= 2 * 2 * OVERLAP,
             "the fixture allows two pieces"

@@ -10,7 +10,8 @@
 //!   a chain keyed by a 15-bit hash of them, and walks a chain newest first, at most 4,096 links
 //!   (1,024 once the previous match reached 32), no farther back than `MAX_DIST`. Positions are
 //!   kept here as offsets in the input instead of the window, so the window never has to be
-//!   slid; zlib's window offset 0 means "none", and [`Window::base`] keeps that rule.
+//!   slid; zlib's window offset 0 means "none", and [`Window::base`] keeps that rule. The walk
+//!   itself goes through chains of longer keys ([`Chains`]) and reaches the same position.
 //! * **The match length.** The first link with the longest match wins; the search stops at 258
 //!   or at the end of the input. How the bytes are compared does not matter, so they are
 //!   compared eight at a time.
@@ -150,12 +151,14 @@ impl Window {
 /// zlib's hash chains over input offsets, and faster ways through them.
 ///
 /// zlib walks one chain per 3-byte hash, newest first, and takes the first position whose match
-/// is longer than the best so far. Once the best is `k - 1` bytes long, only positions that
-/// share `k` bytes can win, and most links are skipped by the byte checks. The chains of
-/// [`Longer`] link exactly those positions (and hash collisions), so the walk can jump between
-/// them. What zlib's walk would have seen is kept: a position's rank in its 3-byte chain
-/// (`sequence`, counted per hash in `inserted`) says whether zlib reaches it within its chain
-/// budget, and positions decrease along every chain, so `limit` stops both walks alike.
+/// is longer than the best so far. Its hash keeps only 5 bits of the first byte, so its chains
+/// mix strings; and once the best is `k - 1` bytes long, only positions that share `k` bytes
+/// can win, so most links are rejected by its byte checks. The chains of [`Longer`] link the
+/// positions that share their first 3, 4 or 8 bytes (and a few hash collisions), so the walk
+/// jumps between the only candidates that can win. What zlib's walk would have reached is
+/// kept: a position's rank in its 3-byte chain (the count of insertions with its hash, kept
+/// in `head` and `prev`) says whether zlib reaches it within its chain budget, and positions
+/// decrease along every chain, so `limit` stops both walks alike.
 struct Chains {
     /// Per hash: the newest position and how many were inserted (kept together: one cache
     /// line for both).
@@ -172,8 +175,13 @@ struct Longer {
     prev: Vec<u32>,
 }
 
+/// 32,768 heads per chain kind: more did not pay for its cache misses on the apps corpus, fewer
+/// made longer chains of collisions.
 const LONGER_HASH_BITS: u32 = 15;
-const LONGER_KEYS: [usize; 3] = [4, 8, 16];
+/// Key lengths of the chains beside zlib's, shortest first. Measured on the apps corpus and a
+/// 31.7 MB `.wasm` against 4/8/16, 3/8/16 and 3/4/8/16: this set was fastest on both
+/// (`benches/zlib_model.rs`).
+const LONGER_KEYS: [usize; 3] = [3, 4, 8];
 
 impl Longer {
     fn new(key_len: usize) -> Self {
@@ -186,23 +194,15 @@ impl Longer {
 
     #[inline(always)]
     fn hash(&self, data: &[u8], position: usize) -> usize {
-        let word = |at: usize| u64::from_le_bytes(data[at..at + 8].try_into().unwrap());
-        let key = match self.key_len {
-            4 => u32::from_le_bytes(data[position..position + 4].try_into().unwrap()) as u64,
-            8 => word(position),
-            _ => {
-                word(position)
-                    ^ word(position + 8)
-                        .rotate_left(29)
-                        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            }
-        };
+        let word = u64::from_le_bytes(data[position..position + 8].try_into().unwrap());
+        // The key's bytes only (little-endian: the first `key_len` bytes are the low ones).
+        let key = word & (u64::MAX >> (64 - 8 * self.key_len));
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - LONGER_HASH_BITS)) as usize
     }
 
     #[inline(always)]
     fn insert(&mut self, data: &[u8], position: usize) {
-        if position + self.key_len.max(8) <= data.len() {
+        if position + 8 <= data.len() {
             let hash = self.hash(data, position);
             self.prev[position & WINDOW_MASK] = self.head[hash];
             self.head[hash] = position as u32;
@@ -262,45 +262,13 @@ fn longest_match(
     let inserted = chains.head[hash_at(data, strstart)][1];
     let mut best_len = prev_length;
     let mut best_start = None;
-    let scan_start = two_bytes(data, strstart);
     let mut scan_end = two_bytes(data, strstart + best_len - 1);
 
-    // zlib's own walk while any 3-byte match is news.
-    let mut candidate = head;
-    let mut links = budget;
-    if best_len < MIN_MATCH {
-        loop {
-            if two_bytes(data, candidate + best_len - 1) == scan_end
-                && two_bytes(data, candidate) == scan_start
-            {
-                let len = MIN_MATCH
-                    + common_prefix(
-                        data,
-                        strstart + MIN_MATCH,
-                        candidate + MIN_MATCH,
-                        max - MIN_MATCH,
-                    );
-                best_start = Some(candidate);
-                best_len = len;
-                break;
-            }
-            candidate = chains.prev[candidate & WINDOW_MASK][0] as usize;
-            links -= 1;
-            if candidate <= limit || links == 0 {
-                return (best_len.min(lookahead), best_start);
-            }
-        }
-        if best_len >= nice {
-            return (best_len.min(lookahead), best_start);
-        }
-        scan_end = two_bytes(data, strstart + best_len - 1);
-    } else {
-        // Nothing visited yet: every position of the longer chains is a candidate.
-        candidate = strstart;
-    }
-    // From here a winner shares at least `best_len + 1` bytes: walk the longest chain keyed by
-    // no more than that, from its head, skipping what is not older than the last candidate
-    // seen (those can only be hash collisions: a real one would have won earlier).
+    // Nothing looked at yet: every position of the chains below `strstart` is a candidate.
+    let mut candidate = strstart;
+    // A winner shares at least `best_len + 1` bytes: walk the longest chain keyed by no more
+    // than that, from its head, skipping what is not older than the last candidate that won
+    // (those can only be hash collisions: a real one would have won earlier).
     // zlib looks at the chain's head even exactly `MAX_DIST` back (the caller checked it), and
     // at the links after it only while they are nearer than that.
     let in_reach = |c: usize| c > limit || c == head;
@@ -310,7 +278,7 @@ fn longest_match(
         let chosen = chains
             .longer
             .iter()
-            .rposition(|l| l.key_len <= wanted && strstart + l.key_len.max(8) <= data.len());
+            .rposition(|l| l.key_len <= wanted && strstart + 8 <= data.len());
         let Some(chosen) = chosen else {
             // Too near the end for a longer chain: zlib's walk to the end of the budget.
             return zlib_walk(
@@ -375,15 +343,12 @@ fn longest_match(
 /// How many links a walk of a longer chain may take between checks of zlib's budget.
 const RANK_CHECK_INTERVAL: usize = 64;
 
-/// Whether the `key_len` (4, 8 or 16) bytes at `a` and `b` are equal.
+/// Whether the first `key_len` (at most 8) bytes at `a` and `b` are equal; both need 8 bytes.
 #[inline(always)]
 fn same_key(data: &[u8], a: usize, b: usize, key_len: usize) -> bool {
     let word = |at: usize| u64::from_le_bytes(data[at..at + 8].try_into().unwrap());
-    match key_len {
-        4 => data[a..a + 4] == data[b..b + 4],
-        8 => word(a) == word(b),
-        _ => word(a) == word(b) && data[a + 8..a + key_len] == data[b + 8..b + key_len],
-    }
+    let differ = word(a) ^ word(b);
+    differ.trailing_zeros() as usize >= 8 * key_len
 }
 
 /// zlib's walk of the 3-byte chain, from after `after` (a position already looked at), with
@@ -612,36 +577,7 @@ mod tests {
         super::super::compress::gzip_size(data).unwrap()
     }
 
-    /// Text from a small vocabulary with a seed: near and far repeats, like real bundles.
-    fn text(bytes: usize, seed: u64) -> Vec<u8> {
-        let words: [&[u8]; 12] = [
-            b"function",
-            b"return",
-            b"const",
-            b"=>",
-            b"this.props",
-            b"undefined",
-            b"{",
-            b"}",
-            b"(",
-            b")",
-            b";",
-            b"\n",
-        ];
-        let mut state = seed;
-        let mut out = Vec::with_capacity(bytes + 32);
-        while out.len() < bytes {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            out.extend_from_slice(words[(state >> 33) as usize % words.len()]);
-            if state >> 58 == 0 {
-                out.extend_from_slice(format!("v{}", (state >> 20) % 100_000).as_bytes());
-            }
-        }
-        out.truncate(bytes);
-        out
-    }
+    use super::super::parallel_gzip::tests::{real_bundle, text};
 
     fn noise(bytes: usize, seed: u64) -> Vec<u8> {
         let mut state = seed;
@@ -769,11 +705,8 @@ mod tests {
 
     #[test]
     fn a_real_bundle_equals_zlib() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/fixtures/treeshake-bad/dist/assets/index-D6t1oOL9.js"
-        );
-        let data = std::fs::read(path).unwrap();
+        let data = real_bundle();
         assert_eq!(gzip_size(&data), Ok(zlib(&data)));
+        assert!(symbols(&data) == super::super::parallel_gzip::symbols_of_zlib(&data));
     }
 }
