@@ -5,9 +5,9 @@
 //! cargo bench --bench zlib_model -- DIR...   # default: benches/work/apps
 //! ```
 //!
-//! For every file under the folders whose extension webaudit gzips (scripts, styles, markup,
-//! JSON, SVG, WebAssembly, fonts other than WOFF/WOFF2, source maps), in one run and one
-//! thread: zlib's gzip size and time (`measure::compress::gzip_size`, the definition webaudit
+//! For every file under the folders whose format webaudit gzips (`Format::compressible`: scripts,
+//! styles, markup, JSON, SVG, WebAssembly, fonts other than WOFF/WOFF2, source maps…), in one
+//! run and one thread: zlib's gzip size and time (`measure::compress::gzip_size`, the definition webaudit
 //! reports) and the model's. Exit 1 if any size differs. Printed: the totals, the ratio of the
 //! times, and the ten files where the model gains least.
 
@@ -16,36 +16,18 @@ mod support;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use webaudit::kind::Format;
 use webaudit::measure::compress::gzip_size;
 use webaudit::measure::zlib_model;
 
-const EXTENSIONS: &[&str] = &[
-    "js",
-    "mjs",
-    "cjs",
-    "css",
-    "html",
-    "htm",
-    "svg",
-    "json",
-    "wasm",
-    "txt",
-    "xml",
-    "map",
-    "ttf",
-    "otf",
-    "eot",
-    "ico",
-    "md",
-    "webmanifest",
-];
-
 fn main() -> ExitCode {
     let dirs = support::folders_from_args("benches/work/apps");
+    // What webaudit gzips: the formats it calls compressible, by extension.
     let files = support::files_under(&dirs, &|path, _| {
         path.extension()
             .and_then(|e| e.to_str())
-            .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+            .and_then(Format::from_extension)
+            .is_some_and(Format::compressible)
     });
     let (mut zlib_seconds, mut model_seconds, mut bytes) = (0.0, 0.0, 0u64);
     let (mut checked, mut mismatches, mut not_derived) = (0usize, 0usize, 0usize);
