@@ -264,6 +264,12 @@ fn longest_match(
     let mut best_start = None;
     let mut scan_end = two_bytes(data, strstart + best_len - 1);
 
+    if strstart + 8 > data.len() {
+        // Too near the end for the longer chains (their keys read 8 bytes): zlib's own walk.
+        return zlib_walk(
+            data, chains, strstart, limit, head, max, nice, inserted, budget, best_len,
+        );
+    }
     // Nothing looked at yet: every position of the chains below `strstart` is a candidate.
     let mut candidate = strstart;
     // A winner shares at least `best_len + 1` bytes: walk the longest chain keyed by no more
@@ -274,18 +280,13 @@ fn longest_match(
     let in_reach = |c: usize| c > limit || c == head;
     let mut level: Option<usize> = None;
     loop {
+        // Every match is at least 3 bytes long, and the shortest key is 3 bytes.
         let wanted = (best_len + 1).min(max);
         let chosen = chains
             .longer
             .iter()
-            .rposition(|l| l.key_len <= wanted && strstart + 8 <= data.len());
-        let Some(chosen) = chosen else {
-            // Too near the end for a longer chain: zlib's walk to the end of the budget.
-            return zlib_walk(
-                data, chains, strstart, limit, head, max, nice, inserted, budget, best_len,
-                best_start, candidate,
-            );
-        };
+            .rposition(|l| l.key_len <= wanted)
+            .unwrap_or(0);
         let chain = &chains.longer[chosen];
         let key_len = chain.key_len;
         let mut next;
@@ -351,8 +352,8 @@ fn same_key(data: &[u8], a: usize, b: usize, key_len: usize) -> bool {
     differ.trailing_zeros() as usize >= 8 * key_len
 }
 
-/// zlib's walk of the 3-byte chain, from after `after` (a position already looked at), with
-/// what is left of the budget; for the last bytes of the input, where no longer chain reaches.
+/// zlib's own walk of its 3-byte chain from `head`, within its budget: for the last bytes of
+/// the input, where the longer chains do not reach.
 #[allow(clippy::too_many_arguments)]
 fn zlib_walk(
     data: &[u8],
@@ -365,18 +366,11 @@ fn zlib_walk(
     inserted: u32,
     budget: usize,
     mut best_len: usize,
-    mut best_start: Option<usize>,
-    after: usize,
 ) -> (usize, Option<usize>) {
-    let lookahead_cap = max;
-    // `strstart` itself is the newest entry of its chain: the walk starts below it.
-    let mut candidate = if after == strstart {
-        chains.prev[strstart & WINDOW_MASK][0] as usize
-    } else {
-        chains.prev[after & WINDOW_MASK][0] as usize
-    };
+    let mut best_start = None;
     let mut scan_end = two_bytes(data, strstart + best_len - 1);
     let scan_start = two_bytes(data, strstart);
+    let mut candidate = head;
     while candidate > limit || candidate == head {
         let rank = inserted.wrapping_sub(chains.prev[candidate & WINDOW_MASK][1]) as usize;
         if rank > budget {
@@ -403,7 +397,8 @@ fn zlib_walk(
         }
         candidate = chains.prev[candidate & WINDOW_MASK][0] as usize;
     }
-    (best_len.min(lookahead_cap), best_start)
+    // `max` is the lookahead when that is shorter than a longest match.
+    (best_len.min(max), best_start)
 }
 
 /// The exact size of `data` as gzip the way [`super::compress::gzip_size`] makes it (C zlib,
