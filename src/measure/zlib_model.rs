@@ -192,21 +192,27 @@ impl Longer {
         }
     }
 
+    /// The hash of the key that starts the 8 bytes `word` (read little-endian).
     #[inline(always)]
-    fn hash(&self, data: &[u8], position: usize) -> usize {
-        let word = u64::from_le_bytes(data[position..position + 8].try_into().unwrap());
+    fn hash_word(&self, word: u64) -> usize {
         // The key's bytes only (little-endian: the first `key_len` bytes are the low ones).
         let key = word & (u64::MAX >> (64 - 8 * self.key_len));
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - LONGER_HASH_BITS)) as usize
     }
 
     #[inline(always)]
-    fn insert(&mut self, data: &[u8], position: usize) {
-        if position + 8 <= data.len() {
-            let hash = self.hash(data, position);
-            self.prev[position & WINDOW_MASK] = self.head[hash];
-            self.head[hash] = position as u32;
-        }
+    fn hash(&self, data: &[u8], position: usize) -> usize {
+        self.hash_word(u64::from_le_bytes(
+            data[position..position + 8].try_into().unwrap(),
+        ))
+    }
+
+    /// Inserts `position`, whose first 8 bytes are `word`.
+    #[inline(always)]
+    fn insert_word(&mut self, word: u64, position: usize) {
+        let hash = self.hash_word(word);
+        self.prev[position & WINDOW_MASK] = self.head[hash];
+        self.head[hash] = position as u32;
     }
 }
 
@@ -226,8 +232,12 @@ impl Chains {
         let count = count.wrapping_add(1);
         self.prev[position & WINDOW_MASK] = [previous, count];
         self.head[hash] = [position as u32, count];
-        for level in &mut self.longer {
-            level.insert(data, position);
+        if position + 8 <= data.len() {
+            // One read of the 8 bytes for every longer key.
+            let word = u64::from_le_bytes(data[position..position + 8].try_into().unwrap());
+            for level in &mut self.longer {
+                level.insert_word(word, position);
+            }
         }
         previous as usize
     }
