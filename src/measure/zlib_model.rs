@@ -217,6 +217,13 @@ impl Longer {
 }
 
 impl Chains {
+    /// How many links into its 3-byte chain zlib's walk meets `position` (1: the chain's head
+    /// when the search began), given the count `inserted` of that chain's hash at the search.
+    #[inline(always)]
+    fn rank(&self, inserted: u32, position: usize) -> usize {
+        inserted.wrapping_sub(self.prev[position & WINDOW_MASK][1]) as usize
+    }
+
     fn new() -> Self {
         Chains {
             head: vec![[0; 2]; HASH_SIZE],
@@ -313,10 +320,8 @@ fn longest_match(
         // A real member of the 3-byte chain past zlib's budget ends the walk, since ranks only
         // grow along a chain; checked on every candidate that passes the byte checks, and every
         // `RANK_CHECK_INTERVAL` links otherwise, so the walk never runs far past the budget.
-        let past_budget = |c: usize| {
-            same_key(data, strstart, c, key_len)
-                && inserted.wrapping_sub(chains.prev[c & WINDOW_MASK][1]) as usize > budget
-        };
+        let past_budget =
+            |c: usize| same_key(data, strstart, c, key_len) && chains.rank(inserted, c) > budget;
         let mut improved = false;
         let mut steps = 0usize;
         while in_reach(next) {
@@ -324,7 +329,7 @@ fn longest_match(
             steps += 1;
             if two_bytes(data, c + best_len - 1) == scan_end && same_key(data, strstart, c, key_len)
             {
-                if inserted.wrapping_sub(chains.prev[c & WINDOW_MASK][1]) as usize > budget {
+                if chains.rank(inserted, c) > budget {
                     break;
                 }
                 let len = MIN_MATCH
@@ -382,7 +387,7 @@ fn zlib_walk(
     let scan_start = two_bytes(data, strstart);
     let mut candidate = head;
     while candidate > limit || candidate == head {
-        let rank = inserted.wrapping_sub(chains.prev[candidate & WINDOW_MASK][1]) as usize;
+        let rank = chains.rank(inserted, candidate);
         if rank > budget {
             break;
         }
