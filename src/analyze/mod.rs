@@ -286,6 +286,18 @@ impl crate::measure::ContentReader for AnalyzeContext<'_> {
         analyze(self, cache, file, format, bytes, content_hash)
     }
 
+    fn read_known(
+        &self,
+        cache: &Cache,
+        file: &ScannedFile,
+        format: Format,
+        content_hash: &[u8; 32],
+        map: Option<&ClaimedMap>,
+        in_memory: bool,
+    ) -> Option<Analysis> {
+        analyze_known(self, cache, file, format, content_hash, map, in_memory)
+    }
+
     fn read_head(&self, format: Format, head: &[u8]) -> Facts {
         match format {
             Format::Png | Format::Jpeg | Format::Gif | Format::Webp | Format::Avif => {
@@ -330,40 +342,30 @@ pub fn analyze(
     ) {
         return analyze_image(context, cache, bytes, content_hash);
     }
-    if format == Format::Svg {
-        // The root tag only: read in microseconds, so never cached.
+    if matches!(format, Format::Svg | Format::Ico) {
+        // Read in microseconds from the first bytes, so recomputed from bytes in hand; kept in
+        // the cache for the runs that do not read the file (`measure::known`).
+        let facts = match format {
+            Format::Svg => Facts::Svg(Box::new(svg::read_intrinsic(bytes))),
+            _ => Facts::Icon(Box::new(icon_facts(bytes))),
+        };
+        let key = intrinsic_key(format, content_hash);
+        let computed = match cache.get(&key) {
+            Some(_) => None,
+            None => serde_json::to_vec(&facts).ok().map(|json| (key, json)),
+        };
         return Analysis {
-            facts: Facts::Svg(Box::new(svg::read_intrinsic(bytes))),
-            reused: None,
+            facts,
+            reused: computed.is_none().then_some(key),
             claimed: None,
-            computed: None,
+            computed,
             map_json: None,
+            map_target: None,
         };
     }
-    if format == Format::Ico {
-        return Analysis {
-            facts: Facts::Icon(Box::new(icon_facts(bytes))),
-            reused: None,
-            claimed: None,
-            computed: None,
-            map_json: None,
-        };
-    }
-    let extension = extension_of(file);
-    let (tag, map): (&[u8], MapSource) = match format {
-        Format::Js | Format::SourceCode => (b"script", find_map(context, file, bytes)),
-        Format::Css => (b"stylesheet", find_map(context, file, bytes)),
-        Format::Html => (b"document", MapSource::None),
-        Format::Gzip | Format::Brotli => (b"precompressed", MapSource::None),
-        _ => {
-            return Analysis {
-                facts: Facts::None,
-                reused: None,
-                claimed: None,
-                computed: None,
-                map_json: None,
-            };
-        }
+    let (map, map_target) = match format {
+        Format::Js | Format::SourceCode | Format::Css => find_map(context, file, bytes),
+        _ => (MapSource::None, None),
     };
     // Attribution depends on the map's content and on where the map is (sources resolve
     // against its folder). A map file was hashed when it was read (its claim); an inline map is
@@ -375,27 +377,27 @@ pub fn analyze(
         ),
         _ => ([0; 32], String::new()),
     };
-    // What a precompressed file's facts say depends on its original's size (how far it is
-    // decoded): part of the key.
     let decode_limit =
         matches!(format, Format::Gzip | Format::Brotli).then(|| DecodeLimit::of(file));
-    let decode_bound = decode_limit.map_or(0, DecodeLimit::bytes).to_le_bytes();
-    let key = cache::key(&[
-        b"facts",
-        &decode_bound,
-        ANALYZER_VERSION.as_bytes(),
-        &context.knowledge_fingerprint,
-        // The polyfill patterns come from the built-in legacy JavaScript data.
-        crate::knowledge::legacy::fingerprint(),
-        tag,
-        extension.as_bytes(),
+    let Some(key) = facts_key(
+        context,
+        file,
+        format,
         content_hash,
+        decode_limit,
         &map_hash,
-        map_path.as_bytes(),
-        // Inline maps resolve sources against the file's own folder, and map problems name
-        // paths: the same content elsewhere has other facts.
-        file.relative_path.as_bytes(),
-    ]);
+        &map_path,
+    ) else {
+        return Analysis {
+            facts: Facts::None,
+            reused: None,
+            claimed: None,
+            computed: None,
+            map_json: None,
+            map_target: None,
+        };
+    };
+    let extension = extension_of(file);
     let claimed = match &map {
         MapSource::Bytes { claimed, .. } => claimed.clone(),
         _ => None,
@@ -414,6 +416,7 @@ pub fn analyze(
             claimed,
             computed: None,
             map_json,
+            map_target,
         };
     }
 
@@ -473,7 +476,152 @@ pub fn analyze(
         claimed,
         computed,
         map_json: retained_map,
+        map_target,
     }
+}
+
+/// The cache key of the facts of a script, stylesheet, page or precompressed file (`None` for
+/// the formats whose facts are not read this way). `map_hash` and `map_path` name the source
+/// map read beside it (zeros and empty when there is none).
+fn facts_key(
+    context: &AnalyzeContext,
+    file: &ScannedFile,
+    format: Format,
+    content_hash: &[u8; 32],
+    decode_limit: Option<DecodeLimit>,
+    map_hash: &[u8; 32],
+    map_path: &str,
+) -> Option<cache::Key> {
+    let tag: &[u8] = match format {
+        Format::Js | Format::SourceCode => b"script",
+        Format::Css => b"stylesheet",
+        Format::Html => b"document",
+        Format::Gzip | Format::Brotli => b"precompressed",
+        _ => return None,
+    };
+    let extension = extension_of(file);
+    // What a precompressed file's facts say depends on its original's size (how far it is
+    // decoded): part of the key.
+    let decode_bound = decode_limit.map_or(0, DecodeLimit::bytes).to_le_bytes();
+    Some(cache::key(&[
+        b"facts",
+        &decode_bound,
+        ANALYZER_VERSION.as_bytes(),
+        &context.knowledge_fingerprint,
+        // The polyfill patterns come from the built-in legacy JavaScript data.
+        crate::knowledge::legacy::fingerprint(),
+        tag,
+        extension.as_bytes(),
+        content_hash,
+        map_hash,
+        map_path.as_bytes(),
+        // Inline maps resolve sources against the file's own folder, and map problems name
+        // paths: the same content elsewhere has other facts.
+        file.relative_path.as_bytes(),
+    ]))
+}
+
+/// The cache key of an SVG's or icon's facts, which depend on the content only.
+fn intrinsic_key(format: Format, content_hash: &[u8; 32]) -> cache::Key {
+    let tag: &[u8] = match format {
+        Format::Svg => b"svg",
+        _ => b"icon",
+    };
+    cache::key(&[b"facts", ANALYZER_VERSION.as_bytes(), tag, content_hash])
+}
+
+fn image_key(context: &AnalyzeContext, content_hash: &[u8; 32]) -> cache::Key {
+    cache::key(&[
+        b"facts",
+        ANALYZER_VERSION.as_bytes(),
+        b"image",
+        &context.image.fingerprint(),
+        content_hash,
+    ])
+}
+
+/// A file's facts from the cache alone, for a file measuring recognised by its metadata
+/// (`measure::known`) and did not read: `None` when they are not there, or when this run needs
+/// the bytes anyway (a map to keep for original positions, the head of a file too large to hold).
+/// `map` is the source map file the file's record points at, `None` when it points at none or
+/// at a file the folder does not have.
+fn analyze_known(
+    context: &AnalyzeContext,
+    cache: &Cache,
+    file: &ScannedFile,
+    format: Format,
+    content_hash: &[u8; 32],
+    map: Option<&ClaimedMap>,
+    in_memory: bool,
+) -> Option<Analysis> {
+    let cached = |key: cache::Key| -> Option<Analysis> {
+        let facts = serde_json::from_slice::<Facts>(cache.get(&key)?).ok()?;
+        Some(Analysis {
+            facts,
+            reused: Some(key),
+            claimed: None,
+            computed: None,
+            map_json: None,
+            map_target: None,
+        })
+    };
+    let image = matches!(
+        format,
+        Format::Png | Format::Jpeg | Format::Gif | Format::Webp | Format::Avif
+    );
+    if !in_memory {
+        // The facts of a streamed file come from its first bytes (`read_head`).
+        return match image || format == Format::Svg {
+            true => None,
+            false => Some(Analysis {
+                facts: Facts::None,
+                reused: None,
+                claimed: None,
+                computed: None,
+                map_json: None,
+                map_target: None,
+            }),
+        };
+    }
+    if image {
+        return cached(image_key(context, content_hash))
+            .filter(|analysis| matches!(analysis.facts, Facts::Image(_)));
+    }
+    if matches!(format, Format::Svg | Format::Ico) {
+        return cached(intrinsic_key(format, content_hash));
+    }
+    // A map past the size bound is not read, as when the script is read.
+    let map = map.filter(|map| map.raw <= MAX_MAP_BYTES);
+    if map.is_some() && context.retain_maps {
+        return None;
+    }
+    let decode_limit =
+        matches!(format, Format::Gzip | Format::Brotli).then(|| DecodeLimit::of(file));
+    let (map_hash, map_path) = match map {
+        Some(map) => (map.content_hash, map.path.as_str()),
+        None => ([0; 32], ""),
+    };
+    let Some(key) = facts_key(
+        context,
+        file,
+        format,
+        content_hash,
+        decode_limit,
+        &map_hash,
+        map_path,
+    ) else {
+        return Some(Analysis {
+            facts: Facts::None,
+            reused: None,
+            claimed: None,
+            computed: None,
+            map_json: None,
+            map_target: None,
+        });
+    };
+    let mut analysis = cached(key)?;
+    analysis.claimed = map.cloned();
+    Some(analysis)
 }
 
 /// Image facts depend on the content only (not on the file's name or place) and on which
@@ -484,13 +632,7 @@ fn analyze_image(
     bytes: &[u8],
     content_hash: &[u8; 32],
 ) -> Analysis {
-    let key = cache::key(&[
-        b"facts",
-        ANALYZER_VERSION.as_bytes(),
-        b"image",
-        &context.image.fingerprint(),
-        content_hash,
-    ]);
+    let key = image_key(context, content_hash);
     if let Some(cached) = cache.get(&key)
         && let Ok(facts @ Facts::Image(_)) = serde_json::from_slice::<Facts>(cached)
     {
@@ -500,6 +642,7 @@ fn analyze_image(
             claimed: None,
             computed: None,
             map_json: None,
+            map_target: None,
         };
     }
     let facts = Facts::Image(Box::new(image::analyze(bytes, context.image)));
@@ -510,11 +653,11 @@ fn analyze_image(
         claimed: None,
         computed,
         map_json: None,
+        map_target: None,
     }
 }
 
-/// An icon's directory: read in microseconds from the first bytes of the file, so never
-/// cached.
+/// An icon's directory, read in microseconds from the first bytes of the file.
 fn icon_facts(bytes: &[u8]) -> crate::model::facts::image::IconFacts {
     match icon::read_directory(bytes) {
         Ok(directory) => crate::model::facts::image::IconFacts {
@@ -580,13 +723,17 @@ fn attribute(
 
 /// Finds and reads the source map of a script or stylesheet: the file named by its
 /// `sourceMappingURL` comment (inline `data:` maps included), else a sibling `X.map`.
-fn find_map(context: &AnalyzeContext, file: &ScannedFile, generated: &[u8]) -> MapSource {
+fn find_map(
+    context: &AnalyzeContext,
+    file: &ScannedFile,
+    generated: &[u8],
+) -> (MapSource, Option<String>) {
     let declared = sourcemap::source_mapping_url(generated);
     let own_map_path = format!("{}.map", file.relative_path);
     if let Some(reference) = &declared
         && reference.starts_with("data:")
     {
-        return match sourcemap::decode_data_url(reference) {
+        let map = match sourcemap::decode_data_url(reference) {
             Some(bytes) => MapSource::Bytes {
                 path: None,
                 declared: true,
@@ -600,6 +747,7 @@ fn find_map(context: &AnalyzeContext, file: &ScannedFile, generated: &[u8]) -> M
                 import_sites: Default::default(),
             }),
         };
+        return (map, None);
     }
     let target = match &declared {
         Some(reference) => match url::resolve(&file.relative_path, reference) {
@@ -608,37 +756,40 @@ fn find_map(context: &AnalyzeContext, file: &ScannedFile, generated: &[u8]) -> M
                 let attribution = Err(format!(
                     "sourceMappingURL {reference:?} points outside the audited folder; not read"
                 ));
-                return MapSource::Unusable(MapLink {
+                let map = MapSource::Unusable(MapLink {
                     path: None,
                     declared: true,
                     attribution,
                     import_sites: Default::default(),
                 });
+                return (map, None);
             }
             // A map on another origin, or an empty comment: nothing to read here.
             _ => None,
         },
-        None => context
-            .files
-            .contains_key(own_map_path.as_str())
-            .then(|| own_map_path.clone()),
+        // Where a map would be, present or not: one added later changes the facts.
+        None if !context.files.contains_key(own_map_path.as_str()) => {
+            return (MapSource::None, Some(own_map_path));
+        }
+        None => Some(own_map_path),
     };
     let Some(target) = target else {
-        return MapSource::None;
+        return (MapSource::None, None);
     };
     let declared = declared.is_some();
     let Some(map_file) = context.files.get(target.as_str()) else {
         let attribution = Err(format!(
             "the source map {target} named by sourceMappingURL is missing"
         ));
-        return MapSource::Unusable(MapLink {
-            path: Some(target),
+        let map = MapSource::Unusable(MapLink {
+            path: Some(target.clone()),
             declared,
             attribution,
             import_sites: Default::default(),
         });
+        return (map, Some(target));
     };
-    match read_map(map_file) {
+    let map = match read_map(map_file) {
         Ok(bytes) => {
             let claimed = ClaimedMap {
                 path: target.clone(),
@@ -646,19 +797,20 @@ fn find_map(context: &AnalyzeContext, file: &ScannedFile, generated: &[u8]) -> M
                 content_hash: *blake3::hash(&bytes).as_bytes(),
             };
             MapSource::Bytes {
-                path: Some(target),
+                path: Some(target.clone()),
                 declared,
                 bytes,
                 claimed: Some(claimed),
             }
         }
         Err(why) => MapSource::Unusable(MapLink {
-            path: Some(target),
+            path: Some(target.clone()),
             declared,
             attribution: Err(why),
             import_sites: Default::default(),
         }),
-    }
+    };
+    (map, Some(target))
 }
 
 fn read_map(file: &ScannedFile) -> Result<Vec<u8>, String> {

@@ -1242,6 +1242,10 @@ fn normalize_path(path: &str) -> String {
 ///
 /// Expects names as [`attribute`] returns them (`/`-separated); `.` and `..` are folded.
 pub fn package_of(source: &str) -> Option<PackageRef> {
+    // Most sources of an app's own code: no need to normalise them to know.
+    if !source.contains("node_modules") {
+        return None;
+    }
     let normalized = normalize_path(&source.replace('\\', "/"));
     let absolute = normalized.starts_with('/');
     let parts: Vec<&str> = normalized.split('/').filter(|p| !p.is_empty()).collect();

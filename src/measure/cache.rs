@@ -1,5 +1,7 @@
 //! A persistent cache keyed by content, so a re-run over unchanged files compresses and
-//! analyses nothing: compressed sizes (8 bytes each) and the facts parsed from a file (JSON).
+//! analyses nothing: compressed sizes (8 bytes each), the facts parsed from a file (JSON), and
+//! the records that let a re-run find an unchanged file's content hash without reading it
+//! ([`super::known`]).
 //!
 //! One file, `cache-v2.bin`, in the cache folder:
 //!
@@ -150,6 +152,12 @@ impl Cache {
     }
 
     pub fn insert(&mut self, key: Key, value: Vec<u8>) {
+        if let Some(entry) = self.entries.get(&key)
+            && entry.value == value
+        {
+            self.touch(&key);
+            return;
+        }
         self.entries.insert(
             key,
             Entry {
@@ -168,6 +176,11 @@ impl Cache {
             entry.last_used_day = self.today;
             self.changed = true;
         }
+    }
+
+    /// Whether what is added is written back (not `--no-cache`).
+    pub fn is_persistent(&self) -> bool {
+        self.file.is_some()
     }
 
     pub fn len(&self) -> usize {

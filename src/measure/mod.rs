@@ -3,10 +3,13 @@
 //!
 //! Each file is opened once. Files up to [`IN_MEMORY_LIMIT`] are read whole and measured from
 //! memory; larger ones are streamed (hashed on the first read, re-read only if a compressed
-//! size is missing from the cache), so memory stays bounded whatever the folder holds.
+//! size is missing from the cache), so memory stays bounded whatever the folder holds. A file
+//! the cache recognises by its metadata as read by an earlier run ([`known`]) is not opened at
+//! all: its sizes and facts come from the cache.
 
 pub mod cache;
 pub mod compress;
+pub mod known;
 pub mod parallel_gzip;
 pub mod progress;
 pub mod zlib_model;
@@ -24,6 +27,7 @@ pub use crate::model::asset::Asset;
 use crate::model::facts::{ClaimedMap, Facts};
 use crate::scan::{ScannedFile, SkipCategory, Skipped};
 use cache::{Algorithm, Cache, ContentHash, Key};
+use known::{FileStamp, KnownFile};
 use progress::{MeasureProgress, Stopwatch, Work};
 
 /// Files larger than this are streamed rather than read whole.
@@ -64,6 +68,9 @@ pub struct MeasureOptions<'a> {
     /// file bigger than that share would otherwise still be compressing on one core when the
     /// other workers have finished.
     pub split_gzip_from: u64,
+    /// The moment files' change times are compared with to tell whether they settled (see
+    /// [`known`]); `None`: now. Tests set it later to recognise files they just wrote.
+    pub now: Option<std::time::SystemTime>,
 }
 
 /// Reads what a file's content says from the bytes measuring holds, so that every file is read
@@ -82,6 +89,21 @@ pub trait ContentReader: Sync {
 
     /// What can be said of a file too large to hold in memory, from its first bytes.
     fn read_head(&self, format: Format, head: &[u8]) -> Facts;
+
+    /// The facts of a file measuring recognised by its metadata and did not read, from `cache`
+    /// alone; `None` when the bytes are needed after all (the file is then read). `map` is the
+    /// source map file the file's record points at (read by an earlier run), `None` when it
+    /// points at none or at a path the folder does not hold; `in_memory` says whether the file
+    /// is small enough to be read whole ([`IN_MEMORY_LIMIT`]).
+    fn read_known(
+        &self,
+        cache: &Cache,
+        file: &ScannedFile,
+        format: Format,
+        content_hash: &ContentHash,
+        map: Option<&ClaimedMap>,
+        in_memory: bool,
+    ) -> Option<Analysis>;
 }
 
 /// What reading one file's content produced.
@@ -95,6 +117,9 @@ pub struct Analysis {
     pub computed: Option<(Key, Vec<u8>)>,
     /// The file's source map, when the reader was asked to keep it.
     pub map_json: Option<Vec<u8>>,
+    /// The path in the folder where the file's source map is looked for, present or not
+    /// (`None` when that does not depend on the folder): kept in the file's record.
+    pub map_target: Option<String>,
 }
 
 /// What measuring produced: assets in scan order, files that could not be measured, and the
@@ -121,6 +146,9 @@ pub struct Statistics {
     pub baseline_hits: u64,
     /// Files whose content was analysed by this run (facts not found in the cache).
     pub analyses: u64,
+    /// Files recognised by their metadata as read by an earlier run, and measured from the
+    /// cache without being read again.
+    pub recognised: u64,
     /// How the image rules' sizes were measured.
     pub images: ImageSizing,
 }
@@ -151,6 +179,45 @@ struct Outcome {
     /// The cache entry facts were reused from, to mark as used.
     reused_facts: Option<Key>,
     map_json: Option<Vec<u8>>,
+    /// The file's record (`known`): its key, and its value when this run read the file.
+    record: Option<(Key, Option<Vec<u8>>)>,
+    /// Measured from its record, without reading it.
+    recognised: bool,
+}
+
+/// Each file's stamp (`known`), to recognise files read by an earlier run without reading them.
+struct Stamps<'a> {
+    files: &'a [ScannedFile],
+    stamps: Vec<Option<FileStamp>>,
+    by_path: HashMap<&'a str, usize>,
+}
+
+impl Stamps<'_> {
+    fn key(&self, index: usize) -> Option<Key> {
+        let stamp = self.stamps.get(index)?.as_ref()?;
+        Some(stamp.key(&self.files[index].relative_path))
+    }
+
+    /// The record of file `index`, when one was made for exactly this version of it.
+    fn record(&self, cache: &Cache, index: usize) -> Option<(Key, KnownFile)> {
+        let key = self.key(index)?;
+        Some((key, KnownFile::decode(cache.get(&key)?)?))
+    }
+
+    /// A record to add for file `index`, whose `raw` bytes hashed to `known.content_hash` when
+    /// this run read them. Not made when its size is not the stamp's (it changed meanwhile).
+    fn new_record(
+        &self,
+        index: usize,
+        raw: u64,
+        known: &KnownFile,
+    ) -> Option<(Key, Option<Vec<u8>>)> {
+        let stamp = self.stamps.get(index)?.as_ref()?;
+        if stamp.size() != raw {
+            return None;
+        }
+        Some((self.key(index)?, Some(known.encode()?)))
+    }
 }
 
 /// Runs `work` on every index of `order` with `threads` workers, each taking the next index as
@@ -218,14 +285,32 @@ pub fn measure(
     cache: &mut Cache,
 ) -> Measured {
     let threads = worker_count(options.threads);
-    let sizes: Vec<u64> = files
+    // Taken before any file is read: a record made from this run's read names the version of
+    // the file that was there before (see `known`).
+    let now = options.now.unwrap_or_else(std::time::SystemTime::now);
+    let metadata = metadata_of(files);
+    let sizes: Vec<u64> = metadata
         .iter()
-        .map(|f| {
-            std::fs::symlink_metadata(&f.path)
-                .map(|m| m.len())
-                .unwrap_or(0)
-        })
+        .map(|m| m.as_ref().map_or(0, |m| m.len()))
         .collect();
+    let stamps = Stamps {
+        files,
+        // A cache that is not kept would only hold records to drop.
+        stamps: metadata
+            .iter()
+            .map(|m| {
+                m.as_ref()
+                    .filter(|_| cache.is_persistent())
+                    .and_then(|m| FileStamp::settled(m, now))
+            })
+            .collect(),
+        by_path: files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.relative_path.as_str(), i))
+            .collect(),
+    };
+    drop(metadata);
     // Costliest first, so that no long job starts last while the other workers run dry. A
     // file's cost is its size, weighted for the formats that are re-encoded.
     let work: Vec<u64> = files
@@ -272,34 +357,48 @@ pub fn measure(
     let shared_cache: &Cache = cache;
     let mut first: Vec<usize> = (0..files.len()).filter(|&i| !is_map(&files[i])).collect();
     largest_first(&mut first);
+    // Files recognised by their record are probably not read: the read-ahead passes them over
+    // (counted as empty), so that it neither opens them nor stops short of the ones to read.
+    let ahead_sizes: Vec<u64> = (0..files.len())
+        .map(|i| match stamps.record(shared_cache, i) {
+            Some(_) => 0,
+            None => sizes[i],
+        })
+        .collect();
     let started = AtomicUsize::new(0);
     let finished = std::sync::atomic::AtomicBool::new(false);
     let mut results = std::thread::scope(|scope| {
         // Best effort: a thread that cannot start leaves reading to the workers.
         let _ = std::thread::Builder::new().spawn_scoped(scope, || {
-            read_ahead(files, &first, &sizes, &started, &finished)
+            read_ahead(files, &first, &ahead_sizes, &started, &finished)
         });
         // Set however the pool ends (a panic included), so that the scope never waits on a
         // read-ahead thread waiting for workers that are gone.
         let _finished = SetOnDrop(&finished);
         run_pool(&first, threads, |i| {
             started.fetch_add(1, Ordering::Relaxed);
-            let outcome = measure_guarded(&files[i], options, shared_cache, reader, progress);
+            let outcome = measure_guarded(i, &stamps, options, shared_cache, reader, progress);
             done(i, &outcome);
             outcome
         })
     });
 
-    let claimed: HashMap<String, ClaimedMap> = results
+    // Each claimed map, and whether its claim came from a recognised file (then nobody read it).
+    let claimed: HashMap<String, (ClaimedMap, bool)> = results
         .iter()
-        .filter_map(|(_, r)| r.as_ref().ok().and_then(|o| o.claimed.clone()))
-        .map(|c| (c.path.clone(), c))
+        .filter_map(|(_, r)| {
+            let outcome = r.as_ref().ok()?;
+            Some((outcome.claimed.clone()?, outcome.recognised))
+        })
+        .map(|(c, recognised)| (c.path.clone(), (c, recognised)))
         .collect();
     let mut second = Vec::new();
     for (i, file) in files.iter().enumerate().filter(|(_, f)| is_map(f)) {
         match claimed.get(&file.relative_path) {
-            Some(map) => {
-                let outcome = Ok(claimed_map_outcome(file, map));
+            Some((map, recognised)) => {
+                let mut outcome = claimed_map_outcome(i, file, map, &stamps, shared_cache);
+                outcome.recognised = *recognised;
+                let outcome = Ok(outcome);
                 done(i, &outcome);
                 results.push((i, outcome));
             }
@@ -308,7 +407,7 @@ pub fn measure(
     }
     largest_first(&mut second);
     results.extend(run_pool(&second, threads, |i| {
-        let outcome = measure_guarded(&files[i], options, shared_cache, None, progress);
+        let outcome = measure_guarded(i, &stamps, options, shared_cache, None, progress);
         done(i, &outcome);
         outcome
     }));
@@ -325,6 +424,12 @@ pub fn measure(
                 if let Some(key) = &outcome.reused_facts {
                     cache.touch(key);
                 }
+                match outcome.record {
+                    Some((key, Some(value))) => cache.insert(key, value),
+                    Some((key, None)) => cache.touch(&key),
+                    None => {}
+                }
+                measured.statistics.recognised += u64::from(outcome.recognised);
                 for (algorithm, size) in &outcome.computed {
                     cache.insert_size(outcome.asset.content_hash, *algorithm, *size);
                     measured.statistics.compressions += 1;
@@ -345,6 +450,42 @@ pub fn measure(
     }
     link_variants(&mut measured.assets);
     measured
+}
+
+/// Threads that ask for files' metadata: from a cold disk each call waits for its inode to be
+/// read, and the disk serves many such reads at once.
+const METADATA_THREADS: usize = 16;
+
+/// Each file's metadata (`lstat`), `None` where it cannot be had (the file is then measured as
+/// usual, and its problem reported there).
+fn metadata_of(files: &[ScannedFile]) -> Vec<Option<std::fs::Metadata>> {
+    let chunk = files.len().div_ceil(METADATA_THREADS).max(256);
+    let mut metadata: Vec<Option<std::fs::Metadata>> = Vec::with_capacity(files.len());
+    let lookup = |part: &[ScannedFile]| -> Vec<Option<std::fs::Metadata>> {
+        part.iter()
+            .map(|f| std::fs::symlink_metadata(&f.path).ok())
+            .collect()
+    };
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                let thread = std::thread::Builder::new().spawn_scoped(scope, move || lookup(part));
+                (part, thread)
+            })
+            .collect();
+        for (part, thread) in parts {
+            // A thread that could not start, or failed: its part is looked up here.
+            match thread
+                .map_err(|_| ())
+                .and_then(|t| t.join().map_err(|_| ()))
+            {
+                Ok(found) => metadata.extend(found),
+                Err(()) => metadata.extend(lookup(part)),
+            }
+        }
+    });
+    metadata
 }
 
 /// How far ahead of the workers [`read_ahead`] asks the kernel to read.
@@ -376,6 +517,9 @@ fn read_ahead(
             let taken = started.load(Ordering::Relaxed).min(order.len());
             if position < taken {
                 break; // a worker already has it
+            }
+            if sizes[index] == 0 {
+                break;
             }
             if before[position] - before[taken] <= READ_AHEAD_BYTES {
                 hint_will_need(&files[index].path, sizes[index]);
@@ -413,7 +557,26 @@ fn hint_will_need(path: &std::path::Path, size: u64) {
 fn hint_will_need(_path: &std::path::Path, _size: u64) {}
 
 /// A map already read by its script's worker: measured from what that worker saw.
-fn claimed_map_outcome(file: &ScannedFile, map: &ClaimedMap) -> Outcome {
+fn claimed_map_outcome(
+    index: usize,
+    file: &ScannedFile,
+    map: &ClaimedMap,
+    stamps: &Stamps,
+    cache: &Cache,
+) -> Outcome {
+    // The worker only hashed the map: a record it leaves serves its script, not the map's own
+    // measuring (no format). One made when the map itself was measured says more: kept.
+    let record = match stamps.record(cache, index) {
+        Some((key, known)) if known.content_hash == map.content_hash => Some((key, None)),
+        _ => {
+            let known = KnownFile {
+                content_hash: map.content_hash,
+                classification: None,
+                map_target: None,
+            };
+            stamps.new_record(index, map.raw, &known)
+        }
+    };
     let asset = Asset {
         path: file.relative_path.clone(),
         file: file.path.clone(),
@@ -442,6 +605,8 @@ fn claimed_map_outcome(file: &ScannedFile, map: &ClaimedMap) -> Outcome {
         facts: None,
         reused_facts: None,
         map_json: None,
+        record,
+        recognised: false,
     }
 }
 
@@ -503,14 +668,22 @@ fn hash_stream(file: &mut File, head: &mut Vec<u8>) -> io::Result<(ContentHash, 
 /// Measures one file; a bug that panics on this file's content skips the file, with a reason
 /// naming it, instead of ending the whole run.
 fn measure_guarded(
-    file: &ScannedFile,
+    index: usize,
+    stamps: &Stamps,
     options: MeasureOptions,
     cache: &Cache,
     reader: Option<&dyn ContentReader>,
     progress: &MeasureProgress,
 ) -> Result<Outcome, Skipped> {
+    let file = &stamps.files[index];
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        measure_file(file, options, cache, reader, progress)
+        let looking = Stopwatch::start();
+        let known = measure_known(index, stamps, options, cache, reader);
+        progress.spent(Work::Read, looking.elapsed());
+        match known {
+            Some(outcome) => Ok(outcome),
+            None => measure_file(index, stamps, options, cache, reader, progress),
+        }
     }))
     .unwrap_or_else(|panic| {
         let detail = crate::error::panic_message(&*panic);
@@ -522,13 +695,118 @@ fn measure_guarded(
     })
 }
 
+/// Measures a file recognised by its record (`known`) without reading it: every size and fact
+/// from the cache. `None` when anything is missing, and the file is read instead.
+fn measure_known(
+    index: usize,
+    stamps: &Stamps,
+    options: MeasureOptions,
+    cache: &Cache,
+    reader: Option<&dyn ContentReader>,
+) -> Option<Outcome> {
+    let file = &stamps.files[index];
+    let (record_key, record) = stamps.record(cache, index)?;
+    let (format, extension_mismatch) = record.classification?;
+    let raw = stamps.stamps[index]?.size();
+    let content_hash = record.content_hash;
+    let mut sizes: HashMap<Algorithm, u64> = HashMap::new();
+    let (mut cache_hits, mut baseline_hits) = (0, 0);
+    for algorithm in wanted_sizes(format, raw, options.brotli) {
+        if let Some(size) = cache.size(&content_hash, algorithm) {
+            sizes.insert(algorithm, size);
+            cache_hits += 1;
+        } else {
+            let known = options.known_sizes?;
+            sizes.insert(algorithm, known.size(&content_hash, raw, algorithm)?);
+            baseline_hits += 1;
+        }
+    }
+    // The map the record points at, known by its own record: present, or absent from the folder.
+    let map = match &record.map_target {
+        Some(target) => match stamps.by_path.get(target.as_str()) {
+            Some(&map_index) => {
+                let (_, map_record) = stamps.record(cache, map_index)?;
+                Some(ClaimedMap {
+                    path: target.clone(),
+                    raw: stamps.stamps[map_index]?.size(),
+                    content_hash: map_record.content_hash,
+                })
+            }
+            None => None,
+        },
+        None => None,
+    };
+    let analysis = match reader {
+        Some(reader) => Some(reader.read_known(
+            cache,
+            file,
+            format,
+            &content_hash,
+            map.as_ref(),
+            raw <= IN_MEMORY_LIMIT,
+        )?),
+        None => None,
+    };
+    let (facts, claimed, reused_facts) = match analysis {
+        Some(analysis) => (analysis.facts, analysis.claimed, analysis.reused),
+        None => (Facts::None, None, None),
+    };
+    let asset = Asset {
+        path: file.relative_path.clone(),
+        file: file.path.clone(),
+        kind: format.kind(),
+        format,
+        raw,
+        gzip: sizes.get(&Algorithm::Gzip).copied(),
+        brotli: sizes.get(&Algorithm::Brotli).copied(),
+        hash: blake3::Hash::from_bytes(content_hash).to_hex().to_string(),
+        content_hash,
+        extension_mismatch,
+        original: None,
+        variants: Vec::new(),
+        facts,
+        encoded_only: None,
+        composition: None,
+    };
+    Some(Outcome {
+        asset,
+        computed: Vec::new(),
+        cache_hits,
+        baseline_hits,
+        claimed,
+        facts: None,
+        reused_facts,
+        map_json: None,
+        record: Some((record_key, None)),
+        recognised: true,
+    })
+}
+
+/// The compressed sizes measured for a file of `format` and `raw` bytes. Source maps are
+/// compressible but never sent to users: measuring them would only cost time. Past the
+/// compression bound a file counts at its raw size (see [`MAX_COMPRESSED_BYTES`]).
+fn wanted_sizes(format: Format, raw: u64, brotli: bool) -> Vec<Algorithm> {
+    let measured =
+        format.compressible() && format != Format::SourceMap && raw <= MAX_COMPRESSED_BYTES;
+    let mut wanted = Vec::new();
+    if measured {
+        wanted.push(Algorithm::Gzip);
+        if brotli {
+            wanted.push(Algorithm::Brotli);
+        }
+    }
+    wanted
+}
+
 fn measure_file(
-    file: &ScannedFile,
+    index: usize,
+    stamps: &Stamps,
     options: MeasureOptions,
     cache: &Cache,
     reader: Option<&dyn ContentReader>,
     progress: &MeasureProgress,
 ) -> Result<Outcome, Skipped> {
+    let file = &stamps.files[index];
     let reading = Stopwatch::start();
     let mut handle = open_without_following(&file.path).map_err(|e| skip(file, e))?;
     let metadata = handle.metadata().map_err(|e| skip(file, e))?;
@@ -555,17 +833,7 @@ fn measure_file(
 
     let classification = classify(file.extension.as_deref(), &head);
     let format = classification.format;
-    // Source maps are compressible but never sent to users: measuring them would only cost time.
-    // Past the compression bound a file counts at its raw size (see `MAX_COMPRESSED_BYTES`).
-    let measure_compressed =
-        format.compressible() && format != Format::SourceMap && raw <= MAX_COMPRESSED_BYTES;
-    let mut wanted = Vec::new();
-    if measure_compressed {
-        wanted.push(Algorithm::Gzip);
-        if options.brotli {
-            wanted.push(Algorithm::Brotli);
-        }
-    }
+    let wanted = wanted_sizes(format, raw, options.brotli);
 
     let mut cache_hits = 0;
     let mut baseline_hits = 0;
@@ -627,10 +895,18 @@ fn measure_file(
                     analysis.computed,
                     analysis.reused,
                     analysis.map_json,
+                    analysis.map_target,
                 )
             }
-            (None, Some(reader)) => (reader.read_head(format, &head), None, None, None, None),
-            _ => (Facts::None, None, None, None, None),
+            (None, Some(reader)) => (
+                reader.read_head(format, &head),
+                None,
+                None,
+                None,
+                None,
+                None,
+            ),
+            _ => (Facts::None, None, None, None, None, None),
         };
         if reader.is_some() {
             progress.spent(Work::Analysis(format.kind()), analysing.elapsed());
@@ -643,39 +919,51 @@ fn measure_file(
     // worker busy for gzip, brotli and analysis in a row after the others have finished.
     let tasks = to_compress.len() + usize::from(reader.is_some() && bytes.is_some());
     let overlap = raw >= OVERLAP_MIN_BYTES && tasks > 1;
-    let (compressed, (facts, claimed, computed_facts, reused_facts, map_json)) = if overlap {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = to_compress
+    let (compressed, (facts, claimed, computed_facts, reused_facts, map_json, map_target)) =
+        if overlap {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = to_compress
+                    .iter()
+                    .map(|&algorithm| (algorithm, scope.spawn(move || compress(algorithm))))
+                    .collect();
+                let analysis = analyse();
+                let compressed: Vec<_> = handles
+                    .into_iter()
+                    .map(|(algorithm, handle)| {
+                        // A panic in a compression thread is raised again here, where
+                        // `measure_guarded` turns it into a skipped file like any other.
+                        let size = handle
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                        (algorithm, size)
+                    })
+                    .collect();
+                (compressed, analysis)
+            })
+        } else {
+            let compressed: Vec<_> = to_compress
                 .iter()
-                .map(|&algorithm| (algorithm, scope.spawn(move || compress(algorithm))))
+                .map(|&algorithm| (algorithm, compress(algorithm)))
                 .collect();
-            let analysis = analyse();
-            let compressed: Vec<_> = handles
-                .into_iter()
-                .map(|(algorithm, handle)| {
-                    // A panic in a compression thread is raised again here, where
-                    // `measure_guarded` turns it into a skipped file like any other.
-                    let size = handle
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                    (algorithm, size)
-                })
-                .collect();
-            (compressed, analysis)
-        })
-    } else {
-        let compressed: Vec<_> = to_compress
-            .iter()
-            .map(|&algorithm| (algorithm, compress(algorithm)))
-            .collect();
-        (compressed, analyse())
-    };
+            (compressed, analyse())
+        };
     let mut computed = Vec::new();
     for (algorithm, size) in compressed {
         let size = size.map_err(|e| skip(file, e))?;
         sizes.insert(algorithm, size);
         computed.push((algorithm, size));
     }
+    // Without a reader, where a script's map is was not looked at: such a record would tell a
+    // later run with one that the script has no map.
+    let analysed =
+        reader.is_some() || !matches!(format, Format::Js | Format::SourceCode | Format::Css);
+    let record = analysed
+        .then_some(KnownFile {
+            content_hash,
+            classification: Some((format, classification.extension_mismatch)),
+            map_target,
+        })
+        .and_then(|known| stamps.new_record(index, raw, &known));
     let asset = Asset {
         path: file.relative_path.clone(),
         file: file.path.clone(),
@@ -702,6 +990,8 @@ fn measure_file(
         facts: computed_facts,
         reused_facts,
         map_json,
+        record,
+        recognised: false,
     })
 }
 

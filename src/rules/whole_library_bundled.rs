@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::Facts;
 use crate::analyze::sourcemap::package_of;
@@ -61,29 +63,40 @@ declare_rule! {
     }
 }
 
-fn patterns(list: &[String]) -> Vec<PathPattern> {
-    list.iter()
-        .filter_map(|p| PathPattern::new(p).ok())
-        .collect()
+/// A package's module globs, compiled once per run rather than once per bundle that holds it.
+struct PackageGlobs {
+    monolith: Vec<PathPattern>,
+    barrel: Option<PathPattern>,
+}
+
+impl PackageGlobs {
+    fn of(package: &PackageInfo) -> PackageGlobs {
+        PackageGlobs {
+            monolith: package
+                .bundled_module_paths
+                .iter()
+                .filter_map(|p| PathPattern::new(p).ok())
+                .collect(),
+            barrel: (!package.barrel_module_glob.is_empty() && package.barrel_module_count > 0)
+                .then(|| PathPattern::new(&package.barrel_module_glob).ok())
+                .flatten(),
+        }
+    }
 }
 
 /// Why the modules of one package copy amount to the whole library, if they do.
-fn whole_form(package: &PackageInfo, modules: &[&str]) -> Option<String> {
-    let monolith = patterns(&package.bundled_module_paths);
+fn whole_form(package: &PackageInfo, globs: &PackageGlobs, modules: &[&str]) -> Option<String> {
     let matched: Vec<&str> = modules
         .iter()
         .copied()
-        .filter(|m| monolith.iter().any(|p| p.matches(m)))
+        .filter(|m| globs.monolith.iter().any(|p| p.matches(m)))
         .collect();
-    let barrel = (!package.barrel_module_glob.is_empty() && package.barrel_module_count > 0)
-        .then(|| PathPattern::new(&package.barrel_module_glob).ok())
-        .flatten();
-    let barrel_modules = barrel
-        .as_ref()
-        .map_or(0, |glob| modules.iter().filter(|m| glob.matches(m)).count());
+    let barrel = globs.barrel.as_ref();
+    let barrel_modules =
+        barrel.map_or(0, |glob| modules.iter().filter(|m| glob.matches(m)).count());
     let locales = modules.iter().filter(|m| m.contains("locale")).count();
     if package.kind == ProblemKind::Barrel {
-        if let Some(glob) = &barrel {
+        if let Some(glob) = barrel {
             let share = barrel_modules as f64 / package.barrel_module_count as f64;
             if share >= BARREL_SHARE {
                 return Some(format!(
@@ -121,26 +134,39 @@ impl Rule for WholeLibraryBundled {
     }
 
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
+        let mut globs: HashMap<&str, PackageGlobs> = HashMap::new();
         for asset in context.assets {
             if let (Some(composition), Some(attribution)) =
                 (&asset.composition, crate::composition::attribution(asset))
             {
+                // Each source's package copy, found once for all the shares of the bundle.
+                let mut sources_by_copy: Option<HashMap<String, Vec<&str>>> = None;
                 for share in &composition.packages {
                     let Some(package) = context.knowledge.get(&share.name) else {
                         continue;
                     };
+                    let by_copy = sources_by_copy.get_or_insert_with(|| {
+                        let mut by_copy: HashMap<String, Vec<&str>> = HashMap::new();
+                        for source in &attribution.sources {
+                            if let Some(package) = package_of(&source.source) {
+                                by_copy
+                                    .entry(package.copy)
+                                    .or_default()
+                                    .push(source.source.as_str());
+                            }
+                        }
+                        by_copy
+                    });
                     let prefix = format!("{}/", share.copy);
-                    let sources: Vec<&str> = attribution
-                        .sources
-                        .iter()
-                        .filter(|s| package_of(&s.source).is_some_and(|p| p.copy == share.copy))
-                        .map(|s| s.source.as_str())
-                        .collect();
+                    let sources: &[&str] = by_copy.get(&share.copy).map_or(&[], Vec::as_slice);
                     let modules: Vec<&str> = sources
                         .iter()
                         .filter_map(|s| s.rsplit_once(prefix.as_str()).map(|(_, module)| module))
                         .collect();
-                    let Some(reason) = whole_form(package, &modules) else {
+                    let package_globs = globs
+                        .entry(package.name.as_str())
+                        .or_insert_with(|| PackageGlobs::of(package));
+                    let Some(reason) = whole_form(package, package_globs, &modules) else {
                         continue;
                     };
                     let gzip = share
