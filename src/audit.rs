@@ -327,9 +327,6 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         Some(&reader),
         &mut cache,
     );
-    if let Err(problem) = cache.save() {
-        notes.push(problem.0);
-    }
     clock.lap("measure");
     clock.work = progress.work_times();
     clock.workers = measure::worker_count(options.threads);
@@ -416,9 +413,17 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
     }
     clock.lap("pages and site model");
     // After analysis (an image's box depends on its measured size), before the rules.
-    let layouts =
-        crate::layout::lay_out_pages(&assets, config.base_path.as_deref(), options.threads);
+    let layouts = crate::layout::lay_out_pages_cached(
+        &assets,
+        config.base_path.as_deref(),
+        options.threads,
+        &mut cache,
+    );
     notes.extend(layouts.notes());
+    // Once, with what measuring and the layouts added.
+    if let Err(problem) = cache.save() {
+        notes.push(problem.0);
+    }
     clock.lap("layout");
     let budgets = budget::evaluate(&config, &assets, &pages);
     notes.extend(budget::unmatched_path_budgets(&config, &assets));

@@ -245,3 +245,100 @@ fn lcp_rules_follow_the_lcp_candidate() {
         "{hero:?}"
     );
 }
+
+/// A re-run takes each page's layout from the cache when nothing it depends on changed: the
+/// page, the folder's stylesheets, its images' sizes. Layouts cut short are not kept.
+#[test]
+fn layouts_are_reused_until_a_page_stylesheet_or_image_changes() {
+    use webaudit::layout::{LayoutStatus, lay_out_pages, lay_out_pages_cached};
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    copy_tree(&fixture("layout"), root);
+    let scan = webaudit::scan::scan(root, &[]).unwrap();
+    let reader =
+        webaudit::analyze::AnalyzeContext::new(&scan.files, None, [0; 32], Default::default());
+    let mut nothing_kept = webaudit::measure::cache::Cache::disabled();
+    let measured = webaudit::measure::measure(
+        &scan.files,
+        Default::default(),
+        Some(&reader),
+        &mut nothing_kept,
+    );
+    let mut assets = measured.assets;
+    let mut cache = webaudit::measure::cache::Cache::disabled();
+    let uncached = lay_out_pages(&assets, None, 0);
+    let first = lay_out_pages_cached(&assets, None, 0, &mut cache);
+    assert_eq!(first, uncached);
+    assert!(first.pages.len() > 5);
+
+    // Without the pages on disk, only a layout from the cache can be a laid-out one.
+    let pages: Vec<String> = first.pages.iter().map(|p| p.page.clone()).collect();
+    for page in &pages {
+        std::fs::remove_file(root.join(page)).unwrap();
+    }
+    let second = lay_out_pages_cached(&assets, None, 0, &mut cache);
+    for (before, after) in first.pages.iter().zip(&second.pages) {
+        if before.status == LayoutStatus::Fallback {
+            // Cut short (deep.html, over the nesting cap): laid out again, and now unreadable.
+            let note = after.note.as_deref().unwrap_or_default();
+            assert!(note.contains("not laid out"), "{}: {note}", after.page);
+            assert_ne!(before.note, after.note, "{}", after.page);
+        } else {
+            assert_eq!(before, after, "{} comes from the cache", after.page);
+        }
+    }
+
+    // A stylesheet's content or an image's size changes: every page is laid out again (and
+    // falls back, its file being gone).
+    let changes: [fn(&mut webaudit::measure::Asset) -> bool; 2] = [
+        |asset| {
+            let stylesheet = asset.kind == webaudit::kind::AssetKind::Stylesheet;
+            if stylesheet {
+                asset.content_hash[0] ^= 1;
+            }
+            stylesheet
+        },
+        |asset| match &mut asset.facts {
+            webaudit::model::facts::Facts::Image(image) => match &mut image.header {
+                Some(header) => {
+                    header.width += 1;
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        },
+    ];
+    for change in changes {
+        let original = assets.clone();
+        let changed = assets.iter_mut().map(change).fold(false, |a, b| a | b);
+        assert!(changed, "the fixture has what the change needs");
+        let again = lay_out_pages_cached(&assets, None, 0, &mut cache);
+        assert!(
+            again
+                .pages
+                .iter()
+                .all(|p| p.status == LayoutStatus::Fallback),
+            "{:?}",
+            again
+                .pages
+                .iter()
+                .map(|p| (&p.page, p.status))
+                .collect::<Vec<_>>()
+        );
+        assets = original;
+    }
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

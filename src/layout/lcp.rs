@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{ElementBox, ElementKind};
 
 /// What the LCP candidate is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LcpKind {
     Img,
@@ -19,7 +19,7 @@ pub enum LcpKind {
 }
 
 /// The largest contentful element in the first viewport.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct LcpCandidate {
     pub kind: LcpKind,
     /// For an image: its `index` among the layout's elements of its kind.
@@ -33,7 +33,7 @@ pub struct LcpCandidate {
     pub area: f64,
     /// An `<img>` whose image a lazy-loading script sets from `data-src`/`data-srcset`
     /// ([`ElementBox::script_set`]): Chromium, which runs the script, paints that image.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub script_set: bool,
 }
 

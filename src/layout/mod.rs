@@ -38,6 +38,7 @@ use serde::Serialize;
 use crate::analyze::Facts;
 use crate::analyze::html::{HtmlFacts, ImageTag};
 use crate::measure::Asset;
+use crate::measure::cache::{self, Cache};
 
 /// A viewport a page is laid out at.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -95,7 +96,7 @@ pub const SCRIPT_SHELL_NOTE: &str =
     "content rendered by script: layout covers the static shell only";
 
 /// The kinds of element laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ElementKind {
     Img,
@@ -117,7 +118,7 @@ impl ElementKind {
 }
 
 /// One element's box at one viewport.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ElementBox {
     pub kind: ElementKind,
     /// 0-based position among the page's elements of this kind, in document order (the order
@@ -143,7 +144,7 @@ pub struct ElementBox {
     /// `current_src` comes from `data-src`/`data-srcset` (the element's `src` is missing or a
     /// `data:` placeholder): a lazy-loading script sets it, so the browser's preload scanner
     /// cannot see the image and requests it only once that script has run.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub script_set: bool,
     /// CSS px from the top left of the page.
     pub x: f64,
@@ -168,7 +169,7 @@ pub struct ElementBox {
 }
 
 /// CSS `object-fit`: how a replaced element's content is sized in its box.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ObjectFit {
     /// Stretched to the box.
@@ -220,6 +221,43 @@ pub struct ViewportLayout {
     pub lcp: Option<lcp::LcpCandidate>,
 }
 
+/// A [`ViewportLayout`] as a cached layout holds it: the viewport by a name that must be one of
+/// [`VIEWPORTS`].
+#[derive(serde::Deserialize)]
+struct CachedViewportLayout {
+    name: String,
+    width: u32,
+    height: u32,
+    scale: f32,
+    page_height: f64,
+    elements: Vec<ElementBox>,
+    lcp: Option<lcp::LcpCandidate>,
+}
+
+// By hand: a derived implementation would ask for input that lives forever (the `'static`
+// name), which a cache file read at run time is not.
+impl<'de> serde::Deserialize<'de> for ViewportLayout {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let cached = CachedViewportLayout::deserialize(deserializer)?;
+        let name = VIEWPORTS
+            .iter()
+            .map(|viewport| viewport.name)
+            .find(|known| *known == cached.name)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!("no viewport is named {:?}", cached.name))
+            })?;
+        Ok(ViewportLayout {
+            name,
+            width: cached.width,
+            height: cached.height,
+            scale: cached.scale,
+            page_height: cached.page_height,
+            elements: cached.elements,
+            lcp: cached.lcp,
+        })
+    }
+}
+
 impl ViewportLayout {
     /// The box of the page's `<img>` `tag`: matched by `src` as written and rank among the
     /// page's `<img>` with that `src` (robust to `<img>` the analysis and the engine count
@@ -261,7 +299,7 @@ impl ViewportLayout {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LayoutStatus {
     LaidOut,
@@ -270,7 +308,7 @@ pub enum LayoutStatus {
 }
 
 /// What the layout stage computed for one page.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct PageLayout {
     pub page: String,
     pub status: LayoutStatus,
@@ -298,7 +336,7 @@ impl PageLayout {
 }
 
 /// Every page's layout, by page path.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Layouts {
     pub pages: Vec<PageLayout>,
 }
@@ -347,10 +385,89 @@ pub struct PageJob {
     pub file: PathBuf,
 }
 
+/// Bump when what a layout says changes (the engine, the viewports, what is recorded): cached
+/// layouts of other versions are then ignored.
+pub const LAYOUT_VERSION: &str = "layout-1";
+
 /// Lays out every page of `assets` (HTML documents that are pages, see
 /// [`crate::pages::is_page`]), `threads` at a time (0: one per core).
 pub fn lay_out_pages(assets: &[Asset], base_path: Option<&str>, threads: usize) -> Layouts {
-    let files = Arc::new(FolderFiles {
+    lay_out_pages_cached(assets, base_path, threads, &mut Cache::disabled())
+}
+
+/// [`lay_out_pages`], taking from `cache` the layouts of pages laid out before with the same
+/// inputs, and adding the ones it computes. A page's layout depends on its content and on
+/// the folder: the stylesheets it may load, every image's size, the base path. The key holds
+/// all of it, so a change to any stylesheet or image lays every page out again. Layouts cut
+/// short (a page over its time budget or caps, see [`LayoutStatus::Fallback`]) are not kept.
+pub fn lay_out_pages_cached(
+    assets: &[Asset],
+    base_path: Option<&str>,
+    threads: usize,
+    cache: &mut Cache,
+) -> Layouts {
+    let files = Arc::new(folder_files(assets, base_path));
+    let folder = folder_fingerprint(assets, base_path);
+    let mut cached = Vec::new();
+    let mut jobs: Vec<(PageJob, cache::Key)> = Vec::new();
+    for asset in assets {
+        let Facts::Document(html) = &asset.facts else {
+            continue;
+        };
+        if !crate::pages::is_page(&asset.path, html) {
+            continue;
+        }
+        let key = cache::key(&[
+            b"layout",
+            LAYOUT_VERSION.as_bytes(),
+            &folder,
+            asset.path.as_bytes(),
+            &asset.content_hash,
+        ]);
+        let reused = cache
+            .get(&key)
+            .and_then(|json| serde_json::from_slice::<PageLayout>(json).ok())
+            .filter(|layout| layout.page == asset.path);
+        match reused {
+            Some(layout) => {
+                cache.touch(&key);
+                cached.push(layout);
+            }
+            None => jobs.push((
+                PageJob {
+                    path: asset.path.clone(),
+                    file: asset.file.clone(),
+                },
+                key,
+            )),
+        }
+    }
+    let keys: HashMap<String, cache::Key> = jobs
+        .iter()
+        .map(|(job, key)| (job.path.clone(), *key))
+        .collect();
+    let mut layouts = lay_out_jobs(
+        jobs.into_iter().map(|(job, _)| job).collect(),
+        files,
+        threads,
+    );
+    for layout in &layouts.pages {
+        if layout.status == LayoutStatus::Fallback {
+            continue;
+        }
+        if let (Some(key), Ok(json)) = (keys.get(&layout.page), serde_json::to_vec(layout)) {
+            cache.insert(*key, json);
+        }
+    }
+    layouts.pages.extend(cached);
+    layouts.pages.sort_by(|a, b| a.page.cmp(&b.page));
+    layouts
+}
+
+/// What the engine may read of the folder besides a page: its stylesheets, and the sizes of
+/// its images.
+fn folder_files(assets: &[Asset], base_path: Option<&str>) -> FolderFiles {
+    FolderFiles {
         stylesheets: assets
             .iter()
             .filter(|a| a.kind == crate::kind::AssetKind::Stylesheet)
@@ -376,18 +493,44 @@ pub fn lay_out_pages(assets: &[Asset], base_path: Option<&str>, threads: usize) 
             .map(|a| (a.path.clone(), a.raw))
             .collect(),
         base_path: base_path.map(str::to_string),
-    });
-    let jobs: Vec<PageJob> = assets
-        .iter()
-        .filter_map(|asset| match &asset.facts {
-            Facts::Document(html) if crate::pages::is_page(&asset.path, html) => Some(PageJob {
-                path: asset.path.clone(),
-                file: asset.file.clone(),
-            }),
+    }
+}
+
+/// A hash of everything [`folder_files`] gives the engine (stylesheets by content), in the
+/// folder's order.
+fn folder_fingerprint(assets: &[Asset], base_path: Option<&str>) -> [u8; 32] {
+    let mut hasher = blake3::Hasher::new();
+    let mut part = |bytes: &[u8]| {
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    part(base_path.unwrap_or("").as_bytes());
+    part(&[u8::from(base_path.is_some())]);
+    for asset in assets {
+        let image = match &asset.facts {
+            Facts::Image(image) => image.header.map(|h| (h.width, h.height)),
             _ => None,
-        })
-        .collect();
-    lay_out_jobs(jobs, files, threads)
+        };
+        let vector = match &asset.facts {
+            Facts::Svg(svg) => svg.layout_size(),
+            _ => None,
+        };
+        let stylesheet = asset.kind == crate::kind::AssetKind::Stylesheet;
+        let counted_image = asset.kind == crate::kind::AssetKind::Image;
+        if !stylesheet && !counted_image && image.is_none() && vector.is_none() {
+            continue;
+        }
+        part(asset.path.as_bytes());
+        part(&[u8::from(stylesheet), u8::from(counted_image)]);
+        if stylesheet {
+            part(&asset.content_hash);
+        }
+        if counted_image {
+            part(&asset.raw.to_le_bytes());
+        }
+        part(format!("{image:?}|{vector:?}").as_bytes());
+    }
+    *hasher.finalize().as_bytes()
 }
 
 /// Lays out the HTML `pages` of a scanned folder (for the fixers, which have no analysis):
