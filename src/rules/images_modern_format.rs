@@ -73,7 +73,43 @@ impl Rule for ImagesModernFormat {
     }
 
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
-        let uses = img_uses(context);
+        // The <img> uses of each file, and the raster images by name without extension: looked
+        // up per image instead of scanned (a folder of 2,000 images and as many <img>).
+        let mut uses_of: std::collections::HashMap<String, Vec<ImgUse>> =
+            std::collections::HashMap::new();
+        for image_use in img_uses(context) {
+            uses_of
+                .entry(image_use.target.clone())
+                .or_default()
+                .push(image_use);
+        }
+        let mut rasters_by_stem: std::collections::HashMap<&str, Vec<&str>> =
+            std::collections::HashMap::new();
+        for asset in context.assets {
+            if let Some((stem, extension)) = asset.path.rsplit_once('.')
+                && matches!(
+                    extension.to_ascii_lowercase().as_str(),
+                    "png" | "jpg" | "jpeg" | "gif"
+                )
+            {
+                rasters_by_stem.entry(stem).or_default().push(&asset.path);
+            }
+        }
+        // The pages whose largest paint (on the mobile layout) is each image: its bytes are
+        // what the page waits for.
+        let mut lcp_pages_of: std::collections::HashMap<&str, Vec<&str>> =
+            std::collections::HashMap::new();
+        for page in &context.layouts.pages {
+            if let Some(file) = page
+                .viewport(crate::layout::MOBILE.name)
+                .and_then(|v| v.lcp_file())
+            {
+                lcp_pages_of
+                    .entry(file)
+                    .or_default()
+                    .push(page.page.as_str());
+            }
+        }
         for (path, image) in image_files(context) {
             // An image nothing in the folder uses costs no visitor anything known.
             if context.site.unreferenced_images.contains(path) {
@@ -86,25 +122,14 @@ impl Rule for ImagesModernFormat {
             if !is_reencoded(&header) || raw < webp + MIN_SAVING {
                 continue;
             }
-            let Some(place) = place_of(path, &uses, |u| !modern_source_offered(u.html, u.tag))
+            let uses = uses_of.get(path).map_or(&[][..], Vec::as_slice);
+            let Some(place) = place_of(path, uses, |u| !modern_source_offered(u.html, u.tag))
             else {
                 continue;
             };
             let saving = raw - webp;
-            // The pages whose largest paint (on the mobile layout) is this image: its bytes
-            // are what the page waits for.
-            let lcp_pages: Vec<&str> = context
-                .layouts
-                .pages
-                .iter()
-                .filter(|page| {
-                    page.viewport(crate::layout::MOBILE.name)
-                        .and_then(|v| v.lcp_file())
-                        == Some(path)
-                })
-                .map(|page| page.page.as_str())
-                .collect();
-            let lcp_note = match lcp_pages.as_slice() {
+            let lcp_pages = lcp_pages_of.get(path).map_or(&[][..], Vec::as_slice);
+            let lcp_note = match lcp_pages {
                 [] => String::new(),
                 [one] => format!(
                     "; it is the LCP image of {one} on mobile: that page's largest paint waits for these bytes"
@@ -144,7 +169,7 @@ impl Rule for ImagesModernFormat {
                 ),
                 actual: Some(raw),
                 saving: Some(saving),
-                fix: Some(fix(context, path, &uses, raw, saving)),
+                fix: Some(fix(context, path, uses, &rasters_by_stem, raw, saving)),
                 ..Violation::default()
             });
         }
@@ -208,7 +233,16 @@ fn webp_name(image: &str) -> String {
 /// `webaudit optimize --webp --copies-only --rewrite-html` on this one image when that makes
 /// every page use the copy; otherwise what to do by hand (the copy alone changes nothing a
 /// visitor gets, and the finding stays).
-fn fix(context: &RuleContext, image: &str, uses: &[ImgUse], raw: u64, saving: u64) -> Fix {
+/// The fix for `image`; `uses` are its <img> uses, `rasters_by_stem` the folder's PNG, JPEG and
+/// GIF files by path without extension.
+fn fix(
+    context: &RuleContext,
+    image: &str,
+    uses: &[ImgUse],
+    rasters_by_stem: &std::collections::HashMap<&str, Vec<&str>>,
+    raw: u64,
+    saving: u64,
+) -> Fix {
     let file = super::fix_path(context.root, image);
     let copy = webp_name(image);
     let copy_command = format!("webaudit optimize --webp --copies-only {file}");
@@ -237,20 +271,12 @@ fn fix(context: &RuleContext, image: &str, uses: &[ImgUse], raw: u64, saving: u6
     }
     // `photo.png` and `photo.jpg` would both make `photo.webp`: the optimiser writes neither.
     let stem = copy.trim_end_matches(".webp");
-    let rival = context.assets.iter().find(|a| {
-        a.path != image
-            && a.path.rsplit_once('.').is_some_and(|(s, e)| {
-                s == stem
-                    && matches!(
-                        e.to_ascii_lowercase().as_str(),
-                        "png" | "jpg" | "jpeg" | "gif"
-                    )
-            })
-    });
+    let rival = rasters_by_stem
+        .get(stem)
+        .and_then(|paths| paths.iter().find(|&&path| path != image));
     if let Some(rival) = rival {
         return manual(format!(
-            "convert {image} to WebP under a name of its own and point the pages at it: {image} and {} would both make {copy}, so `webaudit optimize` writes neither",
-            rival.path
+            "convert {image} to WebP under a name of its own and point the pages at it: {image} and {rival} would both make {copy}, so `webaudit optimize` writes neither"
         ));
     }
     if pages.is_empty() {
