@@ -406,19 +406,6 @@ fn size_limit_configuration_in_package_json_is_imported() {
     );
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn rules_lists_every_rule_and_explain_prints_its_doc() {
     let rules = run(&["rules"]);

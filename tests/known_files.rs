@@ -14,19 +14,6 @@ use webaudit::knowledge::{Knowledge, Signatures};
 use webaudit::measure::cache::Cache;
 use webaudit::measure::{MeasureOptions, Measured, measure};
 
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// Measures `root` as an audit does (sizes, facts, source maps), with the cache in `cache_dir`
 /// or none. Files written by this test are seconds old: the run's clock is set a minute later,
 /// so that they count as settled.
@@ -97,7 +84,7 @@ fn unchanged_files_are_not_read_again_and_changed_ones_are() {
         ("images-good", "images"),
         ("icons", "icons"),
     ] {
-        copy_tree(&common::fixture(fixture), &root.join(name));
+        common::copy_tree(&common::fixture(fixture), &root.join(name));
     }
     let cache = tempfile::tempdir().unwrap();
     let cache = cache.path();

@@ -355,12 +355,9 @@ pub fn analyze(
             None => serde_json::to_vec(&facts).ok().map(|json| (key, json)),
         };
         return Analysis {
-            facts,
             reused: computed.is_none().then_some(key),
-            claimed: None,
             computed,
-            map_json: None,
-            map_target: None,
+            ..Analysis::of(facts)
         };
     }
     let (map, map_target) = match format {
@@ -388,14 +385,7 @@ pub fn analyze(
         &map_hash,
         &map_path,
     ) else {
-        return Analysis {
-            facts: Facts::None,
-            reused: None,
-            claimed: None,
-            computed: None,
-            map_json: None,
-            map_target: None,
-        };
+        return Analysis::of(Facts::None);
     };
     let extension = extension_of(file);
     let claimed = match &map {
@@ -557,12 +547,8 @@ fn analyze_known(
     let cached = |key: cache::Key| -> Option<Analysis> {
         let facts = serde_json::from_slice::<Facts>(cache.get(&key)?).ok()?;
         Some(Analysis {
-            facts,
             reused: Some(key),
-            claimed: None,
-            computed: None,
-            map_json: None,
-            map_target: None,
+            ..Analysis::of(facts)
         })
     };
     let image = matches!(
@@ -571,17 +557,7 @@ fn analyze_known(
     );
     if !in_memory {
         // The facts of a streamed file come from its first bytes (`read_head`).
-        return match image || format == Format::Svg {
-            true => None,
-            false => Some(Analysis {
-                facts: Facts::None,
-                reused: None,
-                claimed: None,
-                computed: None,
-                map_json: None,
-                map_target: None,
-            }),
-        };
+        return (!image && format != Format::Svg).then(|| Analysis::of(Facts::None));
     }
     if image {
         return cached(image_key(context, content_hash))
@@ -610,14 +586,7 @@ fn analyze_known(
         &map_hash,
         map_path,
     ) else {
-        return Some(Analysis {
-            facts: Facts::None,
-            reused: None,
-            claimed: None,
-            computed: None,
-            map_json: None,
-            map_target: None,
-        });
+        return Some(Analysis::of(Facts::None));
     };
     let mut analysis = cached(key)?;
     analysis.claimed = map.cloned();
@@ -637,23 +606,15 @@ fn analyze_image(
         && let Ok(facts @ Facts::Image(_)) = serde_json::from_slice::<Facts>(cached)
     {
         return Analysis {
-            facts,
             reused: Some(key),
-            claimed: None,
-            computed: None,
-            map_json: None,
-            map_target: None,
+            ..Analysis::of(facts)
         };
     }
     let facts = Facts::Image(Box::new(image::analyze(bytes, context.image)));
     let computed = serde_json::to_vec(&facts).ok().map(|json| (key, json));
     Analysis {
-        facts,
-        reused: None,
-        claimed: None,
         computed,
-        map_json: None,
-        map_target: None,
+        ..Analysis::of(facts)
     }
 }
 

@@ -122,6 +122,20 @@ pub struct Analysis {
     pub map_target: Option<String>,
 }
 
+impl Analysis {
+    /// Facts read from the bytes alone: no cache entry, no source map.
+    pub fn of(facts: Facts) -> Analysis {
+        Analysis {
+            facts,
+            reused: None,
+            claimed: None,
+            computed: None,
+            map_json: None,
+            map_target: None,
+        }
+    }
+}
+
 /// What measuring produced: assets in scan order, files that could not be measured, and the
 /// statistics of the cache.
 #[derive(Debug, Default)]
@@ -751,7 +765,40 @@ fn measure_known(
         Some(analysis) => (analysis.facts, analysis.claimed, analysis.reused),
         None => (Facts::None, None, None),
     };
-    let asset = Asset {
+    let asset = measured_asset(
+        file,
+        format,
+        raw,
+        &sizes,
+        content_hash,
+        extension_mismatch,
+        facts,
+    );
+    Some(Outcome {
+        asset,
+        computed: Vec::new(),
+        cache_hits,
+        baseline_hits,
+        claimed,
+        facts: None,
+        reused_facts,
+        map_json: None,
+        record: Some((record_key, None)),
+        recognised: true,
+    })
+}
+
+/// The asset of a measured file, before variants are linked and the site model adds to it.
+fn measured_asset(
+    file: &ScannedFile,
+    format: Format,
+    raw: u64,
+    sizes: &HashMap<Algorithm, u64>,
+    content_hash: ContentHash,
+    extension_mismatch: bool,
+    facts: Facts,
+) -> Asset {
+    Asset {
         path: file.relative_path.clone(),
         file: file.path.clone(),
         kind: format.kind(),
@@ -767,19 +814,7 @@ fn measure_known(
         facts,
         encoded_only: None,
         composition: None,
-    };
-    Some(Outcome {
-        asset,
-        computed: Vec::new(),
-        cache_hits,
-        baseline_hits,
-        claimed,
-        facts: None,
-        reused_facts,
-        map_json: None,
-        record: Some((record_key, None)),
-        recognised: true,
-    })
+    }
 }
 
 /// The compressed sizes measured for a file of `format` and `raw` bytes. Source maps are
@@ -964,23 +999,15 @@ fn measure_file(
             map_target,
         })
         .and_then(|known| stamps.new_record(index, raw, &known));
-    let asset = Asset {
-        path: file.relative_path.clone(),
-        file: file.path.clone(),
-        kind: format.kind(),
+    let asset = measured_asset(
+        file,
         format,
         raw,
-        gzip: sizes.get(&Algorithm::Gzip).copied(),
-        brotli: sizes.get(&Algorithm::Brotli).copied(),
-        hash: blake3::Hash::from_bytes(content_hash).to_hex().to_string(),
+        &sizes,
         content_hash,
-        extension_mismatch: classification.extension_mismatch,
-        original: None,
-        variants: Vec::new(),
+        classification.extension_mismatch,
         facts,
-        encoded_only: None,
-        composition: None,
-    };
+    );
     Ok(Outcome {
         asset,
         computed,
