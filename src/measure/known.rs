@@ -12,7 +12,8 @@
 //! within the resolution of its timestamps keeps them. So a record is only made for a file
 //! whose change time is at least [`SETTLE`] older than the moment its metadata was taken; any
 //! later write then stamps a later change time. A file built a moment ago is simply read, and
-//! recorded by the next run.
+//! recorded by the next run. File systems without a change time of their own (FAT, exFAT) get
+//! no records at all ([`change_time_is_kept`]).
 
 use std::time::{Duration, SystemTime};
 
@@ -72,6 +73,10 @@ impl FileStamp {
         self.size
     }
 
+    pub fn device(&self) -> u64 {
+        self.device
+    }
+
     /// The cache key of the record of the file at `relative_path` with this stamp. The path is
     /// part of it because what is recorded depends on it (the format on the extension, the
     /// source map's place on the folder).
@@ -86,6 +91,65 @@ impl FileStamp {
         stamp[44..48].copy_from_slice(&(self.changed.1 as u32).to_le_bytes());
         cache::key(&[b"known file", relative_path.as_bytes(), &stamp])
     }
+}
+
+/// Whether the file system holding `path` keeps a change time of its own. FAT and exFAT keep
+/// none: the change time they report is the modification time, which a copy that preserves
+/// times (`cp -p`, `rsync -t`) sets back, so a record could match a changed file. Their files
+/// get no records, and are read on every run.
+pub fn change_time_is_kept(path: &std::path::Path) -> bool {
+    match file_system_name(path) {
+        Some(name) => !WITHOUT_CHANGE_TIME.contains(&name.as_str()),
+        // Unknown: a record needs the change time to be trusted.
+        None => false,
+    }
+}
+
+/// File systems whose change time is only the modification time.
+const WITHOUT_CHANGE_TIME: [&str; 3] = ["msdos", "vfat", "exfat"];
+
+/// The kind of file system holding `path`, by the names above (others by any other name).
+#[cfg(target_os = "linux")]
+fn file_system_name(path: &std::path::Path) -> Option<String> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: `statfs` writes only into `info`, a plain struct of integers, and reads the
+    // NUL-terminated path, which lives until the call returns.
+    let mut info: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statfs(path.as_ptr(), &mut info) } != 0 {
+        return None;
+    }
+    Some(linux_file_system_name(info.f_type as i64).to_string())
+}
+
+/// Linux's `statfs` names a file system by a magic number (linux/magic.h).
+#[cfg(any(target_os = "linux", test))]
+fn linux_file_system_name(magic: i64) -> &'static str {
+    match magic {
+        0x4d44 => "msdos",
+        0x2011_BAB0 => "exfat",
+        _ => "other",
+    }
+}
+
+/// macOS's `statfs` names it (`msdos`, `exfat`, `apfs`…).
+#[cfg(target_os = "macos")]
+fn file_system_name(path: &std::path::Path) -> Option<String> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: as on Linux; `f_fstypename` is NUL-terminated within its array.
+    let mut info: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statfs(path.as_ptr(), &mut info) } != 0 {
+        return None;
+    }
+    let name = unsafe { std::ffi::CStr::from_ptr(info.f_fstypename.as_ptr()) };
+    Some(name.to_string_lossy().into_owned())
+}
+
+/// Elsewhere, the file system is not known: no records.
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn file_system_name(_path: &std::path::Path) -> Option<String> {
+    None
 }
 
 /// What a file's bytes said when they were last read.
@@ -201,6 +265,19 @@ mod tests {
             map_target: Some("a".repeat(MAX_MAP_TARGET_BYTES + 1)),
         };
         assert_eq!(long.encode(), None);
+    }
+
+    #[test]
+    fn file_systems_without_a_change_time_get_no_records() {
+        assert_eq!(linux_file_system_name(0x4d44), "msdos");
+        assert_eq!(linux_file_system_name(0x2011_BAB0), "exfat");
+        assert_eq!(linux_file_system_name(0xEF53), "other"); // ext4
+        // This machine's temporary folder (tmpfs, ext4, overlayfs or APFS) keeps one.
+        #[cfg(any(target_os = "linux", target_os = "macos"))]
+        assert!(change_time_is_kept(&std::env::temp_dir()));
+        assert!(!change_time_is_kept(std::path::Path::new(
+            "/no/such/folder"
+        )));
     }
 
     #[cfg(unix)]

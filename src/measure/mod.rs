@@ -307,15 +307,23 @@ pub fn measure(
         .iter()
         .map(|m| m.as_ref().map_or(0, |m| m.len()))
         .collect();
+    // Whether each device's file system keeps a change time (asked once per device).
+    let mut change_time_kept: HashMap<u64, bool> = HashMap::new();
     let stamps = Stamps {
         files,
         // A cache that is not kept would only hold records to drop.
         stamps: metadata
             .iter()
-            .map(|m| {
-                m.as_ref()
+            .zip(files)
+            .map(|(m, file)| {
+                let stamp = m
+                    .as_ref()
                     .filter(|_| cache.is_persistent())
-                    .and_then(|m| FileStamp::settled(m, now))
+                    .and_then(|m| FileStamp::settled(m, now))?;
+                let kept = *change_time_kept
+                    .entry(stamp.device())
+                    .or_insert_with(|| known::change_time_is_kept(&file.path));
+                kept.then_some(stamp)
             })
             .collect(),
         by_path: files
