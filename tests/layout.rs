@@ -265,11 +265,16 @@ fn layouts_are_reused_until_a_page_stylesheet_or_image_changes() {
         &mut nothing_kept,
     );
     let mut assets = measured.assets;
-    let mut cache = webaudit::measure::cache::Cache::disabled();
+    let cache_folder = tempfile::tempdir().unwrap();
+    let mut cache = webaudit::measure::cache::Cache::open(cache_folder.path(), "layout test").0;
     let uncached = lay_out_pages(&assets, None, 0);
     let first = lay_out_pages_cached(&assets, None, 0, &mut cache);
     assert_eq!(first, uncached);
     assert!(first.pages.len() > 5);
+    // `--no-cache`: nothing is kept.
+    let mut not_kept = webaudit::measure::cache::Cache::disabled();
+    lay_out_pages_cached(&assets, None, 0, &mut not_kept);
+    assert!(not_kept.is_empty());
 
     // Without the pages on disk, only a layout from the cache can be a laid-out one.
     let pages: Vec<String> = first.pages.iter().map(|p| p.page.clone()).collect();

@@ -452,7 +452,8 @@ pub fn lay_out_pages_cached(
         threads,
     );
     for layout in &layouts.pages {
-        if layout.status == LayoutStatus::Fallback {
+        // A cache that is not kept (`--no-cache`) would only hold layouts to drop.
+        if layout.status == LayoutStatus::Fallback || !cache.is_persistent() {
             continue;
         }
         if let (Some(key), Ok(json)) = (keys.get(&layout.page), serde_json::to_vec(layout)) {
