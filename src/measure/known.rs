@@ -108,18 +108,28 @@ pub fn change_time_is_kept(path: &std::path::Path) -> bool {
 /// File systems whose change time is only the modification time.
 const WITHOUT_CHANGE_TIME: [&str; 3] = ["msdos", "vfat", "exfat"];
 
-/// The kind of file system holding `path`, by the names above (others by any other name).
-#[cfg(target_os = "linux")]
-fn file_system_name(path: &std::path::Path) -> Option<String> {
+/// `statfs` of the file system holding `path`.
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+fn file_system_of(path: &std::path::Path) -> Option<libc::statfs> {
     use std::os::unix::ffi::OsStrExt;
     let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    // SAFETY: `statfs` writes only into `info`, a plain struct of integers, and reads the
-    // NUL-terminated path, which lives until the call returns.
+    // SAFETY: `statfs` writes only into `info`, a plain struct of integers and characters,
+    // and reads the NUL-terminated path, which lives until the call returns.
     let mut info: libc::statfs = unsafe { std::mem::zeroed() };
     if unsafe { libc::statfs(path.as_ptr(), &mut info) } != 0 {
         return None;
     }
-    Some(linux_file_system_name(info.f_type as i64).to_string())
+    Some(info)
+}
+
+/// The kind of file system holding `path`, by the names above (others by any other name).
+#[cfg(target_os = "linux")]
+fn file_system_name(path: &std::path::Path) -> Option<String> {
+    let info = file_system_of(path)?;
+    // `f_type` is 64 or 32 bits wide depending on the architecture.
+    #[allow(clippy::useless_conversion)]
+    let magic = i64::from(info.f_type);
+    Some(linux_file_system_name(magic).to_string())
 }
 
 /// Linux's `statfs` names a file system by a magic number (linux/magic.h).
@@ -135,13 +145,8 @@ fn linux_file_system_name(magic: i64) -> &'static str {
 /// macOS's `statfs` names it (`msdos`, `exfat`, `apfs`…).
 #[cfg(target_os = "macos")]
 fn file_system_name(path: &std::path::Path) -> Option<String> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    // SAFETY: as on Linux; `f_fstypename` is NUL-terminated within its array.
-    let mut info: libc::statfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statfs(path.as_ptr(), &mut info) } != 0 {
-        return None;
-    }
+    let info = file_system_of(path)?;
+    // SAFETY: `f_fstypename` is NUL-terminated within its array.
     let name = unsafe { std::ffi::CStr::from_ptr(info.f_fstypename.as_ptr()) };
     Some(name.to_string_lossy().into_owned())
 }

@@ -203,19 +203,42 @@ struct Outcome {
 struct Stamps<'a> {
     files: &'a [ScannedFile],
     stamps: Vec<Option<FileStamp>>,
+    /// Each stamped file's record key, and its record when the cache has one (looked up once:
+    /// the read-ahead, the file's worker and the scripts it is the map of all ask).
+    records: Vec<Option<(Key, Option<KnownFile>)>>,
     by_path: HashMap<&'a str, usize>,
 }
 
-impl Stamps<'_> {
+impl<'a> Stamps<'a> {
+    fn new(files: &'a [ScannedFile], stamps: Vec<Option<FileStamp>>, cache: &Cache) -> Self {
+        let records = stamps
+            .iter()
+            .zip(files)
+            .map(|(stamp, file)| {
+                let key = stamp.as_ref()?.key(&file.relative_path);
+                Some((key, cache.get(&key).and_then(KnownFile::decode)))
+            })
+            .collect();
+        Stamps {
+            files,
+            stamps,
+            records,
+            by_path: files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.relative_path.as_str(), i))
+                .collect(),
+        }
+    }
+
     fn key(&self, index: usize) -> Option<Key> {
-        let stamp = self.stamps.get(index)?.as_ref()?;
-        Some(stamp.key(&self.files[index].relative_path))
+        Some(self.records.get(index)?.as_ref()?.0)
     }
 
     /// The record of file `index`, when one was made for exactly this version of it.
-    fn record(&self, cache: &Cache, index: usize) -> Option<(Key, KnownFile)> {
-        let key = self.key(index)?;
-        Some((key, KnownFile::decode(cache.get(&key)?)?))
+    fn record(&self, index: usize) -> Option<(Key, &KnownFile)> {
+        let (key, record) = self.records.get(index)?.as_ref()?;
+        Some((*key, record.as_ref()?))
     }
 
     /// A record to add for file `index`, whose `raw` bytes hashed to `known.content_hash` when
@@ -309,29 +332,22 @@ pub fn measure(
         .collect();
     // Whether each device's file system keeps a change time (asked once per device).
     let mut change_time_kept: HashMap<u64, bool> = HashMap::new();
-    let stamps = Stamps {
-        files,
-        // A cache that is not kept would only hold records to drop.
-        stamps: metadata
-            .iter()
-            .zip(files)
-            .map(|(m, file)| {
-                let stamp = m
-                    .as_ref()
-                    .filter(|_| cache.is_persistent())
-                    .and_then(|m| FileStamp::settled(m, now))?;
-                let kept = *change_time_kept
-                    .entry(stamp.device())
-                    .or_insert_with(|| known::change_time_is_kept(&file.path));
-                kept.then_some(stamp)
-            })
-            .collect(),
-        by_path: files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.relative_path.as_str(), i))
-            .collect(),
-    };
+    // A cache that is not kept would only hold records to drop.
+    let stamped: Vec<Option<FileStamp>> = metadata
+        .iter()
+        .zip(files)
+        .map(|(m, file)| {
+            let stamp = m
+                .as_ref()
+                .filter(|_| cache.is_persistent())
+                .and_then(|m| FileStamp::settled(m, now))?;
+            let kept = *change_time_kept
+                .entry(stamp.device())
+                .or_insert_with(|| known::change_time_is_kept(&file.path));
+            kept.then_some(stamp)
+        })
+        .collect();
+    let stamps = Stamps::new(files, stamped, cache);
     drop(metadata);
     // Costliest first, so that no long job starts last while the other workers run dry. A
     // file's cost is its size, weighted for the formats that are re-encoded.
@@ -382,7 +398,7 @@ pub fn measure(
     // Files recognised by their record are probably not read: the read-ahead passes them over
     // (counted as empty), so that it neither opens them nor stops short of the ones to read.
     let ahead_sizes: Vec<u64> = (0..files.len())
-        .map(|i| match stamps.record(shared_cache, i) {
+        .map(|i| match stamps.record(i) {
             Some(_) => 0,
             None => sizes[i],
         })
@@ -418,7 +434,7 @@ pub fn measure(
     for (i, file) in files.iter().enumerate().filter(|(_, f)| is_map(f)) {
         match claimed.get(&file.relative_path) {
             Some((map, recognised)) => {
-                let mut outcome = claimed_map_outcome(i, file, map, &stamps, shared_cache);
+                let mut outcome = claimed_map_outcome(i, file, map, &stamps);
                 outcome.recognised = *recognised;
                 let outcome = Ok(outcome);
                 done(i, &outcome);
@@ -584,11 +600,10 @@ fn claimed_map_outcome(
     file: &ScannedFile,
     map: &ClaimedMap,
     stamps: &Stamps,
-    cache: &Cache,
 ) -> Outcome {
     // The worker only hashed the map: a record it leaves serves its script, not the map's own
     // measuring (no format). One made when the map itself was measured says more: kept.
-    let record = match stamps.record(cache, index) {
+    let record = match stamps.record(index) {
         Some((key, known)) if known.content_hash == map.content_hash => Some((key, None)),
         _ => {
             let known = KnownFile {
@@ -727,7 +742,7 @@ fn measure_known(
     reader: Option<&dyn ContentReader>,
 ) -> Option<Outcome> {
     let file = &stamps.files[index];
-    let (record_key, record) = stamps.record(cache, index)?;
+    let (record_key, record) = stamps.record(index)?;
     let (format, extension_mismatch) = record.classification?;
     let raw = stamps.stamps[index]?.size();
     let content_hash = record.content_hash;
@@ -747,7 +762,7 @@ fn measure_known(
     let map = match &record.map_target {
         Some(target) => match stamps.by_path.get(target.as_str()) {
             Some(&map_index) => {
-                let (_, map_record) = stamps.record(cache, map_index)?;
+                let (_, map_record) = stamps.record(map_index)?;
                 Some(ClaimedMap {
                     path: target.clone(),
                     raw: stamps.stamps[map_index]?.size(),
