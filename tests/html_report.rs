@@ -461,7 +461,7 @@ fn vite_app_next_report_shows_what_changed_since_vite_app() {
 fn a_file_name_made_of_markup_renders_as_text() {
     let out = output_folder("hostile-name");
     let folder = out.join("dist");
-    copy_folder(&fixture("treeshake-bad/dist"), &folder);
+    copy_tree(&fixture("treeshake-bad/dist"), &folder);
     let name = "<script>\"<img src=x onerror=window.__webaudit_injected=true>.js";
     let bundle = std::fs::read_dir(folder.join("assets"))
         .unwrap()
@@ -485,17 +485,4 @@ fn a_file_name_made_of_markup_renders_as_text() {
             .any(|t| t["chunk"] == format!("assets/{name}").as_str()),
         "the renamed bundle is not in the treemap"
     );
-}
-
-fn copy_folder(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_folder(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
