@@ -126,9 +126,10 @@ fn file_system_of(path: &std::path::Path) -> Option<libc::statfs> {
 #[cfg(target_os = "linux")]
 fn file_system_name(path: &std::path::Path) -> Option<String> {
     let info = file_system_of(path)?;
-    // `f_type` is 64 or 32 bits wide depending on the architecture.
-    #[allow(clippy::useless_conversion)]
-    let magic = i64::from(info.f_type);
+    // `f_type` is `i64` in glibc, `u64` in musl and 32 bits on some architectures; the magic
+    // numbers fit in 32 bits, so the cast keeps them.
+    #[allow(clippy::unnecessary_cast)]
+    let magic = info.f_type as i64;
     Some(linux_file_system_name(magic).to_string())
 }
 
