@@ -38,24 +38,6 @@ enum Frame {
     Template,
 }
 
-/// Keywords after which an expression (and so a regular expression) may start. (`of`,
-/// `yield` and `await` are left out: minifiers use them as plain names, and a `/` after a name
-/// divides.)
-const EXPRESSION_KEYWORDS: &[&[u8]] = &[
-    b"return",
-    b"typeof",
-    b"instanceof",
-    b"in",
-    b"new",
-    b"delete",
-    b"void",
-    b"throw",
-    b"case",
-    b"do",
-    b"else",
-    b"extends",
-];
-
 /// Keywords after which `{` opens a block rather than an object literal.
 const BLOCK_KEYWORDS: &[&[u8]] = &[b"else", b"do", b"try", b"finally"];
 
@@ -63,12 +45,58 @@ const BLOCK_KEYWORDS: &[&[u8]] = &[b"else", b"do", b"try", b"finally"];
 /// regular expression: `if (a) /x/.test(b)`.
 const CONDITION_KEYWORDS: &[&[u8]] = &[b"if", b"while", b"for", b"with"];
 
+/// Bits of [`BYTE_CLASS`]: a byte that may start an identifier, one that may continue it.
+const IDENT_START: u8 = 1;
+const IDENT_PART: u8 = 2;
+
+/// What each byte can be in an identifier, looked up instead of tested: the scan asks it of
+/// every byte of every name, the most common token of a bundle.
+const BYTE_CLASS: [u8; 256] = {
+    let mut classes = [0u8; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        if b.is_ascii_alphabetic() || b == b'_' || b == b'$' || b >= 0x80 || b == b'\\' {
+            classes[byte] = IDENT_START | IDENT_PART;
+        } else if b.is_ascii_digit() {
+            classes[byte] = IDENT_PART;
+        }
+        byte += 1;
+    }
+    classes
+};
+
+#[inline(always)]
 fn is_ident_start(byte: u8) -> bool {
-    byte.is_ascii_alphabetic() || byte == b'_' || byte == b'$' || byte >= 0x80 || byte == b'\\'
+    BYTE_CLASS[byte as usize] & IDENT_START != 0
 }
 
+#[inline(always)]
 fn is_ident_part(byte: u8) -> bool {
-    is_ident_start(byte) || byte.is_ascii_digit()
+    BYTE_CLASS[byte as usize] & IDENT_PART != 0
+}
+
+/// Whether `word` is a keyword after which an expression (and so a regular expression) may
+/// start. (`of`, `yield` and `await` are left out: minifiers use them as plain names, and a
+/// `/` after a name divides.) A `match` on the bytes, not a walk of a list: every name of a
+/// bundle is checked.
+#[inline(always)]
+fn is_expression_keyword(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"return"
+            | b"typeof"
+            | b"instanceof"
+            | b"in"
+            | b"new"
+            | b"delete"
+            | b"void"
+            | b"throw"
+            | b"case"
+            | b"do"
+            | b"else"
+            | b"extends"
+    )
 }
 
 struct Scanner<'a> {
@@ -229,7 +257,22 @@ impl<'a> Scanner<'a> {
     }
 
     /// Skips white space and comments, counting the bytes not counted before.
+    #[inline(always)]
     fn skip_trivia(&mut self) -> Result<(), Suspicious> {
+        // Most tokens of a bundle follow another directly: one look at the next byte settles
+        // it (every byte that may start trivia is below `0x21`, a `/`, or a lead byte ≥ 0xC2).
+        if let Some(&next) = self.bytes.get(self.position)
+            && next > b' '
+            && next != b'/'
+            && next < 0xC2
+            && self.position != 0
+        {
+            return Ok(());
+        }
+        self.skip_trivia_counted()
+    }
+
+    fn skip_trivia_counted(&mut self) -> Result<(), Suspicious> {
         let start = self.position;
         let skipped = self.skip_trivia_uncounted();
         let from = start.max(self.counted_until);
@@ -282,7 +325,7 @@ impl<'a> Scanner<'a> {
             match byte {
                 b'"' | b'\'' => {
                     let start = self.position + 1;
-                    self.read_string()?;
+                    self.skip_string()?;
                     self.last = Last::Value;
                     if let Some(recorder) = &mut self.literals {
                         let pieces: Vec<_> = std::iter::once(start..self.position - 1).collect();
@@ -410,16 +453,12 @@ impl<'a> Scanner<'a> {
 
     fn read_ident(&mut self) -> &'a [u8] {
         let start = self.position;
-        while let Some(b) = self.peek() {
-            if b == b'\\' {
-                // \uXXXX or \u{...} escapes inside identifiers.
-                self.position += 2;
-                continue;
-            }
+        while let Some(&b) = self.bytes.get(self.position) {
             if !is_ident_part(b) {
                 break;
             }
-            self.position += 1;
+            // \uXXXX or \u{...} escapes inside identifiers.
+            self.position += if b == b'\\' { 2 } else { 1 };
         }
         // A trailing backslash escape can step past the end: stay within the input.
         self.position = self.position.min(self.bytes.len());
@@ -437,7 +476,7 @@ impl<'a> Scanner<'a> {
         let before = self.previous_ident;
         let word = self.read_ident();
         self.previous_ident = word;
-        self.last = if !after_dot && EXPRESSION_KEYWORDS.contains(&word) {
+        self.last = if !after_dot && is_expression_keyword(word) {
             Last::ExpressionStart
         } else {
             Last::Value
@@ -476,14 +515,35 @@ impl<'a> Scanner<'a> {
     /// Reads a string literal at the current quote; returns its value when it has no escapes
     /// (specifiers never need them; an escaped specifier is decoded by the fallback parser).
     fn read_string(&mut self) -> Result<Option<String>, Suspicious> {
-        let quote = self.bytes[self.position];
         let start = self.position + 1;
-        let mut i = start;
+        let escaped = self.skip_string()?;
+        if escaped {
+            return Ok(None);
+        }
+        Ok(std::str::from_utf8(&self.bytes[start..self.position - 1])
+            .ok()
+            .map(str::to_string))
+    }
+
+    /// Steps over the string literal at the current quote; says whether it holds escapes.
+    /// Most strings are skipped, not read: no copy is made, and the bytes between the quote,
+    /// a backslash or a line feed are passed over by `memchr` rather than one at a time.
+    fn skip_string(&mut self) -> Result<bool, Suspicious> {
+        let quote = self.bytes[self.position];
+        let mut i = self.position + 1;
         let mut escaped = false;
         loop {
-            match self.bytes.get(i) {
-                None | Some(b'\n') | Some(b'\r') => return Err(Suspicious("unterminated string")),
-                Some(b'\\') => {
+            let rest = &self.bytes[i.min(self.bytes.len())..];
+            let Some(found) = memchr::memchr3(quote, b'\\', b'\n', rest) else {
+                return Err(Suspicious("unterminated string"));
+            };
+            // A carriage return ends the line as a line feed does; rare, so looked for apart.
+            if memchr::memchr(b'\r', &rest[..found]).is_some() {
+                return Err(Suspicious("unterminated string"));
+            }
+            i += found;
+            match self.bytes[i] {
+                b'\\' => {
                     escaped = true;
                     // A backslash before a line break continues the string on the next line.
                     i += if self.bytes.get(i + 1) == Some(&b'\r')
@@ -496,32 +556,34 @@ impl<'a> Scanner<'a> {
                         2
                     };
                 }
-                Some(&b) if b == quote => break,
-                Some(_) => i += 1,
+                b'\n' => return Err(Suspicious("unterminated string")),
+                _ => break,
             }
         }
         self.position = i + 1;
-        if escaped {
-            return Ok(None);
-        }
-        Ok(std::str::from_utf8(&self.bytes[start..i])
-            .ok()
-            .map(str::to_string))
+        Ok(escaped)
     }
 
     /// Reads template text up to the closing backtick or a `${`, which opens a code frame.
     fn read_template(&mut self) -> Result<(), Suspicious> {
         let start = self.position;
         loop {
+            // Template text runs to a backslash, a backtick or a `$`; its line feeds matter
+            // only when they are recorded.
+            let rest = self.rest();
+            let Some(found) = memchr::memchr3(b'\\', b'`', b'$', rest) else {
+                return Err(Suspicious("unterminated template literal"));
+            };
+            if let Some(feeds) = &mut self.literal_line_feeds {
+                let base = self.position;
+                feeds.extend(memchr::memchr_iter(b'\n', &rest[..found]).map(|at| base + at));
+            }
+            self.position += found;
             match self.peek() {
                 None => return Err(Suspicious("unterminated template literal")),
                 Some(b'\\') => {
                     self.literal_line_feed(self.position + 1);
                     self.position += 2
-                }
-                Some(b'\n') => {
-                    self.literal_line_feed(self.position);
-                    self.position += 1
                 }
                 Some(b'`') => {
                     self.template_piece(start..self.position, true);
@@ -829,7 +891,7 @@ impl<'a> Scanner<'a> {
                 self.skip_trivia()?;
                 match self.peek() {
                     Some(b'"' | b'\'') => {
-                        self.read_string()?;
+                        self.skip_string()?;
                     }
                     _ => {
                         self.read_ident();
@@ -853,7 +915,7 @@ impl<'a> Scanner<'a> {
                     self.skip_trivia()?;
                     match self.peek() {
                         Some(b'"' | b'\'') => {
-                            self.read_string()?;
+                            self.skip_string()?;
                         }
                         _ => {
                             self.read_ident();
