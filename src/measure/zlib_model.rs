@@ -310,6 +310,11 @@ fn longest_match(
         if level == Some(chosen) {
             // Same chain: go on below the candidate that just won.
             next = chain.prev[candidate & WINDOW_MASK] as usize;
+        } else if candidate < strstart && best_len >= key_len {
+            // The candidate that just won shares this chain's key with `strstart`, so it is
+            // in this very chain, and every link above it is a hash collision: go on below it.
+            level = Some(chosen);
+            next = chain.prev[candidate & WINDOW_MASK] as usize;
         } else {
             level = Some(chosen);
             next = chain.head[chain.hash(data, strstart)] as usize;
