@@ -69,6 +69,8 @@ enum Needle {
 
 struct Matcher {
     automaton: AhoCorasick,
+    /// The strings searched for: what `needles` says each found one means.
+    literals: Vec<String>,
     needles: Vec<Needle>,
     /// object → member → polyfill index, for the patterns' checks.
     members: HashMap<String, HashMap<String, usize>>,
@@ -175,6 +177,7 @@ impl Matcher {
             .unwrap_or_else(|why| panic!("legacy JavaScript literals: {why}"));
         Matcher {
             automaton,
+            literals,
             needles,
             members,
             prototypes,
@@ -235,11 +238,41 @@ pub fn find(bytes: &[u8], attribution: Option<&Attribution>) -> LegacyFacts {
     find_with(&MATCHER, LegacyData::built_in(), bytes, attribution)
 }
 
+/// The strings [`find`] searches a script for, in the order [`find_from_hits`] numbers them.
+pub fn literals() -> &'static [String] {
+    &MATCHER.literals
+}
+
+/// What [`find`] returns, from the occurrences of [`literals`] in `bytes` (all of them,
+/// overlapping ones included, as `(literal index, start, end)`): for a caller that searches
+/// for other strings in the same pass.
+pub fn find_from_hits(
+    bytes: &[u8],
+    attribution: Option<&Attribution>,
+    hits: impl IntoIterator<Item = (usize, usize, usize)>,
+) -> LegacyFacts {
+    facts_from_hits(&MATCHER, LegacyData::built_in(), bytes, attribution, hits)
+}
+
 fn find_with(
     matcher: &Matcher,
     data: &LegacyData,
     bytes: &[u8],
     attribution: Option<&Attribution>,
+) -> LegacyFacts {
+    let hits = matcher
+        .automaton
+        .find_overlapping_iter(bytes)
+        .map(|hit| (hit.pattern().as_usize(), hit.start(), hit.end()));
+    facts_from_hits(matcher, data, bytes, attribution, hits)
+}
+
+fn facts_from_hits(
+    matcher: &Matcher,
+    data: &LegacyData,
+    bytes: &[u8],
+    attribution: Option<&Attribution>,
+    hits: impl IntoIterator<Item = (usize, usize, usize)>,
 ) -> LegacyFacts {
     let polyfill_count = data.polyfills.len();
     // The first offset of each polyfill, then each transform.
@@ -251,12 +284,11 @@ fn find_with(
         }
     };
     let mut facts = LegacyFacts::default();
-    for hit in matcher.automaton.find_overlapping_iter(bytes) {
-        let start = hit.start();
-        let after = &bytes[hit.end()..];
+    for (pattern, start, end) in hits {
+        let after = &bytes[end..];
         // A member of another object (`MyObject.assign`, `xString.raw`) is no polyfill.
         let bounded = start == 0 || !is_identifier_byte(bytes[start - 1]);
-        match &matcher.needles[hit.pattern().as_usize()] {
+        match &matcher.needles[pattern] {
             Needle::Member { object } if bounded => {
                 let member = identifier(after);
                 if assignment_follows(&after[member.len()..])

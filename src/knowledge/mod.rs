@@ -305,15 +305,36 @@ impl Signatures {
     /// versions read beside their version anchor. Markers and copy signatures alone identify
     /// nothing.
     pub fn find(&self, bytes: &[u8]) -> Vec<SignatureMatch> {
-        let mut found: BTreeMap<&str, Found> = BTreeMap::new();
         let Some(automaton) = self
             .automaton
-            .get_or_init(|| signature_automaton(&self.patterns))
+            .get_or_init(|| search_automaton(&self.patterns))
         else {
             return Vec::new();
         };
-        for hit in automaton.find_overlapping_iter(bytes) {
-            let index = hit.pattern().as_usize();
+        self.matches_from_hits(
+            bytes,
+            automaton
+                .find_overlapping_iter(bytes)
+                .map(|hit| (hit.pattern().as_usize(), hit.start(), hit.end())),
+        )
+    }
+
+    /// The strings searched for, in the order [`Self::matches_from_hits`] numbers them.
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+
+    /// What [`Self::find`] returns, from the occurrences of [`Self::patterns`] in `bytes` (all
+    /// of them, overlapping ones included, as `(pattern index, start, end)` in the order an
+    /// overlapping search reports them): for a caller that searches for other strings in the
+    /// same pass.
+    pub fn matches_from_hits(
+        &self,
+        bytes: &[u8],
+        hits: impl IntoIterator<Item = (usize, usize, usize)>,
+    ) -> Vec<SignatureMatch> {
+        let mut found: BTreeMap<&str, Found> = BTreeMap::new();
+        for (index, start, end) in hits {
             let text = self.patterns[index].as_str();
             for role in &self.roles[index] {
                 let package = found.entry(&role.package).or_default();
@@ -331,15 +352,15 @@ impl Signatures {
                     Evidence::Copy => {
                         let offsets = package.copies.entry(text).or_default();
                         if offsets.len() < MAX_RECORDED_OCCURRENCES {
-                            offsets.push(hit.start() as u64);
+                            offsets.push(start as u64);
                         }
                     }
                     Evidence::VersionAnchor => {
                         if package.versions.len() < MAX_RECORDED_OCCURRENCES
-                            && let Some(version) = version_near(bytes, hit.start(), hit.end())
+                            && let Some(version) = version_near(bytes, start, end)
                         {
                             package.versions.push(FoundVersion {
-                                offset: hit.start() as u64,
+                                offset: start as u64,
                                 version,
                             });
                         }
@@ -440,10 +461,11 @@ fn semver_length(text: &[u8]) -> Option<usize> {
 /// built-in ones), and webaudit.toml may add packages.
 const MAX_DFA_PATTERNS: usize = 1_000;
 
-/// The search for every signature at once. A DFA: over phoenix's 20 MB bundle the script
-/// analysis took 0.27 s of CPU against 0.37 s with the automaton aho-corasick picks by
-/// default (benches/README.md, "Signature search"). Past [`MAX_DFA_PATTERNS`], that default.
-fn signature_automaton(patterns: &[String]) -> Option<aho_corasick::AhoCorasick> {
+/// The search for many strings at once (every signature, or those and other strings a script
+/// is searched for). A DFA: over phoenix's 20 MB bundle the script analysis took 0.27 s of
+/// CPU against 0.37 s with the automaton aho-corasick picks by default (benches/README.md,
+/// "Signature search"). Past [`MAX_DFA_PATTERNS`], that default.
+pub(crate) fn search_automaton(patterns: &[String]) -> Option<aho_corasick::AhoCorasick> {
     let kind = (patterns.len() <= MAX_DFA_PATTERNS).then_some(aho_corasick::AhoCorasickKind::DFA);
     aho_corasick::AhoCorasick::builder()
         .kind(kind)
@@ -469,7 +491,7 @@ mod tests {
         let many: Vec<String> = (0..=MAX_DFA_PATTERNS)
             .map(|n| format!("pattern{n:06}"))
             .collect();
-        assert!(signature_automaton(&many).is_some());
+        assert!(search_automaton(&many).is_some());
     }
 
     #[test]
