@@ -14,7 +14,8 @@ mod cli;
 /// On musl (the static release binaries), mimalloc instead of musl's malloc, which returns freed
 /// memory to the kernel at once while the audit frees and allocates large per-file buffers file
 /// after file: 3x the wall time on a big folder (Cargo.toml says what was measured). The
-/// library leaves the choice to its callers.
+/// crate's `override` feature makes it the C libraries' `malloc` too. The library leaves the
+/// choice to its callers.
 #[cfg(target_env = "musl")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
