@@ -191,7 +191,7 @@ fn script_facts(
     let attributed = map.as_ref().is_some_and(|m| m.attribution.is_ok());
     let attribution = map.as_ref().and_then(|m| m.attribution.as_ref().ok());
     let (signatures, legacy) = match (context.signatures.filter(|_| !attributed), shipped) {
-        (Some(signatures), true) => context.signatures_and_legacy(signatures, bytes, attribution),
+        (Some(_), true) => context.signatures_and_legacy(bytes, attribution),
         (Some(signatures), false) => (signatures.find(bytes), Default::default()),
         (None, true) => (Vec::new(), legacy::find(bytes, attribution)),
         (None, false) => (Vec::new(), Default::default()),
@@ -273,17 +273,20 @@ impl<'a> AnalyzeContext<'a> {
         }
     }
 
-    /// [`crate::knowledge::Signatures::find`] and [`legacy::find`] of one script, from one
-    /// search for the strings of both.
+    /// [`crate::knowledge::Signatures::find`] with [`Self::signatures`] and [`legacy::find`] of
+    /// one script, from one search for the strings of both (the automaton is built for
+    /// [`Self::signatures`], so they are not a parameter).
     fn signatures_and_legacy(
         &self,
-        signatures: &crate::knowledge::Signatures,
         bytes: &[u8],
         attribution: Option<&crate::model::facts::sourcemap::Attribution>,
     ) -> (
         Vec<crate::knowledge::SignatureMatch>,
         crate::model::facts::legacy::LegacyFacts,
     ) {
+        let Some(signatures) = self.signatures else {
+            return (Vec::new(), legacy::find(bytes, attribution));
+        };
         let patterns = signatures.patterns();
         let automaton = self.script_search.get_or_init(|| {
             let both: Vec<String> = patterns.iter().chain(legacy::literals()).cloned().collect();
@@ -857,7 +860,7 @@ mod tests {
         let context = AnalyzeContext::new(&[], Some(&signatures), [0; 32], Default::default());
         let (mut libraries, mut polyfills) = (0, 0);
         for (path, bytes) in fixture_scripts() {
-            let (found, legacy) = context.signatures_and_legacy(&signatures, &bytes, None);
+            let (found, legacy) = context.signatures_and_legacy(&bytes, None);
             assert_eq!(found, signatures.find(&bytes), "{}", path.display());
             assert_eq!(legacy, legacy::find(&bytes, None), "{}", path.display());
             libraries += found.len();
