@@ -306,6 +306,8 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
     // Outputs that point at original sources look findings up in the maps the analysis reads:
     // kept then, so that no map is read twice.
     reader.retain_maps = options.original_sources;
+    // Images are decoded and re-encoded once the site model says which ones something uses.
+    reader.defer_image_encodes = true;
     clock.lap("scan");
     let own_progress;
     let progress = match &options.progress {
@@ -397,7 +399,7 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
     let encoded = open_encoded_copies(&mut assets);
     let pages = crate::pages::page_loads(&assets, config.base_path.as_deref());
     notes.extend(count_copies_shipped_alone(&mut assets, &pages, encoded));
-    {
+    let unused: std::collections::BTreeSet<String> = {
         let skipped = &measured.skipped;
         let site = crate::site::build(&assets, skipped, &config, &pages);
         let unused = &site.unreferenced_images;
@@ -410,8 +412,22 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
                 if unused.len() > 3 { ", …" } else { "" }
             ));
         }
-    }
+        unused.iter().map(|path| path.to_string()).collect()
+    };
     clock.lap("pages and site model");
+    // The site model does not read images' re-encoded sizes (only the rules do), so they are
+    // measured now, for the images it found used.
+    notes.extend(measure::measure_deferred_images(
+        &mut assets,
+        &|path| !unused.contains(path),
+        options.threads,
+        &reader,
+        &mut cache,
+        progress,
+        &mut statistics,
+    ));
+    clock.work = progress.work_times();
+    clock.lap("images");
     // After analysis (an image's box depends on its measured size), before the rules.
     let layouts = crate::layout::lay_out_pages_cached(
         &assets,

@@ -134,6 +134,22 @@ pub fn describe(done: &ProgressSnapshot, elapsed: Duration) -> String {
         return "listing files…".into();
     }
     if done.files_done >= done.total_files {
+        if done.images_encoded < done.images_to_encode {
+            let left = time_left(
+                done.image_bytes_encoded,
+                done.image_bytes_to_encode,
+                done.encoding_for,
+            )
+            .map(|left| format!(", about {} s left", left.as_secs_f64().round().max(1.0)))
+            .unwrap_or_default();
+            return format!(
+                "measured {} files ({}); encoding the images pages use {}/{}{left}",
+                done.files_done,
+                human(done.bytes_done),
+                done.images_encoded,
+                done.images_to_encode
+            );
+        }
         return format!(
             "measured {} files ({}{}); checking pages and rules…",
             done.files_done,
@@ -141,7 +157,7 @@ pub fn describe(done: &ProgressSnapshot, elapsed: Duration) -> String {
             images(done.images_done)
         );
     }
-    let left = time_left(done, elapsed)
+    let left = time_left(done.bytes_done, done.total_bytes, elapsed)
         .map(|left| format!(", about {} s left", left.as_secs_f64().round().max(1.0)))
         .unwrap_or_default();
     format!(
@@ -156,12 +172,12 @@ pub fn describe(done: &ProgressSnapshot, elapsed: Duration) -> String {
 
 /// The bytes left at the rate measured so far, once there is a rate to go by. Bytes, not files:
 /// a folder's time goes with its bytes, and measuring takes the largest files first.
-fn time_left(done: &ProgressSnapshot, elapsed: Duration) -> Option<Duration> {
-    if done.bytes_done == 0 || elapsed < Duration::from_millis(500) {
+fn time_left(bytes_done: u64, total_bytes: u64, elapsed: Duration) -> Option<Duration> {
+    if bytes_done == 0 || elapsed < Duration::from_millis(500) {
         return None;
     }
-    let rate = done.bytes_done as f64 / elapsed.as_secs_f64();
-    let left = done.total_bytes.saturating_sub(done.bytes_done) as f64 / rate;
+    let rate = bytes_done as f64 / elapsed.as_secs_f64();
+    let left = total_bytes.saturating_sub(bytes_done) as f64 / rate;
     Some(Duration::from_secs_f64(left.min(1e7)))
 }
 
@@ -176,6 +192,7 @@ mod tests {
             bytes_done: bytes.0,
             total_bytes: bytes.1,
             images_done: images,
+            ..ProgressSnapshot::default()
         }
     }
 
@@ -189,6 +206,32 @@ mod tests {
         assert_eq!(
             line,
             "measuring 10/40 files, 3 MB of 9 MB, 4 images, about 6 s left"
+        );
+    }
+
+    #[test]
+    fn after_measuring_the_line_counts_the_images_being_encoded() {
+        let encoding = ProgressSnapshot {
+            images_to_encode: 40,
+            images_encoded: 10,
+            image_bytes_to_encode: 8_000_000,
+            image_bytes_encoded: 2_000_000,
+            encoding_for: Duration::from_secs(4),
+            ..snapshot((50, 50), (9_000_000, 9_000_000), 40)
+        };
+        // 2 MB of images in 4 s: the 6 MB left take 12 s.
+        assert_eq!(
+            describe(&encoding, Duration::from_secs(9)),
+            "measured 50 files (9 MB); encoding the images pages use 10/40, about 12 s left"
+        );
+        let encoded = ProgressSnapshot {
+            images_encoded: 40,
+            image_bytes_encoded: 8_000_000,
+            ..encoding
+        };
+        assert_eq!(
+            describe(&encoded, Duration::from_secs(20)),
+            "measured 50 files (9 MB, 40 images); checking pages and rules…"
         );
     }
 

@@ -497,3 +497,81 @@ fn facts_of_one_image_mode_are_not_reused_by_the_other() {
     assert_eq!(audit(&["--exact-images"])["measurement"]["analyses"], 0);
     assert_eq!(audit(&[])["measurement"]["analyses"], 0);
 }
+
+/// An image nothing in the folder uses is decoded (a broken one is still reported) but not
+/// re-encoded: its sizes are absent and it says it is unused. Once a page uses it, the next
+/// run re-encodes it, from the cache's decoded-only facts as from none; and facts made while it
+/// was used do not come back once it is unused again.
+#[test]
+fn an_unused_image_is_decoded_not_reencoded_until_a_page_uses_it() {
+    let folder = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    fs::create_dir(folder.path().join("img")).unwrap();
+    fs::copy(
+        fixture("images-bad/img/coffee.png"),
+        folder.path().join("img/coffee.png"),
+    )
+    .unwrap();
+    fs::copy(
+        fixture("images-src/broken/truncated.jpg"),
+        folder.path().join("img/truncated.jpg"),
+    )
+    .unwrap();
+    let page = |body: &str| {
+        fs::write(
+            folder.path().join("index.html"),
+            format!("<!doctype html><html lang=en><title>t</title><body>{body}</body></html>"),
+        )
+        .unwrap();
+    };
+    let cached_run = || {
+        let output = webaudit()
+            .arg(folder.path())
+            .args(["--no-config", "--format", "json", "--cache-dir"])
+            .arg(cache.path())
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()
+    };
+    let sizes = |report: &Value| {
+        let image = &asset(report, "img/coffee.png")["image"];
+        (
+            image["unused"].clone(),
+            image["webp"].clone(),
+            image["optimized"].clone(),
+        )
+    };
+
+    page("<p>nothing here</p>");
+    let unused = cached_run();
+    let coffee = &asset(&unused, "img/coffee.png")["image"];
+    assert_eq!(coffee["unused"], true);
+    assert!(coffee["webp"].is_null() && coffee["optimized"].is_null());
+    assert!(coffee["avif"].is_null());
+    assert_eq!(coffee["header"]["width"], 600);
+    assert!(coffee["problem"].is_null());
+    // Decoded all the same: the truncated file nothing uses is reported.
+    let truncated = &asset(&unused, "img/truncated.jpg")["image"];
+    assert_eq!(truncated["unused"], true);
+    assert!(truncated["problem"].is_string(), "{truncated}");
+    assert!(
+        places(&unused, "images/unreadable")
+            .iter()
+            .any(|(path, _)| path == "img/truncated.jpg")
+    );
+    assert!(findings(&unused, "images/optimizable").is_empty());
+
+    page(r#"<img src="img/coffee.png" alt="coffee" width="600" height="400">"#);
+    let used = cached_run();
+    let (flag, webp, optimized) = sizes(&used);
+    assert_eq!(flag, false);
+    assert!(webp.as_u64().unwrap() > 0 && optimized["bytes"].as_u64().unwrap() > 0);
+    // The same facts as a run without the cache.
+    let (_, fresh) = json_report(folder.path(), &["--no-config"]);
+    assert_eq!(sizes(&fresh), sizes(&used));
+    assert_eq!(used["findings"], fresh["findings"]);
+
+    page("<p>nothing again</p>");
+    let unused_again = cached_run();
+    assert_eq!(sizes(&unused_again), sizes(&unused));
+}

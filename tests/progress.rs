@@ -131,6 +131,7 @@ fn a_terminal_gets_the_progress_line() {
         [
             "listing files…",
             "measuring ",
+            "; encoding the images pages use",
             "; checking pages and rules…"
         ]
         .iter()
@@ -167,6 +168,7 @@ fn timings_say_where_the_time_went() {
             "scan",
             "measure",
             "pages and site model",
+            "images",
             "layout",
             "budgets",
             "rules",

@@ -120,6 +120,22 @@ impl Default for ImageOptions {
 }
 
 impl ImageOptions {
+    /// Whether any re-encode is asked for.
+    pub fn reencodes(&self) -> bool {
+        self.webp || self.optimized
+    }
+
+    /// The options for an image nothing uses: decoded (so that a broken file is still
+    /// reported), not re-encoded.
+    pub fn decode_only(self) -> ImageOptions {
+        ImageOptions {
+            webp: false,
+            optimized: false,
+            avif: false,
+            ..self
+        }
+    }
+
     /// Distinguishes facts computed with different options (part of their cache key).
     pub fn fingerprint(&self) -> [u8; 4] {
         [
@@ -163,7 +179,29 @@ pub fn too_large_to_read(head: &[u8]) -> ImageFacts {
         avif: None,
         estimate: None,
         png_quick: false,
+        unused: false,
     }
+}
+
+/// The header of an image, read from its first bytes, with nothing decoded: what measuring
+/// knows of an image whose decoding and re-encodes wait for the site model (see
+/// [`crate::analyze::AnalyzeContext::defer_image_encodes`]).
+pub fn header_only(bytes: &[u8]) -> ImageFacts {
+    let mut facts = ImageFacts {
+        header: None,
+        problem: None,
+        webp: None,
+        optimized: None,
+        avif: None,
+        estimate: None,
+        png_quick: false,
+        unused: false,
+    };
+    match imaging::read_header(bytes) {
+        Ok(header) => facts.header = Some(header),
+        Err(error) => facts.problem = Some(error.to_string()),
+    }
+    facts
 }
 
 /// Reads, decodes and re-encodes one image; never fails: problems are in the facts.
@@ -176,6 +214,7 @@ pub fn analyze(bytes: &[u8], options: ImageOptions) -> ImageFacts {
         avif: None,
         estimate: None,
         png_quick: false,
+        unused: false,
     };
     let header = match imaging::read_header(bytes) {
         Ok(header) => header,

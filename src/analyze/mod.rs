@@ -247,6 +247,11 @@ pub struct AnalyzeContext<'a> {
     /// Keep each source map this run reads (for the findings' original positions, see
     /// [`crate::origins`]), so that no map is read twice.
     pub retain_maps: bool,
+    /// Leave images' decoding and re-encodes until the site model says which images something
+    /// uses ([`crate::measure::measure_deferred_images`]): measuring then reads an image's
+    /// header only, and an image nothing uses is decoded but never re-encoded. Off, every
+    /// image is analysed whole as measuring reads it (what callers without a site model need).
+    pub defer_image_encodes: bool,
     /// The library signatures and the legacy-JavaScript strings in one automaton, built on
     /// first use: a shipped script without a map is searched for both, and each search walks
     /// every byte through a DFA (about 2 ns a byte), so one walk instead of two.
@@ -269,6 +274,7 @@ impl<'a> AnalyzeContext<'a> {
             knowledge_fingerprint,
             image,
             retain_maps: false,
+            defer_image_encodes: false,
             script_search: std::sync::OnceLock::new(),
         }
     }
@@ -334,6 +340,36 @@ impl crate::measure::ContentReader for AnalyzeContext<'_> {
         in_memory: bool,
     ) -> Option<Analysis> {
         analyze_known(self, cache, file, format, content_hash, map, in_memory)
+    }
+
+    fn defers_images(&self) -> bool {
+        self.defer_image_encodes && self.image.reencodes()
+    }
+
+    fn read_image(
+        &self,
+        cache: &Cache,
+        content_hash: &[u8; 32],
+        used: bool,
+        bytes: Option<&[u8]>,
+    ) -> Option<Analysis> {
+        let options = if used {
+            self.image
+        } else {
+            self.image.decode_only()
+        };
+        let key = image_key(options, content_hash);
+        if let Some(analysis) = cached_image(cache, key) {
+            return Some(analysis);
+        }
+        let mut facts = image::analyze(bytes?, options);
+        facts.unused = !used;
+        let facts = Facts::Image(Box::new(facts));
+        let computed = serde_json::to_vec(&facts).ok().map(|json| (key, json));
+        Some(Analysis {
+            computed,
+            ..Analysis::of(facts)
+        })
     }
 
     fn read_head(&self, format: Format, head: &[u8]) -> Facts {
@@ -558,14 +594,23 @@ fn intrinsic_key(format: Format, content_hash: &[u8; 32]) -> cache::Key {
     cache::key(&[b"facts", ANALYZER_VERSION.as_bytes(), tag, content_hash])
 }
 
-fn image_key(context: &AnalyzeContext, content_hash: &[u8; 32]) -> cache::Key {
+fn image_key(options: image::ImageOptions, content_hash: &[u8; 32]) -> cache::Key {
     cache::key(&[
         b"facts",
         ANALYZER_VERSION.as_bytes(),
         b"image",
-        &context.image.fingerprint(),
+        &options.fingerprint(),
         content_hash,
     ])
+}
+
+/// An image's facts under `key`, when the cache has them.
+fn cached_image(cache: &Cache, key: cache::Key) -> Option<Analysis> {
+    let facts = serde_json::from_slice::<Facts>(cache.get(&key)?).ok()?;
+    matches!(facts, Facts::Image(_)).then(|| Analysis {
+        reused: Some(key),
+        ..Analysis::of(facts)
+    })
 }
 
 /// A file's facts from the cache alone, for a file measuring recognised by its metadata
@@ -598,8 +643,15 @@ fn analyze_known(
         return (!image && format != Format::Svg).then(|| Analysis::of(Facts::None));
     }
     if image {
-        return cached(image_key(context, content_hash))
-            .filter(|analysis| matches!(analysis.facts, Facts::Image(_)));
+        // Deferring, facts made for an image nothing used (decoded only) serve as well: the
+        // re-encodes, when it is used now, come after the site model.
+        let mut options = vec![context.image];
+        if context.defer_image_encodes {
+            options.push(context.image.decode_only());
+        }
+        return options
+            .into_iter()
+            .find_map(|options| cached_image(cache, image_key(options, content_hash)));
     }
     if matches!(format, Format::Svg | Format::Ico) {
         return cached(intrinsic_key(format, content_hash));
@@ -639,14 +691,13 @@ fn analyze_image(
     bytes: &[u8],
     content_hash: &[u8; 32],
 ) -> Analysis {
-    let key = image_key(context, content_hash);
-    if let Some(cached) = cache.get(&key)
-        && let Ok(facts @ Facts::Image(_)) = serde_json::from_slice::<Facts>(cached)
-    {
-        return Analysis {
-            reused: Some(key),
-            ..Analysis::of(facts)
-        };
+    let key = image_key(context.image, content_hash);
+    if let Some(analysis) = cached_image(cache, key) {
+        return analysis;
+    }
+    if crate::measure::ContentReader::defers_images(context) {
+        // Decoded and re-encoded after the site model, for the images something uses.
+        return Analysis::of(Facts::Image(Box::new(image::header_only(bytes))));
     }
     let facts = Facts::Image(Box::new(image::analyze(bytes, context.image)));
     let computed = serde_json::to_vec(&facts).ok().map(|json| (key, json));

@@ -90,6 +90,27 @@ pub trait ContentReader: Sync {
     /// What can be said of a file too large to hold in memory, from its first bytes.
     fn read_head(&self, format: Format, head: &[u8]) -> Facts;
 
+    /// Whether [`Self::read`] reads only the header of an image, leaving its decoding and
+    /// re-encodes to [`Self::read_image`] once the site model knows whether anything uses it
+    /// ([`measure_deferred_images`]).
+    fn defers_images(&self) -> bool {
+        false
+    }
+
+    /// The facts of an image measuring deferred: from `cache` when it has them (`bytes` is
+    /// then not needed), else computed from `bytes`; `None` when they are not cached and no
+    /// bytes were given. `used`: whether anything in the folder uses the image (an unused one
+    /// is decoded, not re-encoded).
+    fn read_image(
+        &self,
+        _cache: &Cache,
+        _content_hash: &ContentHash,
+        _used: bool,
+        _bytes: Option<&[u8]>,
+    ) -> Option<Analysis> {
+        None
+    }
+
     /// The facts of a file measuring recognised by its metadata and did not read, from `cache`
     /// alone; `None` when the bytes are needed after all (the file is then read). `map` is the
     /// source map file the file's record points at (read by an earlier run), `None` when it
@@ -488,6 +509,100 @@ pub fn measure(
     }
     link_variants(&mut measured.assets);
     measured
+}
+
+/// Decodes and re-encodes the images whose analysis measuring left for later
+/// ([`ContentReader::defers_images`]), now that `is_used` says which images something in the
+/// folder uses: a used image gets the re-encodes the image rules need, an unused one is only
+/// decoded (to report a broken file). Facts the cache holds are taken from it; otherwise the
+/// file is read again (the page cache usually still has it) and must hash as it did when it
+/// was measured. Largest first on `threads` workers, as measuring. Returns a note for each
+/// image that could not be analysed (read again, changed meanwhile, or a bug in a decoder):
+/// it keeps its header and gets no sizes.
+#[allow(clippy::too_many_arguments)]
+pub fn measure_deferred_images(
+    assets: &mut [Asset],
+    is_used: &(dyn Fn(&str) -> bool + Sync),
+    threads: usize,
+    reader: &dyn ContentReader,
+    cache: &mut Cache,
+    progress: &MeasureProgress,
+    statistics: &mut Statistics,
+) -> Vec<String> {
+    if !reader.defers_images() {
+        return Vec::new();
+    }
+    let mut order: Vec<usize> = (0..assets.len())
+        .filter(|&i| matches!(assets[i].facts, Facts::Image(_)) && assets[i].raw <= IN_MEMORY_LIMIT)
+        .collect();
+    order.sort_by(|&a, &b| assets[b].raw.cmp(&assets[a].raw).then(a.cmp(&b)));
+    progress.images_start(order.iter().map(|&i| assets[i].raw));
+    let shared_cache: &Cache = cache;
+    let shared_assets: &[Asset] = assets;
+    let results = run_pool(&order, worker_count(threads), |i| {
+        let asset = &shared_assets[i];
+        let stopwatch = Stopwatch::start();
+        let used = is_used(&asset.path);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            deferred_image(asset, used, reader, shared_cache)
+        }))
+        .unwrap_or_else(|panic| {
+            let detail = crate::error::panic_message(&*panic);
+            Err(format!(
+                "webaudit failed on this image (a bug; please report it): {detail}"
+            ))
+        });
+        progress.spent(Work::Analysis(AssetKind::Image), stopwatch.elapsed());
+        progress.image_done(asset.raw);
+        outcome
+    });
+    let mut notes = Vec::new();
+    for (i, outcome) in results {
+        match outcome {
+            Ok(analysis) => {
+                if let Some((key, json)) = analysis.computed {
+                    cache.insert(key, json);
+                    statistics.analyses += 1;
+                }
+                if let Some(key) = &analysis.reused {
+                    cache.touch(key);
+                }
+                assets[i].facts = analysis.facts;
+            }
+            Err(problem) => notes.push(format!(
+                "{}: {problem}; its re-encoded sizes are not measured",
+                assets[i].path
+            )),
+        }
+    }
+    notes.sort();
+    notes
+}
+
+/// One image's deferred analysis (see [`measure_deferred_images`]).
+fn deferred_image(
+    asset: &Asset,
+    used: bool,
+    reader: &dyn ContentReader,
+    cache: &Cache,
+) -> Result<Analysis, String> {
+    if let Some(analysis) = reader.read_image(cache, &asset.content_hash, used, None) {
+        return Ok(analysis);
+    }
+    let bytes = open_without_following(&asset.file)
+        .and_then(|file| {
+            let mut bytes = Vec::with_capacity(asset.raw as usize + 1);
+            // One byte past the bound tells a file that grew past it.
+            file.take(IN_MEMORY_LIMIT + 1).read_to_end(&mut bytes)?;
+            Ok(bytes)
+        })
+        .map_err(|error| format!("could not be read again: {error}"))?;
+    if *blake3::hash(&bytes).as_bytes() != asset.content_hash {
+        return Err("changed while it was being audited".into());
+    }
+    reader
+        .read_image(cache, &asset.content_hash, used, Some(&bytes))
+        .ok_or_else(|| "could not be analysed".into())
 }
 
 /// Threads that ask for files' metadata: from a cold disk each call waits for its inode to be

@@ -15,6 +15,14 @@ pub struct MeasureProgress {
     files_done: AtomicU64,
     bytes_done: AtomicU64,
     images_done: AtomicU64,
+    /// Images to decode and re-encode after the site model, and their bytes
+    /// ([`super::measure_deferred_images`]).
+    images_to_encode: AtomicU64,
+    image_bytes_to_encode: AtomicU64,
+    images_encoded: AtomicU64,
+    image_bytes_encoded: AtomicU64,
+    /// When those re-encodes started.
+    encoding_since: std::sync::OnceLock<Instant>,
     read_nanos: AtomicU64,
     gzip_nanos: AtomicU64,
     brotli_nanos: AtomicU64,
@@ -33,6 +41,13 @@ pub struct ProgressSnapshot {
     pub bytes_done: u64,
     /// Images among the files done: the ones whose re-encoding dominates image-heavy folders.
     pub images_done: u64,
+    /// Images whose decoding and re-encodes follow the site model, and how many are done.
+    pub images_to_encode: u64,
+    pub images_encoded: u64,
+    pub image_bytes_to_encode: u64,
+    pub image_bytes_encoded: u64,
+    /// How long those re-encodes have run (zero before they start).
+    pub encoding_for: Duration,
 }
 
 /// Kinds of work a measuring worker does, for `--timings`.
@@ -65,6 +80,24 @@ impl MeasureProgress {
         }
     }
 
+    pub(super) fn images_start(&self, sizes: impl Iterator<Item = u64>) {
+        let mut count = 0;
+        let mut bytes = 0;
+        for size in sizes {
+            count += 1;
+            bytes += size;
+        }
+        self.image_bytes_to_encode
+            .fetch_add(bytes, Ordering::Relaxed);
+        self.images_to_encode.fetch_add(count, Ordering::Relaxed);
+        let _ = self.encoding_since.set(Instant::now());
+    }
+
+    pub(super) fn image_done(&self, bytes: u64) {
+        self.images_encoded.fetch_add(1, Ordering::Relaxed);
+        self.image_bytes_encoded.fetch_add(bytes, Ordering::Relaxed);
+    }
+
     pub(super) fn spent(&self, work: Work, time: Duration) {
         let nanos = u64::try_from(time.as_nanos()).unwrap_or(u64::MAX);
         let counter = match work {
@@ -83,6 +116,14 @@ impl MeasureProgress {
             files_done: self.files_done.load(Ordering::Relaxed),
             bytes_done: self.bytes_done.load(Ordering::Relaxed),
             images_done: self.images_done.load(Ordering::Relaxed),
+            images_to_encode: self.images_to_encode.load(Ordering::Relaxed),
+            images_encoded: self.images_encoded.load(Ordering::Relaxed),
+            image_bytes_to_encode: self.image_bytes_to_encode.load(Ordering::Relaxed),
+            image_bytes_encoded: self.image_bytes_encoded.load(Ordering::Relaxed),
+            encoding_for: self
+                .encoding_since
+                .get()
+                .map_or(Duration::ZERO, Instant::elapsed),
         }
     }
 
@@ -173,8 +214,23 @@ mod tests {
                 files_done: 2,
                 bytes_done: 250,
                 images_done: 1,
+                ..ProgressSnapshot::default()
             }
         );
+        // The images encoded after the site model are counted apart, from when they start.
+        progress.images_start([40, 60].into_iter());
+        progress.image_done(60);
+        let snapshot = progress.snapshot();
+        assert_eq!(
+            (
+                snapshot.images_to_encode,
+                snapshot.images_encoded,
+                snapshot.image_bytes_to_encode,
+                snapshot.image_bytes_encoded
+            ),
+            (2, 1, 100, 60)
+        );
+        assert_eq!(snapshot.files_done, 2);
     }
 
     #[test]

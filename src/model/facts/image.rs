@@ -24,6 +24,13 @@ pub struct ImageFacts {
     /// (without `--exact-images`, when the finding's verdict is clear either way).
     #[serde(default)]
     pub png_quick: bool,
+    /// Nothing in the folder uses the image (no page or stylesheet refers to it and no script
+    /// or page names it), so it was decoded but not re-encoded: `webp`, `optimized` and `avif`
+    /// are absent, and the image rules leave it out. Re-encoding is most of an audit's time on
+    /// image-heavy folders, and builds ship unused images (favicons of every size, the assets
+    /// of a documentation theme) by the dozen.
+    #[serde(default)]
+    pub unused: bool,
 }
 
 /// How a PNG size estimated from oxipng's quick pass is described to the user.
