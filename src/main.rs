@@ -202,7 +202,11 @@ fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
     progress.finish();
     let report = report?;
     print_timings(args, &report);
-    emit(args, &report)
+    let code = emit(args, &report);
+    // The process ends here: freeing the report's allocations one by one (every asset, fact
+    // and finding) would only delay the exit, by 2-3% of a warm audit of 11,646 files.
+    std::mem::forget(report);
+    code
 }
 
 fn progress_choice(args: &AuditArgs) -> ProgressChoice {
