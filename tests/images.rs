@@ -575,3 +575,78 @@ fn an_unused_image_is_decoded_not_reencoded_until_a_page_uses_it() {
     let unused_again = cached_run();
     assert_eq!(sizes(&unused_again), sizes(&unused));
 }
+
+/// The images re-encoded after the site model are read a second time: one that changed or
+/// vanished since it was measured is named in a note and gets no sizes (never sizes of other
+/// bytes), while the others are measured as usual.
+#[test]
+fn a_deferred_image_that_changed_or_vanished_is_named_in_a_note() {
+    use webaudit::analyze::{AnalyzeContext, Facts};
+    use webaudit::measure::progress::MeasureProgress;
+    use webaudit::measure::{MeasureOptions, Statistics, cache::Cache, measure};
+
+    let folder = tempfile::tempdir().unwrap();
+    for name in ["changed.png", "vanished.png", "kept.png"] {
+        fs::copy(
+            fixture("images-bad/img/coffee.png"),
+            folder.path().join(name),
+        )
+        .unwrap();
+    }
+    let scan = webaudit::scan::scan(folder.path(), &[]).unwrap();
+    let mut reader = AnalyzeContext::new(&scan.files, None, [0; 32], Default::default());
+    reader.defer_image_encodes = true;
+    let mut cache = Cache::disabled();
+    let mut measured = measure(
+        &scan.files,
+        MeasureOptions::default(),
+        Some(&reader),
+        &mut cache,
+    );
+    let image = |assets: &[webaudit::measure::Asset], path: &str| match &assets
+        .iter()
+        .find(|a| a.path == path)
+        .unwrap()
+        .facts
+    {
+        Facts::Image(image) => (**image).clone(),
+        other => panic!("{path}: {other:?}"),
+    };
+    // Measuring read the headers only.
+    assert_eq!(image(&measured.assets, "kept.png").webp, None);
+
+    fs::copy(
+        fixture("images-bad/img/camera-photo-32.png"),
+        folder.path().join("changed.png"),
+    )
+    .unwrap();
+    fs::remove_file(folder.path().join("vanished.png")).unwrap();
+    let mut statistics = Statistics::default();
+    let notes = webaudit::measure::measure_deferred_images(
+        &mut measured.assets,
+        &|_| true,
+        2,
+        &reader,
+        &mut cache,
+        &MeasureProgress::new(),
+        &mut statistics,
+    );
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert_eq!(
+        notes[0],
+        "changed.png: changed while it was being audited; its re-encoded sizes are not measured"
+    );
+    assert!(
+        notes[1].starts_with("vanished.png: could not be read again: "),
+        "{}",
+        notes[1]
+    );
+    for path in ["changed.png", "vanished.png"] {
+        let facts = image(&measured.assets, path);
+        assert_eq!(facts.header.unwrap().width, 600, "{path}");
+        assert!(facts.webp.is_none() && facts.optimized.is_none(), "{path}");
+    }
+    let kept = image(&measured.assets, "kept.png");
+    assert!(kept.webp.is_some() && kept.optimized.is_some() && !kept.unused);
+    assert_eq!(statistics.analyses, 1);
+}
