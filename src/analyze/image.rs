@@ -174,6 +174,14 @@ pub fn too_large_to_read(head: &[u8]) -> ImageFacts {
             "the file is over {} MiB: not decoded (no web page should ship an image this large)",
             crate::measure::IN_MEMORY_LIMIT / (1024 * 1024)
         )),
+        ..nothing_known()
+    }
+}
+
+fn nothing_known() -> ImageFacts {
+    ImageFacts {
+        header: None,
+        problem: None,
         webp: None,
         optimized: None,
         avif: None,
@@ -187,16 +195,7 @@ pub fn too_large_to_read(head: &[u8]) -> ImageFacts {
 /// knows of an image whose decoding and re-encodes wait for the site model (see
 /// [`crate::analyze::AnalyzeContext::defer_image_encodes`]).
 pub fn header_only(bytes: &[u8]) -> ImageFacts {
-    let mut facts = ImageFacts {
-        header: None,
-        problem: None,
-        webp: None,
-        optimized: None,
-        avif: None,
-        estimate: None,
-        png_quick: false,
-        unused: false,
-    };
+    let mut facts = nothing_known();
     match imaging::read_header(bytes) {
         Ok(header) => facts.header = Some(header),
         Err(error) => facts.problem = Some(error.to_string()),
@@ -206,24 +205,10 @@ pub fn header_only(bytes: &[u8]) -> ImageFacts {
 
 /// Reads, decodes and re-encodes one image; never fails: problems are in the facts.
 pub fn analyze(bytes: &[u8], options: ImageOptions) -> ImageFacts {
-    let mut facts = ImageFacts {
-        header: None,
-        problem: None,
-        webp: None,
-        optimized: None,
-        avif: None,
-        estimate: None,
-        png_quick: false,
-        unused: false,
+    let mut facts = header_only(bytes);
+    let Some(header) = facts.header else {
+        return facts;
     };
-    let header = match imaging::read_header(bytes) {
-        Ok(header) => header,
-        Err(error) => {
-            facts.problem = Some(error.to_string());
-            return facts;
-        }
-    };
-    facts.header = Some(header);
     if header.format == ImageFormat::Avif {
         return facts;
     }
