@@ -516,7 +516,7 @@ pub fn measure(
 /// folder uses: a used image gets the re-encodes the image rules need, an unused one is only
 /// decoded (to report a broken file). Facts the cache holds are taken from it; otherwise the
 /// file is read again (the page cache usually still has it) and must hash as it did when it
-/// was measured. Largest first on `threads` workers, as measuring. Returns a note for each
+/// was measured. Costliest first on `threads` workers, as measuring. Returns a note for each
 /// image that could not be analysed (read again, changed meanwhile, or a bug in a decoder):
 /// it keeps its header and gets no sizes.
 #[allow(clippy::too_many_arguments)]
@@ -536,8 +536,8 @@ pub fn measure_deferred_images(
         .filter(|&i| matches!(assets[i].facts, Facts::Image(_)) && assets[i].raw <= IN_MEMORY_LIMIT)
         .collect();
     // Costliest first: the images to re-encode, then those only decoded (short jobs that fill
-    // the end), each by pixels, which decoding and encoding take time by (a compressed 1024²
-    // logo of 24 KB costs more than a 111 KB screenshot of 1240×696).
+    // the end), each by pixels, which decoding and encoding take time by: mlflow's 24 KB
+    // 1024×1024 logo takes 0.13 s, its 111 KB 1240×696 screenshot 0.08 s.
     let used: Vec<bool> = assets.iter().map(|a| is_used(&a.path)).collect();
     let pixels = |i: usize| match &assets[i].facts {
         Facts::Image(image) => image.header.map_or(0, |h| h.pixels()),
