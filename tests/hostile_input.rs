@@ -335,6 +335,13 @@ fn big_images_pages_and_maps_stay_within_a_gigabyte() {
     let png = png_16_bit(6324, 6324);
     fs::write(root.join("a.png"), &png).unwrap();
     fs::write(root.join("b.png"), &png).unwrap();
+    // Used by a page, so that both are re-encoded (WebP, oxipng), not only decoded: the
+    // re-encodes hold the working copies that the bound is about.
+    fs::write(
+        root.join("index.html"),
+        "<html><body><img src=\"a.png\" alt=\"a\"><img src=\"b.png\" alt=\"b\"></body></html>",
+    )
+    .unwrap();
     // A page over the parsing bound, and one with more elements than the element bound.
     let mut over = String::from("<html><body>");
     while over.len() <= webaudit::analyze::html::MAX_PARSED_BYTES {
@@ -396,11 +403,11 @@ fn big_images_pages_and_maps_stay_within_a_gigabyte() {
         "{maps:?}"
     );
     for png in ["a.png", "b.png"] {
-        assert_eq!(
-            asset(&report, png)["image"]["header"]["width"],
-            6324,
-            "{png}"
-        );
+        let image = &asset(&report, png)["image"];
+        assert_eq!(image["header"]["width"], 6324, "{png}");
+        assert_eq!(image["unused"], false, "{png}");
+        assert!(image["problem"].is_null(), "{png}: {image}");
+        assert!(image["webp"].as_u64().is_some(), "{png}: {image}");
     }
 }
 
