@@ -179,6 +179,8 @@ fn each_image_rule_on_the_bad_page_at_the_readme_lines() {
     let gif = &asset(&bad, "img/newtons-cradle.gif")["image"];
     assert_eq!(gif["header"]["animated"], true);
     assert_eq!(gif["header"]["width"], 480);
+    // Used by the page (an unused image would have no sizes for another reason).
+    assert_eq!(gif["unused"], false);
     assert!(gif["webp"].is_null(), "animations are not re-encoded");
 }
 
@@ -253,6 +255,7 @@ fn a_rule_turned_off_skips_its_encodes() {
         &["--config", config.to_str().unwrap()],
     );
     let coffee = &asset(&report, "img/coffee.png")["image"];
+    assert_eq!(coffee["unused"], false);
     assert!(coffee["webp"].is_null() && coffee["optimized"].is_null());
     assert_eq!(coffee["header"]["width"], 600);
 }
