@@ -143,7 +143,7 @@ pub fn describe(done: &ProgressSnapshot, elapsed: Duration) -> String {
             .map(|left| format!(", about {} s left", left.as_secs_f64().round().max(1.0)))
             .unwrap_or_default();
             return format!(
-                "measured {} files ({}); encoding the images pages use {}/{}{left}",
+                "measured {} files ({}); checking images {}/{}{left}",
                 done.files_done,
                 human(done.bytes_done),
                 done.images_encoded,
@@ -210,7 +210,7 @@ mod tests {
     }
 
     #[test]
-    fn after_measuring_the_line_counts_the_images_being_encoded() {
+    fn after_measuring_the_line_counts_the_images_being_checked() {
         let encoding = ProgressSnapshot {
             images_to_encode: 40,
             images_encoded: 10,
@@ -222,7 +222,7 @@ mod tests {
         // 2 MB of images in 4 s: the 6 MB left take 12 s.
         assert_eq!(
             describe(&encoding, Duration::from_secs(9)),
-            "measured 50 files (9 MB); encoding the images pages use 10/40, about 12 s left"
+            "measured 50 files (9 MB); checking images 10/40, about 12 s left"
         );
         let encoded = ProgressSnapshot {
             images_encoded: 40,

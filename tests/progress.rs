@@ -131,7 +131,7 @@ fn a_terminal_gets_the_progress_line() {
         [
             "listing files…",
             "measuring ",
-            "; encoding the images pages use",
+            "; checking images ",
             "; checking pages and rules…"
         ]
         .iter()
