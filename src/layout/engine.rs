@@ -37,6 +37,11 @@ pub(super) struct LaidOut {
 /// laying out, so an unanswered request would leave the page unlaid.
 struct FolderNet {
     files: Arc<FolderFiles>,
+    /// Stylesheets answered so far for this page (see [`super::MAX_STYLESHEETS_PER_PAGE`]).
+    answered: std::sync::atomic::AtomicUsize,
+    /// Their bytes: [`super::MAX_STYLESHEET_BYTES`] for the whole page, so that sheets
+    /// importing each other cannot read one large file over and over.
+    bytes_read: std::sync::atomic::AtomicU64,
 }
 
 impl FolderNet {
@@ -44,18 +49,31 @@ impl FolderNet {
         if url.origin().ascii_serialization() != FOLDER_ORIGIN {
             return None;
         }
+        let answered = self
+            .answered
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if answered >= super::MAX_STYLESHEETS_PER_PAGE {
+            return None;
+        }
+        let read = self.bytes_read.load(std::sync::atomic::Ordering::Relaxed);
+        if read >= super::MAX_STYLESHEET_BYTES {
+            return None;
+        }
         let path = crate::pages::strip_base(url.path(), self.files.base_path.as_deref());
         let Resolved::Local(path) = crate::analyze::url::resolve("", &path) else {
             return None;
         };
         let file = self.files.stylesheets.get(&path)?;
-        crate::files::read_bounded(
+        let bytes = crate::files::read_bounded(
             file,
             crate::files::Links::Refuse,
-            super::MAX_STYLESHEET_BYTES,
+            super::MAX_STYLESHEET_BYTES - read,
             "a stylesheet to lay out",
         )
-        .ok()
+        .ok()?;
+        self.bytes_read
+            .fetch_add(bytes.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        Some(bytes)
     }
 }
 
@@ -83,6 +101,8 @@ pub(super) fn lay_out(page: &Page, viewports: &[Viewport]) -> LaidOut {
         base_url: Some(format!("{FOLDER_ORIGIN}/{}", page.path)),
         net_provider: Some(Arc::new(FolderNet {
             files: Arc::clone(&page.files),
+            answered: std::sync::atomic::AtomicUsize::new(0),
+            bytes_read: std::sync::atomic::AtomicU64::new(0),
         })),
         viewport: Some(engine_viewport(&first)),
         font_ctx: Some(super::fonts::shared()),
@@ -784,6 +804,53 @@ fn read_text_blocks(document: &BaseDocument, viewport: &Viewport) -> Vec<lcp::Te
 mod tests {
     use super::*;
     use crate::layout::{DESKTOP, MOBILE};
+
+    /// Sheets that import each other are answered until the page's bounds, then empty: a
+    /// stylesheet of 100,000 `@import`s of a sheet importing it back made the engine read and
+    /// parse the large one over and over (1.6 GB, then an abort).
+    #[test]
+    fn a_page_reads_at_most_its_bounds_of_stylesheets() {
+        let folder = tempfile::tempdir().unwrap();
+        let big = folder.path().join("big.css");
+        // 1 MiB: sixteen reads fill the page's byte bound.
+        std::fs::write(&big, format!("/*{}*/", "x".repeat((1 << 20) - 4))).unwrap();
+        let small = folder.path().join("small.css");
+        std::fs::write(&small, "a{color:red}").unwrap();
+        let net = |stylesheets: &[(&str, &std::path::Path)]| FolderNet {
+            files: Arc::new(FolderFiles {
+                stylesheets: stylesheets
+                    .iter()
+                    .map(|(name, path)| (name.to_string(), path.to_path_buf()))
+                    .collect(),
+                image_sizes: Default::default(),
+                vector_sizes: Default::default(),
+                image_bytes: Default::default(),
+                base_path: None,
+            }),
+            answered: std::sync::atomic::AtomicUsize::new(0),
+            bytes_read: std::sync::atomic::AtomicU64::new(0),
+        };
+        let url = |name: &str| Url::parse(&format!("{FOLDER_ORIGIN}/{name}")).unwrap();
+
+        let by_bytes = net(&[("big.css", &big)]);
+        let answered = (0..100)
+            .filter(|_| {
+                by_bytes
+                    .stylesheet(&url("big.css"))
+                    .is_some_and(|b| !b.is_empty())
+            })
+            .count();
+        assert_eq!(
+            answered as u64,
+            super::super::MAX_STYLESHEET_BYTES / (1 << 20)
+        );
+
+        let by_count = net(&[("small.css", &small)]);
+        let answered = (0..2 * super::super::MAX_STYLESHEETS_PER_PAGE)
+            .filter(|_| by_count.stylesheet(&url("small.css")).is_some())
+            .count();
+        assert_eq!(answered, super::super::MAX_STYLESHEETS_PER_PAGE);
+    }
 
     fn width_and_height(meta: Option<&str>) -> (u32, u32) {
         let viewport = layout_viewport(&MOBILE, meta);

@@ -91,6 +91,11 @@ pub const MAX_PAGE_BYTES: u64 = crate::analyze::html::MAX_PARSED_BYTES as u64;
 /// The largest stylesheet read for layout; a larger one is answered empty.
 pub const MAX_STYLESHEET_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Stylesheets read to lay out one page (`<link>`s and `@import`s together); past this, every
+/// request is answered empty. Real pages load tens; a stylesheet of 100,000 `@import`s made
+/// the engine read and parse one file 100,000 times and abort at 1.6 GB.
+pub const MAX_STYLESHEETS_PER_PAGE: usize = 512;
+
 /// The note on a page whose body is filled by script.
 pub const SCRIPT_SHELL_NOTE: &str =
     "content rendered by script: layout covers the static shell only";
