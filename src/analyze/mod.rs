@@ -645,12 +645,11 @@ fn analyze_known(
     if image {
         // Deferring, facts made for an image nothing used (decoded only) serve as well: the
         // re-encodes, when it is used now, come after the site model.
-        let mut options = vec![context.image];
-        if context.defer_image_encodes {
-            options.push(context.image.decode_only());
-        }
-        return options
-            .into_iter()
+        let decode_only = context
+            .defer_image_encodes
+            .then(|| context.image.decode_only());
+        return std::iter::once(context.image)
+            .chain(decode_only)
             .find_map(|options| cached_image(cache, image_key(options, content_hash)));
     }
     if matches!(format, Format::Svg | Format::Ico) {
