@@ -1193,6 +1193,22 @@ fn path_of_url(url: &str, scheme: &str) -> String {
 
 /// Folds `.`, `..` and empty segments. A relative path keeps the `..` that climb above its
 /// start as a leading `../`; an absolute one cannot climb above `/`.
+/// A source name `/`-separated and normalised ([`normalize_path`]); borrowed when it already
+/// is, as nearly every bundler writes them: the package rules ask this of every source of every
+/// map, on every run.
+fn normalized_source(source: &str) -> std::borrow::Cow<'_, str> {
+    let already = !source.contains('\\')
+        && !source.contains("//")
+        && !source.is_empty()
+        && (source == "/" || !source.ends_with('/'))
+        && !source.split('/').any(|part| part == "." || part == "..");
+    if already {
+        std::borrow::Cow::Borrowed(source)
+    } else {
+        std::borrow::Cow::Owned(normalize_path(&source.replace('\\', "/")))
+    }
+}
+
 fn normalize_path(path: &str) -> String {
     let absolute = path.starts_with('/');
     let mut parts: Vec<&str> = Vec::new();
@@ -1246,7 +1262,8 @@ pub fn package_of(source: &str) -> Option<PackageRef> {
     if !source.contains("node_modules") {
         return None;
     }
-    let normalized = normalize_path(&source.replace('\\', "/"));
+    let normalized = normalized_source(source);
+    let normalized = normalized.as_ref();
     let absolute = normalized.starts_with('/');
     let parts: Vec<&str> = normalized.split('/').filter(|p| !p.is_empty()).collect();
     let at = (0..parts.len().saturating_sub(1))
@@ -1324,13 +1341,13 @@ fn yarn_version(holder: &str, name: &str) -> Option<String> {
 /// `node_modules/lodash/dist/lodash.js`); the normalized source when it does not start with the
 /// folder (Vite's pre-bundled `.vite/deps` files).
 pub fn path_in_package(source: &str, package: &PackageRef) -> String {
-    let normalized = normalize_path(&source.replace('\\', "/"));
+    let normalized = normalized_source(source);
     match normalized
         .strip_prefix(package.copy.as_str())
         .and_then(|rest| rest.strip_prefix('/'))
     {
         Some(inside) if !inside.is_empty() => inside.to_string(),
-        _ => normalized,
+        _ => normalized.into_owned(),
     }
 }
 
@@ -2279,6 +2296,33 @@ mod tests {
             copy: copy.into(),
             version: version.map(Into::into),
         })
+    }
+
+    #[test]
+    fn a_source_already_normalised_is_taken_as_it_is() {
+        for source in [
+            "node_modules/lodash/lodash.js",
+            "/home/me/app/node_modules/react/index.js",
+            "../node_modules/.pnpm/lodash@4.17.21/node_modules/lodash/a.js",
+            "webpack://app/./node_modules/x/a.js",
+            "./node_modules/x/../lodash/a.js",
+            "node_modules\\a\\b.js",
+            "node_modules//a/b.js",
+            "node_modules/a/",
+            "node_modules/a/.",
+            "../../node_modules/a/b.js",
+            "/",
+            "",
+            ".",
+            "a/.b/..c/d",
+        ] {
+            let expected = normalize_path(&source.replace('\\', "/"));
+            assert_eq!(normalized_source(source), expected, "{source:?}");
+        }
+        assert!(matches!(
+            normalized_source("node_modules/.pnpm/a@1/node_modules/a/x.js"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]
