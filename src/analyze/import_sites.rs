@@ -180,6 +180,8 @@ pub struct RepositorySources<'a> {
     audited_root: &'a Path,
     repository: Option<&'a Path>,
     read: HashMap<String, Vec<ImportSite>>,
+    /// Folders of the sources named so far, resolved (`None`: they do not resolve).
+    folders: HashMap<PathBuf, Option<PathBuf>>,
 }
 
 impl<'a> RepositorySources<'a> {
@@ -190,6 +192,7 @@ impl<'a> RepositorySources<'a> {
             audited_root,
             repository,
             read: HashMap::new(),
+            folders: HashMap::new(),
         }
     }
 
@@ -203,7 +206,44 @@ impl<'a> RepositorySources<'a> {
         self.read.get(name).map_or(&[], Vec::as_slice)
     }
 
-    fn read_sites(&self, name: &str) -> Vec<ImportSite> {
+    /// `candidate` with every link and `.`/`..` resolved, as `canonicalize` gives it, and the
+    /// metadata of what it names. Maps name hundreds of sources in a few folders: each folder
+    /// is resolved once, and each file costs one `lstat` (a link is resolved whole), where
+    /// `canonicalize` looks up every component of every path again.
+    fn resolve(&mut self, candidate: &Path) -> Option<(PathBuf, std::fs::Metadata)> {
+        let whole = || {
+            let canonical = candidate.canonicalize().ok()?;
+            let metadata = std::fs::metadata(&canonical).ok()?;
+            Some((canonical, metadata))
+        };
+        let (Some(parent), Some(std::path::Component::Normal(file_name))) =
+            (candidate.parent(), candidate.components().next_back())
+        else {
+            return whole();
+        };
+        // `components` drops a trailing `/`, which `canonicalize` would refuse after a file.
+        if candidate.as_os_str().as_encoded_bytes().ends_with(b"/") {
+            return whole();
+        }
+        let folder = match self.folders.get(parent) {
+            Some(folder) => folder.clone(),
+            None => {
+                let folder = parent.canonicalize().ok();
+                self.folders.insert(parent.to_path_buf(), folder.clone());
+                folder
+            }
+        }?;
+        let joined = folder.join(file_name);
+        let metadata = std::fs::symlink_metadata(&joined).ok()?;
+        if metadata.file_type().is_symlink() {
+            let canonical = joined.canonicalize().ok()?;
+            let metadata = std::fs::metadata(&canonical).ok()?;
+            return Some((canonical, metadata));
+        }
+        Some((joined, metadata))
+    }
+
+    fn read_sites(&mut self, name: &str) -> Vec<ImportSite> {
         let Some(repository) = self.repository else {
             return Vec::new();
         };
@@ -215,15 +255,12 @@ impl<'a> RepositorySources<'a> {
         } else {
             self.audited_root.join(name)
         };
-        let Ok(canonical) = candidate.canonicalize() else {
+        let Some((canonical, metadata)) = self.resolve(&candidate) else {
             return Vec::new();
         };
         if !canonical.starts_with(repository) {
             return Vec::new();
         }
-        let Ok(metadata) = std::fs::metadata(&canonical) else {
-            return Vec::new();
-        };
         if !metadata.is_file() || metadata.len() > MAX_SOURCE_CONTENT_BYTES as u64 {
             return Vec::new();
         }
@@ -368,6 +405,70 @@ mod tests {
             .into_iter()
             .map(|s| (s.line, s.specifier, s.package))
             .collect()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn repository_sources_are_read_only_inside_the_repository_through_any_link() {
+        use std::os::unix::fs::symlink;
+        let outside = tempfile::tempdir().unwrap();
+        let repository = tempfile::tempdir().unwrap();
+        let repository = repository.path().canonicalize().unwrap();
+        let dist = repository.join("dist");
+        let importing = "import _ from 'lodash';\n";
+        std::fs::create_dir_all(&dist).unwrap();
+        std::fs::create_dir_all(repository.join("src/deep")).unwrap();
+        std::fs::write(repository.join("src/a.ts"), importing).unwrap();
+        std::fs::write(repository.join("src/deep/b.ts"), importing).unwrap();
+        std::fs::write(outside.path().join("secret.ts"), importing).unwrap();
+        // A link inside the repository to a file outside it, and one to a file inside it.
+        symlink(
+            outside.path().join("secret.ts"),
+            repository.join("src/leak.ts"),
+        )
+        .unwrap();
+        symlink(repository.join("src/a.ts"), repository.join("src/alias.ts")).unwrap();
+        // A folder that is a link out of the repository.
+        symlink(outside.path(), repository.join("src/away")).unwrap();
+        std::fs::create_dir(repository.join("src/folder.ts")).unwrap();
+
+        let mut sources = RepositorySources::new(&dist, Some(&repository));
+        let packages = |sources: &mut RepositorySources, name: &str| -> Vec<String> {
+            sources
+                .sites_of(name)
+                .iter()
+                .map(|s| s.package.clone())
+                .collect()
+        };
+        for name in [
+            "../src/a.ts",
+            "../src/deep/b.ts",
+            "../src/deep/../a.ts",
+            "../src/alias.ts",
+        ] {
+            assert_eq!(packages(&mut sources, name), ["lodash"], "{name}");
+        }
+        let absolute = repository.join("src/a.ts");
+        assert_eq!(
+            packages(&mut sources, absolute.to_str().unwrap()),
+            ["lodash"]
+        );
+        for name in [
+            "../src/leak.ts",
+            "../src/away/secret.ts",
+            "../src/missing.ts",
+            "../nowhere/a.ts",
+            "../src/folder.ts",
+            "../src/a.ts/",
+            "../src/a.ts/..",
+        ] {
+            assert!(packages(&mut sources, name).is_empty(), "{name}");
+        }
+        let outside_file = outside.path().join("secret.ts");
+        assert!(packages(&mut sources, outside_file.to_str().unwrap()).is_empty());
+        // Without a repository nothing is read.
+        let mut none = RepositorySources::new(&dist, None);
+        assert!(packages(&mut none, "../src/a.ts").is_empty());
     }
 
     #[test]
