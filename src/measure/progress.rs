@@ -163,10 +163,23 @@ impl Stopwatch {
         }
     }
 
+    /// A stopwatch on the wall clock alone, for work of microseconds that waits for nothing
+    /// (a cache lookup): reading a thread's CPU clock is a system call (0.7 µs here, where the
+    /// wall clock costs 0.02 µs), and a warm run would make two per file.
+    pub(super) fn start_wall() -> Stopwatch {
+        Stopwatch {
+            cpu: None,
+            wall: Instant::now(),
+        }
+    }
+
     pub(super) fn elapsed(&self) -> Duration {
-        match (self.cpu, thread_cpu_time()) {
-            (Some(start), Some(now)) => now.saturating_sub(start),
-            _ => self.wall.elapsed(),
+        match self
+            .cpu
+            .and_then(|start| Some(thread_cpu_time()?.saturating_sub(start)))
+        {
+            Some(spent) => spent,
+            None => self.wall.elapsed(),
         }
     }
 }
