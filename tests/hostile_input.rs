@@ -426,7 +426,10 @@ fn a_precompressed_bomb_is_decoded_only_as_far_as_it_needs() {
     let bomb = bomb.finish().unwrap();
     fs::write(root.join("app.js.gz"), &bomb).unwrap();
     fs::write(root.join("gone.js.gz"), &bomb).unwrap();
-    let (run, report) = audit_json(root, &[], Duration::from_secs(120));
+    // An original the scan leaves out is still found on disk.
+    fs::write(root.join("ignored.js"), "console.log(2);\n".repeat(1_000)).unwrap();
+    fs::write(root.join("ignored.js.gz"), &bomb).unwrap();
+    let (run, report) = audit_json(root, &["--ignore", "ignored.js"], Duration::from_secs(120));
     assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
     let stale = findings(&report, "compression/stale");
     let message = |path: &str| {
@@ -443,9 +446,14 @@ fn a_precompressed_bomb_is_decoded_only_as_far_as_it_needs() {
         "{stale:?}"
     );
     assert!(
+        message("ignored.js.gz").contains("more than 67 MB while its original has 16000 bytes"),
+        "{stale:?}"
+    );
+    assert!(
         message("gone.js.gz").contains("more than 67 MB"),
         "{stale:?}"
     );
+    assert!(!message("gone.js.gz").contains("original"), "{stale:?}");
 }
 
 #[test]

@@ -252,6 +252,7 @@ fn facts_of_every_fixture_file_round_trip_through_the_cache_format() {
                 format,
                 &bytes,
                 blake3::hash(&bytes).as_bytes(),
+                webaudit::measure::OriginalSize::NotScanned,
             );
             let Some((_, json)) = analysis.computed else {
                 continue;

@@ -27,8 +27,8 @@ use std::collections::HashMap;
 use std::io::Read;
 
 use crate::kind::Format;
-use crate::measure::Analysis;
 use crate::measure::cache::{self, Cache};
+use crate::measure::{Analysis, OriginalSize};
 use crate::scan::ScannedFile;
 use sourcemap::GeneratedLanguage;
 
@@ -58,12 +58,16 @@ struct DecodeLimit {
 }
 
 impl DecodeLimit {
-    fn of(file: &ScannedFile) -> DecodeLimit {
-        let original = file.path.with_extension("");
-        let original_size = std::fs::symlink_metadata(original)
-            .ok()
-            .filter(|metadata| metadata.is_file())
-            .map(|metadata| metadata.len());
+    /// The bound of `file`, whose original measuring found in the scan or not (`original`):
+    /// looked for on disk only when it is not among the scanned files.
+    fn of(file: &ScannedFile, original: OriginalSize) -> DecodeLimit {
+        let original_size = match original {
+            OriginalSize::Scanned(size) => size,
+            OriginalSize::NotScanned => std::fs::symlink_metadata(file.path.with_extension(""))
+                .ok()
+                .filter(|metadata| metadata.is_file())
+                .map(|metadata| metadata.len()),
+        };
         DecodeLimit { original_size }
     }
 
@@ -326,8 +330,9 @@ impl crate::measure::ContentReader for AnalyzeContext<'_> {
         format: Format,
         bytes: &[u8],
         content_hash: &[u8; 32],
+        original: OriginalSize,
     ) -> Analysis {
-        analyze(self, cache, file, format, bytes, content_hash)
+        analyze(self, cache, file, format, bytes, content_hash, original)
     }
 
     fn read_known(
@@ -338,8 +343,18 @@ impl crate::measure::ContentReader for AnalyzeContext<'_> {
         content_hash: &[u8; 32],
         map: Option<&ClaimedMap>,
         in_memory: bool,
+        original: OriginalSize,
     ) -> Option<Analysis> {
-        analyze_known(self, cache, file, format, content_hash, map, in_memory)
+        analyze_known(
+            self,
+            cache,
+            file,
+            format,
+            content_hash,
+            map,
+            in_memory,
+            original,
+        )
     }
 
     fn defers_images(&self) -> bool {
@@ -401,7 +416,8 @@ enum MapSource {
 }
 
 /// Analyses one file's content, or takes its facts from the cache when the same content (and
-/// the same source map) was analysed before.
+/// the same source map) was analysed before. `original`: what measuring knows of the size of
+/// the file's original, which a precompressed file's facts depend on.
 pub fn analyze(
     context: &AnalyzeContext,
     cache: &Cache,
@@ -409,6 +425,7 @@ pub fn analyze(
     format: Format,
     bytes: &[u8],
     content_hash: &[u8; 32],
+    original: OriginalSize,
 ) -> Analysis {
     if matches!(
         format,
@@ -449,7 +466,7 @@ pub fn analyze(
         _ => ([0; 32], String::new()),
     };
     let decode_limit =
-        matches!(format, Format::Gzip | Format::Brotli).then(|| DecodeLimit::of(file));
+        matches!(format, Format::Gzip | Format::Brotli).then(|| DecodeLimit::of(file, original));
     let Some(key) = facts_key(
         context,
         file,
@@ -618,6 +635,7 @@ fn cached_image(cache: &Cache, key: cache::Key) -> Option<Analysis> {
 /// the bytes anyway (a map to keep for original positions, the head of a file too large to hold).
 /// `map` is the source map file the file's record points at, `None` when it points at none or
 /// at a file the folder does not have.
+#[allow(clippy::too_many_arguments)]
 fn analyze_known(
     context: &AnalyzeContext,
     cache: &Cache,
@@ -626,6 +644,7 @@ fn analyze_known(
     content_hash: &[u8; 32],
     map: Option<&ClaimedMap>,
     in_memory: bool,
+    original: OriginalSize,
 ) -> Option<Analysis> {
     let cached = |key: cache::Key| -> Option<Analysis> {
         let facts = serde_json::from_slice::<Facts>(cache.get(&key)?).ok()?;
@@ -661,7 +680,7 @@ fn analyze_known(
         return None;
     }
     let decode_limit =
-        matches!(format, Format::Gzip | Format::Brotli).then(|| DecodeLimit::of(file));
+        matches!(format, Format::Gzip | Format::Brotli).then(|| DecodeLimit::of(file, original));
     let (map_hash, map_path) = match map {
         Some(map) => (map.content_hash, map.path.as_str()),
         None => ([0; 32], ""),

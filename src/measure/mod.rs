@@ -85,6 +85,7 @@ pub trait ContentReader: Sync {
         format: Format,
         bytes: &[u8],
         content_hash: &ContentHash,
+        original: OriginalSize,
     ) -> Analysis;
 
     /// What can be said of a file too large to hold in memory, from its first bytes.
@@ -116,6 +117,7 @@ pub trait ContentReader: Sync {
     /// source map file the file's record points at (read by an earlier run), `None` when it
     /// points at none or at a path the folder does not hold; `in_memory` says whether the file
     /// is small enough to be read whole ([`IN_MEMORY_LIMIT`]).
+    #[allow(clippy::too_many_arguments)]
     fn read_known(
         &self,
         cache: &Cache,
@@ -124,7 +126,19 @@ pub trait ContentReader: Sync {
         content_hash: &ContentHash,
         map: Option<&ClaimedMap>,
         in_memory: bool,
+        original: OriginalSize,
     ) -> Option<Analysis>;
+}
+
+/// What measuring knows of the size of a file's original (`a.js` for `a.js.gz`), which a
+/// precompressed file's facts depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OriginalSize {
+    /// The original is among the scanned files: its size, `None` when its metadata could not
+    /// be had or it is not a regular file.
+    Scanned(Option<u64>),
+    /// Not among the scanned files (ignored, a link, or absent): the reader looks for it.
+    NotScanned,
 }
 
 /// What reading one file's content produced.
@@ -228,10 +242,17 @@ struct Stamps<'a> {
     /// the read-ahead, the file's worker and the scripts it is the map of all ask).
     records: Vec<Option<(Key, Option<KnownFile>)>>,
     by_path: HashMap<&'a str, usize>,
+    /// Each file's size when its metadata says it is a regular file.
+    file_sizes: Vec<Option<u64>>,
 }
 
 impl<'a> Stamps<'a> {
-    fn new(files: &'a [ScannedFile], stamps: Vec<Option<FileStamp>>, cache: &Cache) -> Self {
+    fn new(
+        files: &'a [ScannedFile],
+        stamps: Vec<Option<FileStamp>>,
+        file_sizes: Vec<Option<u64>>,
+        cache: &Cache,
+    ) -> Self {
         let records = stamps
             .iter()
             .zip(files)
@@ -249,6 +270,26 @@ impl<'a> Stamps<'a> {
                 .enumerate()
                 .map(|(i, f)| (f.relative_path.as_str(), i))
                 .collect(),
+            file_sizes,
+        }
+    }
+
+    /// The size of the original of file `index` (the path without its last extension: `a.js`
+    /// for `a.js.gz`) from the metadata taken for every file, so that the thousands of
+    /// precompressed files of a large folder cost no `lstat` of their originals each.
+    fn original_size(&self, index: usize) -> OriginalSize {
+        let path = self.files[index].relative_path.as_str();
+        let Some((original, extension)) = path.rsplit_once('.') else {
+            return OriginalSize::NotScanned;
+        };
+        // `Path::with_extension("")` keeps a dot file's name (`.gz`) and a name in a folder
+        // whose own name holds the dot (`a.b/c`): not an original of anything then.
+        if extension.contains('/') || original.is_empty() || original.ends_with('/') {
+            return OriginalSize::NotScanned;
+        }
+        match self.by_path.get(original) {
+            Some(&at) => OriginalSize::Scanned(self.file_sizes[at]),
+            None => OriginalSize::NotScanned,
         }
     }
 
@@ -368,7 +409,11 @@ pub fn measure(
             kept.then_some(stamp)
         })
         .collect();
-    let stamps = Stamps::new(files, stamped, cache);
+    let file_sizes = metadata
+        .iter()
+        .map(|m| m.as_ref().filter(|m| m.is_file()).map(|m| m.len()))
+        .collect();
+    let stamps = Stamps::new(files, stamped, file_sizes, cache);
     drop(metadata);
     // Costliest first, so that no long job starts last while the other workers run dry. A
     // file's cost is its size, weighted for the formats that are re-encoded.
@@ -842,7 +887,7 @@ fn measure_guarded(
 ) -> Result<Outcome, Skipped> {
     let file = &stamps.files[index];
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let looking = Stopwatch::start();
+        let looking = Stopwatch::start_wall();
         let known = measure_known(index, stamps, options, cache, reader);
         progress.spent(Work::Read, looking.elapsed());
         match known {
@@ -909,6 +954,7 @@ fn measure_known(
             &content_hash,
             map.as_ref(),
             raw <= IN_MEMORY_LIMIT,
+            stamps.original_size(index),
         )?),
         None => None,
     };
@@ -1074,7 +1120,8 @@ fn measure_file(
         let analysing = Stopwatch::start();
         let analysis = match (&bytes, reader) {
             (Some(bytes), Some(reader)) => {
-                let analysis = reader.read(cache, file, format, bytes, &content_hash);
+                let original = stamps.original_size(index);
+                let analysis = reader.read(cache, file, format, bytes, &content_hash, original);
                 (
                     analysis.facts,
                     analysis.claimed,
