@@ -54,9 +54,31 @@ fn size_key(hash: &ContentHash, algorithm: Algorithm) -> Key {
 
 #[derive(Debug, Clone)]
 struct Entry {
-    value: Vec<u8>,
+    value: Value,
     last_used_day: u32,
 }
+
+/// Where an entry's value is: in the bytes read from the cache file, or added by this run. A
+/// warm run over a large folder looks up tens of thousands of values and changes none: they
+/// stay where the file was read, with no allocation or copy each.
+#[derive(Debug, Clone)]
+enum Value {
+    Loaded(std::ops::Range<usize>),
+    Owned(Vec<u8>),
+}
+
+impl Entry {
+    fn value<'a>(&'a self, loaded: &'a [u8]) -> &'a [u8] {
+        match &self.value {
+            Value::Loaded(range) => &loaded[range.clone()],
+            Value::Owned(value) => value,
+        }
+    }
+}
+
+/// The entries by key. Keys are BLAKE3 hashes, so any hash function spreads them; foldhash
+/// (seeded per process) costs a fraction of the standard library's SipHash on their 32 bytes.
+type Entries = HashMap<Key, Entry, foldhash::fast::RandomState>;
 
 /// Values by key. Lookups are read-only so measuring threads can share it; new values are
 /// inserted after the parallel pass.
@@ -64,7 +86,9 @@ struct Entry {
 pub struct Cache {
     file: Option<PathBuf>,
     fingerprint: String,
-    entries: HashMap<Key, Entry>,
+    entries: Entries,
+    /// The cache file as read; [`Value::Loaded`] values are ranges of it.
+    loaded: Vec<u8>,
     changed: bool,
     today: u32,
 }
@@ -97,7 +121,8 @@ impl Cache {
         let mut cache = Cache {
             file: Some(file.clone()),
             fingerprint: fingerprint.to_string(),
-            entries: HashMap::new(),
+            entries: Entries::default(),
+            loaded: Vec::new(),
             changed: false,
             today: today(),
         };
@@ -118,7 +143,10 @@ impl Cache {
             }
         };
         match decode(&bytes, fingerprint) {
-            Ok(Some(entries)) => cache.entries = entries,
+            Ok(Some(entries)) => {
+                cache.entries = entries;
+                cache.loaded = bytes;
+            }
             // Written by other compressor versions: silently start over.
             Ok(None) => cache.changed = true,
             Err(why) => {
@@ -134,8 +162,8 @@ impl Cache {
     }
 
     pub fn size(&self, hash: &ContentHash, algorithm: Algorithm) -> Option<u64> {
-        let value = &self.entries.get(&size_key(hash, algorithm))?.value;
-        Some(u64::from_le_bytes(value.as_slice().try_into().ok()?))
+        let value = self.get(&size_key(hash, algorithm))?;
+        Some(u64::from_le_bytes(value.try_into().ok()?))
     }
 
     pub fn insert_size(&mut self, hash: ContentHash, algorithm: Algorithm, size: u64) {
@@ -148,20 +176,18 @@ impl Cache {
     }
 
     pub fn get(&self, key: &Key) -> Option<&[u8]> {
-        self.entries.get(key).map(|entry| entry.value.as_slice())
+        self.entries.get(key).map(|entry| entry.value(&self.loaded))
     }
 
     pub fn insert(&mut self, key: Key, value: Vec<u8>) {
-        if let Some(entry) = self.entries.get(&key)
-            && entry.value == value
-        {
+        if self.get(&key) == Some(value.as_slice()) {
             self.touch(&key);
             return;
         }
         self.entries.insert(
             key,
             Entry {
-                value,
+                value: Value::Owned(value),
                 last_used_day: self.today,
             },
         );
@@ -204,7 +230,7 @@ impl Cache {
             CacheProblem(format!("{}: cannot write the cache: {e}", file.display()))
         };
         std::fs::create_dir_all(folder).map_err(problem)?;
-        let bytes = encode(&self.entries, &self.fingerprint);
+        let bytes = encode(&self.entries, &self.loaded, &self.fingerprint);
         // The fixers' writer: an unguessable temporary created exclusively (a planted link
         // is never followed), synced, then renamed over the old file.
         crate::atomic::write(&file, &bytes, crate::atomic::PermissionsFrom::Target)
@@ -214,7 +240,7 @@ impl Cache {
     }
 }
 
-fn encode(entries: &HashMap<Key, Entry>, fingerprint: &str) -> Vec<u8> {
+fn encode(entries: &Entries, loaded: &[u8], fingerprint: &str) -> Vec<u8> {
     let mut records: Vec<(&Key, &Entry)> = entries.iter().collect();
     // Most recently used first, so eviction drops the tail; ties broken by key for stable files.
     records.sort_by(|a, b| {
@@ -225,11 +251,12 @@ fn encode(entries: &HashMap<Key, Entry>, fingerprint: &str) -> Vec<u8> {
     let mut kept = 0;
     let mut bytes = 0;
     for (_, entry) in &records {
-        if kept == MAX_ENTRIES || bytes + entry.value.len() > MAX_BYTES {
+        let length = entry.value(loaded).len();
+        if kept == MAX_ENTRIES || bytes + length > MAX_BYTES {
             break;
         }
         kept += 1;
-        bytes += entry.value.len();
+        bytes += length;
     }
     records.truncate(kept);
     let mut out = Vec::with_capacity(64 + fingerprint.len() + kept * HEADER_LEN + bytes);
@@ -240,17 +267,19 @@ fn encode(entries: &HashMap<Key, Entry>, fingerprint: &str) -> Vec<u8> {
     out.extend_from_slice(&(records.len() as u64).to_le_bytes());
     for (key, entry) in records {
         out.extend_from_slice(key);
+        let value = entry.value(loaded);
         out.extend_from_slice(&entry.last_used_day.to_le_bytes());
-        out.extend_from_slice(&(entry.value.len() as u32).to_le_bytes());
-        out.extend_from_slice(&entry.value);
+        out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        out.extend_from_slice(value);
     }
     let checksum = blake3::hash(&out);
     out.extend_from_slice(checksum.as_bytes());
     out
 }
 
-/// `Ok(None)`: a valid cache written under another fingerprint or format version.
-fn decode(bytes: &[u8], fingerprint: &str) -> Result<Option<HashMap<Key, Entry>>, String> {
+/// `Ok(None)`: a valid cache written under another fingerprint or format version. The values
+/// are ranges of `bytes`.
+fn decode(bytes: &[u8], fingerprint: &str) -> Result<Option<Entries>, String> {
     let body_len = bytes.len().checked_sub(32).ok_or("file too short")?;
     let (body, checksum) = bytes.split_at(body_len);
     if !body.starts_with(MAGIC) {
@@ -261,6 +290,7 @@ fn decode(bytes: &[u8], fingerprint: &str) -> Result<Option<HashMap<Key, Entry>>
     }
     let mut reader = Reader {
         bytes: &body[MAGIC.len()..],
+        offset: MAGIC.len(),
     };
     if reader.u32()? != VERSION {
         return Ok(None);
@@ -273,16 +303,17 @@ fn decode(bytes: &[u8], fingerprint: &str) -> Result<Option<HashMap<Key, Entry>>
     if count > MAX_ENTRIES {
         return Err("too many records".into());
     }
-    let mut entries = HashMap::with_capacity(count);
+    let mut entries = Entries::with_capacity_and_hasher(count, Default::default());
     for _ in 0..count {
         let key: Key = reader.take(32)?.try_into().map_err(|_| "short record")?;
         let last_used_day = reader.u32()?;
         let length = reader.u32()? as usize;
-        let value = reader.take(length)?.to_vec();
+        let start = reader.offset;
+        reader.take(length)?;
         entries.insert(
             key,
             Entry {
-                value,
+                value: Value::Loaded(start..start + length),
                 last_used_day,
             },
         );
@@ -295,6 +326,8 @@ fn decode(bytes: &[u8], fingerprint: &str) -> Result<Option<HashMap<Key, Entry>>
 
 struct Reader<'a> {
     bytes: &'a [u8],
+    /// Where `bytes` starts in the file.
+    offset: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -304,6 +337,7 @@ impl<'a> Reader<'a> {
         }
         let (head, tail) = self.bytes.split_at(n);
         self.bytes = tail;
+        self.offset += n;
         Ok(head)
     }
     fn u16(&mut self) -> Result<u16, String> {
@@ -385,7 +419,7 @@ mod tests {
 
     #[test]
     fn keeps_the_most_recent_entries_within_the_bounds() {
-        let mut entries = HashMap::new();
+        let mut entries = Entries::default();
         for i in 0..(MAX_ENTRIES + 10) {
             let mut k = [0u8; 32];
             k[..8].copy_from_slice(&(i as u64).to_le_bytes());
@@ -393,26 +427,26 @@ mod tests {
             entries.insert(
                 k,
                 Entry {
-                    value: vec![1; 8],
+                    value: Value::Owned(vec![1; 8]),
                     last_used_day: if i < 10 { 1 } else { 2 },
                 },
             );
         }
-        let decoded = decode(&encode(&entries, "fp"), "fp").unwrap().unwrap();
+        let decoded = decode(&encode(&entries, &[], "fp"), "fp").unwrap().unwrap();
         assert_eq!(decoded.len(), MAX_ENTRIES);
         assert!(decoded.values().all(|e| e.last_used_day == 2));
 
-        let mut big = HashMap::new();
+        let mut big = Entries::default();
         for i in 0..5u8 {
             big.insert(
                 [i; 32],
                 Entry {
-                    value: vec![0; MAX_BYTES / 4],
+                    value: Value::Owned(vec![0; MAX_BYTES / 4]),
                     last_used_day: i as u32,
                 },
             );
         }
-        let decoded = decode(&encode(&big, "fp"), "fp").unwrap().unwrap();
+        let decoded = decode(&encode(&big, &[], "fp"), "fp").unwrap().unwrap();
         assert_eq!(
             decoded.len(),
             4,
