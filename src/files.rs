@@ -99,6 +99,9 @@ fn too_large(length: u64, limit: u64, what: &str) -> io::Error {
 
 /// `path` below `root` as a `/`-separated relative path (lossy for names that are not UTF-8).
 pub fn relative_path(root: &Path, path: &Path) -> String {
+    if let Some(plain) = plain_relative_path(root, path) {
+        return plain.to_owned();
+    }
     let relative = path.strip_prefix(root).unwrap_or(path);
     let parts: Vec<String> = relative
         .components()
@@ -107,9 +110,70 @@ pub fn relative_path(root: &Path, path: &Path) -> String {
     parts.join("/")
 }
 
+/// The path of `path` under `root` when it is already what [`relative_path`] makes of it: `root`
+/// and a separator, then UTF-8 names with no empty or `.` component. Every path a walk of
+/// `root` gives is (`root` joined with names), and building it again component by component
+/// was a tenth of a warm run over 11,646 files.
+#[cfg(unix)]
+fn plain_relative_path<'a>(root: &Path, path: &'a Path) -> Option<&'a str> {
+    let root = root.as_os_str().as_encoded_bytes();
+    let rest = path.as_os_str().as_encoded_bytes().strip_prefix(root)?;
+    let rest = if root.ends_with(b"/") {
+        rest
+    } else {
+        rest.strip_prefix(b"/")?
+    };
+    let rest = std::str::from_utf8(rest).ok()?;
+    let plain = !rest.is_empty() && rest.split('/').all(|part| !part.is_empty() && part != ".");
+    plain.then_some(rest)
+}
+
+#[cfg(not(unix))]
+fn plain_relative_path<'a>(_root: &Path, _path: &'a Path) -> Option<&'a str> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plain_relative_path_is_what_the_components_give() {
+        let by_components = |root: &str, path: &str| {
+            let (root, path) = (Path::new(root), Path::new(path));
+            let relative = path.strip_prefix(root).unwrap_or(path);
+            relative
+                .components()
+                .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        };
+        for (root, path) in [
+            ("dist", "dist/a.js"),
+            ("dist/", "dist/assets/a.js"),
+            ("./dist", "./dist/assets/a.js"),
+            ("/", "/etc/a.js"),
+            ("dist", "dist/a/../b.js"),
+            ("dist", "dist//a.js"),
+            ("dist", "dist/./a.js"),
+            ("dist", "dist/a/"),
+            ("dist", "distant/a.js"),
+            ("dist", "dist"),
+            ("", "a/b.js"),
+            ("dist", "other/a.js"),
+            ("a b", "a b/c d/é.js"),
+        ] {
+            assert_eq!(
+                relative_path(Path::new(root), Path::new(path)),
+                by_components(root, path),
+                "{root:?} {path:?}"
+            );
+        }
+        assert_eq!(
+            plain_relative_path(Path::new("dist"), Path::new("dist/assets/a.js")),
+            Some("assets/a.js")
+        );
+    }
     use std::time::{Duration, Instant};
 
     fn fifo(path: &Path) {
