@@ -203,8 +203,8 @@ pub fn scan_part(folder: &Path, prefix: &str, ignore: &[PathPattern]) -> Result<
             });
             continue;
         }
-        let extension = entry
-            .path()
+        // From the name alone: `Path::extension` of the whole path parses it from the end.
+        let extension = Path::new(entry.file_name())
             .extension()
             .map(|e| e.to_string_lossy().into_owned());
         files.push(ScannedFile {
