@@ -19,8 +19,8 @@
 //! its file (wrong line count, columns past the end, corrupt VLQ) still yields an attribution,
 //! with the problems aggregated into a few counted warnings.
 
+use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -1258,10 +1258,12 @@ fn normalize_path(path: &str) -> String {
 ///
 /// Expects names as [`attribute`] returns them (`/`-separated); `.` and `..` are folded.
 pub fn package_of(source: &str) -> Option<PackageRef> {
-    // Most sources of an app's own code: no need to normalise them to know.
-    if !source.contains("node_modules") {
-        return None;
-    }
+    // Most sources of an app's own code: no need to normalise them to know. One searcher for
+    // every call: `str::contains` builds its own each time, which costs more than the search
+    // in a source name (asked of every source of every map, several times, on every run).
+    static NODE_MODULES: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("node_modules"));
+    NODE_MODULES.find(source.as_bytes())?;
     let normalized = normalized_source(source);
     let normalized = normalized.as_ref();
     let absolute = normalized.starts_with('/');
@@ -1318,6 +1320,9 @@ fn pnpm_version(holder: &str, store: Option<&str>, name: &str) -> Option<String>
 /// Yarn berry's cache archives and unplugged folders:
 /// `<name with / as ->-npm-<version>-<checksum>-<hash>[.zip]`.
 fn yarn_version(holder: &str, name: &str) -> Option<String> {
+    if !holder.contains("-npm-") {
+        return None;
+    }
     let prefix = format!("{}-npm-", name.replace('/', "-"));
     let rest = holder.strip_prefix(&prefix)?;
     let mut rest = rest.strip_suffix(".zip").unwrap_or(rest);
