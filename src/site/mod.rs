@@ -9,7 +9,8 @@
 
 pub mod selectors;
 
-use std::collections::{BTreeSet, HashSet};
+use foldhash::HashSet;
+use std::collections::BTreeSet;
 
 use crate::analyze::url::{
     Descriptor, Resolved, has_placeholder_segment, is_template, parse_srcset, resolve,
@@ -40,7 +41,7 @@ pub struct Site<'a> {
     /// folder with no page (a folder of images audited by itself).
     pub unreferenced_images: BTreeSet<&'a str>,
     /// Every asset by its path: one index for the rules that follow references to files.
-    pub assets_by_path: std::collections::HashMap<&'a str, &'a Asset>,
+    pub assets_by_path: foldhash::HashMap<&'a str, &'a Asset>,
 }
 
 impl Site<'_> {
@@ -64,10 +65,7 @@ impl Site<'_> {
 
 /// The asset a request for `path` gets: the file, or the precompressed copy shipped without it
 /// (`index.css.gz` answers for `index.css`).
-pub fn served<'a>(
-    by_path: &std::collections::HashMap<&str, &'a Asset>,
-    path: &str,
-) -> Option<&'a Asset> {
+pub fn served<'a>(by_path: &foldhash::HashMap<&str, &'a Asset>, path: &str) -> Option<&'a Asset> {
     by_path.get(path).copied().or_else(|| {
         ["gz", "br"]
             .iter()
@@ -238,16 +236,13 @@ pub fn build<'a>(
     config: &Config,
     loads: &'a [PageLoad],
 ) -> Site<'a> {
-    let by_path: std::collections::HashMap<&str, &Asset> =
+    let by_path: foldhash::HashMap<&str, &Asset> =
         assets.iter().map(|a| (a.path.as_str(), a)).collect();
     let folder = Folder {
         files: assets.iter().map(|a| a.path.as_str()).collect(),
         skipped: skipped.iter().map(|s| s.path.as_str()).collect(),
         negotiable: language_variant_names(assets.iter().map(|a| a.path.as_str())),
-        folders: assets
-            .iter()
-            .flat_map(|a| path_and_folders(&a.path).skip(1))
-            .collect(),
+        folders: folders_of(assets.iter().map(|a| a.path.as_str())),
     };
     let base_path = config.base_path.as_deref();
     let mut site = Site {
@@ -255,7 +250,7 @@ pub fn build<'a>(
         font_faces: Vec::new(),
         references: Vec::new(),
         unreferenced_images: BTreeSet::new(),
-        assets_by_path: std::collections::HashMap::new(),
+        assets_by_path: foldhash::HashMap::default(),
     };
     let mut page_font_faces = Vec::new();
     for asset in assets {
@@ -379,7 +374,7 @@ pub fn build<'a>(
 fn image_requests(
     html: &HtmlFacts,
     load: Option<&PageLoad>,
-    by_path: &std::collections::HashMap<&str, &Asset>,
+    by_path: &foldhash::HashMap<&str, &Asset>,
     locate: &impl Fn(&str) -> Resolved,
     base_path: Option<&str>,
 ) -> Vec<ImageRequest> {
@@ -662,7 +657,7 @@ fn unreferenced_images<'a>(assets: &'a [Asset], references: &[Reference]) -> BTr
 /// `po.fr.js.gz` make `po.js` (a server picks the visitor's language). A variant's middle
 /// segment is a language tag (`de`, `pt_BR`, `zh-TW`), which a content hash never is.
 fn language_variant_names<'a>(paths: impl Iterator<Item = &'a str>) -> HashSet<String> {
-    let mut variants: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut variants: foldhash::HashMap<String, usize> = foldhash::HashMap::default();
     for path in paths {
         let path = path
             .strip_suffix(".gz")
@@ -757,6 +752,21 @@ impl Folder<'_> {
 }
 
 /// `a/b/c.js`, `a/b`, `a`: the path, then each folder it is in, innermost first.
+/// Every folder that holds one of `paths`. A folder already present has its own folders
+/// present too, so each path adds folders only up to the first one seen: most files of a build
+/// share their folder with the file before them.
+fn folders_of<'a>(paths: impl Iterator<Item = &'a str>) -> HashSet<&'a str> {
+    let mut folders = HashSet::default();
+    for path in paths {
+        for folder in path_and_folders(path).skip(1) {
+            if !folders.insert(folder) {
+                break;
+            }
+        }
+    }
+    folders
+}
+
 fn path_and_folders(path: &str) -> impl Iterator<Item = &str> {
     std::iter::successors(Some(path), |p| p.rfind('/').map(|slash| &p[..slash]))
 }
@@ -772,11 +782,25 @@ mod tests {
             ["a/b/c.js", "a/b", "a"]
         );
         assert_eq!(path_and_folders("c.js").collect::<Vec<_>>(), ["c.js"]);
+        let folders = folders_of(
+            [
+                "a/b/c.js",
+                "a/b/d.js",
+                "a/e.js",
+                "x/y/z/f.js",
+                "x/g.js",
+                "h.js",
+            ]
+            .into_iter(),
+        );
+        let mut folders: Vec<&str> = folders.into_iter().collect();
+        folders.sort_unstable();
+        assert_eq!(folders, ["a", "a/b", "x", "x/y", "x/y/z"]);
         let folder = Folder {
-            files: HashSet::from(["app.js"]),
-            skipped: HashSet::from(["vendor", "img/link.png"]),
-            negotiable: HashSet::new(),
-            folders: HashSet::new(),
+            files: HashSet::from_iter(["app.js"]),
+            skipped: HashSet::from_iter(["vendor", "img/link.png"]),
+            negotiable: HashSet::default(),
+            folders: HashSet::default(),
         };
         for present in ["app.js", "vendor", "vendor/x/y.js", "img/link.png"] {
             assert!(folder.has(present), "{present}");
