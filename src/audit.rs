@@ -139,7 +139,7 @@ pub struct Prepared {
     pub brotli: bool,
     pub cache_folder: Option<String>,
     /// Source maps kept by the analysis (only with [`AuditOptions::original_sources`]).
-    pub maps: std::collections::HashMap<String, Vec<u8>>,
+    pub maps: foldhash::HashMap<String, Vec<u8>>,
     /// The network profile findings are ranked under.
     pub profile: crate::impact::Profile,
     /// Wall-clock time of the stages so far, and the measuring workers' time by kind of work.
@@ -503,7 +503,7 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
 /// What a copy decodes to: recorded when its content was opened, or its own facts.
 fn decoded_of(
     asset: &crate::measure::Asset,
-    encoded: &std::collections::HashMap<String, crate::analyze::Decoded>,
+    encoded: &foldhash::HashMap<String, crate::analyze::Decoded>,
 ) -> Option<crate::analyze::Decoded> {
     match (&asset.facts, encoded.get(&asset.path)) {
         (_, Some(decoded)) => Some(decoded.clone()),
@@ -516,8 +516,8 @@ fn decoded_of(
 /// returns what each decodes to, by path.
 fn open_encoded_copies(
     assets: &mut [crate::measure::Asset],
-) -> std::collections::HashMap<String, crate::analyze::Decoded> {
-    let mut decoded = std::collections::HashMap::new();
+) -> foldhash::HashMap<String, crate::analyze::Decoded> {
+    let mut decoded = foldhash::HashMap::default();
     for asset in assets.iter_mut() {
         if !matches!(asset.facts, crate::analyze::Facts::Encoded(_)) {
             continue;
@@ -540,12 +540,12 @@ fn open_encoded_copies(
 fn count_copies_shipped_alone(
     assets: &mut [crate::measure::Asset],
     pages: &[crate::pages::PageLoad],
-    mut encoded: std::collections::HashMap<String, crate::analyze::Decoded>,
+    mut encoded: foldhash::HashMap<String, crate::analyze::Decoded>,
 ) -> Option<String> {
     use crate::analyze::Facts;
     use crate::kind::{AssetKind, Format};
     use crate::model::asset::Algorithm;
-    use std::collections::{HashMap, HashSet};
+    use foldhash::{HashMap, HashSet, HashSetExt};
     let loaded: HashSet<&str> = pages
         .iter()
         .flat_map(|p| {

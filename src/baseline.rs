@@ -13,7 +13,8 @@
 //!
 //! Rules and renderers read the resulting [`Comparison`] from the report.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 
 use regex::Regex;

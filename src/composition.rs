@@ -12,7 +12,8 @@ pub use crate::model::composition::{
 
 use crate::analyze::Facts;
 use crate::analyze::import_sites::RepositorySources;
-use std::collections::{BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 
 use crate::analyze::sourcemap::{Attribution, package_of, path_in_package};
 use crate::measure::Asset;

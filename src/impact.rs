@@ -9,7 +9,7 @@
 //! repeat visit pays nothing), HTTP/2 multiplexing and TCP slow start (bytes of parallel requests
 //! are counted as if sent one after another at full throughput), and the server's think time.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use crate::model::finding::Finding;
 use crate::pages::PageLoad;
@@ -75,7 +75,7 @@ pub fn assess(
     critical: &HashSet<String>,
     profile: Profile,
 ) {
-    let by_path: std::collections::HashMap<&str, &crate::measure::Asset> =
+    let by_path: foldhash::HashMap<&str, &crate::measure::Asset> =
         assets.iter().map(|a| (a.path.as_str(), a)).collect();
     for finding in findings.iter_mut() {
         let subject = finding.subject.as_deref().or(finding.path.as_deref());
@@ -158,7 +158,7 @@ pub fn ranked(findings: &[Finding], profile: Profile) -> Vec<&Finding> {
 
 /// The report's ranked list: every finding with a saving, most costly first (see [`ranked`]).
 pub fn opportunities(findings: &[Finding], profile: Profile) -> Vec<Opportunity> {
-    let index: std::collections::HashMap<*const Finding, usize> = findings
+    let index: foldhash::HashMap<*const Finding, usize> = findings
         .iter()
         .enumerate()
         .map(|(i, f)| (f as *const Finding, i))
@@ -223,7 +223,7 @@ pub fn scorecard(
         })
         .collect();
 
-    let transfer_by_path: std::collections::HashMap<&str, u64> = assets
+    let transfer_by_path: foldhash::HashMap<&str, u64> = assets
         .iter()
         .map(|a| (a.path.as_str(), a.transfer()))
         .collect();

@@ -9,7 +9,7 @@
 //! one walk per map. The maps are those the analysis read and kept (it is asked to keep them
 //! only then): no map is read twice, and nothing here opens a file.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::{Component, Path, PathBuf};
 
 use crate::analyze::Facts;

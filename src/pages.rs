@@ -16,7 +16,8 @@
 //! for them: the route's files in `_buildManifest.js`, the files their flight data names. What
 //! cannot be resolved makes the page incomplete ([`PageLoad::incomplete`]), with the reason.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::{BTreeSet, VecDeque};
 
 use serde::Serialize;
 

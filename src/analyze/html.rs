@@ -226,7 +226,7 @@ fn next_flight_files(flight: &str) -> Vec<String> {
     if flight.is_empty() {
         return Vec::new();
     }
-    let string_rows: std::collections::HashMap<&str, String> = flight
+    let string_rows: foldhash::HashMap<&str, String> = flight
         .lines()
         .filter_map(|line| {
             let (id, value) = line.split_once(':')?;

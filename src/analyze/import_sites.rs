@@ -16,7 +16,7 @@
 //! `nosources-source-map`) still name the sources: those that are files of the repository are
 //! read from disk instead, once the analysis is done ([`RepositorySources`]).
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::path::{Path, PathBuf};
 
 use serde_json::value::RawValue;

@@ -19,7 +19,7 @@
 //! One literal search (Aho-Corasick) finds every place a pattern may start; each candidate is
 //! then checked in a few bytes around it, so the cost is one pass over the file.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;

@@ -23,7 +23,7 @@ pub mod svg;
 pub mod url;
 pub mod webpack;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::io::Read;
 
 use crate::kind::Format;

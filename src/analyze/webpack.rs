@@ -182,7 +182,7 @@ fn push_ids(list: &mut Vec<ChunkId>, ids: Vec<ChunkId>) {
 
 /// `ids` without repeats, in first-seen order.
 fn distinct(ids: Vec<ChunkId>) -> Vec<ChunkId> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = foldhash::HashSet::default();
     ids.into_iter()
         .filter(|id| seen.insert(id.clone()))
         .collect()

@@ -23,7 +23,7 @@
 //! - `clean`: removes `X.gz`/`X.br` whose `X` is gone, when `X` names a web format
 //!   (`app.js.gz`), never an ordinary download (`data.tar.gz`).
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 

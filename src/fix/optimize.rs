@@ -208,8 +208,8 @@ pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
     }
     // `photo.png` and `photo.jpg` would both make `photo.webp`: neither gets one. A file named
     // alone is counted with the images beside it, named or not.
-    let mut sibling_owner: std::collections::HashMap<PathBuf, usize> = Default::default();
-    let mut counted: std::collections::HashSet<PathBuf> = Default::default();
+    let mut sibling_owner: foldhash::HashMap<PathBuf, usize> = Default::default();
+    let mut counted: foldhash::HashSet<PathBuf> = Default::default();
     let beside_named_files = targets.files.iter().flat_map(|(path, _)| {
         let folder = match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
@@ -299,14 +299,14 @@ pub fn run(options: &OptimizeOptions) -> Result<FixReport, Error> {
     if options.rewrite_html {
         // After the images: the pages are pointed only at copies this run wrote (or, in a dry
         // run, would) or found current, never at a `photo.webp` that is someone else's.
-        let copies: std::collections::HashSet<String> = report
+        let copies: foldhash::HashSet<String> = report
             .changes
             .iter()
             .filter(|c| c.what.starts_with("webp") || c.what.starts_with("avif"))
             .map(|c| c.path.clone())
             .chain(report.current_copies.iter().cloned())
             .collect();
-        let selected: Option<std::collections::HashSet<String>> =
+        let selected: Option<foldhash::HashSet<String>> =
             (!whole_root).then(|| candidates.iter().map(|f| f.relative_path.clone()).collect());
         super::rewrite_html::rewrite_pages(
             &options.root,

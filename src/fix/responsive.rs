@@ -8,7 +8,8 @@
 //! the image is shown at anywhere. An `<img>` that already chooses its own sources is left out:
 //! its displays say what the author's candidates cost, not what ours would need.
 
-use std::collections::{BTreeMap, HashSet};
+use foldhash::{HashSet, HashSetExt};
+use std::collections::BTreeMap;
 
 use crate::fix::Problem;
 use crate::layout::responsive::{Display, page_displays};
@@ -108,7 +109,7 @@ pub fn displays_by_image(
 /// page's `<img>` with that `src`): how the layout's boxes are matched to the page's tags
 /// (`layout::fold`).
 fn srcset_candidates(facts: &crate::model::facts::html::HtmlFacts) -> HashSet<(String, usize)> {
-    let mut rank_of: std::collections::HashMap<&str, usize> = Default::default();
+    let mut rank_of: foldhash::HashMap<&str, usize> = Default::default();
     let mut eligible = HashSet::new();
     for image in &facts.images {
         let Some(src) = image.src.as_deref() else {

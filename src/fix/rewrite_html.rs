@@ -137,17 +137,16 @@ pub fn rewrite_page_selected(
     above_the_fold: usize,
     selected: Option<&dyn Fn(&str) -> bool>,
     layout: Option<&crate::layout::PageLayout>,
-    responsive: &std::collections::HashMap<String, ResponsiveImage>,
+    responsive: &foldhash::HashMap<String, ResponsiveImage>,
 ) -> Result<RewrittenPage, RewriteError> {
     let facts = html::parse(input);
-    let below_the_fold: std::collections::HashSet<usize> =
-        fold_verdicts(&facts, layout, above_the_fold)
-            .into_iter()
-            .filter_map(|guess| match guess.element {
-                Element::Image(index) if guess.below => Some(index),
-                _ => None,
-            })
-            .collect();
+    let below_the_fold: foldhash::HashSet<usize> = fold_verdicts(&facts, layout, above_the_fold)
+        .into_iter()
+        .filter_map(|guess| match guess.element {
+            Element::Image(index) if guess.below => Some(index),
+            _ => None,
+        })
+        .collect();
     let tag_ranges = img_tag_ranges(input);
     let base_href = facts.base_href.as_deref();
 
@@ -402,19 +401,19 @@ pub fn rewrite_file(
     root: &std::path::Path,
     page: &str,
     above_the_fold: usize,
-    copies: &std::collections::HashSet<String>,
-    selected: Option<&std::collections::HashSet<String>>,
+    copies: &foldhash::HashSet<String>,
+    selected: Option<&foldhash::HashSet<String>>,
     layout: Option<&crate::layout::PageLayout>,
-    responsive: &std::collections::HashMap<String, ResponsiveImage>,
+    responsive: &foldhash::HashMap<String, ResponsiveImage>,
 ) -> Result<RewrittenPage, PageError> {
     let input = std::fs::read(root.join(page)).map_err(PageError::Read)?;
     // A dry run's variants are not on disk: their size is known from the plan.
-    let planned: std::collections::HashMap<&str, (u32, u32)> = responsive
+    let planned: foldhash::HashMap<&str, (u32, u32)> = responsive
         .values()
         .flat_map(|set| &set.variants)
         .map(|variant| (variant.path.as_str(), (variant.width, variant.height)))
         .collect();
-    let seen: RefCell<std::collections::HashMap<String, Option<ImageOnDisk>>> = RefCell::default();
+    let seen: RefCell<foldhash::HashMap<String, Option<ImageOnDisk>>> = RefCell::default();
     let image_on_disk = |path: &str| -> Option<ImageOnDisk> {
         if let Some(known) = seen.borrow().get(path) {
             return known.clone();
@@ -457,12 +456,12 @@ pub fn rewrite_pages(
     pages: Vec<&crate::scan::ScannedFile>,
     folder: &[crate::scan::ScannedFile],
     above_the_fold: usize,
-    copies: &std::collections::HashSet<String>,
-    selected: Option<&std::collections::HashSet<String>>,
+    copies: &foldhash::HashSet<String>,
+    selected: Option<&foldhash::HashSet<String>>,
     dry_run: bool,
     report: &mut super::FixReport,
 ) {
-    let responsive: std::collections::HashMap<String, ResponsiveImage> = report
+    let responsive: foldhash::HashMap<String, ResponsiveImage> = report
         .responsive
         .iter()
         .map(|set| (set.path.clone(), set.clone()))
@@ -588,7 +587,7 @@ fn describe(edits: &[Edit]) -> String {
 pub(crate) fn image_on_disk(
     root: &std::path::Path,
     path: &str,
-    copies: &std::collections::HashSet<String>,
+    copies: &foldhash::HashSet<String>,
 ) -> Option<ImageOnDisk> {
     let file = regular_file_inside(root, path)?;
     let bytes = std::fs::read(&file).ok()?;
@@ -611,11 +610,7 @@ pub(crate) fn image_on_disk(
 
 /// The file name of `path`'s `extension` sibling (`photo.webp` beside `img/photo.jpg`) when
 /// `copies` lists it as a copy of it.
-fn copy_sibling(
-    path: &str,
-    extension: &str,
-    copies: &std::collections::HashSet<String>,
-) -> Option<String> {
+fn copy_sibling(path: &str, extension: &str, copies: &foldhash::HashSet<String>) -> Option<String> {
     let (folder, name) = path.rsplit_once('/').map_or(("", path), |(f, n)| (f, n));
     let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
     let sibling = format!("{stem}.{extension}");
@@ -1255,7 +1250,7 @@ mod tests {
             width,
             height: width * 9 / 16,
         };
-        let responsive = std::collections::HashMap::from([(
+        let responsive = foldhash::HashMap::from_iter([(
             "img/hero.jpg".to_owned(),
             ResponsiveImage {
                 path: "img/hero.jpg".into(),
@@ -1521,7 +1516,7 @@ mod tests {
                 .unwrap()
                 .contains("ladybird.webp")
         );
-        let copies = std::collections::HashSet::from(["img/ladybird.webp".to_string()]);
+        let copies = foldhash::HashSet::from_iter(["img/ladybird.webp".to_string()]);
         let result = rewrite_file(
             root.path(),
             "index.html",

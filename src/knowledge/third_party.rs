@@ -6,7 +6,7 @@
 //! Products (the YouTube embed, a chat widget) are matched on the whole URL, and name the
 //! facades that can stand in for them.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::LazyLock;
 
 /// The derived list (see its header for the source, the licence and what was changed).

@@ -2,7 +2,7 @@
 //! sizes, lay it out at each viewport and read the boxes back. Everything here runs on the
 //! page's layout thread (see `lay_out_guarded`).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::Arc;
 
 use blitz_dom::node::{ImageData, RasterImageData, SpecialElementData};

@@ -28,7 +28,7 @@ pub mod lcp;
 pub mod responsive;
 pub mod srcset;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;

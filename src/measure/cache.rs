@@ -18,7 +18,7 @@
 //! replaced atomically, so a killed run leaves the old cache or the new one. At most
 //! [`MAX_ENTRIES`] records and [`MAX_BYTES`] of values are kept, least recently used evicted first.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -78,7 +78,7 @@ impl Entry {
 
 /// The entries by key. Keys are BLAKE3 hashes, so any hash function spreads them; foldhash
 /// (seeded per process) costs a fraction of the standard library's SipHash on their 32 bytes.
-type Entries = HashMap<Key, Entry, foldhash::fast::RandomState>;
+type Entries = HashMap<Key, Entry>;
 
 /// Values by key. Lookups are read-only so measuring threads can share it; new values are
 /// inserted after the parallel pass.

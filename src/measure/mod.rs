@@ -14,7 +14,7 @@ pub mod parallel_gzip;
 pub mod progress;
 pub mod zlib_model;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::fs::File;
 use std::io::{self, Read};
 use std::sync::Mutex;

@@ -1,4 +1,5 @@
-use std::collections::{BTreeSet, HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::collections::BTreeSet;
 
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::kind::AssetKind;

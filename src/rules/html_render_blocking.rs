@@ -1,4 +1,4 @@
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet, HashSetExt};
 
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::measure::Asset;

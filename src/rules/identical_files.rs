@@ -1,4 +1,4 @@
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::kind::AssetKind;

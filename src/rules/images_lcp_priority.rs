@@ -75,7 +75,7 @@ impl Rule for ImagesLcpPriority {
     }
 
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
-        let assets: std::collections::HashMap<&str, &crate::measure::Asset> = context
+        let assets: foldhash::HashMap<&str, &crate::measure::Asset> = context
             .assets
             .iter()
             .map(|a| (a.path.as_str(), a))

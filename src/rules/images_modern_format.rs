@@ -75,16 +75,14 @@ impl Rule for ImagesModernFormat {
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
         // The <img> uses of each file, and the raster images by name without extension: looked
         // up per image instead of scanned (a folder of 2,000 images and as many <img>).
-        let mut uses_of: std::collections::HashMap<String, Vec<ImgUse>> =
-            std::collections::HashMap::new();
+        let mut uses_of: foldhash::HashMap<String, Vec<ImgUse>> = foldhash::HashMap::default();
         for image_use in img_uses(context) {
             uses_of
                 .entry(image_use.target.clone())
                 .or_default()
                 .push(image_use);
         }
-        let mut rasters_by_stem: std::collections::HashMap<&str, Vec<&str>> =
-            std::collections::HashMap::new();
+        let mut rasters_by_stem: foldhash::HashMap<&str, Vec<&str>> = foldhash::HashMap::default();
         for asset in context.assets {
             if let Some((stem, extension)) = asset.path.rsplit_once('.')
                 && matches!(
@@ -97,8 +95,7 @@ impl Rule for ImagesModernFormat {
         }
         // The pages whose largest paint (on the mobile layout) is each image: its bytes are
         // what the page waits for.
-        let mut lcp_pages_of: std::collections::HashMap<&str, Vec<&str>> =
-            std::collections::HashMap::new();
+        let mut lcp_pages_of: foldhash::HashMap<&str, Vec<&str>> = foldhash::HashMap::default();
         for page in &context.layouts.pages {
             if let Some(file) = page
                 .viewport(crate::layout::MOBILE.name)
@@ -239,7 +236,7 @@ fn fix(
     context: &RuleContext,
     image: &str,
     uses: &[ImgUse],
-    rasters_by_stem: &std::collections::HashMap<&str, Vec<&str>>,
+    rasters_by_stem: &foldhash::HashMap<&str, Vec<&str>>,
     raw: u64,
     saving: u64,
 ) -> Fix {

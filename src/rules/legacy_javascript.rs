@@ -187,7 +187,7 @@ fn legacy_build_folders<'a>(
     scripts: &[Flagged<'a>],
     pattern: &crate::baseline::HashPattern,
 ) -> BTreeSet<&'a str> {
-    use std::collections::{HashMap, HashSet};
+    use foldhash::{HashMap, HashMapExt, HashSet};
     // folder -> (scripts, scripts with unneeded signals, file-name keys)
     let mut folders: HashMap<&str, (usize, usize, HashSet<String>)> = HashMap::new();
     for script in scripts {

@@ -252,7 +252,7 @@ pub const MAX_FINDINGS_PER_RULE_AND_FILE: usize = 200;
 /// `violations` with at most `limit` per path (in their order), and for each path over it one
 /// more violation counting the rest; the savings of the rest are summed into it.
 fn at_most_per_file(violations: Vec<Violation>, limit: usize) -> Vec<Violation> {
-    let mut listed: std::collections::HashMap<Option<String>, usize> = Default::default();
+    let mut listed: foldhash::HashMap<Option<String>, usize> = Default::default();
     let mut left_out: Vec<(Option<String>, usize, u64)> = Vec::new();
     let mut kept = Vec::with_capacity(violations.len().min(limit * 4));
     for violation in violations {

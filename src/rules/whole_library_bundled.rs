@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::Facts;
