@@ -144,6 +144,8 @@ pub struct Prepared {
     pub profile: crate::impact::Profile,
     /// Wall-clock time of the stages so far, and the measuring workers' time by kind of work.
     pub clock: StageClock,
+    /// Threads the work may use (0: one per core), as [`AuditOptions::threads`].
+    pub threads: usize,
 }
 
 /// Where an audit's time goes, stage by stage (`--timings`).
@@ -227,6 +229,7 @@ impl Prepared {
                 layouts: &self.layouts,
             },
             selected,
+            self.threads,
         );
         let critical = crate::impact::critical_files(
             &site,
@@ -483,6 +486,7 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
             clock.lap("budgets");
             clock
         },
+        threads: options.threads,
     })
 }
 

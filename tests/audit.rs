@@ -676,3 +676,25 @@ fn the_scorecard_estimates_the_heaviest_first_visit_from_the_pages() {
     assert_eq!(row("first-visit transfer time"), expected_ms);
     assert!(row("all files, transfer") >= *bytes);
 }
+
+/// The rules run on several threads; their findings, in order, are what one thread gives, on
+/// fixtures where many rules report (several per file, same lines).
+#[test]
+fn the_findings_are_the_same_on_one_thread_and_on_several() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for fixture in ["images-bad", "html-hints", "vite-detect", "layout"] {
+        let mut options = webaudit::audit::AuditOptions::new(fixtures.join(fixture));
+        options.overrides.no_discovery = true;
+        let mut prepared = webaudit::audit::prepare(&options).unwrap();
+        let findings = |prepared: &webaudit::audit::Prepared| {
+            serde_json::to_string(&prepared.findings(&[], |_| true)).unwrap()
+        };
+        prepared.threads = 1;
+        let one = findings(&prepared);
+        assert!(one.matches("\"rule\"").count() > 30, "{fixture}: {one}");
+        prepared.threads = 4;
+        for _ in 0..5 {
+            assert_eq!(findings(&prepared), one, "{fixture}");
+        }
+    }
+}

@@ -210,31 +210,70 @@ pub fn check_config(config: &Config) -> Result<(), crate::Error> {
 
 /// Runs every enabled rule and returns the findings, most severe first, then by path.
 pub fn run(context: &RuleContext) -> Vec<Finding> {
-    run_selected(context, |_| true)
+    run_selected(context, |_| true, 0)
 }
 
 /// Runs the enabled rules whose id `selected` accepts (`check-url` runs the `server/` rules).
-pub fn run_selected(context: &RuleContext, selected: impl Fn(&str) -> bool) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for rule in REGISTRY {
-        let meta = rule.meta();
-        if !selected(meta.id) {
-            continue;
-        }
-        let severity = match context.config.rules.get(meta.id) {
-            Some(RuleSetting::Off) => continue,
-            Some(RuleSetting::Severity(severity)) => *severity,
-            None => meta.default_severity,
-        };
+/// The rules run on up to `threads` threads (0: one per core, at most [`RULE_THREADS`]); the
+/// findings are the same however many.
+pub fn run_selected(
+    context: &RuleContext,
+    selected: impl Fn(&str) -> bool,
+    threads: usize,
+) -> Vec<Finding> {
+    let enabled: Vec<(&dyn Rule, Severity)> = REGISTRY
+        .iter()
+        .filter(|rule| selected(rule.meta().id))
+        .filter_map(|rule| {
+            let meta = rule.meta();
+            match context.config.rules.get(meta.id) {
+                Some(RuleSetting::Off) => None,
+                Some(RuleSetting::Severity(severity)) => Some((*rule, *severity)),
+                None => Some((*rule, meta.default_severity)),
+            }
+        })
+        .collect();
+    let run = |(rule, severity): (&dyn Rule, Severity)| -> Vec<Finding> {
         let mut violations = Vec::new();
         rule.check(context, &mut violations);
-        let violations = at_most_per_file(violations, MAX_FINDINGS_PER_RULE_AND_FILE);
-        findings.extend(
-            violations
-                .into_iter()
-                .map(|v| Finding::new(meta.id, severity, v)),
-        );
-    }
+        at_most_per_file(violations, MAX_FINDINGS_PER_RULE_AND_FILE)
+            .into_iter()
+            .map(|v| Finding::new(rule.meta().id, severity, v))
+            .collect()
+    };
+    // The rules read the same model and write nothing but their findings: they run on every
+    // core, each taking the next rule, and their findings are put back in the registry's order,
+    // so the report is the same however they were scheduled.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&rule) = enabled.get(index) else {
+                return done;
+            };
+            done.push((index, run(rule)));
+        }
+    };
+    let helpers = crate::measure::worker_count(threads)
+        .min(RULE_THREADS)
+        .saturating_sub(1);
+    let mut by_rule: Vec<(usize, Vec<Finding>)> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..helpers)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
+            .collect();
+        let mut all = work();
+        for thread in threads {
+            // A rule that panicked on another thread panics here, as it would have on this one.
+            match thread.join() {
+                Ok(done) => all.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    });
+    by_rule.sort_by_key(|(index, _)| *index);
+    let mut findings: Vec<Finding> = by_rule.into_iter().flat_map(|(_, found)| found).collect();
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -243,6 +282,9 @@ pub fn run_selected(context: &RuleContext, selected: impl Fn(&str) -> bool) -> V
     });
     findings
 }
+
+/// Threads the rules run on at most: past four, the few costly rules decide the time.
+const RULE_THREADS: usize = 4;
 
 /// Findings of one rule listed for one file. A hostile file holds hundreds of thousands of the
 /// same problem (500,000 missing `srcset` candidates in one `<img>` took 1.7 GB in findings and
