@@ -240,6 +240,17 @@ impl Formatter for SafeJson {
     ) -> io::Result<()> {
         // serde_json escapes C0 controls, `"` and `\` between fragments, so a `##[` that
         // reaches the output lies within one fragment.
+        let bytes = fragment.as_bytes();
+        // Nearly every string of a report (paths, rule ids, messages) is printable ASCII: one
+        // pass over its bytes instead of one per character.
+        if bytes
+            .iter()
+            .all(|&b| (b' '..=b'~').contains(&b) && b != b'#')
+            || (bytes.iter().all(|b| (b' '..=b'~').contains(b))
+                && !bytes.windows(3).any(|w| w == b"##["))
+        {
+            return writer.write_all(bytes);
+        }
         let mut previous = ['\0', '\0'];
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
@@ -385,6 +396,7 @@ mod tests {
             "\u{202e}gnp.js\u{9b}\u{7f}",
             "##[stop-commands]x",
             "plain é",
+            "assets/app-3f2a.js ~ [#] {ok}",
         ];
         let mut out = Vec::new();
         write_json_pretty(&mut out, &names).unwrap();
