@@ -259,11 +259,11 @@ pub fn run_selected(
         .min(RULE_THREADS)
         .saturating_sub(1);
     let mut by_rule: Vec<(usize, Vec<Finding>)> = std::thread::scope(|scope| {
-        let threads: Vec<_> = (0..helpers)
+        let started: Vec<_> = (0..helpers)
             .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, work).ok())
             .collect();
         let mut all = work();
-        for thread in threads {
+        for thread in started {
             // A rule that panicked on another thread panics here, as it would have on this one.
             match thread.join() {
                 Ok(done) => all.extend(done),
