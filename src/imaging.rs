@@ -703,10 +703,14 @@ pub fn to_8_bit(image: DynamicImage) -> DynamicImage {
 /// libwebp's largest dimension.
 const WEBP_MAX_DIMENSION: u32 = 16383;
 
+/// libwebp's default effort (`cwebp -m 4`): what the fixers write and the audit reports.
+pub const WEBP_DEFAULT_METHOD: u8 = 4;
+
 fn encode_webp(
     image: &DynamicImage,
     lossless: bool,
     quality: f32,
+    method: u8,
 ) -> Result<Vec<u8>, ImagingError> {
     let (width, height) = image.dimensions();
     if width > WEBP_MAX_DIMENSION || height > WEBP_MAX_DIMENSION {
@@ -733,6 +737,7 @@ fn encode_webp(
     // Lossless must keep every pixel, including the colour under fully transparent ones, which
     // libwebp otherwise rewrites (cwebp -exact): the fixers compare all pixels before replacing.
     config.exact = i32::from(lossless);
+    config.method = i32::from(method.min(6));
     let memory = encoder
         .encode_advanced(&config)
         .map_err(|code| ImagingError::Encode(format!("libwebp failed ({code:?})")))?;
@@ -741,13 +746,23 @@ fn encode_webp(
 
 /// Lossy WebP at `quality` (0–100), libwebp's default settings otherwise, as `cwebp -q`.
 pub fn encode_webp_lossy(image: &DynamicImage, quality: f32) -> Result<Vec<u8>, ImagingError> {
-    encode_webp(image, false, quality)
+    encode_webp(image, false, quality, WEBP_DEFAULT_METHOD)
+}
+
+/// Lossy WebP at `quality` with libwebp's `method` (0 fastest – 6 slowest, `cwebp -m`): for
+/// measuring what a cheaper effort changes in the size (benches/webp_estimate.rs).
+pub fn encode_webp_lossy_with_method(
+    image: &DynamicImage,
+    quality: f32,
+    method: u8,
+) -> Result<Vec<u8>, ImagingError> {
+    encode_webp(image, false, quality, method)
 }
 
 /// Lossless WebP (the pixels are kept exactly), as `cwebp -lossless`.
 pub fn encode_webp_lossless(image: &DynamicImage) -> Result<Vec<u8>, ImagingError> {
     // In lossless mode `quality` is the effort (75: cwebp's default).
-    encode_webp(image, true, 75.0)
+    encode_webp(image, true, 75.0, WEBP_DEFAULT_METHOD)
 }
 
 /// AVIF through ravif (rav1e) at `quality` 1–100 and `speed` 1 (slowest, smallest) – 10;

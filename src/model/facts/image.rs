@@ -24,6 +24,10 @@ pub struct ImageFacts {
     /// (without `--exact-images`, when the finding's verdict is clear either way).
     #[serde(default)]
     pub png_quick: bool,
+    /// `webp` is estimated from a quicker libwebp effort (method 2), not encoded at `cwebp`'s
+    /// default (method 4): without `--exact-images`, when the finding's verdict is clear.
+    #[serde(default)]
+    pub webp_quick: bool,
     /// Nothing in the folder uses the image (no page or stylesheet refers to it and no script
     /// or page names it), so it was decoded but not re-encoded: `webp`, `optimized` and `avif`
     /// are absent, and the image rules leave it out. Re-encoding is most of an audit's time on
@@ -36,6 +40,10 @@ pub struct ImageFacts {
 /// How a PNG size estimated from oxipng's quick pass is described to the user.
 pub const PNG_QUICK_DESCRIPTION: &str =
     "estimated from a quicker oxipng pass; --exact-images runs preset 2";
+
+/// How a WebP size estimated from a quicker libwebp effort is described to the user.
+pub const WEBP_QUICK_DESCRIPTION: &str =
+    "estimated from a quicker WebP encode; --exact-images encodes at libwebp's default effort";
 
 /// Sizes measured on a banded sample of an image's rows and scaled to the whole image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
