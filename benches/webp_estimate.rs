@@ -2,14 +2,15 @@
 //! (issue 18, item 3), on real images.
 //!
 //! ```sh
-//! RAYON_NUM_THREADS=1 cargo bench --bench webp_estimate -- DIR... > webp.tsv
+//! RAYON_NUM_THREADS=1 cargo bench --bench webp_estimate -- DIR... > webp.tsv   # default: benches/work/image-app
 //! ```
 //!
 //! For every still PNG, JPEG and GIF under the folders, one line: its path, its size, its
 //! pixels, then for libwebp's methods 4 (the default, `cwebp -q 80`), 3, 2, 1 and 0 the lossy
 //! quality-80 size and the CPU seconds the encode took (one thread, decoding not counted).
 
-use std::path::PathBuf;
+mod support;
+
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -21,20 +22,8 @@ use webaudit::imaging::{
 const METHODS: [u8; 5] = [4, 3, 2, 1, 0];
 
 fn main() -> ExitCode {
-    let dirs: Vec<PathBuf> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .map(PathBuf::from)
-        .collect();
-    let mut files: Vec<PathBuf> = Vec::new();
-    for dir in &dirs {
-        let Ok(scan) = webaudit::scan::scan(dir, &[]) else {
-            eprintln!("{}: cannot be scanned", dir.display());
-            return ExitCode::from(2);
-        };
-        files.extend(scan.files.into_iter().map(|f| f.path));
-    }
-    files.sort();
+    let folders = support::folders_from_args("benches/work/image-app");
+    let files = support::files_under(&folders, &|_, _| true);
     print!("path\tbytes\tpixels");
     for method in METHODS {
         print!("\tm{method}\tm{method}_s");
