@@ -90,8 +90,8 @@ impl DecodeLimit {
 
 fn decode(format: Format, bytes: &[u8], limit: DecodeLimit) -> Decoded {
     if format == Format::Gzip {
-        // One buffer per worker, kept between files: a fresh one per file cost more in page
-        // faults than libdeflate saved.
+        // One buffer per worker, kept between files, so that each file's content does not
+        // zero and fault in a fresh allocation (up to WHOLE_GUNZIP_MAX_BYTES stays held).
         thread_local! {
             static CONTENT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
