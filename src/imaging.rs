@@ -749,8 +749,8 @@ pub fn encode_webp_lossy(image: &DynamicImage, quality: f32) -> Result<Vec<u8>, 
     encode_webp(image, false, quality, WEBP_DEFAULT_METHOD)
 }
 
-/// Lossy WebP at `quality` with libwebp's `method` (0 fastest – 6 slowest, `cwebp -m`): for
-/// measuring what a cheaper effort changes in the size (benches/webp_estimate.rs).
+/// Lossy WebP at `quality` with libwebp's `method` (0 fastest – 6 slowest, `cwebp -m`): the
+/// audit's quicker estimate (`analyze::image::WEBP_QUICK_METHOD`) and benches/webp_estimate.rs.
 pub fn encode_webp_lossy_with_method(
     image: &DynamicImage,
     quality: f32,

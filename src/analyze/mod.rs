@@ -95,13 +95,8 @@ fn decode(format: Format, bytes: &[u8], limit: DecodeLimit) -> Decoded {
         thread_local! {
             static CONTENT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        let decoded = CONTENT.with_borrow_mut(|buffer| {
-            gunzip_whole_into(bytes, limit, buffer).map(|content| Decoded {
-                hash: Some(*blake3::hash(content).as_bytes()),
-                size: content.len() as u64,
-                error: None,
-            })
-        });
+        let decoded = CONTENT
+            .with_borrow_mut(|buffer| gunzip_whole_into(bytes, limit, buffer).map(decoded_from));
         if let Some(decoded) = decoded {
             return decoded;
         }
@@ -162,10 +157,19 @@ const DEFLATE_MAX_RATIO: u64 = 1032;
 /// deflate stream can expand to, a trailer that lies about it, or a broken stream (zlib's
 /// decoder says what is wrong with it).
 fn gunzip_whole(bytes: &[u8], limit: DecodeLimit) -> Option<Vec<u8>> {
+    // An empty buffer is grown to exactly the decoded size.
     let mut content = Vec::new();
-    let size = gunzip_whole_into(bytes, limit, &mut content)?.len();
-    content.truncate(size);
+    gunzip_whole_into(bytes, limit, &mut content)?;
     Some(content)
+}
+
+/// What a precompressed file whose content decoded whole holds.
+fn decoded_from(content: &[u8]) -> Decoded {
+    Decoded {
+        hash: Some(*blake3::hash(content).as_bytes()),
+        size: content.len() as u64,
+        error: None,
+    }
 }
 
 /// [`gunzip_whole`] into `buffer`, grown as needed and never shrunk: the decoded bytes.
@@ -249,12 +253,7 @@ fn decode_to_memory(
     if format == Format::Gzip
         && let Some(content) = gunzip_whole(bytes, limit)
     {
-        let decoded = Decoded {
-            hash: Some(*blake3::hash(&content).as_bytes()),
-            size: content.len() as u64,
-            error: None,
-        };
-        return Ok((decoded, content));
+        return Ok((decoded_from(&content), content));
     }
     let reader: Box<dyn Read> = match format {
         Format::Gzip => Box::new(flate2::read::MultiGzDecoder::new(bytes)),
@@ -268,14 +267,7 @@ fn decode_to_memory(
             size: content.len() as u64,
             error: Some(limit.exceeded()),
         }),
-        Ok(_) => Ok((
-            Decoded {
-                hash: Some(*blake3::hash(&content).as_bytes()),
-                size: content.len() as u64,
-                error: None,
-            },
-            content,
-        )),
+        Ok(_) => Ok((decoded_from(&content), content)),
         Err(e) => Err(Decoded {
             hash: None,
             size: content.len() as u64,
