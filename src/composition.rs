@@ -15,7 +15,7 @@ use crate::analyze::import_sites::RepositorySources;
 use foldhash::{HashMap, HashMapExt};
 use std::collections::BTreeSet;
 
-use crate::analyze::sourcemap::{Attribution, package_of, path_in_package};
+use crate::analyze::sourcemap::{Attribution, path_in_package};
 use crate::measure::Asset;
 
 pub use crate::model::composition::OWN_CODE;
@@ -122,12 +122,12 @@ pub fn of(asset: &Asset, index: &ImportIndex) -> Option<Composition> {
     let mut own_code_sources = Vec::new();
     let mut sources_by_copy: HashMap<String, Vec<SourceShare>> = HashMap::new();
     for source in &attribution.sources {
-        match package_of(&source.source) {
+        match source.package() {
             Some(package) => sources_by_copy
                 .entry(package.copy.clone())
                 .or_default()
                 .push(SourceShare {
-                    path: path_in_package(&source.source, &package),
+                    path: path_in_package(&source.source, package),
                     raw: source.bytes,
                 }),
             None => {

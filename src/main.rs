@@ -152,6 +152,7 @@ fn print_fix_report(report: &webaudit::fix::FixReport, format: FixFormat) -> Res
 }
 
 fn main() -> ExitCode {
+    grow_heaps_in_large_steps();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) if !error.use_stderr() => error.exit(), // --help, --version
@@ -193,6 +194,24 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// glibc gives each thread's arena a heap that it makes writable a few pages at a time, one
+/// `mprotect` each, as the arena grows: the measuring threads of a warm audit over 11,646
+/// files, which turn cached facts back into thousands of small allocations, made 2,700 such
+/// calls. A top pad of 64 MiB makes a heap writable in one call when it is created (address
+/// space only: pages still take memory when first written). Measured: warm homeassistant
+/// -4% wall (226 -> 217 ms, medians of 11), cold mlflow and homeassistant unchanged, peak RSS
+/// +4 to +9 MB. Other C libraries (musl, whose builds use mimalloc) have no such setting.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn grow_heaps_in_large_steps() {
+    // SAFETY: mallopt only sets an allocator parameter; called first thing, before any thread.
+    unsafe {
+        libc::mallopt(libc::M_TOP_PAD, 64 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn grow_heaps_in_large_steps() {}
 
 fn run_audit(args: &AuditArgs) -> Result<u8, Error> {
     let mut options = audit_options(args)?;

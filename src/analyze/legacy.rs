@@ -562,14 +562,14 @@ mod tests {
         let attribution = Attribution {
             generated_bytes: 100,
             sources: vec![
-                crate::model::facts::sourcemap::SourceBytes {
-                    source: "node_modules/core-js/modules/es.error.cause.js".into(),
-                    bytes: 60,
-                },
-                crate::model::facts::sourcemap::SourceBytes {
-                    source: "node_modules/focus-visible/dist/focus-visible.js".into(),
-                    bytes: 40,
-                },
+                crate::model::facts::sourcemap::SourceBytes::new(
+                    "node_modules/core-js/modules/es.error.cause.js".into(),
+                    60,
+                ),
+                crate::model::facts::sourcemap::SourceBytes::new(
+                    "node_modules/focus-visible/dist/focus-visible.js".into(),
+                    40,
+                ),
             ],
             unmapped: 0,
             line_terminators: 0,

@@ -554,7 +554,6 @@ pub fn analyze(
             None => serde_json::to_vec(&facts).ok().map(|json| (key, json)),
         };
         return Analysis {
-            reused: computed.is_none().then_some(key),
             computed,
             ..Analysis::of(facts)
         };
@@ -601,7 +600,6 @@ pub fn analyze(
         };
         return Analysis {
             facts,
-            reused: Some(key),
             claimed,
             computed: None,
             map_json,
@@ -661,7 +659,6 @@ pub fn analyze(
     let computed = serde_json::to_vec(&facts).ok().map(|json| (key, json));
     Analysis {
         facts,
-        reused: None,
         claimed,
         computed,
         map_json: retained_map,
@@ -733,7 +730,6 @@ fn image_key(options: image::ImageOptions, content_hash: &[u8; 32]) -> cache::Ke
 fn cached_image(cache: &Cache, key: cache::Key) -> Option<Analysis> {
     let facts = serde_json::from_slice::<Facts>(cache.get(&key)?).ok()?;
     matches!(facts, Facts::Image(_)).then(|| Analysis {
-        reused: Some(key),
         ..Analysis::of(facts)
     })
 }
@@ -757,7 +753,6 @@ fn analyze_known(
     let cached = |key: cache::Key| -> Option<Analysis> {
         let facts = serde_json::from_slice::<Facts>(cache.get(&key)?).ok()?;
         Some(Analysis {
-            reused: Some(key),
             ..Analysis::of(facts)
         })
     };

@@ -33,6 +33,16 @@ use super::js_scan;
 
 pub use crate::model::facts::sourcemap::*;
 
+impl SourceBytes {
+    /// [`package_of`] this source, worked out once however often it is asked.
+    pub fn package(&self) -> Option<&PackageRef> {
+        self.package
+            .0
+            .get_or_init(|| package_of(&self.source))
+            .as_ref()
+    }
+}
+
 impl Attribution {
     /// Bytes per package copy (grouped by [`PackageRef::copy`]), largest first then by copy.
     /// Sources outside any `node_modules/` folder (the app's own code, virtual modules,
@@ -40,13 +50,13 @@ impl Attribution {
     pub fn by_package(&self) -> Vec<PackageBytes> {
         let mut by_copy: HashMap<String, PackageBytes> = HashMap::new();
         for source in &self.sources {
-            let Some(package) = package_of(&source.source) else {
+            let Some(package) = source.package() else {
                 continue;
             };
             let entry = by_copy
                 .entry(package.copy.clone())
                 .or_insert_with(|| PackageBytes {
-                    package,
+                    package: package.clone(),
                     bytes: 0,
                     sources: 0,
                 });
@@ -212,7 +222,7 @@ fn attribute_parsed(
         .enumerate()
         .filter_map(|(slot, source)| {
             let bytes = walker.slot_bytes.get(slot).copied().unwrap_or(0);
-            (bytes > 0).then_some(SourceBytes { source, bytes })
+            (bytes > 0).then_some(SourceBytes::new(source, bytes))
         })
         .collect();
     sources.sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.source.cmp(&b.source)));
@@ -2173,13 +2183,7 @@ mod tests {
     #[test]
     fn duplicate_sources_share_a_name() {
         let a = attr("0123", &map_json(&["./a.js", "a.js"], "AAAA,ECAA"));
-        assert_eq!(
-            a.sources,
-            vec![SourceBytes {
-                source: "assets/a.js".into(),
-                bytes: 4
-            }]
-        );
+        assert_eq!(a.sources, vec![SourceBytes::new("assets/a.js".into(), 4)]);
     }
 
     #[test]
@@ -2463,22 +2467,10 @@ mod tests {
         let a = Attribution {
             generated_bytes: 10,
             sources: vec![
-                SourceBytes {
-                    source: "node_modules/lodash/a.js".into(),
-                    bytes: 4,
-                },
-                SourceBytes {
-                    source: "node_modules/x/node_modules/lodash/a.js".into(),
-                    bytes: 3,
-                },
-                SourceBytes {
-                    source: "node_modules/lodash/b.js".into(),
-                    bytes: 2,
-                },
-                SourceBytes {
-                    source: "src/a.js".into(),
-                    bytes: 1,
-                },
+                SourceBytes::new("node_modules/lodash/a.js".into(), 4),
+                SourceBytes::new("node_modules/x/node_modules/lodash/a.js".into(), 3),
+                SourceBytes::new("node_modules/lodash/b.js".into(), 2),
+                SourceBytes::new("src/a.js".into(), 1),
             ],
             unmapped: 0,
             line_terminators: 0,

@@ -434,10 +434,7 @@ pub fn lay_out_pages_cached(
             .and_then(|json| serde_json::from_slice::<PageLayout>(json).ok())
             .filter(|layout| layout.page == asset.path);
         match reused {
-            Some(layout) => {
-                cache.touch(&key);
-                cached.push(layout);
-            }
+            Some(layout) => cached.push(layout),
             None => jobs.push((
                 PageJob {
                     path: asset.path.clone(),

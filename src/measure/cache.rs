@@ -20,6 +20,7 @@
 
 use foldhash::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const MAGIC: &[u8] = b"WEBAUDIT-CACHE\n";
@@ -52,10 +53,12 @@ fn size_key(hash: &ContentHash, algorithm: Algorithm) -> Key {
     key(&[name, hash])
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Entry {
     value: Value,
-    last_used_day: u32,
+    /// Set by [`Cache::get`] through a shared reference: the measuring threads mark what they
+    /// read as they read it.
+    last_used_day: AtomicU32,
 }
 
 /// Where an entry's value is: in the bytes read from the cache file, or added by this run. A
@@ -89,7 +92,7 @@ pub struct Cache {
     entries: Entries,
     /// The cache file as read; [`Value::Loaded`] values are ranges of it.
     loaded: Vec<u8>,
-    changed: bool,
+    changed: AtomicBool,
     today: u32,
 }
 
@@ -123,7 +126,7 @@ impl Cache {
             fingerprint: fingerprint.to_string(),
             entries: Entries::default(),
             loaded: Vec::new(),
-            changed: false,
+            changed: AtomicBool::new(false),
             today: today(),
         };
         // webaudit's own file: a link or a FIFO in its place was planted, and is not read.
@@ -148,9 +151,9 @@ impl Cache {
                 cache.loaded = bytes;
             }
             // Written by other compressor versions: silently start over.
-            Ok(None) => cache.changed = true,
+            Ok(None) => *cache.changed.get_mut() = true,
             Err(why) => {
-                cache.changed = true;
+                *cache.changed.get_mut() = true;
                 let problem = format!(
                     "{}: ignoring the cache ({why}); it will be rebuilt",
                     file.display()
@@ -170,38 +173,30 @@ impl Cache {
         self.insert(size_key(&hash, algorithm), size.to_le_bytes().to_vec());
     }
 
-    /// Marks a size as used today (see [`Cache::touch`]).
-    pub fn touch_size(&mut self, hash: &ContentHash, algorithm: Algorithm) {
-        self.touch(&size_key(hash, algorithm));
-    }
-
+    /// The value of `key`, which is thereby marked as used today, so that eviction keeps it: a
+    /// value read is a value used. Only a change of day rewrites the file.
     pub fn get(&self, key: &Key) -> Option<&[u8]> {
-        self.entries.get(key).map(|entry| entry.value(&self.loaded))
+        let entry = self.entries.get(key)?;
+        // Relaxed: the day is only read back once the measuring threads are joined.
+        if entry.last_used_day.load(Ordering::Relaxed) != self.today {
+            entry.last_used_day.store(self.today, Ordering::Relaxed);
+            self.changed.store(true, Ordering::Relaxed);
+        }
+        Some(entry.value(&self.loaded))
     }
 
     pub fn insert(&mut self, key: Key, value: Vec<u8>) {
         if self.get(&key) == Some(value.as_slice()) {
-            self.touch(&key);
             return;
         }
         self.entries.insert(
             key,
             Entry {
                 value: Value::Owned(value),
-                last_used_day: self.today,
+                last_used_day: AtomicU32::new(self.today),
             },
         );
-        self.changed = true;
-    }
-
-    /// Marks an entry as used today, so eviction keeps it. Only a change of day rewrites the file.
-    pub fn touch(&mut self, key: &Key) {
-        if let Some(entry) = self.entries.get_mut(key)
-            && entry.last_used_day != self.today
-        {
-            entry.last_used_day = self.today;
-            self.changed = true;
-        }
+        *self.changed.get_mut() = true;
     }
 
     /// Whether what is added is written back (not `--no-cache`).
@@ -222,7 +217,7 @@ impl Cache {
         let Some(file) = self.file.clone() else {
             return Ok(());
         };
-        if !self.changed {
+        if !*self.changed.get_mut() {
             return Ok(());
         }
         let folder = file.parent().unwrap_or(Path::new("."));
@@ -235,7 +230,7 @@ impl Cache {
         // is never followed), synced, then renamed over the old file.
         crate::atomic::write(&file, &bytes, crate::atomic::PermissionsFrom::Target)
             .map_err(problem)?;
-        self.changed = false;
+        *self.changed.get_mut() = false;
         Ok(())
     }
 }
@@ -243,11 +238,8 @@ impl Cache {
 fn encode(entries: &Entries, loaded: &[u8], fingerprint: &str) -> Vec<u8> {
     let mut records: Vec<(&Key, &Entry)> = entries.iter().collect();
     // Most recently used first, so eviction drops the tail; ties broken by key for stable files.
-    records.sort_by(|a, b| {
-        b.1.last_used_day
-            .cmp(&a.1.last_used_day)
-            .then_with(|| a.0.cmp(b.0))
-    });
+    let day = |entry: &Entry| entry.last_used_day.load(Ordering::Relaxed);
+    records.sort_by(|a, b| day(b.1).cmp(&day(a.1)).then_with(|| a.0.cmp(b.0)));
     let mut kept = 0;
     let mut bytes = 0;
     for (_, entry) in &records {
@@ -268,7 +260,7 @@ fn encode(entries: &Entries, loaded: &[u8], fingerprint: &str) -> Vec<u8> {
     for (key, entry) in records {
         out.extend_from_slice(key);
         let value = entry.value(loaded);
-        out.extend_from_slice(&entry.last_used_day.to_le_bytes());
+        out.extend_from_slice(&day(entry).to_le_bytes());
         out.extend_from_slice(&(value.len() as u32).to_le_bytes());
         out.extend_from_slice(value);
     }
@@ -314,7 +306,7 @@ fn decode(bytes: &[u8], fingerprint: &str) -> Result<Option<Entries>, String> {
             key,
             Entry {
                 value: Value::Loaded(start..start + length),
-                last_used_day,
+                last_used_day: AtomicU32::new(last_used_day),
             },
         );
     }
@@ -418,6 +410,33 @@ mod tests {
     }
 
     #[test]
+    fn a_value_read_is_kept_as_used_today_and_one_not_read_keeps_its_day() {
+        let folder = tempfile::tempdir().unwrap();
+        let (read, unread) = (key(&[b"read"]), key(&[b"unread"]));
+        let mut entries = Entries::default();
+        for k in [read, unread] {
+            entries.insert(
+                k,
+                Entry {
+                    value: Value::Owned(vec![7; 8]),
+                    last_used_day: AtomicU32::new(1),
+                },
+            );
+        }
+        std::fs::write(folder.path().join(FILE_NAME), encode(&entries, &[], "fp")).unwrap();
+        let (mut cache, _) = Cache::open(folder.path(), "fp");
+        // Read through a shared reference, as the measuring threads do.
+        let shared: &Cache = &cache;
+        assert_eq!(shared.get(&read), Some(&[7u8; 8][..]));
+        cache.save().unwrap();
+        let bytes = std::fs::read(folder.path().join(FILE_NAME)).unwrap();
+        let saved = decode(&bytes, "fp").unwrap().unwrap();
+        let day = |k: &Key| saved[k].last_used_day.load(Ordering::Relaxed);
+        assert_eq!(day(&read), today());
+        assert_eq!(day(&unread), 1);
+    }
+
+    #[test]
     fn keeps_the_most_recent_entries_within_the_bounds() {
         let mut entries = Entries::default();
         for i in 0..(MAX_ENTRIES + 10) {
@@ -428,13 +447,17 @@ mod tests {
                 k,
                 Entry {
                     value: Value::Owned(vec![1; 8]),
-                    last_used_day: if i < 10 { 1 } else { 2 },
+                    last_used_day: AtomicU32::new(if i < 10 { 1 } else { 2 }),
                 },
             );
         }
         let decoded = decode(&encode(&entries, &[], "fp"), "fp").unwrap().unwrap();
         assert_eq!(decoded.len(), MAX_ENTRIES);
-        assert!(decoded.values().all(|e| e.last_used_day == 2));
+        assert!(
+            decoded
+                .values()
+                .all(|e| e.last_used_day.load(Ordering::Relaxed) == 2)
+        );
 
         let mut big = Entries::default();
         for i in 0..5u8 {
@@ -442,7 +465,7 @@ mod tests {
                 [i; 32],
                 Entry {
                     value: Value::Owned(vec![0; MAX_BYTES / 4]),
-                    last_used_day: i as u32,
+                    last_used_day: AtomicU32::new(i as u32),
                 },
             );
         }

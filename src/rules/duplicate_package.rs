@@ -1,7 +1,7 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
-use crate::analyze::sourcemap::package_of;
+use crate::analyze::sourcemap::PackageRef;
 use crate::model::finding::Violation;
 use crate::size::human;
 
@@ -226,32 +226,35 @@ fn two_copies(context: &RuleContext, found: &mut Vec<Violation>) {
 /// One source file of a package copy as bundled: its bytes (the largest count when several
 /// chunks carry it) and the chunks it is in.
 #[derive(Default)]
-struct Build {
+struct Build<'a> {
     bytes: u64,
-    chunks: Vec<String>,
+    chunks: Vec<&'a str>,
+}
+
+/// The folder of a chunk's path (`assets` for `assets/a.js`).
+fn folder_of(chunk: &str) -> &str {
+    chunk.rsplit_once('/').map_or("", |(folder, _)| folder)
 }
 
 /// One copy of a package contributing one module through two or more of its builds, each at
 /// least [`MIN_COPY_BYTES`] (`moment/moment.js` and `moment/dist/moment.js`; `lib/index.js` and
 /// `es/index.js`): that module's code is in the bundle twice.
 fn one_module_twice(context: &RuleContext, found: &mut Vec<Violation>) {
-    /// What a copy folder holds: the package and, when its path says, the version.
-    struct Installed {
-        name: String,
-        version: Option<String>,
-    }
     // (copy folder, stylesheet, module identity) -> source path -> build. The same source in
     // two chunks is one file bundled into two outputs, not two builds: it is counted once.
-    type Builds = BTreeMap<String, Build>;
-    let mut modules: BTreeMap<(String, bool, String), Builds> = BTreeMap::new();
-    let mut packages: BTreeMap<String, Installed> = BTreeMap::new();
+    // Keys are borrowed from the model and hashed: sorted once at the end (this loop visits
+    // every source of every map; with owned keys in ordered maps it was the slowest rule).
+    type Builds<'a> = HashMap<&'a str, Build<'a>>;
+    let mut modules: HashMap<(&str, bool, String), Builds> = HashMap::new();
+    // Each copy folder's package (its name and, when its path says, the version).
+    let mut packages: HashMap<&str, &PackageRef> = HashMap::new();
     for asset in context.assets {
         let Some(attribution) = crate::composition::attribution(asset) else {
             continue;
         };
         let stylesheet_chunk = asset.kind == crate::kind::AssetKind::Stylesheet;
         for source in &attribution.sources {
-            let Some(package) = package_of(&source.source) else {
+            let Some(package) = source.package() else {
                 continue;
             };
             let Some((_, module_path)) = source.source.rsplit_once(&format!("{}/", package.copy))
@@ -263,18 +266,17 @@ fn one_module_twice(context: &RuleContext, found: &mut Vec<Violation>) {
             };
             let stylesheet = stylesheet_chunk || is_stylesheet_source(module_path);
             let build = modules
-                .entry((package.copy.clone(), stylesheet, identity))
+                .entry((package.copy.as_str(), stylesheet, identity))
                 .or_default()
-                .entry(source.source.clone())
+                .entry(source.source.as_str())
                 .or_default();
             build.bytes = build.bytes.max(source.bytes);
-            build.chunks.push(asset.path.clone());
-            packages.entry(package.copy).or_insert(Installed {
-                name: package.name,
-                version: package.version,
-            });
+            build.chunks.push(asset.path.as_str());
+            packages.entry(package.copy.as_str()).or_insert(package);
         }
     }
+    let mut modules: Vec<_> = modules.into_iter().collect();
+    modules.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     // Two builds in different chunks are a duplicate when one visit may load both: the chunks
     // share a folder (one bundler output: Vite's `assets/`, webpack's lazy chunks, which load
     // each other at run time where no page shows it), or a page loads both (initial and lazy
@@ -282,29 +284,24 @@ fn one_module_twice(context: &RuleContext, found: &mut Vec<Violation>) {
     // (`frontend_latest/`, `frontend_es5/`) has a copy of each module per build, but a
     // browser runs one build.
     let page_scripts: Vec<BTreeSet<&str>> = context.site.scripts_per_page();
-    let folder_of = |chunk: &str| {
-        chunk
-            .rsplit_once('/')
-            .map_or("", |(folder, _)| folder)
-            .to_string()
-    };
+
     let loaded_together = |a: &Build, b: &Build| {
-        let folders: BTreeSet<String> = a.chunks.iter().map(|c| folder_of(c)).collect();
-        b.chunks.iter().any(|c| folders.contains(&folder_of(c)))
+        let folders: BTreeSet<&str> = a.chunks.iter().map(|c| folder_of(c)).collect();
+        b.chunks.iter().any(|c| folders.contains(folder_of(c)))
             || page_scripts.iter().any(|scripts| {
-                a.chunks.iter().any(|c| scripts.contains(c.as_str()))
-                    && b.chunks.iter().any(|c| scripts.contains(c.as_str()))
+                a.chunks.iter().any(|c| scripts.contains(c))
+                    && b.chunks.iter().any(|c| scripts.contains(c))
             })
     };
     for ((copy, _, _), builds) in modules {
-        let mut large: Vec<(String, Build)> = builds
+        let mut large: Vec<(&str, Build)> = builds
             .into_iter()
             .filter(|(_, build)| build.bytes >= MIN_COPY_BYTES)
             .collect();
         if large.len() < 2 {
             continue;
         }
-        large.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then(a.0.cmp(&b.0)));
+        large.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then(a.0.cmp(b.0)));
         // Keep the largest build and those loaded with it.
         let keep: Vec<bool> = large
             .iter()
@@ -321,15 +318,18 @@ fn one_module_twice(context: &RuleContext, found: &mut Vec<Violation>) {
             .iter()
             .map(|(source, build)| format!("{source} ({})", human(build.bytes)))
             .collect();
-        let mut chunks: Vec<String> = large.iter().flat_map(|(_, b)| b.chunks.clone()).collect();
+        let mut chunks: Vec<&str> = large
+            .iter()
+            .flat_map(|(_, b)| b.chunks.iter().copied())
+            .collect();
         chunks.sort();
         chunks.dedup();
-        let label = packages.get(&copy).map_or_else(
-            || copy.clone(),
-            |installed| copy_label(&installed.name, &copy, installed.version.as_deref()),
+        let label = packages.get(copy).map_or_else(
+            || copy.to_string(),
+            |installed| copy_label(&installed.name, copy, installed.version.as_deref()),
         );
         found.push(Violation {
-            path: chunks.first().cloned(),
+            path: chunks.first().map(|chunk| chunk.to_string()),
             message: format!(
                 "{label} bundles one module through {} of its builds: {}; the extra builds cost {} raw",
                 large.len(),
@@ -338,7 +338,7 @@ fn one_module_twice(context: &RuleContext, found: &mut Vec<Violation>) {
             ),
             actual: Some(large.iter().map(|(_, b)| b.bytes).sum()),
             saving: Some(wasted),
-            package: packages.get(&copy).map(|installed| installed.name.clone()),
+            package: packages.get(copy).map(|installed| installed.name.clone()),
             ..Violation::default()
         });
     }

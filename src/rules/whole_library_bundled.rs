@@ -2,7 +2,6 @@ use foldhash::{HashMap, HashMapExt};
 
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::Facts;
-use crate::analyze::sourcemap::package_of;
 use crate::glob::PathPattern;
 use crate::knowledge::{PackageInfo, ProblemKind};
 use crate::model::finding::Violation;
@@ -148,9 +147,9 @@ impl Rule for WholeLibraryBundled {
                     let by_copy = sources_by_copy.get_or_insert_with(|| {
                         let mut by_copy: HashMap<String, Vec<&str>> = HashMap::new();
                         for source in &attribution.sources {
-                            if let Some(package) = package_of(&source.source) {
+                            if let Some(package) = source.package() {
                                 by_copy
-                                    .entry(package.copy)
+                                    .entry(package.copy.clone())
                                     .or_default()
                                     .push(source.source.as_str());
                             }
