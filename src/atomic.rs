@@ -209,21 +209,18 @@ fn write_then_rename(
                 .map_err(|reason| io::Error::new(io::ErrorKind::InvalidData, reason))?;
         }
         None => {
-            let mut block = vec![0u8; READ_BACK_BLOCK];
-            let mut expected = bytes;
-            loop {
-                let read = match reread.read(&mut block) {
-                    Ok(0) => break,
-                    Ok(read) => read,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            let mut block = vec![0u8; READ_BACK_BLOCK.min(bytes.len())];
+            for expected in bytes.chunks(READ_BACK_BLOCK) {
+                let block = &mut block[..expected.len()];
+                match reread.read_exact(block) {
+                    Ok(()) if block == expected => {}
+                    Ok(()) => return Err(differs()),
+                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Err(differs()),
                     Err(e) => return Err(e),
-                };
-                match expected.strip_prefix(&block[..read]) {
-                    Some(rest) => expected = rest,
-                    None => return Err(differs()),
                 }
             }
-            if !expected.is_empty() {
+            // Nothing after the bytes written.
+            if reread.read(&mut [0u8; 1])? != 0 {
                 return Err(differs());
             }
         }
