@@ -729,9 +729,7 @@ fn image_key(options: image::ImageOptions, content_hash: &[u8; 32]) -> cache::Ke
 /// An image's facts under `key`, when the cache has them.
 fn cached_image(cache: &Cache, key: cache::Key) -> Option<Analysis> {
     let facts = serde_json::from_slice::<Facts>(cache.get(&key)?).ok()?;
-    matches!(facts, Facts::Image(_)).then(|| Analysis {
-        ..Analysis::of(facts)
-    })
+    matches!(facts, Facts::Image(_)).then(|| Analysis::of(facts))
 }
 
 /// A file's facts from the cache alone, for a file measuring recognised by its metadata
@@ -752,9 +750,7 @@ fn analyze_known(
 ) -> Option<Analysis> {
     let cached = |key: cache::Key| -> Option<Analysis> {
         let facts = serde_json::from_slice::<Facts>(cache.get(&key)?).ok()?;
-        Some(Analysis {
-            ..Analysis::of(facts)
-        })
+        Some(Analysis::of(facts))
     };
     let image = matches!(
         format,

@@ -284,7 +284,6 @@ fn one_module_twice(context: &RuleContext, found: &mut Vec<Violation>) {
     // (`frontend_latest/`, `frontend_es5/`) has a copy of each module per build, but a
     // browser runs one build.
     let page_scripts: Vec<BTreeSet<&str>> = context.site.scripts_per_page();
-
     let loaded_together = |a: &Build, b: &Build| {
         let folders: BTreeSet<&str> = a.chunks.iter().map(|c| folder_of(c)).collect();
         b.chunks.iter().any(|c| folders.contains(folder_of(c)))
