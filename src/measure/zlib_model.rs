@@ -155,10 +155,11 @@ impl Window {
 /// mix strings; and once the best is `k - 1` bytes long, only positions that share `k` bytes
 /// can win, so most links are rejected by its byte checks. The chains of [`Longer`] link the
 /// positions that share their first 3, 4 or 8 bytes (and a few hash collisions), so the walk
-/// jumps between the only candidates that can win. What zlib's walk would have reached is
-/// kept: a position's rank in its 3-byte chain (the count of insertions with its hash, kept
-/// in `head` and `prev`) says whether zlib reaches it within its chain budget, and positions
-/// decrease along every chain, so `limit` stops both walks alike.
+/// jumps between the only candidates that can win; when more bytes are wanted than a key
+/// holds, it goes through the chain of the last of them instead ([`tail_walk`]). What zlib's
+/// walk would have reached is kept: a position's rank in its 3-byte chain (the count of
+/// insertions with its hash, kept in `head` and `prev`) says whether zlib reaches it within its
+/// chain budget, and positions decrease along every chain, so `limit` stops both walks alike.
 struct Chains {
     /// Per hash: the newest position and how many were inserted (kept together: one cache
     /// line for both).
@@ -179,7 +180,9 @@ struct Longer {
 /// made longer chains of collisions.
 const LONGER_HASH_BITS: u32 = 15;
 /// Key lengths of the chains beside zlib's, shortest first. Measured on the apps corpus and a
-/// 31.7 MB `.wasm` against 4/8/16, 3/8/16 and 3/4/8/16: this set was fastest on both
+/// 31.7 MB `.wasm` against 4/8/16, 3/8/16 and 3/4/8/16, this set was fastest on both; with
+/// [`tail_walk`], against 3/5/8 (as fast), 3/5 and 3/4 (faster on text by up to 8 %, but 7
+/// and 11 times slower on random `a`/`b`, whose 5-byte keys take 32 values)
 /// (`benches/zlib_model.rs`; benches/README.md, "gzip sizes without compressing").
 const LONGER_KEYS: [usize; 3] = [3, 4, 8];
 
@@ -327,10 +330,23 @@ fn longest_match(
         // `RANK_CHECK_INTERVAL` links otherwise, so the walk never runs far past the budget.
         let past_budget =
             |c: usize| same_key(data, strstart, c, key_len) && chains.rank(inserted, c) > budget;
+        // When more bytes are wanted than this chain's key holds, the positions that share the
+        // last `key_len` of them are fewer than those that share the first (see `tail_walk`).
+        // A candidate `c` is in that chain as `c + offset`, which is inserted only if it is
+        // not past `strstart`: the nearer candidates are walked here first, in this chain.
+        let offset = if wanted > key_len && strstart + wanted - key_len + 8 <= data.len() {
+            wanted - key_len
+        } else {
+            0
+        };
+        let near_end = strstart - offset;
         let mut improved = false;
         let mut steps = 0usize;
         while in_reach(next) {
             let c = next;
+            if c <= near_end && offset > 0 {
+                break;
+            }
             steps += 1;
             if two_bytes(data, c + best_len - 1) == scan_end && same_key(data, strstart, c, key_len)
             {
@@ -355,10 +371,114 @@ fn longest_match(
             }
             next = chain.prev[c & WINDOW_MASK] as usize;
         }
+        if !improved && offset > 0 && in_reach(next) {
+            // Below `near_end`: through the chain of the key `offset` bytes in.
+            let below = candidate.min(near_end + 1);
+            if let Some((c, len)) = tail_walk(
+                data,
+                chains,
+                chain,
+                TailWalk {
+                    strstart,
+                    offset,
+                    below,
+                    best_len,
+                    max,
+                    inserted,
+                    budget,
+                },
+                in_reach,
+            ) {
+                best_start = Some(c);
+                best_len = len;
+                if len >= nice {
+                    return (best_len.min(lookahead), best_start);
+                }
+                scan_end = two_bytes(data, strstart + best_len - 1);
+                candidate = c;
+                improved = true;
+            }
+        }
         if !improved {
             return (best_len.min(lookahead), best_start);
         }
     }
+}
+
+/// What [`tail_walk`] looks for: a match longer than `best_len` from `strstart`, at a position
+/// below `below`, found through the positions that share the key `offset` bytes in.
+struct TailWalk {
+    strstart: usize,
+    offset: usize,
+    below: usize,
+    best_len: usize,
+    max: usize,
+    inserted: u32,
+    budget: usize,
+}
+
+/// The newest position below `walk.below` whose match with `walk.strstart` is longer than
+/// `walk.best_len` and that zlib's walk reaches, with that length; `None` if there is none.
+///
+/// Every such position `c` shares the `key_len` bytes from `offset` with `strstart` (`offset +
+/// key_len` is the `best_len + 1` bytes it must share), so `c + offset` is in `chain` under
+/// that key. A chain is in the same order as zlib's (newest first), so the first position found
+/// that matches longer is the one zlib finds, and the budget ends the walk the same way: ranks
+/// grow along zlib's chain. Why: a string whose start is common in the input (a keyword, a
+/// frequent call) has a long chain of positions that part from it later, mostly at its last
+/// bytes, which zlib and the walk of the first bytes' chain reject one by one. The chain of the
+/// last bytes holds the positions that agree there; on the apps corpus and the npm builds
+/// (412.8 MB) this took the model from 11.8 to 9.5 s (benches/README.md, "gzip sizes without
+/// compressing").
+fn tail_walk(
+    data: &[u8],
+    chains: &Chains,
+    chain: &Longer,
+    walk: TailWalk,
+    in_reach: impl Fn(usize) -> bool,
+) -> Option<(usize, usize)> {
+    let TailWalk {
+        strstart,
+        offset,
+        below,
+        best_len,
+        max,
+        inserted,
+        budget,
+    } = walk;
+    let key_at = strstart + offset;
+    let mut next = chain.head[chain.hash(data, key_at)] as usize;
+    // Positions at or above `below + offset` stand for candidates already looked at.
+    while next >= below + offset {
+        let c = next - offset;
+        if !in_reach(c) {
+            return None;
+        }
+        next = chain.prev[next & WINDOW_MASK] as usize;
+    }
+    let mut steps = 0usize;
+    while next >= offset && in_reach(next - offset) {
+        let c = next - offset;
+        steps += 1;
+        let real = same_key(data, key_at, next, chain.key_len) && same_key(data, strstart, c, 3);
+        if real {
+            if chains.rank(inserted, c) > budget {
+                return None;
+            }
+            let len = MIN_MATCH
+                + common_prefix(data, strstart + MIN_MATCH, c + MIN_MATCH, max - MIN_MATCH);
+            if len > best_len {
+                return Some((c, len));
+            }
+        } else if steps.is_multiple_of(RANK_CHECK_INTERVAL)
+            && same_key(data, strstart, c, 3)
+            && chains.rank(inserted, c) > budget
+        {
+            return None;
+        }
+        next = chain.prev[next & WINDOW_MASK] as usize;
+    }
+    None
 }
 
 /// How many links a walk of a longer chain may take between checks of zlib's budget.
@@ -672,6 +792,48 @@ mod tests {
                 super::super::parallel_gzip::symbols_of_zlib(&data)
             );
             assert_eq!(gzip_size(&data), Ok(zlib(&data)), "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn strings_that_part_late_equal_zlib() {
+        // Long common starts that part at varied depths (the searches that go through the
+        // chain of their last bytes), short periods (candidates nearer than the key's offset),
+        // and such strings up to the very end of the input.
+        let mut data = Vec::new();
+        for i in 0..30_000u64 {
+            let line = format!(
+                "{{\"component\":\"widget-{}\",\"value\":{},\"tail\":\"{}\"}}\n",
+                i % 97,
+                (i * 7919) % 1000,
+                "xyz".repeat((i % 13) as usize)
+            );
+            data.extend(line.as_bytes());
+            if i % 500 == 0 {
+                let period = 1 + (i / 500 % 9) as usize;
+                data.extend((0..300).map(|k| b'a' + (k % period) as u8));
+                data.extend(noise(40, i));
+            }
+        }
+        // Two and three letters at random: long matches everywhere, with older candidates
+        // nearer than the key's offset that beat newer ones.
+        for (letters, seed) in [(2, 11), (3, 12)] {
+            let small: Vec<u8> = noise(150_000, seed)
+                .iter()
+                .map(|b| b'a' + b % letters)
+                .collect();
+            assert!(
+                symbols(&small) == super::super::parallel_gzip::symbols_of_zlib(&small),
+                "{letters} letters"
+            );
+        }
+        for cut in [data.len(), data.len() - 3, data.len() - 17] {
+            let data = &data[..cut];
+            assert!(
+                symbols(data) == super::super::parallel_gzip::symbols_of_zlib(data),
+                "{cut} bytes"
+            );
+            assert_eq!(gzip_size(data), Ok(zlib(data)), "{cut} bytes");
         }
     }
 
