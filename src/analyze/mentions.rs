@@ -19,6 +19,8 @@ const EXTENSIONS: [&[u8]; 15] = [
 const FIRST_FONT: usize = 10;
 /// The longest of [`EXTENSIONS`].
 const LONGEST_EXTENSION: usize = 5;
+/// The first letters of [`EXTENSIONS`].
+const EXTENSION_INITIALS: &[u8] = b"pajgwsibteo";
 
 /// A byte a file name may hold: ASCII letters and digits, `_ . @ ~ + % -`. Bundled file names
 /// are ASCII.
@@ -35,6 +37,14 @@ fn is_word_byte(byte: u8) -> bool {
 /// where it ends.
 fn extension_at(bytes: &[u8], dot: usize) -> Option<(usize, usize)> {
     let start = dot + 1;
+    // Most dots of a script start a property name; one look at the letter after the dot turns
+    // most of them away (`| 0x20` lowercases a letter and maps no other byte to one).
+    if !bytes
+        .get(start)
+        .is_some_and(|&b| EXTENSION_INITIALS.contains(&(b | 0x20)))
+    {
+        return None;
+    }
     let length = bytes[start..]
         .iter()
         .take(LONGEST_EXTENSION + 1)
@@ -128,6 +138,13 @@ pub fn file_names(bytes: &[u8]) -> Mentioned {
 mod tests {
     use super::*;
     use regex::bytes::Regex;
+
+    #[test]
+    fn every_extension_starts_with_a_listed_initial() {
+        for extension in EXTENSIONS {
+            assert!(EXTENSION_INITIALS.contains(&extension[0]), "{extension:?}");
+        }
+    }
 
     /// The definition [`names`] follows, as the regular expression it replaced.
     fn oracle(bytes: &[u8]) -> Vec<(&[u8], bool)> {

@@ -1424,8 +1424,11 @@ fn vite_dep(parts: &[&str], at: usize, join: &dyn Fn(usize) -> String) -> Option
 /// source-map library) is not a comment and is ignored.
 pub fn source_mapping_url(generated: &[u8]) -> Option<String> {
     const NEEDLE: &[u8] = b"sourceMappingURL=";
-    // Backwards: the comment is near the end, and the file may be large.
-    let at = memchr::memmem::rfind(generated, NEEDLE)?;
+    // The last one. Searched forwards: memchr's forward search is vectorised and its reverse
+    // search is not, and most scripts hold no such comment, so the whole file is searched
+    // (26 MB of mlflow's scripts: 1.2 % of its cold audit backwards). The needle cannot
+    // overlap itself, so every occurrence is found.
+    let at = memchr::memmem::find_iter(generated, NEEDLE).last()?;
 
     // Before the needle: `//#` or `/*#` (or `@`), then optional blanks.
     let before = generated[..at].trim_ascii_end();
