@@ -172,13 +172,26 @@ struct Chains {
 /// Chains of positions that share their first `key_len` bytes (hashed, so with collisions).
 struct Longer {
     key_len: usize,
+    /// How many bits of the hash index `head`.
+    hash_bits: u32,
     head: Vec<u32>,
     prev: Vec<u32>,
 }
 
+/// How many entries a per-position table needs for an input of `len` bytes: a position is
+/// kept at its offset modulo the window, and an input shorter than the window has no more.
+/// Most files of a site are small (2,927 of homeassistant's 3,762 gzipped files are under
+/// 32 KiB), and zeroing full-size tables for each was 3.5 % of its cold audit.
+fn positions_table_len(len: usize) -> usize {
+    len.clamp(1, WINDOW)
+}
+
 /// 32,768 heads per chain kind: more did not pay for its cache misses on the apps corpus, fewer
-/// made longer chains of collisions.
+/// made longer chains of collisions. An input of fewer positions gets one to two heads per
+/// position, at least 2^[`LONGER_MIN_HASH_BITS`]: the bits only decide how many hash
+/// collisions a walk meets, which its byte checks reject.
 const LONGER_HASH_BITS: u32 = 15;
+const LONGER_MIN_HASH_BITS: u32 = 8;
 /// Key lengths of the chains beside zlib's, shortest first. Measured on the apps corpus and a
 /// 31.7 MB `.wasm` against 4/8/16, 3/8/16 and 3/4/8/16, this set was fastest on both; with
 /// [`tail_walk`], against 3/5/8 (as fast), 3/5 and 3/4 (faster on text by up to 8 %, but 7
@@ -187,11 +200,14 @@ const LONGER_HASH_BITS: u32 = 15;
 const LONGER_KEYS: [usize; 3] = [3, 4, 8];
 
 impl Longer {
-    fn new(key_len: usize) -> Self {
+    fn new(key_len: usize, len: usize) -> Self {
+        let hash_bits =
+            (usize::BITS - len.leading_zeros()).clamp(LONGER_MIN_HASH_BITS, LONGER_HASH_BITS);
         Longer {
             key_len,
-            head: vec![0; 1 << LONGER_HASH_BITS],
-            prev: vec![0; WINDOW],
+            hash_bits,
+            head: vec![0; 1 << hash_bits],
+            prev: vec![0; positions_table_len(len)],
         }
     }
 
@@ -200,7 +216,7 @@ impl Longer {
     fn hash_word(&self, word: u64) -> usize {
         // The key's bytes only (little-endian: the first `key_len` bytes are the low ones).
         let key = word & (u64::MAX >> (64 - 8 * self.key_len));
-        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - LONGER_HASH_BITS)) as usize
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - self.hash_bits)) as usize
     }
 
     #[inline(always)]
@@ -227,11 +243,12 @@ impl Chains {
         inserted.wrapping_sub(self.prev[position & WINDOW_MASK][1]) as usize
     }
 
-    fn new() -> Self {
+    /// Chains for an input of `len` bytes.
+    fn new(len: usize) -> Self {
         Chains {
             head: vec![[0; 2]; HASH_SIZE],
-            prev: vec![[0; 2]; WINDOW],
-            longer: LONGER_KEYS.map(Longer::new),
+            prev: vec![[0; 2]; positions_table_len(len)],
+            longer: LONGER_KEYS.map(|key_len| Longer::new(key_len, len)),
         }
     }
 
@@ -622,7 +639,7 @@ fn parse<S: Symbols>(
     chunk: usize,
     cost: &mut S,
 ) -> Result<(), NotDerivable> {
-    let mut chains = Chains::new();
+    let mut chains = Chains::new(data.len());
     // `deflateSetDictionary` puts the dictionary at window offset 0 and inserts every position
     // of it (the last two once the input's first bytes arrive).
     let dictionary = start.saturating_sub(WINDOW);
