@@ -156,7 +156,7 @@ impl Window {
 /// can win, so most links are rejected by its byte checks. The chains of [`Longer`] link the
 /// positions that share their first 3, 4 or 8 bytes (and a few hash collisions), so the walk
 /// jumps between the only candidates that can win; when more bytes are wanted than a key
-/// holds, it goes through the chain of the last of them instead ([`tail_walk`]). What zlib's
+/// holds, it goes through the chain of the last of them instead ([`TailWalk::find`]). What zlib's
 /// walk would have reached is kept: a position's rank in its 3-byte chain (the count of
 /// insertions with its hash, kept in `head` and `prev`) says whether zlib reaches it within its
 /// chain budget, and positions decrease along every chain, so `limit` stops both walks alike.
@@ -194,7 +194,7 @@ const LONGER_HASH_BITS: u32 = 15;
 const LONGER_MIN_HASH_BITS: u32 = 8;
 /// Key lengths of the chains beside zlib's, shortest first. Measured on the apps corpus and a
 /// 31.7 MB `.wasm` against 4/8/16, 3/8/16 and 3/4/8/16, this set was fastest on both; with
-/// [`tail_walk`], against 3/5/8 (as fast), 3/5 and 3/4 (faster on text by up to 8 %, but 7
+/// [`TailWalk::find`], against 3/5/8 (as fast), 3/5 and 3/4 (faster on text by up to 8 %, but 7
 /// and 11 times slower on random `a`/`b`, whose 5-byte keys take 32 values)
 /// (`benches/zlib_model.rs`; benches/README.md, "gzip sizes without compressing").
 const LONGER_KEYS: [usize; 3] = [3, 4, 8];
@@ -348,7 +348,7 @@ fn longest_match(
         let past_budget =
             |c: usize| same_key(data, strstart, c, key_len) && chains.rank(inserted, c) > budget;
         // When more bytes are wanted than this chain's key holds, the positions that share the
-        // last `key_len` of them are fewer than those that share the first (see `tail_walk`).
+        // last `key_len` of them are fewer than those that share the first (see `TailWalk::find`).
         // A candidate `c` is in that chain as `c + offset`, which is inserted only if it is
         // not past `strstart`: the nearer candidates are walked here first, in this chain.
         let offset = if wanted > key_len && strstart + wanted - key_len + 8 <= data.len() {
@@ -357,7 +357,8 @@ fn longest_match(
             0
         };
         let near_end = strstart - offset;
-        let mut improved = false;
+        // The next winner and its length.
+        let mut found = None;
         let mut steps = 0usize;
         while in_reach(next) {
             let c = next;
@@ -373,14 +374,7 @@ fn longest_match(
                 let len = MIN_MATCH
                     + common_prefix(data, strstart + MIN_MATCH, c + MIN_MATCH, max - MIN_MATCH);
                 if len > best_len {
-                    best_start = Some(c);
-                    best_len = len;
-                    if len >= nice {
-                        return (best_len.min(lookahead), best_start);
-                    }
-                    scan_end = two_bytes(data, strstart + best_len - 1);
-                    candidate = c;
-                    improved = true;
+                    found = Some((c, len));
                     break;
                 }
             } else if steps.is_multiple_of(RANK_CHECK_INTERVAL) && past_budget(c) {
@@ -388,42 +382,35 @@ fn longest_match(
             }
             next = chain.prev[c & WINDOW_MASK] as usize;
         }
-        if !improved && offset > 0 && in_reach(next) {
+        if found.is_none() && offset > 0 && in_reach(next) {
             // Below `near_end`: through the chain of the key `offset` bytes in.
             let below = candidate.min(near_end + 1);
-            if let Some((c, len)) = tail_walk(
-                data,
-                chains,
-                chain,
-                TailWalk {
-                    strstart,
-                    offset,
-                    below,
-                    best_len,
-                    max,
-                    inserted,
-                    budget,
-                },
-                in_reach,
-            ) {
-                best_start = Some(c);
-                best_len = len;
-                if len >= nice {
-                    return (best_len.min(lookahead), best_start);
-                }
-                scan_end = two_bytes(data, strstart + best_len - 1);
-                candidate = c;
-                improved = true;
-            }
+            let walk = TailWalk {
+                strstart,
+                offset,
+                below,
+                best_len,
+                max,
+                inserted,
+                budget,
+            };
+            found = walk.find(data, chains, chain, in_reach);
         }
-        if !improved {
+        let Some((c, len)) = found else {
+            return (best_len.min(lookahead), best_start);
+        };
+        best_start = Some(c);
+        best_len = len;
+        if len >= nice {
             return (best_len.min(lookahead), best_start);
         }
+        scan_end = two_bytes(data, strstart + best_len - 1);
+        candidate = c;
     }
 }
 
-/// What [`tail_walk`] looks for: a match longer than `best_len` from `strstart`, at a position
-/// below `below`, found through the positions that share the key `offset` bytes in.
+/// A search [`TailWalk::find`] goes on with: a match longer than `best_len` from `strstart`, at
+/// a position below `below`, through the positions that share the key `offset` bytes in.
 struct TailWalk {
     strstart: usize,
     offset: usize,
@@ -434,68 +421,64 @@ struct TailWalk {
     budget: usize,
 }
 
-/// The newest position below `walk.below` whose match with `walk.strstart` is longer than
-/// `walk.best_len` and that zlib's walk reaches, with that length; `None` if there is none.
-///
-/// Every such position `c` shares the `key_len` bytes from `offset` with `strstart` (`offset +
-/// key_len` is the `best_len + 1` bytes it must share), so `c + offset` is in `chain` under
-/// that key. A chain is in the same order as zlib's (newest first), so the first position found
-/// that matches longer is the one zlib finds, and the budget ends the walk the same way: ranks
-/// grow along zlib's chain. Why: a string whose start is common in the input (a keyword, a
-/// frequent call) has a long chain of positions that part from it later, mostly at its last
-/// bytes, which zlib and the walk of the first bytes' chain reject one by one. The chain of the
-/// last bytes holds the positions that agree there; on the apps corpus and the npm builds
-/// (412.8 MB) this took the model from 11.8 to 9.5 s (benches/README.md, "gzip sizes without
-/// compressing").
-fn tail_walk(
-    data: &[u8],
-    chains: &Chains,
-    chain: &Longer,
-    walk: TailWalk,
-    in_reach: impl Fn(usize) -> bool,
-) -> Option<(usize, usize)> {
-    let TailWalk {
-        strstart,
-        offset,
-        below,
-        best_len,
-        max,
-        inserted,
-        budget,
-    } = walk;
-    let key_at = strstart + offset;
-    let mut next = chain.head[chain.hash(data, key_at)] as usize;
-    // Positions at or above `below + offset` stand for candidates already looked at.
-    while next >= below + offset {
-        let c = next - offset;
-        if !in_reach(c) {
-            return None;
-        }
-        next = chain.prev[next & WINDOW_MASK] as usize;
-    }
-    let mut steps = 0usize;
-    while next >= offset && in_reach(next - offset) {
-        let c = next - offset;
-        steps += 1;
-        let real = same_key(data, key_at, next, chain.key_len) && same_key(data, strstart, c, 3);
-        if real {
-            if chains.rank(inserted, c) > budget {
+impl TailWalk {
+    /// The newest position below `below` whose match with `strstart` is longer than `best_len` and
+    /// that zlib's walk reaches, with that length; `None` if there is none.
+    ///
+    /// Every such position `c` shares the `key_len` bytes from `offset` with `strstart` (`offset +
+    /// key_len` is the `best_len + 1` bytes it must share), so `c + offset` is in `chain` under
+    /// that key. A chain is in the same order as zlib's (newest first), so the first position found
+    /// that matches longer is the one zlib finds, and the budget ends the walk the same way: ranks
+    /// grow along zlib's chain. Why: a string whose start is common in the input (a keyword, a
+    /// frequent call) has a long chain of positions that part from it later, mostly at its last
+    /// bytes, which zlib and the walk of the first bytes' chain reject one by one. The chain of the
+    /// last bytes holds the positions that agree there; on the apps corpus and the npm builds
+    /// (412.8 MB) this took the model from 11.8 to 9.5 s (benches/README.md, "gzip sizes without
+    /// compressing").
+    fn find(
+        &self,
+        data: &[u8],
+        chains: &Chains,
+        chain: &Longer,
+        in_reach: impl Fn(usize) -> bool,
+    ) -> Option<(usize, usize)> {
+        let (strstart, offset) = (self.strstart, self.offset);
+        let key_at = strstart + offset;
+        let mut next = chain.head[chain.hash(data, key_at)] as usize;
+        // Positions at or above `below + offset` stand for candidates already looked at.
+        while next >= self.below + offset {
+            if !in_reach(next - offset) {
                 return None;
             }
-            let len = MIN_MATCH
-                + common_prefix(data, strstart + MIN_MATCH, c + MIN_MATCH, max - MIN_MATCH);
-            if len > best_len {
-                return Some((c, len));
-            }
-        } else if steps.is_multiple_of(RANK_CHECK_INTERVAL)
-            && same_key(data, strstart, c, 3)
-            && chains.rank(inserted, c) > budget
-        {
-            return None;
+            next = chain.prev[next & WINDOW_MASK] as usize;
         }
-        next = chain.prev[next & WINDOW_MASK] as usize;
+        let past_budget = |c: usize| chains.rank(self.inserted, c) > self.budget;
+        let mut steps = 0usize;
+        while next >= offset && in_reach(next - offset) {
+            let c = next - offset;
+            steps += 1;
+            let starts_alike = same_key(data, strstart, c, MIN_MATCH);
+            if starts_alike && same_key(data, key_at, next, chain.key_len) {
+                if past_budget(c) {
+                    return None;
+                }
+                let len = MIN_MATCH
+                    + common_prefix(
+                        data,
+                        strstart + MIN_MATCH,
+                        c + MIN_MATCH,
+                        self.max - MIN_MATCH,
+                    );
+                if len > self.best_len {
+                    return Some((c, len));
+                }
+            } else if steps.is_multiple_of(RANK_CHECK_INTERVAL) && starts_alike && past_budget(c) {
+                return None;
+            }
+            next = chain.prev[next & WINDOW_MASK] as usize;
+        }
+        None
     }
-    None
 }
 
 /// How many links a walk of a longer chain may take between checks of zlib's budget.
