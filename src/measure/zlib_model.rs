@@ -351,6 +351,7 @@ fn longest_match(
         // last `key_len` of them are fewer than those that share the first (see `TailWalk::find`).
         // A candidate `c` is in that chain as `c + offset`, which is inserted only if it is
         // not past `strstart`: the nearer candidates are walked here first, in this chain.
+        // (A key is hashed from the 8 bytes where it starts, so those must be in the input.)
         let offset = if wanted > key_len && strstart + wanted - key_len + 8 <= data.len() {
             wanted - key_len
         } else {
