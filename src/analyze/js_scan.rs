@@ -76,6 +76,48 @@ fn is_ident_part(byte: u8) -> bool {
     BYTE_CLASS[byte as usize] & IDENT_PART != 0
 }
 
+/// How many bytes `bytes` starts with that continue a name without an escape: ASCII letters,
+/// digits, `_`, `$` and any byte of a multi-byte character (every [`is_ident_part`] byte but the
+/// backslash). Eight bytes are classified at once in a `u64`: a bundle's names are mostly one
+/// to four bytes long, and the byte-at-a-time loop spent most of its time on the mispredicted
+/// test that ends each one (9 % of a cold audit's CPU on a 25 MB bundle was this scanner).
+#[inline(always)]
+fn plain_ident_run(bytes: &[u8]) -> usize {
+    const LOW: u64 = u64::from_ne_bytes([0x7F; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    const fn splat(byte: u8) -> u64 {
+        u64::from_ne_bytes([byte; 8])
+    }
+    // The high bit of each byte of the result is set when that byte of `x` (7-bit bytes) is at
+    // least `least`: `x + 0x80 - least` stays within its byte, so no carry reaches the next.
+    #[inline(always)]
+    fn at_least(x: u64, least: u8) -> u64 {
+        x.wrapping_add(splat(0x80 - least)) & HIGH
+    }
+    #[inline(always)]
+    fn equal(x: u64, byte: u8) -> u64 {
+        !(x ^ splat(byte)).wrapping_add(LOW) & HIGH
+    }
+    let mut run = 0;
+    while let Some(chunk) = bytes.get(run..run + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let x = word & LOW;
+        let folded = x | splat(0x20);
+        let letter = at_least(folded, b'a') & !at_least(folded, b'z' + 1);
+        let digit = at_least(x, b'0') & !at_least(x, b'9' + 1);
+        let part = (word & HIGH) | letter | digit | equal(x, b'_') | equal(x, b'$');
+        let stop = !part & HIGH;
+        if stop != 0 {
+            return run + (stop.trailing_zeros() / 8) as usize;
+        }
+        run += 8;
+    }
+    run + bytes[run..]
+        .iter()
+        .take_while(|&&b| b != b'\\' && is_ident_part(b))
+        .count()
+}
+
 /// Whether `word` is a keyword after which an expression (and so a regular expression) may
 /// start. (`of`, `yield` and `await` are left out: minifiers use them as plain names, and a
 /// `/` after a name divides.) A `match` on the bytes, not a walk of a list: every name of a
@@ -451,17 +493,21 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    #[inline(always)]
     fn read_ident(&mut self) -> &'a [u8] {
         let start = self.position;
-        while let Some(&b) = self.bytes.get(self.position) {
-            if !is_ident_part(b) {
+        let mut end = start;
+        loop {
+            end += plain_ident_run(self.bytes.get(end..).unwrap_or(&[]));
+            // \uXXXX or \u{...} escapes inside identifiers: the byte after the backslash is
+            // part of the name whatever it is.
+            if self.bytes.get(end) != Some(&b'\\') {
                 break;
             }
-            // \uXXXX or \u{...} escapes inside identifiers.
-            self.position += if b == b'\\' { 2 } else { 1 };
+            end += 2;
         }
         // A trailing backslash escape can step past the end: stay within the input.
-        self.position = self.position.min(self.bytes.len());
+        self.position = end.min(self.bytes.len());
         &self.bytes[start.min(self.position)..self.position]
     }
 
@@ -981,6 +1027,39 @@ impl<'a> Scanner<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_measured_eight_bytes_at_a_time_as_one_at_a_time() {
+        let one_at_a_time = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .take_while(|&&b| b != b'\\' && is_ident_part(b))
+                .count()
+        };
+        // Every byte value at every place of a 19-byte run (a word, a word, a tail of three),
+        // after a name as long as the run allows.
+        for stop in 0..=255u8 {
+            for at in 0..19 {
+                let mut bytes = vec![b'a'; 19];
+                bytes[at] = stop;
+                assert_eq!(
+                    plain_ident_run(&bytes),
+                    one_at_a_time(&bytes),
+                    "byte {stop:#04x} at {at}"
+                );
+            }
+        }
+        for sample in [
+            &b"a.b"[..],
+            b"$_Zz09\\u0041",
+            b"\xe2\x82\xac1(",
+            b"",
+            b"x",
+            b"abcdefgh",
+        ] {
+            assert_eq!(plain_ident_run(sample), one_at_a_time(sample), "{sample:?}");
+        }
+    }
 
     fn both(source: &str) -> Vec<Import> {
         let scanned = scan(source.as_bytes()).unwrap_or_else(|e| panic!("{source:?}: {e:?}"));
