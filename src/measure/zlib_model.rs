@@ -838,6 +838,24 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_winner_exactly_the_tail_keys_offset_back_equals_zlib() {
+        // The search from `strstart` starts from the match found one position earlier (8 bytes,
+        // from the far run of eight `a`s), so it wants 9 bytes, 1 more than the 8-byte key holds:
+        // the candidate exactly 1 back (the start of the run of ten) has its key at `strstart`
+        // itself, the last position inserted, and zlib takes it (9 bytes at distance 1).
+        let mut data = b"0123456789ABCDEFGHIJ".to_vec();
+        data.extend(b"aaaaaaaab");
+        data.extend(b"klmnopqrstuvwxyz");
+        data.extend(b"Kaaaaaaaaaa");
+        data.extend(b"Z, then room for the longer chains' keys.");
+        assert_eq!(
+            symbols(&data),
+            super::super::parallel_gzip::symbols_of_zlib(&data)
+        );
+        assert_eq!(gzip_size(&data), Ok(zlib(&data)));
+    }
+
     struct Record(Vec<Symbol>);
 
     impl Symbols for Record {
