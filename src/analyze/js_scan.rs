@@ -78,9 +78,10 @@ fn is_ident_part(byte: u8) -> bool {
 
 /// How many bytes `bytes` starts with that continue a name without an escape: ASCII letters,
 /// digits, `_`, `$` and any byte of a multi-byte character (every [`is_ident_part`] byte but the
-/// backslash). Eight bytes are classified at once in a `u64`: a bundle's names are mostly one
-/// to four bytes long, and the byte-at-a-time loop spent most of its time on the mispredicted
-/// test that ends each one (9 % of a cold audit's CPU on a 25 MB bundle was this scanner).
+/// backslash). Eight bytes are classified at once in a `u64`: a minified bundle's names are
+/// short, and the byte-at-a-time loop paid a branch per byte and a mispredicted one at the end
+/// of each name (the scanner was 9 % of mlflow's cold audit; over mlflow's and streamlit's
+/// scripts it went from 198 to 179 ms with this).
 #[inline(always)]
 fn plain_ident_run(bytes: &[u8]) -> usize {
     const LOW: u64 = u64::from_ne_bytes([0x7F; 8]);
