@@ -390,7 +390,12 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         left_out(crate::kind::AssetKind::License),
     );
     let sources = sources - build_inputs.len();
-    if sources + licenses + build_inputs.len() > 0 {
+    let hidden: Vec<&str> = assets
+        .iter()
+        .filter(|a| a.kind == crate::kind::AssetKind::Hidden)
+        .map(|a| a.path.as_str())
+        .collect();
+    if sources + licenses + build_inputs.len() + hidden.len() > 0 {
         let mut parts = Vec::new();
         if !build_inputs.is_empty() {
             parts.push(format!(
@@ -408,6 +413,19 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         if licenses > 0 {
             parts.push(format!(
                 "{licenses} extracted license file(s) (X.LICENSE.txt beside X)"
+            ));
+        }
+        if !hidden.is_empty() {
+            parts.push(format!(
+                "{} hidden file(s), named or in a folder named with a leading `.` ({}{})",
+                hidden.len(),
+                hidden
+                    .iter()
+                    .take(3)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if hidden.len() > 3 { ", …" } else { "" }
             ));
         }
         notes.push(format!(

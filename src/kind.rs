@@ -31,10 +31,16 @@ pub enum AssetKind {
     /// (webpack's default `extractComments`); the bundle only names it in a comment, browsers
     /// never request it.
     License,
+    /// A file whose name or one of whose folders starts with `.`: a bundler's build manifest
+    /// (`.vite/manifest.json`, read by the server-side integration), server configuration
+    /// (`.htaccess`), files for agents other than browsers (`.well-known/…`) or an editor's and
+    /// a file manager's leftovers (`.DS_Store`, `.gitkeep`). Pages do not request them (sirv,
+    /// which `vite preview` serves with, refuses them by default), so none is counted.
+    Hidden,
 }
 
 impl AssetKind {
-    pub const ALL: [AssetKind; 13] = [
+    pub const ALL: [AssetKind; 14] = [
         AssetKind::Document,
         AssetKind::Script,
         AssetKind::Stylesheet,
@@ -48,6 +54,7 @@ impl AssetKind {
         AssetKind::Precompressed,
         AssetKind::Source,
         AssetKind::License,
+        AssetKind::Hidden,
     ];
 
     pub fn name(self) -> &'static str {
@@ -65,6 +72,7 @@ impl AssetKind {
             AssetKind::Precompressed => "precompressed",
             AssetKind::Source => "source",
             AssetKind::License => "license",
+            AssetKind::Hidden => "hidden",
         }
     }
 
@@ -80,6 +88,7 @@ impl AssetKind {
                 | AssetKind::Precompressed
                 | AssetKind::Source
                 | AssetKind::License
+                | AssetKind::Hidden
         )
     }
 }

@@ -133,6 +133,23 @@ fn optional(size: Option<u64>) -> String {
     size.map(human).unwrap_or_else(|| "-".into())
 }
 
+/// How many of `findings` are errors, warnings and infos, highest first: "1 warning, 6 infos".
+fn by_severity(findings: &[&crate::model::finding::Finding]) -> String {
+    let severities: Vec<Severity> = findings.iter().map(|f| f.severity).collect();
+    count_by_severity(&severities)
+}
+
+fn count_by_severity(severities: &[Severity]) -> String {
+    [Severity::Error, Severity::Warning, Severity::Info]
+        .into_iter()
+        .filter_map(|severity| {
+            let count = severities.iter().filter(|&&s| s == severity).count();
+            (count > 0).then(|| plural(count, severity.name()))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn plural(count: usize, word: &str) -> String {
     format!("{count} {word}{}", if count == 1 { "" } else { "s" })
 }
@@ -393,10 +410,7 @@ fn render_findings(
             .max()
             .unwrap_or(Severity::Info);
         if !options.verbose && severity != Severity::Error && detailed >= RULES_DETAILED {
-            summarised.push(format!(
-                "{rule} ({})",
-                plural(findings.len(), severity.name())
-            ));
+            summarised.push(format!("{rule} ({})", by_severity(&findings)));
             continue;
         }
         detailed += 1;
@@ -410,6 +424,11 @@ fn render_findings(
             paint.bold(rule),
             plural(findings.len(), "finding")
         );
+        // A rule's findings may differ in severity (a chunk no page loads is only info): the
+        // heading shows the highest, so say how many are which.
+        if findings.iter().any(|f| f.severity != severity) {
+            header.push_str(&format!(" ({})", by_severity(&findings)));
+        }
         if bytes > 0 {
             header.push_str(&format!(", -{} on the wire", human(bytes)));
         } else {
@@ -1319,6 +1338,17 @@ fn render_composition(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_with_findings_of_several_severities_counts_each() {
+        use Severity::{Error, Info, Warning};
+        assert_eq!(
+            count_by_severity(&[Info, Warning, Info, Info]),
+            "1 warning, 3 infos"
+        );
+        assert_eq!(count_by_severity(&[Warning, Error]), "1 error, 1 warning");
+        assert_eq!(count_by_severity(&[Warning, Warning]), "2 warnings");
+    }
 
     #[test]
     fn width_is_what_a_terminal_shows() {

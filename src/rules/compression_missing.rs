@@ -413,6 +413,48 @@ mod tests {
     }
 
     #[test]
+    fn passes_for_hidden_files() {
+        // Vite writes its build manifest (`build.manifest`, for a server-side integration such
+        // as Laravel's or Django's) to `.vite/manifest.json` in the output; Apache's
+        // `.htaccess` and `.well-known/` files ship beside pages too. No page requests them.
+        let entries: String = (0..40)
+            .map(|i| format!("\"src/pages/page{i}.tsx\":{{\"file\":\"assets/page{i}-Cq3x{i}.js\",\"name\":\"page{i}\",\"src\":\"src/pages/page{i}.tsx\",\"isDynamicEntry\":true,\"imports\":[\"_vendor-B8tY.js\"]}}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let rules: String = (0..60)
+            .map(|i| format!("RewriteRule ^old/page{i}/?$ /pages/{i}/ [R=301,L]\n"))
+            .collect();
+        let folder = Folder::new()
+            .file(".vite/manifest.json", format!("{{{entries}}}"))
+            .file(".htaccess", rules)
+            .file("index.html", "<!doctype html><title>x</title>");
+        folder.passes(RULE);
+        folder.prepared(|prepared, _| {
+            let kinds: Vec<(&str, &str)> = prepared
+                .assets
+                .iter()
+                .map(|a| (a.path.as_str(), a.kind.name()))
+                .collect();
+            assert_eq!(
+                kinds,
+                [
+                    (".htaccess", "hidden"),
+                    (".vite/manifest.json", "hidden"),
+                    ("index.html", "document"),
+                ]
+            );
+            assert!(
+                prepared
+                    .notes
+                    .iter()
+                    .any(|n| n.contains("2 hidden file(s), named or in a folder named with a leading `.` (.htaccess, .vite/manifest.json)")),
+                "{:?}",
+                prepared.notes
+            );
+        });
+    }
+
+    #[test]
     fn finds_a_file_when_only_its_neighbour_has_a_copy() {
         let entry = chunk(60);
         let folder = Folder::new()
