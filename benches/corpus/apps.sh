@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the real-apps corpus: the built web front ends that 15 pinned PyPI wheels, npm
+# Builds the real-apps corpus: the built web front ends that 21 pinned PyPI wheels, npm
 # packages and Debian packages ship, each extracted as the folder a server would serve, so webaudit can be run on
 # what production apps actually look like (pages, hashed bundles, inline <style>/<script>,
 # fonts, images), e.g. to compare two binaries with benches/corpus/diff_findings.py.
@@ -19,8 +19,9 @@
 #   phoenix     arize-phoenix 20.26.1 (PyPI)           Vite 8 (rolldown)                   phoenix/server/static/ + server/templates/index.html as index.html
 #
 # Several pages are server templates served as they are shipped ({{ … }} / {% … %} left in:
-# jupyterlab, gradio, phoenix, homeassistant), and two Next.js exports carry an asset prefix that
-# their server rewrites (litellm: audit with `[pages] base = "/litellm-asset-prefix/"`).
+# jupyterlab, gradio, phoenix, homeassistant, airflow), and two Next.js exports carry an asset prefix that
+# their server rewrites (litellm: audit with `[pages] base = "/litellm-asset-prefix/"`); prefect's
+# URLs carry a placeholder its server replaces.
 #   playwright  playwright-core 1.65.1 (npm)           Vite (trace viewer, UI mode, HTML report, recorder, dashboard)  lib/vite/
 #   homeassistant home-assistant-frontend 20250109.2 (PyPI) Rspack 1.1              hass_frontend/ (modern + ES5 builds, .gz/.br copies)
 #   cockpit     cockpit 287.1-0+deb12u3 (Debian 12)   esbuild                             usr/share/cockpit/ of cockpit-bridge, -ws, -system,
@@ -29,6 +30,20 @@
 #   marimo      marimo 0.25.2 (PyPI)                   Vite 8 (rolldown)                   marimo/_static/ (index.html preloads fonts and images)
 #   strawberry  strawberry-graphql 0.341.2 (PyPI)      none: hand-written pages            strawberry/static/ (GraphiQL, Apollo Sandbox, Pathfinder
 #                                                                                         pages loading their code from unpkg and Apollo's CDN)
+#   kedro       kedro-viz 12.5.0 (PyPI)                Vite                                kedro_viz/html/
+#   optuna      optuna-dashboard 0.21.0 (PyPI)         webpack 5                           laid out as its server answers: optuna_dashboard/img/ as the
+#                                                                                         root (/favicon.ico and its .gz), index.html (served at
+#                                                                                         /dashboard) and public/* as static/ (/static/*, .gz copies
+#                                                                                         included), through the extras column
+#   prefect     prefect 3.9.1 (PyPI)                   Vite                                prefect/server/ui/ (as shipped: URLs start
+#                                                                                         /PREFECT_UI_SERVE_BASE_REPLACE_PLACEHOLDER/, which the server
+#                                                                                         replaces in its copy)
+#   swagger     swagger-ui-dist 5.36.0 (npm)           webpack 5                           the package root (folder `.`; also holds package.json, the
+#                                                                                         CommonJS builds for bundlers and webpack size logs)
+#   airflow     apache-airflow-core 3.3.2 (PyPI)       Vite 8 (rolldown)                   airflow/ui/dist/ (index.html is a Jinja template with
+#                                                                                         <base href="{{ backend_server_base_url }}">; the server
+#                                                                                         mounts the folder at /static/)
+#   zenml       zenml 0.98.0 (PyPI)                    Vite 8 (rolldown)                   zenml/zen_server/dashboard/
 #
 # - Output: benches/work/apps/<name>/ (override the parent with APPS_DIR=DIR), plus
 #   APPS_DIR/MANIFEST.tsv: name, package@version, registry, bundler, folder, files, bytes, pages.
@@ -42,12 +57,14 @@
 #   each .deb checked against its pinned sha256 and unpacked with dpkg-deb; the artifact column
 #   lists the packages (comma-separated) and the hash column their sha256s in the same order.
 # - npm packages: `npm pack` through benches/corpus/npm-fetch.sh (pinned sha512 integrity),
-#   cached in benches/work/npm like the other corpora.
+#   cached in benches/work/npm like the other corpora. The folder `.` is the package root
+#   (npm-fetch.sh's .complete marker is left out).
 # - Idempotent: APPS_DIR/.stamps/<name>.tsv records the spec line and every file with its size;
 #   an app whose folder still matches its stamp is left alone (no download). A changed spec or
 #   a modified folder is rebuilt beside it and swapped in. NAME... limits the run to those apps.
-# - Needs: python3 with pip, unzip, sha256sum; npm + node for the npm app. About 310 MB of
-#   downloads (the Home Assistant wheel is 83 MB, litellm's 44 MB, marimo's 39 MB) and 470 MB extracted.
+# - Needs: python3 with pip, unzip, sha256sum; npm + node for the npm apps. About 340 MB of
+#   downloads (the Home Assistant wheel is 83 MB, litellm's 44 MB, marimo's 39 MB; the six apps
+#   added on 2026-12-06 are 32.2 MB together) and 526 MB extracted (MANIFEST.tsv's bytes column).
 set -euo pipefail
 shopt -s nullglob
 
@@ -92,6 +109,12 @@ cockpit	debian	cockpit	287.1-0+deb12u3	cockpit-bridge,cockpit-ws,cockpit-system,
 playwright	npm	playwright-core	1.65.1	-	sha512-hqPpz7blSMPxWVdoeE1yiBSzXsKiVOd2k+kjCvmUywD2GPO2Dd9HfcWnq9NN0GHbNZDFgZ9JfBFr+X5/BLo0qw==	lib/vite	-	Vite
 marimo	pypi	marimo	0.25.2	marimo-0.25.2-py3-none-any.whl	7acb7a433755c6d965c03e07725477ab63804f6667ba9e37e4da582f358018c7	marimo/_static	-	Vite 8 (rolldown)
 strawberry	pypi	strawberry-graphql	0.341.2	strawberry_graphql-0.341.2-py3-none-any.whl	73e9c4cf5e2fddd522d2741491a6fbba70f940d945ab0a40152b2fadf26d9a89	strawberry/static	-	hand-written (CDN scripts)
+kedro	pypi	kedro-viz	12.5.0	kedro_viz-12.5.0-py3-none-any.whl	f70eb1d55a5f539ffff96a229128bf979208275e265f61c9c56b9286af746b44	kedro_viz/html	-	Vite
+optuna	pypi	optuna-dashboard	0.21.0	optuna_dashboard-0.21.0-py3-none-any.whl	1915952f2083387a187633893d812b4d81b3ab8d913eeb29b3acc5869e642e1e	optuna_dashboard/img	optuna_dashboard/index.html>index.html,optuna_dashboard/public/bundle.js>static/bundle.js,optuna_dashboard/public/bundle.js.gz>static/bundle.js.gz,optuna_dashboard/public/bundle.js.LICENSE.txt>static/bundle.js.LICENSE.txt,optuna_dashboard/public/bundle.js.LICENSE.txt.gz>static/bundle.js.LICENSE.txt.gz	webpack 5
+prefect	pypi	prefect	3.9.1	prefect-3.9.1-py3-none-any.whl	0c662e26e971b617993eed1f3d02fb8bc3c2dd47bee521b495f6e4dfeb38ae74	prefect/server/ui	-	Vite
+swagger	npm	swagger-ui-dist	5.36.0	-	sha512-Lt6/Kb0gXmLdiabLhvso4VdJP9V7qJWB0zh0gzeXUV3+CMOTzMmvpJRSXN7EAjfwixwmoi9ezDbLHiexC7lA9A==	.	-	webpack 5
+airflow	pypi	apache-airflow-core	3.3.2	apache_airflow_core-3.3.2-py3-none-any.whl	99258922bccec15be4700ff89f3c942b8acd93407e263c287ce863e671bb3c50	airflow/ui/dist	-	Vite 8 (rolldown)
+zenml	pypi	zenml	0.98.0	zenml-0.98.0-py3-none-any.whl	801ffbe1821bd48dfc03c9fd5519f5a7d4387d86b3d48d08bd2057dfcde5ad30	zenml/zen_server/dashboard	-	Vite 8 (rolldown)
 EOF
 )
 
@@ -190,6 +213,8 @@ extract_app() {
     fi
   else
     cp -a "$src/$folder/." "$stage/"
+    # npm-fetch.sh's marker of a complete unpack (only there when the folder is the package root).
+    rm -f "$stage/.complete"
   fi
   if [[ "$extras" != - ]]; then
     local pair from to
