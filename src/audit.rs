@@ -442,13 +442,29 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         let skipped = &measured.skipped;
         let site = crate::site::build(&assets, skipped, &config, &pages);
         let unused = &site.unreferenced_images;
-        if !unused.is_empty() {
-            let named: Vec<&str> = unused.iter().take(3).copied().collect();
+        // A manifest's icons are used (to install the app), though no page load shows them.
+        let unnamed: Vec<&str> = unused
+            .iter()
+            .filter(|path| !site.install_images.contains(*path))
+            .copied()
+            .collect();
+        if !unnamed.is_empty() {
+            let named: Vec<&str> = unnamed.iter().take(3).copied().collect();
             notes.push(format!(
                 "{} image(s) are used by nothing in the folder ({}{}): no page or stylesheet references them and no script or page names them. Unused, or named only by a server; the images/* rules leave them out",
-                unused.len(),
+                unnamed.len(),
                 named.join(", "),
-                if unused.len() > 3 { ", …" } else { "" }
+                if unnamed.len() > 3 { ", …" } else { "" }
+            ));
+        }
+        let install = &site.install_images;
+        if !install.is_empty() {
+            let named: Vec<&str> = install.iter().take(3).copied().collect();
+            notes.push(format!(
+                "{} image(s) are named only by a web app manifest ({}{}): a browser requests them to install the app, no page load shows them; the images/* rules leave them out",
+                install.len(),
+                named.join(", "),
+                if install.len() > 3 { ", …" } else { "" }
             ));
         }
         unused.iter().map(|path| path.to_string()).collect()

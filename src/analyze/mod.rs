@@ -16,6 +16,7 @@ pub mod js;
 pub mod js_guard;
 pub mod js_scan;
 pub mod legacy;
+pub mod manifest;
 pub mod mentions;
 pub mod minify;
 pub mod sourcemap;
@@ -541,12 +542,15 @@ pub fn analyze(
     ) {
         return analyze_image(context, cache, bytes, content_hash);
     }
-    if matches!(format, Format::Svg | Format::Ico) {
-        // Read in microseconds from the first bytes, so recomputed from bytes in hand; kept in
-        // the cache for the runs that do not read the file (`measure::known`).
+    let web_manifest = manifest::is_manifest(format, &file.relative_path);
+    if web_manifest || matches!(format, Format::Svg | Format::Ico) {
+        // Read in microseconds from the first bytes (a manifest: a few kilobytes), so
+        // recomputed from bytes in hand; kept in the cache for the runs that do not read the
+        // file (`measure::known`).
         let facts = match format {
             Format::Svg => Facts::Svg(Box::new(svg::read_intrinsic(bytes))),
-            _ => Facts::Icon(Box::new(icon_facts(bytes))),
+            Format::Ico => Facts::Icon(Box::new(icon_facts(bytes))),
+            _ => Facts::WebManifest(Box::new(manifest::manifest_facts(bytes))),
         };
         let key = intrinsic_key(format, content_hash);
         let computed = match cache.get(&key) {
@@ -707,11 +711,13 @@ fn facts_key(
     ]))
 }
 
-/// The cache key of an SVG's or icon's facts, which depend on the content only.
+/// The cache key of an SVG's, icon's or web app manifest's facts, which depend on the
+/// content only.
 fn intrinsic_key(format: Format, content_hash: &[u8; 32]) -> cache::Key {
     let tag: &[u8] = match format {
         Format::Svg => b"svg",
-        _ => b"icon",
+        Format::Ico => b"icon",
+        _ => b"web-manifest",
     };
     cache::key(&[b"facts", ANALYZER_VERSION.as_bytes(), tag, content_hash])
 }
@@ -770,7 +776,9 @@ fn analyze_known(
             .chain(decode_only)
             .find_map(|options| cached_image(cache, image_key(options, content_hash)));
     }
-    if matches!(format, Format::Svg | Format::Ico) {
+    if matches!(format, Format::Svg | Format::Ico)
+        || manifest::is_manifest(format, &file.relative_path)
+    {
         return cached(intrinsic_key(format, content_hash));
     }
     // A map past the size bound is not read, as when the script is read.

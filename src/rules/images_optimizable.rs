@@ -302,6 +302,40 @@ mod tests {
     }
 
     #[test]
+    fn passes_the_icons_of_a_web_app_manifest_and_says_what_names_them() {
+        // prefect 3.9.1 links ico/site.webmanifest, whose icons no page, stylesheet or script
+        // names: a browser fetches them to install the app. Not unused, not a page's either.
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                page("    <link rel=\"manifest\" href=\"/ico/site.webmanifest\">"),
+            )
+            .file(
+                "ico/site.webmanifest",
+                r##"{"name":"","icons":[{"src":"/ico/android-chrome-512x512.png","sizes":"512x512","type":"image/png"}],"display":"standalone"}"##,
+            )
+            .png("ico/android-chrome-512x512.png", 100, 75)
+            .png("ico/mstile-150x150.png", 100, 75);
+        folder.passes(RULE);
+        folder.passes("images/modern-format");
+        folder.prepared(|prepared, _| {
+            let notes = &prepared.notes;
+            assert!(
+                notes.iter().any(|n| n.starts_with(
+                    "1 image(s) are used by nothing in the folder (ico/mstile-150x150.png)"
+                )),
+                "{notes:?}"
+            );
+            assert!(
+                notes.iter().any(|n| n.starts_with(
+                    "1 image(s) are named only by a web app manifest (ico/android-chrome-512x512.png)"
+                )),
+                "{notes:?}"
+            );
+        });
+    }
+
+    #[test]
     fn finds_images_in_a_folder_of_images_alone() {
         // No page, no script: a folder of images audited by itself (an image library).
         let folder = Folder::new().png("photos/graphs-dark.png", 100, 75);

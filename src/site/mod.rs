@@ -40,6 +40,10 @@ pub struct Site<'a> {
     /// API that returns their URL): what they cost no visitor is known to pay. Empty for a
     /// folder with no page (a folder of images audited by itself).
     pub unreferenced_images: BTreeSet<&'a str>,
+    /// Those of [`Site::unreferenced_images`] that a web app manifest names (its icons and
+    /// screenshots): a browser requests them to install the app, not to show a page. Not
+    /// unused, but no page load pays for them either, so the image rules leave them out too.
+    pub install_images: BTreeSet<&'a str>,
     /// Every asset by its path: one index for the rules that follow references to files.
     pub assets_by_path: foldhash::HashMap<&'a str, &'a Asset>,
 }
@@ -250,6 +254,7 @@ pub fn build<'a>(
         font_faces: Vec::new(),
         references: Vec::new(),
         unreferenced_images: BTreeSet::new(),
+        install_images: BTreeSet::new(),
         assets_by_path: foldhash::HashMap::default(),
     };
     let mut page_font_faces = Vec::new();
@@ -365,6 +370,7 @@ pub fn build<'a>(
     // in it is judged.
     if !site.pages.is_empty() {
         site.unreferenced_images = unreferenced_images(assets, &site.references);
+        site.install_images = install_images(assets, &site.unreferenced_images);
     }
     site.assets_by_path = by_path;
     site
@@ -649,6 +655,27 @@ fn unreferenced_images<'a>(assets: &'a [Asset], references: &[Reference]) -> BTr
         .filter(|path| {
             let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
             !mentioned.contains(name.as_str())
+        })
+        .collect()
+}
+
+/// Those of `unreferenced` whose file name a web app manifest of the folder names (see
+/// [`Site::install_images`]). By name, as scripts' mentions are matched.
+fn install_images<'a>(assets: &[Asset], unreferenced: &BTreeSet<&'a str>) -> BTreeSet<&'a str> {
+    let named: HashSet<&str> = assets
+        .iter()
+        .flat_map(|asset| match &asset.facts {
+            Facts::WebManifest(manifest) => manifest.image_names.as_slice(),
+            _ => &[],
+        })
+        .map(String::as_str)
+        .collect();
+    unreferenced
+        .iter()
+        .copied()
+        .filter(|path| {
+            let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+            named.contains(name.as_str())
         })
         .collect()
 }

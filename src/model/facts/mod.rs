@@ -31,6 +31,15 @@ pub enum Facts {
     Icon(Box<image::IconFacts>),
     /// An SVG image: its root element's sizing attributes.
     Svg(Box<image::SvgFacts>),
+    /// A web app manifest (`site.webmanifest`, `manifest.json`): the images it names.
+    WebManifest(Box<WebManifestFacts>),
+}
+
+/// The images a web app manifest names (its icons, screenshots and shortcut icons), which a
+/// browser requests to install the app: lowercased file names, as a script's mentions are kept.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct WebManifestFacts {
+    pub image_names: Vec<String>,
 }
 
 /// A precompressed file shipped without its original: what it decodes to, and the facts of
