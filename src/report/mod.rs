@@ -77,6 +77,9 @@ pub struct Settings {
 pub struct SizeTotal {
     pub files: usize,
     pub raw: u64,
+    /// What the files weigh served gzipped: each file's gzip size where webaudit measured one
+    /// (compressible files), its raw size otherwise (images, fonts, and source maps and
+    /// precompressed copies, which are not compressed).
     pub gzip: u64,
     /// `null` when brotli sizes were not computed.
     pub brotli: Option<u64>,
@@ -103,7 +106,8 @@ pub struct Totals {
     pub by_type: BTreeMap<AssetKind, SizeTotal>,
     /// Everything browsers download.
     pub all: SizeTotal,
-    /// Source maps and precompressed copies: present in the folder, not counted above.
+    /// What is in the folder but not counted above, by kind: source maps, precompressed copies,
+    /// sources and build inputs, extracted licenses, hidden files.
     pub not_counted: BTreeMap<AssetKind, SizeTotal>,
 }
 
