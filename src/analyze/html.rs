@@ -462,6 +462,15 @@ fn on_script(state: &Shared, index: &LineIndex, el: &mut Element, tag: &Tag) {
 }
 
 fn on_style(state: &Shared, index: &LineIndex, el: &mut Element, tag: &Tag) {
+    // A `type` other than text/css makes it a data block browsers do not apply (HTML's style
+    // processing model): @nuxt/devtools' discovery page keeps `<style type="discovery/style">`
+    // for its script to read.
+    if tag
+        .text("type")
+        .is_some_and(|kind| !kind.is_empty() && !kind.eq_ignore_ascii_case("text/css"))
+    {
+        return;
+    }
     let style = InlineStyle {
         text: String::new(),
         range: tag.end..tag.end,

@@ -39,7 +39,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-20-webp-quick";
+pub const ANALYZER_VERSION: &str = "facts-21-umd-tests-and-style-types";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -325,7 +325,16 @@ fn script_facts(
         } else {
             Vec::new()
         },
+        tests_module_system: tests_module_system(bytes),
     }
+}
+
+/// Whether `bytes` test for CommonJS or AMD the way UMD wrappers do (see
+/// `ScriptFacts::tests_module_system`). Minifiers print `typeof` and its operand with one space.
+fn tests_module_system(bytes: &[u8]) -> bool {
+    [&b"typeof exports"[..], b"typeof module", b"typeof define"]
+        .iter()
+        .any(|test| memchr::memmem::find(bytes, test).is_some())
 }
 
 /// What a stylesheet says, and its minified size.

@@ -531,7 +531,7 @@ mod tests {
         let folder = Folder::new().file(
             "index.html",
             page(&format!(
-                "<script>window.__i18n=\"{noise}\"</script>\n<style>.a{{content:\"{noise}\"}}</style>\n<script type=module>window.__m=\"{noise}\"</script>\n<style media=print>.p{{content:\"{noise}\"}}</style>\n<script>window.small=1</script>"
+                "<script>window.__i18n=\"{noise}\"</script>\n<style>.a{{content:\"{noise}\"}}</style>\n<script type=module>window.__m=\"{noise}\"</script>\n<style media=print>.p{{content:\"{noise}\"}}</style>\n<style type=\"discovery/style\">.d{{content:\"{noise}\"}}</style>\n<script>window.small=1</script>"
             )),
         );
         let findings = folder.findings(RULE);

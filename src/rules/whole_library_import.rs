@@ -2,6 +2,7 @@ use foldhash::{HashMap, HashMapExt};
 
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::Facts;
+use crate::analyze::js::ImportForm;
 use crate::glob::PathPattern;
 use crate::model::finding::Violation;
 use crate::size::human;
@@ -69,7 +70,15 @@ impl Rule for WholeLibraryImport {
             let Facts::Script(script) = &asset.facts else {
                 continue;
             };
-            for import in script.js.imports.iter().filter(|i| !i.type_only) {
+            // A UMD build's `require("jquery")` is the branch for CommonJS; browsers run the
+            // one that takes the global (`factory(jQuery)`), and the file holds no jQuery.
+            let umd = script.tests_module_system;
+            for import in script
+                .js
+                .imports
+                .iter()
+                .filter(|i| !i.type_only && !(umd && i.form == ImportForm::Require))
+            {
                 let Some(package) = context.knowledge.for_specifier(&import.specifier) else {
                     continue;
                 };
@@ -232,6 +241,22 @@ mod tests {
                 "server/format.cjs:2:16: `require('moment')` ships all of moment: every locale is bundled (typically 78.79 kB gzip). moment is a single non-tree-shakeable file, and its dynamic `require('./locale/' + name)` makes webpack bundle every locale in moment/locale/. At minimum strip locales (webpack IgnorePlugin or moment-locales-webpack-plugin) and import only the ones you use; moment is in maintenance mode, so prefer `date-fns`, `dayjs`, `luxon` or native `Intl` / `Temporal`."
             ]
         );
+    }
+
+    #[test]
+    fn passes_for_the_commonjs_branch_of_a_umd_build() {
+        // jquery.validate 1.19 as Debian's phpMyAdmin ships it: loaded by a <script> tag, it
+        // calls `factory(jQuery)`; `require("jquery")` runs only under CommonJS.
+        Folder::new()
+            .file(
+                "js/vendor/jquery/jquery.validate.js",
+                "(function( factory ) {\n\tif ( typeof define === \"function\" && define.amd ) {\n\t\tdefine( [\"jquery\"], factory );\n\t} else if (typeof module === \"object\" && module.exports) {\n\t\tmodule.exports = factory( require( \"jquery\" ) );\n\t} else {\n\t\tfactory( jQuery );\n\t}\n}(function( $ ) {\n$.extend( $.fn, { validate: function( options ) { return this; } } );\n}));\n",
+            )
+            .file(
+                "js/vendor/jquery/jquery-migrate.min.js",
+                "!function(t){\"use strict\";\"function\"==typeof define&&define.amd?define([\"jquery\"],function(e){return t(e,window)}):\"object\"==typeof module&&module.exports?module.exports=t(require(\"jquery\"),window):t(jQuery,window)}(function(s,n){s.migrateVersion=\"3.4.0\"});\n",
+            )
+            .passes(RULE);
     }
 
     #[test]

@@ -86,6 +86,11 @@ pub struct ScriptFacts {
     /// Polyfills and down-level transforms (see `analyze::legacy`); shipped scripts only.
     #[serde(default, skip_serializing_if = "legacy::LegacyFacts::is_empty")]
     pub legacy: legacy::LegacyFacts,
+    /// Whether the script tests which module system runs it (`typeof exports`, `typeof module`,
+    /// `typeof define`), as a UMD build does: its `require()` calls are then the CommonJS
+    /// branch, and a browser takes another (`factory(window.jQuery)`).
+    #[serde(default)]
+    pub tests_module_system: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
