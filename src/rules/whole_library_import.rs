@@ -77,7 +77,8 @@ impl Rule for WholeLibraryImport {
                 .js
                 .imports
                 .iter()
-                .filter(|i| !i.type_only && !(umd && i.form == ImportForm::Require))
+                .filter(|i| !i.type_only)
+                .filter(|i| !(umd && i.form == ImportForm::Require))
             {
                 let Some(package) = context.knowledge.for_specifier(&import.specifier) else {
                     continue;
