@@ -310,6 +310,12 @@ fn script_facts(
         (None, false) => (Vec::new(), Default::default()),
     };
     let mentioned = mentions::file_names(bytes);
+    // Only a `require()` makes the answer matter: most bundles have none, and are not searched.
+    let tests_module_system = js
+        .imports
+        .iter()
+        .any(|import| import.form == js::ImportForm::Require)
+        && tests_module_system(bytes);
     ScriptFacts {
         legacy,
         js,
@@ -325,7 +331,7 @@ fn script_facts(
         } else {
             Vec::new()
         },
-        tests_module_system: tests_module_system(bytes),
+        tests_module_system,
     }
 }
 
