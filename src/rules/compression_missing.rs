@@ -373,6 +373,15 @@ mod tests {
         });
     }
 
+    /// Each asset's path and kind, in the folder's order.
+    fn kinds(prepared: &crate::audit::Prepared) -> Vec<(&str, &'static str)> {
+        prepared
+            .assets
+            .iter()
+            .map(|a| (a.path.as_str(), a.kind.name()))
+            .collect()
+    }
+
     #[test]
     fn passes_for_files_browsers_never_request() {
         // webpack 5's production default moves license comments to `X.LICENSE.txt`, named only
@@ -389,13 +398,8 @@ mod tests {
             .file("types/index.d.ts", declarations);
         folder.passes(RULE);
         folder.prepared(|prepared, _| {
-            let kinds: Vec<(&str, &str)> = prepared
-                .assets
-                .iter()
-                .map(|a| (a.path.as_str(), a.kind.name()))
-                .collect();
             assert_eq!(
-                kinds,
+                kinds(prepared),
                 [
                     ("static/js/main.3f2a.js", "script"),
                     ("static/js/main.3f2a.js.LICENSE.txt", "license"),
@@ -430,13 +434,8 @@ mod tests {
             .file("index.html", "<!doctype html><title>x</title>");
         folder.passes(RULE);
         folder.prepared(|prepared, _| {
-            let kinds: Vec<(&str, &str)> = prepared
-                .assets
-                .iter()
-                .map(|a| (a.path.as_str(), a.kind.name()))
-                .collect();
             assert_eq!(
-                kinds,
+                kinds(prepared),
                 [
                     (".htaccess", "hidden"),
                     (".vite/manifest.json", "hidden"),
