@@ -93,6 +93,12 @@ impl AssetKind {
     }
 }
 
+/// Whether a folder-relative path names a hidden file: its name or a folder on the way starts
+/// with `.` (see [`AssetKind::Hidden`]).
+pub fn is_hidden(path: &str) -> bool {
+    path.split('/').any(|part| part.starts_with('.'))
+}
+
 /// A concrete file format.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, schemars::JsonSchema,

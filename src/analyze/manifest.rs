@@ -20,8 +20,7 @@ pub fn is_manifest(format: Format, relative_path: &str) -> bool {
     match format {
         Format::WebManifest => true,
         Format::Json => {
-            name.eq_ignore_ascii_case("manifest.json")
-                && !relative_path.split('/').any(|part| part.starts_with('.'))
+            name.eq_ignore_ascii_case("manifest.json") && !crate::kind::is_hidden(relative_path)
         }
         _ => false,
     }

@@ -1275,14 +1275,8 @@ fn link_variants(assets: &mut [Asset]) {
     // Hidden files are named by their path alone, as licenses are; a copy (`X.gz`) of one stays
     // a copy, which is not counted either.
     for asset in assets.iter_mut() {
-        if asset.kind.counted() && is_hidden(&asset.path) {
+        if asset.kind.counted() && crate::kind::is_hidden(&asset.path) {
             asset.kind = AssetKind::Hidden;
         }
     }
-}
-
-/// Whether a folder-relative path names a hidden file: its name or a folder on the way starts
-/// with `.` (see [`AssetKind::Hidden`]).
-fn is_hidden(path: &str) -> bool {
-    path.split('/').any(|part| part.starts_with('.'))
 }
