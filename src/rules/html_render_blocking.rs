@@ -36,7 +36,8 @@ declare_rule! {
     /// - a classic inline `<script>` or a `<style>` whose text, at the page's own compression
     ///   ratio, is over 14,600 bytes on the wire: more than a server's first round trip
     ///   carries (TCP's initial window of 10 segments, RFC 6928), so the first paint waits
-    ///   for more round trips. (Inline module scripts are deferred.)
+    ///   for more round trips. (Inline module scripts are deferred; a `<style>` whose `type`
+    ///   is not `text/css` is a data block browsers do not apply.)
     ///
     /// Each finding gives the transfer size (gzip for text) and an estimate of the delay on
     /// Lighthouse's mobile profile (1.6 Mbit/s, 150 ms round trip): one round trip plus the

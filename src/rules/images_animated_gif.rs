@@ -13,7 +13,8 @@ declare_rule! {
     /// 100 KiB, the threshold of Lighthouse's "Use video formats for animated content". The
     /// finding is placed at the first `<img>` that shows the GIF, or on the file. A GIF shown
     /// only as the fallback of a `<picture>` that offers a WebP or AVIF `<source>` is not
-    /// reported: browsers load the modern source.
+    /// reported: browsers load the modern source. GIFs that nothing in the folder uses are left
+    /// out, with one note listing them.
     ///
     /// ## Why is this bad?
     /// GIF compresses each frame on its own with a 256-colour palette; a video codec stores

@@ -15,7 +15,10 @@ declare_rule! {
     /// `import _ from 'lodash'`, `import moment from 'moment'`, `import * as Icons from
     /// 'lucide-react'`, `import 'core-js'`. Which forms are harmful is per package, from the
     /// knowledge base (`src/knowledge/packages.toml`; `[[knowledge.package]]` in webaudit.toml adds
-    /// or replaces entries). Type-only imports are ignored: they are erased at compile time.
+    /// or replaces entries). Type-only imports are ignored: they are erased at compile time. So
+    /// are the `require()` calls of a UMD build (a script that tests `typeof exports`, `typeof
+    /// module` or `typeof define`): they are its CommonJS branch, and a browser runs the one
+    /// that takes the library from a global (`factory(jQuery)`).
     ///
     /// ## Why is this bad?
     /// Tree shaking only removes what a bundler can prove unused. A CommonJS library (lodash,
