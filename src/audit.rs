@@ -399,10 +399,9 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         let mut parts = Vec::new();
         if !build_inputs.is_empty() {
             parts.push(format!(
-                "{} JavaScript build input(s) ({}{}): ES modules that import bare package names (`import … from \"react\"`) while no page has an import map, so no browser can run them",
+                "{} JavaScript build input(s) ({}): ES modules that import bare package names (`import … from \"react\"`) while no page has an import map, so no browser can run them",
                 build_inputs.len(),
-                build_inputs.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
-                if build_inputs.len() > 3 { ", …" } else { "" }
+                first_few(&build_inputs)
             ));
         }
         if sources > 0 {
@@ -417,15 +416,9 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         }
         if !hidden.is_empty() {
             parts.push(format!(
-                "{} hidden file(s), named or in a folder named with a leading `.` ({}{})",
+                "{} hidden file(s), named or in a folder named with a leading `.` ({})",
                 hidden.len(),
-                hidden
-                    .iter()
-                    .take(3)
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if hidden.len() > 3 { ", …" } else { "" }
+                first_few(&hidden)
             ));
         }
         notes.push(format!(
@@ -449,22 +442,19 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
             .copied()
             .collect();
         if !unnamed.is_empty() {
-            let named: Vec<&str> = unnamed.iter().take(3).copied().collect();
             notes.push(format!(
-                "{} image(s) are used by nothing in the folder ({}{}): no page or stylesheet references them and no script or page names them. Unused, or named only by a server; the images/* rules leave them out",
+                "{} image(s) are used by nothing in the folder ({}): no page or stylesheet references them and no script or page names them. Unused, or named only by a server; the images/* rules leave them out",
                 unnamed.len(),
-                named.join(", "),
-                if unnamed.len() > 3 { ", …" } else { "" }
+                first_few(&unnamed)
             ));
         }
         let install = &site.install_images;
         if !install.is_empty() {
-            let named: Vec<&str> = install.iter().take(3).copied().collect();
+            let install: Vec<&str> = install.iter().copied().collect();
             notes.push(format!(
-                "{} image(s) are named only by a web app manifest ({}{}): a browser requests them to install the app, no page load shows them; the images/* rules leave them out",
+                "{} image(s) are named only by a web app manifest ({}): a browser requests them to install the app, no page load shows them; the images/* rules leave them out",
                 install.len(),
-                named.join(", "),
-                if install.len() > 3 { ", …" } else { "" }
+                first_few(&install)
             ));
         }
         unused.iter().map(|path| path.to_string()).collect()
@@ -746,6 +736,16 @@ fn count_copies_shipped_alone(
         names.join(", "),
         if count > 3 { ", …" } else { "" }
     ))
+}
+
+/// The first three of `paths`, comma-separated, with `, …` when there are more: how a note
+/// names the files it counts.
+fn first_few(paths: &[impl AsRef<str>]) -> String {
+    let mut named: Vec<&str> = paths.iter().take(3).map(AsRef::as_ref).collect();
+    if paths.len() > 3 {
+        named.push("…");
+    }
+    named.join(", ")
 }
 
 /// Marks as sources the `.js` files a browser cannot run as shipped: ES modules with a static
