@@ -22,7 +22,8 @@ use std::collections::{BTreeSet, VecDeque};
 use serde::Serialize;
 
 use crate::analyze::url::{
-    Resolved, has_placeholder_segment, is_template, resolve, resolve_in_document, template_default,
+    Resolved, behind_server_prefix, has_placeholder_segment, is_template, resolve,
+    resolve_in_document, template_default,
 };
 use crate::analyze::{Facts, html::ScriptKind, js::ChunkLoading};
 use crate::kind::AssetKind;
@@ -355,6 +356,8 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
         let base = base.as_deref();
         let mut missing = Vec::new();
         let mut unmeasured = Vec::new();
+        // Whether a reference the page loads is written with a prefix its server fills in.
+        let mut served_through_prefix = false;
         // `entry`: the reference is an entry point of the first visit (`script`/`stylesheet`),
         // whose size the initial figures need.
         let mut local = |reference: &Option<String>,
@@ -376,19 +379,25 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
                     });
                 }
             };
-            // A placeholder the server fills in names no file as shipped: not missing, but not
+            let resolved = resolve_in_document(page, base, &strip_base(reference, base_path));
+            // A prefix the server fills in (`{{ base_url }}`, `/BASE_PLACEHOLDER/`) stands for
+            // the URL the folder is served under: a path after it that the folder serves is
+            // that file. Any other placeholder names no file as shipped: not missing, but not
             // measurable either.
-            if is_template(reference) {
-                unmeasured_as("template");
-                return None;
+            if is_template(reference)
+                || matches!(&resolved, Resolved::Local(path) if !graph.by_path.contains_key(path.as_str()) && has_placeholder_segment(path))
+            {
+                served_through_prefix = true;
+                let found = behind_server_prefix(reference, &resolved)
+                    .and_then(|path| graph.shipped(&path));
+                if found.is_none() {
+                    unmeasured_as("template");
+                }
+                return found;
             }
-            match resolve_in_document(page, base, &strip_base(reference, base_path)) {
+            match resolved {
                 Resolved::Local(path) if graph.by_path.contains_key(path.as_str()) => Some(path),
                 Resolved::Local(path) if graph.copy_of(&path).is_some() => graph.copy_of(&path),
-                Resolved::Local(path) if has_placeholder_segment(&path) => {
-                    unmeasured_as("template");
-                    None
-                }
                 Resolved::Local(_) => {
                     unmeasured_as("missing");
                     missing.push((reference.to_string(), line, column));
@@ -744,7 +753,7 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             initial_scripts,
             initial_stylesheets,
             lazy_scripts: graph.group(lazy_set),
-            template: is_template_page(html) || unmeasured.iter().any(|u| u.why == "template"),
+            template: is_template_page(html) || served_through_prefix,
             missing,
             unmeasured,
             incomplete,

@@ -274,17 +274,61 @@ pub fn template_default(reference: &str) -> Option<&str> {
 /// `__PUBLIC_PATH__`). Such a segment in a path that names no file is a prefix a deploy step
 /// replaces, not a folder that went missing.
 pub fn has_placeholder_segment(path: &str) -> bool {
-    path.split('/').any(|segment| {
-        let core = segment.trim_matches('_');
-        let words: Vec<&str> = core.split('_').collect();
-        words.len() >= 2
-            && words.iter().all(|w| {
-                !w.is_empty()
-                    && w.chars()
-                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-            })
-            && core.starts_with(|c: char| c.is_ascii_uppercase())
-    })
+    path.split('/').any(is_placeholder_segment)
+}
+
+fn is_placeholder_segment(segment: &str) -> bool {
+    let core = segment.trim_matches('_');
+    let words: Vec<&str> = core.split('_').collect();
+    words.len() >= 2
+        && words.iter().all(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        })
+        && core.starts_with(|c: char| c.is_ascii_uppercase())
+}
+
+/// The path from the folder's root that a reference names once its server fills in the prefix
+/// it starts with: a template expression (`{{ base_url }}static/app.js`,
+/// `{{page_config.fullStaticUrl}}/main.js?v=1`, `%PUBLIC_URL%/favicon.ico`) or, in `resolved`,
+/// a placeholder segment (`PREFECT_UI_SERVE_BASE_REPLACE_PLACEHOLDER/assets/index.js`). Such a
+/// prefix stands for the URL the folder is served under, so what follows it is a path in the
+/// folder. `None` when the reference has no such prefix or nothing follows it (`{{ js_file }}`,
+/// `{{ base }}/{{ js_file }}`). The caller keeps the path only if the folder serves it: a
+/// prefix that stood for something else names no file there.
+pub fn behind_server_prefix(reference: &str, resolved: &Resolved) -> Option<String> {
+    if is_template(reference) {
+        let rest = after_leading_template(reference.trim())?;
+        if rest.is_empty() || is_template(rest) || scheme_of(rest).is_some() {
+            return None;
+        }
+        return match resolve("", &format!("/{}", rest.trim_start_matches('/'))) {
+            Resolved::Local(path) if !path.is_empty() => Some(path),
+            _ => None,
+        };
+    }
+    let Resolved::Local(path) = resolved else {
+        return None;
+    };
+    let segments: Vec<&str> = path.split('/').collect();
+    let last = segments.iter().rposition(|s| is_placeholder_segment(s))?;
+    let rest = segments[last + 1..].join("/");
+    (!rest.is_empty()).then_some(rest)
+}
+
+/// What follows the template expression a reference starts with (`{{ … }}`, `{% … %}`,
+/// `<% … %>`, `${…}`, `%NAME%`), or `None` when it starts with none.
+fn after_leading_template(reference: &str) -> Option<&str> {
+    for (open, close) in [("{{", "}}"), ("{%", "%}"), ("<%", "%>"), ("${", "}")] {
+        if let Some(inside) = reference.strip_prefix(open) {
+            let end = inside.find(close)?;
+            return Some(&inside[end + close.len()..]);
+        }
+    }
+    let inside = reference.strip_prefix('%')?;
+    let end = inside.find('%')?;
+    is_template(&reference[..end + 2]).then(|| &inside[end + 1..])
 }
 
 /// Resolves `reference` found in the HTML document `document`, honouring the document's
@@ -956,6 +1000,46 @@ mod tests {
             "JS/x.js",
         ] {
             assert!(!has_placeholder_segment(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn a_server_filled_prefix_leaves_the_path_it_stands_before() {
+        let behind =
+            |reference: &str| behind_server_prefix(reference, &resolve("index.html", reference));
+        for (reference, path) in [
+            (
+                "/PREFECT_UI_SERVE_BASE_REPLACE_PLACEHOLDER/assets/index-B.js",
+                "assets/index-B.js",
+            ),
+            (
+                "BUILDTIME_ASSETPREFIX_REPLACE_ME/_next/static/x.js",
+                "_next/static/x.js",
+            ),
+            (
+                "{{page_config.fullStaticUrl}}/main.efd3.js?v=efd3",
+                "main.efd3.js",
+            ),
+            (
+                "{{ base_url | escape }}static/favicons/favicon.ico",
+                "static/favicons/favicon.ico",
+            ),
+            ("%PUBLIC_URL%/favicon.ico", "favicon.ico"),
+            ("<%= BASE_URL %>app.js", "app.js"),
+        ] {
+            assert_eq!(behind(reference).as_deref(), Some(path), "{reference}");
+        }
+        // Nothing follows, the rest is itself filled in, or the prefix is not leading.
+        for reference in [
+            "{{ js_file }}",
+            "{{ basename }}/{{ js_file }}",
+            "{{ url_for('static', filename='a.js') }}",
+            "http://localhost:{{ vite_port }}/index.tsx",
+            "/__NUXT_DEVTOOLS_BASE__/",
+            "/assets/index.js",
+            "{{ base }}https://cdn.example/x.js",
+        ] {
+            assert_eq!(behind(reference), None, "{reference}");
         }
     }
 

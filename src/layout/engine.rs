@@ -60,9 +60,9 @@ impl FolderNet {
             return None;
         }
         let path = crate::pages::strip_base(url.path(), self.files.base_path.as_deref());
-        let Resolved::Local(path) = crate::analyze::url::resolve("", &path) else {
-            return None;
-        };
+        let path = in_folder(crate::analyze::url::resolve("", &path), |p| {
+            self.files.stylesheets.contains_key(p)
+        })?;
         let file = self.files.stylesheets.get(&path)?;
         let bytes = crate::files::read_bounded(
             file,
@@ -352,11 +352,33 @@ fn attr<'n>(node: &'n blitz_dom::Node, name: &str) -> Option<&'n str> {
 /// `<base href>` is `base_href`).
 /// The folder path `reference` names from the page, when it is in the folder.
 fn folder_path(page: &Page, base_href: Option<&str>, reference: &str) -> Option<String> {
-    let reference = crate::pages::strip_base(reference, page.files.base_path.as_deref());
-    match resolve_in_document(&page.path, base_href, &reference) {
-        Resolved::Local(path) => Some(path),
-        _ => None,
+    let stripped = crate::pages::strip_base(reference, page.files.base_path.as_deref());
+    let resolved = resolve_in_document(&page.path, base_href, &stripped);
+    let files = &page.files;
+    let exists = |p: &str| files.image_sizes.contains_key(p) || files.vector_sizes.contains_key(p);
+    // Behind a prefix the server fills in (`{{ base_url }}img/a.png`), when that names an
+    // image and the reference as written does not.
+    let behind = || crate::analyze::url::behind_server_prefix(reference, &resolved);
+    match &resolved {
+        Resolved::Local(path) if exists(path) => Some(path.clone()),
+        Resolved::Local(path) => behind().filter(|b| exists(b)).or(Some(path.clone())),
+        _ => behind().filter(|b| exists(b)),
     }
+}
+
+/// The folder path a resolved reference names: itself, or when `exists` denies it, the path
+/// behind a placeholder prefix its server fills in (`BASE_PLACEHOLDER/assets/a.css`, see
+/// `url::behind_server_prefix`) that `exists` grants. The engine has turned templates into
+/// URLs by then, so only `{{ … }}` and placeholder segments left in the path are seen.
+fn in_folder(resolved: Resolved, exists: impl Fn(&str) -> bool) -> Option<String> {
+    let Resolved::Local(path) = resolved else {
+        return None;
+    };
+    if exists(&path) {
+        return Some(path);
+    }
+    crate::analyze::url::behind_server_prefix(&path, &Resolved::Local(path.clone()))
+        .filter(|behind| exists(behind))
 }
 
 fn image_size(page: &Page, base_href: Option<&str>, reference: &str) -> Option<(u32, u32)> {
@@ -667,11 +689,9 @@ fn folder_image(files: &FolderFiles, url: &Url) -> Option<String> {
         return None;
     }
     let path = crate::pages::strip_base(url.path(), files.base_path.as_deref());
-    let Resolved::Local(path) = crate::analyze::url::resolve("", &path) else {
-        return None;
-    };
-    (files.image_sizes.contains_key(&path) || files.vector_sizes.contains_key(&path))
-        .then_some(path)
+    in_folder(crate::analyze::url::resolve("", &path), |p| {
+        files.image_sizes.contains_key(p) || files.vector_sizes.contains_key(p)
+    })
 }
 
 /// The boxes of the elements whose computed `background-image` has a `url()` layer naming an
@@ -805,18 +825,9 @@ mod tests {
     use super::*;
     use crate::layout::{DESKTOP, MOBILE};
 
-    /// Sheets that import each other are answered until the page's bounds, then empty: a
-    /// stylesheet of 100,000 `@import`s of a sheet importing it back made the engine read and
-    /// parse the large one over and over (1.6 GB, then an abort).
-    #[test]
-    fn a_page_reads_at_most_its_bounds_of_stylesheets() {
-        let folder = tempfile::tempdir().unwrap();
-        let big = folder.path().join("big.css");
-        // 1 MiB: sixteen reads fill the page's byte bound.
-        std::fs::write(&big, format!("/*{}*/", "x".repeat((1 << 20) - 4))).unwrap();
-        let small = folder.path().join("small.css");
-        std::fs::write(&small, "a{color:red}").unwrap();
-        let net = |stylesheets: &[(&str, &std::path::Path)]| FolderNet {
+    /// A network that answers the folder's `stylesheets` (folder path, file) and nothing else.
+    fn folder_net(stylesheets: &[(&str, &std::path::Path)]) -> FolderNet {
+        FolderNet {
             files: Arc::new(FolderFiles {
                 stylesheets: stylesheets
                     .iter()
@@ -829,7 +840,21 @@ mod tests {
             }),
             answered: std::sync::atomic::AtomicUsize::new(0),
             bytes_read: std::sync::atomic::AtomicU64::new(0),
-        };
+        }
+    }
+
+    /// Sheets that import each other are answered until the page's bounds, then empty: a
+    /// stylesheet of 100,000 `@import`s of a sheet importing it back made the engine read and
+    /// parse the large one over and over (1.6 GB, then an abort).
+    #[test]
+    fn a_page_reads_at_most_its_bounds_of_stylesheets() {
+        let folder = tempfile::tempdir().unwrap();
+        let big = folder.path().join("big.css");
+        // 1 MiB: sixteen reads fill the page's byte bound.
+        std::fs::write(&big, format!("/*{}*/", "x".repeat((1 << 20) - 4))).unwrap();
+        let small = folder.path().join("small.css");
+        std::fs::write(&small, "a{color:red}").unwrap();
+        let net = folder_net;
         let url = |name: &str| Url::parse(&format!("{FOLDER_ORIGIN}/{name}")).unwrap();
 
         let by_bytes = net(&[("big.css", &big)]);
@@ -850,6 +875,32 @@ mod tests {
             .filter(|_| by_count.stylesheet(&url("small.css")).is_some())
             .count();
         assert_eq!(answered, super::super::MAX_STYLESHEETS_PER_PAGE);
+    }
+
+    /// The engine resolves a page's references to URLs of the folder's origin; a placeholder
+    /// prefix the server fills in stays in the path (Prefect's stylesheet), or arrives escaped
+    /// (a Jinja `{{ base_url }}`), and the stylesheet after it is still answered.
+    #[test]
+    fn a_stylesheet_behind_a_server_prefix_is_answered() {
+        let folder = tempfile::tempdir().unwrap();
+        let sheet = folder.path().join("app.css");
+        std::fs::write(&sheet, "a{color:red}").unwrap();
+        let net = folder_net(&[("assets/app.css", &sheet)]);
+        let page = Url::parse(&format!("{FOLDER_ORIGIN}/index.html")).unwrap();
+        for reference in [
+            "/assets/app.css",
+            "/PREFECT_UI_SERVE_BASE_REPLACE_PLACEHOLDER/assets/app.css",
+            "{{ base_url }}assets/app.css",
+        ] {
+            let url = page.join(reference).unwrap();
+            assert_eq!(
+                net.stylesheet(&url).as_deref(),
+                Some(&b"a{color:red}"[..]),
+                "{reference}"
+            );
+        }
+        let url = page.join("/BASE_PLACEHOLDER/assets/gone.css").unwrap();
+        assert_eq!(net.stylesheet(&url), None);
     }
 
     fn width_and_height(meta: Option<&str>) -> (u32, u32) {

@@ -13,7 +13,10 @@ declare_rule! {
     /// A page whose entry points (a `<script src>`, a static import of inline module code, a
     /// stylesheet) name no file as shipped — not in the folder, or a placeholder a server fills
     /// in (`{{ static_url }}`, `%PUBLIC_URL%`) — cannot be measured whole: its check fails and
-    /// says which references it left out, rather than passing on an under-count (0 B).
+    /// says which references it left out, rather than passing on an under-count (0 B). A
+    /// placeholder that is only the prefix a server fills in with the URL the folder is served
+    /// under (`{{ base_url }}static/app.js`, `/BASE_PLACEHOLDER/assets/app.js`) is measured
+    /// as the file that follows it, when the folder has that file.
     ///
     /// With a webpack-style runtime (webpack 5, rspack, Next.js), the chunks an entry waits for
     /// at start-up count too, found through the runtime's chunk filename map when the page does
@@ -349,7 +352,7 @@ mod tests {
 
 /// Bundler start-up (webpack 5, rspack, Next.js): chunks that the runtime loads or waits for.
 #[cfg(test)]
-mod startup_tests {
+pub(super) mod startup_tests {
     use crate::rules::tester::{Folder, react_components};
 
     const RULE: &str = "budget/initial";
@@ -357,7 +360,7 @@ mod startup_tests {
     /// A webpack 5 runtime chunk (`runtimeChunk: 'single'`) as a production build minifies it:
     /// chunk 216 is the vendor split (a name map entry), 331 a route loaded by `import()`, and
     /// 216 has extracted CSS. `public_path` is what `__webpack_require__.p` is set to.
-    fn runtime(public_path: &str) -> String {
+    pub(in crate::rules) fn runtime(public_path: &str) -> String {
         format!(
             r#"(()=>{{"use strict";var e,r,t,o={{}},n={{}};function a(e){{var r=n[e];if(void 0!==r)return r.exports;var t=n[e]={{exports:{{}}}};return o[e](t,t.exports,a),t.exports}}a.m=o,e=[],a.O=(r,t,o,n)=>{{if(!t){{var l=1/0;for(s=0;s<e.length;s++){{}}return r}}n=n||0;for(var s=e.length;s>0&&e[s-1][2]>n;s--)e[s]=e[s-1];e[s]=[t,o,n]}},a.f={{}},a.e=e=>Promise.all(Object.keys(a.f).reduce((r,t)=>(a.f[t](e,r),r),[])),a.u=e=>"static/js/"+({{216:"vendor"}}[e]||e)+"."+{{216:"4c1d2e3f",331:"9a8b7c6d"}}[e]+".chunk.js",a.miniCssF=e=>"static/css/"+({{216:"vendor"}}[e]||e)+"."+{{216:"77aa88bb"}}[e]+".chunk.css",a.p="{public_path}",(()=>{{var e={{121:0}};a.O.j=r=>0===e[r];var r=(r,t)=>{{}},t=self.webpackChunkapp=self.webpackChunkapp||[];t.forEach(r.bind(null,0)),t.push=r.bind(null,t.push.bind(t))}})()}})();"#
         )
@@ -365,14 +368,14 @@ mod startup_tests {
 
     /// The entry chunk: waits for the vendor chunk 216 (`a.O(0,[216],…)`) and loads route 331
     /// on demand (`a.e(331)`).
-    fn entry(startup: &str) -> String {
+    pub(in crate::rules) fn entry(startup: &str) -> String {
         format!(
             r#"(self.webpackChunkapp=self.webpackChunkapp||[]).push([[792],{{5310:(e,t,n)=>{{document.body.onclick=()=>n.e(331).then(n.bind(n,4120));{}}}}},e=>{{e.O(0,[{startup}],()=>e(e.s=5310)),e.O()}}]);"#,
             react_components(8, 1)
         )
     }
 
-    fn chunk(id: u32, seed: u32, size: usize) -> String {
+    pub(in crate::rules) fn chunk(id: u32, seed: u32, size: usize) -> String {
         format!(
             "(self.webpackChunkapp=self.webpackChunkapp||[]).push([[{id}],{{{id}1:(e,t,n)=>{{{}}}}}]);",
             react_components(size, seed)

@@ -23,7 +23,10 @@ declare_rule! {
     /// `{% … %}`, `<%= … %>`, `${…}`), `%NAME%` tokens (`%PUBLIC_URL%`), and a path segment
     /// written as a constant (`ASSET_PREFIX_PLACEHOLDER/…`) where no such folder exists. A
     /// templated `<base href>` is ignored. A template that shows a literal default
-    /// (`{{ base_url | default('./assets/app.js') }}`) names that file, and is checked. Also not
+    /// (`{{ base_url | default('./assets/app.js') }}`) names that file, and is checked; so does a
+    /// placeholder that is only a prefix (`{{ base_url }}static/app.js`,
+    /// `/BASE_PLACEHOLDER/assets/app.js`, the URL the folder is served under) when the folder
+    /// has the file that follows it. Also not
     /// reported: a name that two or more language variants in its folder stand for (`po.js`
     /// beside `po.de.js`, `po.fr.js.gz`: the server picks the visitor's language) and a path
     /// with a `*` segment (`../*/po.js`, a pattern the server expands), and a route with no
@@ -223,6 +226,52 @@ mod site_model_tests {
                 "index.html:1:91: <img src> \"100%.png\" names a file that is not in the folder: the request fails on every visit",
             ]
         );
+    }
+
+    #[test]
+    fn a_prefix_the_server_fills_in_names_the_file_after_it() {
+        // Prefect's page: its URLs start with a placeholder its server replaces with the path
+        // the UI is served under. Jupyter's: a Jinja variable holding that path.
+        let page = "<script type=module src=\"/PREFECT_UI_SERVE_BASE_REPLACE_PLACEHOLDER/assets/index-B.js\"></script>\n<link rel=stylesheet href=\"{{ base_url }}static/app.css\">\n<link rel=stylesheet href=\"{{ base_url }}custom/custom.css\">\n<img src=\"/PREFECT_UI_SERVE_BASE_REPLACE_PLACEHOLDER/img/logo.png\" alt=\"\">";
+        let folder = Folder::new()
+            .file("index.html", page)
+            .file("assets/index-B.js", "import './chunk-C.js';")
+            .file("assets/chunk-C.js", "console.log(1)")
+            .file("static/app.css", "body{color:red}");
+        // What follows a prefix and names no file of the folder may be served from elsewhere
+        // (Jupyter's custom.css is the user's): not reported, as before.
+        folder.passes(RULE);
+        folder.prepared(|prepared, _| {
+            let page = &prepared.pages[0];
+            assert_eq!(
+                page.initial_scripts.files,
+                ["assets/chunk-C.js", "assets/index-B.js"]
+            );
+            assert_eq!(page.initial_stylesheets.files, ["static/app.css"]);
+            let unmeasured: Vec<&str> = page
+                .unmeasured
+                .iter()
+                .map(|u| u.reference.as_str())
+                .collect();
+            assert_eq!(unmeasured, ["{{ base_url }}custom/custom.css"]);
+            assert!(page.template);
+            // The site model sees the same files: the references name them.
+            let site = crate::site::build(
+                &prepared.assets,
+                &prepared.skipped,
+                &prepared.config,
+                &prepared.pages,
+            );
+            let present: Vec<&str> = site
+                .references
+                .iter()
+                .filter_map(|r| match &r.target {
+                    crate::site::Target::Present(path) => Some(path.as_str()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(present, ["assets/index-B.js", "static/app.css"]);
+        });
     }
 
     #[test]

@@ -13,8 +13,8 @@ use foldhash::HashSet;
 use std::collections::BTreeSet;
 
 use crate::analyze::url::{
-    Descriptor, Resolved, has_placeholder_segment, is_template, parse_srcset, resolve,
-    resolve_in_document, template_default,
+    Descriptor, Resolved, behind_server_prefix, has_placeholder_segment, is_template, parse_srcset,
+    resolve, resolve_in_document, template_default,
 };
 use crate::config::Config;
 use crate::model::asset::Asset;
@@ -272,7 +272,15 @@ pub fn build<'a>(
                     .filter(|href| !is_template(href))
                     .map(|href| strip_base(href, base_path));
                 let locate = |text: &str| {
-                    resolve_in_document(page, base_href.as_deref(), &strip_base(text, base_path))
+                    let resolved = resolve_in_document(
+                        page,
+                        base_href.as_deref(),
+                        &strip_base(text, base_path),
+                    );
+                    match folder.behind_prefix(text, &resolved) {
+                        Some(path) => Resolved::Local(path),
+                        None => resolved,
+                    }
                 };
                 let mut references = page_references(html);
                 references.sort_by_key(|(_, location, _)| location.offset);
@@ -731,6 +739,9 @@ fn is_language_tag(tag: &str) -> bool {
 
 impl Folder<'_> {
     fn target(&self, text: &str, resolved: Resolved) -> Target {
+        if let Some(path) = self.behind_prefix(text, &resolved) {
+            return Target::Present(path);
+        }
         if is_template(text) {
             return Target::Template;
         }
@@ -747,6 +758,20 @@ impl Folder<'_> {
             Resolved::Local(path) => Target::Missing(path),
             _ => Target::Elsewhere,
         }
+    }
+
+    /// The file of the folder a reference names behind a prefix its server fills in
+    /// (`{{ base_url }}static/a.js`, `/BASE_PLACEHOLDER/assets/a.js`; see
+    /// `behind_server_prefix`), when the folder serves that path and not the reference as
+    /// written.
+    fn behind_prefix(&self, text: &str, resolved: &Resolved) -> Option<String> {
+        if let Resolved::Local(path) = resolved
+            && !is_template(text)
+            && self.serves(path)
+        {
+            return None;
+        }
+        behind_server_prefix(text, resolved).filter(|path| self.serves(path))
     }
 
     /// A path with no file extension that names neither a file nor a folder of the audit
