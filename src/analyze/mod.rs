@@ -39,7 +39,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-21-umd-tests-and-style-types";
+pub const ANALYZER_VERSION: &str = "facts-22-inline-map-bytes";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -536,6 +536,8 @@ enum MapSource {
         declared: bool,
         bytes: Vec<u8>,
         claimed: Option<ClaimedMap>,
+        /// The length of an inline map's `data:` URL; 0 for a map file.
+        inline_bytes: u64,
     },
 }
 
@@ -875,6 +877,7 @@ fn attribute(
             path,
             declared,
             bytes,
+            inline_bytes,
             ..
         } => {
             let map_path = path
@@ -904,6 +907,7 @@ fn attribute(
                     declared,
                     attribution,
                     import_sites,
+                    inline_bytes,
                 }),
                 usable,
             )
@@ -929,12 +933,14 @@ fn find_map(
                 declared: true,
                 bytes,
                 claimed: None,
+                inline_bytes: reference.len() as u64,
             },
             None => MapSource::Unusable(MapLink {
                 path: None,
                 declared: true,
                 attribution: Err("the inline source map (data: URL) cannot be decoded".to_string()),
                 import_sites: Default::default(),
+                inline_bytes: reference.len() as u64,
             }),
         };
         return (map, None);
@@ -951,6 +957,7 @@ fn find_map(
                     declared: true,
                     attribution,
                     import_sites: Default::default(),
+                    inline_bytes: 0,
                 });
                 return (map, None);
             }
@@ -976,6 +983,7 @@ fn find_map(
             declared,
             attribution,
             import_sites: Default::default(),
+            inline_bytes: 0,
         });
         return (map, Some(target));
     };
@@ -991,6 +999,7 @@ fn find_map(
                 declared,
                 bytes,
                 claimed: Some(claimed),
+                inline_bytes: 0,
             }
         }
         Err(why) => MapSource::Unusable(MapLink {
@@ -998,6 +1007,7 @@ fn find_map(
             declared,
             attribution: Err(why),
             import_sites: Default::default(),
+            inline_bytes: 0,
         }),
     };
     (map, Some(target))

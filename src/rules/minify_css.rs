@@ -19,6 +19,11 @@ declare_rule! {
     /// transfer bytes (raw saving × compression ratio), typically a quarter to a third of it.
     /// The message gives both.
     ///
+    /// A stylesheet that carries its source map inline (`/*# sourceMappingURL=data:… */`) is
+    /// reported the same way, since that comment is removable too, and the message says how
+    /// much of the saving the map is. When the rest of the file is minified already, it says
+    /// so: the fix is then a separate map file, not a minifier.
+    ///
     /// ## Why is this bad?
     /// Stylesheets block rendering: the page is not drawn until they are downloaded and parsed.
     /// Comments and indentation only delay that.
@@ -50,6 +55,7 @@ impl Rule for MinifyCss {
             if let Some(violation) = super::minify_js::unminified(
                 asset,
                 style.minified.as_ref(),
+                style.map.as_ref().map_or(0, |map| map.inline_bytes),
                 CSS_MIN_SAVING_RATIO,
                 "minify/css",
             ) {
@@ -189,6 +195,41 @@ mod tests {
             [
                 "assets/index-C8mN2vQa.css:-:-: is unminified CSS: removing comments and whitespace saves 2.48 kB (9% of 27.15 kB), about 234 B after gzip; minify it"
             ]
+        );
+    }
+
+    /// A stylesheet's source map written inline, as `css-loader` with `sourceMap: true` and
+    /// PostCSS's `map: { inline: true }` do: a base64 JSON map with the sources in it.
+    fn with_inline_map(css: &str) -> String {
+        use base64::Engine;
+        let sources = readable(20).replace('"', "'").replace('\n', "\\n");
+        let map = format!(
+            "{{\"version\":3,\"sources\":[\"cards.scss\"],\"names\":[],\"mappings\":\"AAAA\",\"sourcesContent\":[\"{sources}\"]}}"
+        );
+        let encoded = base64::engine::general_purpose::STANDARD.encode(map);
+        format!(
+            "{css}\n/*# sourceMappingURL=data:application/json;charset=utf-8;base64,{encoded} */\n"
+        )
+    }
+
+    #[test]
+    fn names_an_inline_source_map_as_what_a_minified_file_carries() {
+        let folder = Folder::new().file("css/cards.css", with_inline_map(&minified(150)));
+        let findings = folder.findings(RULE);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert!(
+            findings[0].contains("is minified CSS but carries an inline source map (")
+                && findings[0].contains("write the map to its own file"),
+            "{}",
+            findings[0]
+        );
+        // Unminified as well: both are said.
+        let folder = Folder::new().file("css/cards.css", with_inline_map(&readable(30)));
+        let findings = folder.findings(RULE);
+        assert!(
+            findings[0].contains("is unminified CSS and carries an inline source map ("),
+            "{}",
+            findings[0]
         );
     }
 

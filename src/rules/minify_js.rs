@@ -28,6 +28,11 @@ declare_rule! {
     /// in a comment) stay under the thresholds, the estimate could not reach them either, and
     /// the slower swc pass is skipped. On real minified bundles that is nearly all of them.
     ///
+    /// A script that carries its source map inline (`//# sourceMappingURL=data:…`) is
+    /// reported the same way, since that comment is removable too, and the message says how
+    /// much of the saving the map is. When the rest of the file is minified already, it says
+    /// so: the fix is then a separate map file, not a minifier.
+    ///
     /// ## Why is this bad?
     /// Every byte of a script is downloaded, decompressed, stored and parsed. Comments and
     /// indentation are for people reading the source, not for browsers.
@@ -60,6 +65,7 @@ impl Rule for MinifyJs {
             if let Some(violation) = unminified(
                 asset,
                 script.minified.as_ref(),
+                script.map.as_ref().map_or(0, |map| map.inline_bytes),
                 JS_MIN_SAVING_RATIO,
                 "minify/js",
             ) {
@@ -70,9 +76,14 @@ impl Rule for MinifyJs {
 }
 
 /// The finding for one script or stylesheet, if its estimated saving is reportable.
+/// `inline_map`: the bytes of an inline source map's `data:` URL in the file (0 if none), a
+/// comment the estimate removes too; when it is there, the message says how much of the saving
+/// it is, and whether the rest of the file is minified already (then the fix is a map file,
+/// not a minifier).
 pub(super) fn unminified(
     asset: &crate::measure::Asset,
     minified: Option<&Minified>,
+    inline_map: u64,
     ratio: f64,
     what: &str,
 ) -> Option<Violation> {
@@ -91,14 +102,32 @@ pub(super) fn unminified(
     } else {
         "CSS"
     };
+    let saves = format!(
+        "{} ({:.0}% of {}){transfer_text}",
+        crate::size::human(saving),
+        saving as f64 * 100.0 / asset.raw as f64,
+        crate::size::human(asset.raw),
+    );
+    let inline_map = inline_map.min(saving);
+    let message = if inline_map == 0 {
+        format!("is unminified {kind}: removing comments and whitespace saves {saves}; minify it")
+    } else {
+        let map = crate::size::human(inline_map);
+        let fix = "write the map to its own file (Vite: build.sourcemap true or 'hidden'; webpack: devtool 'source-map'), which only developer tools fetch";
+        let without_map = asset.raw - inline_map;
+        if minify::reportable(without_map, saving - inline_map, ratio) {
+            format!(
+                "is unminified {kind} and carries an inline source map ({map} data: URL): removing comments, the map among them, and whitespace saves {saves}; minify it and {fix}"
+            )
+        } else {
+            format!(
+                "is minified {kind} but carries an inline source map ({map} data: URL) that every visitor downloads: removing it saves {saves}; {fix}"
+            )
+        }
+    };
     Some(Violation {
         path: Some(asset.path.clone()),
-        message: format!(
-            "is unminified {kind}: removing comments and whitespace saves {} ({:.0}% of {}){transfer_text}; minify it",
-            crate::size::human(saving),
-            saving as f64 * 100.0 / asset.raw as f64,
-            crate::size::human(asset.raw),
-        ),
+        message,
         actual: Some(asset.raw),
         saving: Some(saving),
         ..Violation::default()

@@ -117,6 +117,14 @@ pub struct MapLink {
     /// import npm packages; scripts' maps only.
     #[serde(default, skip_serializing_if = "sourcemap::ImportSites::is_empty")]
     pub import_sites: sourcemap::ImportSites,
+    /// For an inline map, the bytes of its `data:` URL in the file: shipped to every visitor
+    /// with the code, while a map file is fetched only by developer tools. 0 for a map file.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub inline_bytes: u64,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 /// A map file read by the worker of the file it belongs to, so it is measured without reading
