@@ -21,7 +21,10 @@ declare_rule! {
     /// shown by webpack as "244 KiB"), which compare the emitted file's raw size. A chunk that
     /// a page loads on its first visit (its initial scripts and stylesheets, as the
     /// report's `pages` list them) is a warning; a chunk loaded only on demand (a dynamic `import()`),
-    /// or by no page webaudit found, is info. The finding names the chunk's largest packages,
+    /// or by no page webaudit found, is info. A chunk reached only through `import()` from a
+    /// page whose start-up webaudit could not resolve whole (module federation, a start-up
+    /// chunk no file stands for) is info too, and the message says it may load on the first
+    /// visit. The finding names the chunk's largest packages,
     /// from its source map when it has one, else the libraries recognised by their
     /// signatures.
     ///
@@ -62,6 +65,9 @@ impl Rule for LargeChunk {
         }) {
             let mut initial_on = Vec::new();
             let mut lazy = false;
+            // A page whose start-up webaudit could not resolve whole (module federation, a
+            // chunk no file stands for) may load its "lazy" files at start-up after all.
+            let mut lazy_after_unresolved_start = None;
             for page in &context.site.pages {
                 let Some(load) = page.load else {
                     continue;
@@ -71,11 +77,19 @@ impl Rule for LargeChunk {
                 {
                     initial_on.push(page.path());
                 } else if load.lazy_scripts.files.contains(&asset.path) {
-                    lazy = true;
+                    if load.incomplete.is_empty() {
+                        lazy = true;
+                    } else {
+                        lazy_after_unresolved_start.get_or_insert(page.path());
+                    }
                 }
             }
             let loaded = match initial_on.as_slice() {
                 [] if lazy => "loads on demand".to_string(),
+                [] if lazy_after_unresolved_start.is_some() => format!(
+                    "is loaded by {}, whose start-up webaudit could not resolve whole: on the first visit or on demand",
+                    lazy_after_unresolved_start.unwrap_or_default()
+                ),
                 [] => "is loaded by no page webaudit found".to_string(),
                 [page] => format!("loads on the first visit of {page}"),
                 [page, other] => format!("loads on the first visit of {page} and {other}"),
@@ -193,6 +207,43 @@ mod tests {
             .unwrap();
         assert_eq!(stylesheet.severity, Severity::Warning);
         assert!(stylesheet.impact.as_ref().unwrap().critical_path);
+    }
+
+    /// A chunk the page fetches with `import()`, when a start-up chunk of the page has no file
+    /// (so what starts the app is not known whole): not said to load on demand.
+    #[test]
+    fn a_lazy_chunk_of_a_page_with_an_unresolved_start_up_is_not_called_on_demand() {
+        use crate::rules::budget_initial::startup_tests::{chunk, entry, runtime};
+        let folder = |startup: &str| {
+            Folder::new()
+                .file(
+                    "index.html",
+                    page("<script defer src=/static/js/runtime.11aa22bb.js></script><script defer src=/static/js/main.33cc44dd.js></script>"),
+                )
+                .file("static/js/runtime.11aa22bb.js", runtime("/"))
+                .file("static/js/main.33cc44dd.js", entry(startup))
+                .file("static/js/vendor.4c1d2e3f.chunk.js", chunk(216, 2, 60))
+                .file("static/js/331.9a8b7c6d.chunk.js", chunk(331, 3, 3_000))
+        };
+        let message = |startup: &str| {
+            let findings = folder(startup).findings_of(RULE);
+            assert_eq!(findings.len(), 1, "{findings:#?}");
+            assert_eq!(
+                findings[0].path.as_deref(),
+                Some("static/js/331.9a8b7c6d.chunk.js")
+            );
+            findings[0].message.clone()
+        };
+        assert!(
+            message("216").ends_with("and loads on demand"),
+            "{}",
+            message("216")
+        );
+        assert!(
+            message("216,4242").ends_with("and is loaded by index.html, whose start-up webaudit could not resolve whole: on the first visit or on demand"),
+            "{}",
+            message("216,4242")
+        );
     }
 
     #[test]
