@@ -277,7 +277,13 @@ pub fn has_placeholder_segment(path: &str) -> bool {
     path.split('/').any(is_placeholder_segment)
 }
 
+/// A segment written as a build-time constant (see [`has_placeholder_segment`]) or as a
+/// template expression once percent-decoded: a stylesheet's `url(/%7B%7BBASE_PATH%7D%7D/a.woff)`
+/// is n8n's `/{{BASE_PATH}}/a.woff`, which its server fills in.
 fn is_placeholder_segment(segment: &str) -> bool {
+    if is_template(segment) {
+        return true;
+    }
     let core = segment.trim_matches('_');
     let words: Vec<&str> = core.split('_').collect();
     words.len() >= 2
@@ -299,7 +305,13 @@ fn is_placeholder_segment(segment: &str) -> bool {
 /// prefix that stood for something else names no file there.
 pub fn behind_server_prefix(reference: &str, resolved: &Resolved) -> Option<String> {
     if is_template(reference) {
-        let rest = after_leading_template(reference.trim())?;
+        // n8n writes `/{{BASE_PATH}}/assets/…`: the prefix starts the path.
+        let trimmed = reference.trim();
+        let unrooted = trimmed
+            .strip_prefix("./")
+            .or_else(|| trimmed.strip_prefix('/'))
+            .unwrap_or(trimmed);
+        let rest = after_leading_template(unrooted)?;
         if rest.is_empty() || is_template(rest) || scheme_of(rest).is_some() {
             return None;
         }
@@ -1026,6 +1038,11 @@ mod tests {
             ),
             ("%PUBLIC_URL%/favicon.ico", "favicon.ico"),
             ("<%= BASE_URL %>app.js", "app.js"),
+            ("/{{BASE_PATH}}/assets/index-C.js", "assets/index-C.js"),
+            (
+                "/%7B%7BBASE_PATH%7D%7D/assets/inter.woff2",
+                "assets/inter.woff2",
+            ),
         ] {
             assert_eq!(behind(reference).as_deref(), Some(path), "{reference}");
         }
