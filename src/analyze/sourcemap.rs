@@ -1458,8 +1458,19 @@ pub fn source_mapping_url(generated: &[u8]) -> Option<String> {
     if !only_comments_and_whitespace(after) {
         return None;
     }
-    let url = String::from_utf8_lossy(url.trim_ascii()).into_owned();
-    (!url.is_empty()).then_some(url)
+    let url = url.trim_ascii();
+    // A URL has no blanks, quotes, backticks or braces. Code that writes a map comment
+    // (TypeScript's emitter in Monaco's ts.worker.js: `writeComment(\`//# sourceMappingURL=${r}\`)`)
+    // holds the text inside a template literal; on a minified line, the "comment" would run on
+    // through megabytes of code, to the end of the file.
+    if url.is_empty()
+        || url
+            .iter()
+            .any(|b| b.is_ascii_whitespace() || matches!(b, b'`' | b'"' | b'\'' | b'{' | b'}'))
+    {
+        return None;
+    }
+    Some(String::from_utf8_lossy(url).into_owned())
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -2614,6 +2625,12 @@ mod tests {
         // Inside code, not a comment in the tail.
         assert_eq!(url("var s = '//# sourceMappingURL=' + x;\nfoo();"), None);
         assert_eq!(url("var s = \"sourceMappingURL=\";"), None);
+        // In a template literal on a minified last line (Monaco's ts.worker.js): the "comment"
+        // would run to the end of the file, through code.
+        assert_eq!(
+            url("f(),w.writeComment(`//# sourceMappingURL=${r}`)),t){const e=d.toString()}})();"),
+            None
+        );
         assert_eq!(url("//# sourceMappingURL=\n"), None);
         assert_eq!(url(""), None);
         assert_eq!(url("sourceMappingURL="), None);
