@@ -431,6 +431,21 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
     let encoded = open_encoded_copies(&mut assets);
     let pages = crate::pages::page_loads(&assets, config.base_path.as_deref());
     notes.extend(count_copies_shipped_alone(&mut assets, &pages, encoded));
+    let mounted: Vec<String> = pages
+        .iter()
+        .filter_map(|p| {
+            p.mount
+                .as_ref()
+                .map(|mount| format!("{} ({mount})", p.page))
+        })
+        .collect();
+    if !mounted.is_empty() {
+        notes.push(format!(
+            "{} page(s) name the folder's files under a folder the audit does not have, as a server that serves the folder there would ({}): such references are read as naming the file that follows",
+            mounted.len(),
+            first_few(&mounted)
+        ));
+    }
     let unused: std::collections::BTreeSet<String> = {
         let skipped = &measured.skipped;
         let site = crate::site::build(&assets, skipped, &config, &pages);

@@ -68,6 +68,12 @@ pub struct PageLoad {
     /// `ASSET_PREFIX_PLACEHOLDER/…`). Its figures are those of the file as shipped.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub template: bool,
+    /// The path the page's server serves the folder under, as the page's own references show
+    /// it (`static/`): references such as `./static/assets/index.js` that name no file of the
+    /// folder, under a first folder the audit does not have, while `assets/index.js` is one
+    /// (see [`mount_of`]). Those references are read as naming the file after it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mount: Option<String>,
 }
 
 /// An entry reference of a page that names no file of the folder as shipped.
@@ -299,6 +305,77 @@ pub(crate) fn strip_base<'r>(reference: &'r str, base: Option<&str>) -> std::bor
     }
 }
 
+/// The folder's path on the page's server, as the page's own references show it: a first
+/// segment `S` such that references under `S/` name no file of the folder while what follows
+/// `S/` does, `S` being no folder of the audit. MLflow's page loads
+/// `static-files/static/js/main.js` and Airflow's `./static/assets/index.js`: their servers
+/// mount the build folder at `/static-files/` and `/static/`, which the folder cannot show.
+///
+/// At least two of the page's references (scripts, stylesheets, preloads, icons, images) must
+/// say so and none contradict it (a reference under `S/` whose rest is not in the folder
+/// either): one file that happens to exist at the shorter path is not enough to read a whole
+/// page differently. `resolve` resolves a reference from the page; `serves` says whether the
+/// folder has a file at a path.
+pub fn mount_of(
+    html: &crate::analyze::html::HtmlFacts,
+    resolve: impl Fn(&str) -> Resolved,
+    serves: impl Fn(&str) -> bool,
+    is_folder: impl Fn(&str) -> bool,
+) -> Option<String> {
+    const SUPPORT_NEEDED: usize = 2;
+    let references = html
+        .scripts
+        .iter()
+        .map(|s| s.src.as_deref())
+        .chain(html.stylesheets.iter().map(|l| l.href.as_deref()))
+        .chain(html.preloads.iter().map(|p| p.href.as_deref()))
+        .chain(html.icons.iter().map(|i| i.href.as_deref()))
+        .chain(html.images.iter().map(|i| i.src.as_deref()))
+        .flatten()
+        .filter(|reference| !is_template(reference));
+    // (segment, references under it whose rest is a file, references whose rest is not)
+    let mut candidates: Vec<(String, usize, usize)> = Vec::new();
+    for reference in references {
+        let Resolved::Local(path) = resolve(reference) else {
+            continue;
+        };
+        if path.is_empty() || path.ends_with('/') || serves(&path) {
+            continue;
+        }
+        let Some((segment, rest)) = path.split_once('/') else {
+            continue;
+        };
+        let index = match candidates.iter().position(|(s, _, _)| s == segment) {
+            Some(index) => index,
+            None => {
+                candidates.push((segment.to_string(), 0, 0));
+                candidates.len() - 1
+            }
+        };
+        if serves(rest) {
+            candidates[index].1 += 1;
+        } else {
+            candidates[index].2 += 1;
+        }
+    }
+    candidates
+        .into_iter()
+        .filter(|(segment, support, against)| {
+            *support >= SUPPORT_NEEDED && *against == 0 && !is_folder(segment)
+        })
+        .max_by_key(|(_, support, _)| *support)
+        .map(|(segment, _, _)| format!("{segment}/"))
+}
+
+/// `path` read under the page's `mount` (see [`mount_of`]): the path after it, when the folder
+/// has no file at `path` and has one there.
+pub fn under_mount(path: String, mount: &str, serves: impl Fn(&str) -> bool) -> String {
+    match path.strip_prefix(mount) {
+        Some(rest) if !serves(&path) && serves(rest) => rest.to_string(),
+        _ => path,
+    }
+}
+
 /// Whether an HTML file is a page a visitor opens: written as a document (a doctype, `<html>`,
 /// `<head>` or `<body>`), or a folder's `index.html`, which a server opens for the folder's URL
 /// whatever it holds. Any other file without document markup is a fragment pulled into a
@@ -354,6 +431,17 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             .filter(|href| !is_template(href))
             .map(|href| strip_base(href, base_path));
         let base = base.as_deref();
+        let mount = mount_of(
+            html,
+            |reference| resolve_in_document(page, base, &strip_base(reference, base_path)),
+            |path| graph.shipped(path).is_some(),
+            |folder| {
+                graph
+                    .by_path
+                    .keys()
+                    .any(|p| p.strip_prefix(folder).is_some_and(|r| r.starts_with('/')))
+            },
+        );
         let mut missing = Vec::new();
         let mut unmeasured = Vec::new();
         // Whether a reference the page loads is written with a prefix its server fills in.
@@ -395,6 +483,12 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
                 }
                 return found;
             }
+            let resolved = match (resolved, &mount) {
+                (Resolved::Local(path), Some(mount)) => {
+                    Resolved::Local(under_mount(path, mount, |p| graph.shipped(p).is_some()))
+                }
+                (resolved, _) => resolved,
+            };
             match resolved {
                 Resolved::Local(path) if graph.by_path.contains_key(path.as_str()) => Some(path),
                 Resolved::Local(path) if graph.copy_of(&path).is_some() => graph.copy_of(&path),
@@ -754,6 +848,7 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             initial_stylesheets,
             lazy_scripts: graph.group(lazy_set),
             template: is_template_page(html) || served_through_prefix,
+            mount,
             missing,
             unmeasured,
             incomplete,

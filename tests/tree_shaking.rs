@@ -305,16 +305,49 @@ fn a_site_served_under_a_base_path_resolves_with_pages_base() {
     fs::write(root.join("assets/lazy.js"), "export const lazy = 1;\n").unwrap();
     fs::write(root.join("assets/main.css"), "body{margin:0}\n").unwrap();
 
+    // Without the base path, the page's two references under /app/ (no folder of the build)
+    // that name files once it is removed say where the server mounts the folder.
     let (_, report) = json_report(root, &["--no-config"]);
+    let page = &report["pages"][0];
+    assert_eq!(page["mount"], "app/");
+    assert_eq!(
+        page["initial_scripts"]["files"],
+        serde_json::json!(["assets/dep.js", "assets/main.js"])
+    );
+    assert!(page["missing"].as_array().unwrap().is_empty());
+    assert!(
+        report["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("index.html (app/)")),
+        "{}",
+        report["notes"]
+    );
+
+    // One reference alone is not enough: nothing resolves, and the pages' missing entries are
+    // listed with --verbose (one line says how many without).
+    let single = tempfile::tempdir().unwrap();
+    fs::create_dir_all(single.path().join("assets")).unwrap();
+    fs::write(
+        single.path().join("index.html"),
+        "<!doctype html><title>x</title><script type=\"module\" src=\"/app/assets/main.js\"></script>",
+    )
+    .unwrap();
+    fs::write(
+        single.path().join("assets/main.js"),
+        "export const main = 1;\n",
+    )
+    .unwrap();
+    let (_, report) = json_report(single.path(), &["--no-config"]);
     let page = &report["pages"][0];
     assert_eq!(
         page["initial_scripts"]["gzip"], 0,
         "without the base path nothing resolves"
     );
-    assert_eq!(page["missing"].as_array().unwrap().len(), 2);
-    // The pages' missing entries are listed with --verbose (one line says how many without).
+    assert_eq!(page["missing"].as_array().unwrap().len(), 1);
     let terminal = run(&[
-        root.to_str().unwrap(),
+        single.path().to_str().unwrap(),
         "--no-cache",
         "--no-config",
         "--verbose",

@@ -26,7 +26,11 @@ declare_rule! {
     /// (`{{ base_url | default('./assets/app.js') }}`) names that file, and is checked; so does a
     /// placeholder that is only a prefix (`{{ base_url }}static/app.js`,
     /// `/BASE_PLACEHOLDER/assets/app.js`, the URL the folder is served under) when the folder
-    /// has the file that follows it. Also not
+    /// has the file that follows it. A page whose references name the folder's files only under
+    /// a first folder the build does not have (MLflow's `static-files/static/js/main.js` for
+    /// `static/js/main.js`: its server mounts the build there), two of them or more and none
+    /// naming nothing either way, has its references read that way (the page's `mount` in the
+    /// JSON report, and a note). Also not
     /// reported: a name that two or more language variants in its folder stand for (`po.js`
     /// beside `po.de.js`, `po.fr.js.gz`: the server picks the visitor's language) and a path
     /// with a `*` segment (`../*/po.js`, a pattern the server expands), and a route with no
@@ -272,6 +276,62 @@ mod site_model_tests {
                 .collect();
             assert_eq!(present, ["assets/index-B.js", "static/app.css"]);
         });
+    }
+
+    #[test]
+    fn a_folder_the_server_mounts_the_build_under_is_read_from_the_page() {
+        // MLflow's page: its server serves the build folder under /static-files/, which no
+        // folder of the build shows; every reference of the page says so.
+        let page = "<link rel=icon href=\"./static-files/favicon.ico\">\n<script defer src=\"static-files/static/js/main.1a.js\"></script>\n<link href=\"static-files/static/css/main.2b.css\" rel=stylesheet>";
+        let folder = Folder::new()
+            .file("index.html", page)
+            .file("favicon.ico", "ico")
+            .file("static/js/main.1a.js", "console.log(1)")
+            .file("static/css/main.2b.css", "body{margin:0}");
+        folder.passes(RULE);
+        folder.prepared(|prepared, _| {
+            let page = &prepared.pages[0];
+            assert_eq!(page.mount.as_deref(), Some("static-files/"));
+            assert_eq!(page.initial_scripts.files, ["static/js/main.1a.js"]);
+            assert_eq!(page.initial_stylesheets.files, ["static/css/main.2b.css"]);
+            assert!(
+                prepared
+                    .notes
+                    .iter()
+                    .any(|n| n.contains("index.html (static-files/)")),
+                "{:?}",
+                prepared.notes
+            );
+        });
+        // One reference is not enough to read a page differently, and one under the same
+        // folder that names nothing either way contradicts it: both stay missing.
+        for page in [
+            "<script src=\"cdn/app.js\"></script>",
+            "<script src=\"cdn/app.js\"></script><link rel=stylesheet href=\"cdn/app.css\"><script src=\"cdn/gone.js\"></script>",
+        ] {
+            let folder = Folder::new()
+                .file("index.html", page)
+                .file("app.js", "console.log(1)")
+                .file("app.css", "body{margin:0}");
+            let findings = folder.findings(RULE);
+            assert!(
+                findings
+                    .iter()
+                    .any(|f| f.contains("\"cdn/app.js\" names a file that is not in the folder")),
+                "{findings:#?}"
+            );
+            folder.prepared(|prepared, _| assert_eq!(prepared.pages[0].mount, None));
+        }
+        // A folder the build has is no mount: `static/` holds other files.
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                "<script src=\"static/app.js\"></script><link rel=stylesheet href=\"static/app.css\">",
+            )
+            .file("static/other.js", "console.log(0)")
+            .file("app.js", "console.log(1)")
+            .file("app.css", "body{margin:0}");
+        folder.prepared(|prepared, _| assert_eq!(prepared.pages[0].mount, None));
     }
 
     #[test]

@@ -271,15 +271,23 @@ pub fn build<'a>(
                     .as_deref()
                     .filter(|href| !is_template(href))
                     .map(|href| strip_base(href, base_path));
+                let load = loads.iter().find(|l| l.page == *page);
+                let mount = load.and_then(|l| l.mount.as_deref());
                 let locate = |text: &str| {
                     let resolved = resolve_in_document(
                         page,
                         base_href.as_deref(),
                         &strip_base(text, base_path),
                     );
-                    match folder.behind_prefix(text, &resolved) {
-                        Some(path) => Resolved::Local(path),
-                        None => resolved,
+                    match (folder.behind_prefix(text, &resolved), resolved, mount) {
+                        (Some(path), _, _) => Resolved::Local(path),
+                        // Under the folder's path on the server (see `pages::mount_of`).
+                        (None, Resolved::Local(path), Some(mount)) => {
+                            Resolved::Local(crate::pages::under_mount(path, mount, |p| {
+                                folder.serves(p)
+                            }))
+                        }
+                        (None, resolved, _) => resolved,
                     }
                 };
                 let mut references = page_references(html);
@@ -303,7 +311,6 @@ pub fn build<'a>(
                     .iter()
                     .map(|tag| image_use(tag, html, &locate))
                     .collect();
-                let load = loads.iter().find(|l| l.page == *page);
                 let image_requests = image_requests(html, load, &by_path, &locate, base_path);
                 let icons = html
                     .icons
