@@ -90,6 +90,12 @@ impl PathPattern {
         })
     }
 
+    /// Whether the pattern matches `relative_path` whole, from its first segment: a bare name
+    /// (`*.js`) then matches only at the top level, as `measure.py` counts a barrel's modules.
+    pub fn matches_from_root(&self, relative_path: &str) -> bool {
+        self.matcher.is_match(relative_path)
+    }
+
     pub fn matches(&self, relative_path: &str) -> bool {
         if self.matcher.is_match(relative_path) {
             return true;
@@ -124,6 +130,14 @@ mod tests {
         assert!(pattern.matches("a.js.map"));
         assert!(pattern.matches("deep/down/a.js.map"));
         assert!(!pattern.matches("a.js"));
+    }
+
+    #[test]
+    fn from_the_root_a_bare_name_matches_only_at_the_top_level() {
+        let pattern = PathPattern::new("*.js").unwrap();
+        assert!(pattern.matches_from_root("format.js"));
+        assert!(!pattern.matches_from_root("locale/de/_lib/localize.js"));
+        assert!(pattern.matches("locale/de/_lib/localize.js"));
     }
 
     #[test]

@@ -91,8 +91,11 @@ fn whole_form(package: &PackageInfo, globs: &PackageGlobs, modules: &[&str]) -> 
         .filter(|m| globs.monolith.iter().any(|p| p.matches(m)))
         .collect();
     let barrel = globs.barrel.as_ref();
-    let barrel_modules =
-        barrel.map_or(0, |glob| modules.iter().filter(|m| glob.matches(m)).count());
+    // From the package's root, as `barrel_module_count` was counted: date-fns's `*.js` is its
+    // 247 function modules, not the 112 modules of 18 locales an app imports one by one.
+    let barrel_modules = barrel.map_or(0, |glob| {
+        modules.iter().filter(|m| glob.matches_from_root(m)).count()
+    });
     let locales = modules.iter().filter(|m| m.contains("locale")).count();
     if package.kind == ProblemKind::Barrel {
         if let Some(glob) = barrel {
@@ -445,6 +448,40 @@ mod tests {
                 "assets/index-BqP3xK9z.js:-:-: moment is bundled whole: moment.js and locale/de.js is bundled (and 2 more of its whole-library files), with 3 locale modules; it costs 26.10 kB raw, ~2.47 kB gzip (estimated) in this bundle. moment is a single non-tree-shakeable file, and its dynamic `require('./locale/' + name)` makes webpack bundle every locale in moment/locale/. At minimum strip locales (webpack IgnorePlugin or moment-locales-webpack-plugin) and import only the ones you use; moment is in maintenance mode, so prefer `date-fns`, `dayjs`, `luxon` or native `Intl` / `Temporal`."
             ]
         );
+    }
+
+    /// Chainlit's bundle: 43 date-fns functions and 18 locales imported one by one, each locale
+    /// a handful of modules under `locale/<code>/`. The barrel is the 247 top-level function
+    /// modules; locale modules are not members of it.
+    #[test]
+    fn passes_a_barrel_whose_nested_modules_are_not_its_members() {
+        let mut modules: Vec<(String, String)> = (0..43)
+            .map(|i| {
+                from(
+                    &format!("../../node_modules/date-fns/fn{i}.js"),
+                    &format!("f{i}"),
+                    400,
+                )
+            })
+            .collect();
+        for code in 0..18 {
+            for part in [
+                "index.js",
+                "_lib/localize.js",
+                "_lib/match.js",
+                "_lib/formatLong.js",
+                "_lib/formatRelative.js",
+                "_lib/formatDistance.js",
+            ] {
+                modules.push(from(
+                    &format!("../../node_modules/date-fns/locale/l{code}/{part}"),
+                    &format!("l{code}{}", part.len()),
+                    300,
+                ));
+            }
+        }
+        modules.push(from("../../src/i18n/dateLocale.ts", "s", 2_000));
+        chunk("assets/index-B2u6IBgX.js", &modules).passes(RULE);
     }
 
     #[test]
