@@ -13,8 +13,11 @@
 //! an entry waits for start-up chunks (`.O(0, [ids])`, `.X(0, [ids])`), which are initial (with
 //! their CSS) when no loaded file declares their ids, found through the runtime's chunk filename
 //! map; chunks of `__webpack_require__.e(id)` are lazy. Next.js pages add what the build records
-//! for them: the route's files in `_buildManifest.js`, the files their flight data names. What
-//! cannot be resolved makes the page incomplete ([`PageLoad::incomplete`]), with the reason.
+//! for them: the route's files in `_buildManifest.js`, the files their flight data names.
+//! SvelteKit pages add the nodes its client loads as it starts (the root layout and error page,
+//! and the nodes the page hydrates or its URL's route needs, from the client manifest in
+//! `app.js`) with their stylesheets. What cannot be resolved makes the page incomplete
+//! ([`PageLoad::incomplete`]), with the reason.
 
 use foldhash::{HashMap, HashMapExt};
 use std::collections::{BTreeSet, VecDeque};
@@ -25,7 +28,7 @@ use crate::analyze::url::{
     Resolved, behind_server_prefix, has_placeholder_segment, is_template, resolve,
     resolve_in_document, template_default,
 };
-use crate::analyze::{Facts, html::ScriptKind, js::ChunkLoading};
+use crate::analyze::{Facts, html::ScriptKind, js::ChunkLoading, sveltekit};
 use crate::kind::AssetKind;
 use crate::measure::Asset;
 
@@ -190,6 +193,14 @@ impl<'a> Graph<'a> {
         }
     }
 
+    /// SvelteKit's client manifest, when the script at `path` holds it.
+    fn sveltekit(&self, path: &str) -> Option<&'a sveltekit::SvelteKitManifest> {
+        match &self.by_path.get(path)?.facts {
+            Facts::Script(script) => script.sveltekit.as_ref(),
+            _ => None,
+        }
+    }
+
     /// What a script says about bundler chunk loading.
     fn chunks(&self, path: &str) -> Option<&'a ChunkLoading> {
         match &self.by_path.get(path)?.facts {
@@ -261,6 +272,99 @@ impl<'a> Graph<'a> {
             gzip,
         }
     }
+}
+
+/// SvelteKit's start-up (see [`crate::model::facts::sveltekit`]): the nodes the client loads
+/// as it starts, from the client manifest among the scripts the page loaded (`loaded`), go to
+/// `queues` (scripts, stylesheets). A page rendered on the server names its nodes; one the
+/// client renders gets those of the route matching its URL. The root layout and root error
+/// page load either way.
+fn sveltekit_start_up(
+    graph: &Graph,
+    page: &str,
+    start: &sveltekit::SvelteKitStart,
+    loaded: &[String],
+    queues: (&mut VecDeque<String>, &mut VecDeque<String>),
+    incomplete: &mut Vec<String>,
+) {
+    let (scripts, styles) = queues;
+    let Some((app, manifest)) = loaded
+        .iter()
+        .find_map(|path| graph.sveltekit(path).map(|manifest| (path, manifest)))
+    else {
+        incomplete.push(
+            "the page starts SvelteKit's client, and none of its scripts holds the client manifest (SvelteKit's nodes and routes): the code of its route is not counted".to_string(),
+        );
+        return;
+    };
+    let mut ids: Vec<u32> = vec![0, 1];
+    match &start.node_ids {
+        Some(rendered) => ids.extend(rendered),
+        None => {
+            let url = url_path(page);
+            match sveltekit::route_for(&manifest.routes, &url) {
+                Ok(route) => ids.extend(&route.nodes),
+                // A single-file build holds every route: nothing is left out either way.
+                Err(_) if manifest.nodes.iter().all(|node| node.module.is_none()) => {}
+                Err(why) => incomplete.push(format!(
+                    "SvelteKit renders this page in the browser with the route its URL matches, and {why} ({app}): the page is a fallback whose first visit depends on the URL it answers, and its route's code is not counted"
+                )),
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for id in ids.into_iter().filter(|id| seen.insert(*id)) {
+        let Some(node) = manifest.nodes.get(id as usize) else {
+            incomplete.push(format!(
+                "SvelteKit node {id} is not in the client manifest ({app})"
+            ));
+            continue;
+        };
+        // A node without a module of its own is in the manifest's file, loaded already.
+        if let Some(module) = &node.module {
+            match resolve(app, module) {
+                Resolved::Local(path) if graph.shipped(&path).is_some() => {
+                    scripts.extend(graph.shipped(&path));
+                }
+                _ => incomplete.push(format!(
+                    "SvelteKit node {id} ({module}, named by {app}) is not in the folder"
+                )),
+            }
+        }
+        for sheet in &node.stylesheets {
+            // Vite writes preloads relative to the importer when it passes `import.meta.url`,
+            // otherwise relative to the site's base: the folder's root.
+            let from = if node.relative || sheet.starts_with("./") || sheet.starts_with("../") {
+                app.as_str()
+            } else {
+                "index.html"
+            };
+            match resolve(from, sheet) {
+                Resolved::Local(path) if graph.shipped(&path).is_some() => {
+                    styles.extend(graph.shipped(&path));
+                }
+                _ => incomplete.push(format!(
+                    "the stylesheet {sheet} of SvelteKit node {id} (named by {app}) is not in the folder"
+                )),
+            }
+        }
+    }
+}
+
+/// The URL path a server answers with `page`: `index.html` for `/`, `about/index.html` for
+/// `/about/`, `about.html` for `/about`.
+fn url_path(page: &str) -> String {
+    let name_start = page.rfind('/').map_or(0, |slash| slash + 1);
+    let name = &page[name_start..];
+    let path = if name.eq_ignore_ascii_case("index.html") || name.eq_ignore_ascii_case("index.htm")
+    {
+        &page[..name_start]
+    } else {
+        page.strip_suffix(".html")
+            .or_else(|| page.strip_suffix(".htm"))
+            .unwrap_or(page)
+    };
+    format!("/{path}")
 }
 
 /// The file of chunk `id` (its stylesheet when `stylesheet`), as the `preferred` runtime, else
@@ -517,12 +621,18 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             ) {
                 initial_scripts.push_back(path);
             }
-            // Inline code: a module's static imports load with the page, dynamic ones later.
+            // Inline code: a module's static imports load with the page, dynamic ones later,
+            // except SvelteKit's start-up script, whose `import()`s of its runtime and client
+            // manifest run as the page loads.
             for import in script.inline_imports.iter().filter(|i| !i.type_only) {
                 if !is_path_like(&import.specifier) {
                     continue;
                 }
-                let initial = import.form.is_static() && script.kind == ScriptKind::Module;
+                let initial = if import.form.is_static() {
+                    script.kind == ScriptKind::Module
+                } else {
+                    html.sveltekit_start.is_some()
+                };
                 let Some(path) = local(
                     &Some(import.specifier.clone()),
                     import.line,
@@ -531,7 +641,7 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
                 ) else {
                     continue;
                 };
-                if import.form.is_static() && script.kind == ScriptKind::Module {
+                if initial {
                     initial_scripts.push_back(path);
                 } else if !import.form.is_static() {
                     lazy.push_back(path);
@@ -583,9 +693,20 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             &mut lazy,
         );
 
+        let mut incomplete = Vec::new();
+        if let Some(start) = &html.sveltekit_start {
+            sveltekit_start_up(
+                &graph,
+                page,
+                start,
+                &initial_order,
+                (&mut initial_scripts, &mut initial_styles),
+                &mut incomplete,
+            );
+        }
+
         // Next.js: the chunks the build records for this page (pages router: its route and
         // `/_app` in the build manifest; app router: the files its flight data names).
-        let mut incomplete = Vec::new();
         if let Some(route) = &html.next_route {
             let manifest = initial_order.iter().find_map(|path| {
                 graph

@@ -168,3 +168,91 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     }
     files
 }
+
+/// The scripts and stylesheets of `page` in the report: (initial JS, initial CSS), and its
+/// `incomplete` reasons.
+fn initial_files(report: &Value, page: &str) -> (BTreeSet<String>, BTreeSet<String>, Vec<String>) {
+    let load = report["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["page"] == page)
+        .unwrap_or_else(|| panic!("{page} in the report's pages"));
+    let incomplete = load
+        .get("incomplete")
+        .map(|reasons| strings(reasons).into_iter().collect())
+        .unwrap_or_default();
+    (
+        strings(&load["initial_scripts"]["files"]),
+        strings(&load["initial_stylesheets"]["files"]),
+        incomplete,
+    )
+}
+
+/// What Chromium requests on the first load of `page`: (scripts, stylesheets).
+fn first_load(folder: &std::path::Path, page: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let crawled = browser_requests(folder, page, None);
+    let all = strings(&crawled["initial"]);
+    let with = |extension: &str| {
+        all.iter()
+            .filter(|f| f.ends_with(extension))
+            .cloned()
+            .collect()
+    };
+    (with(".js"), with(".css"))
+}
+
+#[test]
+fn sveltekit_start_up_matches_what_chromium_loads() {
+    // fixtures/sveltekit-app: `/about/` is rendered at build time (`kit.start` names the
+    // nodes it hydrates), `/` is a shell the client renders (its route's nodes are those the
+    // URL matches in the client manifest). Either way the client also loads the root layout
+    // and the root error page, which no page lists.
+    let folder = fixture("sveltekit-app/build");
+    let (_, report) = json_report(&folder, &["--no-config", "--fail-on", "never"]);
+    for page in ["index.html", "about/index.html"] {
+        let (js, css, incomplete) = initial_files(&report, page);
+        assert!(incomplete.is_empty(), "{page}: {incomplete:?}");
+        let (browser_js, browser_css) = first_load(&folder, page);
+        assert!(
+            browser_js.iter().any(|f| f.contains("/nodes/1.")),
+            "{page}: Chromium loads the root error page: {browser_js:?}"
+        );
+        assert_eq!(js, browser_js, "{page}: initial JS");
+        assert_eq!(css, browser_css, "{page}: initial CSS");
+    }
+}
+
+#[test]
+fn a_sveltekit_fallback_page_loads_the_route_of_its_url() {
+    // `200.html` lists only the runtime and the root layout: what else loads depends on the
+    // URL it answers. Served as the site's index.html (open-webui ships its app so), its first
+    // visit is `/`, whose page node and stylesheet come from the client manifest alone (Vite's
+    // preload list). As `200.html` itself no route matches: the page is incomplete.
+    let build = fixture("sveltekit-app/build");
+    let copy = tempfile::tempdir().unwrap();
+    for entry in walk(&build) {
+        let relative = entry.strip_prefix(&build).unwrap();
+        let target = copy.path().join(relative);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&entry, &target).unwrap();
+    }
+    std::fs::copy(build.join("200.html"), copy.path().join("index.html")).unwrap();
+    let (_, report) = json_report(copy.path(), &["--no-config", "--fail-on", "never"]);
+    let (js, css, incomplete) = initial_files(&report, "index.html");
+    assert!(incomplete.is_empty(), "{incomplete:?}");
+    let (browser_js, browser_css) = first_load(copy.path(), "index.html");
+    assert!(
+        browser_css.iter().any(|f| f.contains("/assets/2.")),
+        "the route's stylesheet is requested by the client: {browser_css:?}"
+    );
+    assert_eq!(js, browser_js, "initial JS");
+    assert_eq!(css, browser_css, "initial CSS");
+
+    let (_, _, incomplete) = initial_files(&report, "200.html");
+    assert_eq!(incomplete.len(), 1, "{incomplete:?}");
+    assert!(
+        incomplete[0].contains("no route of the client manifest matches /200"),
+        "{incomplete:?}"
+    );
+}

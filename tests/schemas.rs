@@ -178,6 +178,7 @@ fn real_reports_validate_and_the_schema_rejects_what_they_do_not_say() {
         "treeshake-bad/dist",
         "images-bad",
         "webpack5-startup/dist",
+        "sveltekit-app/build",
     ] {
         let path = fixture(fixture_name);
         if !path.exists() {
@@ -204,7 +205,7 @@ fn real_reports_validate_and_the_schema_rejects_what_they_do_not_say() {
             "{fixture_name}: wrong type accepted"
         );
     }
-    assert_eq!(reports, 5);
+    assert_eq!(reports, 6);
 }
 
 /// A report with a baseline comparison (and its per-package changes) validates too.

@@ -136,6 +136,14 @@ fn read_embedded_code(bytes: &[u8], facts: &mut HtmlFacts) {
             continue;
         }
         script.inline_chunks = super::webpack::chunk_loading(code);
+        // A start-up script that holds the client manifest itself (`bundleStrategy:
+        // 'inline'`) holds every node too: it loads nothing more.
+        if facts.sveltekit_start.is_none()
+            && let Some(start) = super::sveltekit::start(code)
+            && super::sveltekit::client_manifest(code).is_none()
+        {
+            facts.sveltekit_start = Some(start);
+        }
         append_flight_data(code, &mut flight);
         let start = index.location(script.inline_range.start);
         // A parser bug on one inline script costs that script's imports, not the page.

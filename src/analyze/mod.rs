@@ -20,6 +20,7 @@ pub mod manifest;
 pub mod mentions;
 pub mod minify;
 pub mod sourcemap;
+pub mod sveltekit;
 pub mod svg;
 pub mod url;
 pub mod webpack;
@@ -39,7 +40,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-22-inline-map-bytes-and-map-urls";
+pub const ANALYZER_VERSION: &str = "facts-23-sveltekit-start";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -332,6 +333,8 @@ fn script_facts(
             Vec::new()
         },
         tests_module_system,
+        // Only what a browser runs: a source file's manifest is generated again at build.
+        sveltekit: shipped.then(|| sveltekit::client_manifest(bytes)).flatten(),
     }
 }
 

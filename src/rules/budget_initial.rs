@@ -21,9 +21,13 @@ declare_rule! {
     /// With a webpack-style runtime (webpack 5, rspack, Next.js), the chunks an entry waits for
     /// at start-up count too, found through the runtime's chunk filename map when the page does
     /// not list them; chunks loaded with `__webpack_require__.e()` are lazy. Next.js pages add
-    /// the chunks their build manifest route or flight data names. When webaudit cannot resolve
-    /// a page's start-up (a chunk id with no file, a runtime it cannot read, module federation)
-    /// the check fails as "cannot be verified", with the reason.
+    /// the chunks their build manifest route or flight data names. SvelteKit pages add the
+    /// nodes its client loads as it starts: the root layout and error page, the nodes the page
+    /// hydrates (`node_ids`), or for a page the client renders those of the route its URL
+    /// matches in the client manifest, with their stylesheets. When webaudit cannot resolve
+    /// a page's start-up (a chunk id with no file, a runtime it cannot read, module federation,
+    /// a SvelteKit fallback page whose route depends on the URL) the check fails as "cannot be
+    /// verified", with the reason.
     ///
     /// ## Why is this bad?
     /// The initial load decides how soon a page is usable. A total budget over the whole folder

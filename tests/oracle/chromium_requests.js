@@ -4,7 +4,8 @@
 // usage: node chromium_requests.js FOLDER PAGE [SELECTOR]
 //
 // Serves FOLDER over HTTP on 127.0.0.1 (Node's http module, the folder as the site root),
-// opens PAGE in headless Chromium (`$CHROMIUM`, default `chromium`, Debian's package) and
+// opens PAGE in headless Chromium (`$CHROMIUM`, default `chromium`, Debian's package; a
+// folder's index.html at the folder's URL) and
 // records, through the DevTools protocol, every script and stylesheet the browser requests:
 // during the first load (until the load event and half a second without a request in flight),
 // and, when SELECTOR is given, after clicking the element it selects (what the page loads on
@@ -51,7 +52,9 @@ const TYPES = (process.env.ORACLE_TYPES || "Script,Stylesheet").split(",");
 function serve(root) {
   const server = http.createServer((request, response) => {
     const pathname = decodeURIComponent(new URL(request.url, "http://x").pathname);
-    const file = path.join(root, path.normalize(pathname));
+    let file = path.join(root, path.normalize(pathname));
+    // A folder's URL answers with its index.html, as static servers do.
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
     if (!file.startsWith(path.resolve(root)) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
       response.writeHead(404).end();
       return;
@@ -153,7 +156,10 @@ async function main() {
     await send("Page.enable");
     await send("Network.enable");
     await send("Network.setCacheDisabled", { cacheDisabled: true });
-    await send("Page.navigate", { url: `${origin}/${page}` });
+    // A folder's index.html is opened at the folder's URL (`/`, `/about/`), as a visitor does:
+    // client-side routers read the route from it.
+    const url = page === "index.html" || page.endsWith("/index.html") ? page.slice(0, -"index.html".length) : page;
+    await send("Page.navigate", { url: `${origin}/${url}` });
     await settle();
     const initial = [...new Set(requested)].sort();
     let afterClick = [];

@@ -63,6 +63,9 @@ pub struct HtmlFacts {
     /// written (`/_next/static/chunks/x.js`, or `static/chunks/x.js` under `_next/`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub next_flight_files: Vec<String>,
+    /// SvelteKit: the page's inline script starts the client (`kit.start(app, element, …)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sveltekit_start: Option<super::sveltekit::SvelteKitStart>,
 }
 
 /// `<script>`, external or inline.

@@ -10,6 +10,7 @@ pub mod location;
 pub mod minify;
 pub mod signatures;
 pub mod sourcemap;
+pub mod sveltekit;
 
 use sourcemap::Attribution;
 
@@ -91,6 +92,9 @@ pub struct ScriptFacts {
     /// branch, and a browser takes another (`factory(window.jQuery)`).
     #[serde(default)]
     pub tests_module_system: bool,
+    /// SvelteKit's client manifest, when the script is the `app.js` that exports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sveltekit: Option<sveltekit::SvelteKitManifest>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
