@@ -24,6 +24,10 @@ declare_rule! {
     /// much of the saving the map is. When the rest of the file is minified already, it says
     /// so: the fix is then a separate map file, not a minifier.
     ///
+    /// A development copy shipped beside its minified build (`quasar.important.css` beside
+    /// `quasar.important.prod.css`, `x.css` beside `x.min.css`) is reported only when a page
+    /// loads it, with the minified build to load instead.
+    ///
     /// ## Why is this bad?
     /// Stylesheets block rendering: the page is not drawn until they are downloaded and parsed.
     /// Comments and indentation only delay that.
@@ -58,7 +62,9 @@ impl Rule for MinifyCss {
                 style.map.as_ref().map_or(0, |map| map.inline_bytes),
                 CSS_MIN_SAVING_RATIO,
                 "minify/css",
-            ) {
+            ) && let Some(violation) =
+                super::minify_js::beside_minified_build(context, asset, violation)
+            {
                 found.push(violation);
             }
         }

@@ -33,6 +33,12 @@ declare_rule! {
     /// much of the saving the map is. When the rest of the file is minified already, it says
     /// so: the fix is then a separate map file, not a minifier.
     ///
+    /// A library's development copy shipped beside its minified build (`quasar.umd.js` beside
+    /// `quasar.umd.prod.js`, `jquery.js` beside `jquery.min.js`, `react.development.js` beside
+    /// `react.production.min.js`) is reported only when a page loads it, with the minified
+    /// build to load instead; otherwise which copy a server sends is not in the folder, and the
+    /// minified one exists already.
+    ///
     /// ## Why is this bad?
     /// Every byte of a script is downloaded, decompressed, stored and parsed. Comments and
     /// indentation are for people reading the source, not for browsers.
@@ -68,11 +74,96 @@ impl Rule for MinifyJs {
                 script.map.as_ref().map_or(0, |map| map.inline_bytes),
                 JS_MIN_SAVING_RATIO,
                 "minify/js",
-            ) {
+            ) && let Some(violation) = beside_minified_build(context, asset, violation)
+            {
                 found.push(violation);
             }
         }
     }
+}
+
+/// Name parts that mark a file as the minified build of the file without them:
+/// `jquery.min.js` of `jquery.js`, `vue.esm-browser.prod.js` of `vue.esm-browser.js`,
+/// `react.production.min.js` of `react.development.js` or `react.js`.
+const MINIFIED_NAME_PARTS: [&str; 3] = ["min", "prod", "production.min"];
+
+/// The minified build shipped beside `asset` in its folder, named as libraries name theirs
+/// ([`MINIFIED_NAME_PARTS`]), of the same kind and minified itself.
+fn minified_sibling<'a>(
+    context: &RuleContext<'a>,
+    asset: &crate::measure::Asset,
+) -> Option<&'a crate::measure::Asset> {
+    let (stem, extension) = asset.path.rsplit_once('.')?;
+    let stem = stem.strip_suffix(".development").unwrap_or(stem);
+    MINIFIED_NAME_PARTS.iter().find_map(|part| {
+        let sibling = context
+            .site
+            .assets_by_path
+            .get(format!("{stem}.{part}.{extension}").as_str())
+            .copied()?;
+        let (minified, ratio) = match &sibling.facts {
+            Facts::Script(script) => (script.minified.as_ref(), JS_MIN_SAVING_RATIO),
+            Facts::Stylesheet(style) => (
+                style.minified.as_ref(),
+                crate::analyze::minify::CSS_MIN_SAVING_RATIO,
+            ),
+            _ => return None,
+        };
+        let is_minified = match minified? {
+            Minified::BelowThreshold { .. } => true,
+            estimated @ Minified::Estimated { .. } => estimated
+                .saving(sibling.raw)
+                .is_some_and(|saving| !minify::reportable(sibling.raw, saving, ratio)),
+            Minified::Failed(_) => false,
+        };
+        (sibling.kind == asset.kind && is_minified).then_some(sibling)
+    })
+}
+
+/// `violation` for `asset`, unminified, as it stands when its minified build ships beside it
+/// (a library's development copy next to its production one): not reported when no page
+/// loads it, since which copy a server sends is then not in the folder and "minify it" is
+/// done already; when a page loads it, the fix is to load the minified copy.
+pub(super) fn beside_minified_build(
+    context: &RuleContext,
+    asset: &crate::measure::Asset,
+    mut violation: Violation,
+) -> Option<Violation> {
+    let Some(sibling) = minified_sibling(context, asset) else {
+        return Some(violation);
+    };
+    let loading: Vec<&str> = context
+        .site
+        .pages
+        .iter()
+        .filter(|page| {
+            page.load.is_some_and(|load| {
+                [
+                    &load.initial_scripts,
+                    &load.lazy_scripts,
+                    &load.initial_stylesheets,
+                ]
+                .iter()
+                .any(|group| group.files.contains(&asset.path))
+            })
+        })
+        .map(|page| page.path())
+        .collect();
+    let page = loading.first()?;
+    let more = match loading.len() {
+        1 => String::new(),
+        2 => " and 1 other page".to_string(),
+        n => format!(" and {} other pages", n - 1),
+    };
+    let fix = format!(
+        "its minified build {} ships beside it: load that from {page}{more}",
+        sibling.path
+    );
+    violation.message = match violation.message.strip_suffix("; minify it") {
+        Some(found) => format!("{found}; {fix}"),
+        None => format!("{}; {fix}", violation.message),
+    };
+    Some(violation)
 }
 
 /// The finding for one script or stylesheet, if its estimated saving is reportable.
@@ -181,6 +272,44 @@ mod tests {
                 Minified::Failed(why) => panic!("{why}"),
             }
         })
+    }
+
+    #[test]
+    fn a_development_copy_beside_its_minified_build_is_reported_only_when_a_page_loads_it() {
+        // nicegui ships quasar.umd.js beside quasar.umd.prod.js, and its server sends one: with
+        // no page loading the readable copy, "minify it" is done already.
+        let library = |page: &str| {
+            Folder::new()
+                .file("index.html", page)
+                .file("vendor/zoom.umd.js", readable(40))
+                .file("vendor/zoom.umd.prod.js", minified(40))
+        };
+        library("<!doctype html><script src=vendor/zoom.umd.prod.js></script>").passes(RULE);
+        Folder::new()
+            .file("vendor/zoom.umd.js", readable(40))
+            .file("vendor/zoom.umd.prod.js", minified(40))
+            .passes(RULE);
+        // Loaded by a page, it is a finding whose fix is the build beside it.
+        let findings =
+            library("<!doctype html><script src=vendor/zoom.umd.js></script>").findings(RULE);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(
+            findings[0].ends_with(
+                "; its minified build vendor/zoom.umd.prod.js ships beside it: load that from index.html"
+            ),
+            "{}",
+            findings[0]
+        );
+        // A `.min.js` that is not minified is no minified build: the advice stays.
+        let findings = Folder::new()
+            .file("zoom.js", readable(40))
+            .file("zoom.min.js", readable(40))
+            .findings(RULE);
+        assert_eq!(findings.len(), 2, "{findings:?}");
+        assert!(
+            findings.iter().all(|f| f.ends_with("; minify it")),
+            "{findings:?}"
+        );
     }
 
     #[test]
