@@ -446,6 +446,26 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
             first_few(&mounted)
         ));
     }
+    // A folder of scripts and stylesheets with no page (a Python app's `static/`, whose pages
+    // its server renders from templates) has no first visit to measure: say so, rather than
+    // show no per-page figures without a word.
+    let has_code = assets.iter().any(|a| {
+        a.counted()
+            && matches!(
+                a.kind,
+                crate::kind::AssetKind::Script | crate::kind::AssetKind::Stylesheet
+            )
+    });
+    if pages.is_empty() && has_code {
+        let budgets = if config.initial_budgets.is_empty() {
+            ""
+        } else {
+            ", and the initial-load budgets have nothing to check"
+        };
+        notes.push(format!(
+            "no HTML page in the folder: what a first visit loads is not known (pages a server renders from templates are not here), so there are no per-page initial-load figures{budgets}; the totals count every file"
+        ));
+    }
     let unused: std::collections::BTreeSet<String> = {
         let skipped = &measured.skipped;
         let site = crate::site::build(&assets, skipped, &config, &pages);

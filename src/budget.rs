@@ -238,6 +238,7 @@ pub fn evaluate(config: &Config, assets: &[Asset], pages: &[PageLoad]) -> Vec<Bu
                     .map(|u| {
                         let why = match u.why {
                             "template" => "a placeholder the server fills in",
+                            "outside" => "above the audited folder; audit the folder above",
                             _ => "not in the folder",
                         };
                         format!("{} at line {}: {why}", u.reference, u.line)

@@ -85,7 +85,8 @@ pub struct Unmeasured {
     pub reference: String,
     /// `script` or `stylesheet`.
     pub entry: &'static str,
-    /// `missing` (not in the folder) or `template` (a placeholder).
+    /// `missing` (not in the folder), `outside` (above the audited folder) or `template` (a
+    /// placeholder).
     pub why: &'static str,
     pub line: u32,
     pub column: u32,
@@ -599,6 +600,12 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
                 Resolved::Local(_) => {
                     unmeasured_as("missing");
                     missing.push((reference.to_string(), line, column));
+                    None
+                }
+                // pdf.js's `web/viewer.html` loads `../build/pdf.mjs`: audited as `web/`, the
+                // entry is there but not measured.
+                Resolved::OutsideRoot => {
+                    unmeasured_as("outside");
                     None
                 }
                 _ => None,

@@ -133,6 +133,59 @@ mod site_model_tests {
     }
 
     #[test]
+    fn a_folder_without_pages_says_it_has_no_first_visit_to_measure() {
+        let note = "no HTML page in the folder";
+        let scripts = Folder::new()
+            .file("static/app.js", "console.log('app');\n")
+            .config("[[budget.initial]]\nscript = \"170kB\"\n");
+        scripts.passes(RULE);
+        scripts.prepared(|prepared, _| {
+            let notes: Vec<&String> = prepared.notes.iter().filter(|n| n.contains(note)).collect();
+            assert_eq!(notes.len(), 1, "{:?}", prepared.notes);
+            assert!(notes[0].contains("the initial-load budgets have nothing to check"));
+        });
+        let with_page = Folder::new()
+            .file(
+                "index.html",
+                "<!doctype html><script src=static/app.js></script>",
+            )
+            .file("static/app.js", "console.log('app');\n");
+        with_page.prepared(|prepared, _| {
+            assert!(
+                !prepared.notes.iter().any(|n| n.contains(note)),
+                "{:?}",
+                prepared.notes
+            );
+        });
+    }
+
+    #[test]
+    fn finds_a_page_whose_entry_points_are_above_the_folder() {
+        // pdf.js's viewer audited as `web/`: its module entry is `../build/pdf.mjs`.
+        let folder = Folder::new()
+            .file(
+                "viewer.html",
+                "<!doctype html><head><script src=\"../build/pdf.mjs\" type=module></script><script src=viewer.mjs type=module></script></head>",
+            )
+            .file("viewer.mjs", "console.log('viewer');\n")
+            .config("[[budget.initial]]\nscript = \"170kB\"\n");
+        folder.prepared(|prepared, _| {
+            let page = &prepared.pages[0];
+            assert_eq!(page.initial_scripts.files, ["viewer.mjs"]);
+            assert_eq!(page.unmeasured.len(), 1, "{:?}", page.unmeasured);
+            assert_eq!(page.unmeasured[0].why, "outside");
+        });
+        let findings = folder.findings(RULE);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(
+            findings[0].contains(
+                "(../build/pdf.mjs at line 1: above the audited folder; audit the folder above)"
+            ),
+            "{findings:?}"
+        );
+    }
+
+    #[test]
     fn finds_a_page_whose_entry_points_are_placeholders() {
         let folder = Folder::new()
             .file(
