@@ -66,6 +66,13 @@ const BYTE_CLASS: [u8; 256] = {
     classes
 };
 
+/// A byte of an ASCII JavaScript name (`[A-Za-z0-9_$]`): enough for the searches over
+/// minified output whose names are all ASCII (webpack's runtime, SvelteKit's manifest,
+/// polyfilled members).
+pub fn is_ascii_name_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'$'
+}
+
 #[inline(always)]
 fn is_ident_start(byte: u8) -> bool {
     BYTE_CLASS[byte as usize] & IDENT_START != 0

@@ -19,6 +19,7 @@
 //! One literal search (Aho-Corasick) finds every place a pattern may start; each candidate is
 //! then checked in a few bytes around it, so the cost is one pass over the file.
 
+use super::js_scan::is_ascii_name_byte;
 use foldhash::{HashMap, HashMapExt};
 use std::sync::LazyLock;
 
@@ -191,16 +192,12 @@ impl Matcher {
     }
 }
 
-fn is_identifier_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'$'
-}
-
 /// The identifier at the start of `bytes` (ASCII only: every polyfilled member is).
 fn identifier(bytes: &[u8]) -> &[u8] {
     let end = bytes
         .iter()
         .take(MAX_MEMBER_BYTES + 1)
-        .position(|&b| !is_identifier_byte(b))
+        .position(|&b| !is_ascii_name_byte(b))
         .unwrap_or(bytes.len().min(MAX_MEMBER_BYTES + 1));
     &bytes[..end]
 }
@@ -287,7 +284,7 @@ fn facts_from_hits(
     for (pattern, start, end) in hits {
         let after = &bytes[end..];
         // A member of another object (`MyObject.assign`, `xString.raw`) is no polyfill.
-        let bounded = start == 0 || !is_identifier_byte(bytes[start - 1]);
+        let bounded = start == 0 || !is_ascii_name_byte(bytes[start - 1]);
         match &matcher.needles[pattern] {
             Needle::Member { object } if bounded => {
                 let member = identifier(after);

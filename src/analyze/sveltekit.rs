@@ -14,6 +14,7 @@
 //! written `~n` (minifiers may fold it to `-n-1`), and a layout list may have holes (`[2,,4]`).
 //! Anything else in those places means the text is not a manifest, and nothing is read.
 
+use super::js_scan::is_ascii_name_byte;
 use memchr::memmem;
 
 pub use crate::model::facts::sveltekit::{
@@ -71,10 +72,6 @@ fn skip_blanks(bytes: &[u8]) -> &[u8] {
     &bytes[start..]
 }
 
-fn is_identifier_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'$'
-}
-
 /// The local names `code` may export as `exported`: `X` of `export{…X as nodes…}`, or of the
 /// module namespace object a single-file build writes (`{…,nodes:X,…}`), and the name itself
 /// (`export const nodes =`). Several, since other code writes the same shapes (SvelteKit's own
@@ -86,13 +83,13 @@ fn exported_names(code: &str, exported: &str) -> Vec<String> {
     let renamed = format!(" as {exported}");
     for (at, _) in code.match_indices(&renamed) {
         let after = bytes.get(at + renamed.len()).copied();
-        if after.is_some_and(is_identifier_byte) {
+        if after.is_some_and(is_ascii_name_byte) {
             continue;
         }
         let before = code[..at].trim_end();
         let start = before
             .bytes()
-            .rposition(|b| !is_identifier_byte(b))
+            .rposition(|b| !is_ascii_name_byte(b))
             .map_or(0, |p| p + 1);
         names.push(before[start..].to_string());
     }
@@ -102,7 +99,7 @@ fn exported_names(code: &str, exported: &str) -> Vec<String> {
             continue;
         }
         let value = &code[at + property.len()..];
-        let length = value.bytes().take_while(|&b| is_identifier_byte(b)).count();
+        let length = value.bytes().take_while(|&b| is_ascii_name_byte(b)).count();
         if matches!(value.as_bytes().get(length), Some(b',' | b'}')) {
             names.push(value[..length].to_string());
         }
@@ -121,7 +118,7 @@ fn definitions(code: &str, name: &str, opening: u8) -> Vec<usize> {
     const MAX_CANDIDATES: usize = 16;
     let bytes = code.as_bytes();
     memmem::find_iter(bytes, name.as_bytes())
-        .filter(|&at| at == 0 || !is_identifier_byte(bytes[at - 1]) && bytes[at - 1] != b'.')
+        .filter(|&at| at == 0 || !is_ascii_name_byte(bytes[at - 1]) && bytes[at - 1] != b'.')
         .filter_map(|at| {
             let rest = &bytes[at + name.len()..];
             let after_name = skip_blanks(rest);

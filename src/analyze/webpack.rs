@@ -11,6 +11,7 @@
 //! constant expressions, bounded in length ([`MAX_EXPRESSION_BYTES`]) and nesting
 //! ([`MAX_NESTING`]). What that parser cannot read is reported (`unresolved`), never guessed.
 
+use super::js_scan::is_ascii_name_byte;
 use std::cell::Cell;
 
 use memchr::memmem;
@@ -188,16 +189,12 @@ fn distinct(ids: Vec<ChunkId>) -> Vec<ChunkId> {
         .collect()
 }
 
-fn is_ident_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'$'
-}
-
 /// The identifier that ends right before `end`, if it is a whole expression (not a property
 /// `a.b`).
 fn object_before(bytes: &[u8], end: usize) -> Option<&[u8]> {
     let start = bytes[..end]
         .iter()
-        .rposition(|&b| !is_ident_byte(b))
+        .rposition(|&b| !is_ascii_name_byte(b))
         .map_or(0, |i| i + 1);
     let object = &bytes[start..end];
     let plain = !object.is_empty()
@@ -215,7 +212,7 @@ fn assignments<'a>(
         .take(MAX_CANDIDATES)
         .filter_map(move |at| {
             let after = at + property.len();
-            if bytes.get(after).is_some_and(|&b| is_ident_byte(b)) {
+            if bytes.get(after).is_some_and(|&b| is_ascii_name_byte(b)) {
                 return None;
             }
             let object = object_before(bytes, at)?;
@@ -665,8 +662,12 @@ impl<'a> Parser<'a> {
         if !rest.starts_with(token) {
             return false;
         }
-        let word = token.last().is_some_and(|&b| is_ident_byte(b));
-        if word && rest.get(token.len()).is_some_and(|&b| is_ident_byte(b)) {
+        let word = token.last().is_some_and(|&b| is_ascii_name_byte(b));
+        if word
+            && rest
+                .get(token.len())
+                .is_some_and(|&b| is_ascii_name_byte(b))
+        {
             return false;
         }
         // `=` must not be the start of `==` or `=>`, nor `|` of `||`, when asked alone.
@@ -680,7 +681,7 @@ impl<'a> Parser<'a> {
     fn identifier(&mut self) -> Option<String> {
         self.skip_trivia();
         let rest = self.rest();
-        let length = rest.iter().take_while(|&&b| is_ident_byte(b)).count();
+        let length = rest.iter().take_while(|&&b| is_ascii_name_byte(b)).count();
         if length == 0 || rest[0].is_ascii_digit() {
             return None;
         }
