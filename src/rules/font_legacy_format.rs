@@ -17,7 +17,9 @@ declare_rule! {
     ///
     /// `@font-face` rules in stylesheets, in pages' `<style>` blocks and in scripts' CSS-in-JS
     /// (string and template literals) are checked; a source whose URL is a template hole
-    /// (`url(${font})`) is judged by its `format()` alone.
+    /// (`url(${font})`) is judged by its `format()` alone. A face whose first source is a
+    /// `data:` URL downloads nothing (the font is in the file already; when it is over 4 KiB
+    /// `bundle/inlined-asset` reports it).
     ///
     /// ## Why is this bad?
     /// WOFF2 is Brotli-compressed font data, typically 30% smaller than WOFF and less than half
@@ -81,6 +83,15 @@ impl Rule for FontLegacyFormat {
             else {
                 continue;
             };
+            // A `data:` source is inside the stylesheet or script already: nothing is
+            // downloaded for it, and a large one is `bundle/inlined-asset`'s.
+            if first.url.as_deref().is_some_and(|url| {
+                url.trim_start()
+                    .get(..5)
+                    .is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:"))
+            }) {
+                continue;
+            }
             let Some(format) = format_of(first) else {
                 continue;
             };
@@ -150,6 +161,29 @@ mod site_model_tests {
                 "@font-face{font-family:FontAwesome;font-display:block;src:url(../fonts/fa.eot?#iefix&v=4.7.0) format('embedded-opentype'),url(../fonts/fa.woff2?v=4.7.0) format('woff2'),url(../fonts/fa.woff?v=4.7.0) format('woff')}",
             )
             .passes(RULE);
+    }
+
+    #[test]
+    fn passes_a_font_inlined_as_a_data_url() {
+        // FullCalendar's icon font, inlined by the library as a base64 TrueType `data:` URL:
+        // nothing is downloaded for it.
+        Folder::new()
+            .file(
+                "assets/index.js",
+                "const css=`@font-face{font-family:fcicons;src:url(\"data:application/x-font-ttf;charset=utf-8;base64,AAEAAAALAIAAAwAwT1MvMg8SBfAAAAC8AAAAYGNtYXAXVtKNAAABHAAAAFRnYXNwAAAAEAAAAXAAAAAIZ2x5Zg==\") format(\"truetype\");font-weight:400}`;document.head.append(css);",
+            )
+            .passes(RULE);
+        // The same face with a file first is still reported.
+        let folder = Folder::new().file(
+            "assets/index.js",
+            "const css=`@font-face{font-family:fcicons;src:url(fcicons.ttf) format(\"truetype\"),url(\"data:font/woff2;base64,d09GMgABAAAAAA==\") format(\"woff2\")}`;",
+        );
+        assert_eq!(
+            folder.findings(RULE).len(),
+            1,
+            "{:?}",
+            folder.findings(RULE)
+        );
     }
 
     #[test]

@@ -24,9 +24,9 @@ declare_rule! {
     /// or by no page webaudit found, is info. A chunk reached only through `import()` from a
     /// page whose start-up webaudit could not resolve whole (module federation, a start-up
     /// chunk no file stands for) is info too, and the message says it may load on the first
-    /// visit. The finding names the chunk's largest packages,
-    /// from its source map when it has one, else the libraries recognised by their
-    /// signatures.
+    /// visit. The finding names the chunk's largest packages with their bytes, from its source
+    /// map when it has one, else the libraries recognised in it by their signatures (without
+    /// sizes, so not called the largest).
     ///
     /// ## Why is this bad?
     /// A browser must download, parse and compile one file whole before any of it runs: one
@@ -98,11 +98,12 @@ impl Rule for LargeChunk {
                     rest.len()
                 ),
             };
-            let packages = largest_packages(asset);
-            let contents = if packages.is_empty() {
-                String::new()
-            } else {
-                format!("; largest parts: {}", packages.join(", "))
+            let contents = match contents(asset) {
+                Contents::Measured(parts) => format!("; largest parts: {}", parts.join(", ")),
+                Contents::Recognised(libraries) => {
+                    format!("; libraries recognised in it: {}", libraries.join(", "))
+                }
+                Contents::Unknown => String::new(),
             };
             let compressed = asset
                 .gzip
@@ -125,27 +126,39 @@ impl Rule for LargeChunk {
     }
 }
 
-/// The largest packages of a chunk with their raw bytes, from its source map; without a
-/// usable map, the libraries its signatures recognise (no sizes).
-fn largest_packages(asset: &Asset) -> Vec<String> {
+/// What the finding can say a chunk holds: its largest packages with their raw bytes, from its
+/// source map; without a usable map, the libraries its signatures recognise (no sizes).
+enum Contents {
+    /// Its largest packages with their bytes, from its source map.
+    Measured(Vec<String>),
+    /// Libraries its signatures show are in it: no sizes, so no order by size either.
+    Recognised(Vec<String>),
+    Unknown,
+}
+
+fn contents(asset: &Asset) -> Contents {
     if let Some(composition) = &asset.composition
         && !composition.packages.is_empty()
     {
-        return composition
-            .packages
-            .iter()
-            .take(PACKAGES_NAMED)
-            .map(|share| format!("{} {}", share.name, human(share.raw)))
-            .collect();
+        return Contents::Measured(
+            composition
+                .packages
+                .iter()
+                .take(PACKAGES_NAMED)
+                .map(|share| format!("{} {}", share.name, human(share.raw)))
+                .collect(),
+        );
     }
     match &asset.facts {
-        Facts::Script(script) => script
-            .signatures
-            .iter()
-            .take(PACKAGES_NAMED)
-            .map(|found| found.package.clone())
-            .collect(),
-        _ => Vec::new(),
+        Facts::Script(script) if !script.signatures.is_empty() => Contents::Recognised(
+            script
+                .signatures
+                .iter()
+                .take(PACKAGES_NAMED)
+                .map(|found| found.package.clone())
+                .collect(),
+        ),
+        _ => Contents::Unknown,
     }
 }
 
@@ -285,6 +298,29 @@ mod tests {
             ),
             "{}",
             finding.message
+        );
+    }
+
+    #[test]
+    fn a_chunk_without_a_map_names_the_libraries_recognised_in_it_not_the_largest() {
+        // No source map: lodash's signatures show it is there, not how much of the chunk it is.
+        let code = format!(
+            "var a=\"__lodash_hash_undefined__\",b=\"__lodash_placeholder__\";\n{}",
+            module_code("app", 300_000)
+        );
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                page("<script type=module src=assets/vendor.js></script>"),
+            )
+            .file("assets/vendor.js", code);
+        let findings = folder.findings_of(RULE);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        let message = &findings[0].message;
+        assert!(
+            message.ends_with("; libraries recognised in it: lodash")
+                && !message.contains("largest"),
+            "{message}"
         );
     }
 

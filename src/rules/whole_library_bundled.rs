@@ -4,7 +4,7 @@ use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::Facts;
 use crate::glob::PathPattern;
 use crate::knowledge::{PackageInfo, ProblemKind};
-use crate::model::finding::Violation;
+use crate::model::finding::{Severity, Violation};
 use crate::size::human;
 
 /// A barrel counts as bundled whole when at least this share of its modules is in the bundle.
@@ -38,7 +38,8 @@ declare_rule! {
     /// markers (strings taken from modules spread over the whole library) in the chunk, and a
     /// chunk at least half the library's typical transfer size; for a library without markers,
     /// a chunk at least 80 % of its typical size. Otherwise the library is reported as present,
-    /// probably in part, with no saving claimed. Barrels are not judged by signature, since a
+    /// probably in part, as `info` with no saving claimed: a partial build is what the fix
+    /// asks for. Barrels are not judged by signature, since a
     /// few icons carry the same strings as the whole set.
     ///
     /// ## Why is this bad?
@@ -265,6 +266,10 @@ impl Rule for WholeLibraryBundled {
                         package.replacement
                     ),
                     package: Some(hit.package.clone()),
+                    // No evidence of the problem the rule is about and no saving: a chunk
+                    // holding a partial build (plotly's cartesian bundle, lodash's per-method
+                    // modules) is what the fix asks for, so it is told, not warned about.
+                    lowered: Some(Severity::Info),
                     ..Violation::default()
                 });
             }
@@ -620,7 +625,10 @@ mod tests {
             findings[0].starts_with("assets/vendor-DkL9x2Qa.js:-:-: lower confidence (no source map): lodash is present, recognised by \"__lodash_hash_undefined__\" and \"__lodash_placeholder__\", but this chunk holds only 2 of its 4 markers spread over the library: probably a part of it."),
             "{findings:#?}"
         );
-        assert_eq!(folder.findings_of(RULE)[0].saving, None);
+        let finding = &folder.findings_of(RULE)[0];
+        assert_eq!(finding.saving, None);
+        // A partial build is what the fix asks for: told, not warned about.
+        assert_eq!(finding.severity, crate::model::finding::Severity::Info);
     }
 
     #[test]
@@ -636,6 +644,10 @@ mod tests {
         assert!(
             findings[0].starts_with("assets/polyfills-3f2a.js:-:-: lower confidence (no source map): core-js appears to be bundled whole, recognised by \"Denis Pushkarev (zloirock.ru)\" and \"https://github.com/zloirock/core-js\", with 12 of its 12 markers spread over the library; typically 106.55 kB gzip."),
             "{findings:#?}"
+        );
+        assert_eq!(
+            folder.findings_of(RULE)[0].severity,
+            crate::model::finding::Severity::Warning
         );
     }
 
