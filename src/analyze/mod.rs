@@ -40,7 +40,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-23-sveltekit-start";
+pub const ANALYZER_VERSION: &str = "facts-24-ampersand-names-foreign-sibling-maps";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -883,6 +883,18 @@ fn attribute(
             inline_bytes,
             ..
         } => {
+            // `X.map` beside `X`, which names no map, is X's only when the map does not say
+            // it was made for another file: webpack's CSS extraction can write a stylesheet's
+            // map as `style.js.map` beside an empty `style.js` (the stylesheet names it).
+            if !declared
+                && sourcemap::generated_file(&bytes).is_some_and(|made_for| {
+                    let made_for = made_for.rsplit('/').next().unwrap_or_default();
+                    let own = file.relative_path.rsplit('/').next().unwrap_or_default();
+                    !made_for.is_empty() && made_for != own
+                })
+            {
+                return (None, None);
+            }
             let map_path = path
                 .clone()
                 .unwrap_or_else(|| format!("{}.map", file.relative_path));

@@ -184,6 +184,18 @@ impl<'a> FirstParty<'a> {
     }
 }
 
+/// The map's `file` field: the generated file it says it was made for, if it says.
+pub fn generated_file(map_json: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct FileField {
+        #[serde(default)]
+        file: Option<String>,
+    }
+    serde_json::from_slice::<FileField>(strip_json_prefix(map_json))
+        .ok()?
+        .file
+}
+
 fn parse_map(map_json: &[u8]) -> Result<RawMap<'_>, SourceMapError> {
     let map: RawMap<'_> = serde_json::from_slice(strip_json_prefix(map_json))
         .map_err(|e| SourceMapError(format!("not a usable JSON source map: {e}")))?;

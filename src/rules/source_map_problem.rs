@@ -307,6 +307,51 @@ mod tests {
     }
 
     #[test]
+    fn passes_a_sibling_map_made_for_another_file() {
+        // webpack with mini-css-extract-plugin and `[name].js.map` map names: the stylesheet's
+        // map is `style.js.map` (its `file` is `style.css`, which names it), beside an empty
+        // `style.js` that names no map. The map is not the script's.
+        let css = "body{margin:0}\n.a{color:red}\n/*# sourceMappingURL=style.js.map*/";
+        let map = r#"{"version":3,"file":"style.css","sources":["webpack:///./src/style.css"],"names":[],"mappings":"AAAA,aAAa;AACb,QAAQ","sourcesContent":["body { margin: 0 }\n.a { color: red }\n"]}"#;
+        let folder = Folder::new()
+            .file(
+                "js/generated/style.js",
+                "define(()=>(()=>{\"use strict\";let e={};return e=e.default,e})());",
+            )
+            .file("js/generated/style.css", css)
+            .file("js/generated/style.js.map", map);
+        folder.passes(RULE);
+        folder.prepared(|prepared, _| {
+            let map_of = |path: &str| {
+                prepared
+                    .assets
+                    .iter()
+                    .find(|a| a.path == path)
+                    .and_then(|a| super::map_of(&a.facts))
+                    .map(|link| link.attribution.is_ok())
+            };
+            assert_eq!(map_of("js/generated/style.js"), None);
+            assert_eq!(map_of("js/generated/style.css"), Some(true));
+        });
+        // The same map named for the script (its `file` is `style.js`) stays the script's.
+        let folder = Folder::new()
+            .file(
+                "js/generated/style.js",
+                "define(()=>(()=>{\"use strict\";let e={};return e=e.default,e})());",
+            )
+            .file(
+                "js/generated/style.js.map",
+                map.replace("style.css\",\"sources", "style.js\",\"sources"),
+            );
+        assert_eq!(
+            folder.findings(RULE).len(),
+            1,
+            "{:?}",
+            folder.findings(RULE)
+        );
+    }
+
+    #[test]
     fn finds_a_map_written_before_a_banner_was_added() {
         // The map was written for the bundle without the licence banner: every mapping is now
         // one line up, on a line much shorter than the code it describes.
