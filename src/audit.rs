@@ -411,7 +411,7 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
         }
         if licenses > 0 {
             parts.push(format!(
-                "{licenses} extracted license file(s) (X.LICENSE.txt beside X)"
+                "{licenses} license file(s) (X.LICENSE.txt beside X, third-party license lists such as 3rdpartylicenses.txt)"
             ));
         }
         if !hidden.is_empty() {

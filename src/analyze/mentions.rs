@@ -22,10 +22,11 @@ const LONGEST_EXTENSION: usize = 5;
 /// The first letters of [`EXTENSIONS`].
 const EXTENSION_INITIALS: &[u8] = b"pajgwsibteo";
 
-/// A byte a file name may hold: ASCII letters and digits, `_ . @ ~ + % -`. Bundled file names
-/// are ASCII.
+/// A byte a file name may hold: ASCII letters and digits, `_ . @ ~ + % - &`. Bundled file names
+/// are ASCII; webpack and Next.js keep a source's name, `&` included (`tool-w&b-color.svg`).
 fn is_name_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.' | b'@' | b'~' | b'+' | b'%' | b'-')
+    byte.is_ascii_alphanumeric()
+        || matches!(byte, b'_' | b'.' | b'@' | b'~' | b'+' | b'%' | b'-' | b'&')
 }
 
 /// A byte of a word (what ends an extension: `x.pngx` names no PNG).
@@ -61,7 +62,7 @@ fn extension_at(bytes: &[u8], dot: usize) -> Option<(usize, usize)> {
 /// is a run of [`is_name_byte`]s that does not start with a `.` and ends, as late in its run as
 /// it can, in `.` and one of [`EXTENSIONS`] followed by a byte that is not part of a word.
 /// (The definition is that of the regular expression
-/// `(?i-u)[A-Za-z0-9_@~+%-][A-Za-z0-9_.@~+%-]*\.(?:png|apng|…|eot)\b`, which the tests
+/// `(?i-u)[A-Za-z0-9_@~+%&-][A-Za-z0-9_.@~+%&-]*\.(?:png|apng|…|eot)\b`, which the tests
 /// check it against; found from each `.` with `memchr` instead, since a regular expression
 /// whose matches may start at nearly any byte walks every byte of a 20 MB bundle through its
 /// automaton.)
@@ -149,7 +150,7 @@ mod tests {
     /// The definition [`names`] follows, as the regular expression it replaced.
     fn oracle(bytes: &[u8]) -> Vec<(&[u8], bool)> {
         let pattern = Regex::new(
-            r"(?i-u)[A-Za-z0-9_@~+%-][A-Za-z0-9_.@~+%-]*\.(?:png|apng|jpe?g|gif|webp|avif|svg|ico|bmp|woff2?|ttf|otf|eot)\b",
+            r"(?i-u)[A-Za-z0-9_@~+%&-][A-Za-z0-9_.@~+%&-]*\.(?:png|apng|jpe?g|gif|webp|avif|svg|ico|bmp|woff2?|ttf|otf|eot)\b",
         )
         .unwrap();
         pattern
@@ -166,7 +167,7 @@ mod tests {
 
     #[test]
     fn names_are_those_of_the_regular_expression() {
-        let cases: [&[u8]; 16] = [
+        let cases: [&[u8]; 17] = [
             b"a.png.map x.png-b.svg ..x.png .png a..png a.png.png.js",
             b"logo.PNG\xc3\xa9 \xc3\xa9logo.jpeg_ a.jpe.jpg a.woff2x.ttf a.woff22.eot",
             b"url(a.svg)b.svg\"c.gif' d.webp; e.avif,f.ico@2x.bmp",
@@ -183,6 +184,7 @@ mod tests {
             b"A.PnG a.Woff2 b.OTF",
             b"a.png_b.png c.png0.svg",
             b"...a...png...b.svg",
+            b"\"tool-w&b-color.dd51f747.svg\" a&&b.png &amp;c.gif",
         ];
         for case in cases {
             assert_eq!(
@@ -193,7 +195,7 @@ mod tests {
             );
         }
         // Random text over the bytes that matter.
-        let alphabet = b"aPnGgsvjpeEwof2t.-_@ /\"\xc3x1";
+        let alphabet = b"aPnGgsvjpeEwof2t.-_@& /\"\xc3x1";
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
         for _ in 0..20_000 {
             let length = (state % 40) as usize;

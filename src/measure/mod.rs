@@ -1206,6 +1206,37 @@ fn measure_file(
     })
 }
 
+/// Whether `path` names a text file of third-party licenses or notices that a build writes for
+/// the legal record: Angular CLI's `3rdpartylicenses.txt`, `THIRD_PARTY_NOTICES.txt`,
+/// `licenses.txt`, `vendor.LICENSE.txt` (also as `.gz` or `.br`). No page or script requests
+/// one. Read from the name: a plain `.txt` whose name, without its separators, ends in
+/// "license(s)", "licence(s)" or "notice(s)".
+fn is_license_collection(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let name = name
+        .strip_suffix(".gz")
+        .or_else(|| name.strip_suffix(".br"))
+        .unwrap_or(name);
+    let Some(stem) = name
+        .len()
+        .checked_sub(4)
+        .filter(|&at| name.is_char_boundary(at) && name[at..].eq_ignore_ascii_case(".txt"))
+        .map(|at| &name[..at])
+    else {
+        return false;
+    };
+    let letters: String = stem
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    [
+        "license", "licenses", "licence", "licences", "notice", "notices",
+    ]
+    .iter()
+    .any(|word| letters.ends_with(word))
+}
+
 fn compress_size(algorithm: Algorithm, input: impl Read, raw: u64) -> io::Result<u64> {
     match algorithm {
         Algorithm::Gzip => compress::gzip_size(input),
@@ -1236,7 +1267,10 @@ fn link_variants(assets: &mut [Asset]) {
             Format::Brotli => asset.path.strip_suffix(".LICENSE.txt.br"),
             _ => None,
         };
-        if bundle.is_some_and(shipped) {
+        if bundle.is_some_and(shipped)
+            || (matches!(asset.format, Format::Txt | Format::Gzip | Format::Brotli)
+                && is_license_collection(&asset.path))
+        {
             asset.kind = AssetKind::License;
         }
     }

@@ -62,6 +62,9 @@ impl Rule for CompressionMissing {
             .iter()
             // A file shipped only encoded (`app.js.gz` alone) is its own compressed copy.
             .filter(|a| a.counted() && a.format.compressible() && a.encoded_only.is_none())
+            // An SVG nothing in the folder uses costs no visitor known to the audit (the
+            // audit's note names it), as the image rules treat unused images.
+            .filter(|a| !context.site.unreferenced_images.contains(a.path.as_str()))
         {
             let Some(gzip) = asset.gzip else { continue };
             let saving = asset.raw.saturating_sub(gzip);
@@ -267,7 +270,7 @@ mod tests {
     #[test]
     fn finds_each_text_format_without_a_copy() {
         let folder = Folder::new()
-            .file("index.html", format!("<!doctype html><html><head><title>Icons</title></head><body>{}</body></html>", sprite()))
+            .file("index.html", format!("<!doctype html><html><head><title>Icons</title></head><body>{}<img src=\"assets/icons-Dq1pX0.svg\" width=24 height=24 alt=\"\"></body></html>", sprite()))
             .file("assets/icons-Dq1pX0.svg", sprite())
             .file("data/products.json", format!("[{}]", (0..80).map(|i| format!("{{\"id\":{i},\"name\":\"Product {i}\",\"price\":{}.99,\"inStock\":{}}}", i * 3 % 50, i % 3 == 0)).collect::<Vec<_>>().join(",")))
             .file("fonts/OpenSans-Regular.ttf", truetype());
@@ -277,7 +280,7 @@ mod tests {
                 "assets/icons-Dq1pX0.svg:-:-: has no precompressed .br or .gz copy; gzip saves 3.35 kB (84% of 3.97 kB). webaudit expects precompressed files; set `[compression] served = \"dynamic\"` if your host compresses on the fly",
                 "data/products.json:-:-: has no precompressed .br or .gz copy; gzip saves 4.09 kB (86% of 4.74 kB). webaudit expects precompressed files; set `[compression] served = \"dynamic\"` if your host compresses on the fly",
                 "fonts/OpenSans-Regular.ttf:-:-: has no precompressed .br or .gz copy; gzip saves 1.99 kB (33% of 6.01 kB). webaudit expects precompressed files; set `[compression] served = \"dynamic\"` if your host compresses on the fly",
-                "index.html:-:-: has no precompressed .br or .gz copy; gzip saves 3.37 kB (83% of 4.04 kB). webaudit expects precompressed files; set `[compression] served = \"dynamic\"` if your host compresses on the fly"
+                "index.html:-:-: has no precompressed .br or .gz copy; gzip saves 3.39 kB (83% of 4.10 kB). webaudit expects precompressed files; set `[compression] served = \"dynamic\"` if your host compresses on the fly"
             ]
         );
     }
@@ -409,11 +412,70 @@ mod tests {
             assert!(
                 prepared.notes.iter().any(|n| n
                     .contains("1 TypeScript/JSX source or declaration file(s)")
-                    && n.contains("1 extracted license file(s)")),
+                    && n.contains("1 license file(s) (X.LICENSE.txt beside X")),
                 "{:?}",
                 prepared.notes
             );
         });
+    }
+
+    #[test]
+    fn passes_for_an_svg_nothing_uses() {
+        // webpack with SVGR inlines icons as components and still emits their files: no page,
+        // stylesheet or script names `heidi.3ae5.svg`, so no visitor requests it.
+        let icon: String = (0..60)
+            .map(|i| format!("<path d=\"M{i} {i}h10v10h-10z\" fill=\"#333\"/>\n"))
+            .collect();
+        let svg = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 100 100\">{icon}</svg>"
+        );
+        let folder = Folder::new()
+            .file("index.html", "<script src=\"main.js\"></script>")
+            .file(
+                "main.js",
+                "const logo=new URL(\"static/media/logo.9a1f.svg\",document.baseURI);",
+            )
+            .file("static/media/logo.9a1f.svg", &svg)
+            .file("static/media/heidi.3ae5.svg", &svg);
+        let findings = folder.findings(RULE);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(
+            findings[0].starts_with("static/media/logo.9a1f.svg:"),
+            "{findings:?}"
+        );
+    }
+
+    #[test]
+    fn passes_for_license_collections_a_build_writes() {
+        // Angular CLI writes every dependency's license to `3rdpartylicenses.txt`; other
+        // builds write `THIRD_PARTY_NOTICES.txt` or `licenses.txt`. A data file that only
+        // ends in "txt" is still served.
+        let license: String = (0..40)
+            .map(|i| format!("package-{i}\nMIT\nPermission is hereby granted, free of charge, to any person obtaining a copy {i}\n\n"))
+            .collect();
+        let folder = Folder::new()
+            .file("3rdpartylicenses.txt", license.clone())
+            .file("browser/THIRD_PARTY_NOTICES.txt", license.clone())
+            .file(
+                "licenses.txt.gz",
+                crate::measure::compress::gzip_bytes(license.as_bytes()).unwrap(),
+            )
+            .file("data/words.txt", license.replace("MIT", "words"));
+        folder.prepared(|prepared, _| {
+            assert_eq!(
+                kinds(prepared),
+                [
+                    ("3rdpartylicenses.txt", "license"),
+                    ("browser/THIRD_PARTY_NOTICES.txt", "license"),
+                    ("data/words.txt", "data"),
+                    ("licenses.txt.gz", "license"),
+                ]
+            );
+        });
+        // Only the data file is served.
+        let findings = folder.findings(RULE);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(findings[0].starts_with("data/words.txt:"), "{findings:?}");
     }
 
     #[test]

@@ -1,4 +1,5 @@
 use super::{Rule, RuleContext, RuleMeta, answered, declare_rule};
+use crate::kind::is_hashed;
 use crate::model::finding::Violation;
 
 /// A year, the lifetime hashed assets are usually given (`max-age=31536000`).
@@ -38,38 +39,6 @@ declare_rule! {
         id: "server/cache-control",
         summary: "A content-hashed asset served without a long cache lifetime",
         severity: Warning,
-    }
-}
-
-/// Whether the file name (last path segment) carries a content hash, per the documentation.
-pub fn is_hashed(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    let Some((stem, _extension)) = name.rsplit_once('.') else {
-        return false;
-    };
-    let hash_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
-    let bytes = stem.as_bytes();
-    // Vite / Rollup: `-` or `.` then exactly 8 hash characters.
-    if bytes.len() > 9 {
-        let (before, hash) = bytes.split_at(bytes.len() - 8);
-        if matches!(before.last(), Some(b'-' | b'.'))
-            && hash.iter().all(|&b| hash_byte(b))
-            && hash
-                .iter()
-                .any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
-        {
-            return true;
-        }
-    }
-    // webpack: the last `-`/`.`-separated part, 8 to 32 letters and digits with a digit.
-    match stem.rfind(['-', '.']) {
-        Some(split) if split > 0 => {
-            let hash = &bytes[split + 1..];
-            (8..=32).contains(&hash.len())
-                && hash.iter().all(u8::is_ascii_alphanumeric)
-                && hash.iter().any(u8::is_ascii_digit)
-        }
-        _ => false,
     }
 }
 
@@ -317,31 +286,6 @@ mod tests {
                 ),
             ]
         );
-    }
-
-    #[test]
-    fn hashed_names() {
-        for hashed in [
-            "assets/index-3f2a1b9c.js",
-            "assets/about-Bya-HQu9.js",
-            "assets/inter-latin-400-normal-C38fXH4l.woff2",
-            "assets/style-Ddld_3hZ.js",
-            "assets/inter-cyrillic-400-normal-obahsSVq.woff2",
-            "main.3f2a1b9c5d6e7f80.js",
-        ] {
-            assert!(is_hashed(hashed), "{hashed}");
-        }
-        for plain in [
-            "index.html",
-            "vendor/medium-zoom.min.js",
-            "app-settings.js",
-            "jquery-3.7.1.min.js",
-            "favicon.svg",
-            "site.webmanifest",
-            "img/ladybird.jpg",
-        ] {
-            assert!(!is_hashed(plain), "{plain}");
-        }
     }
 
     #[test]

@@ -37,8 +37,10 @@ pub struct Site<'a> {
     pub references: Vec<Reference>,
     /// Images of the folder that nothing in it uses: no reference resolves to them and no
     /// script or HTML file mentions their file name. Unused, or named only by a server (an
-    /// API that returns their URL): what they cost no visitor is known to pay. Empty for a
-    /// folder with no page (a folder of images audited by itself).
+    /// API that returns their URL): what they cost no visitor is known to pay. Raster images,
+    /// and SVGs with a content-hashed name (a bundler that inlines SVGs as components may
+    /// still emit their files). Empty for a folder with no page (a folder of images audited by
+    /// itself).
     pub unreferenced_images: BTreeSet<&'a str>,
     /// Those of [`Site::unreferenced_images`] that a web app manifest names (its icons and
     /// screenshots): a browser requests them to install the app, not to show a page. Not
@@ -664,7 +666,15 @@ fn unreferenced_images<'a>(assets: &'a [Asset], references: &[Reference]) -> BTr
         .collect();
     assets
         .iter()
-        .filter(|asset| matches!(asset.facts, Facts::Image(_)))
+        // An SVG only under a content-hashed name: a bundler emitted it for an import, so a
+        // page's code would carry that name (an SVG inlined as a component leaves its file
+        // behind, named by nothing). A plain name (`logos/ai21.svg`) may be put together at
+        // run time from data or a server's answer.
+        .filter(|asset| match asset.facts {
+            Facts::Image(_) => true,
+            Facts::Svg(_) => crate::kind::is_hashed(&asset.path),
+            _ => false,
+        })
         .map(|asset| asset.path.as_str())
         .filter(|path| !referenced.contains(path))
         .filter(|path| {
