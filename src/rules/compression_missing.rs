@@ -422,7 +422,7 @@ mod tests {
     #[test]
     fn passes_for_an_svg_nothing_uses() {
         // webpack with SVGR inlines icons as components and still emits their files: no page,
-        // stylesheet or script names `heidi.3ae5.svg`, so no visitor requests it.
+        // stylesheet or script names `heidi.3ae548c7.svg`, so no visitor requests it.
         let icon: String = (0..60)
             .map(|i| format!("<path d=\"M{i} {i}h10v10h-10z\" fill=\"#333\"/>\n"))
             .collect();
@@ -433,14 +433,18 @@ mod tests {
             .file("index.html", "<script src=\"main.js\"></script>")
             .file(
                 "main.js",
-                "const logo=new URL(\"static/media/logo.9a1f.svg\",document.baseURI);",
+                "const logo=new URL(\"static/media/logo.9a1f2b3c.svg\",document.baseURI);",
             )
-            .file("static/media/logo.9a1f.svg", &svg)
-            .file("static/media/heidi.3ae5.svg", &svg);
+            .file("static/media/logo.9a1f2b3c.svg", &svg)
+            .file("static/media/heidi.3ae548c7.svg", &svg)
+            // A plain name may be put together at run time (`/assets/logos/${name}.svg`):
+            // still reported.
+            .file("assets/logos/ai21.svg", &svg);
         let findings = folder.findings(RULE);
-        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings.len(), 2, "{findings:?}");
         assert!(
-            findings[0].starts_with("static/media/logo.9a1f.svg:"),
+            findings[0].starts_with("assets/logos/ai21.svg:")
+                && findings[1].starts_with("static/media/logo.9a1f2b3c.svg:"),
             "{findings:?}"
         );
     }
