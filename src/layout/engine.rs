@@ -772,52 +772,87 @@ fn read_text_blocks(document: &BaseDocument, viewport: &Viewport) -> Vec<lcp::Te
         let Some(node) = document.get_node(id) else {
             continue;
         };
-        let Some(text) = node
-            .element_data()
-            .and_then(|e| e.inline_layout_data.as_ref())
-        else {
-            continue;
-        };
-        let words = text.text.split_whitespace().collect::<Vec<_>>().join(" ");
-        if words.is_empty() || !node.has_boxes() {
+        if !node.has_boxes() {
             continue;
         }
-        let Some(rect) = document.get_client_bounding_rect(id) else {
-            continue;
-        };
-        let layout = node.final_layout();
-        let origin_x = rect.x + f64::from(layout.border.left + layout.padding.left);
-        let origin_y = rect.y
-            + f64::from(layout.border.top + layout.padding.top)
-            + f64::from(text.block_offset);
-        let (mut left, mut top, mut right, mut bottom) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-        for line in text.layout.lines() {
-            let metrics = line.metrics();
-            let end = metrics.offset + metrics.advance - metrics.hanging_advance;
-            if end <= metrics.offset {
+        // An element's text is laid out in its own inline box, or, when it also has block
+        // children (`<pre>` text around `<div>`s, `<div>words<div>tail</div></div>`), in the
+        // anonymous blocks that hold each run. A browser counts that text as the element's,
+        // as one area: the union of the runs.
+        let anonymous: Vec<NodeId> = node
+            .layout_children
+            .borrow()
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|&child| document.get_node(child).is_some_and(|c| c.is_anonymous()))
+            .collect();
+        let mut words = String::new();
+        let mut area: Option<lcp::Rect> = None;
+        for text_id in std::iter::once(id).chain(anonymous) {
+            let Some((text, rect)) = text_area(document, text_id, scale) else {
                 continue;
+            };
+            if !words.is_empty() {
+                words.push(' ');
             }
-            left = left.min(f64::from(metrics.offset) / scale);
-            right = right.max(f64::from(end) / scale);
-            top = top.min(f64::from(metrics.content_block_min_coord) / scale);
-            bottom = bottom.max(f64::from(metrics.content_block_max_coord) / scale);
+            words.push_str(&text);
+            area = Some(match area {
+                None => rect,
+                Some(union) => union.union(&rect),
+            });
         }
-        if right <= left || bottom <= top {
+        let Some(rect) = area else {
             continue;
-        }
+        };
         let tag = node.element_data().map_or("", |e| &*e.name.local);
         let label: String = words.chars().take(TEXT_LABEL_CHARS).collect();
         blocks.push(lcp::TextBlock {
             label: format!("<{tag}> {label}"),
-            rect: lcp::Rect {
-                x: origin_x + left,
-                y: origin_y + top,
-                width: right - left,
-                height: bottom - top,
-            },
+            rect,
         });
     }
     blocks
+}
+
+/// The words of node `id`'s own inline layout and the rectangle its line boxes cover (CSS px,
+/// page coordinates), or `None` when it lays out no text.
+fn text_area(document: &BaseDocument, id: NodeId, scale: f64) -> Option<(String, lcp::Rect)> {
+    let node = document.get_node(id)?;
+    let text = node.element_data()?.inline_layout_data.as_ref()?;
+    let words = text.text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if words.is_empty() {
+        return None;
+    }
+    let rect = document.get_client_bounding_rect(id)?;
+    let layout = node.final_layout();
+    let origin_x = rect.x + f64::from(layout.border.left + layout.padding.left);
+    let origin_y =
+        rect.y + f64::from(layout.border.top + layout.padding.top) + f64::from(text.block_offset);
+    let (mut left, mut top, mut right, mut bottom) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for line in text.layout.lines() {
+        let metrics = line.metrics();
+        let end = metrics.offset + metrics.advance - metrics.hanging_advance;
+        if end <= metrics.offset {
+            continue;
+        }
+        left = left.min(f64::from(metrics.offset) / scale);
+        right = right.max(f64::from(end) / scale);
+        top = top.min(f64::from(metrics.content_block_min_coord) / scale);
+        bottom = bottom.max(f64::from(metrics.content_block_max_coord) / scale);
+    }
+    if right <= left || bottom <= top {
+        return None;
+    }
+    Some((
+        words,
+        lcp::Rect {
+            x: origin_x + left,
+            y: origin_y + top,
+            width: right - left,
+            height: bottom - top,
+        },
+    ))
 }
 
 #[cfg(test)]

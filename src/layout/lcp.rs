@@ -68,6 +68,22 @@ pub struct Rect {
     pub height: f64,
 }
 
+impl Rect {
+    /// The smallest rectangle holding both: what a browser takes as the area of one element's
+    /// text laid out in several runs.
+    pub fn union(&self, other: &Rect) -> Rect {
+        let (left, top) = (self.x.min(other.x), self.y.min(other.y));
+        let right = (self.x + self.width).max(other.x + other.width);
+        let bottom = (self.y + self.height).max(other.y + other.height);
+        Rect {
+            x: left,
+            y: top,
+            width: right - left,
+            height: bottom - top,
+        }
+    }
+}
+
 /// A text block the engine found: the element holding the text and the text's box.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextBlock {

@@ -392,7 +392,7 @@ pub struct PageJob {
 
 /// Bump when what a layout says changes (the engine, the viewports, what is recorded): cached
 /// layouts of other versions are then ignored.
-pub const LAYOUT_VERSION: &str = "layout-2-server-prefixes";
+pub const LAYOUT_VERSION: &str = "layout-3-text-in-anonymous-blocks";
 
 /// Lays out every page of `assets` (HTML documents that are pages, see
 /// [`crate::pages::is_page`]), `threads` at a time (0: one per core).
