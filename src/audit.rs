@@ -635,6 +635,7 @@ fn count_copies_shipped_alone(
                 .iter()
                 .chain(&p.initial_stylesheets.files)
                 .chain(&p.lazy_scripts.files)
+                .chain(&p.lazy_stylesheets.files)
         })
         .map(String::as_str)
         .collect();

@@ -51,6 +51,9 @@ pub struct PageLoad {
     pub initial_scripts: Group,
     pub initial_stylesheets: Group,
     pub lazy_scripts: Group,
+    /// The stylesheets of chunks loaded on demand (mini-css-extract-plugin's CSS chunks, which
+    /// the runtime loads with their chunk), minus those of the first visit.
+    pub lazy_stylesheets: Group,
     /// Seconds to transfer the initial scripts and stylesheets at slow 3G and 4G.
     pub initial_seconds_slow_3g: f64,
     pub initial_seconds_4g: f64,
@@ -930,24 +933,38 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
         // imports and chunks, minus what the first load already brought. A chunk's on-demand
         // ids are resolved by its own runtime, else by the runtime that loaded it, else by the
         // first of the page's runtimes that names a file for them.
-        let on_demand = |chunks: Option<&ChunkLoading>, preferred: Option<usize>| {
-            chunks
-                .into_iter()
-                .flat_map(|c| c.on_demand.iter())
-                .filter_map(|id| {
+        // A chunk's stylesheet (mini-css-extract-plugin) loads with it.
+        let on_demand = |chunks: Option<&ChunkLoading>,
+                         preferred: Option<usize>,
+                         lazy: &mut VecDeque<(String, Option<usize>)>,
+                         lazy_styles: &mut BTreeSet<String>| {
+            for id in chunks.into_iter().flat_map(|c| c.on_demand.iter()) {
+                if let Some((path, runtime)) =
                     resolve_chunk(&graph, (page, base), &runtimes, preferred, id, false)
-                })
-                .map(|(path, runtime)| (path, Some(runtime)))
-                .collect::<Vec<_>>()
+                {
+                    lazy.push_back((path, Some(runtime)));
+                }
+                if let Some((path, _)) =
+                    resolve_chunk(&graph, (page, base), &runtimes, preferred, id, true)
+                {
+                    lazy_styles.insert(path);
+                }
+            }
         };
         let own_runtime = |at: &str| runtimes.iter().position(|(runtime, _)| runtime == at);
         let mut lazy: VecDeque<(String, Option<usize>)> =
             lazy.into_iter().map(|path| (path, None)).collect();
+        let mut lazy_styles = BTreeSet::new();
         for chunks in &inline_chunks {
-            lazy.extend(on_demand(Some(chunks), own_runtime(page)));
+            on_demand(Some(chunks), own_runtime(page), &mut lazy, &mut lazy_styles);
         }
         for path in &initial_order {
-            lazy.extend(on_demand(graph.chunks(path), own_runtime(path)));
+            on_demand(
+                graph.chunks(path),
+                own_runtime(path),
+                &mut lazy,
+                &mut lazy_styles,
+            );
         }
         let mut lazy_set = BTreeSet::new();
         while let Some((path, loaded_by)) = lazy.pop_front() {
@@ -959,11 +976,14 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
                     lazy.push_back((target, loaded_by));
                 }
             }
-            lazy.extend(on_demand(
+            on_demand(
                 graph.chunks(&path),
                 own_runtime(&path).or(loaded_by),
-            ));
+                &mut lazy,
+                &mut lazy_styles,
+            );
         }
+        lazy_styles.retain(|path| !styles.contains(path));
         // Initial scripts that are stylesheets by mistake (or vice versa) stay where the page put them.
         let initial_scripts = graph.group(initial);
         let initial_stylesheets = graph.group(styles);
@@ -975,6 +995,7 @@ pub fn page_loads(assets: &[Asset], base_path: Option<&str>) -> Vec<PageLoad> {
             initial_scripts,
             initial_stylesheets,
             lazy_scripts: graph.group(lazy_set),
+            lazy_stylesheets: graph.group(lazy_styles),
             template: is_template_page(html) || served_through_prefix,
             mount,
             missing,

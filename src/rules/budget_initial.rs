@@ -506,6 +506,39 @@ pub(super) mod startup_tests {
     }
 
     #[test]
+    fn the_stylesheet_of_a_chunk_loaded_on_demand_is_lazy() {
+        // Nx / Angular-style names (`e=>e+".css"`, no map of ids): the runtime asks for
+        // `<id>.css` with each chunk; only chunk 358 has one.
+        let runtime = runtime("/")
+            .replace(
+                r#"a.u=e=>"static/js/"+({216:"vendor"}[e]||e)+"."+{216:"4c1d2e3f",331:"9a8b7c6d"}[e]+".chunk.js""#,
+                r#"a.u=e=>e+".js""#,
+            )
+            .replace(
+                r#"a.miniCssF=e=>"static/css/"+({216:"vendor"}[e]||e)+"."+{216:"77aa88bb"}[e]+".chunk.css""#,
+                r#"a.miniCssF=e=>e+".css""#,
+            );
+        assert!(runtime.contains(r#"a.miniCssF=e=>e+".css""#), "{runtime}");
+        let main = entry("").replace("n.e(331)", "n.e(331).then(()=>n.e(358))");
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                r#"<!doctype html><html><head><script defer src="runtime.js"></script><script defer src="main.js"></script></head><body></body></html>"#,
+            )
+            .file("runtime.js", runtime)
+            .file("main.js", main)
+            .file("331.js", chunk(331, 3, 4))
+            .file("358.js", chunk(358, 5, 4))
+            .file("358.css", ".dialog{display:grid;gap:8px}");
+        folder.prepared(|prepared, _| {
+            let page = &prepared.pages[0];
+            assert_eq!(page.lazy_scripts.files, ["331.js", "358.js"]);
+            assert_eq!(page.lazy_stylesheets.files, ["358.css"]);
+            assert!(page.initial_stylesheets.files.is_empty());
+        });
+    }
+
+    #[test]
     fn chunks_loaded_with_ensure_chunk_are_lazy() {
         app("/").prepared(|prepared, _| {
             let page = &prepared.pages[0];

@@ -76,7 +76,9 @@ impl Rule for LargeChunk {
                     || load.initial_stylesheets.files.contains(&asset.path)
                 {
                     initial_on.push(page.path());
-                } else if load.lazy_scripts.files.contains(&asset.path) {
+                } else if load.lazy_scripts.files.contains(&asset.path)
+                    || load.lazy_stylesheets.files.contains(&asset.path)
+                {
                     if load.incomplete.is_empty() {
                         lazy = true;
                     } else {

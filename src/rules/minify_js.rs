@@ -142,6 +142,7 @@ pub(super) fn beside_minified_build(
                     &load.initial_scripts,
                     &load.lazy_scripts,
                     &load.initial_stylesheets,
+                    &load.lazy_stylesheets,
                 ]
                 .iter()
                 .any(|group| group.files.contains(&asset.path))
