@@ -323,9 +323,11 @@ fn fixes_on_the_apps_name_their_files_and_remove_their_findings() {
     ] {
         seen += check_fixture(name, false).0;
     }
-    // 7: broken-refs' hero shows its one present srcset candidate, the page's LCP, which has
-    // no fetchpriority (images/lcp-priority's manual fix).
-    assert_eq!(seen, 7);
+    // 6. broken-refs' hero shows its one present srcset candidate (32 px), but its page's LCP
+    // is text: the body's own text (the link after the iframe, laid out in an anonymous box
+    // beside the banner <div>), as headless Chromium 148 measures it too (`body`, 156,150 px²
+    // on the desktop layout). So images/lcp-priority has no fix to offer there.
+    assert_eq!(seen, 6);
 }
 
 /// `images/modern-format` is a command only where `--rewrite-html` makes every `<img>` showing
