@@ -589,9 +589,16 @@ fn a_deferred_image_that_changed_or_vanished_is_named_in_a_note() {
     use webaudit::measure::{MeasureOptions, Statistics, cache::Cache, measure};
 
     let folder = tempfile::tempdir().unwrap();
-    for name in ["changed.png", "vanished.png", "kept.png"] {
+    // `changed.png` and `kept.png` are copies: the copy is analysed on its own once the first
+    // of them turns out to have changed. `vanished.png` is another image (a copy would take
+    // the facts of its twin without being read again).
+    for (name, source) in [
+        ("changed.png", "coffee.png"),
+        ("vanished.png", "plasma-screenshot.png"),
+        ("kept.png", "coffee.png"),
+    ] {
         fs::copy(
-            fixture("images-bad/img/coffee.png"),
+            fixture(&format!("images-bad/img/{source}")),
             folder.path().join(name),
         )
         .unwrap();
@@ -646,10 +653,76 @@ fn a_deferred_image_that_changed_or_vanished_is_named_in_a_note() {
     );
     for path in ["changed.png", "vanished.png"] {
         let facts = image(&measured.assets, path);
-        assert_eq!(facts.header.unwrap().width, 600, "{path}");
+        assert!(facts.header.is_some(), "{path}");
         assert!(facts.webp.is_none() && facts.optimized.is_none(), "{path}");
     }
+    assert_eq!(
+        image(&measured.assets, "changed.png").header.unwrap().width,
+        600
+    );
     let kept = image(&measured.assets, "kept.png");
     assert!(kept.webp.is_some() && kept.optimized.is_some() && !kept.unused);
     assert_eq!(statistics.analyses, 1);
+}
+
+#[test]
+fn copies_of_one_image_are_analysed_once_and_share_its_facts() {
+    use webaudit::analyze::{AnalyzeContext, Facts};
+    use webaudit::measure::progress::MeasureProgress;
+    use webaudit::measure::{MeasureOptions, Statistics, cache::Cache, measure};
+
+    let folder = tempfile::tempdir().unwrap();
+    fs::create_dir_all(folder.path().join("_images")).unwrap();
+    fs::create_dir_all(folder.path().join("_static")).unwrap();
+    for name in ["_images/coffee.png", "_static/coffee.png", "unused.png"] {
+        fs::copy(
+            fixture("images-bad/img/coffee.png"),
+            folder.path().join(name),
+        )
+        .unwrap();
+    }
+    fs::copy(
+        fixture("images-bad/img/camera-photo-32.png"),
+        folder.path().join("_images/camera.png"),
+    )
+    .unwrap();
+    let scan = webaudit::scan::scan(folder.path(), &[]).unwrap();
+    let mut reader = AnalyzeContext::new(&scan.files, None, [0; 32], Default::default());
+    reader.defer_image_encodes = true;
+    let mut cache = Cache::disabled();
+    let mut measured = measure(
+        &scan.files,
+        MeasureOptions::default(),
+        Some(&reader),
+        &mut cache,
+    );
+    let mut statistics = Statistics::default();
+    let notes = webaudit::measure::measure_deferred_images(
+        &mut measured.assets,
+        &|path| path != "unused.png",
+        2,
+        &reader,
+        &mut cache,
+        &MeasureProgress::new(),
+        &mut statistics,
+    );
+    assert!(notes.is_empty(), "{notes:?}");
+    // One encode per content used (coffee, camera) and one decode of the unused copy.
+    assert_eq!(statistics.analyses, 3);
+    let image = |path: &str| match &measured
+        .assets
+        .iter()
+        .find(|a| a.path == path)
+        .unwrap()
+        .facts
+    {
+        Facts::Image(image) => (**image).clone(),
+        other => panic!("{path}: {other:?}"),
+    };
+    let (first, second) = (image("_images/coffee.png"), image("_static/coffee.png"));
+    assert!(first.webp.is_some() && first.optimized.is_some() && !first.unused);
+    assert_eq!(format!("{first:?}"), format!("{second:?}"));
+    let unused = image("unused.png");
+    assert!(unused.unused && unused.webp.is_none() && unused.header.is_some());
+    assert!(image("_images/camera.png").webp.is_some());
 }

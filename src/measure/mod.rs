@@ -587,28 +587,66 @@ pub fn measure_deferred_images(
             .then(pixels(b).cmp(&pixels(a)))
             .then(a.cmp(&b))
     });
-    progress.images_start(order.iter().map(|&i| assets[i].raw));
+    // Copies of one image (a Sphinx build's `_images/`, `_static/` and source `images/` hold
+    // the same screenshot three times) are analysed once: an image's facts depend only on its
+    // content and on whether anything uses it. Each copy takes the facts of the first in
+    // `order`; if that one could not be analysed (it changed or vanished since it was
+    // measured), the copies are tried in another round.
     let shared_cache: &Cache = cache;
-    let shared_assets: &[Asset] = assets;
-    let results = run_pool(&order, worker_count(threads), |i| {
-        let asset = &shared_assets[i];
-        let stopwatch = Stopwatch::start();
-        let used = used[i];
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            deferred_image(asset, used, reader, shared_cache)
-        }))
-        .unwrap_or_else(|panic| {
-            let detail = crate::error::panic_message(&*panic);
-            Err(format!(
-                "webaudit failed on this image (a bug; please report it): {detail}"
-            ))
+    let mut outcomes: Vec<(usize, Result<Analysis, String>)> = Vec::new();
+    let mut copies: Vec<(usize, usize)> = Vec::new();
+    let mut pending = order;
+    while !pending.is_empty() {
+        let mut first_copy: HashMap<(ContentHash, bool), usize> = HashMap::new();
+        let mut waiting: Vec<(usize, usize)> = Vec::new();
+        pending.retain(
+            |&i| match first_copy.entry((assets[i].content_hash, used[i])) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    waiting.push((i, *first.get()));
+                    false
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(i);
+                    true
+                }
+            },
+        );
+        progress.images_start(pending.iter().map(|&i| assets[i].raw));
+        let shared_assets: &[Asset] = assets;
+        let results = run_pool(&pending, worker_count(threads), |i| {
+            let asset = &shared_assets[i];
+            let stopwatch = Stopwatch::start();
+            let used = used[i];
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                deferred_image(asset, used, reader, shared_cache)
+            }))
+            .unwrap_or_else(|panic| {
+                let detail = crate::error::panic_message(&*panic);
+                Err(format!(
+                    "webaudit failed on this image (a bug; please report it): {detail}"
+                ))
+            });
+            progress.spent(Work::Analysis(AssetKind::Image), stopwatch.elapsed());
+            progress.image_done(asset.raw);
+            outcome
         });
-        progress.spent(Work::Analysis(AssetKind::Image), stopwatch.elapsed());
-        progress.image_done(asset.raw);
-        outcome
-    });
+        let failed: std::collections::HashSet<usize> = results
+            .iter()
+            .filter(|(_, outcome)| outcome.is_err())
+            .map(|(i, _)| *i)
+            .collect();
+        outcomes.extend(results);
+        pending = Vec::new();
+        for (copy, first) in waiting {
+            if failed.contains(&first) {
+                pending.push(copy);
+            } else {
+                copies.push((copy, first));
+            }
+        }
+    }
     let mut notes = Vec::new();
-    for (i, outcome) in results {
+    for (i, outcome) in outcomes {
         match outcome {
             Ok(analysis) => {
                 if let Some((key, json)) = analysis.computed {
@@ -622,6 +660,9 @@ pub fn measure_deferred_images(
                 assets[i].path
             )),
         }
+    }
+    for (copy, first) in copies {
+        assets[copy].facts = assets[first].facts.clone();
     }
     notes.sort();
     notes
