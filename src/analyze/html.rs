@@ -1048,7 +1048,7 @@ mod tests {
         let facts = parse(html);
         assert_eq!(
             facts.inline_script_file_names,
-            ["code.woff2", "poster.avif", "slide-1.webp"]
+            ["/fonts/code.woff2", "/img/slide-1.webp", "poster.avif"]
         );
     }
 

@@ -110,23 +110,80 @@ fn names(bytes: &[u8]) -> impl Iterator<Item = (&[u8], bool)> {
     })
 }
 
-/// The distinct image and font file names a text mentions, each list sorted.
+/// At most this many folders are kept before a mentioned name: enough to tell a build's
+/// `_images/` from its `images/`; more only makes the mention longer.
+pub const MAX_MENTIONED_FOLDERS: usize = 8;
+/// How far before a name its folders are looked for.
+const MAX_FOLDER_BYTES: usize = 512;
+
+/// The folders written before the name at `start` (in a run of name bytes, `/` and `\`, which
+/// JSON writes as `\/`, back to `floor`) and the name, as [`crate::model::mention`] keeps a
+/// mention.
+fn with_folders(bytes: &[u8], floor: usize, start: usize, end: usize) -> String {
+    let low = floor.max(start.saturating_sub(MAX_FOLDER_BYTES));
+    // A backslash only as JSON's escape of a `/` (`static\/media\/a.png`).
+    let is_path_byte = |at: usize| {
+        is_name_byte(bytes[at])
+            || bytes[at] == b'/'
+            || (bytes[at] == b'\\' && bytes.get(at + 1) == Some(&b'/'))
+    };
+    let path_start = (low..start)
+        .rev()
+        .find(|&at| !is_path_byte(at))
+        .map_or(low, |at| at + 1);
+    // Only what ends in a separator is folders: the bytes between the last one and the name
+    // are the dots a name does not start with (`..x.png`).
+    let before = &bytes[path_start..start];
+    let folders_end = before
+        .iter()
+        .rposition(|&b| b == b'/' || b == b'\\')
+        .map_or(0, |at| at + 1);
+    let folders = &before[..folders_end];
+    let mut segments: Vec<&[u8]> = folders
+        .split(|&b| b == b'/' || b == b'\\')
+        .filter(|segment| !segment.is_empty())
+        .collect();
+    // `//cdn.example/img/a.png`: a host, not a folder; the path after it is from a root. A run
+    // cut by the byte bound starts inside a folder's name.
+    let host = folders.starts_with(b"//") || folders.starts_with(b"\\/\\/");
+    let cut = path_start == low && low > floor && is_path_byte(low - 1);
+    if (host || cut) && !segments.is_empty() {
+        segments.remove(0);
+    }
+    segments.push(&bytes[start..end]);
+    let kept_from = segments.len().saturating_sub(MAX_MENTIONED_FOLDERS + 1);
+    let from_root =
+        kept_from == 0 && !cut && folders.first().is_some_and(|&b| b == b'/' || b == b'\\');
+    let mut mention = String::from(if from_root { "/" } else { "" });
+    mention.push_str(&String::from_utf8_lossy(&segments[kept_from..].join(&b'/')));
+    mention.make_ascii_lowercase();
+    mention
+}
+
+/// The distinct image and font files a text mentions, each list sorted: each a file name
+/// with the folders written before it (see [`crate::model::mention`]), `..` and a leading `/`
+/// kept, no more than [`MAX_MENTIONED_FOLDERS`].
 #[derive(Debug, Default, PartialEq)]
 pub struct Mentioned {
     pub images: Vec<String>,
     pub fonts: Vec<String>,
 }
 
-/// The distinct image and font file names in `bytes`, lowercased (servers on case-insensitive
+/// The distinct image and font files `bytes` mentions, lowercased (servers on case-insensitive
 /// file systems aside, bundlers never change a name's case, but a comparison that ignores case
 /// cannot call a used file unused). At most [`MAX_MENTIONED_NAMES`] of each kind.
 pub fn file_names(bytes: &[u8]) -> Mentioned {
     let (mut images, mut fonts) = (BTreeSet::new(), BTreeSet::new());
+    let mut floor = 0;
     for (name, is_font) in names(bytes) {
-        let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+        // `name` is a slice of `bytes`: where it starts.
+        let start = name.as_ptr() as usize - bytes.as_ptr() as usize;
+        let end = start + name.len();
+        let mention = with_folders(bytes, floor, start, end);
+        floor = end;
         let names = if is_font { &mut fonts } else { &mut images };
         if names.len() < MAX_MENTIONED_NAMES {
-            names.insert(name);
+            names.insert(mention);
         }
     }
     Mentioned {
@@ -251,16 +308,49 @@ mod tests {
         assert_eq!(
             file_names(text).images,
             [
+                "/assets/hero-dkl9x2qa.webp",
                 "avatar@2x.jpg",
                 "bg_dark.jpeg",
-                "close.svg",
-                "hero-dkl9x2qa.webp",
-                "logo.3f2a9c.png",
+                "icons/close.svg",
+                "static/media/logo.3f2a9c.png",
                 // A source map's name mentions its image's name: harmless, it only ever
                 // counts as used.
                 "x.png",
             ]
         );
+    }
+
+    #[test]
+    fn folders_are_kept_as_written_without_hosts_or_escapes() {
+        let text = br#"<img src="../_images/Erd.png"> "static\/media\/a.3f.svg" //cdn.example/img/b.png
+            https://cdn.example/c.png "./d.png" ..e.png x/..f.png "line\nimages/g.png" h.png/i.png"#;
+        assert_eq!(
+            file_names(text).images,
+            [
+                "../_images/erd.png",
+                "./d.png",
+                // After a host: from a root.
+                "/c.png",
+                // A name is not a folder: `h.png/i.png` are two names.
+                "/i.png",
+                "/img/b.png",
+                "e.png",
+                "h.png",
+                // The folder before a name is the run of name bytes before it: an escaped
+                // newline's `n` cannot be told from a folder's first letter.
+                "nimages/g.png",
+                "static/media/a.3f.svg",
+                "x/f.png",
+            ]
+        );
+        // No more than eight folders, and none cut by the byte bound.
+        let deep = format!("\"{}/z.png\"", "d/".repeat(20));
+        assert_eq!(
+            file_names(deep.as_bytes()).images,
+            [format!("{}z.png", "d/".repeat(8))]
+        );
+        let long = format!("{}/y.png", "q".repeat(600));
+        assert_eq!(file_names(long.as_bytes()).images, ["y.png"]);
     }
 
     #[test]
@@ -279,11 +369,11 @@ mod tests {
             Mentioned {
                 images: vec!["x.png".into()],
                 fonts: [
+                    "/assets/lora-bold.3f2a.woff2",
                     "a.woff",
                     "b.ttf",
                     "e.eot",
                     "icons.otf",
-                    "lora-bold.3f2a.woff2"
                 ]
                 .map(String::from)
                 .to_vec(),

@@ -8,6 +8,7 @@ pub mod facts;
 pub mod finding;
 pub mod fix;
 pub mod impact;
+pub mod mention;
 pub mod response;
 pub mod scorecard;
 

@@ -48,7 +48,9 @@ declare_rule! {
     ///   (MDN, "rel=preload", section "CORS-enabled fetches");
     /// - a preloaded **font or image of the folder that nothing uses**: no `@font-face`, no
     ///   `<img>`, `srcset`, `<picture>`, CSS `url()` or other reference of any page or
-    ///   stylesheet resolves to it, and no script (file or inline) mentions its file name.
+    ///   stylesheet resolves to it, and no script (file or inline) mentions it: by a path
+    ///   that is its own (`../fonts/a.woff2` from the script's folder or the root), or by its
+    ///   file name where the path written is no file of the folder.
     ///   Chrome then warns "The resource … was preloaded using link preload but not used
     ///   within a few seconds from the window's load event";
     /// - a preloaded **font in a second format**: a file that the `@font-face` rules listing
@@ -329,7 +331,7 @@ fn kind_name(kind: AssetKind) -> &'static str {
 /// resolve to, and the image and font file names scripts mention.
 struct UsedFiles<'a> {
     referenced: HashSet<&'a str>,
-    mentioned: HashSet<&'a str>,
+    mentioned: crate::model::mention::MentionIndex,
     font_faces: Vec<ResolvedFace>,
 }
 
@@ -345,7 +347,7 @@ impl<'a> UsedFiles<'a> {
                 _ => None,
             })
             .collect();
-        let mut mentioned = HashSet::new();
+        let mut mentioned = Vec::new();
         for asset in context.assets {
             let facts = match &asset.facts {
                 Facts::Encoded(encoded) => &encoded.content,
@@ -357,17 +359,22 @@ impl<'a> UsedFiles<'a> {
                         .image_names
                         .iter()
                         .chain(&script.font_names)
-                        .map(String::as_str),
+                        .map(|name| (asset.path.as_str(), name.as_str())),
                 ),
-                Facts::Document(html) => {
-                    mentioned.extend(html.inline_script_file_names.iter().map(String::as_str))
-                }
+                Facts::Document(html) => mentioned.extend(
+                    html.inline_script_file_names
+                        .iter()
+                        .map(|name| (asset.path.as_str(), name.as_str())),
+                ),
                 _ => {}
             }
         }
         UsedFiles {
             referenced,
-            mentioned,
+            mentioned: crate::model::mention::MentionIndex::new(
+                mentioned,
+                context.assets.iter().map(|asset| asset.path.as_str()),
+            ),
             font_faces: resolved_faces(context),
         }
     }
@@ -378,8 +385,7 @@ impl<'a> UsedFiles<'a> {
 
     /// A script or inline script names the file (it may load it with `FontFace`).
     fn mentioned_by_name(&self, path: &str) -> bool {
-        let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-        self.mentioned.contains(name.as_str())
+        self.mentioned.names(path)
     }
 
     /// When `font` is a source of at least one `@font-face`, and in every one of them a source

@@ -122,12 +122,12 @@ impl Rule for IdenticalFiles {
 }
 
 /// What tells that an image of a site is used: a reference of a page or stylesheet that
-/// resolves to it, or its file name in a script or page (bundlers write an imported image's
-/// URL as a string). Without pages nothing can use an image, and every copy counts.
+/// resolves to it, or a mention of it in a script or page (bundlers write an imported image's
+/// URL as a string; see `model::mention`). Without pages nothing can use an image, and every copy counts.
 struct ImageUsage<'a> {
     judged: bool,
     referenced: HashSet<&'a str>,
-    mentioned: HashSet<&'a str>,
+    mentioned: crate::model::mention::MentionIndex,
 }
 
 impl<'a> ImageUsage<'a> {
@@ -141,12 +141,18 @@ impl<'a> ImageUsage<'a> {
                 _ => None,
             })
             .collect();
-        let mentioned = context
-            .assets
-            .iter()
-            .flat_map(|asset| mentioned_names(&asset.facts))
-            .map(String::as_str)
-            .collect();
+        let mentioned = crate::model::mention::MentionIndex::new(
+            context.assets.iter().flat_map(|asset| {
+                mentioned_names(&asset.facts)
+                    .iter()
+                    .map(|name| (asset.path.as_str(), name.as_str()))
+            }),
+            context
+                .assets
+                .iter()
+                .filter(|asset| asset.kind == AssetKind::Image)
+                .map(|asset| asset.path.as_str()),
+        );
         ImageUsage {
             judged: !context.site.pages.is_empty(),
             referenced,
@@ -155,31 +161,26 @@ impl<'a> ImageUsage<'a> {
     }
 
     /// The copies that may be requested: every copy that is not an image, and the images a
-    /// reference names, or whose file name is mentioned and is no other copy's name too (a
-    /// name alone cannot tell `logos/a.svg` from `old/logos/a.svg`).
+    /// reference names, or a mention names by its path, or by a file name that is no other
+    /// copy's name too (a name alone cannot tell `logos/a.svg` from `old/logos/a.svg`).
     fn keep_used<'b>(&self, copies: Vec<&'b Asset>) -> Vec<&'b Asset> {
         if !self.judged || copies.len() < 2 {
             return copies;
         }
-        let name = |asset: &Asset| {
-            asset
-                .path
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .to_ascii_lowercase()
+        let names =
+            crate::model::mention::name_counts(copies.iter().map(|copy| copy.path.as_str()));
+        let name_is_unique = |path: &str| {
+            let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+            names.get(&name) == Some(&1)
         };
-        let names: Vec<String> = copies.iter().map(|copy| name(copy)).collect();
         copies
-            .iter()
-            .zip(&names)
-            .filter(|(copy, own)| {
+            .into_iter()
+            .filter(|copy| {
                 copy.kind != AssetKind::Image
                     || self.referenced.contains(copy.path.as_str())
-                    || (self.mentioned.contains(own.as_str())
-                        && names.iter().filter(|other| other == own).count() == 1)
+                    || self.mentioned.names_exactly(&copy.path)
+                    || (self.mentioned.names_by_name(&copy.path) && name_is_unique(&copy.path))
             })
-            .map(|(copy, _)| *copy)
             .collect()
     }
 }

@@ -366,6 +366,55 @@ mod tests {
     }
 
     #[test]
+    fn passes_a_copy_in_another_folder_of_an_image_a_page_shows() {
+        // pgadmin4's Sphinx docs: pages show `_images/erd.png`; the `_static/` copy and the
+        // source `images/` copy have the same name, and nothing names their folders.
+        let folder = Folder::new()
+            .file(
+                "html/index.html",
+                page("    <img src=\"_images/erd.png\" width=\"100\" height=\"75\" alt=\"\">"),
+            )
+            .png("html/_images/erd.png", 100, 75)
+            .png("html/_static/erd.png", 100, 75)
+            .png("images/erd.png", 100, 75);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "html/index.html:8:5: html/_images/erd.png (PNG, 17 KiB) losslessly recompressed (oxipng preset 2, metadata stripped safely) is about 10 KiB (estimated from a quicker oxipng pass; --exact-images runs preset 2): 6 KiB (38%) smaller"
+            ]
+        );
+        folder.prepared(|prepared, _| {
+            assert!(
+                prepared.notes.iter().any(|n| n.starts_with(
+                    "2 image(s) are used by nothing in the folder (html/_static/erd.png, images/erd.png)"
+                )),
+                "{:?}",
+                prepared.notes
+            );
+        });
+    }
+
+    #[test]
+    fn finds_every_copy_a_path_no_file_has_may_name() {
+        // label-studio: the script names `/static/images/a.png`, which Django serves from
+        // `static_build/`; no file is at `static/images/a.png`, so the name decides.
+        let folder = Folder::new()
+            .file("index.html", page("    <div id=root></div>"))
+            .file(
+                "web/main.js",
+                "const l=\"/static/images/opossum.png\";document.body.append(Object.assign(new Image,{src:l}));",
+            )
+            .png("core/static_build/images/opossum.png", 100, 75)
+            .png("core/static/images/opossum.png", 100, 75);
+        assert_eq!(
+            folder.findings(RULE).len(),
+            2,
+            "{:?}",
+            folder.findings(RULE)
+        );
+    }
+
+    #[test]
     fn finds_a_png_carrying_metadata() {
         // Optimal pixels, and a 10 KB XMP packet that does not change the display.
         let folder = Folder::new()

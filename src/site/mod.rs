@@ -655,15 +655,22 @@ fn unreferenced_images<'a>(assets: &'a [Asset], references: &[Reference]) -> BTr
             _ => None,
         })
         .collect();
-    let mentioned: HashSet<&str> = assets
-        .iter()
-        .flat_map(|asset| match &asset.facts {
-            Facts::Script(script) => script.image_names.as_slice(),
-            Facts::Document(html) => html.image_names.as_slice(),
-            _ => &[],
-        })
-        .map(String::as_str)
-        .collect();
+    let mentioned = crate::model::mention::MentionIndex::new(
+        assets.iter().flat_map(|asset| {
+            let names = match &asset.facts {
+                Facts::Script(script) => script.image_names.as_slice(),
+                Facts::Document(html) => html.image_names.as_slice(),
+                _ => &[],
+            };
+            names
+                .iter()
+                .map(|name| (asset.path.as_str(), name.as_str()))
+        }),
+        assets
+            .iter()
+            .filter(|asset| matches!(asset.facts, Facts::Image(_) | Facts::Svg(_)))
+            .map(|asset| asset.path.as_str()),
+    );
     assets
         .iter()
         // An SVG only under a content-hashed name: a bundler emitted it for an import, so a
@@ -677,10 +684,7 @@ fn unreferenced_images<'a>(assets: &'a [Asset], references: &[Reference]) -> BTr
         })
         .map(|asset| asset.path.as_str())
         .filter(|path| !referenced.contains(path))
-        .filter(|path| {
-            let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-            !mentioned.contains(name.as_str())
-        })
+        .filter(|path| !mentioned.names(path))
         .collect()
 }
 

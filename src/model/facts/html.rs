@@ -41,13 +41,13 @@ pub struct HtmlFacts {
     /// another page or a script pulls in, not a page (see `analyze::html`).
     #[serde(default)]
     pub fragment: bool,
-    /// The image file names the text mentions anywhere (inline scripts, icons, markup; see
-    /// `analyze::mentions`), lowercased.
+    /// The image files the text mentions anywhere (inline scripts, icons, markup; see
+    /// `analyze::mentions`): lowercased file names with the folders written before them.
     #[serde(default)]
     pub image_names: Vec<String>,
-    /// The image and font file names that the code of the page's inline scripts (classic and
-    /// module) mentions, lowercased: what the page's own code may load, apart from what its
-    /// markup names.
+    /// The image and font files that the code of the page's inline scripts (classic and
+    /// module) mentions, kept as `image_names` are: what the page's own code may load, apart
+    /// from what its markup names.
     #[serde(default)]
     pub inline_script_file_names: Vec<String>,
     /// Next.js pages router: the page's route (`"page"` of its `__NEXT_DATA__`), which names

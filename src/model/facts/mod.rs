@@ -70,10 +70,11 @@ pub struct ScriptFacts {
     /// The size without comments and unnecessary whitespace (`.js`, `.mjs`, `.cjs` only).
     #[serde(default)]
     pub minified: Option<minify::Minified>,
-    /// The image file names the text mentions (see `analyze::mentions`), lowercased.
+    /// The image files the text mentions (see `analyze::mentions`): lowercased file names with
+    /// the folders written before them (see `model::mention`).
     #[serde(default)]
     pub image_names: Vec<String>,
-    /// The font file names the text mentions, lowercased: a font a script's CSS-in-JS or
+    /// The font files the text mentions, kept as images are: a font a script's CSS-in-JS or
     /// `FontFace` loads.
     #[serde(default)]
     pub font_names: Vec<String>,
