@@ -582,12 +582,59 @@ fn an_unused_image_is_decoded_not_reencoded_until_a_page_uses_it() {
 /// The images re-encoded after the site model are read a second time: one that changed or
 /// vanished since it was measured is named in a note and gets no sizes (never sizes of other
 /// bytes), while the others are measured as usual.
-#[test]
-fn a_deferred_image_that_changed_or_vanished_is_named_in_a_note() {
-    use webaudit::analyze::{AnalyzeContext, Facts};
+/// The facts of the image at `path` among `assets`.
+fn image_facts(
+    assets: &[webaudit::measure::Asset],
+    path: &str,
+) -> webaudit::model::facts::image::ImageFacts {
+    match &assets.iter().find(|a| a.path == path).unwrap().facts {
+        webaudit::analyze::Facts::Image(image) => (**image).clone(),
+        other => panic!("{path}: {other:?}"),
+    }
+}
+
+/// Measures `folder` as an audit does, images' re-encodes deferred; calls `between` with what
+/// measuring found, then measures the deferred images of those `is_used` says are used. The
+/// assets, the notes and the statistics of the deferred measuring.
+fn measure_with_deferred_images(
+    folder: &std::path::Path,
+    between: impl FnOnce(&[webaudit::measure::Asset]),
+    is_used: &(dyn Fn(&str) -> bool + Sync),
+) -> (
+    Vec<webaudit::measure::Asset>,
+    Vec<String>,
+    webaudit::measure::Statistics,
+) {
+    use webaudit::analyze::AnalyzeContext;
     use webaudit::measure::progress::MeasureProgress;
     use webaudit::measure::{MeasureOptions, Statistics, cache::Cache, measure};
 
+    let scan = webaudit::scan::scan(folder, &[]).unwrap();
+    let mut reader = AnalyzeContext::new(&scan.files, None, [0; 32], Default::default());
+    reader.defer_image_encodes = true;
+    let mut cache = Cache::disabled();
+    let mut measured = measure(
+        &scan.files,
+        MeasureOptions::default(),
+        Some(&reader),
+        &mut cache,
+    );
+    between(&measured.assets);
+    let mut statistics = Statistics::default();
+    let notes = webaudit::measure::measure_deferred_images(
+        &mut measured.assets,
+        is_used,
+        2,
+        &reader,
+        &mut cache,
+        &MeasureProgress::new(),
+        &mut statistics,
+    );
+    (measured.assets, notes, statistics)
+}
+
+#[test]
+fn a_deferred_image_that_changed_or_vanished_is_named_in_a_note() {
     let folder = tempfile::tempdir().unwrap();
     // `changed.png` and `kept.png` are copies: the copy is analysed on its own once the first
     // of them turns out to have changed. `vanished.png` is another image (a copy would take
@@ -603,43 +650,19 @@ fn a_deferred_image_that_changed_or_vanished_is_named_in_a_note() {
         )
         .unwrap();
     }
-    let scan = webaudit::scan::scan(folder.path(), &[]).unwrap();
-    let mut reader = AnalyzeContext::new(&scan.files, None, [0; 32], Default::default());
-    reader.defer_image_encodes = true;
-    let mut cache = Cache::disabled();
-    let mut measured = measure(
-        &scan.files,
-        MeasureOptions::default(),
-        Some(&reader),
-        &mut cache,
-    );
-    let image = |assets: &[webaudit::measure::Asset], path: &str| match &assets
-        .iter()
-        .find(|a| a.path == path)
-        .unwrap()
-        .facts
-    {
-        Facts::Image(image) => (**image).clone(),
-        other => panic!("{path}: {other:?}"),
-    };
-    // Measuring read the headers only.
-    assert_eq!(image(&measured.assets, "kept.png").webp, None);
-
-    fs::copy(
-        fixture("images-bad/img/camera-photo-32.png"),
-        folder.path().join("changed.png"),
-    )
-    .unwrap();
-    fs::remove_file(folder.path().join("vanished.png")).unwrap();
-    let mut statistics = Statistics::default();
-    let notes = webaudit::measure::measure_deferred_images(
-        &mut measured.assets,
+    let (assets, notes, statistics) = measure_with_deferred_images(
+        folder.path(),
+        |assets| {
+            // Measuring read the headers only.
+            assert_eq!(image_facts(assets, "kept.png").webp, None);
+            fs::copy(
+                fixture("images-bad/img/camera-photo-32.png"),
+                folder.path().join("changed.png"),
+            )
+            .unwrap();
+            fs::remove_file(folder.path().join("vanished.png")).unwrap();
+        },
         &|_| true,
-        2,
-        &reader,
-        &mut cache,
-        &MeasureProgress::new(),
-        &mut statistics,
     );
     assert_eq!(notes.len(), 2, "{notes:?}");
     assert_eq!(
@@ -652,25 +675,21 @@ fn a_deferred_image_that_changed_or_vanished_is_named_in_a_note() {
         notes[1]
     );
     for path in ["changed.png", "vanished.png"] {
-        let facts = image(&measured.assets, path);
+        let facts = image_facts(&assets, path);
         assert!(facts.header.is_some(), "{path}");
         assert!(facts.webp.is_none() && facts.optimized.is_none(), "{path}");
     }
     assert_eq!(
-        image(&measured.assets, "changed.png").header.unwrap().width,
+        image_facts(&assets, "changed.png").header.unwrap().width,
         600
     );
-    let kept = image(&measured.assets, "kept.png");
+    let kept = image_facts(&assets, "kept.png");
     assert!(kept.webp.is_some() && kept.optimized.is_some() && !kept.unused);
     assert_eq!(statistics.analyses, 1);
 }
 
 #[test]
 fn copies_of_one_image_are_analysed_once_and_share_its_facts() {
-    use webaudit::analyze::{AnalyzeContext, Facts};
-    use webaudit::measure::progress::MeasureProgress;
-    use webaudit::measure::{MeasureOptions, Statistics, cache::Cache, measure};
-
     let folder = tempfile::tempdir().unwrap();
     fs::create_dir_all(folder.path().join("_images")).unwrap();
     fs::create_dir_all(folder.path().join("_static")).unwrap();
@@ -686,43 +705,16 @@ fn copies_of_one_image_are_analysed_once_and_share_its_facts() {
         folder.path().join("_images/camera.png"),
     )
     .unwrap();
-    let scan = webaudit::scan::scan(folder.path(), &[]).unwrap();
-    let mut reader = AnalyzeContext::new(&scan.files, None, [0; 32], Default::default());
-    reader.defer_image_encodes = true;
-    let mut cache = Cache::disabled();
-    let mut measured = measure(
-        &scan.files,
-        MeasureOptions::default(),
-        Some(&reader),
-        &mut cache,
-    );
-    let mut statistics = Statistics::default();
-    let notes = webaudit::measure::measure_deferred_images(
-        &mut measured.assets,
-        &|path| path != "unused.png",
-        2,
-        &reader,
-        &mut cache,
-        &MeasureProgress::new(),
-        &mut statistics,
-    );
+    let (assets, notes, statistics) =
+        measure_with_deferred_images(folder.path(), |_| {}, &|path| path != "unused.png");
     assert!(notes.is_empty(), "{notes:?}");
     // One encode per content used (coffee, camera) and one decode of the unused copy.
     assert_eq!(statistics.analyses, 3);
-    let image = |path: &str| match &measured
-        .assets
-        .iter()
-        .find(|a| a.path == path)
-        .unwrap()
-        .facts
-    {
-        Facts::Image(image) => (**image).clone(),
-        other => panic!("{path}: {other:?}"),
-    };
-    let (first, second) = (image("_images/coffee.png"), image("_static/coffee.png"));
+    let first = image_facts(&assets, "_images/coffee.png");
+    let second = image_facts(&assets, "_static/coffee.png");
     assert!(first.webp.is_some() && first.optimized.is_some() && !first.unused);
     assert_eq!(format!("{first:?}"), format!("{second:?}"));
-    let unused = image("unused.png");
+    let unused = image_facts(&assets, "unused.png");
     assert!(unused.unused && unused.webp.is_none() && unused.header.is_some());
-    assert!(image("_images/camera.png").webp.is_some());
+    assert!(image_facts(&assets, "_images/camera.png").webp.is_some());
 }
