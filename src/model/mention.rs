@@ -36,7 +36,8 @@ fn resolve(base: &str, path: &str) -> Option<String> {
     Some(segments.join("/").to_ascii_lowercase())
 }
 
-fn name_of(path: &str) -> String {
+/// The file name of `path`, lowercased: how a mention without folders names files.
+pub fn name_of(path: &str) -> String {
     path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase()
 }
 

@@ -169,10 +169,8 @@ impl<'a> ImageUsage<'a> {
         }
         let names =
             crate::model::mention::name_counts(copies.iter().map(|copy| copy.path.as_str()));
-        let name_is_unique = |path: &str| {
-            let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-            names.get(&name) == Some(&1)
-        };
+        let name_is_unique =
+            |path: &str| names.get(&crate::model::mention::name_of(path)) == Some(&1);
         copies
             .into_iter()
             .filter(|copy| {

@@ -1,12 +1,16 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
+use crate::model::facts::html::IconRel;
 use crate::model::finding::Violation;
-use crate::site::Target;
+use crate::site::{TAB_ICON_HOLDER, Target};
 
 declare_rule! {
     /// ## What it does
     /// Reports references that point into the audited folder at a file that is not there:
     /// in HTML, `<script src>`, `<link rel=stylesheet|preload|modulepreload|prefetch href>` and
-    /// `imagesrcset`, `<img src>` and `srcset`, `<picture><source srcset>`, `<iframe src>`,
+    /// `imagesrcset`, `<link rel=icon href>` (the tab icon, which browsers request on every
+    /// visit; when a page has several, the one a browser picks by `media` and `sizes`; not
+    /// `apple-touch-icon` or `mask-icon`, requested only when a visitor saves or pins the
+    /// page), `<img src>` and `srcset`, `<picture><source srcset>`, `<iframe src>`,
     /// `<video src>`, `poster` and `<source src>`, and `url(…)`/`@import` in `<style>` blocks and
     /// `style` attributes; in stylesheets, `url(…)` and `@import`.
     ///
@@ -76,12 +80,33 @@ impl Rule for ReferencesMissing {
             } else {
                 format!(" (the file {target})")
             };
+            // A browser requests one of a page's tab icons (by `media`, `sizes` and type).
+            let tab_icons = if reference.holder == TAB_ICON_HOLDER {
+                context
+                    .site
+                    .pages
+                    .iter()
+                    .find(|page| page.path() == reference.from)
+                    .map_or(0, |page| {
+                        page.icons
+                            .iter()
+                            .filter(|icon| icon.link.rel == IconRel::Icon)
+                            .count()
+                    })
+            } else {
+                0
+            };
+            let when = if tab_icons > 1 {
+                format!("whenever a browser picks it of the page's {tab_icons} tab icons")
+            } else {
+                "on every visit".to_string()
+            };
             found.push(Violation {
                 path: Some(reference.from.clone()),
                 line: Some(reference.location.line),
                 column: Some(reference.location.column),
                 message: format!(
-                    "{} \"{text}\" names a file that is not in the folder{named}: the request fails on every visit",
+                    "{} \"{text}\" names a file that is not in the folder{named}: the request fails {when}",
                     reference.holder
                 ),
                 ..Violation::default()
@@ -164,6 +189,42 @@ mod site_model_tests {
             folder.findings(RULE),
             [
                 "index.html:2:24: url() \"/img/hero.webp\" names a file that is not in the folder (the file img/hero.webp): the request fails on every visit"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_a_missing_tab_icon_but_not_a_missing_home_screen_icon() {
+        let page = concat!(
+            "<link rel=icon type=image/png href=\"/img/favicon-32.png\">\n",
+            "<link rel=\"shortcut icon\" href=favicon.ico>\n",
+            "<link rel=apple-touch-icon href=\"/apple-touch-icon.png\">\n",
+            "<link rel=mask-icon href=\"/safari-pinned-tab.svg\" color=\"#000\">"
+        );
+        let folder = Folder::new().file("index.html", page);
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:1:1: <link rel=icon href> \"/img/favicon-32.png\" names a file that is not in the folder (the file img/favicon-32.png): the request fails whenever a browser picks it of the page's 2 tab icons",
+                "index.html:2:1: <link rel=icon href> \"favicon.ico\" names a file that is not in the folder: the request fails whenever a browser picks it of the page's 2 tab icons",
+            ]
+        );
+        Folder::new()
+            .file("index.html", page)
+            .png("img/favicon-32.png", 32, 32)
+            .file("favicon.ico", "ico")
+            .passes(RULE);
+        // The only tab icon: requested on every visit.
+        let folder = Folder::new()
+            .file("index.html", "<link rel=icon href=favicon.svg>")
+            .file("about/index.html", "<link rel=icon href=../favicon.svg>")
+            .file("favicon.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+        folder.passes(RULE);
+        let folder = Folder::new().file("index.html", "<link rel=icon href=favicon.svg>");
+        assert_eq!(
+            folder.findings(RULE),
+            [
+                "index.html:1:1: <link rel=icon href> \"favicon.svg\" names a file that is not in the folder: the request fails on every visit"
             ]
         );
     }

@@ -20,7 +20,7 @@ use crate::config::Config;
 use crate::model::asset::Asset;
 use crate::model::facts::Facts;
 use crate::model::facts::css::{CssFacts, FontFace, SizingRule};
-use crate::model::facts::html::{HtmlFacts, ImageTag, ScriptKind};
+use crate::model::facts::html::{HtmlFacts, IconRel, ImageTag, ScriptKind};
 use crate::model::facts::location::Location;
 use crate::pages::{PageLoad, strip_base};
 use crate::scan::Skipped;
@@ -198,6 +198,10 @@ pub struct FontFaceUse<'a> {
     /// page that runs the script, not against the script.
     pub in_script: bool,
 }
+
+/// [`Reference::holder`] of a page's `<link rel=icon href>`: one of the page's tab icons, of
+/// which a browser requests the one it picks.
+pub const TAB_ICON_HOLDER: &str = "<link rel=icon href>";
 
 /// A reference from a page or stylesheet to another file.
 #[derive(Debug, Clone, PartialEq)]
@@ -585,6 +589,11 @@ fn page_references(html: &HtmlFacts) -> Vec<(String, Location, String)> {
     }
     for image in &html.images {
         push(image.src.as_deref(), image.location, "<img src>");
+    }
+    // Browsers request a page's tab icon on every visit. An `apple-touch-icon` or
+    // `mask-icon` is requested only when the page is saved to a home screen or pinned.
+    for icon in html.icons.iter().filter(|icon| icon.rel == IconRel::Icon) {
+        push(icon.href.as_deref(), icon.location, TAB_ICON_HOLDER);
     }
     for iframe in &html.iframes {
         push(iframe.src.as_deref(), iframe.location, "<iframe src>");
