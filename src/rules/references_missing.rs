@@ -68,6 +68,19 @@ impl Rule for ReferencesMissing {
     }
 
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
+        // A browser requests one of a page's tab icons (by `media`, `sizes` and type).
+        let tab_icons: std::collections::HashMap<&str, usize> = context
+            .site
+            .pages
+            .iter()
+            .map(|page| {
+                let icons = page.icons.iter();
+                (
+                    page.path(),
+                    icons.filter(|icon| icon.link.rel == IconRel::Icon).count(),
+                )
+            })
+            .collect();
         for reference in &context.site.references {
             let Target::Missing(target) = &reference.target else {
                 continue;
@@ -80,24 +93,13 @@ impl Rule for ReferencesMissing {
             } else {
                 format!(" (the file {target})")
             };
-            // A browser requests one of a page's tab icons (by `media`, `sizes` and type).
-            let tab_icons = if reference.holder == TAB_ICON_HOLDER {
-                context
-                    .site
-                    .pages
-                    .iter()
-                    .find(|page| page.path() == reference.from)
-                    .map_or(0, |page| {
-                        page.icons
-                            .iter()
-                            .filter(|icon| icon.link.rel == IconRel::Icon)
-                            .count()
-                    })
+            let icons_on_page = if reference.holder == TAB_ICON_HOLDER {
+                tab_icons.get(reference.from.as_str()).copied().unwrap_or(0)
             } else {
                 0
             };
-            let when = if tab_icons > 1 {
-                format!("whenever a browser picks it of the page's {tab_icons} tab icons")
+            let when = if icons_on_page > 1 {
+                format!("whenever a browser picks it of the page's {icons_on_page} tab icons")
             } else {
                 "on every visit".to_string()
             };
