@@ -469,6 +469,19 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
     let unused: std::collections::BTreeSet<String> = {
         let skipped = &measured.skipped;
         let site = crate::site::build(&assets, skipped, &config, &pages);
+        if let [first, ..] = site.own_roots.as_slice() {
+            let listed: Vec<String> = site
+                .own_roots
+                .iter()
+                .map(|own| format!("{} ({} under {})", own.page, own.references, own.folder))
+                .collect();
+            notes.push(format!(
+                "{} page(s) name files that the folder has only under the page's own folder ({}): each looks like an app served from its own folder as the site root, with the audit started above it, so its references/missing findings show where the audit started, not what a visitor gets. Audit the app's folder for its figures: webaudit {}",
+                listed.len(),
+                first_few(&listed),
+                display(&options.root.join(first.folder.trim_end_matches('/')))
+            ));
+        }
         let unused = &site.unreferenced_images;
         // A manifest's icons are used (to install the app), though no page load shows them.
         let unnamed: Vec<&str> = unused

@@ -42,6 +42,11 @@ declare_rule! {
     /// answers those itself, while built files always carry an extension. Links (`<a href>`)
     /// are navigations, not loads, and are not checked.
     ///
+    /// A page in a subfolder whose missing references all name files of that subfolder (two
+    /// or more: Playwright's `recorder/index.html` loads `/assets/index.js`, which is
+    /// `recorder/assets/index.js`) is an app served from its own folder, audited from a folder
+    /// above it. Its findings are still reported, and a note names the folder to audit.
+    ///
     /// ## Why is this bad?
     /// A missing file is a failed request on every visit: a broken image, unstyled text, a
     /// script error, or a font that never arrives — and a wasted round trip before the browser
@@ -229,6 +234,61 @@ mod site_model_tests {
                 "index.html:1:1: <link rel=icon href> \"favicon.svg\" names a file that is not in the folder: the request fails on every visit"
             ]
         );
+    }
+
+    #[test]
+    fn a_page_served_from_its_own_folder_gets_a_note_naming_that_folder() {
+        // Playwright's layout: `recorder/` is an app of its own, served at its origin's root.
+        let page = "<link rel=icon href=/logo.svg>\n<script type=module src=/assets/index-3f2a.js></script>\n<link rel=stylesheet href=/assets/index-9c1d.css>";
+        let app = Folder::new()
+            .file("recorder/index.html", page)
+            .file(
+                "recorder/logo.svg",
+                "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+            )
+            .file("recorder/assets/index-3f2a.js", "console.log(1)")
+            .file("recorder/assets/index-9c1d.css", "a{color:red}");
+        assert_eq!(app.findings(RULE).len(), 3);
+        app.prepared(|prepared, root| {
+            let note = prepared
+                .notes
+                .iter()
+                .find(|note| note.contains("own folder"))
+                .expect("a note");
+            assert!(
+                note.starts_with("1 page(s) name files that the folder has only under the page's own folder (recorder/index.html (3 under recorder/))"),
+                "{note}"
+            );
+            assert!(
+                note.ends_with(&format!("webaudit {}", root.join("recorder").display())),
+                "{note}"
+            );
+        });
+        // One reference that the page's folder would answer is not enough, and a reference
+        // that names nothing there either says the page is not read that way.
+        for folder in [
+            Folder::new()
+                .file("recorder/index.html", "<script src=/assets/a.js></script>")
+                .file("recorder/assets/a.js", "1"),
+            Folder::new()
+                .file("recorder/index.html", page)
+                .file(
+                    "recorder/logo.svg",
+                    "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+                )
+                .file("recorder/assets/index-3f2a.js", "console.log(1)"),
+        ] {
+            folder.prepared(|prepared, _| {
+                assert!(
+                    !prepared
+                        .notes
+                        .iter()
+                        .any(|note| note.contains("own folder")),
+                    "{:?}",
+                    prepared.notes
+                );
+            });
+        }
     }
 
     #[test]

@@ -48,6 +48,21 @@ pub struct Site<'a> {
     pub install_images: BTreeSet<&'a str>,
     /// Every asset by its path: one index for the rules that follow references to files.
     pub assets_by_path: foldhash::HashMap<&'a str, &'a Asset>,
+    /// Pages in a subfolder whose missing references all name files of that subfolder (see
+    /// [`own_roots`]): the audit's folder is above the site they belong to.
+    pub own_roots: Vec<OwnRoot>,
+}
+
+/// A page whose references read as if its own folder were the site root: Playwright's
+/// `recorder/index.html` loads `/assets/index.js`, which is `recorder/assets/index.js`,
+/// because Playwright serves `recorder/` at its own origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnRoot {
+    pub page: String,
+    /// The page's folder, with its trailing `/`.
+    pub folder: String,
+    /// The page's missing references that name a file of that folder.
+    pub references: usize,
 }
 
 impl Site<'_> {
@@ -262,6 +277,7 @@ pub fn build<'a>(
         unreferenced_images: BTreeSet::new(),
         install_images: BTreeSet::new(),
         assets_by_path: foldhash::HashMap::default(),
+        own_roots: Vec::new(),
     };
     let mut page_font_faces = Vec::new();
     for asset in assets {
@@ -393,8 +409,54 @@ pub fn build<'a>(
         site.unreferenced_images = unreferenced_images(assets, &site.references);
         site.install_images = install_images(assets, &site.unreferenced_images);
     }
+    site.own_roots = own_roots(&site.references, &site.pages, &folder);
     site.assets_by_path = by_path;
     site
+}
+
+/// At least this many of a page's missing references must name files of its folder for the
+/// page to read as served from there: one file that happens to exist there is not enough.
+const OWN_ROOT_SUPPORT: usize = 2;
+
+/// The pages in a subfolder `F/` whose missing references (at least [`OWN_ROOT_SUPPORT`] of
+/// them, and all of them) name files once read under `F/`: the page is served from `F/` as
+/// a site root (an app of its own, audited from a folder above it), and its references are
+/// missing only because of where the audit started.
+fn own_roots(references: &[Reference], pages: &[Page], folder: &Folder) -> Vec<OwnRoot> {
+    let pages: HashSet<&str> = pages.iter().map(Page::path).collect();
+    // By page, in the order of the references: (page, its folder, under it, not under it).
+    let mut counts: Vec<(&str, String, usize, usize)> = Vec::new();
+    let mut index_of: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
+    for reference in references {
+        let Target::Missing(target) = &reference.target else {
+            continue;
+        };
+        if !pages.contains(reference.from.as_str()) {
+            continue;
+        }
+        let Some((page_folder, _)) = reference.from.rsplit_once('/') else {
+            continue;
+        };
+        let index = *index_of.entry(&reference.from).or_insert_with(|| {
+            counts.push((&reference.from, format!("{page_folder}/"), 0, 0));
+            counts.len() - 1
+        });
+        let entry = &mut counts[index];
+        if folder.serves(&format!("{}{target}", entry.1)) {
+            entry.2 += 1;
+        } else {
+            entry.3 += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(_, _, under, other)| *under >= OWN_ROOT_SUPPORT && *other == 0)
+        .map(|(page, folder, references, _)| OwnRoot {
+            page: page.to_string(),
+            folder,
+            references,
+        })
+        .collect()
 }
 
 /// Every image a page may request (see [`Page::image_requests`]).
