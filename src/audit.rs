@@ -475,11 +475,13 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
                 .iter()
                 .map(|own| format!("{} ({} under {})", own.page, own.references, own.folder))
                 .collect();
+            // The command first: the terminal shows a note's first line only.
             notes.push(format!(
-                "{} page(s) name files that the folder has only under the page's own folder ({}): each looks like an app served from its own folder as the site root, with the audit started above it, so its references/missing findings show where the audit started, not what a visitor gets. Audit the app's folder for its figures: webaudit {}",
+                "audit {} by itself (webaudit {}): {} page(s) name files that the folder has only under the page's own folder ({}), as an app served from its own folder as the site root does; their references/missing findings here show where the audit started, not what a visitor gets",
+                first.folder,
+                display(&options.root.join(first.folder.trim_end_matches('/'))),
                 listed.len(),
                 first_few(&listed),
-                display(&options.root.join(first.folder.trim_end_matches('/')))
             ));
         }
         let unused = &site.unreferenced_images;
