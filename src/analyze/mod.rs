@@ -7,6 +7,7 @@
 pub mod css;
 pub mod css_in_js;
 pub mod fold;
+pub mod font;
 pub mod html;
 pub mod icon;
 pub mod image;
@@ -40,7 +41,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-25-mentions-with-folders";
+pub const ANALYZER_VERSION: &str = "facts-26-font-character-maps";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.
@@ -563,13 +564,16 @@ pub fn analyze(
         return analyze_image(context, cache, bytes, content_hash);
     }
     let web_manifest = manifest::is_manifest(format, &file.relative_path);
-    if web_manifest || matches!(format, Format::Svg | Format::Ico) {
-        // Read in microseconds from the first bytes (a manifest: a few kilobytes), so
-        // recomputed from bytes in hand; kept in the cache for the runs that do not read the
-        // file (`measure::known`).
+    if web_manifest || is_intrinsic(format) {
+        // Read in microseconds from the first bytes (a manifest: a few kilobytes; a font: its
+        // character map), so recomputed from bytes in hand; kept in the cache for the runs that
+        // do not read the file (`measure::known`).
         let facts = match format {
             Format::Svg => Facts::Svg(Box::new(svg::read_intrinsic(bytes))),
             Format::Ico => Facts::Icon(Box::new(icon_facts(bytes))),
+            Format::Woff2 | Format::Woff | Format::Ttf | Format::Otf => {
+                Facts::Font(Box::new(font::read(bytes)))
+            }
             _ => Facts::WebManifest(Box::new(manifest::manifest_facts(bytes))),
         };
         let key = intrinsic_key(format, content_hash);
@@ -731,12 +735,22 @@ fn facts_key(
     ]))
 }
 
-/// The cache key of an SVG's, icon's or web app manifest's facts, which depend on the
+/// The formats whose facts depend on their content only and are read quickly whole: SVGs
+/// (their root tag), icons (their directory) and fonts (their character map).
+fn is_intrinsic(format: Format) -> bool {
+    matches!(
+        format,
+        Format::Svg | Format::Ico | Format::Woff2 | Format::Woff | Format::Ttf | Format::Otf
+    )
+}
+
+/// The cache key of an SVG's, icon's, font's or web app manifest's facts, which depend on the
 /// content only.
 fn intrinsic_key(format: Format, content_hash: &[u8; 32]) -> cache::Key {
     let tag: &[u8] = match format {
         Format::Svg => b"svg",
         Format::Ico => b"icon",
+        Format::Woff2 | Format::Woff | Format::Ttf | Format::Otf => b"font",
         _ => b"web-manifest",
     };
     cache::key(&[b"facts", ANALYZER_VERSION.as_bytes(), tag, content_hash])
@@ -796,9 +810,7 @@ fn analyze_known(
             .chain(decode_only)
             .find_map(|options| cached_image(cache, image_key(options, content_hash)));
     }
-    if matches!(format, Format::Svg | Format::Ico)
-        || manifest::is_manifest(format, &file.relative_path)
-    {
+    if is_intrinsic(format) || manifest::is_manifest(format, &file.relative_path) {
         return cached(intrinsic_key(format, content_hash));
     }
     // A map past the size bound is not read, as when the script is read.

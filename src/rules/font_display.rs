@@ -25,6 +25,15 @@ declare_rule! {
     /// `local()`, or the first source a browser would fetch is a `data:` URL (KaTeX inlines
     /// its smallest fonts; next/font's metric-adjusted fallbacks are `local(Arial)`).
     ///
+    /// Not reported either: icon fonts (Font Awesome, VS Code's codicons, Material Icons,
+    /// Glyphicons), whose invisible period hides icons, not text. A fallback font would show
+    /// their characters as boxes, or a ligature font's icon names as words, so the default
+    /// block period is what they want. A face is an icon font when the font file of its first
+    /// `url()` source the folder has maps most of its characters into Unicode's Private Use
+    /// Areas (U+E000–U+F8FF, planes 15 and 16); text fonts map letters (Inter: 339 private-use
+    /// characters of 2,529). A face whose file is not in the folder, or whose character map
+    /// cannot be read, is judged as text.
+    ///
     /// ## Options
     /// None. `@font-face` rules in stylesheet files, in `<style>` blocks of HTML pages and in
     /// scripts' CSS-in-JS (string and template literals, as styled-components'
@@ -49,7 +58,9 @@ impl Rule for FontDisplay {
     fn check(&self, context: &RuleContext, found: &mut Vec<Violation>) {
         for declared in &context.site.font_faces {
             let face = declared.face;
-            if !downloads(face) {
+            // An icon font hidden while it loads shows its icons late; a fallback would show
+            // them as boxes or words at once, which `block` (the default) avoids.
+            if !downloads(face) || declared.font.is_some_and(|font| font.is_icon_font()) {
                 continue;
             }
             let display = face.font_display.as_deref().map(str::to_ascii_lowercase);
@@ -178,6 +189,72 @@ mod site_model_tests {
             [
                 "frontend/app.js:1:18: @font-face (Roboto) has no font-display: text using it stays invisible until the font arrives; add `font-display: swap` or `optional`"
             ]
+        );
+    }
+
+    fn fixture(path: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    /// open-iconic's WOFF (its glyphs at U+E000 on) and Inter's latin WOFF2, as Vite built them.
+    fn icon_and_text_fonts(folder: Folder) -> Folder {
+        folder
+            .file(
+                "assets/open-iconic-ChAtPn5z.woff",
+                fixture("icon-font/dist/assets/open-iconic-ChAtPn5z.woff"),
+            )
+            .file(
+                "assets/inter-latin-400-normal-C38fXH4l.woff2",
+                fixture("icon-font/dist/assets/inter-latin-400-normal-C38fXH4l.woff2"),
+            )
+    }
+
+    #[test]
+    fn passes_an_icon_font_whose_characters_are_private_use() {
+        // Both faces have no font-display; only the text face hides text. The icon face's first
+        // source is missing, and its font is read from the next one the folder has.
+        let folder = icon_and_text_fonts(Folder::new()).file(
+            "assets/index.css",
+            "@font-face{font-family:Icons;src:url(missing.woff2) format(\"woff2\"),url(open-iconic-ChAtPn5z.woff) format(\"woff\")}\n@font-face{font-family:Inter;src:url(inter-latin-400-normal-C38fXH4l.woff2) format(\"woff2\")}",
+        );
+        assert_eq!(
+            folder.findings(RULE),
+            [format!(
+                "assets/index.css:2:1: @font-face (Inter) has no font-display{}",
+                ": text using it stays invisible until the font arrives; add `font-display: swap` or `optional`"
+            )]
+        );
+    }
+
+    #[test]
+    fn finds_an_icon_font_as_text_when_its_file_is_not_in_the_folder() {
+        // Nothing says what the font holds: the face is reported, as any other.
+        let folder = Folder::new().file(
+            "assets/index.css",
+            "@font-face{font-family:Icons;src:url(open-iconic-ChAtPn5z.woff) format(\"woff\")}",
+        );
+        assert_eq!(folder.findings(RULE).len(), 1);
+    }
+
+    #[test]
+    fn passes_an_icon_font_of_a_page_style_block_and_of_css_in_js() {
+        // A page's face resolves against the page; a script's by the font file's name, which
+        // one font file of the folder has.
+        let folder = icon_and_text_fonts(Folder::new())
+            .file(
+                "index.html",
+                "<!doctype html><style>@font-face{font-family:Icons;src:url(/assets/open-iconic-ChAtPn5z.woff)}</style>",
+            )
+            .file(
+                "assets/app.js",
+                "const icons=css`@font-face{font-family:Icons;src:url(${base}/open-iconic-ChAtPn5z.woff) format(\"woff\")}`;\nconst text=css`@font-face{font-family:Inter;src:url(${base}/inter-latin-400-normal-C38fXH4l.woff2)}`;",
+            );
+        assert_eq!(
+            folder.findings(RULE),
+            [format!(
+                "assets/app.js:2:16: @font-face (Inter) has no font-display{}",
+                ": text using it stays invisible until the font arrives; add `font-display: swap` or `optional`"
+            )]
         );
     }
 

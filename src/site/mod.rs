@@ -20,6 +20,7 @@ use crate::config::Config;
 use crate::model::asset::Asset;
 use crate::model::facts::Facts;
 use crate::model::facts::css::{CssFacts, FontFace, SizingRule};
+use crate::model::facts::font::FontFacts;
 use crate::model::facts::html::{HtmlFacts, IconRel, ImageTag, ScriptKind};
 use crate::model::facts::location::Location;
 use crate::pages::{PageLoad, strip_base};
@@ -212,6 +213,10 @@ pub struct FontFaceUse<'a> {
     /// In a script's string or template literal (CSS-in-JS): its `url()`s resolve against the
     /// page that runs the script, not against the script.
     pub in_script: bool,
+    /// The character map of the face's font, read from the first of its `url()` sources that
+    /// is a font file of the folder (a face lists one font in several formats); `None` when
+    /// none is, or its map could not be read.
+    pub font: Option<&'a FontFacts>,
 }
 
 /// [`Reference::holder`] of a page's `<link rel=icon href>`: one of the page's tab icons, of
@@ -280,6 +285,7 @@ pub fn build<'a>(
         own_roots: Vec::new(),
     };
     let mut page_font_faces = Vec::new();
+    let fonts_by_name = fonts_by_name(assets);
     for asset in assets {
         match &asset.facts {
             // A fragment is pulled into a page, never opened as one (see `pages`).
@@ -363,6 +369,7 @@ pub fn build<'a>(
                             face,
                             in_page: true,
                             in_script: false,
+                            font: face_font(face, &by_path, |url| folder.target(url, locate(url))),
                         });
                     }
                 }
@@ -387,6 +394,9 @@ pub fn build<'a>(
                         face,
                         in_page: false,
                         in_script: false,
+                        font: face_font(face, &by_path, |url| {
+                            folder.target(url, resolve(&asset.path, &strip_base(url, base_path)))
+                        }),
                     }));
             }
             Facts::Script(script) => {
@@ -396,6 +406,9 @@ pub fn build<'a>(
                         face,
                         in_page: false,
                         in_script: true,
+                        font: face_font(face, &by_path, |url| {
+                            script_font_target(url, &fonts_by_name)
+                        }),
                     }));
             }
             _ => {}
@@ -412,6 +425,59 @@ pub fn build<'a>(
     site.own_roots = own_roots(&site.references, &site.pages, &folder);
     site.assets_by_path = by_path;
     site
+}
+
+/// The character map of `face`'s font: that of the first `url()` source that `target` finds in
+/// the folder as a font file whose map was read.
+fn face_font<'a>(
+    face: &FontFace,
+    by_path: &foldhash::HashMap<&str, &'a Asset>,
+    target: impl Fn(&str) -> Target,
+) -> Option<&'a FontFacts> {
+    face.sources
+        .iter()
+        .filter_map(|source| source.url.as_deref())
+        .find_map(|url| match target(url) {
+            Target::Present(path) => match &served(by_path, &path)?.facts {
+                Facts::Font(font) if font.problem.is_none() => Some(&**font),
+                _ => None,
+            },
+            _ => None,
+        })
+}
+
+/// The folder's font files by file name, lowercased; `None` for a name two of them share.
+fn fonts_by_name(assets: &[Asset]) -> foldhash::HashMap<String, Option<&str>> {
+    let mut by_name = foldhash::HashMap::default();
+    for asset in assets {
+        if matches!(asset.facts, Facts::Font(_)) {
+            let name = asset.path.rsplit('/').next().unwrap_or_default();
+            by_name
+                .entry(name.to_ascii_lowercase())
+                .and_modify(|path| *path = None)
+                .or_insert(Some(asset.path.as_str()));
+        }
+    }
+    by_name
+}
+
+/// The font file a CSS-in-JS `url()` names. The script runs in pages the model may not know,
+/// and its URLs are often built from a base in a template hole (`${base}fonts/x.woff2`), so the
+/// file is found by its name, when exactly one font file of the folder has it (built font names
+/// carry a content hash or a family and weight).
+fn script_font_target(
+    url: &str,
+    fonts_by_name: &foldhash::HashMap<String, Option<&str>>,
+) -> Target {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let name = path.rsplit('/').next().unwrap_or_default();
+    if name.is_empty() || name.contains(crate::model::facts::css::TEMPLATE_HOLE) {
+        return Target::Elsewhere;
+    }
+    match fonts_by_name.get(&name.to_ascii_lowercase()) {
+        Some(Some(path)) => Target::Present(path.to_string()),
+        _ => Target::Elsewhere,
+    }
 }
 
 /// At least this many of a page's missing references must name files of its folder for the

@@ -1,6 +1,7 @@
 //! What each file says, as the analysis found it: plain data that every later stage reads.
 
 pub mod css;
+pub mod font;
 pub mod html;
 pub mod image;
 pub mod inlined;
@@ -34,6 +35,8 @@ pub enum Facts {
     Svg(Box<image::SvgFacts>),
     /// A web app manifest (`site.webmanifest`, `manifest.json`): the images it names.
     WebManifest(Box<WebManifestFacts>),
+    /// A TrueType, OpenType, WOFF or WOFF2 font: its character map.
+    Font(Box<font::FontFacts>),
 }
 
 /// The images a web app manifest names (its icons, screenshots and shortcut icons), which a
