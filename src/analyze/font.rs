@@ -79,15 +79,17 @@ fn cmap_bytes(bytes: &[u8]) -> Result<Vec<u8>, String> {
     }
 }
 
+fn cmap_too_large(length: u32) -> String {
+    format!("its cmap table is {length} bytes, more than {MAX_CMAP_BYTES}")
+}
+
 fn no_cmap() -> String {
     "the font has no cmap table".to_string()
 }
 
 fn slice(bytes: &[u8], offset: u32, length: u32) -> Result<&[u8], String> {
     if u64::from(length) > MAX_CMAP_BYTES {
-        return Err(format!(
-            "its cmap table is {length} bytes, more than {MAX_CMAP_BYTES}"
-        ));
+        return Err(cmap_too_large(length));
     }
     let start = offset as usize;
     bytes
@@ -118,9 +120,7 @@ fn woff_cmap(bytes: &[u8]) -> Result<Vec<u8>, String> {
         let stored = be_u32(bytes, record + 8)?;
         let length = be_u32(bytes, record + 12)?;
         if u64::from(length) > MAX_CMAP_BYTES {
-            return Err(format!(
-                "its cmap table is {length} bytes, more than {MAX_CMAP_BYTES}"
-            ));
+            return Err(cmap_too_large(length));
         }
         let stored = slice(bytes, offset, stored)?;
         if stored.len() >= length as usize {
@@ -222,9 +222,7 @@ fn woff2_cmap(bytes: &[u8]) -> Result<Vec<u8>, String> {
     }
     let (offset, length) = cmap.ok_or_else(no_cmap)?;
     if u64::from(length) > MAX_CMAP_BYTES {
-        return Err(format!(
-            "its cmap table is {length} bytes, more than {MAX_CMAP_BYTES}"
-        ));
+        return Err(cmap_too_large(length));
     }
     let end = offset + u64::from(length);
     if end > MAX_WOFF2_PREFIX_BYTES {
