@@ -1,6 +1,7 @@
 use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::model::facts::css::{TEMPLATE_HOLE, display_with_holes};
 use crate::model::finding::Violation;
+use crate::site::Target;
 
 declare_rule! {
     /// ## What it does
@@ -31,8 +32,11 @@ declare_rule! {
     /// block period is what they want. A face is an icon font when the font file of its first
     /// `url()` source the folder has maps most of its characters into Unicode's Private Use
     /// Areas (U+E000–U+F8FF, planes 15 and 16); text fonts map letters (Inter: 339 private-use
-    /// characters of 2,529). A face whose file is not in the folder, or whose character map
-    /// cannot be read, is judged as text.
+    /// characters of 2,529). A face whose font file's character map cannot be read is judged
+    /// as text.
+    ///
+    /// A face whose fetched file the folder does not have is left to `references/missing`:
+    /// the request fails and the fallback shows, so its display matters once the file exists.
     ///
     /// ## Options
     /// None. `@font-face` rules in stylesheet files, in `<style>` blocks of HTML pages and in
@@ -61,6 +65,11 @@ impl Rule for FontDisplay {
             // An icon font hidden while it loads shows its icons late; a fallback would show
             // them as boxes or words at once, which `block` (the default) avoids.
             if !downloads(face) || declared.font.is_some_and(|font| font.is_icon_font()) {
+                continue;
+            }
+            // A file the folder does not have is `references/missing`'s: the request fails,
+            // the fallback shows, and how the font is displayed matters once it exists.
+            if matches!(declared.download, Some(Target::Missing(_))) {
                 continue;
             }
             let display = face.font_display.as_deref().map(str::to_ascii_lowercase);
@@ -120,7 +129,7 @@ mod site_model_tests {
 
     #[test]
     fn finds_font_face_in_a_page_style_block() {
-        let folder = Folder::new().file(
+        let folder = Folder::new().files(&["fonts/inter.woff2"]).file(
             "index.html",
             "<!doctype html><html><head>\n<style>@font-face{font-family:Inter;src:url(/fonts/inter.woff2) format(\"woff2\")}</style>\n</head><body>Hi</body></html>",
         );
@@ -153,7 +162,7 @@ mod site_model_tests {
         let folder = Folder::new().file(
             "assets/icons.css",
             "@font-face{font-family:Icons;src:local(Icons),url(icons.eot) format(\"embedded-opentype\"),url(icons.woff2) format(\"woff2\"),url(data:font/woff;base64,AAAA) format(\"woff\")}",
-        );
+        ).files(&["assets/icons.woff2"]);
         assert_eq!(folder.findings(RULE).len(), 1);
     }
 
@@ -170,9 +179,13 @@ mod site_model_tests {
         folder.passes(RULE);
         folder.prepared(|prepared, _| assert!(prepared.pages.is_empty()));
         // The same markup in a document is a page, and its face is reported.
-        let folder = Folder::new().file("index.html", format!("<!DOCTYPE html>\n{face}"));
+        let folder = Folder::new()
+            .files(&["roboto.woff2"])
+            .file("index.html", format!("<!DOCTYPE html>\n{face}"));
         assert_eq!(folder.findings(RULE).len(), 1);
-        let folder = Folder::new().file("index.html", format!("<HTML lang=en>\n{face}"));
+        let folder = Folder::new()
+            .files(&["roboto.woff2"])
+            .file("index.html", format!("<HTML lang=en>\n{face}"));
         assert_eq!(folder.findings(RULE).len(), 1);
     }
 
@@ -227,12 +240,27 @@ mod site_model_tests {
     }
 
     #[test]
-    fn finds_an_icon_font_as_text_when_its_file_is_not_in_the_folder() {
+    fn finds_an_icon_font_as_text_when_its_file_cannot_be_read() {
         // Nothing says what the font holds: the face is reported, as any other.
-        let folder = Folder::new().file(
-            "assets/index.css",
-            "@font-face{font-family:Icons;src:url(open-iconic-ChAtPn5z.woff) format(\"woff\")}",
-        );
+        let css =
+            "@font-face{font-family:Icons;src:url(open-iconic-ChAtPn5z.woff) format(\"woff\")}";
+        let folder = Folder::new()
+            .file("assets/index.css", css)
+            .file("assets/open-iconic-ChAtPn5z.woff", b"wOFF\0\0");
+        assert_eq!(folder.findings(RULE).len(), 1);
+    }
+
+    #[test]
+    fn leaves_a_face_whose_file_is_missing_to_references_missing() {
+        // The request fails and the fallback shows: how the font would be displayed matters
+        // once the file exists. The same face is reported once it does.
+        let css = "@font-face{font-family:Inter;src:url(/fonts/inter.woff2) format(\"woff2\")}";
+        let folder = Folder::new().file("assets/index.css", css);
+        folder.passes(RULE);
+        assert_eq!(folder.findings("references/missing").len(), 1);
+        let folder = Folder::new()
+            .file("assets/index.css", css)
+            .files(&["fonts/inter.woff2"]);
         assert_eq!(folder.findings(RULE).len(), 1);
     }
 
@@ -265,6 +293,7 @@ mod site_model_tests {
                 "index.html",
                 "<style>@font-face{font-family:Inter;font-display:swap;src:url(inter.woff2)}</style>",
             )
+            .files(&["inter.woff2"])
             .passes(RULE);
     }
 
@@ -306,6 +335,7 @@ mod tests {
         );
         Folder::new()
             .file("assets/index-DhzmkGAC.css", css)
+            .files(&["assets/inter-latin-400-normal-C38fXH4l.woff2"])
             .passes(RULE);
     }
 
@@ -325,7 +355,10 @@ mod tests {
             "}",
         ]
         .join("\n");
-        Folder::new().file("css/fonts.css", css).passes(RULE);
+        Folder::new()
+            .file("css/fonts.css", css)
+            .files(&["fonts/source-serif.woff2", "fonts/jetbrains-mono.woff2"])
+            .passes(RULE);
     }
 
     #[test]
@@ -343,7 +376,9 @@ mod tests {
         // fontsource before 4.5 had none; the minified rule is on line 1, each at its column.
         let css = format!("{}{}", inter("font-display:swap;"), inter(""));
         let column = inter("font-display:swap;").len() + 1;
-        let folder = Folder::new().file("assets/index-DhzmkGAC.css", css);
+        let folder = Folder::new()
+            .files(&["assets/inter-latin-400-normal-C38fXH4l.woff2"])
+            .file("assets/index-DhzmkGAC.css", css);
         assert_eq!(
             folder.findings(RULE),
             [format!(
@@ -368,7 +403,9 @@ mod tests {
             "}",
         ]
         .join("\n");
-        let folder = Folder::new().file("css/site.css", css);
+        let folder = Folder::new()
+            .files(&["css/fonts/OpenSans-Bold.woff2"])
+            .file("css/site.css", css);
         assert_eq!(
             folder.findings(RULE),
             [format!(
@@ -388,7 +425,9 @@ mod tests {
             "}",
         ]
         .join("\n");
-        let folder = Folder::new().file("css/icons.css", css);
+        let folder = Folder::new()
+            .files(&["css/icons.woff2"])
+            .file("css/icons.css", css);
         assert_eq!(
             folder.findings(RULE),
             [
@@ -410,7 +449,9 @@ mod tests {
             "}",
         ]
         .join("\n");
-        let folder = Folder::new().file("css/fonts.css", css);
+        let folder = Folder::new()
+            .files(&["css/inter.var.woff2", "css/lora.woff2"])
+            .file("css/fonts.css", css);
         assert_eq!(
             folder.findings(RULE),
             [

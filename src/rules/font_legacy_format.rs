@@ -2,6 +2,7 @@ use super::{Rule, RuleContext, RuleMeta, declare_rule};
 use crate::analyze::css::FontSource;
 use crate::model::facts::css::display_with_holes;
 use crate::model::finding::Violation;
+use crate::site::Target;
 
 declare_rule! {
     /// ## What it does
@@ -19,7 +20,8 @@ declare_rule! {
     /// (string and template literals) are checked; a source whose URL is a template hole
     /// (`url(${font})`) is judged by its `format()` alone. A face whose first source is a
     /// `data:` URL downloads nothing (the font is in the file already; when it is over 4 KiB
-    /// `bundle/inlined-asset` reports it).
+    /// `bundle/inlined-asset` reports it). A face whose fetched file the folder does not have is
+    /// left to `references/missing`: its format matters once the file exists.
     ///
     /// ## Why is this bad?
     /// WOFF2 is Brotli-compressed font data, typically 30% smaller than WOFF and less than half
@@ -58,15 +60,6 @@ fn format_of(source: &FontSource) -> Option<String> {
     })
 }
 
-/// Browsers skip a source whose `format()` hint names a format they do not support, without
-/// requesting it. No current browser supports these.
-pub(super) fn skipped_by_browsers(source: &FontSource) -> bool {
-    source.format.as_deref().is_some_and(|format| {
-        let format = format.trim().to_ascii_lowercase();
-        format == "embedded-opentype" || format == "svg"
-    })
-}
-
 impl Rule for FontLegacyFormat {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -76,13 +69,14 @@ impl Rule for FontLegacyFormat {
         for declared in &context.site.font_faces {
             let face = declared.face;
             // `local()` sources cost no download; the first file is what gets fetched.
-            let Some(first) = face
-                .sources
-                .iter()
-                .find(|s| s.url.is_some() && !skipped_by_browsers(s))
-            else {
+            let Some(first) = face.fetched_source() else {
                 continue;
             };
+            // A file the folder does not have is `references/missing`'s: its format matters
+            // once it exists.
+            if matches!(declared.download, Some(Target::Missing(_))) {
+                continue;
+            }
             // A `data:` source is inside the stylesheet or script already: nothing is
             // downloaded for it, and a large one is `bundle/inlined-asset`'s.
             if first.url.as_deref().is_some_and(|url| {
@@ -129,7 +123,7 @@ mod site_model_tests {
 
     #[test]
     fn finds_a_ttf_first_in_a_page_style_block() {
-        let folder = Folder::new().file(
+        let folder = Folder::new().files(&["f/body.ttf"]).file(
             "about/index.html",
             "<html><head><style>\n@font-face{font-family:Body;font-display:swap;src:url(/f/body.ttf) format(\"truetype\"),url(/f/body.woff2) format(\"woff2\")}\n</style></head></html>",
         );
@@ -142,12 +136,24 @@ mod site_model_tests {
     }
 
     #[test]
+    fn leaves_a_face_whose_file_is_missing_to_references_missing() {
+        // The TTF is what browsers would download, but the folder does not have it: the
+        // failed request is the problem, and its format matters once the file exists.
+        let css = "@font-face{font-family:Icons;src:url(../fonts/icons.ttf) format(\"truetype\")}";
+        let folder = Folder::new().file("css/site.css", css);
+        folder.passes(RULE);
+        let folder = folder.files(&["fonts/icons.ttf"]);
+        assert_eq!(folder.findings(RULE).len(), 1);
+    }
+
+    #[test]
     fn passes_woff2_first_in_a_page_style_block() {
         Folder::new()
             .file(
                 "index.html",
                 "<style>@font-face{font-family:Body;src:url(body.woff2) format(\"woff2\"),url(body.ttf)}</style>",
             )
+            .files(&["body.woff2"])
             .passes(RULE);
     }
 
@@ -160,6 +166,7 @@ mod site_model_tests {
                 "css/fa.css",
                 "@font-face{font-family:FontAwesome;font-display:block;src:url(../fonts/fa.eot?#iefix&v=4.7.0) format('embedded-opentype'),url(../fonts/fa.woff2?v=4.7.0) format('woff2'),url(../fonts/fa.woff?v=4.7.0) format('woff')}",
             )
+            .files(&["fonts/fa.woff2"])
             .passes(RULE);
     }
 
@@ -189,10 +196,12 @@ mod site_model_tests {
     #[test]
     fn finds_an_eot_without_a_format_hint() {
         // Without format(), browsers request the EOT, then reject it.
-        let folder = Folder::new().file(
-            "css/site.css",
-            "@font-face{font-family:Icons;src:url(icons.eot),url(icons.woff2) format('woff2')}",
-        );
+        let folder = Folder::new()
+            .file(
+                "css/site.css",
+                "@font-face{font-family:Icons;src:url(icons.eot),url(icons.woff2) format('woff2')}",
+            )
+            .files(&["css/icons.eot"]);
         assert_eq!(
             folder.findings(RULE),
             [
@@ -215,6 +224,7 @@ mod tests {
         let css = "@font-face{font-family:Inter;font-style:normal;font-display:swap;font-weight:400;src:url(/assets/inter-latin-400-normal-C38fXH4l.woff2)format(\"woff2\"),url(/assets/inter-latin-400-normal-CyCys3Eg.woff)format(\"woff\");unicode-range:U+0000-00FF}";
         Folder::new()
             .file("assets/index-DhzmkGAC.css", css)
+            .files(&["assets/inter-latin-400-normal-C38fXH4l.woff2"])
             .passes(RULE);
     }
 
@@ -232,7 +242,10 @@ mod tests {
             "@font-face { font-family: System; src: local(\"Helvetica Neue\"), local(Arial) }",
         ]
         .join("\n");
-        Folder::new().file("css/site.css", css).passes(RULE);
+        Folder::new()
+            .file("css/site.css", css)
+            .files(&["fonts/open-sans.woff2"])
+            .passes(RULE);
     }
 
     #[test]
@@ -243,14 +256,20 @@ mod tests {
             "@font-face{font-family:C;src:url(c.WOFF2?v=4.7.0#iefix),url(c.woff)}",
         ]
         .join("\n");
-        Folder::new().file("css/fonts.css", css).passes(RULE);
+        Folder::new()
+            .file("css/fonts.css", css)
+            .files(&["css/a.woff2", "css/b.woff2", "css/c.WOFF2"])
+            .passes(RULE);
     }
 
     #[test]
     fn passes_when_a_later_src_replaces_a_legacy_one() {
         // The cascade keeps the last src descriptor.
         let css = "@font-face{font-family:D;src:url(d.ttf);src:url(d.woff2) format(\"woff2\"),url(d.ttf) format(\"truetype\")}";
-        Folder::new().file("css/fonts.css", css).passes(RULE);
+        Folder::new()
+            .file("css/fonts.css", css)
+            .files(&["css/d.woff2"])
+            .passes(RULE);
     }
 
     #[test]
@@ -264,7 +283,9 @@ mod tests {
             "}",
         ]
         .join("\n");
-        let folder = Folder::new().file("style.css", css);
+        let folder = Folder::new()
+            .files(&["fonts/OpenSans-Regular.ttf"])
+            .file("style.css", css);
         assert_eq!(
             folder.findings(RULE),
             [format!(
@@ -276,7 +297,9 @@ mod tests {
     #[test]
     fn finds_woff_listed_before_woff2() {
         let css = "@font-face{font-family:Inter;src:url(/assets/inter-CyCys3Eg.woff) format(\"woff\"),url(/assets/inter-C38fXH4l.woff2) format(\"woff2\")}";
-        let folder = Folder::new().file("assets/index-DhzmkGAC.css", css);
+        let folder = Folder::new()
+            .files(&["assets/inter-CyCys3Eg.woff"])
+            .file("assets/index-DhzmkGAC.css", css);
         assert_eq!(
             folder.findings(RULE),
             [
@@ -294,7 +317,9 @@ mod tests {
             "@font-face{font-family:C;src:url(c.woff#c)}",
         ]
         .join("\n");
-        let folder = Folder::new().file("css/fonts.css", css);
+        let folder = Folder::new()
+            .files(&["css/a.ttf", "css/b.otf", "css/c.woff"])
+            .file("css/fonts.css", css);
         assert_eq!(
             folder.findings(RULE),
             [
@@ -308,7 +333,9 @@ mod tests {
     #[test]
     fn finds_a_legacy_src_that_replaces_a_woff2_one() {
         let css = "@font-face{font-family:W;src:url(w.woff2) format(\"woff2\");src:url(w.ttf)}";
-        let folder = Folder::new().file("css/fonts.css", css);
+        let folder = Folder::new()
+            .files(&["css/w.ttf"])
+            .file("css/fonts.css", css);
         assert_eq!(
             folder.findings(RULE),
             [format!(

@@ -444,10 +444,7 @@ fn resolved_faces(context: &RuleContext) -> Vec<ResolvedFace> {
                 _ => None,
             };
             let face = declared.face;
-            let first = face
-                .sources
-                .iter()
-                .find(|s| s.url.is_some() && !super::font_legacy_format::skipped_by_browsers(s));
+            let first = face.fetched_source();
             ResolvedFace {
                 family: face
                     .family

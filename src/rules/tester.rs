@@ -58,6 +58,15 @@ impl Folder {
         self
     }
 
+    /// Empty files at `paths`: files a test's references name, present in the folder (rules
+    /// leave a missing file to `references/missing`), whose content does not matter.
+    pub fn files(mut self, paths: &[&str]) -> Folder {
+        for path in paths {
+            self = self.file(path, "");
+        }
+        self
+    }
+
     /// `webaudit.toml` in the audited folder.
     pub fn config(self, toml: &str) -> Folder {
         self.file("webaudit.toml", toml)

@@ -217,6 +217,9 @@ pub struct FontFaceUse<'a> {
     /// is a font file of the folder (a face lists one font in several formats); `None` when
     /// none is, or its map could not be read.
     pub font: Option<&'a FontFacts>,
+    /// What the source a browser fetches ([`FontFace::fetched_source`]) names; `None` when the
+    /// face has no such source. A CSS-in-JS URL is known only when a font file has its name.
+    pub download: Option<Target>,
 }
 
 /// [`Reference::holder`] of a page's `<link rel=icon href>`: one of the page's tab icons, of
@@ -370,6 +373,7 @@ pub fn build<'a>(
                             in_page: true,
                             in_script: false,
                             font: face_font(face, &by_path, |url| folder.target(url, locate(url))),
+                            download: download(face, |url| folder.target(url, locate(url))),
                         });
                     }
                 }
@@ -397,6 +401,9 @@ pub fn build<'a>(
                         font: face_font(face, &by_path, |url| {
                             folder.target(url, resolve(&asset.path, &strip_base(url, base_path)))
                         }),
+                        download: download(face, |url| {
+                            folder.target(url, resolve(&asset.path, &strip_base(url, base_path)))
+                        }),
                     }));
             }
             Facts::Script(script) => {
@@ -409,6 +416,7 @@ pub fn build<'a>(
                         font: face_font(face, &by_path, |url| {
                             script_font_target(url, &fonts_by_name)
                         }),
+                        download: download(face, |url| script_font_target(url, &fonts_by_name)),
                     }));
             }
             _ => {}
@@ -444,6 +452,13 @@ fn face_font<'a>(
             },
             _ => None,
         })
+}
+
+/// What `target` finds for the source of `face` a browser fetches.
+fn download(face: &FontFace, target: impl Fn(&str) -> Target) -> Option<Target> {
+    face.fetched_source()
+        .and_then(|source| source.url.as_deref())
+        .map(target)
 }
 
 /// The folder's font files by file name, lowercased; `None` for a name two of them share.

@@ -84,6 +84,27 @@ pub struct FontSource {
     pub location: Location,
 }
 
+impl FontSource {
+    /// Browsers skip a source whose `format()` hint names a format they do not support, without
+    /// requesting it. No current browser supports these.
+    pub fn skipped_by_browsers(&self) -> bool {
+        self.format.as_deref().is_some_and(|format| {
+            let format = format.trim().to_ascii_lowercase();
+            format == "embedded-opentype" || format == "svg"
+        })
+    }
+}
+
+impl FontFace {
+    /// The source a browser fetches: the first with a URL whose format it supports (`local()`
+    /// sources cost no download).
+    pub fn fetched_source(&self) -> Option<&FontSource> {
+        self.sources
+            .iter()
+            .find(|source| source.url.is_some() && !source.skipped_by_browsers())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct CssWarning {
     pub message: String,
