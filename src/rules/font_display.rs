@@ -101,15 +101,9 @@ impl Rule for FontDisplay {
 /// `data:` URL. `local()` sources are passed over: whether one is installed is unknown, and
 /// either way nothing is fetched for it.
 fn downloads(face: &crate::analyze::css::FontFace) -> bool {
-    face.sources
-        .iter()
-        .filter_map(|source| Some((source.url.as_deref()?, source.format.as_deref())))
-        .find(|(_, format)| {
-            !format.is_some_and(|f| {
-                f.eq_ignore_ascii_case("embedded-opentype") || f.eq_ignore_ascii_case("svg")
-            })
-        })
-        .is_some_and(|(url, _)| {
+    face.fetched_source()
+        .and_then(|source| source.url.as_deref())
+        .is_some_and(|url| {
             let url = url.trim();
             // A URL that is nothing but a template hole may be a `data:` URL made at run time
             // (PixiJS reads a font into one to draw text in an SVG): unknown, so not counted.
