@@ -365,6 +365,8 @@ pub fn build<'a>(
                     image_requests,
                     icons,
                 });
+                // A face's sources resolve against the page, as its other references do.
+                let target = |url: &str| folder.target(url, locate(url));
                 for style in &html.inline_styles {
                     for face in &style.css.font_faces {
                         page_font_faces.push(FontFaceUse {
@@ -372,8 +374,8 @@ pub fn build<'a>(
                             face,
                             in_page: true,
                             in_script: false,
-                            font: face_font(face, &by_path, |url| folder.target(url, locate(url))),
-                            download: download(face, |url| folder.target(url, locate(url))),
+                            font: face_font(face, &by_path, target),
+                            download: download(face, target),
                         });
                     }
                 }
@@ -392,31 +394,29 @@ pub fn build<'a>(
                         target,
                     });
                 }
+                let target = |url: &str| {
+                    folder.target(url, resolve(&asset.path, &strip_base(url, base_path)))
+                };
                 site.font_faces
                     .extend(style.css.font_faces.iter().map(|face| FontFaceUse {
                         path: &asset.path,
                         face,
                         in_page: false,
                         in_script: false,
-                        font: face_font(face, &by_path, |url| {
-                            folder.target(url, resolve(&asset.path, &strip_base(url, base_path)))
-                        }),
-                        download: download(face, |url| {
-                            folder.target(url, resolve(&asset.path, &strip_base(url, base_path)))
-                        }),
+                        font: face_font(face, &by_path, target),
+                        download: download(face, target),
                     }));
             }
             Facts::Script(script) => {
+                let target = |url: &str| script_font_target(url, &fonts_by_name);
                 site.font_faces
                     .extend(script.font_faces.iter().map(|face| FontFaceUse {
                         path: &asset.path,
                         face,
                         in_page: false,
                         in_script: true,
-                        font: face_font(face, &by_path, |url| {
-                            script_font_target(url, &fonts_by_name)
-                        }),
-                        download: download(face, |url| script_font_target(url, &fonts_by_name)),
+                        font: face_font(face, &by_path, target),
+                        download: download(face, target),
                     }));
             }
             _ => {}
