@@ -125,6 +125,32 @@ fn chains_that_overflowed_the_parser_are_named_and_the_run_goes_on() {
 }
 
 #[test]
+fn scripts_that_start_with_a_byte_order_mark_are_analysed_without_a_panic() {
+    // Found by the `js` fuzz target: swc drops a leading byte order mark, and the parser's
+    // guard sliced the file with the shortened spans, cutting the mark in two.
+    let folder = tempfile::tempdir().unwrap();
+    let root = folder.path();
+    fs::write(root.join("a.ts"), "\u{feff}r = 1").unwrap();
+    fs::write(
+        root.join("b.tsx"),
+        "\u{feff}export const b = <div>{'é'}</div>;\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("c.js"),
+        "\u{feff}import { d } from './d.js';\n\u{0b}d();\n",
+    )
+    .unwrap();
+    fs::write(root.join("d.js"), "export const d = () => 1;\n").unwrap();
+    let (run, report) = audit_json(root, &[], Duration::from_secs(60));
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    assert!(!run.stderr.contains("a bug"), "{}", run.stderr);
+    let skipped = report["skipped"].as_array().map_or(0, Vec::len);
+    assert_eq!(skipped, 0, "{}", report["skipped"]);
+    assert!(findings(&report, "js/parse-error").is_empty());
+}
+
+#[test]
 fn a_fifo_in_the_folder_or_swapped_in_after_the_scan_never_blocks() {
     let folder = tempfile::tempdir().unwrap();
     let root = folder.path();

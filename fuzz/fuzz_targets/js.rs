@@ -12,16 +12,12 @@
 use libfuzzer_sys::fuzz_target;
 use webaudit::analyze::url::LineIndex;
 use webaudit::analyze::{js, minify};
-use webaudit_fuzz::{check, skip_known};
+use webaudit_fuzz::check;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, mut bytes)) = data.split_first() else {
+    let Some((&selector, bytes)) = data.split_first() else {
         return;
     };
-    if skip_known() {
-        // Known #1: a byte order mark then an identifier panics in js_guard::check.
-        bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    }
     let extension = js::EXTENSIONS[usize::from(selector & 7)];
     let lines = LineIndex::new(bytes).line_count();
     let facts = if selector & 8 != 0 {
@@ -40,9 +36,7 @@ fuzz_target!(|data: &[u8]| {
                 // The pre-check "cannot hide a finding": the real saving is at most the bound.
                 let bound = trivia.unwrap_or_else(|| minify::lexer_free_bound(bytes));
                 let unchecked = minify::estimate_js_unchecked(bytes, extension);
-                // Known #2: the module lexer does not count U+000B (vertical tab) as trivia.
-                let known = skip_known() && bytes.contains(&0x0B);
-                if let Some(saving) = unchecked.saving(raw).filter(|_| !known) {
+                if let Some(saving) = unchecked.saving(raw) {
                     check(saving <= bound, || {
                         format!("saving {saving} > pre-check bound {bound} (trivia {trivia:?})")
                     });

@@ -62,6 +62,9 @@ pub fn check(text: &str, jsx: bool) -> Result<(), String> {
     let source_map: Lrc<SourceMap> = Default::default();
     let file = source_map.new_source_file(Lrc::new(FileName::Anon), text.to_string());
     let base = file.start_pos.0;
+    // The lexer's spans are offsets in the source file, which has no leading byte order mark
+    // (swc removes it): slicing `text` with them would cut characters in two.
+    let text: &str = &file.src;
     // Plain ES syntax: the lexer needs no TypeScript or JSX mode to split tokens, and the
     // counts below only need tokens.
     let mut lexer = Lexer::new(
@@ -325,6 +328,24 @@ mod tests {
 
     fn refused(text: &str, jsx: bool) -> String {
         check(text, jsx).expect_err("should be refused")
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_first_token_is_not_cut_in_two() {
+        // swc drops the mark from its source file, so its spans are 3 bytes short of `text`:
+        // the first token (`r`) was sliced as the mark's first byte, which panicked.
+        assert_eq!(check("\u{feff}r = 1", false), Ok(()));
+        assert_eq!(
+            check("\u{feff}const é = /ü/.test(x) ? 1 : 2;", true),
+            Ok(())
+        );
+        // The counts read the right tokens: a long chain after a mark is refused as without.
+        let chain = format!("x={}a;", "!".repeat(60_000));
+        assert_eq!(
+            check(&format!("\u{feff}{chain}"), false),
+            check(&chain, false)
+        );
+        assert!(check(&chain, false).is_err());
     }
 
     #[test]

@@ -213,6 +213,9 @@ fn js_tokens(text: &str, extension: &str) -> Result<Vec<JsToken>, String> {
     let source_map: Lrc<SourceMap> = Default::default();
     let file = source_map.new_source_file(Lrc::new(FileName::Anon), text.to_string());
     let base = file.start_pos.0;
+    // swc removes a leading byte order mark from the source file, so its spans start that
+    // many bytes before the same tokens in `text`.
+    let unmarked = text.len() - file.src.len();
     let lexer = Lexer::new(
         super::js::syntax_for(extension),
         EsVersion::latest(),
@@ -229,7 +232,7 @@ fn js_tokens(text: &str, extension: &str) -> Result<Vec<JsToken>, String> {
         return Err(format!(
             "not estimated: {} (at byte {})",
             error.kind().msg(),
-            error.span().lo.0.saturating_sub(base)
+            error.span().lo.0.saturating_sub(base) as usize + unmarked
         ));
     }
     let captured: Vec<TokenAndSpan> = parser.input_mut().iter_mut().take();
@@ -238,8 +241,8 @@ fn js_tokens(text: &str, extension: &str) -> Result<Vec<JsToken>, String> {
         .into_iter()
         .filter(|t| t.token != Token::Eof)
         .filter_map(|t| {
-            let start = t.span.lo.0.checked_sub(base)? as usize;
-            let end = t.span.hi.0.checked_sub(base)? as usize;
+            let start = t.span.lo.0.checked_sub(base)? as usize + unmarked;
+            let end = t.span.hi.0.checked_sub(base)? as usize + unmarked;
             (start <= end && end <= length).then_some(JsToken {
                 start,
                 end,
@@ -429,6 +432,22 @@ mod tests {
         ];
         for (source, minified) in cases {
             assert_eq!(estimate(source), minified.len() as u64, "{source:?}");
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_removed_and_the_tokens_after_it_stay_in_place() {
+        // swc drops the mark from its source file; its token spans are mapped back past it.
+        for source in [
+            "var  a = 1 ;\n",
+            "x = `a  ${ y }  b` // tail\n",
+            "a = b\n(c)\n",
+        ] {
+            assert_eq!(
+                estimate(&format!("\u{feff}{source}")),
+                estimate(source),
+                "{source:?}"
+            );
         }
     }
 
