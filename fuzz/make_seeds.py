@@ -113,6 +113,32 @@ def main():
     write("image_header", avif(640, 480))
     write("image_header", avif(64, 64, animated=True))
 
+    # font: every format the reader takes (WOFF2, WOFF, TrueType, OpenType) and one it
+    # refuses (EOT), whole up to 32 KiB (a cut font loses its cmap, which usually sits late);
+    # larger fonts as their first 4 KiB, for the paths of a directory that points past the end.
+    for path, data in fixture_files(".woff2", ".woff", ".ttf", ".otf", ".eot", max_size=1 << 30):
+        write("font", data if len(data) <= 32 * 1024 else data[:4096])
+
+    # analyze: the selector byte names the file (the target's NAMES), then the file: small
+    # fixture files of each format the target's names take (precompressed copies made here).
+    names = ["app.js", "app.mjs", "app.ts", "app.tsx", "app.css", "index.html", "icon.svg",
+             "favicon.ico", "font.woff2", "font.woff", "manifest.json", "site.webmanifest",
+             "app.js.gz", "app.css.br"]
+    by_suffix = {".js": 0, ".mjs": 1, ".ts": 2, ".tsx": 3, ".css": 4, ".html": 5, ".svg": 6,
+                 ".ico": 7, ".woff2": 8, ".woff": 9, ".webmanifest": 11}
+    taken = {}
+    for path, data in fixture_files(*by_suffix, max_size=16 * 1024):
+        selector = by_suffix[path.suffix]
+        if taken.get(selector, 0) < 6:
+            taken[selector] = taken.get(selector, 0) + 1
+            write("analyze", bytes([selector]) + data)
+    for path, data in fixture_files(".json", max_size=16 * 1024):
+        if path.name == "manifest.json":
+            write("analyze", bytes([names.index("manifest.json")]) + data)
+    import gzip
+    script = b"import{a as b}from'./c.js';export const d=b(1);\n//# sourceMappingURL=app.js.map\n"
+    write("analyze", bytes([names.index("app.js.gz")]) + gzip.compress(script, 9, mtime=0))
+
     # url: from \n [base \n] reference; srcset values.
     for text in [
         "index.html\nimg/hero.jpg",

@@ -35,7 +35,7 @@ SANITIZER=${SANITIZER:-address}
 TRIPLE=x86_64-unknown-linux-gnu
 BIN_DIR=$CARGO_TARGET_DIR/$TRIPLE/release
 
-ALL_TARGETS=(html css js_scan js sourcemap image_header url size rewrite_html)
+ALL_TARGETS=(html css js_scan js sourcemap image_header url size rewrite_html font analyze)
 if [ $# -gt 0 ]; then
     TARGETS=("$@")
 else
@@ -43,10 +43,11 @@ else
 fi
 
 # Longest input the fuzzer may create, per target: text parsers 1 MB; image headers 64 KB (a
-# JPEG segment is at most 64 KB); URLs and sizes are short.
+# JPEG segment is at most 64 KB) and fonts 64 KB (the seeds are whole fonts up to 32 KB); URLs
+# and sizes are short.
 max_len() {
     case $1 in
-        image_header) echo 65536 ;;
+        image_header | font) echo 65536 ;;
         url) echo 4096 ;;
         size) echo 256 ;;
         *) echo 1048576 ;;
@@ -57,7 +58,7 @@ dict() {
     case $1 in
         html | rewrite_html) echo "$FUZZ_DIR/dicts/html.dict" ;;
         js | js_scan) echo "$FUZZ_DIR/dicts/js.dict" ;;
-        css | sourcemap | url | size) echo "$FUZZ_DIR/dicts/$1.dict" ;;
+        css | sourcemap | url | size | font) echo "$FUZZ_DIR/dicts/$1.dict" ;;
         *) echo "" ;;
     esac
 }
