@@ -7,6 +7,7 @@ changes nothing unless the fixtures did. Seeds are kept small (cut at MAX_SEED b
 fuzzer grows what it needs from them.
 """
 import base64
+import gzip
 import hashlib
 import json
 import pathlib
@@ -135,7 +136,6 @@ def main():
     for path, data in fixture_files(".json", max_size=16 * 1024):
         if path.name == "manifest.json":
             write("analyze", bytes([names.index("manifest.json")]) + data)
-    import gzip
     script = b"import{a as b}from'./c.js';export const d=b(1);\n//# sourceMappingURL=app.js.map\n"
     write("analyze", bytes([names.index("app.js.gz")]) + gzip.compress(script, 9, mtime=0))
 
