@@ -382,26 +382,33 @@ pub fn prepare(options: &AuditOptions) -> Result<Prepared, Error> {
     } else {
         crate::measure::ImageSizing::Estimated
     };
-    let build_inputs = mark_build_inputs(&mut assets);
+    let (build_inputs, commonjs_builds) = mark_build_inputs(&mut assets);
     // Files a browser never requests are measured but not counted: say which, once.
     let left_out = |kind: crate::kind::AssetKind| assets.iter().filter(|a| a.kind == kind).count();
     let (sources, licenses) = (
         left_out(crate::kind::AssetKind::Source),
         left_out(crate::kind::AssetKind::License),
     );
-    let sources = sources - build_inputs.len();
+    let sources = sources - build_inputs.len() - commonjs_builds.len();
     let hidden: Vec<&str> = assets
         .iter()
         .filter(|a| a.kind == crate::kind::AssetKind::Hidden)
         .map(|a| a.path.as_str())
         .collect();
-    if sources + licenses + build_inputs.len() + hidden.len() > 0 {
+    if sources + licenses + build_inputs.len() + commonjs_builds.len() + hidden.len() > 0 {
         let mut parts = Vec::new();
         if !build_inputs.is_empty() {
             parts.push(format!(
                 "{} JavaScript build input(s) ({}): ES modules that import bare package names (`import … from \"react\"`) while no page has an import map, so no browser can run them",
                 build_inputs.len(),
                 first_few(&build_inputs)
+            ));
+        }
+        if !commonjs_builds.is_empty() {
+            parts.push(format!(
+                "{} CommonJS build(s) for bundlers and Node ({}): no page loads them, and they use `require` or `module`, which browsers do not define (a webpack external loaded with `require(\"…\")`, or `module.exports = …` run as the file loads)",
+                commonjs_builds.len(),
+                first_few(&commonjs_builds)
             ));
         }
         if sources > 0 {
@@ -803,15 +810,52 @@ fn first_few(paths: &[impl AsRef<str>]) -> String {
 /// `import`/`export … from` of a bare package name (`@jupyterlab/coreutils`), when no page has
 /// an import map to resolve such names (JupyterLab copies its webpack entry `index.out.js`
 /// into its static folder). `require("react")` does not count: UMD bundles carry it in a
-/// branch browsers never take. Returns their paths.
-fn mark_build_inputs(assets: &mut [crate::measure::Asset]) -> Vec<String> {
+/// branch browsers never take.
+///
+/// Also marks the CommonJS builds no page loads with a `<script src>` ([`CommonJsUse`]:
+/// swagger-ui-dist ships its webpack builds for bundlers, `swagger-ui.js` with `require`d
+/// externals and `swagger-ui-es-bundle.js` ending in `module.exports=…`, beside the bundle its
+/// page loads). A page that loads one directly is believed: an Electron renderer page has
+/// `require`. Returns the paths of the ES modules, then of the CommonJS builds.
+///
+/// [`CommonJsUse`]: crate::model::facts::js::CommonJsUse
+fn mark_build_inputs(assets: &mut [crate::measure::Asset]) -> (Vec<String>, Vec<String>) {
     use crate::analyze::{Facts, html::ScriptKind, js::ImportForm};
     let import_map = assets.iter().any(|asset| match &asset.facts {
         Facts::Document(html) => html.scripts.iter().any(|s| s.kind == ScriptKind::ImportMap),
         _ => false,
     });
+    // The file names pages load as classic or module scripts, without their folders: a
+    // script a page may load is never marked, whichever folder the page meant.
+    let loaded_by_pages: std::collections::HashSet<String> = assets
+        .iter()
+        .filter_map(|asset| match &asset.facts {
+            Facts::Document(html) => Some(html.scripts.iter()),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|script| script.src.as_deref())
+        .map(|src| {
+            let path = src.split(['?', '#']).next().unwrap_or(src);
+            path.rsplit('/').next().unwrap_or(path).to_string()
+        })
+        .collect();
+    let mut commonjs = Vec::new();
+    for asset in assets.iter_mut() {
+        if asset.kind != crate::kind::AssetKind::Script {
+            continue;
+        }
+        let Facts::Script(script) = &asset.facts else {
+            continue;
+        };
+        let name = asset.path.rsplit('/').next().unwrap_or(&asset.path);
+        if script.js.commonjs.is_some() && !loaded_by_pages.contains(name) {
+            asset.kind = crate::kind::AssetKind::Source;
+            commonjs.push(asset.path.clone());
+        }
+    }
     if import_map {
-        return Vec::new();
+        return (Vec::new(), commonjs);
     }
     let is_bare = |specifier: &str| {
         !specifier.is_empty()
@@ -838,7 +882,7 @@ fn mark_build_inputs(assets: &mut [crate::measure::Asset]) -> Vec<String> {
             marked.push(asset.path.clone());
         }
     }
-    marked
+    (marked, commonjs)
 }
 
 /// The report of a prepared audit with its findings.

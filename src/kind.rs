@@ -25,7 +25,8 @@ pub enum AssetKind {
     /// TypeScript and JSX sources (`.ts`, `.tsx`, `.jsx`…): analysed for imports when webaudit
     /// is pointed at source files, never counted (browsers get the compiled output). Also a
     /// `.js` build input left in the output: an ES module importing bare package names with no
-    /// import map to resolve them (see `audit`).
+    /// import map to resolve them, or a CommonJS build for bundlers and Node that no page loads
+    /// (see `audit`).
     Source,
     /// `X.LICENSE.txt` beside `X`: the license comments a minifier moved out of a bundle
     /// (webpack's default `extractComments`); the bundle only names it in a comment, browsers

@@ -111,6 +111,7 @@ pub fn analyze_counting_trivia(extension: &str, bytes: &[u8]) -> (JsFacts, Optio
             problem: None,
             invalid_utf8: false,
             chunks: super::webpack::chunk_loading(bytes),
+            commonjs: scanned.commonjs,
         };
         return (facts, Some(scanned.trivia_bytes));
     }

@@ -12,7 +12,7 @@
 //! Its results equal swc's on every file of the benchmark corpus (see `benches/js_analysis.rs`).
 
 use super::url::LineIndex;
-use crate::model::facts::js::{Import, ImportForm};
+use crate::model::facts::js::{CommonJsUse, Import, ImportForm};
 
 /// Why the scan gave up: the file needs a real parser.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,6 +172,30 @@ struct Scanner<'a> {
     literal_line_feeds: Option<Vec<usize>>,
     /// When recording: the literals that hold given offsets (see [`literals_holding`]).
     literals: Option<LiteralRecorder>,
+    /// Signs of CommonJS, gathered as the names go by (see [`CommonJsSigns`]).
+    commonjs: CommonJsSigns,
+}
+
+/// What the lexer notes about `require`, `module` and `exports` to tell code built for
+/// CommonJS hosts ([`CommonJsUse`]). Offsets only, so the scanner stays cheap to copy for its
+/// look-aheads.
+#[derive(Clone, Copy, Default)]
+struct CommonJsSigns {
+    /// Where the first token is (after a byte order mark, white space and comments).
+    code_start: usize,
+    /// Where the `{` that opened the outermost open brace is.
+    outer_brace: usize,
+    /// `require` appears other than called or tested with `typeof` (a parameter, a variable,
+    /// a property name, a function's name): it may be bound, so its calls prove nothing.
+    require_bound: bool,
+    /// `module` or `exports` appears other than as the object of a member access (a parameter
+    /// or a variable may bind it), or is tested with `typeof` (the code checks for a CommonJS
+    /// host, as a UMD wrapper does).
+    module_bound_or_tested: bool,
+    /// The index in `imports` of the first `X.exports = require("bare")`.
+    required_external: Option<usize>,
+    /// The span of the first top-level `module.exports` / `exports.name` up to its `=`.
+    top_level_export: Option<(usize, usize)>,
 }
 
 /// The literals found so far that hold one of the offsets asked for.
@@ -203,9 +227,58 @@ pub struct Literal {
     pub template: bool,
 }
 
+/// A package name, not a path or URL: what a bundler resolves from `node_modules`.
+fn is_bare_specifier(specifier: &str) -> bool {
+    !specifier.is_empty() && !specifier.starts_with(['.', '/']) && !specifier.contains(':')
+}
+
+/// Whether `head` (the code before the first `{` of a file) starts a function expression that
+/// the file calls at once: `(()=>`, `(function(`, `!function name(`, `;(async () =>`.
+fn is_wrapper_head(head: &[u8]) -> bool {
+    let text = match std::str::from_utf8(head) {
+        Ok(text) => text,
+        Err(_) => return false,
+    };
+    let text = text.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == ';');
+    // What makes the function an expression, called at once: a parenthesis around it or a
+    // unary operator before it. Without one, `function f(){…}` is a declaration nobody calls.
+    let Some(text) = text
+        .strip_prefix(['(', '!', '~', '+', '-'])
+        .or_else(|| text.strip_prefix("void "))
+    else {
+        return false;
+    };
+    let text = text.trim_start();
+    let text = text
+        .strip_prefix("async")
+        .map_or(text, |rest| rest.trim_start());
+    if let Some(rest) = text.strip_prefix("function") {
+        // `function name(params)`: nothing but a name, parameters and white space.
+        let rest = rest.trim();
+        let Some(open) = rest.find('(') else {
+            return false;
+        };
+        let (name, params) = rest.split_at(open);
+        return name.bytes().all(is_ident_part)
+            && params.ends_with(')')
+            && !params[1..params.len() - 1].contains(['(', ')', '{', '}', '=']);
+    }
+    // An arrow function: `(params) =>` or `name =>`.
+    let Some(params) = text.trim_end().strip_suffix("=>") else {
+        return false;
+    };
+    let params = params.trim();
+    params.bytes().all(is_ident_part)
+        || (params.starts_with('(')
+            && params.ends_with(')')
+            && !params[1..params.len() - 1].contains(['(', ')', '{', '}', '=']))
+}
+
 /// What one pass of the module lexer found.
 pub struct Scanned {
     pub imports: Vec<Import>,
+    /// Whether the code shows it was built for a CommonJS host ([`CommonJsUse`]).
+    pub commonjs: Option<CommonJsUse>,
     /// Bytes of white space and comments between tokens (and a leading `#!` line), each
     /// counted once: all a minifier could remove without touching a token.
     pub trivia_bytes: u64,
@@ -220,6 +293,7 @@ pub fn scan(bytes: &[u8]) -> Result<Vec<Import>, Suspicious> {
 pub fn scan_counting_comments(bytes: &[u8]) -> Result<Scanned, Suspicious> {
     let scanner = Scanner::run_over(bytes, false)?;
     Ok(Scanned {
+        commonjs: scanner.commonjs_use(),
         imports: scanner.imports,
         trivia_bytes: scanner.trivia_bytes,
     })
@@ -276,12 +350,15 @@ impl<'a> Scanner<'a> {
             counted_until: 0,
             literal_line_feeds: record_literal_line_feeds.then(Vec::new),
             literals: None,
+            commonjs: CommonJsSigns::default(),
         };
         Ok(scanner)
     }
 
     /// Scans to the end.
     fn finish(&mut self) -> Result<(), Suspicious> {
+        self.skip_trivia()?;
+        self.commonjs.code_start = self.position;
         self.run()?;
         if !self.frames.is_empty() || !self.parens.is_empty() {
             return Err(Suspicious("unbalanced brackets"));
@@ -406,6 +483,9 @@ impl<'a> Scanner<'a> {
                             // treated as a block (rare either way, as is a `/` after it).
                             b"(,=[?!&|+-*%<~^".contains(&self.last_byte)
                         };
+                    if self.frames.is_empty() {
+                        self.commonjs.outer_brace = self.position - 1;
+                    }
                     self.frames.push(Frame::Brace { block: !object });
                     self.last = Last::ExpressionStart;
                     self.last_byte = b'{';
@@ -543,7 +623,25 @@ impl<'a> Scanner<'a> {
             b"import" => self.import(start),
             b"export" => self.export(start),
             // `new require("x")` constructs; it is not a module request.
-            b"require" if before != b"new" => self.require(start),
+            b"require" if before != b"new" => {
+                let external = self.note_require(start);
+                let recorded = self.imports.len();
+                self.require(start)?;
+                if external
+                    && self.commonjs.required_external.is_none()
+                    && self
+                        .imports
+                        .get(recorded)
+                        .is_some_and(|import| is_bare_specifier(&import.specifier))
+                {
+                    self.commonjs.required_external = Some(recorded);
+                }
+                Ok(())
+            }
+            b"module" | b"exports" => {
+                self.note_module_or_exports(start, word);
+                Ok(())
+            }
             _ => Ok(()),
         }
     }
@@ -711,6 +809,157 @@ impl<'a> Scanner<'a> {
     fn location(&self, offset: usize) -> (u32, u32) {
         let location = self.lines.location(offset);
         (location.line, location.column)
+    }
+
+    /// What the notes gathered over the whole file prove, once it is scanned.
+    fn commonjs_use(&self) -> Option<CommonJsUse> {
+        let signs = &self.commonjs;
+        if !signs.require_bound
+            && let Some(import) = signs.required_external.and_then(|i| self.imports.get(i))
+        {
+            return Some(CommonJsUse::RequiredExternal(import.specifier.clone()));
+        }
+        if !signs.module_bound_or_tested
+            && let Some((start, end)) = signs.top_level_export
+        {
+            let text = String::from_utf8_lossy(&self.bytes[start..end]);
+            return Some(CommonJsUse::TopLevelExport(
+                text.split_whitespace().collect::<Vec<_>>().concat(),
+            ));
+        }
+        None
+    }
+
+    /// The word that ends just before `offset` (white space skipped), or empty.
+    fn word_before(&self, offset: usize) -> &'a [u8] {
+        let start = self.word_start_before(offset);
+        &self.bytes[start..self.end_before_space(offset)]
+    }
+
+    /// Where the word that ends just before `offset` (white space skipped) starts.
+    fn word_start_before(&self, offset: usize) -> usize {
+        let end = self.end_before_space(offset);
+        end - self.bytes[..end]
+            .iter()
+            .rev()
+            .take_while(|&&b| is_ident_part(b))
+            .count()
+    }
+
+    /// `offset`, moved back over the white space before it.
+    fn end_before_space(&self, offset: usize) -> usize {
+        offset
+            - self.bytes[..offset]
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count()
+    }
+
+    /// The first byte at or after `offset` that is not white space, and its offset.
+    fn next_byte_from(&self, offset: usize) -> Option<(usize, u8)> {
+        let rest = self.bytes.get(offset..)?;
+        let skipped = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        rest.get(skipped).map(|&b| (offset + skipped, b))
+    }
+
+    /// After the name `require` (not a property): notes whether it may be bound here, and says
+    /// whether this call has webpack's form of a `commonjs` external (`e.exports=require(…)`).
+    fn note_require(&mut self, start: usize) -> bool {
+        let next = self.next_byte_from(self.position).map(|(_, b)| b);
+        let called = next == Some(b'(');
+        let before = self.word_before(start);
+        // Tested, a property name (`{require: …}`) or a value after a condition's `?`.
+        if before == b"typeof" || next == Some(b':') {
+            return false;
+        }
+        if !called || matches!(before, b"function" | b"var" | b"let" | b"const" | b"class") {
+            self.commonjs.require_bound = true;
+            return false;
+        }
+        if self.commonjs.required_external.is_some() {
+            return false;
+        }
+        // `IDENT.exports =` right before the call.
+        let end = self.end_before_space(start);
+        end >= 2
+            && self.bytes[end - 1] == b'='
+            && !b"=!<>+-*/%&|^?".contains(&self.bytes[end - 2])
+            && self.word_before(end - 1) == b"exports"
+            && {
+                let exports = self.end_before_space(self.word_start_before(end - 1));
+                exports >= 1 && self.bytes[exports - 1] == b'.' && {
+                    let object = self.end_before_space(exports - 1);
+                    object >= 1 && is_ident_part(self.bytes[object - 1])
+                }
+            }
+    }
+
+    /// After the name `module` or `exports` (not a property): notes whether it may be bound or
+    /// is tested, and whether this is a top-level `module.exports = …` / `exports.name = …`.
+    fn note_module_or_exports(&mut self, start: usize, word: &[u8]) {
+        if self.commonjs.module_bound_or_tested {
+            return;
+        }
+        if self.word_before(start) == b"typeof" {
+            self.commonjs.module_bound_or_tested = true;
+            return;
+        }
+        let dot = match self.next_byte_from(self.position) {
+            Some((dot, b'.')) => dot,
+            // A property name (`{exports: …}`) or a value after a condition's `?`: binds nothing.
+            Some((_, b':')) => return,
+            _ => {
+                self.commonjs.module_bound_or_tested = true;
+                return;
+            }
+        };
+        if self.commonjs.top_level_export.is_some() {
+            return;
+        }
+        // The member: `.exports` after `module`, any name after `exports`.
+        let name_start = self
+            .next_byte_from(dot + 1)
+            .map_or(self.bytes.len(), |(at, _)| at);
+        let name_length = self.bytes[name_start..]
+            .iter()
+            .take_while(|&&b| is_ident_part(b))
+            .count();
+        let name = &self.bytes[name_start..name_start + name_length];
+        if name.is_empty() || (word == b"module" && name != b"exports") {
+            return;
+        }
+        let assigned = self
+            .next_byte_from(name_start + name_length)
+            .is_some_and(|(at, b)| {
+                b == b'=' && !matches!(self.bytes.get(at + 1), Some(b'=' | b'>'))
+            });
+        if !assigned || !self.at_statement_start_of_the_top_level(start) {
+            return;
+        }
+        self.commonjs.top_level_export = Some((start, name_start + name_length));
+    }
+
+    /// Whether the token at `start` begins a statement (or a term of a comma-separated
+    /// sequence) that runs when the file loads: at the top level, or in the body of a function
+    /// expression that wraps the whole file (`(()=>{…})()`, `!function(){…}()`); never after a
+    /// condition's `?`, `&&` or `||`, nor inside any other block.
+    fn at_statement_start_of_the_top_level(&self, start: usize) -> bool {
+        let after = if start == self.commonjs.code_start {
+            true
+        } else {
+            matches!(self.last_byte, b';' | b',' | b'{' | b'}')
+        };
+        if !after || self.parens.len() > self.frames.len() {
+            return false;
+        }
+        match self.frames.as_slice() {
+            [] => true,
+            [Frame::Brace { block: true }] => {
+                is_wrapper_head(&self.bytes[self.commonjs.code_start..self.commonjs.outer_brace])
+            }
+            _ => false,
+        }
     }
 
     fn push(&mut self, specifier: String, form: ImportForm, names: Vec<String>, offset: usize) {
@@ -1036,6 +1285,92 @@ impl<'a> Scanner<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn commonjs(source: &str) -> Option<CommonJsUse> {
+        scan_counting_comments(source.as_bytes()).unwrap().commonjs
+    }
+
+    #[test]
+    fn webpack_externals_loaded_with_require_are_commonjs() {
+        // swagger-ui-dist's swagger-ui.js: a UMD wrapper, and inside it webpack's module for a
+        // `commonjs` external, which calls a `require` nothing in the file binds.
+        let umd = "!function webpackUniversalModuleDefinition(e,t){\"object\"==typeof exports&&\"object\"==typeof module?module.exports=t():\"function\"==typeof define&&define.amd?define([],t):e.SwaggerUICore=t()}(this,(()=>(()=>{\"use strict\";var e={158(e){e.exports=require(\"buffer\")},71(e){e.exports=require(\"./local\")}},t={};return a.default})()));";
+        assert_eq!(
+            commonjs(umd),
+            Some(CommonJsUse::RequiredExternal("buffer".into()))
+        );
+        // Webpack's development output writes the same external over several lines.
+        let development = "(() => {\nvar __webpack_modules__ = ({\n/***/ \"react\":\n/***/ ((module) => {\n\n\"use strict\";\nmodule.exports = require(\"react\");\n\n/***/ })\n});\n})();";
+        assert_eq!(
+            commonjs(development),
+            Some(CommonJsUse::RequiredExternal("react".into()))
+        );
+    }
+
+    #[test]
+    fn top_level_module_exports_are_commonjs() {
+        // webpack's `commonjs2` library output: the wrapper's last statement.
+        let library = "/*! license */\n(()=>{var s={1(s,o){o.a=1}},i={};(()=>{i.default=s})(),module.exports=i.default})();";
+        assert_eq!(
+            commonjs(library),
+            Some(CommonJsUse::TopLevelExport("module.exports".into()))
+        );
+        // A CommonJS source: the first statement, after a directive.
+        assert_eq!(
+            commonjs("\"use strict\";\nexports.nanoid = nanoid;\nconst x = {exports: 1};"),
+            Some(CommonJsUse::TopLevelExport("exports.nanoid".into()))
+        );
+        assert_eq!(
+            commonjs("module.exports = false\n"),
+            Some(CommonJsUse::TopLevelExport("module.exports".into()))
+        );
+        assert_eq!(
+            commonjs("!function(){var a=1;module.exports={a:a}}();"),
+            Some(CommonJsUse::TopLevelExport("module.exports".into()))
+        );
+    }
+
+    #[test]
+    fn code_that_runs_in_browsers_too_is_not_commonjs() {
+        for source in [
+            // A UMD bundle: its `require` and `module.exports` are behind `typeof` tests, and
+            // browsers take the global branch.
+            "!function(e,t){\"object\"==typeof exports&&\"object\"==typeof module?module.exports=t(require(\"react\")):e.X=t(e.React)}(this,(e=>{var t={1(t){t.exports=e}};return t}));",
+            // browserify binds `require`, `module` and `exports` as each module's parameters.
+            "(function(){function r(e,n,t){return e}return r})()({1:[function(require,module,exports){module.exports=require(\"react\")},{}]},{},[1]);",
+            // A function declaration nobody calls at load.
+            "function define(){module.exports=1}",
+            // A condition's branch, and a block.
+            "if(typeof window==\"undefined\")module.exports=x;",
+            "if(isNode){module.exports=x}",
+            "var a=isNode&&(module.exports=x);",
+            "isNode?module.exports=x:window.x=x;",
+            // `module` is a variable of the file's own.
+            "var module={exports:{}};module.exports=1;",
+            "(function(module){module.exports=1})(m);",
+            // Properties named so, and nothing CommonJS at all.
+            "a.module.exports=1;b.require(\"x\");c={require:1};",
+            "import React from \"react\";export default React;",
+            // A comparison is not an assignment.
+            "module.exports==1;",
+            // A relative request is no external.
+            "(()=>{var e={1(e){e.exports=require(\"./x\")}}})();",
+        ] {
+            assert_eq!(commonjs(source), None, "{source}");
+        }
+        // Every prefix and suffix of such code scans without a panic (the notes look back
+        // and ahead of a name, up to the ends of the input).
+        let shapes = " .exports=require(\"x\") ; module .exports = 1 , exports.a=2 ";
+        for cut in 0..=shapes.len() {
+            let _ = scan(&shapes.as_bytes()[..cut]);
+            let _ = scan(&shapes.as_bytes()[cut..]);
+        }
+        // `require` bound anywhere in the file makes every call to it unknown.
+        assert_eq!(
+            commonjs("var require=r;(()=>{var e={1(e){e.exports=require(\"react\")}}})();"),
+            None
+        );
+    }
 
     #[test]
     fn vertical_tabs_and_form_feeds_are_white_space_between_tokens() {

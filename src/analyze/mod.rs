@@ -41,7 +41,7 @@ pub use crate::model::facts::{ClaimedMap, Decoded, Facts, MapLink, ScriptFacts, 
 pub const MAX_MAP_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Bump when facts change shape or meaning: cached facts of older versions are then ignored.
-pub const ANALYZER_VERSION: &str = "facts-26-font-character-maps";
+pub const ANALYZER_VERSION: &str = "facts-27-commonjs-builds";
 
 /// A precompressed file is decoded up to this size: enough for any real web asset, and a bound
 /// on the work a decompression bomb can cause.

@@ -230,6 +230,42 @@ mod tests {
     }
 
     #[test]
+    fn passes_commonjs_builds_no_page_loads() {
+        // swagger-ui-dist: its page loads the browser bundle; beside it, builds for bundlers
+        // and Node that browsers cannot run (`module.exports` runs as the file loads).
+        let commonjs = format!(
+            "(()=>{{var i={{}};{}module.exports=i.default}})();",
+            chunk(60)
+        );
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                "<!doctype html><script src=./swagger-ui-bundle.js></script>",
+            )
+            .file("swagger-ui-bundle.js", chunk(60))
+            .file("swagger-ui-es-bundle.js", &commonjs);
+        assert_eq!(folder.findings(RULE).len(), 1);
+        assert!(folder.findings(RULE)[0].starts_with("swagger-ui-bundle.js:"));
+        folder.prepared(|prepared, _| {
+            assert!(
+                prepared.notes.iter().any(|n| n.contains(
+                    "1 CommonJS build(s) for bundlers and Node (swagger-ui-es-bundle.js)"
+                )),
+                "{:?}",
+                prepared.notes
+            );
+        });
+        // A page that loads it directly is believed (an Electron page has `require`).
+        let folder = Folder::new()
+            .file(
+                "index.html",
+                "<!doctype html><script src=js/renderer.js?v=2></script>",
+            )
+            .file("js/renderer.js", &commonjs);
+        assert_eq!(folder.findings(RULE).len(), 1);
+    }
+
+    #[test]
     fn passes_when_the_host_compresses_on_the_fly() {
         Folder::new()
             .file("assets/index-BqP3xK9z.js", chunk(60))

@@ -432,10 +432,17 @@ mod tests {
 
     #[test]
     fn finds_mjs_and_cjs_modules() {
-        let folder = Folder::new().file("vendor/zoom.mjs", readable(10)).file(
-            "vendor/zoom.cjs",
-            readable(10).replace("export { zoom0 as default };", "module.exports = zoom0;"),
-        );
+        // The page loads the CommonJS file itself, so it is not taken for a build for Node.
+        let folder = Folder::new()
+            .file("vendor/zoom.mjs", readable(10))
+            .file(
+                "vendor/zoom.cjs",
+                readable(10).replace("export { zoom0 as default };", "module.exports = zoom0;"),
+            )
+            .file(
+                "index.html",
+                "<!doctype html><script src=vendor/zoom.cjs></script>",
+            );
         assert_eq!(
             folder.findings(RULE),
             [

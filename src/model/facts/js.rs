@@ -58,6 +58,27 @@ pub struct JsFacts {
     /// What the file says about loading a bundler's chunks (webpack, rspack, Next.js).
     #[serde(default, skip_serializing_if = "ChunkLoading::is_empty")]
     pub chunks: ChunkLoading,
+    /// Code that only runs where CommonJS's `require` and `module` exist (a bundler or Node),
+    /// found by the module lexer; `None` when the file gave no such sign or went to the parser.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commonjs: Option<CommonJsUse>,
+}
+
+/// How a script shows it was built for CommonJS hosts, not for browsers: browsers define
+/// neither `require` nor `module`, so such code stops with a `ReferenceError` where it uses
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "name")]
+pub enum CommonJsUse {
+    /// A webpack module whose body is `module.exports = require("name")` with `require`
+    /// bound nowhere in the file: how webpack writes an external of type `commonjs`, which
+    /// the host that loads the bundle must provide. The package name is kept.
+    RequiredExternal(String),
+    /// `module.exports = …` or `exports.name = …` as a statement of the file's top level (or
+    /// of the function expression the whole file is wrapped in and calls), with `module` and
+    /// `exports` bound nowhere and never tested with `typeof`: webpack's `commonjs2` library
+    /// output ends so. The statement's text up to `=` is kept.
+    TopLevelExport(String),
 }
 
 /// A bundler chunk id as the runtime writes it: `179` (production ids) or
