@@ -840,7 +840,14 @@ fn mark_build_inputs(assets: &mut [crate::measure::Asset]) -> (Vec<String>, Vec<
             path.rsplit('/').next().unwrap_or(path).to_string()
         })
         .collect();
-    let mut commonjs = Vec::new();
+    let is_bare = |specifier: &str| {
+        !specifier.is_empty()
+            && !specifier.starts_with(['.', '/'])
+            && !specifier.contains("://")
+            && !specifier.starts_with("data:")
+            && !specifier.starts_with("blob:")
+    };
+    let (mut marked, mut commonjs) = (Vec::new(), Vec::new());
     for asset in assets.iter_mut() {
         if asset.kind != crate::kind::AssetKind::Script {
             continue;
@@ -849,38 +856,21 @@ fn mark_build_inputs(assets: &mut [crate::measure::Asset]) -> (Vec<String>, Vec<
             continue;
         };
         let name = asset.path.rsplit('/').next().unwrap_or(&asset.path);
-        if script.js.commonjs.is_some() && !loaded_by_pages.contains(name) {
-            asset.kind = crate::kind::AssetKind::Source;
-            commonjs.push(asset.path.clone());
-        }
-    }
-    if import_map {
-        return (Vec::new(), commonjs);
-    }
-    let is_bare = |specifier: &str| {
-        !specifier.is_empty()
-            && !specifier.starts_with(['.', '/'])
-            && !specifier.contains("://")
-            && !specifier.starts_with("data:")
-            && !specifier.starts_with("blob:")
-    };
-    let mut marked = Vec::new();
-    for asset in assets.iter_mut() {
-        if asset.kind != crate::kind::AssetKind::Script {
-            continue;
-        }
-        let Facts::Script(script) = &asset.facts else {
+        let builds = if script.js.commonjs.is_some() && !loaded_by_pages.contains(name) {
+            &mut commonjs
+        } else if !import_map
+            && script.js.imports.iter().any(|import| {
+                !import.type_only
+                    && !matches!(import.form, ImportForm::Require | ImportForm::Dynamic)
+                    && is_bare(&import.specifier)
+            })
+        {
+            &mut marked
+        } else {
             continue;
         };
-        let imports_bare_names = script.js.imports.iter().any(|import| {
-            !import.type_only
-                && !matches!(import.form, ImportForm::Require | ImportForm::Dynamic)
-                && is_bare(&import.specifier)
-        });
-        if imports_bare_names {
-            asset.kind = crate::kind::AssetKind::Source;
-            marked.push(asset.path.clone());
-        }
+        asset.kind = crate::kind::AssetKind::Source;
+        builds.push(asset.path.clone());
     }
     (marked, commonjs)
 }

@@ -246,15 +246,7 @@ mod tests {
             .file("swagger-ui-es-bundle.js", &commonjs);
         assert_eq!(folder.findings(RULE).len(), 1);
         assert!(folder.findings(RULE)[0].starts_with("swagger-ui-bundle.js:"));
-        folder.prepared(|prepared, _| {
-            assert!(
-                prepared.notes.iter().any(|n| n.contains(
-                    "1 CommonJS build(s) for bundlers and Node (swagger-ui-es-bundle.js)"
-                )),
-                "{:?}",
-                prepared.notes
-            );
-        });
+        folder.has_note("1 CommonJS build(s) for bundlers and Node (swagger-ui-es-bundle.js)");
         // A page that loads it directly is believed (an Electron page has `require`).
         let folder = Folder::new()
             .file(
@@ -364,14 +356,7 @@ mod tests {
                 "/assets/*\n  Cache-Control: public, max-age=31536000, immutable\n",
             );
         folder.passes(RULE);
-        folder.prepared(|prepared, _| {
-            assert!(
-                prepared.notes.iter().any(|n| n
-                    .contains("_headers says the site is deployed to Netlify or Cloudflare Pages")),
-                "{:?}",
-                prepared.notes
-            );
-        });
+        folder.has_note("_headers says the site is deployed to Netlify or Cloudflare Pages");
     }
 
     #[test]

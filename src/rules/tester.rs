@@ -216,6 +216,16 @@ impl Folder {
         self.prepared(|prepared, _| prepared.findings(&self.responses, |id| id == rule))
     }
 
+    /// Asserts that one of the audit's notes contains `part`.
+    #[track_caller]
+    pub fn has_note(&self, part: &str) {
+        let notes = self.prepared(|prepared, _| prepared.notes.clone());
+        assert!(
+            notes.iter().any(|note| note.contains(part)),
+            "no note contains {part:?}: {notes:#?}"
+        );
+    }
+
     /// Asserts that `rule` finds nothing here.
     #[track_caller]
     pub fn passes(&self, rule: &str) {
