@@ -840,13 +840,6 @@ fn mark_build_inputs(assets: &mut [crate::measure::Asset]) -> (Vec<String>, Vec<
             path.rsplit('/').next().unwrap_or(path).to_string()
         })
         .collect();
-    let is_bare = |specifier: &str| {
-        !specifier.is_empty()
-            && !specifier.starts_with(['.', '/'])
-            && !specifier.contains("://")
-            && !specifier.starts_with("data:")
-            && !specifier.starts_with("blob:")
-    };
     let (mut marked, mut commonjs) = (Vec::new(), Vec::new());
     for asset in assets.iter_mut() {
         if asset.kind != crate::kind::AssetKind::Script {
@@ -862,7 +855,7 @@ fn mark_build_inputs(assets: &mut [crate::measure::Asset]) -> (Vec<String>, Vec<
             && script.js.imports.iter().any(|import| {
                 !import.type_only
                     && !matches!(import.form, ImportForm::Require | ImportForm::Dynamic)
-                    && is_bare(&import.specifier)
+                    && crate::analyze::js_scan::is_bare_specifier(&import.specifier)
             })
         {
             &mut marked

@@ -227,9 +227,15 @@ pub struct Literal {
     pub template: bool,
 }
 
-/// A package name, not a path or URL: what a bundler resolves from `node_modules`.
-fn is_bare_specifier(specifier: &str) -> bool {
-    !specifier.is_empty() && !specifier.starts_with(['.', '/']) && !specifier.contains(':')
+/// A bare module specifier: a package name (`react`, `@scope/pkg/sub`) or a host's built-in
+/// (`node:fs`), which a bundler, an import map or the host resolves; not a relative or absolute
+/// path, a URL, nor a `data:`/`blob:` URL.
+pub(crate) fn is_bare_specifier(specifier: &str) -> bool {
+    !specifier.is_empty()
+        && !specifier.starts_with(['.', '/'])
+        && !specifier.contains("://")
+        && !specifier.starts_with("data:")
+        && !specifier.starts_with("blob:")
 }
 
 /// Whether `head` (the code before the first `{` of a file) starts a function expression that
